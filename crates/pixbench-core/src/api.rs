@@ -1,0 +1,391 @@
+//! Types that cross the IPC boundary to the UI. TypeScript is generated from these by
+//! ts-rs (`cargo test -p pixbench-core export_bindings`) into `ui/src/bindings/`.
+//! Field names are camelCase on the wire.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Where ts-rs writes the bindings, relative to this crate.
+macro_rules! ipc {
+    ($($item:item)*) => {
+        $(
+            #[derive(Debug, Clone, Serialize, Deserialize, TS)]
+            #[serde(rename_all = "camelCase")]
+            #[ts(export, export_to = "../../../ui/src/bindings/")]
+            $item
+        )*
+    };
+}
+
+ipc! {
+    /// An error as the UI shows it: a sentence for a person plus details for the inspector.
+    pub struct UiError {
+        /// Stable machine-readable kind, e.g. `unauthorized`, `insufficient_credits`, `keychain_unavailable`.
+        pub kind: String,
+        /// What happened and what to do, for a person.
+        pub message: String,
+        /// Raw details (server body, request id), never containing a key.
+        pub detail: Option<String>,
+    }
+
+    pub struct AppInfo {
+        pub version: String,
+        pub data_dir: String,
+        /// "built-in" or the path of the catalog file in force.
+        pub catalog_source: String,
+        /// `None` when the OS keychain works; otherwise why it does not.
+        pub keychain_problem: Option<String>,
+        /// Base URL of the in-process Sandbox server (pixapi-sim).
+        pub sandbox_url: String,
+    }
+
+    /// One thing a run can target: a model id as sent (a variant of a model).
+    pub struct CatalogEntry {
+        /// The id this target is known by, e.g. `gemini-3.1-flash-image-preview-4k`.
+        pub id: String,
+        /// The model family, e.g. `gemini-3.1-flash-image-preview`.
+        pub family: String,
+        /// A short label for people, e.g. "Nano Banana 2 · 4K".
+        pub label: String,
+        pub alias: Option<String>,
+        /// "512", "1K", "2K", "4K".
+        pub variant: String,
+        /// Long edge in pixels of the output.
+        pub long_edge: u32,
+        /// Credits per successful image.
+        pub credits: i64,
+        /// Official price per image in dollars, for savings.
+        pub official_usd: Option<f64>,
+        /// How the variant is asked for.
+        pub request_style: RequestStyle,
+        pub max_references: u32,
+        pub max_reference_bytes: u64,
+        pub reference_formats: Vec<String>,
+        pub aspect_ratios: Vec<String>,
+        pub supports_edit: bool,
+        /// Async is the safer default for large variants.
+        pub default_async: bool,
+        pub max_n: u32,
+    }
+
+    pub struct CatalogView {
+        pub source: String,
+        pub entries: Vec<CatalogEntry>,
+    }
+
+    pub struct ProfileView {
+        pub id: String,
+        pub name: String,
+        pub base_url: String,
+        pub default_model: String,
+        pub budget_credits: Option<i64>,
+        pub is_sandbox: bool,
+        pub is_current: bool,
+        /// e.g. `sk_…9f2c`; never the key.
+        pub key_mask: Option<String>,
+        pub key_state: KeyState,
+        /// A sentence about the key state, when it is not fine.
+        pub key_note: Option<String>,
+    }
+
+    pub struct ProfileInput {
+        pub id: Option<String>,
+        pub name: String,
+        pub base_url: String,
+        pub default_model: String,
+        pub budget_credits: Option<i64>,
+    }
+
+    pub struct KeyTestResult {
+        pub ok: bool,
+        pub message: String,
+        pub models: u32,
+        pub latency_ms: f64,
+    }
+
+    pub struct TargetSpec {
+        pub model_id: String,
+        pub n: u32,
+    }
+
+    /// What the composer sends to run.
+    pub struct RunSpec {
+        pub mode: RunMode,
+        pub prompt: String,
+        pub targets: Vec<TargetSpec>,
+        /// e.g. "16:9"; `None` for the model's default (square).
+        pub aspect_ratio: Option<String>,
+        pub response_format: ResponseFormatChoice,
+        pub sync_mode: SyncMode,
+        /// SHA-256 of stored reference images, in order.
+        pub references: Vec<String>,
+        /// Model-specific extra fields (quality, background ...), sent as is.
+        pub options: Option<serde_json::Map<String, serde_json::Value>>,
+        /// Run even if the budget would be crossed (the user said "run anyway").
+        pub ignore_budget: bool,
+    }
+
+    pub struct TargetEstimate {
+        pub model_id: String,
+        pub n: u32,
+        pub credits_per_image: i64,
+        pub credits: i64,
+    }
+
+    /// The pre-flight: what a spec costs at most, and whether it may be sent.
+    pub struct Estimate {
+        pub targets: Vec<TargetEstimate>,
+        pub total_credits: i64,
+        pub total_usd: f64,
+        pub simulated: bool,
+        pub budget_credits: Option<i64>,
+        pub spent_credits: i64,
+        /// The budget would be crossed if every image succeeded.
+        pub over_budget: bool,
+        /// Reasons the request would be refused; empty when it can be sent.
+        pub problems: Vec<String>,
+    }
+
+    pub struct PhaseTimings {
+        pub send_ms: Option<f64>,
+        pub ttfb_ms: Option<f64>,
+        pub body_ms: Option<f64>,
+        pub decode_ms: Option<f64>,
+        pub submit_ms: Option<f64>,
+        pub wait_ms: Option<f64>,
+        pub download_ms: Option<f64>,
+        pub polls: Option<u32>,
+        pub total_ms: f64,
+    }
+
+    pub struct OutputView {
+        pub idx: u32,
+        pub sha256: String,
+        pub width: u32,
+        pub height: u32,
+        pub bytes: u64,
+        pub url: String,
+        pub thumb_url: String,
+        pub credits: i64,
+        pub rating: Option<u8>,
+        pub note: Option<String>,
+    }
+
+    pub struct RequestPart {
+        pub name: String,
+        pub file_name: Option<String>,
+        pub mime: Option<String>,
+        pub size: u64,
+        pub text: Option<String>,
+    }
+
+    /// The exact request, key redacted.
+    pub struct RequestView {
+        pub method: String,
+        pub url: String,
+        pub headers: Vec<(String, String)>,
+        pub json_body: Option<serde_json::Value>,
+        pub parts: Vec<RequestPart>,
+    }
+
+    pub struct TaskPoll {
+        pub at_ms: f64,
+        pub status: String,
+        pub progress: Option<f64>,
+    }
+
+    pub struct TargetView {
+        pub idx: u32,
+        pub model_id: String,
+        pub n: u32,
+        pub status: RunStatus,
+        pub is_async: bool,
+        /// 0..1 while running, when known.
+        pub progress: Option<f64>,
+        pub task_id: Option<String>,
+        pub polls: Vec<TaskPoll>,
+        pub outputs: Vec<OutputView>,
+        pub credits: i64,
+        pub timing: Option<PhaseTimings>,
+        pub error: Option<UiError>,
+        pub request: Option<RequestView>,
+        pub http_status: Option<u16>,
+        pub request_id: Option<String>,
+        /// The answer, with base64 image data elided to its length.
+        pub response_raw: Option<String>,
+        pub attempts: u32,
+    }
+
+    pub struct RunView {
+        pub id: String,
+        pub created_at: String,
+        pub session_id: String,
+        pub profile_id: String,
+        pub profile_name: String,
+        pub simulated: bool,
+        pub mode: RunMode,
+        pub prompt: String,
+        pub aspect_ratio: Option<String>,
+        pub response_format: ResponseFormatChoice,
+        pub sync_mode: SyncMode,
+        pub references: Vec<ReferenceView>,
+        pub status: RunStatus,
+        pub estimate_credits: i64,
+        pub credits: i64,
+        pub targets: Vec<TargetView>,
+    }
+
+    pub struct RunSummary {
+        pub id: String,
+        pub created_at: String,
+        pub prompt: String,
+        pub mode: RunMode,
+        pub status: RunStatus,
+        pub models: Vec<String>,
+        pub profile_name: String,
+        pub simulated: bool,
+        pub credits: i64,
+        pub images: u32,
+        pub thumb_url: Option<String>,
+    }
+
+    pub struct HistoryFilter {
+        pub text: Option<String>,
+        pub model: Option<String>,
+        pub status: Option<RunStatus>,
+        pub profile_id: Option<String>,
+        /// RFC 3339 bounds.
+        pub since: Option<String>,
+        pub until: Option<String>,
+        pub limit: Option<u32>,
+    }
+
+    pub struct ReferenceView {
+        pub sha256: String,
+        pub name: String,
+        pub mime: String,
+        pub width: u32,
+        pub height: u32,
+        pub bytes: u64,
+        pub thumb_url: String,
+        /// Set when the file was downscaled to fit the byte limit: what it was.
+        pub original_bytes: Option<u64>,
+        pub original_width: Option<u32>,
+        pub original_height: Option<u32>,
+        /// A sentence about what was done to the file, if anything.
+        pub note: Option<String>,
+    }
+
+    pub struct VariantSpend {
+        pub model_id: String,
+        pub images: u32,
+        pub credits: i64,
+        pub official_usd: Option<f64>,
+    }
+
+    pub struct SpendPoint {
+        pub at: String,
+        pub cumulative_credits: i64,
+    }
+
+    pub struct SessionView {
+        pub id: String,
+        pub name: String,
+        pub started_at: String,
+        pub budget_credits: Option<i64>,
+        /// The profile the header shows spend for.
+        pub profile_id: String,
+        pub simulated: bool,
+        /// Spend of this session on the current profile's kind (real or simulated).
+        pub credits: i64,
+        pub usd: f64,
+        pub real_credits: i64,
+        pub simulated_credits: i64,
+        pub images: u32,
+        pub failed_images: u32,
+        pub success_rate: Option<f64>,
+        pub avg_credits_per_image: Option<f64>,
+        pub savings_usd: Option<f64>,
+        pub by_variant: Vec<VariantSpend>,
+        pub over_time: Vec<SpendPoint>,
+        /// True at 80% of the budget or more.
+        pub budget_warning: bool,
+    }
+
+}
+
+/// A run's lifecycle, also each target's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export, export_to = "../../../ui/src/bindings/")]
+pub enum RunStatus { Queued, Running, Done, Failed, Cancelled, Interrupted, Partial }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export, export_to = "../../../ui/src/bindings/")]
+pub enum RunMode { Generate, Edit }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export, export_to = "../../../ui/src/bindings/")]
+pub enum SyncMode { Auto, Sync, Async }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, export_to = "../../../ui/src/bindings/")]
+pub enum ResponseFormatChoice { B64Json, Url }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export, export_to = "../../../ui/src/bindings/")]
+pub enum RequestStyle { Suffix, Size }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export, export_to = "../../../ui/src/bindings/")]
+pub enum KeyState { Sandbox, Stored, Missing, Env, Unavailable }
+
+impl RunStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Done => "done",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Partial => "partial",
+        }
+    }
+    pub fn parse(s: &str) -> RunStatus {
+        match s {
+            "queued" => RunStatus::Queued,
+            "running" => RunStatus::Running,
+            "done" => RunStatus::Done,
+            "failed" => RunStatus::Failed,
+            "cancelled" => RunStatus::Cancelled,
+            "partial" => RunStatus::Partial,
+            _ => RunStatus::Interrupted,
+        }
+    }
+    pub fn is_terminal(&self) -> bool {
+        !matches!(self, RunStatus::Queued | RunStatus::Running)
+    }
+}
+
+impl UiError {
+    pub fn new(kind: &str, message: impl Into<String>) -> Self {
+        UiError { kind: kind.into(), message: message.into(), detail: None }
+    }
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+impl std::fmt::Display for UiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for UiError {}
