@@ -11,7 +11,7 @@ macro_rules! ipc {
         $(
             #[derive(Debug, Clone, Serialize, Deserialize, TS)]
             #[serde(rename_all = "camelCase")]
-            #[ts(export, export_to = "../../../ui/src/bindings/")]
+            #[ts(export)]
             $item
         )*
     };
@@ -317,32 +317,32 @@ ipc! {
 /// A run's lifecycle, also each target's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
-#[ts(export, export_to = "../../../ui/src/bindings/")]
+#[ts(export)]
 pub enum RunStatus { Queued, Running, Done, Failed, Cancelled, Interrupted, Partial }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
-#[ts(export, export_to = "../../../ui/src/bindings/")]
+#[ts(export)]
 pub enum RunMode { Generate, Edit }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
-#[ts(export, export_to = "../../../ui/src/bindings/")]
+#[ts(export)]
 pub enum SyncMode { Auto, Sync, Async }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export, export_to = "../../../ui/src/bindings/")]
+#[ts(export)]
 pub enum ResponseFormatChoice { B64Json, Url }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
-#[ts(export, export_to = "../../../ui/src/bindings/")]
+#[ts(export)]
 pub enum RequestStyle { Suffix, Size }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
-#[ts(export, export_to = "../../../ui/src/bindings/")]
+#[ts(export)]
 pub enum KeyState { Sandbox, Stored, Missing, Env, Unavailable }
 
 impl RunStatus {
