@@ -1,1 +1,238 @@
-//! placeholder
+//! # pixapi-sim
+//!
+//! A local, offline, Pixapi-compatible image API: a real HTTP server (axum) that speaks the
+//! contract of `docs/CONTRACT.md` closely enough for the Pixbench client, the desktop app's
+//! *Sandbox* profile and the official OpenAI SDKs to run against it.
+//!
+//! **What it is**: the five image endpoints (sync and async, generations and edits),
+//! `/v1/models`, bearer auth, both documented error shapes, real PNGs of the true pixel
+//! size of every variant (deterministic per prompt, output index and size; edits visibly
+//! derived from their references), `url` and `b64_json` outputs, a credit balance charged at
+//! catalog prices, latency profiles, a concurrency limit, and fault injection through an
+//! admin API, for tests.
+//!
+//! **What it is not**: an image model (outputs are seeded gradients and shapes), a faithful
+//! copy of Pixapi's undocumented behaviour (where the contract is silent it picks one
+//! documented rule, below), secure (admin endpoints have no auth: bind it to loopback), or
+//! persistent (state lives in memory).
+//!
+//! Use it in-process:
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use pixapi_sim::{Fault, SimConfig, SimServer};
+//! let sim = SimServer::start(SimConfig { credits: 50, ..SimConfig::default() }).await?;
+//! let base = sim.base_url(); // "http://127.0.0.1:PORT"; send `Authorization: Bearer sk_test_1`
+//! sim.inject(Fault::status(503).retry_after(2).path("/v1/images/generations"));
+//! assert_eq!(sim.state().balance, 50);
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! or as a binary: `cargo run -p pixapi-sim -- --port 0 --key sk_test_1 --credits 1000`
+//! prints `listening on http://127.0.0.1:PORT` as its first line of stdout.
+//!
+//! ## Variants and sizes
+//!
+//! See [`catalog`] for the rules; in short: suffixed ids (`-512`, `-2k`, `-4k`) and `size`
+//! (`512`, `1K`, `2K`, `4K`, case-insensitive, or `WxH`) both select a variant; a size
+//! keyword sent with a suffixed id is ignored (the suffix wins) but an explicit `WxH` always
+//! wins; `aspect_ratio` (`16:9`, ...) shapes the output. The long edge of a Gemini output is
+//! exactly 512/1024/2048/4096 and the short edge is rounded to a multiple of 8
+//! (16:9 at 1K = 1024x576).
+//!
+//! ## Outputs
+//!
+//! See [`imagegen`]: seeded palette gradient, stripes, discs, rings and boxes; the output
+//! index as `index + 1` white squares top left; variants of one prompt show the same
+//! picture. Encoded PNGs are cached (LRU) so repeated requests are cheap.
+//!
+#![doc = include_str!("API.md")]
+
+pub mod catalog;
+pub mod errors;
+pub mod faults;
+pub mod imagegen;
+
+mod admin;
+mod files;
+mod ids;
+mod images;
+mod request;
+mod server;
+mod state;
+mod tasks;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use faults::{Fault, FaultKind, PendingFault};
+pub use images::{FAULT_DELAY_HEADER, LATENCY_HEADER, RESOLVED_MODEL_HEADER};
+pub use server::{REQUEST_ID_HEADER, SERVER_MS_HEADER};
+pub use state::RequestRecord;
+
+/// The admin and fault API, as text (the binary's `--help` shows it).
+pub const API_HELP: &str = include_str!("API.md");
+
+/// How long requests take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LatencyProfile {
+    /// Deterministic milliseconds: 5 (512), 8 (1K), 12 (2K), 20 (4K).
+    #[default]
+    Fast,
+    /// Seconds growing with resolution: ~2 s, 3 s, 6 s, 10 s, +/- 20 % jitter.
+    Realistic,
+}
+
+/// How to start a simulator.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub host: IpAddr,
+    /// 0 picks any free port.
+    pub port: u16,
+    /// Accepted bearer keys.
+    pub keys: Vec<String>,
+    /// Starting balance in credits.
+    pub credits: i64,
+    pub profile: LatencyProfile,
+    /// Image requests in flight (sync, or async tasks processing) before 429.
+    pub max_concurrency: usize,
+    /// How long `url` outputs stay downloadable.
+    pub url_ttl: Duration,
+    /// Largest reference image (or mask) accepted, in bytes (default 7 MiB).
+    pub max_image_bytes: usize,
+    /// Most reference images per edit (default 14; a model may accept fewer).
+    pub max_images: usize,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            keys: vec!["sk_test_1".to_string()],
+            credits: 1000,
+            profile: LatencyProfile::Fast,
+            max_concurrency: 8,
+            url_ttl: Duration::from_secs(600),
+            max_image_bytes: 7 << 20,
+            max_images: 14,
+        }
+    }
+}
+
+/// A snapshot of the simulator's counters (`GET /__sim/state`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SimState {
+    /// Credits left (reservations of running requests not deducted).
+    pub balance: i64,
+    /// Credits charged since start or reset.
+    pub charged: i64,
+    /// `/v1/*` requests received (rejected ones included).
+    pub requests: u64,
+    /// Image requests in flight: sync requests being answered and async tasks processing.
+    pub in_flight: usize,
+    /// Output images delivered (sync answers and completed tasks).
+    pub images_served: u64,
+    /// Async tasks known (any status).
+    pub tasks: usize,
+}
+
+/// A running simulator. Dropping it stops the server (without waiting).
+pub struct SimServer {
+    shared: Arc<state::Shared>,
+    join: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl SimServer {
+    /// Binds `host:port` and starts serving in the background on the current runtime.
+    pub async fn start(cfg: SimConfig) -> anyhow::Result<SimServer> {
+        let mut cfg = cfg;
+        cfg.keys.retain(|k| !k.trim().is_empty());
+        if cfg.keys.is_empty() {
+            anyhow::bail!("pixapi-sim needs at least one API key");
+        }
+        let running = server::start(cfg).await?;
+        Ok(SimServer {
+            shared: running.shared,
+            join: Some(running.join),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    /// `http://host:port`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.shared.addr)
+    }
+
+    pub fn state(&self) -> SimState {
+        self.shared.snapshot()
+    }
+
+    /// Queues a fault, like `POST /__sim/faults` (invalid options fall back to defaults:
+    /// count 0 is 1, a status outside 400..=599 is 500).
+    pub fn inject(&self, fault: Fault) {
+        self.try_inject(fault.clone()).unwrap_or_else(|_| {
+            let mut f = fault;
+            f.count = f.count.max(1);
+            f.status = Some(500).filter(|_| f.kind == FaultKind::Status);
+            self.shared
+                .faults
+                .push(f.normalized().expect("defaults are valid"))
+        });
+    }
+
+    /// Queues a fault; returns its id, or why it is invalid.
+    pub fn try_inject(&self, fault: Fault) -> Result<String, String> {
+        Ok(self.shared.faults.push(fault.normalized()?))
+    }
+
+    /// The faults still pending.
+    pub fn faults(&self) -> Vec<PendingFault> {
+        self.shared.faults.list()
+    }
+
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    pub fn set_balance(&self, credits: i64) {
+        self.shared.set_balance(credits);
+    }
+
+    /// Switches the latency profile at run time.
+    pub fn set_profile(&self, profile: LatencyProfile) {
+        *self.shared.profile.lock().expect("profile lock") = profile;
+    }
+
+    /// Like `POST /__sim/reset`.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// The request log (most recent last, up to 2000 entries).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.records()
+    }
+
+    /// Stops accepting connections, ends hanging requests and waits (up to 5 s) for the
+    /// requests in flight.
+    pub async fn shutdown(mut self) {
+        if let Some(join) = self.join.take() {
+            server::stop(&self.shared, join, Duration::from_secs(5)).await;
+        }
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        self.shared.shutdown.cancel();
+    }
+}

@@ -1,0 +1,383 @@
+//! Fault injection: `POST /__sim/faults` queues faults that the next matching `/v1/*`
+//! requests consume (oldest first, one fault per request).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::errors::ApiError;
+use crate::state::Shared;
+
+/// What an injected fault does.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Answer `status` in the documented error shape for it (or `body` verbatim).
+    Status,
+    /// Accept the request and never answer, until the client goes away.
+    Hang,
+    /// Send a 200 head and part of a JSON body, then drop the connection.
+    CloseMidBody,
+    /// Answer 200 with a truncated JSON body.
+    MalformedJson,
+    /// The next async task(s) created end as `failed`, charging nothing.
+    TaskFail,
+    /// The answer carries `n - fail_outputs` images; only those are charged.
+    Partial,
+    /// Add `delay_ms` before answering (async submissions: to the task's processing time).
+    Slow,
+}
+
+impl FaultKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::Status => "status",
+            FaultKind::Hang => "hang",
+            FaultKind::CloseMidBody => "close_mid_body",
+            FaultKind::MalformedJson => "malformed_json",
+            FaultKind::TaskFail => "task_fail",
+            FaultKind::Partial => "partial",
+            FaultKind::Slow => "slow",
+        }
+    }
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The JSON body of `POST /__sim/faults`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Fault {
+    pub kind: FaultKind,
+    /// How many matching requests consume it (default 1).
+    #[serde(default = "one")]
+    pub count: u32,
+    /// Only requests whose path starts with this (e.g. `/v1/images/generations`, `/v1/tasks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Only requests whose model (as sent, or the resolved variant id) equals this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// HTTP status of a `status` fault (default 500).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Seconds for a `Retry-After` header on a `status` fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// A raw body replacing the documented error body (`status`, `malformed_json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Outputs that fail in a `partial` fault (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_outputs: Option<u32>,
+    /// Delay of a `slow` fault in ms (default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+}
+
+impl Fault {
+    /// A fault of `kind` for the next request, with every option at its default.
+    pub fn new(kind: FaultKind) -> Self {
+        Fault {
+            kind,
+            count: 1,
+            path: None,
+            model: None,
+            status: None,
+            retry_after: None,
+            body: None,
+            fail_outputs: None,
+            delay_ms: None,
+        }
+    }
+    /// A `status` fault.
+    pub fn status(status: u16) -> Self {
+        Fault {
+            status: Some(status),
+            ..Fault::new(FaultKind::Status)
+        }
+    }
+    /// A `slow` fault.
+    pub fn slow(delay_ms: u64) -> Self {
+        Fault {
+            delay_ms: Some(delay_ms),
+            ..Fault::new(FaultKind::Slow)
+        }
+    }
+    /// A `partial` fault.
+    pub fn partial(fail_outputs: u32) -> Self {
+        Fault {
+            fail_outputs: Some(fail_outputs),
+            ..Fault::new(FaultKind::Partial)
+        }
+    }
+    pub fn count(mut self, count: u32) -> Self {
+        self.count = count;
+        self
+    }
+    pub fn path(mut self, prefix: impl Into<String>) -> Self {
+        self.path = Some(prefix.into());
+        self
+    }
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Checks the options and fills in defaults.
+    pub fn normalized(mut self) -> Result<Fault, String> {
+        if self.count == 0 {
+            return Err("count must be at least 1".into());
+        }
+        match self.kind {
+            FaultKind::Status => {
+                let s = self.status.unwrap_or(500);
+                if !(400..=599).contains(&s) {
+                    return Err(format!("status must be 400..=599, got {s}"));
+                }
+                self.status = Some(s);
+            }
+            FaultKind::Partial => {
+                self.fail_outputs = Some(self.fail_outputs.unwrap_or(1));
+            }
+            FaultKind::Slow => {
+                self.delay_ms = Some(self.delay_ms.unwrap_or(1000));
+            }
+            _ => {}
+        }
+        Ok(self)
+    }
+
+    /// The delay of a `slow` fault.
+    pub fn delay(&self) -> Duration {
+        match self.kind {
+            FaultKind::Slow => Duration::from_millis(self.delay_ms.unwrap_or(1000)),
+            _ => Duration::ZERO,
+        }
+    }
+}
+
+/// A pending fault as `GET /__sim/faults` lists it (`count` = remaining uses).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct PendingFault {
+    pub id: String,
+    #[serde(flatten)]
+    pub fault: Fault,
+}
+
+/// What kind of request is asking for a fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestClass {
+    /// A sync image request.
+    Images,
+    /// An async submission.
+    AsyncSubmit,
+    /// Any other `/v1/*` request (task polls, models).
+    Other,
+}
+
+impl FaultKind {
+    fn applies_to(self, class: RequestClass) -> bool {
+        match self {
+            FaultKind::TaskFail => class == RequestClass::AsyncSubmit,
+            FaultKind::Partial => class != RequestClass::Other,
+            _ => true,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct FaultStore {
+    inner: Mutex<(u64, Vec<PendingFault>)>,
+}
+
+impl FaultStore {
+    /// Queues a (normalized) fault; returns its id.
+    pub fn push(&self, fault: Fault) -> String {
+        let mut g = self.inner.lock().expect("faults lock");
+        g.0 += 1;
+        let id = format!("fault_{}", g.0);
+        g.1.push(PendingFault {
+            id: id.clone(),
+            fault,
+        });
+        id
+    }
+
+    pub fn list(&self) -> Vec<PendingFault> {
+        self.inner.lock().expect("faults lock").1.clone()
+    }
+
+    /// Removes every pending fault; returns how many there were.
+    pub fn clear(&self) -> usize {
+        let mut g = self.inner.lock().expect("faults lock");
+        let n = g.1.len();
+        g.1.clear();
+        n
+    }
+
+    /// Consumes one use of the oldest fault matching this request.
+    pub fn take(&self, path: &str, models: &[&str], class: RequestClass) -> Option<Fault> {
+        if !path.starts_with("/v1/") {
+            return None;
+        }
+        let mut g = self.inner.lock().expect("faults lock");
+        let pos = g.1.iter().position(|p| {
+            let f = &p.fault;
+            f.kind.applies_to(class)
+                && f.path.as_deref().is_none_or(|pre| path.starts_with(pre))
+                && f.model.as_deref().is_none_or(|m| models.contains(&m))
+        })?;
+        let entry = &mut g.1[pos];
+        let fault = entry.fault.clone();
+        entry.fault.count -= 1;
+        if entry.fault.count == 0 {
+            g.1.remove(pos);
+        }
+        Some(fault)
+    }
+}
+
+/// The early answer of a fault that replaces the whole response (`status`, `hang`,
+/// `close_mid_body`, `malformed_json`), or `None` for faults that shape the work.
+pub async fn early_response(fault: Option<&Fault>, shared: &Shared) -> Option<Response> {
+    let fault = fault?;
+    match fault.kind {
+        FaultKind::Status => {
+            let status = StatusCode::from_u16(fault.status.unwrap_or(500))
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Some(ApiError::injected(status, fault.retry_after, fault.body.clone()).into_response())
+        }
+        FaultKind::Hang => {
+            shared.shutdown.cancelled().await;
+            Some(
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The simulator is shutting down.",
+                )
+                .into_response(),
+            )
+        }
+        FaultKind::MalformedJson => {
+            let body = fault.body.clone().unwrap_or_else(|| {
+                format!(
+                    "{{\"created\": {}, \"data\": [{{\"b64_json\": \"iVBORw0KGgoAAAANSUhEUgAA",
+                    crate::ids::unix_now()
+                )
+            });
+            let mut r = (StatusCode::OK, body).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            Some(r)
+        }
+        FaultKind::CloseMidBody => {
+            let head = format!(
+                "{{\"created\": {}, \"data\": [{{\"b64_json\": \"iVBORw0KGgoAAAANSUhEUgAABAAAAAQACAIAAADwf7zUAAAA",
+                crate::ids::unix_now()
+            );
+            let stream = futures::stream::unfold(0u8, move |step| {
+                let head = head.clone();
+                async move {
+                    match step {
+                        0 => Some((Ok::<Bytes, std::io::Error>(Bytes::from(head)), 1)),
+                        1 => {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            Some((
+                                Err(std::io::Error::new(
+                                    std::io::ErrorKind::ConnectionAborted,
+                                    "injected close_mid_body",
+                                )),
+                                2,
+                            ))
+                        }
+                        _ => None,
+                    }
+                }
+            });
+            let mut r = Response::new(Body::from_stream(stream));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            Some(r)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_defaults() {
+        let f: Fault =
+            serde_json::from_str(r#"{"kind":"status","status":503,"retry_after":2}"#).unwrap();
+        assert_eq!(f.count, 1);
+        assert_eq!(f, Fault::status(503).retry_after(2));
+        let f: Fault = serde_json::from_str(r#"{"kind":"slow"}"#).unwrap();
+        assert_eq!(f.normalized().unwrap().delay_ms, Some(1000));
+        let f: Fault = serde_json::from_str(r#"{"kind":"status","status":200}"#).unwrap();
+        assert!(f.normalized().is_err());
+        assert!(serde_json::from_str::<Fault>(r#"{"kind":"explode"}"#).is_err());
+    }
+
+    #[test]
+    fn matching_and_consumption() {
+        let s = FaultStore::default();
+        s.push(Fault::new(FaultKind::TaskFail));
+        s.push(
+            Fault::status(500)
+                .count(2)
+                .path("/v1/images/generations")
+                .model("nano-banana-2"),
+        );
+        // task_fail only matches async submissions.
+        assert!(s
+            .take("/v1/images/generations", &["x"], RequestClass::Images)
+            .is_none());
+        assert!(s
+            .take("/v1/images/edits", &["nano-banana-2"], RequestClass::Images)
+            .is_none());
+        assert!(s.take("/__sim/state", &[], RequestClass::Other).is_none());
+        let hit = s.take(
+            "/v1/images/generations",
+            &["nano-banana-2"],
+            RequestClass::Images,
+        );
+        assert_eq!(hit.unwrap().kind, FaultKind::Status);
+        assert_eq!(s.list()[1].fault.count, 1);
+        s.take(
+            "/v1/images/generations",
+            &["y", "nano-banana-2"],
+            RequestClass::Images,
+        )
+        .unwrap();
+        assert_eq!(s.list().len(), 1);
+        let t = s
+            .take(
+                "/v1/async/images/generations",
+                &[],
+                RequestClass::AsyncSubmit,
+            )
+            .unwrap();
+        assert_eq!(t.kind, FaultKind::TaskFail);
+        assert!(s.list().is_empty());
+    }
+}

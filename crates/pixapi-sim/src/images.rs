@@ -1,0 +1,397 @@
+//! The image endpoints, sync and async, and the task poll.
+//!
+//! Pipeline of an image request: auth (401) -> body and validation (400/404) ->
+//! concurrency slot (429) -> credit reservation of `n x price` (402) -> one matching fault
+//! is consumed -> latency of the variant (the answer is sent no earlier than that after
+//! admission; generation runs meanwhile, off the runtime) -> outputs -> charge what was
+//! produced, release the rest.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine;
+use serde_json::{json, Value};
+
+use crate::errors::{check_auth, ApiError};
+use crate::faults::{early_response, Fault, FaultKind, RequestClass};
+use crate::imagegen::Spec;
+use crate::request::{parse, ImageRequest, ResponseFormat};
+use crate::state::{ReqMeta, Reservation, Shared, Slot};
+use crate::tasks::{Outcome, Task};
+use crate::{ids, server};
+
+pub const LATENCY_HEADER: &str = "x-sim-latency-ms";
+pub const FAULT_DELAY_HEADER: &str = "x-sim-fault-delay-ms";
+pub const RESOLVED_MODEL_HEADER: &str = "x-sim-resolved-model";
+
+#[derive(Clone, Copy)]
+struct Endpoint {
+    edit: bool,
+    asynchronous: bool,
+}
+
+pub async fn generations(State(s): State<Arc<Shared>>, req: Request) -> Response {
+    image_endpoint(
+        s,
+        req,
+        Endpoint {
+            edit: false,
+            asynchronous: false,
+        },
+    )
+    .await
+}
+pub async fn edits(State(s): State<Arc<Shared>>, req: Request) -> Response {
+    image_endpoint(
+        s,
+        req,
+        Endpoint {
+            edit: true,
+            asynchronous: false,
+        },
+    )
+    .await
+}
+pub async fn async_generations(State(s): State<Arc<Shared>>, req: Request) -> Response {
+    image_endpoint(
+        s,
+        req,
+        Endpoint {
+            edit: false,
+            asynchronous: true,
+        },
+    )
+    .await
+}
+pub async fn async_edits(State(s): State<Arc<Shared>>, req: Request) -> Response {
+    image_endpoint(
+        s,
+        req,
+        Endpoint {
+            edit: true,
+            asynchronous: true,
+        },
+    )
+    .await
+}
+
+async fn image_endpoint(s: Arc<Shared>, req: Request, ep: Endpoint) -> Response {
+    let started = Instant::now();
+    let path = req.uri().path().to_string();
+    let mut meta = ReqMeta::default();
+    let mut resp = match admit_and_run(&s, req, ep, &path, started, &mut meta).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    };
+    resp.extensions_mut().insert(meta);
+    resp
+}
+
+async fn admit_and_run(
+    s: &Arc<Shared>,
+    req: Request,
+    ep: Endpoint,
+    path: &str,
+    started: Instant,
+    meta: &mut ReqMeta,
+) -> Result<Response, ApiError> {
+    check_auth(req.headers(), &s.cfg.keys)?;
+    let base = server::base_url_of(s, req.headers());
+    let job = parse(s, req, ep.edit).await?;
+    meta.model = Some(job.model.clone());
+    meta.resolved_model = Some(job.resolved.variant_id.clone());
+
+    let slot = s.try_admit().ok_or_else(ApiError::rate_limited)?;
+    let cost = job.resolved.credits_per_image * job.n as i64;
+    let reservation = s.reserve(cost).ok_or_else(ApiError::insufficient_credits)?;
+    let class = if ep.asynchronous {
+        RequestClass::AsyncSubmit
+    } else {
+        RequestClass::Images
+    };
+    let fault = s
+        .faults
+        .take(path, &[&job.model, &job.resolved.variant_id], class);
+    meta.fault = fault.as_ref().map(|f| f.kind.as_str().to_string());
+    if let Some(r) = early_response(fault.as_ref(), s).await {
+        return Ok(r);
+    }
+    let latency = s.latency(job.resolved.tier);
+    let delay = fault.as_ref().map(Fault::delay).unwrap_or_default();
+    meta.latency_ms = Some(latency.as_millis() as u64);
+    meta.fault_delay_ms = (!delay.is_zero()).then(|| delay.as_millis() as u64);
+
+    if ep.asynchronous {
+        return Ok(submit_task(
+            s,
+            job,
+            slot,
+            reservation,
+            latency + delay,
+            fault,
+            base,
+            meta,
+        ));
+    }
+    let fail = fault
+        .as_ref()
+        .filter(|f| f.kind == FaultKind::Partial)
+        .and_then(|f| f.fail_outputs);
+    let out = produce(s, &job, started + latency + delay, fail.unwrap_or(0), &base).await;
+    drop(slot);
+    let out = out?;
+    let charged = reservation.settle(out.credits);
+    s.images_served
+        .fetch_add(out.images as u64, Ordering::SeqCst);
+    meta.credits = charged;
+    meta.images = out.images;
+    let mut resp = Json(out.answer).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        HeaderName::from_static(LATENCY_HEADER),
+        HeaderValue::from(latency.as_millis() as u64),
+    );
+    if !delay.is_zero() {
+        h.insert(
+            HeaderName::from_static(FAULT_DELAY_HEADER),
+            HeaderValue::from(delay.as_millis() as u64),
+        );
+    }
+    if let Ok(v) = HeaderValue::from_str(&job.resolved.variant_id) {
+        h.insert(HeaderName::from_static(RESOLVED_MODEL_HEADER), v);
+    }
+    Ok(resp)
+}
+
+/// A finished generation.
+struct Produced {
+    /// `{"created", "data", "usage"}`
+    answer: Value,
+    credits: i64,
+    images: u32,
+}
+
+/// Draws the outputs (minus `fail` failed ones), waits until `not_before`, and builds the
+/// answer. All outputs failing is a 500 `internal_error`.
+async fn produce(
+    s: &Arc<Shared>,
+    job: &ImageRequest,
+    not_before: Instant,
+    fail: u32,
+    base: &str,
+) -> Result<Produced, ApiError> {
+    let count = job.n.saturating_sub(fail);
+    let draws = (0..count).map(|index| {
+        let spec = Spec {
+            prompt: job.prompt.clone(),
+            index,
+            width: job.resolved.width,
+            height: job.resolved.height,
+            references: job.references.clone(),
+        };
+        let s = s.clone();
+        tokio::task::spawn_blocking(move || s.cache.png(&spec))
+    });
+    let (pngs, _) = tokio::join!(
+        futures::future::join_all(draws),
+        tokio::time::sleep_until(tokio::time::Instant::from_std(not_before))
+    );
+    if count == 0 {
+        return Err(ApiError::internal(
+            "Every output of this request failed (injected partial fault).",
+        ));
+    }
+    let mut data = Vec::new();
+    for png in pngs {
+        let png = png.map_err(|e| ApiError::internal(format!("image generation crashed: {e}")))?;
+        data.push(match job.response_format {
+            ResponseFormat::B64Json => {
+                json!({"b64_json": base64::engine::general_purpose::STANDARD.encode(&png)})
+            }
+            ResponseFormat::Url => {
+                let token = s.files.put(png, s.cfg.url_ttl);
+                json!({"url": format!("{base}/files/{token}.png")})
+            }
+        });
+    }
+    let credits = job.resolved.credits_per_image * count as i64;
+    let answer = json!({
+        "created": ids::unix_now(),
+        "data": data,
+        "usage": {
+            "credits": credits,
+            "images": count,
+            "model": job.resolved.variant_id,
+            "size": format!("{}x{}", job.resolved.width, job.resolved.height),
+        },
+    });
+    Ok(Produced {
+        answer,
+        credits,
+        images: count,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn submit_task(
+    s: &Arc<Shared>,
+    job: ImageRequest,
+    slot: Slot,
+    reservation: Reservation,
+    duration: Duration,
+    fault: Option<Fault>,
+    base: String,
+    meta: &mut ReqMeta,
+) -> Response {
+    let id = ids::task_id();
+    let created_at = ids::unix_now();
+    let started = Instant::now();
+    s.tasks.insert(Task {
+        id: id.clone(),
+        model: job.model.clone(),
+        created_at,
+        started,
+        duration,
+        outcome: Outcome::Running,
+    });
+    let task_fail = fault
+        .as_ref()
+        .is_some_and(|f| f.kind == FaultKind::TaskFail);
+    let fail = fault
+        .as_ref()
+        .filter(|f| f.kind == FaultKind::Partial)
+        .and_then(|f| f.fail_outputs);
+    let shared = s.clone();
+    let task_id = id.clone();
+    let model = job.model.clone();
+    tokio::spawn(async move {
+        let _slot = slot;
+        let work = async {
+            if task_fail {
+                tokio::time::sleep_until(tokio::time::Instant::from_std(started + duration)).await;
+                Err(
+                    json!({"code": "generation_failed", "message": "The image generation failed (injected task_fail fault)."}),
+                )
+            } else {
+                produce(&shared, &job, started + duration, fail.unwrap_or(0), &base)
+                    .await
+                    .map_err(|e| json!({"code": e.type_name(), "message": e.message()}))
+            }
+        };
+        let outcome = tokio::select! {
+            _ = shared.shutdown.cancelled() => return,
+            r = work => r,
+        };
+        let completed_at = ids::unix_now();
+        match outcome {
+            Ok(out) => {
+                if shared.tasks.exists(&task_id) {
+                    reservation.settle(out.credits);
+                    shared
+                        .images_served
+                        .fetch_add(out.images as u64, Ordering::SeqCst);
+                }
+                shared.tasks.finish(
+                    &task_id,
+                    Outcome::Completed {
+                        result: out.answer,
+                        completed_at,
+                    },
+                );
+            }
+            Err(error) => {
+                drop(reservation);
+                shared.tasks.finish(
+                    &task_id,
+                    Outcome::Failed {
+                        error,
+                        completed_at,
+                    },
+                );
+            }
+        }
+    });
+    let mut resp = Json(json!({
+        "status": "submitted",
+        "id": id,
+        "progress": 0,
+        "created_at": created_at,
+        "model": model,
+    }))
+    .into_response();
+    resp.headers_mut().insert(
+        HeaderName::from_static(LATENCY_HEADER),
+        HeaderValue::from(meta.latency_ms.unwrap_or(0)),
+    );
+    resp
+}
+
+/// `GET /v1/tasks/{id}`
+pub async fn get_task(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let mut meta = ReqMeta::default();
+    let path = uri.path().to_string();
+    let r = async {
+        check_auth(&headers, &s.cfg.keys)?;
+        let model = s.tasks.model(&id);
+        meta.model = model.clone();
+        let models: Vec<&str> = model.as_deref().into_iter().collect();
+        let fault = s.faults.take(&path, &models, RequestClass::Other);
+        meta.fault = fault.as_ref().map(|f| f.kind.as_str().to_string());
+        if let Some(r) = early_response(fault.as_ref(), &s).await {
+            return Ok(r);
+        }
+        if let Some(f) = fault.as_ref().filter(|f| f.kind == FaultKind::Slow) {
+            meta.fault_delay_ms = Some(f.delay().as_millis() as u64);
+            tokio::time::sleep(f.delay()).await;
+        }
+        let task = s
+            .tasks
+            .json(&id)
+            .ok_or_else(|| ApiError::not_found(format!("No task with id '{id}'.")))?;
+        Ok::<_, ApiError>(Json(task).into_response())
+    }
+    .await;
+    let mut resp = r.unwrap_or_else(IntoResponse::into_response);
+    resp.extensions_mut().insert(meta);
+    resp
+}
+
+/// `GET /v1/models` and `GET /v1/models/{id}`
+pub async fn models(State(s): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
+    let path = uri.path().to_string();
+    let r = async {
+        check_auth(&headers, &s.cfg.keys)?;
+        let fault = s.faults.take(&path, &[], RequestClass::Other);
+        if let Some(r) = early_response(fault.as_ref(), &s).await {
+            return Ok(r);
+        }
+        if let Some(f) = fault.as_ref().filter(|f| f.kind == FaultKind::Slow) {
+            tokio::time::sleep(f.delay()).await;
+        }
+        let obj = |e: &crate::catalog::ModelEntry| {
+            json!({"id": e.id, "object": "model", "created": e.created, "owned_by": e.owned_by})
+        };
+        match path.strip_prefix("/v1/models/") {
+            Some(id) => {
+                let e = crate::catalog::lookup(id).ok_or_else(|| ApiError::model_not_found(id))?;
+                Ok(Json(obj(e)).into_response())
+            }
+            None => {
+                let data: Vec<Value> = crate::catalog::MODELS.iter().map(obj).collect();
+                Ok::<_, ApiError>(Json(json!({"object": "list", "data": data})).into_response())
+            }
+        }
+    }
+    .await;
+    r.unwrap_or_else(IntoResponse::into_response)
+}

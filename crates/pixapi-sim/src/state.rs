@@ -1,0 +1,269 @@
+//! The server's shared state: ledger with reservations, concurrency slots, counters,
+//! runtime settings and the request log.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::catalog::Tier;
+use crate::faults::FaultStore;
+use crate::files::FileStore;
+use crate::imagegen::PngCache;
+use crate::tasks::TaskStore;
+use crate::{LatencyProfile, SimConfig, SimState};
+
+/// How many request records the log keeps.
+const LOG_CAPACITY: usize = 2000;
+
+/// One handled `/v1/*` request, as recorded for tests and benchmarks
+/// (`GET /__sim/requests`, [`crate::SimServer::requests`]).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct RequestRecord {
+    pub request_id: String,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    /// The model as sent, when the request named one.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// The priced variant the request resolved to.
+    #[serde(default)]
+    pub resolved_model: Option<String>,
+    /// The configured (profile) latency applied to this request, in ms.
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    /// Extra delay added by a `slow` fault, in ms.
+    #[serde(default)]
+    pub fault_delay_ms: Option<u64>,
+    /// The kind of the fault this request consumed, if any.
+    #[serde(default)]
+    pub fault: Option<String>,
+    /// Credits charged by this answer (0 for async submissions: tasks charge on completion).
+    pub credits: i64,
+    /// Output images in this answer.
+    pub images: u32,
+    /// Total handling time until the answer's head was ready, in ms.
+    pub server_ms: f64,
+}
+
+/// What a handler tells the request log (attached to its response as an extension).
+#[derive(Clone, Debug, Default)]
+pub struct ReqMeta {
+    pub model: Option<String>,
+    pub resolved_model: Option<String>,
+    pub latency_ms: Option<u64>,
+    pub fault_delay_ms: Option<u64>,
+    pub fault: Option<String>,
+    pub credits: i64,
+    pub images: u32,
+}
+
+#[derive(Debug)]
+pub struct Ledger {
+    pub balance: i64,
+    pub charged: i64,
+    pub reserved: i64,
+    /// Bumped by a reset: reservations of an older epoch no longer count.
+    pub epoch: u64,
+}
+
+pub struct Shared {
+    pub cfg: SimConfig,
+    pub addr: SocketAddr,
+    pub ledger: Mutex<Ledger>,
+    pub requests: AtomicU64,
+    pub images_served: AtomicU64,
+    pub in_flight: AtomicUsize,
+    pub max_concurrency: AtomicUsize,
+    pub profile: Mutex<LatencyProfile>,
+    pub faults: FaultStore,
+    pub tasks: TaskStore,
+    pub files: FileStore,
+    pub cache: PngCache,
+    pub log: Mutex<VecDeque<RequestRecord>>,
+    pub shutdown: CancellationToken,
+}
+
+impl Shared {
+    pub fn new(cfg: SimConfig, addr: SocketAddr) -> Self {
+        Shared {
+            ledger: Mutex::new(Ledger {
+                balance: cfg.credits,
+                charged: 0,
+                reserved: 0,
+                epoch: 0,
+            }),
+            requests: AtomicU64::new(0),
+            images_served: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            max_concurrency: AtomicUsize::new(cfg.max_concurrency),
+            profile: Mutex::new(cfg.profile),
+            faults: FaultStore::default(),
+            tasks: TaskStore::default(),
+            files: FileStore::default(),
+            cache: PngCache::new(192 << 20),
+            log: Mutex::new(VecDeque::new()),
+            shutdown: CancellationToken::new(),
+            addr,
+            cfg,
+        }
+    }
+
+    pub fn snapshot(&self) -> SimState {
+        let l = self.ledger.lock().expect("ledger lock");
+        SimState {
+            balance: l.balance,
+            charged: l.charged,
+            requests: self.requests.load(Ordering::SeqCst),
+            in_flight: self.in_flight.load(Ordering::SeqCst),
+            images_served: self.images_served.load(Ordering::SeqCst),
+            tasks: self.tasks.len(),
+        }
+    }
+
+    pub fn set_balance(&self, credits: i64) {
+        self.ledger.lock().expect("ledger lock").balance = credits;
+    }
+
+    pub fn set_charged(&self, credits: i64) {
+        self.ledger.lock().expect("ledger lock").charged = credits;
+    }
+
+    /// Back to the start configuration: balance, charged, faults, tasks, counters, log,
+    /// profile and concurrency limit. Requests still running are not charged.
+    pub fn reset(&self) {
+        {
+            let mut l = self.ledger.lock().expect("ledger lock");
+            l.balance = self.cfg.credits;
+            l.charged = 0;
+            l.reserved = 0;
+            l.epoch += 1;
+        }
+        self.faults.clear();
+        self.tasks.clear();
+        self.requests.store(0, Ordering::SeqCst);
+        self.images_served.store(0, Ordering::SeqCst);
+        self.log.lock().expect("log lock").clear();
+        *self.profile.lock().expect("profile lock") = self.cfg.profile;
+        self.max_concurrency
+            .store(self.cfg.max_concurrency, Ordering::SeqCst);
+    }
+
+    pub fn profile(&self) -> LatencyProfile {
+        *self.profile.lock().expect("profile lock")
+    }
+
+    /// The configured latency of one request of a tier under the current profile.
+    pub fn latency(&self, tier: Tier) -> Duration {
+        match self.profile() {
+            LatencyProfile::Fast => Duration::from_millis(match tier {
+                Tier::T512 => 5,
+                Tier::T1K => 8,
+                Tier::T2K => 12,
+                Tier::T4K => 20,
+            }),
+            LatencyProfile::Realistic => {
+                let base = match tier {
+                    Tier::T512 => 2000.0,
+                    Tier::T1K => 3000.0,
+                    Tier::T2K => 6000.0,
+                    Tier::T4K => 10000.0,
+                };
+                let jitter: f64 = rand::rng().random_range(0.8..1.2);
+                Duration::from_millis((base * jitter) as u64)
+            }
+        }
+    }
+
+    /// Takes a concurrency slot, or `None` when `max_concurrency` are in flight.
+    pub fn try_admit(self: &Arc<Self>) -> Option<Slot> {
+        let max = self.max_concurrency.load(Ordering::SeqCst);
+        self.in_flight
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot(self.clone()))
+    }
+
+    /// Reserves `amount` credits, or `None` if the balance minus what is already reserved
+    /// does not cover it.
+    pub fn reserve(self: &Arc<Self>, amount: i64) -> Option<Reservation> {
+        let mut l = self.ledger.lock().expect("ledger lock");
+        if l.balance - l.reserved < amount {
+            return None;
+        }
+        l.reserved += amount;
+        Some(Reservation {
+            shared: self.clone(),
+            amount,
+            epoch: l.epoch,
+            done: false,
+        })
+    }
+
+    pub fn record(&self, rec: RequestRecord) {
+        let mut log = self.log.lock().expect("log lock");
+        if log.len() >= LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(rec);
+    }
+
+    pub fn records(&self) -> Vec<RequestRecord> {
+        self.log.lock().expect("log lock").iter().cloned().collect()
+    }
+}
+
+/// A concurrency slot; released on drop.
+pub struct Slot(Arc<Shared>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Credits held for a running request. `settle` charges what was produced and releases
+/// the rest; dropping it unsettled releases everything.
+pub struct Reservation {
+    shared: Arc<Shared>,
+    amount: i64,
+    epoch: u64,
+    done: bool,
+}
+
+impl Reservation {
+    /// Charges `actual` (at most the reserved amount) and releases the reservation.
+    /// Returns what was charged (0 if a reset happened meanwhile).
+    pub fn settle(mut self, actual: i64) -> i64 {
+        self.done = true;
+        let mut l = self.shared.ledger.lock().expect("ledger lock");
+        if l.epoch != self.epoch {
+            return 0;
+        }
+        let actual = actual.clamp(0, self.amount);
+        l.reserved -= self.amount;
+        l.balance -= actual;
+        l.charged += actual;
+        actual
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let mut l = self.shared.ledger.lock().expect("ledger lock");
+        if l.epoch == self.epoch {
+            l.reserved -= self.amount;
+        }
+    }
+}
