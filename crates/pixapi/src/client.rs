@@ -630,7 +630,7 @@ impl Client {
         &self,
         id: &str,
         cancel: &CancellationToken,
-        mut on_update: impl FnMut(&TaskStatus),
+        mut on_update: impl FnMut(&TaskStatus) + Send,
     ) -> Result<ImagesResult> {
         self.wait_inner(id, cancel, &mut on_update, Instant::now(), AsyncTiming::default(), 1, None).await
     }
@@ -641,8 +641,8 @@ impl Client {
         &self,
         req: &GenerationRequest,
         cancel: &CancellationToken,
-        on_submitted: impl FnOnce(&TaskHandle),
-        mut on_update: impl FnMut(&TaskStatus),
+        on_submitted: impl FnOnce(&TaskHandle) + Send,
+        mut on_update: impl FnMut(&TaskStatus) + Send,
     ) -> Result<ImagesResult> {
         let started = Instant::now();
         let h = self.submit_generation(req, cancel).await?;
@@ -656,8 +656,8 @@ impl Client {
         &self,
         req: &EditRequest,
         cancel: &CancellationToken,
-        on_submitted: impl FnOnce(&TaskHandle),
-        mut on_update: impl FnMut(&TaskStatus),
+        on_submitted: impl FnOnce(&TaskHandle) + Send,
+        mut on_update: impl FnMut(&TaskStatus) + Send,
     ) -> Result<ImagesResult> {
         let started = Instant::now();
         let h = self.submit_edit(req, cancel).await?;
@@ -671,7 +671,7 @@ impl Client {
         &self,
         id: &str,
         cancel: &CancellationToken,
-        on_update: &mut dyn FnMut(&TaskStatus),
+        on_update: &mut (dyn FnMut(&TaskStatus) + Send),
         started: Instant,
         mut timing: AsyncTiming,
         attempts: u32,
@@ -866,6 +866,23 @@ fn raw_body_of(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every call's future is `Send`, so callers can `tokio::spawn` it.
+    #[allow(dead_code)]
+    fn futures_are_send(c: &Client, g: &GenerationRequest, e: &EditRequest, t: &CancellationToken) {
+        fn send<T: Send>(_: T) {}
+        send(c.generate(g, t));
+        send(c.generate_answer(g, t));
+        send(c.edit(e, t));
+        send(c.submit_generation(g, t));
+        send(c.submit_edit(e, t));
+        send(c.get_task("x", t));
+        send(c.wait_task("x", t, |_| {}));
+        send(c.generate_async(g, t, |_| {}, |_| {}));
+        send(c.edit_async(e, t, |_| {}, |_| {}));
+        send(c.list_models(t));
+        send(c.download("x", t));
+    }
 
     #[test]
     fn base_url_normalization() {
