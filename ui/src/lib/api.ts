@@ -1,0 +1,86 @@
+// The only module that talks to the Rust side: Tauri commands (`invoke`) and events
+// (`listen`), typed with the generated bindings. See docs/IPC.md.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import type {
+  AppInfo,
+  CatalogView,
+  Estimate,
+  HistoryFilter,
+  KeyTestResult,
+  ProfileInput,
+  ProfileView,
+  ReferenceView,
+  RunSpec,
+  RunSummary,
+  RunView,
+  SessionView,
+} from "./types";
+
+export const api = {
+  appInfo: () => invoke<AppInfo>("app_info"),
+  catalog: () => invoke<CatalogView>("catalog"),
+
+  profilesList: () => invoke<ProfileView[]>("profiles_list"),
+  profileSelect: (id: string) => invoke<ProfileView>("profile_select", { id }),
+  profileSave: (input: ProfileInput) => invoke<ProfileView>("profile_save", { input }),
+  profileDelete: (id: string) => invoke<null>("profile_delete", { id }),
+  profileSetKey: (id: string, key: string) => invoke<ProfileView>("profile_set_key", { id, key }),
+  profileRemoveKey: (id: string) => invoke<ProfileView>("profile_remove_key", { id }),
+  profileTest: (id: string) => invoke<KeyTestResult>("profile_test", { id }),
+
+  estimate: (spec: RunSpec) => invoke<Estimate>("estimate", { spec }),
+  runStart: (spec: RunSpec) => invoke<RunView>("run_start", { spec }),
+  runCancel: (runId: string) => invoke<null>("run_cancel", { runId }),
+  runCancelTarget: (runId: string, targetIdx: number) =>
+    invoke<null>("run_cancel_target", { runId, targetIdx }),
+  runGet: (runId: string) => invoke<RunView>("run_get", { runId }),
+  runDelete: (runId: string) => invoke<null>("run_delete", { runId }),
+  historyList: (filter: HistoryFilter) => invoke<RunSummary[]>("history_list", { filter }),
+
+  referencesAddPaths: (paths: string[]) => invoke<ReferenceView[]>("references_add_paths", { paths }),
+  referenceAddBytes: (name: string, bytes: Uint8Array) =>
+    invoke<ReferenceView>("reference_add_bytes", { name, bytes: Array.from(bytes) }),
+  referencesPick: () => invoke<ReferenceView[]>("references_pick"),
+
+  outputRate: (runId: string, targetIdx: number, outputIdx: number, rating: number | null, note: string | null) =>
+    invoke<null>("output_rate", { runId, targetIdx, outputIdx, rating, note }),
+  exportCurl: (runId: string, targetIdx: number) => invoke<string>("export_curl", { runId, targetIdx }),
+  exportContactSheet: (runId: string) => invoke<string>("export_contact_sheet", { runId }),
+
+  sessionCurrent: () => invoke<SessionView>("session_current"),
+  sessionNew: (name: string) => invoke<SessionView>("session_new", { name }),
+  sessionSetBudget: (credits: number | null) => invoke<SessionView>("session_set_budget", { credits }),
+  sessionExport: (format: "csv" | "json") => invoke<string>("session_export", { format }),
+};
+
+export type Api = typeof api;
+
+export function onRunUpdated(cb: (run: RunView) => void): Promise<UnlistenFn> {
+  return listen<RunView>("run-updated", (e) => cb(e.payload));
+}
+
+export function onSessionUpdated(cb: (s: SessionView) => void): Promise<UnlistenFn> {
+  return listen<SessionView>("session-updated", (e) => cb(e.payload));
+}
+
+export type DropEvent =
+  | { type: "enter" | "over" }
+  | { type: "drop"; paths: string[] }
+  | { type: "leave" };
+
+/** Files dragged onto the window (Tauri delivers drops as paths, not as DOM events). */
+export async function onFileDrop(cb: (e: DropEvent) => void): Promise<UnlistenFn> {
+  return getCurrentWebview().onDragDropEvent((event) => {
+    const p = event.payload;
+    if (p.type === "drop") cb({ type: "drop", paths: p.paths });
+    else if (p.type === "leave") cb({ type: "leave" });
+    else cb({ type: p.type });
+  });
+}
+
+/** True inside the Tauri shell (false in a plain browser, e.g. `vite dev` with the mock). */
+export function inTauri(): boolean {
+  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { boxAspect, commonAspectRatios, expectedSize, fitBox, parseRatio } from "./aspect";
+import { CATALOG } from "./fixtures.test-util";
+
+describe("parseRatio", () => {
+  it("reads w:h", () => {
+    expect(parseRatio("16:9")).toEqual([16, 9]);
+    expect(parseRatio("21:9")).toEqual([21, 9]);
+    expect(parseRatio("3x2")).toEqual([3, 2]);
+  });
+  it("falls back to square", () => {
+    expect(parseRatio(null)).toEqual([1, 1]);
+    expect(parseRatio("wide")).toEqual([1, 1]);
+    expect(parseRatio("0:9")).toEqual([1, 1]);
+  });
+});
+
+describe("expectedSize", () => {
+  it("keeps the long edge exact", () => {
+    expect(expectedSize(1024, null)).toEqual({ width: 1024, height: 1024 });
+    expect(expectedSize(1024, "16:9")).toEqual({ width: 1024, height: 576 });
+    expect(expectedSize(4096, "9:16")).toEqual({ width: 2304, height: 4096 });
+    expect(expectedSize(512, "8:1")).toEqual({ width: 512, height: 64 });
+  });
+});
+
+describe("boxAspect", () => {
+  it("reserves the requested ratio before the image is there", () => {
+    expect(boxAspect("16:9")).toBe("16 / 9");
+    expect(boxAspect(null)).toBe("1 / 1");
+  });
+  it("uses the true size once known", () => {
+    expect(boxAspect("16:9", { width: 1024, height: 572 })).toBe("1024 / 572");
+    expect(boxAspect("16:9", { width: 0, height: 0 })).toBe("16 / 9");
+  });
+});
+
+describe("fitBox", () => {
+  it("fits inside, never upscales", () => {
+    expect(fitBox(4096, 2048, 1000, 800)).toEqual({ width: 1000, height: 500 });
+    expect(fitBox(512, 512, 1000, 800)).toEqual({ width: 512, height: 512 });
+    expect(fitBox(1000, 4000, 1000, 800)).toEqual({ width: 200, height: 800 });
+    expect(fitBox(0, 10, 10, 10)).toEqual({ width: 0, height: 0 });
+  });
+});
+
+describe("commonAspectRatios", () => {
+  it("keeps the ratios every target accepts, in the first one's order", () => {
+    expect(commonAspectRatios([CATALOG[0], CATALOG[4]])).toEqual(["1:1"]);
+    expect(commonAspectRatios([CATALOG[0]])).toEqual(["1:1", "16:9", "9:16", "4:3"]);
+    expect(commonAspectRatios([])).toEqual([]);
+  });
+});

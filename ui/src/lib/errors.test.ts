@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { kindTitle, pushError, sentence, toUiError } from "./errors";
+
+describe("toUiError", () => {
+  it("keeps a UiError from a command", () => {
+    expect(toUiError({ kind: "unauthorized", message: "The key was refused.", detail: "req_1" })).toEqual({
+      kind: "unauthorized",
+      message: "The key was refused.",
+      detail: "req_1",
+    });
+  });
+  it("turns Tauri's plain strings into sentences", () => {
+    expect(toUiError("command run_start not found")).toEqual({ kind: "internal", message: "Command run_start not found.", detail: null });
+  });
+  it("takes an Error's message", () => {
+    const e = toUiError(new Error("boom"));
+    expect(e.message).toBe("Boom.");
+    expect(e.kind).toBe("internal");
+  });
+  it("copes with anything else", () => {
+    expect(toUiError({ weird: 1 }).message).toBe("Something went wrong.");
+    expect(toUiError(undefined).message).toBe("Something went wrong.");
+  });
+  it("fills a missing detail with null", () => {
+    expect(toUiError({ kind: "x", message: "y" }).detail).toBeNull();
+  });
+});
+
+describe("sentence", () => {
+  it("capitalises and ends with a full stop once", () => {
+    expect(sentence("the server failed")).toBe("The server failed.");
+    expect(sentence("Done!")).toBe("Done!");
+    expect(sentence("  ")).toBe("Something went wrong.");
+  });
+});
+
+describe("kindTitle", () => {
+  it("makes a title of a kind", () => {
+    expect(kindTitle("insufficient_credits")).toBe("Insufficient credits");
+    expect(kindTitle("")).toBe("Error");
+  });
+});
+
+describe("pushError", () => {
+  const e = { kind: "k", message: "m.", detail: null };
+  it("adds, skips an immediate repeat, and keeps the newest few", () => {
+    let l = pushError([], e, "ctx", 1);
+    l = pushError(l, e, "ctx", 2);
+    expect(l.map((x) => x.id)).toEqual([1]);
+    for (let i = 0; i < 6; i++) l = pushError(l, { ...e, message: `m${i}.` }, null, 10 + i);
+    expect(l).toHaveLength(4);
+    expect(l[3].message).toBe("m5.");
+  });
+});

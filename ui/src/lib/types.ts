@@ -1,0 +1,30 @@
+// Re-exports of the generated IPC types (ui/src/bindings, made by ts-rs from
+// crates/pixbench-core/src/api.rs). Never declare IPC types by hand: import them from here.
+export type { AppInfo } from "../bindings/AppInfo";
+export type { CatalogEntry } from "../bindings/CatalogEntry";
+export type { CatalogView } from "../bindings/CatalogView";
+export type { Estimate } from "../bindings/Estimate";
+export type { HistoryFilter } from "../bindings/HistoryFilter";
+export type { KeyState } from "../bindings/KeyState";
+export type { KeyTestResult } from "../bindings/KeyTestResult";
+export type { OutputView } from "../bindings/OutputView";
+export type { PhaseTimings } from "../bindings/PhaseTimings";
+export type { ProfileInput } from "../bindings/ProfileInput";
+export type { ProfileView } from "../bindings/ProfileView";
+export type { ReferenceView } from "../bindings/ReferenceView";
+export type { RequestPart } from "../bindings/RequestPart";
+export type { RequestView } from "../bindings/RequestView";
+export type { ResponseFormatChoice } from "../bindings/ResponseFormatChoice";
+export type { RunMode } from "../bindings/RunMode";
+export type { RunSpec } from "../bindings/RunSpec";
+export type { RunStatus } from "../bindings/RunStatus";
+export type { RunSummary } from "../bindings/RunSummary";
+export type { RunView } from "../bindings/RunView";
+export type { SessionView } from "../bindings/SessionView";
+export type { SyncMode } from "../bindings/SyncMode";
+export type { TargetEstimate } from "../bindings/TargetEstimate";
+export type { TargetSpec } from "../bindings/TargetSpec";
+export type { TargetView } from "../bindings/TargetView";
+export type { TaskPoll } from "../bindings/TaskPoll";
+export type { UiError } from "../bindings/UiError";
+export type { JsonValue } from "../bindings/serde_json/JsonValue";
