@@ -1,6 +1,23 @@
 //! Pixbench's domain, with no UI and no Tauri: the catalog and its prices, runs and
 //! comparisons (fan-out, cancel, progress), sessions and the credit ledger, the history
 //! store (SQLite + content-addressed image files), profiles and the secret store,
-//! exports, and the benchmark matrix. The desktop shell and the CLI are thin layers on it.
+//! exports, and the benchmark matrix. The desktop shell and the CLI are thin layers on it:
+//! both open an [`Engine`] on a data dir and call its methods.
+//!
+//! Not here: windows, dialogs, URI schemes (the shell), argument parsing (the CLI), the
+//! wire protocol (crate `pixapi`), the simulator (crate `pixapi-sim`).
 
 pub mod api;
+pub mod blobs;
+pub mod catalog;
+pub mod engine;
+pub mod error;
+pub mod export;
+pub mod references;
+pub mod runner;
+pub mod secrets;
+pub mod session;
+pub mod store;
+
+pub use engine::{Engine, EngineConfig, EngineEvent};
+pub use error::{CoreError, CoreResult};

@@ -1,0 +1,78 @@
+# Pixbench — the two commands a person needs:
+#   make run    install what is missing, build, and open the app on the Sandbox
+#   make test   every test: unit, loopback, SDK contract, mock runtime, Vitest, end to end
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+APP := target/debug/pixbench-desktop
+TAURI_DRIVER_VERSION := 2.1.0
+CARGO ?= cargo
+
+.PHONY: help deps deps-test ui build run test test-rust test-bindings test-ui test-sdk test-e2e bench tauri-driver deb clean-e2e
+
+help:
+	@echo "make run     build and start Pixbench (Sandbox: offline, no key needed)"
+	@echo "make build   build the UI and the desktop binary (debug)"
+	@echo "make test    run every test suite"
+	@echo "make bench   run the benchmarks and print their figures"
+
+deps:
+	@scripts/deps.sh build
+
+deps-test:
+	@scripts/deps.sh test
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	@touch $@
+
+tests/e2e/node_modules/.package-lock.json: tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund
+	@touch $@
+
+ui: ui/node_modules/.package-lock.json
+	cd ui && npm run build
+
+build: deps ui
+	$(CARGO) build -p pixbench-desktop -p pixapi-sim -p pixbench-cli
+
+run: build
+	./$(APP)
+
+# ---- tests ----
+test: deps-test ui
+	$(MAKE) test-rust
+	$(MAKE) test-bindings
+	$(MAKE) test-ui
+	$(MAKE) test-sdk
+	$(MAKE) test-e2e
+	@echo "make test: all suites passed"
+
+# Unit, loopback, keychain (real Secret Service) and mock-runtime tests.
+test-rust:
+	scripts/with-keyring.sh $(CARGO) test --workspace --no-fail-fast
+
+# The TypeScript types are generated from Rust (ts-rs, during cargo test): they must be checked in.
+test-bindings:
+	@git diff --exit-code --stat -- ui/src/bindings || { echo "ui/src/bindings is stale: run 'cargo test -p pixbench-core' and commit the result" >&2; exit 1; }
+	@test -z "$$(git ls-files --others --exclude-standard ui/src/bindings)" || { echo "new generated bindings are not committed:" >&2; git ls-files --others --exclude-standard ui/src/bindings >&2; exit 1; }
+
+test-ui: ui/node_modules/.package-lock.json
+	cd ui && npm run check && npm test
+
+test-sdk:
+	crates/pixapi-sim/tests/sdk/run.sh
+
+tauri-driver:
+	@command -v tauri-driver >/dev/null && tauri-driver --version 2>/dev/null | grep -q "$(TAURI_DRIVER_VERSION)" || \
+		$(CARGO) install tauri-driver --locked --version $(TAURI_DRIVER_VERSION)
+
+test-e2e: tests/e2e/node_modules/.package-lock.json tauri-driver
+	$(CARGO) build -p pixbench-desktop
+	tests/e2e/run.sh
+
+bench:
+	$(CARGO) bench -p pixapi --bench overhead
+	$(CARGO) bench -p pixbench-core
+
+deb: deps ui
+	cd ui && npx tauri build --bundles deb --config ../src-tauri/tauri.conf.json

@@ -1,0 +1,208 @@
+//! Image bytes on disk, content-addressed by SHA-256 and written atomically (temp file +
+//! rename), plus thumbnails made once per image. Metadata lives in SQLite; bytes live here.
+
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// Long edge of grid thumbnails.
+pub const THUMB_EDGE: u32 = 512;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("Could not write to the data folder {}: {source}. Free some disk space or choose another data folder (PIXBENCH_DATA_DIR); nothing already saved was lost.", dir.display())]
+    Write { dir: PathBuf, source: std::io::Error },
+    #[error("Image {0} is missing from the data folder.")]
+    Missing(String),
+    #[error("Could not read image {sha}: {source}")]
+    Read { sha: String, source: std::io::Error },
+    #[error("Could not decode image: {0}")]
+    Decode(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Blobs {
+    root: PathBuf,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn valid_sha(sha: &str) -> bool {
+    sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+impl Blobs {
+    pub fn new(root: impl Into<PathBuf>) -> Blobs {
+        Blobs { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn image_path(&self, sha: &str) -> PathBuf {
+        self.root.join("images").join(&sha[..2.min(sha.len())]).join(sha)
+    }
+
+    pub fn thumb_path(&self, sha: &str) -> PathBuf {
+        self.root.join("thumbs").join(&sha[..2.min(sha.len())]).join(format!("{sha}.jpg"))
+    }
+
+    /// Stores bytes once; answers their SHA-256. Writing the same bytes again is a no-op.
+    pub fn put(&self, bytes: &[u8]) -> Result<String, BlobError> {
+        let sha = sha256_hex(bytes);
+        let path = self.image_path(&sha);
+        if path.exists() {
+            return Ok(sha);
+        }
+        write_atomic(&path, bytes)?;
+        Ok(sha)
+    }
+
+    pub fn get(&self, sha: &str) -> Result<Vec<u8>, BlobError> {
+        if !valid_sha(sha) {
+            return Err(BlobError::Missing(sha.into()));
+        }
+        std::fs::read(self.image_path(sha)).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                BlobError::Missing(sha.into())
+            } else {
+                BlobError::Read { sha: sha.into(), source: e }
+            }
+        })
+    }
+
+    pub fn remove(&self, sha: &str) {
+        if valid_sha(sha) {
+            let _ = std::fs::remove_file(self.image_path(sha));
+            let _ = std::fs::remove_file(self.thumb_path(sha));
+        }
+    }
+
+    /// The thumbnail's bytes (JPEG), made on first use and kept.
+    pub fn thumb(&self, sha: &str) -> Result<Vec<u8>, BlobError> {
+        let path = self.thumb_path(sha);
+        if let Ok(b) = std::fs::read(&path) {
+            return Ok(b);
+        }
+        let full = self.get(sha)?;
+        let jpeg = make_thumbnail(&full, THUMB_EDGE)?;
+        write_atomic(&path, &jpeg)?;
+        Ok(jpeg)
+    }
+}
+
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BlobError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let werr = |source| BlobError::Write { dir: dir.to_path_buf(), source };
+    std::fs::create_dir_all(dir).map_err(werr)?;
+    let mut tmp = tempfile_in(dir).map_err(werr)?;
+    tmp.1.write_all(bytes).map_err(werr)?;
+    tmp.1.sync_all().map_err(werr)?;
+    drop(tmp.1);
+    std::fs::rename(&tmp.0, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp.0);
+        werr(e)
+    })
+}
+
+fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    for _ in 0..8 {
+        let name = format!(".tmp-{}", uuid::Uuid::new_v4().simple());
+        let p = dir.join(name);
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&p) {
+            Ok(f) => return Ok((p, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("could not create a temporary file"))
+}
+
+/// Pixel size and format of encoded image bytes, reading only the header.
+pub fn probe(bytes: &[u8]) -> Result<(u32, u32, image::ImageFormat), BlobError> {
+    let reader = image::ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| BlobError::Decode(e.to_string()))?;
+    let format = reader.format().ok_or_else(|| BlobError::Decode("unknown image format".into()))?;
+    let (w, h) = reader.into_dimensions().map_err(|e| BlobError::Decode(e.to_string()))?;
+    Ok((w, h, format))
+}
+
+/// A JPEG thumbnail whose long edge is at most `edge`.
+pub fn make_thumbnail(bytes: &[u8], edge: u32) -> Result<Vec<u8>, BlobError> {
+    let img = image::load_from_memory(bytes).map_err(|e| BlobError::Decode(e.to_string()))?;
+    let small = if img.width().max(img.height()) > edge {
+        // `thumbnail` is a fast area-averaging resize: good quality for downscaling.
+        img.thumbnail(edge, edge)
+    } else {
+        img
+    };
+    let rgb = small.to_rgb8();
+    let mut out = Vec::with_capacity(64 * 1024);
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85);
+    rgb.write_with_encoder(enc).map_err(|e| BlobError::Decode(e.to_string()))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+        out
+    }
+
+    #[test]
+    fn put_is_content_addressed_and_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = Blobs::new(dir.path());
+        let bytes = png(64, 32);
+        let sha = b.put(&bytes).unwrap();
+        assert_eq!(sha, sha256_hex(&bytes));
+        assert_eq!(b.put(&bytes).unwrap(), sha);
+        assert_eq!(b.get(&sha).unwrap(), bytes);
+        assert!(matches!(b.get(&"0".repeat(64)), Err(BlobError::Missing(_))));
+        assert!(matches!(b.get("../../etc/passwd"), Err(BlobError::Missing(_))));
+        // no temp files left behind
+        let leftovers: Vec<_> = walk(dir.path()).into_iter().filter(|p| p.contains(".tmp-")).collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    fn walk(p: &Path) -> Vec<String> {
+        let mut v = vec![];
+        for e in std::fs::read_dir(p).unwrap() {
+            let e = e.unwrap().path();
+            if e.is_dir() {
+                v.extend(walk(&e));
+            } else {
+                v.push(e.display().to_string());
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn thumbnail_keeps_aspect_and_is_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = Blobs::new(dir.path());
+        let sha = b.put(&png(2048, 1024)).unwrap();
+        let t = b.thumb(&sha).unwrap();
+        let (w, h, f) = probe(&t).unwrap();
+        assert_eq!((w, h, f), (512, 256, image::ImageFormat::Jpeg));
+        assert!(b.thumb_path(&sha).exists());
+    }
+
+    #[test]
+    fn unwritable_dir_is_a_clear_error() {
+        let b = Blobs::new("/proc/definitely-not-writable");
+        let e = b.put(b"x").unwrap_err();
+        assert!(e.to_string().contains("Could not write"), "{e}");
+    }
+}

@@ -1,0 +1,559 @@
+//! The facade the desktop shell and the CLI call: one `Engine` per data dir. It owns the
+//! store, the image files, the catalog, the Sandbox server, the secret store and the runs
+//! in flight, and reports changes through an event callback.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::api::*;
+use crate::blobs::Blobs;
+use crate::catalog::{Catalog, CatalogSource};
+use crate::error::{ui, CoreError, CoreResult};
+use crate::secrets::{mask_key, normalize_key, SecretStore};
+use crate::store::{now_rfc3339, ProfileRow, SessionRow, Store, SANDBOX_ID};
+
+/// The key the in-process Sandbox accepts. Not a secret: the Sandbox charges nothing real.
+pub const SANDBOX_KEY: &str = "sk_sandbox_local";
+pub const SANDBOX_NAME: &str = "Sandbox";
+pub const DEFAULT_BASE_URL: &str = "https://api.pixapi.ai";
+pub const DEFAULT_MODEL: &str = "gemini-3.1-flash-image-preview";
+
+/// What the engine reports as things change.
+#[derive(Debug, Clone)]
+pub enum EngineEvent {
+    RunUpdated(RunView),
+    SessionUpdated(SessionView),
+}
+
+pub type EventSink = Arc<dyn Fn(EngineEvent) + Send + Sync>;
+
+pub struct EngineConfig {
+    pub data_dir: PathBuf,
+    pub secrets: Arc<dyn SecretStore>,
+    /// `PIXAPI_API_KEY`: overrides the keychain for every non-Sandbox profile of this process.
+    pub env_key: Option<String>,
+    /// Fixed port for the Sandbox server (tests use it to reach its admin API); 0 = any.
+    pub sandbox_port: u16,
+    pub sandbox_profile: pixapi_sim::LatencyProfile,
+    /// Targets of one comparison running at once.
+    pub max_concurrency: usize,
+    /// How image URLs look to the webview, e.g. `pxb://localhost`.
+    pub image_url_base: String,
+    pub events: EventSink,
+}
+
+impl EngineConfig {
+    pub fn new(data_dir: impl Into<PathBuf>, secrets: Arc<dyn SecretStore>) -> EngineConfig {
+        EngineConfig {
+            data_dir: data_dir.into(),
+            secrets,
+            env_key: None,
+            sandbox_port: 0,
+            sandbox_profile: pixapi_sim::LatencyProfile::Fast,
+            max_concurrency: 4,
+            image_url_base: "pxb://localhost".into(),
+            events: Arc::new(|_| {}),
+        }
+    }
+}
+
+pub(crate) struct ActiveRun {
+    pub cancel: CancellationToken,
+    pub target_cancels: Vec<CancellationToken>,
+    pub done: tokio::sync::watch::Receiver<bool>,
+}
+
+pub(crate) struct Inner {
+    pub cfg: EngineConfig,
+    pub store: Store,
+    pub blobs: Blobs,
+    pub catalog: RwLock<Catalog>,
+    pub catalog_problem: Option<String>,
+    pub sandbox: pixapi_sim::SimServer,
+    pub current_profile: Mutex<String>,
+    pub session_id: Mutex<String>,
+    pub active: Mutex<HashMap<String, ActiveRun>>,
+    pub semaphore: Arc<tokio::sync::Semaphore>,
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<Inner>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Engine {
+    /// Opens (or creates) the data dir, starts the Sandbox, and resumes unfinished runs.
+    pub async fn open(cfg: EngineConfig) -> CoreResult<Engine> {
+        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| {
+            CoreError::Ui(ui(
+                "data_dir",
+                format!(
+                    "Could not create the data folder {}: {e}. Choose a writable folder with PIXBENCH_DATA_DIR.",
+                    cfg.data_dir.display()
+                ),
+            ))
+        })?;
+        let store = Store::open(&cfg.data_dir.join("pixbench.sqlite"))?;
+        let blobs = Blobs::new(cfg.data_dir.join("blobs"));
+        let (catalog, catalog_problem) = match Catalog::load(&cfg.data_dir) {
+            Ok(c) => (c, None),
+            Err(e) => (
+                Catalog::built_in(),
+                Some(format!("The catalog file was refused ({e}); the built-in catalog is in force.")),
+            ),
+        };
+        let sandbox = pixapi_sim::SimServer::start(pixapi_sim::SimConfig {
+            port: cfg.sandbox_port,
+            keys: vec![SANDBOX_KEY.to_string()],
+            credits: 1_000_000_000,
+            profile: cfg.sandbox_profile,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| CoreError::Ui(ui("sandbox", format!("The Sandbox server could not start: {e}"))))?;
+
+        // The Sandbox profile always exists; its URL is the live server's.
+        if store.profile(SANDBOX_ID).is_err() {
+            store.upsert_profile(&ProfileRow {
+                id: SANDBOX_ID.into(),
+                name: SANDBOX_NAME.into(),
+                base_url: "sandbox".into(),
+                default_model: DEFAULT_MODEL.into(),
+                budget_credits: None,
+                is_sandbox: true,
+                key_mask: None,
+            })?;
+        }
+        let current = store
+            .setting("current_profile")?
+            .filter(|id| store.profile(id).is_ok())
+            .unwrap_or_else(|| SANDBOX_ID.to_string());
+
+        let session = Self::start_or_continue_session(&store)?;
+        let max = cfg.max_concurrency.max(1);
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                cfg,
+                store,
+                blobs,
+                catalog: RwLock::new(catalog),
+                catalog_problem,
+                sandbox,
+                current_profile: Mutex::new(current),
+                session_id: Mutex::new(session.id),
+                active: Mutex::new(HashMap::new()),
+                semaphore: Arc::new(tokio::sync::Semaphore::new(max)),
+            }),
+        };
+        engine.recover_unfinished_runs();
+        Ok(engine)
+    }
+
+    fn start_or_continue_session(store: &Store) -> CoreResult<SessionRow> {
+        let continue_today = store.setting("session_mode")?.as_deref() == Some("continue_today");
+        if continue_today {
+            if let Some(s) = store.latest_session()? {
+                let today = &now_rfc3339()[..10];
+                if s.started_at.starts_with(today) {
+                    return Ok(s);
+                }
+            }
+        }
+        let s = SessionRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: format!("Session {}", now_rfc3339()[..16].replace('T', " ")),
+            started_at: now_rfc3339(),
+            budget_credits: None,
+        };
+        store.insert_session(&s)?;
+        Ok(s)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.cfg.data_dir
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn blobs(&self) -> &Blobs {
+        &self.inner.blobs
+    }
+
+    pub fn sandbox_url(&self) -> String {
+        self.inner.sandbox.base_url()
+    }
+
+    pub fn sandbox(&self) -> &pixapi_sim::SimServer {
+        &self.inner.sandbox
+    }
+
+    pub fn catalog(&self) -> Catalog {
+        self.inner.catalog.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(crate) fn emit(&self, e: EngineEvent) {
+        (self.inner.cfg.events)(e)
+    }
+
+    pub fn image_url(&self, sha: &str) -> String {
+        format!("{}/image/{sha}", self.inner.cfg.image_url_base)
+    }
+
+    pub fn thumb_url(&self, sha: &str) -> String {
+        format!("{}/thumb/{sha}", self.inner.cfg.image_url_base)
+    }
+
+    pub fn app_info(&self) -> AppInfo {
+        let catalog = self.catalog();
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            data_dir: self.data_dir().display().to_string(),
+            catalog_source: match (&catalog.source, &self.inner.catalog_problem) {
+                (_, Some(p)) => p.clone(),
+                (CatalogSource::BuiltIn, None) => "built-in".into(),
+                (CatalogSource::File(p), None) => p.display().to_string(),
+            },
+            keychain_problem: self.inner.cfg.secrets.problem().map(|e| e.to_string()),
+            sandbox_url: self.sandbox_url(),
+        }
+    }
+
+    pub fn catalog_view(&self) -> CatalogView {
+        self.catalog().view()
+    }
+
+    // ---------------- profiles ----------------
+
+    pub fn current_profile_id(&self) -> String {
+        lock(&self.inner.current_profile).clone()
+    }
+
+    fn profile_view(&self, p: &ProfileRow) -> ProfileView {
+        let current = self.current_profile_id() == p.id;
+        let (key_state, key_note, key_mask) = if p.is_sandbox {
+            (KeyState::Sandbox, None, None)
+        } else if let Some(k) = &self.inner.cfg.env_key {
+            (KeyState::Env, Some("Using the key from PIXAPI_API_KEY for this process.".to_string()), Some(mask_key(k)))
+        } else {
+            match self.inner.cfg.secrets.get(&p.id) {
+                Ok(Some(k)) => (KeyState::Stored, None, Some(mask_key(&k))),
+                Ok(None) => (
+                    KeyState::Missing,
+                    Some("No key stored. Paste this profile's key to use it.".to_string()),
+                    None,
+                ),
+                Err(e) => (KeyState::Unavailable, Some(e.to_string()), p.key_mask.clone()),
+            }
+        };
+        ProfileView {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            base_url: if p.is_sandbox { self.sandbox_url() } else { p.base_url.clone() },
+            default_model: p.default_model.clone(),
+            budget_credits: p.budget_credits,
+            is_sandbox: p.is_sandbox,
+            is_current: current,
+            key_mask,
+            key_state,
+            key_note,
+        }
+    }
+
+    pub fn profiles_list(&self) -> CoreResult<Vec<ProfileView>> {
+        Ok(self.inner.store.profiles()?.iter().map(|p| self.profile_view(p)).collect())
+    }
+
+    pub fn profile_get(&self, id: &str) -> CoreResult<ProfileView> {
+        Ok(self.profile_view(&self.inner.store.profile(id)?))
+    }
+
+    pub fn profile_by_name(&self, name: &str) -> CoreResult<ProfileView> {
+        self.inner
+            .store
+            .profiles()?
+            .iter()
+            .find(|p| p.name == name || p.id == name)
+            .map(|p| self.profile_view(p))
+            .ok_or_else(|| CoreError::Ui(ui("not_found", format!("There is no profile named “{name}”."))))
+    }
+
+    pub fn profile_select(&self, id: &str) -> CoreResult<ProfileView> {
+        let p = self.inner.store.profile(id)?;
+        self.inner.store.set_setting("current_profile", &p.id)?;
+        *lock(&self.inner.current_profile) = p.id.clone();
+        let v = self.profile_view(&p);
+        if let Ok(s) = self.session_current() {
+            self.emit(EngineEvent::SessionUpdated(s));
+        }
+        Ok(v)
+    }
+
+    pub fn profile_save(&self, input: ProfileInput) -> CoreResult<ProfileView> {
+        let name = input.name.trim().to_string();
+        if name.is_empty() {
+            return Err(CoreError::Ui(ui("invalid", "A profile needs a name.")));
+        }
+        let base_url = input.base_url.trim().trim_end_matches('/').to_string();
+        let base_url = if base_url.is_empty() { DEFAULT_BASE_URL.to_string() } else { base_url };
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(CoreError::Ui(ui(
+                "invalid",
+                "The base URL must start with https:// (or http:// for a local server).",
+            )));
+        }
+        if input.budget_credits.is_some_and(|b| b < 0) {
+            return Err(CoreError::Ui(ui("invalid", "A budget cannot be negative.")));
+        }
+        let (id, is_sandbox, key_mask) = match &input.id {
+            Some(id) => {
+                let old = self.inner.store.profile(id)?;
+                (old.id, old.is_sandbox, old.key_mask)
+            }
+            None => (uuid::Uuid::new_v4().to_string(), false, None),
+        };
+        if is_sandbox && name != SANDBOX_NAME {
+            return Err(CoreError::Ui(ui("invalid", "The Sandbox profile cannot be renamed.")));
+        }
+        let row = ProfileRow {
+            id: id.clone(),
+            name,
+            base_url: if is_sandbox { "sandbox".into() } else { base_url },
+            default_model: if input.default_model.trim().is_empty() {
+                DEFAULT_MODEL.into()
+            } else {
+                input.default_model.trim().into()
+            },
+            budget_credits: input.budget_credits,
+            is_sandbox,
+            key_mask,
+        };
+        self.inner.store.upsert_profile(&row)?;
+        self.profile_get(&id)
+    }
+
+    pub fn profile_delete(&self, id: &str) -> CoreResult<()> {
+        let p = self.inner.store.profile(id)?;
+        if p.is_sandbox {
+            return Err(CoreError::Ui(ui("invalid", "The Sandbox profile cannot be deleted.")));
+        }
+        // Remove the key first: a profile row without a key is harmless, a key without a profile is not.
+        self.inner.cfg.secrets.delete(id).map_err(|e| CoreError::Ui(ui("keychain", e.to_string())))?;
+        self.inner.store.delete_profile(id)?;
+        if self.current_profile_id() == id {
+            self.profile_select(SANDBOX_ID)?;
+        }
+        Ok(())
+    }
+
+    pub fn profile_set_key(&self, id: &str, raw_key: &str) -> CoreResult<ProfileView> {
+        let mut p = self.inner.store.profile(id)?;
+        if p.is_sandbox {
+            return Err(CoreError::Ui(ui("invalid", "The Sandbox needs no key and cannot hold one.")));
+        }
+        let key = normalize_key(raw_key).map_err(|m| CoreError::Ui(ui("invalid_key", m)))?;
+        self.inner.cfg.secrets.set(id, &key).map_err(|e| CoreError::Ui(ui("keychain", e.to_string())))?;
+        p.key_mask = Some(mask_key(&key));
+        self.inner.store.upsert_profile(&p)?;
+        Ok(self.profile_view(&p))
+    }
+
+    pub fn profile_remove_key(&self, id: &str) -> CoreResult<ProfileView> {
+        let mut p = self.inner.store.profile(id)?;
+        self.inner.cfg.secrets.delete(id).map_err(|e| CoreError::Ui(ui("keychain", e.to_string())))?;
+        p.key_mask = None;
+        self.inner.store.upsert_profile(&p)?;
+        Ok(self.profile_view(&p))
+    }
+
+    /// A client for a profile, with its key from the environment or the keychain.
+    pub fn client_for(&self, profile_id: &str) -> CoreResult<(pixapi::Client, ProfileRow)> {
+        let p = self.inner.store.profile(profile_id)?;
+        let (base, key) = if p.is_sandbox {
+            (self.sandbox_url(), SANDBOX_KEY.to_string())
+        } else if let Some(k) = &self.inner.cfg.env_key {
+            (p.base_url.clone(), k.clone())
+        } else {
+            match self.inner.cfg.secrets.get(&p.id) {
+                Ok(Some(k)) => (p.base_url.clone(), k),
+                Ok(None) => {
+                    return Err(CoreError::Ui(ui(
+                        "no_key",
+                        format!(
+                            "Profile “{}” has no key stored. Open Profiles and paste its key (or set PIXAPI_API_KEY).",
+                            p.name
+                        ),
+                    )))
+                }
+                Err(e) => return Err(CoreError::Ui(ui("keychain", e.to_string()))),
+            }
+        };
+        let mut cfg = pixapi::ClientConfig::new(base).with_api_key(key);
+        cfg.user_agent = concat!("pixbench/", env!("CARGO_PKG_VERSION")).into();
+        let client = pixapi::Client::new(cfg).map_err(|e| CoreError::Ui(ui("client", e.user_message())))?;
+        Ok((client, p))
+    }
+
+    pub async fn profile_test(&self, id: &str) -> CoreResult<KeyTestResult> {
+        let (client, p) = self.client_for(id)?;
+        let started = std::time::Instant::now();
+        let r = client.list_models(&CancellationToken::new()).await;
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        Ok(match r {
+            Ok(models) => KeyTestResult {
+                ok: true,
+                message: format!("The key works: {} models available at {}.", models.len(), client.base_url()),
+                models: models.len() as u32,
+                latency_ms,
+            },
+            Err(e) => KeyTestResult {
+                ok: false,
+                message: match e.kind() {
+                    pixapi::Error::Unauthorized => format!(
+                        "The key of profile “{}” was rejected (401). Check it on your Pixapi dashboard and paste it again.",
+                        p.name
+                    ),
+                    _ => e.user_message(),
+                },
+                models: 0,
+                latency_ms,
+            },
+        })
+    }
+
+    // ---------------- sessions ----------------
+
+    pub fn session_id(&self) -> String {
+        lock(&self.inner.session_id).clone()
+    }
+
+    pub fn session_new(&self, name: &str) -> CoreResult<SessionView> {
+        let name = name.trim();
+        let s = SessionRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: if name.is_empty() { format!("Session {}", now_rfc3339()[..16].replace('T', " ")) } else { name.into() },
+            started_at: now_rfc3339(),
+            budget_credits: None,
+        };
+        self.inner.store.insert_session(&s)?;
+        *lock(&self.inner.session_id) = s.id.clone();
+        let v = self.session_current()?;
+        self.emit(EngineEvent::SessionUpdated(v.clone()));
+        Ok(v)
+    }
+
+    pub fn session_set_budget(&self, credits: Option<i64>) -> CoreResult<SessionView> {
+        if credits.is_some_and(|c| c < 0) {
+            return Err(CoreError::Ui(ui("invalid", "A budget cannot be negative.")));
+        }
+        self.inner.store.set_session_budget(&self.session_id(), credits)?;
+        let v = self.session_current()?;
+        self.emit(EngineEvent::SessionUpdated(v.clone()));
+        Ok(v)
+    }
+
+    pub fn session_current(&self) -> CoreResult<SessionView> {
+        crate::session::session_view(self, &self.session_id())
+    }
+
+    // ---------------- references ----------------
+
+    /// The strictest limits among the catalog's targets that take references: a file
+    /// that passes them passes for every model.
+    fn reference_limits(&self) -> (Vec<String>, u64) {
+        let c = self.catalog();
+        let max = c.entries.iter().map(|e| e.max_reference_bytes).min().unwrap_or(7 << 20);
+        let formats = c.entries.first().map(|e| e.reference_formats.clone()).unwrap_or_default();
+        (formats, max)
+    }
+
+    pub fn reference_add_bytes(&self, name: &str, bytes: Vec<u8>) -> CoreResult<ReferenceView> {
+        let (formats, max) = self.reference_limits();
+        let prepared = crate::references::prepare(name, bytes, &formats, max)
+            .map_err(|m| CoreError::Ui(ui("invalid_reference", m)))?;
+        let sha = self.inner.blobs.put(&prepared.bytes).map_err(|e| CoreError::Ui(ui("disk", e.to_string())))?;
+        let view = ReferenceView {
+            sha256: sha.clone(),
+            name: prepared.name,
+            mime: prepared.mime,
+            width: prepared.width,
+            height: prepared.height,
+            bytes: prepared.bytes.len() as u64,
+            thumb_url: self.thumb_url(&sha),
+            original_bytes: prepared.original.map(|o| o.0),
+            original_width: prepared.original.map(|o| o.1),
+            original_height: prepared.original.map(|o| o.2),
+            note: prepared.note,
+        };
+        self.inner.store.upsert_reference(&view)?;
+        Ok(view)
+    }
+
+    pub fn references_add_paths(&self, paths: &[PathBuf]) -> CoreResult<Vec<ReferenceView>> {
+        let mut out = Vec::new();
+        for p in paths {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
+            let meta = std::fs::metadata(p)
+                .map_err(|e| CoreError::Ui(ui("invalid_reference", format!("{name} cannot be read: {e}."))))?;
+            if meta.len() > 200 * 1024 * 1024 {
+                return Err(CoreError::Ui(ui(
+                    "invalid_reference",
+                    format!("{name} is {} MB; reference images over 200 MB are refused.", meta.len() >> 20),
+                )));
+            }
+            let bytes = std::fs::read(p)
+                .map_err(|e| CoreError::Ui(ui("invalid_reference", format!("{name} cannot be read: {e}."))))?;
+            out.push(self.reference_add_bytes(&name, bytes)?);
+        }
+        Ok(out)
+    }
+
+    pub fn reference(&self, sha: &str) -> CoreResult<ReferenceView> {
+        let mut r = self.inner.store.reference(sha)?;
+        r.thumb_url = self.thumb_url(sha);
+        Ok(r)
+    }
+
+    // ---------------- history ----------------
+
+    pub fn history_list(&self, filter: &HistoryFilter) -> CoreResult<Vec<RunSummary>> {
+        let mut rows = self.inner.store.history(filter)?;
+        for r in &mut rows {
+            r.thumb_url = r.thumb_url.take().map(|sha| self.thumb_url(&sha));
+        }
+        Ok(rows)
+    }
+
+    pub fn run_get(&self, run_id: &str) -> CoreResult<RunView> {
+        crate::runner::load_run_view(self, run_id)
+    }
+
+    pub fn run_delete(&self, run_id: &str) -> CoreResult<()> {
+        if lock(&self.inner.active).contains_key(run_id) {
+            return Err(CoreError::Ui(ui("busy", "This run is still going. Cancel it first, then delete it.")));
+        }
+        for sha in self.inner.store.delete_run(run_id)? {
+            self.inner.blobs.remove(&sha);
+        }
+        Ok(())
+    }
+
+    pub fn output_rate(&self, run_id: &str, target_idx: u32, idx: u32, rating: Option<u8>, note: Option<String>) -> CoreResult<()> {
+        if rating.is_some_and(|r| !(1..=5).contains(&r)) {
+            return Err(CoreError::Ui(ui("invalid", "A rating goes from 1 to 5.")));
+        }
+        self.inner.store.rate_output(run_id, target_idx, idx, rating, note.as_deref())?;
+        if let Ok(v) = self.run_get(run_id) {
+            self.emit(EngineEvent::RunUpdated(v));
+        }
+        Ok(())
+    }
+}

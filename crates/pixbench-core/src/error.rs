@@ -1,0 +1,85 @@
+//! The core's error: every failure becomes a `UiError` — a sentence for a person plus
+//! details — at the boundary.
+
+use crate::api::UiError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("{0}")]
+    Ui(UiError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type CoreResult<T> = Result<T, CoreError>;
+
+pub fn ui(kind: &str, message: impl Into<String>) -> UiError {
+    UiError::new(kind, message)
+}
+
+impl From<CoreError> for UiError {
+    fn from(e: CoreError) -> UiError {
+        match e {
+            CoreError::Ui(u) => u,
+            CoreError::Store(StoreError::NotFound(what)) => {
+                UiError::new("not_found", format!("{what} was not found; it may have been deleted."))
+            }
+            CoreError::Store(s) => UiError::new("store", s.to_string()),
+        }
+    }
+}
+
+impl From<UiError> for CoreError {
+    fn from(u: UiError) -> CoreError {
+        CoreError::Ui(u)
+    }
+}
+
+/// A client error as the UI shows it.
+pub fn api_error_view(e: &pixapi::ApiError, profile_name: &str) -> UiError {
+    let kind = match e.kind() {
+        pixapi::Error::BadRequest { .. } => "bad_request",
+        pixapi::Error::Unauthorized => "unauthorized",
+        pixapi::Error::InsufficientCredits => "insufficient_credits",
+        pixapi::Error::ModelNotFound => "model_not_found",
+        pixapi::Error::PromptRejected => "prompt_rejected",
+        pixapi::Error::RateLimited { .. } => "rate_limited",
+        pixapi::Error::Server { .. } => "server_error",
+        pixapi::Error::Unavailable => "model_unavailable",
+        pixapi::Error::Timeout => "timeout",
+        pixapi::Error::Connect { .. } => "connect",
+        pixapi::Error::ConnectionLost { .. } => "connection_lost",
+        pixapi::Error::Malformed { .. } => "malformed",
+        pixapi::Error::TooLarge { .. } => "too_large",
+        pixapi::Error::TaskFailed { .. } => "task_failed",
+        pixapi::Error::Cancelled => "cancelled",
+        pixapi::Error::UrlExpired => "url_expired",
+        _ => "error",
+    };
+    let message = match e.kind() {
+        pixapi::Error::Unauthorized => format!(
+            "The key of profile “{profile_name}” was rejected (401). Check it on your Pixapi dashboard and paste it again in Profiles."
+        ),
+        _ => e.user_message(),
+    };
+    let mut detail = String::new();
+    if let Some(s) = e.http_status() {
+        detail.push_str(&format!("HTTP {s}"));
+    }
+    if let Some(id) = e.request_id() {
+        detail.push_str(&format!(" · request id {id}"));
+    }
+    if e.attempts > 1 {
+        detail.push_str(&format!(" · {} attempts", e.attempts));
+    }
+    if let Some(b) = e.raw_body() {
+        detail.push_str("\n");
+        detail.push_str(b);
+    }
+    let mut u = UiError::new(kind, message);
+    if !detail.trim().is_empty() {
+        u.detail = Some(detail.trim().to_string());
+    }
+    u
+}

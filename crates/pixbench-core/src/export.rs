@@ -1,0 +1,292 @@
+//! Exports: "copy as curl", a comparison's contact sheet (one PNG rendered here), all of
+//! a run's images with readable names, and a session's outputs as CSV or JSON.
+
+use std::path::{Path, PathBuf};
+
+use image::{Rgb, RgbImage};
+use serde::Serialize;
+
+use crate::api::*;
+use crate::engine::Engine;
+use crate::error::{ui, CoreError, CoreResult};
+
+fn exports_dir(engine: &Engine) -> CoreResult<PathBuf> {
+    let d = engine.data_dir().join("exports");
+    std::fs::create_dir_all(&d).map_err(|e| CoreError::Ui(ui("disk", format!("Could not create {}: {e}", d.display()))))?;
+    Ok(d)
+}
+
+fn slug(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+        if out.len() >= max {
+            break;
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> CoreResult<()> {
+    crate::blobs::write_atomic(path, bytes).map_err(|e| CoreError::Ui(ui("disk", e.to_string())))
+}
+
+impl Engine {
+    /// A curl command for one target's request; the key is read from `$PIXAPI_API_KEY`,
+    /// reference images are `-F` parts pointing at their stored files.
+    pub fn export_curl(&self, run_id: &str, target_idx: u32) -> CoreResult<String> {
+        let run = self.run_get(run_id)?;
+        let t = run
+            .targets
+            .iter()
+            .find(|t| t.idx == target_idx)
+            .ok_or_else(|| CoreError::Ui(ui("not_found", "That target is not part of the run.")))?;
+        let req = t.request.as_ref().ok_or_else(|| CoreError::Ui(ui("not_found", "This target has no stored request.")))?;
+        let files: Vec<PathBuf> = run.references.iter().map(|r| self.blobs().image_path(&r.sha256)).collect();
+        let mut desc = crate::runner::request_description(req);
+        // The Sandbox's URL is only alive while the app runs; say so rather than hide it.
+        if run.simulated {
+            desc.url = desc.url.clone();
+        }
+        Ok(pixapi::to_curl(&desc, &files))
+    }
+
+    /// Writes every image of a run into `dir` with readable names; answers how many.
+    pub fn export_images(&self, run_id: &str, dir: &Path) -> CoreResult<usize> {
+        let run = self.run_get(run_id)?;
+        let base = slug(&run.prompt, 40);
+        let mut n = 0;
+        for t in &run.targets {
+            for o in &t.outputs {
+                let bytes = self.blobs().get(&o.sha256).map_err(|e| CoreError::Ui(ui("missing", e.to_string())))?;
+                let ext = crate::references::sniff(&bytes).map(|f| if f == "jpeg" { "jpg" } else { f }).unwrap_or("png");
+                let name = format!("{base}_{}_{}x{}_{}.{ext}", t.model_id, o.width, o.height, o.idx + 1);
+                write_file(&dir.join(name), &bytes)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// One PNG of a comparison's grid: a title with the prompt, one column per target,
+    /// one row per output, a label under each image. Answers the file written.
+    pub fn export_contact_sheet(&self, run_id: &str, path: Option<PathBuf>) -> CoreResult<PathBuf> {
+        let run = self.run_get(run_id)?;
+        let mut cells: Vec<Vec<Option<(RgbImage, String, String)>>> = vec![];
+        let rows = run.targets.iter().map(|t| t.outputs.len().max(1)).max().unwrap_or(1);
+        for t in &run.targets {
+            let mut col = vec![];
+            for r in 0..rows {
+                let cell = match t.outputs.get(r) {
+                    Some(o) => {
+                        let thumb = self.blobs().thumb(&o.sha256).map_err(|e| CoreError::Ui(ui("missing", e.to_string())))?;
+                        let img = image::load_from_memory(&thumb)
+                            .map_err(|e| CoreError::Ui(ui("decode", e.to_string())))?
+                            .to_rgb8();
+                        let latency = t.timing.as_ref().map(|x| format!("{:.0} ms", x.total_ms)).unwrap_or_default();
+                        Some((img, format!("{} #{}", t.model_id, o.idx + 1), format!("{}x{}  {}  {} cr", o.width, o.height, latency, o.credits)))
+                    }
+                    None => None,
+                };
+                col.push(cell);
+            }
+            cells.push(col);
+        }
+        let sheet = render_sheet(&run.prompt, &cells, rows, &run.targets);
+        let mut out = Vec::new();
+        sheet
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .map_err(|e| CoreError::Ui(ui("encode", e.to_string())))?;
+        let path = match path {
+            Some(p) => p,
+            None => exports_dir(self)?.join(format!("contact-sheet_{}_{}.png", slug(&run.prompt, 30), &run.id[..8.min(run.id.len())])),
+        };
+        write_file(&path, &out)?;
+        Ok(path)
+    }
+
+    /// Writes the current session's outputs (one row per output) as `csv` or `json`.
+    pub fn session_export(&self, format: &str, path: Option<PathBuf>) -> CoreResult<PathBuf> {
+        let session = self.session_current()?;
+        let rows = self.session_rows(&session.id)?;
+        let (bytes, ext) = match format {
+            "csv" => {
+                let mut w = csv::Writer::from_writer(vec![]);
+                for r in &rows {
+                    w.serialize(r).map_err(|e| CoreError::Ui(ui("encode", e.to_string())))?;
+                }
+                (w.into_inner().map_err(|e| CoreError::Ui(ui("encode", e.to_string())))?, "csv")
+            }
+            "json" => {
+                #[derive(Serialize)]
+                struct Doc<'a> {
+                    session: &'a SessionView,
+                    outputs: &'a [ExportRow],
+                }
+                let doc = Doc { session: &session, outputs: &rows };
+                (serde_json::to_vec_pretty(&doc).map_err(|e| CoreError::Ui(ui("encode", e.to_string())))?, "json")
+            }
+            other => return Err(CoreError::Ui(ui("invalid", format!("Unknown export format “{other}”: use csv or json.")))),
+        };
+        let path = match path {
+            Some(p) => p,
+            None => exports_dir(self)?.join(format!("session_{}.{ext}", slug(&session.name, 40))),
+        };
+        write_file(&path, &bytes)?;
+        Ok(path)
+    }
+
+    /// One row per requested image of a session: delivered ones with their figures,
+    /// failed ones with their status and no credits.
+    pub fn session_rows(&self, session_id: &str) -> CoreResult<Vec<ExportRow>> {
+        let catalog = self.catalog();
+        let mut rows = vec![];
+        for id in self.store().session_runs(session_id)? {
+            let run = self.run_get(&id)?;
+            for t in &run.targets {
+                let latency = t.timing.as_ref().map(|x| x.total_ms);
+                for i in 0..t.n {
+                    let o = t.outputs.iter().find(|o| o.idx == i);
+                    rows.push(ExportRow {
+                        time: run.created_at.clone(),
+                        run_id: run.id.clone(),
+                        profile: run.profile_name.clone(),
+                        simulated: run.simulated,
+                        prompt: run.prompt.clone(),
+                        target: t.model_id.clone(),
+                        output: i + 1,
+                        width: o.map(|o| o.width),
+                        height: o.map(|o| o.height),
+                        latency_ms: latency,
+                        status: if o.is_some() { "done".into() } else { t.status.as_str().into() },
+                        credits: o.map(|o| o.credits).unwrap_or(0),
+                        dollars: catalog.credits_to_usd(o.map(|o| o.credits).unwrap_or(0)),
+                        rating: o.and_then(|o| o.rating),
+                        sha256: o.map(|o| o.sha256.clone()),
+                    });
+                }
+            }
+        }
+        Ok(rows)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportRow {
+    pub time: String,
+    pub run_id: String,
+    pub profile: String,
+    pub simulated: bool,
+    pub prompt: String,
+    pub target: String,
+    pub output: u32,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub latency_ms: Option<f64>,
+    pub status: String,
+    pub credits: i64,
+    pub dollars: f64,
+    pub rating: Option<u8>,
+    pub sha256: Option<String>,
+}
+
+const CELL: u32 = 320;
+const PAD: u32 = 16;
+const LABEL_H: u32 = 44;
+const TITLE_H: u32 = 56;
+const BG: Rgb<u8> = Rgb([250, 250, 252]);
+const INK: Rgb<u8> = Rgb([24, 24, 28]);
+const MUTED: Rgb<u8> = Rgb([100, 100, 110]);
+
+fn render_sheet(prompt: &str, cells: &[Vec<Option<(RgbImage, String, String)>>], rows: usize, targets: &[TargetView]) -> RgbImage {
+    let cols = cells.len().max(1) as u32;
+    let w = PAD + cols * (CELL + PAD);
+    let h = TITLE_H + rows as u32 * (CELL + LABEL_H + PAD) + PAD;
+    let mut img = RgbImage::from_pixel(w, h, BG);
+    let title: String = format!("Pixbench - {prompt}").chars().take(((w - 2 * PAD) / 16) as usize).collect();
+    draw_text(&mut img, PAD, 16, &title, 2, INK);
+    for (c, col) in cells.iter().enumerate() {
+        let x0 = PAD + c as u32 * (CELL + PAD);
+        for (r, cell) in col.iter().enumerate() {
+            let y0 = TITLE_H + r as u32 * (CELL + LABEL_H + PAD);
+            fill(&mut img, x0, y0, CELL, CELL, Rgb([232, 232, 238]));
+            match cell {
+                Some((thumb, l1, l2)) => {
+                    let scale = CELL as f32 / thumb.width().max(thumb.height()) as f32;
+                    let (tw, th) = (((thumb.width() as f32 * scale) as u32).max(1), ((thumb.height() as f32 * scale) as u32).max(1));
+                    let fitted = image::imageops::resize(thumb, tw, th, image::imageops::FilterType::Triangle);
+                    image::imageops::overlay(&mut img, &fitted, (x0 + (CELL - tw) / 2) as i64, (y0 + (CELL - th) / 2) as i64);
+                    draw_text(&mut img, x0, y0 + CELL + 8, &clip(l1, CELL / 8), 1, INK);
+                    draw_text(&mut img, x0, y0 + CELL + 24, &clip(l2, CELL / 8), 1, MUTED);
+                }
+                None => {
+                    let status = targets.get(c).map(|t| t.status.as_str()).unwrap_or("");
+                    let model = targets.get(c).map(|t| t.model_id.as_str()).unwrap_or("");
+                    draw_text(&mut img, x0 + 8, y0 + CELL / 2, &clip(&format!("no image ({status})"), CELL / 8 - 2), 1, MUTED);
+                    draw_text(&mut img, x0, y0 + CELL + 8, &clip(model, CELL / 8), 1, INK);
+                }
+            }
+        }
+    }
+    img
+}
+
+fn clip(s: &str, n: u32) -> String {
+    s.chars().take(n as usize).collect()
+}
+
+fn fill(img: &mut RgbImage, x: u32, y: u32, w: u32, h: u32, c: Rgb<u8>) {
+    for yy in y..(y + h).min(img.height()) {
+        for xx in x..(x + w).min(img.width()) {
+            img.put_pixel(xx, yy, c);
+        }
+    }
+}
+
+/// Draws ASCII text with an 8x8 bitmap font, scaled by `scale`.
+fn draw_text(img: &mut RgbImage, x: u32, y: u32, text: &str, scale: u32, c: Rgb<u8>) {
+    use font8x8::UnicodeFonts;
+    let mut cx = x;
+    for ch in text.chars() {
+        let glyph = font8x8::BASIC_FONTS.get(ch).or_else(|| font8x8::BASIC_FONTS.get('?'));
+        if let Some(g) = glyph {
+            for (row, bits) in g.iter().enumerate() {
+                for col in 0..8u32 {
+                    if bits & (1 << col) != 0 {
+                        for dy in 0..scale {
+                            for dx in 0..scale {
+                                let (px, py) = (cx + col * scale + dx, y + row as u32 * scale + dy);
+                                if px < img.width() && py < img.height() {
+                                    img.put_pixel(px, py, c);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        cx += 8 * scale;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_readable() {
+        assert_eq!(slug("A red fox, in snow!", 40), "a-red-fox-in-snow");
+        assert_eq!(slug("", 10), "");
+    }
+
+    #[test]
+    fn text_draws_pixels() {
+        let mut img = RgbImage::from_pixel(100, 20, BG);
+        draw_text(&mut img, 0, 0, "Hi", 1, INK);
+        assert!(img.pixels().any(|p| *p == INK));
+    }
+}

@@ -1,0 +1,231 @@
+//! Reference images for edits: recognised by their bytes (not their names), validated
+//! against a model's limits, and downscaled when over the byte limit.
+
+use std::io::Cursor;
+
+use crate::blobs::{probe, BlobError};
+
+/// What a file turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedReference {
+    pub name: String,
+    pub mime: String,
+    /// The bytes to store and send (possibly downscaled).
+    pub bytes: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub original: Option<(u64, u32, u32)>,
+    pub note: Option<String>,
+}
+
+/// Sniffs the format from magic bytes. `Some("pdf")` and friends name what it is not.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Some("png");
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Some("jpeg");
+    }
+    if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        return Some("webp");
+    }
+    if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+        let brand = &bytes[8..12];
+        if [b"heic", b"heix", b"hevc", b"heim", b"heis"].iter().any(|b| brand == *b) {
+            return Some("heic");
+        }
+        if [b"mif1", b"msf1", b"heif"].iter().any(|b| brand == *b) {
+            return Some("heif");
+        }
+        if brand == b"avif" {
+            return Some("avif");
+        }
+    }
+    if bytes.starts_with(b"GIF8") {
+        return Some("gif");
+    }
+    if bytes.starts_with(b"%PDF") {
+        return Some("pdf");
+    }
+    if bytes.starts_with(b"BM") {
+        return Some("bmp");
+    }
+    None
+}
+
+fn mime_of(fmt: &str) -> String {
+    format!("image/{fmt}")
+}
+
+fn human_bytes(n: u64) -> String {
+    if n >= 1024 * 1024 {
+        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", n.div_ceil(1024))
+    }
+}
+
+/// Validates a file as a reference image for models taking `formats` up to `max_bytes`.
+/// Over the limit, decodable images are downscaled (re-encoded as JPEG, or PNG when they
+/// have transparency) until they fit, and the note says by how much.
+pub fn prepare(name: &str, bytes: Vec<u8>, formats: &[String], max_bytes: u64) -> Result<PreparedReference, String> {
+    let fmt = match sniff(&bytes) {
+        Some(f) => f,
+        None if bytes.is_empty() => return Err(format!("{name} is empty.")),
+        None => return Err(format!("{name} is not an image this app recognises (PNG, JPEG, WebP, HEIC or HEIF).")),
+    };
+    if fmt == "pdf" {
+        return Err(format!("{name} is a PDF, not an image. Export the page as PNG or JPEG first."));
+    }
+    if !formats.iter().any(|f| f == fmt) {
+        return Err(format!(
+            "{name} is a {} image; the model takes {}.",
+            fmt.to_uppercase(),
+            formats.iter().map(|f| f.to_uppercase()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let size = bytes.len() as u64;
+    if fmt == "heic" || fmt == "heif" {
+        // No HEIC decoder here: sent as is, the model decodes it.
+        if size > max_bytes {
+            return Err(format!(
+                "{name} is {} and the model takes at most {}; HEIC cannot be downscaled here. Convert it to JPEG first.",
+                human_bytes(size),
+                human_bytes(max_bytes)
+            ));
+        }
+        return Ok(PreparedReference {
+            name: name.into(),
+            mime: mime_of(fmt),
+            bytes,
+            width: 0,
+            height: 0,
+            original: None,
+            note: Some("HEIC is sent as is; no preview here.".into()),
+        });
+    }
+    // Decode fully once: a truncated file must be refused now, not by the server.
+    let mut reader = image::ImageReader::new(Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|e| format!("{name} could not be read: {e}"))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(1024 * 1024 * 1024);
+    reader.limits(limits);
+    let img = reader
+        .decode()
+        .map_err(|e| format!("{name} could not be decoded ({e}); it may be truncated or damaged."))?;
+    let (w, h) = (img.width(), img.height());
+    if size <= max_bytes {
+        return Ok(PreparedReference {
+            name: name.into(),
+            mime: mime_of(fmt),
+            bytes,
+            width: w,
+            height: h,
+            original: None,
+            note: None,
+        });
+    }
+    let has_alpha = img.color().has_alpha();
+    let mut scale = ((max_bytes as f64 / size as f64).sqrt() * 0.95).min(0.95);
+    for _ in 0..8 {
+        let nw = ((w as f64 * scale).round() as u32).max(1);
+        let nh = ((h as f64 * scale).round() as u32).max(1);
+        let small = img.resize(nw, nh, image::imageops::FilterType::Triangle);
+        let mut out = Vec::new();
+        let (fmt_out, res) = if has_alpha {
+            ("png", small.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png))
+        } else {
+            let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+            ("jpeg", small.to_rgb8().write_with_encoder(enc))
+        };
+        res.map_err(|e| format!("{name} could not be re-encoded: {e}"))?;
+        if (out.len() as u64) <= max_bytes {
+            let note = format!(
+                "Downscaled from {w}×{h} ({}) to {}×{} ({}) to fit the model's {} limit.",
+                human_bytes(size),
+                small.width(),
+                small.height(),
+                human_bytes(out.len() as u64),
+                human_bytes(max_bytes)
+            );
+            return Ok(PreparedReference {
+                name: name.into(),
+                mime: mime_of(fmt_out),
+                width: small.width(),
+                height: small.height(),
+                bytes: out,
+                original: Some((size, w, h)),
+                note: Some(note),
+            });
+        }
+        scale *= 0.8;
+    }
+    Err(format!("{name} could not be made small enough for the model's {} limit.", human_bytes(max_bytes)))
+}
+
+/// Pixel size of stored reference bytes (0×0 for HEIC).
+pub fn dimensions(bytes: &[u8]) -> (u32, u32) {
+    match probe(bytes) {
+        Ok((w, h, _)) => (w, h),
+        Err(BlobError::Decode(_)) | Err(_) => (0, 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn formats() -> Vec<String> {
+        ["png", "jpeg", "webp", "heic", "heif"].iter().map(|s| s.to_string()).collect()
+    }
+
+    fn noisy_png(w: u32, h: u32) -> Vec<u8> {
+        let mut seed = 12345u32;
+        let img = image::RgbImage::from_fn(w, h, |_, _| {
+            seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+            image::Rgb([(seed >> 24) as u8, (seed >> 16) as u8, (seed >> 8) as u8])
+        });
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+        out
+    }
+
+    #[test]
+    fn accepts_png_and_heic_refuses_pdf_and_truncated() {
+        let png = noisy_png(40, 30);
+        let r = prepare("a.png", png.clone(), &formats(), 7 << 20).unwrap();
+        assert_eq!((r.width, r.height, r.mime.as_str()), (40, 30, "image/png"));
+        assert!(r.note.is_none());
+
+        let mut heic = vec![0, 0, 0, 24];
+        heic.extend_from_slice(b"ftypheic");
+        heic.extend_from_slice(&[0; 32]);
+        let r = prepare("IMG_1.HEIC", heic, &formats(), 7 << 20).unwrap();
+        assert_eq!(r.mime, "image/heic");
+
+        let e = prepare("doc.pdf", b"%PDF-1.7 ...".to_vec(), &formats(), 7 << 20).unwrap_err();
+        assert!(e.contains("doc.pdf") && e.contains("PDF"), "{e}");
+
+        let truncated = png[..png.len() / 2].to_vec();
+        let e = prepare("cut.png", truncated, &formats(), 7 << 20).unwrap_err();
+        assert!(e.contains("cut.png") && e.contains("truncated"), "{e}");
+
+        let e = prepare("x.webp", b"RIFF\0\0\0\0WEBPVP8 ".to_vec(), &["png".to_string()], 7 << 20).unwrap_err();
+        assert!(e.contains("WEBP"), "{e}");
+    }
+
+    #[test]
+    fn downscales_over_the_limit_and_says_so() {
+        let png = noisy_png(800, 600);
+        let limit = (png.len() / 4) as u64;
+        let r = prepare("big.png", png.clone(), &formats(), limit).unwrap();
+        assert!(r.bytes.len() as u64 <= limit);
+        assert!(r.width < 800 && r.height < 600);
+        assert_eq!(r.original, Some((png.len() as u64, 800, 600)));
+        let note = r.note.unwrap();
+        assert!(note.contains("Downscaled from 800×600"), "{note}");
+        // aspect ratio preserved within a pixel
+        assert!(((r.width as f64 / r.height as f64) - 800.0 / 600.0).abs() < 0.02);
+    }
+}

@@ -1,0 +1,723 @@
+//! Runs: one prompt fanned out to one or more targets concurrently (bounded), each target
+//! with its own cancel, progress and error. Every run is written to the store before it
+//! is sent and updated as it goes; paid outputs are saved and entered in the ledger once.
+//! At start-up, async tasks left running are polled to completion (never resubmitted) and
+//! sync requests cut off are marked interrupted.
+
+use std::sync::{Arc, Mutex};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::api::*;
+use crate::catalog::{wire_model_and_size, Catalog};
+use crate::engine::{ActiveRun, Engine, EngineEvent};
+use crate::error::{api_error_view, ui, CoreError, CoreResult};
+use crate::store::{now_rfc3339, LedgerRow, OutputRow, RunRow};
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A run in memory while it goes.
+struct RunState {
+    row: RunRow,
+    targets: Vec<TargetView>,
+    references: Vec<ReferenceView>,
+}
+
+type Shared = Arc<Mutex<RunState>>;
+
+/// Reasons the contract (or the catalog's limits) would refuse this spec.
+pub fn problems(spec: &RunSpec, catalog: &Catalog, refs: &[ReferenceView]) -> Vec<String> {
+    let mut p = Vec::new();
+    if spec.prompt.trim().is_empty() {
+        p.push("Write a prompt first.".to_string());
+    }
+    if spec.targets.is_empty() {
+        p.push("Pick at least one target.".to_string());
+    }
+    if spec.mode == RunMode::Edit && spec.references.is_empty() {
+        p.push("An edit needs at least one reference image: add one, or switch to Generate.".to_string());
+    }
+    for t in &spec.targets {
+        let Some(e) = catalog.get(&t.model_id) else {
+            p.push(format!("“{}” is not in the catalog.", t.model_id));
+            continue;
+        };
+        if t.n < 1 || t.n > e.max_n {
+            p.push(format!("{}: n must be between 1 and {}.", e.label, e.max_n));
+        }
+        if let Some(ar) = &spec.aspect_ratio {
+            if !e.aspect_ratios.iter().any(|a| a == ar) {
+                p.push(format!("{} does not offer the aspect ratio {ar}.", e.label));
+            }
+        }
+        if spec.mode == RunMode::Edit {
+            if !e.supports_edit {
+                p.push(format!("{} does not take reference images.", e.label));
+            } else if spec.references.len() > e.max_references as usize {
+                p.push(format!(
+                    "{} takes at most {} reference images; there are {}.",
+                    e.label,
+                    e.max_references,
+                    spec.references.len()
+                ));
+            }
+            for r in refs {
+                if r.bytes > e.max_reference_bytes {
+                    p.push(format!("{} is too large for {} ({} bytes max).", r.name, e.label, e.max_reference_bytes));
+                }
+            }
+        }
+    }
+    p
+}
+
+impl Engine {
+    /// The pre-flight: the most this spec can cost, against the budget in force.
+    pub fn estimate(&self, spec: &RunSpec) -> CoreResult<Estimate> {
+        let catalog = self.catalog();
+        let refs: Vec<ReferenceView> = spec.references.iter().filter_map(|s| self.reference(s).ok()).collect();
+        let mut problems = problems(spec, &catalog, &refs);
+        if refs.len() < spec.references.len() {
+            problems.push("A reference image is missing from the data folder; add it again.".into());
+        }
+        let targets: Vec<TargetEstimate> = spec
+            .targets
+            .iter()
+            .map(|t| {
+                let per = catalog.get(&t.model_id).map(|e| e.credits).unwrap_or(0);
+                TargetEstimate { model_id: t.model_id.clone(), n: t.n, credits_per_image: per, credits: per * t.n as i64 }
+            })
+            .collect();
+        let total: i64 = targets.iter().map(|t| t.credits).sum();
+        let profile = self.store().profile(&self.current_profile_id())?;
+        let session = self.store().session(&self.session_id())?;
+        let budget = session.budget_credits.or(profile.budget_credits);
+        let spent = crate::session::spent(self, &session.id, profile.is_sandbox)?;
+        Ok(Estimate {
+            targets,
+            total_credits: total,
+            total_usd: catalog.credits_to_usd(total),
+            simulated: profile.is_sandbox,
+            budget_credits: budget,
+            spent_credits: spent,
+            over_budget: budget.is_some_and(|b| spent + total > b),
+            problems,
+        })
+    }
+
+    /// Validates, stores and starts a run; answers at once with its stored view.
+    pub async fn run_start(&self, spec: RunSpec) -> CoreResult<RunView> {
+        let est = self.estimate(&spec)?;
+        if !est.problems.is_empty() {
+            return Err(CoreError::Ui(ui("invalid_request", est.problems.join(" "))));
+        }
+        if est.over_budget && !spec.ignore_budget {
+            let budget = est.budget_credits.unwrap_or(0);
+            return Err(CoreError::Ui(ui(
+                "over_budget",
+                format!(
+                    "This run could cost up to {} credits (${:.2}); with {} already spent that crosses the budget of {} credits. Nothing was sent. Run anyway, or raise the budget.",
+                    est.total_credits,
+                    est.total_usd,
+                    est.spent_credits,
+                    budget
+                ),
+            )));
+        }
+        let (client, profile) = self.client_for(&self.current_profile_id())?;
+        let catalog = self.catalog();
+        let references: Vec<ReferenceView> =
+            spec.references.iter().map(|s| self.reference(s)).collect::<CoreResult<_>>()?;
+        let row = RunRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            session_id: self.session_id(),
+            profile_id: profile.id.clone(),
+            profile_name: profile.name.clone(),
+            simulated: profile.is_sandbox,
+            created_at: now_rfc3339(),
+            spec: spec.clone(),
+            status: RunStatus::Running,
+            estimate_credits: est.total_credits,
+            credits: 0,
+        };
+        let mut targets = Vec::with_capacity(spec.targets.len());
+        for (i, t) in spec.targets.iter().enumerate() {
+            let entry = catalog.get(&t.model_id).expect("validated above");
+            let is_async = match spec.sync_mode {
+                SyncMode::Auto => entry.default_async,
+                SyncMode::Sync => false,
+                SyncMode::Async => true,
+            };
+            let req = build_request(self, &spec, entry, t.n, &references, is_async)?;
+            targets.push(TargetView {
+                idx: i as u32,
+                model_id: t.model_id.clone(),
+                n: t.n,
+                status: RunStatus::Queued,
+                is_async,
+                progress: None,
+                task_id: None,
+                polls: vec![],
+                outputs: vec![],
+                credits: 0,
+                timing: None,
+                error: None,
+                request: Some(describe(&client, &req, is_async)),
+                http_status: None,
+                request_id: None,
+                response_raw: None,
+                attempts: 0,
+            });
+        }
+        // Written before anything is sent.
+        self.store().insert_run(&row, &targets)?;
+        let state: Shared = Arc::new(Mutex::new(RunState { row, targets, references }));
+        let view = self.view_of(&state);
+        self.spawn_run(state, client, None);
+        Ok(view)
+    }
+
+    fn view_of(&self, state: &Shared) -> RunView {
+        let s = lock(state);
+        let mut targets = s.targets.clone();
+        for t in &mut targets {
+            for o in &mut t.outputs {
+                o.url = self.image_url(&o.sha256);
+                o.thumb_url = self.thumb_url(&o.sha256);
+            }
+        }
+        RunView {
+            id: s.row.id.clone(),
+            created_at: s.row.created_at.clone(),
+            session_id: s.row.session_id.clone(),
+            profile_id: s.row.profile_id.clone(),
+            profile_name: s.row.profile_name.clone(),
+            simulated: s.row.simulated,
+            mode: s.row.spec.mode,
+            prompt: s.row.spec.prompt.clone(),
+            aspect_ratio: s.row.spec.aspect_ratio.clone(),
+            response_format: s.row.spec.response_format,
+            sync_mode: s.row.spec.sync_mode,
+            references: s.references.clone(),
+            status: s.row.status,
+            estimate_credits: s.row.estimate_credits,
+            credits: s.row.credits,
+            targets,
+        }
+    }
+
+    /// Starts the tasks of a run's unfinished targets. `resume` = at start-up.
+    fn spawn_run(&self, state: Shared, client: pixapi::Client, resume: Option<()>) {
+        let run_id = lock(&state).row.id.clone();
+        let n = lock(&state).targets.len();
+        let cancel = CancellationToken::new();
+        let target_cancels: Vec<CancellationToken> = (0..n).map(|_| cancel.child_token()).collect();
+        let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+        lock(&self.inner.active).insert(
+            run_id.clone(),
+            ActiveRun { cancel: cancel.clone(), target_cancels: target_cancels.clone(), done: done_rx },
+        );
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let mut tasks = tokio::task::JoinSet::new();
+            for (i, tc) in target_cancels.into_iter().enumerate() {
+                let status = lock(&state).targets[i].status;
+                if status.is_terminal() {
+                    continue;
+                }
+                let (e, st, cl) = (engine.clone(), state.clone(), client.clone());
+                tasks.spawn(async move { e.run_target(st, i, cl, tc, resume.is_some()).await });
+            }
+            while tasks.join_next().await.is_some() {}
+            let status = {
+                let mut s = lock(&state);
+                s.row.status = aggregate(&s.targets);
+                s.row.status
+            };
+            let _ = engine.store().set_run_status(&run_id, status);
+            lock(&engine.inner.active).remove(&run_id);
+            engine.emit(EngineEvent::RunUpdated(engine.view_of(&state)));
+            if let Ok(sv) = engine.session_current() {
+                engine.emit(EngineEvent::SessionUpdated(sv));
+            }
+            let _ = done_tx.send(true);
+        });
+    }
+
+    /// Saves a target's state and tells the UI.
+    fn publish(&self, state: &Shared, idx: usize) {
+        let (run_id, t) = {
+            let s = lock(state);
+            (s.row.id.clone(), s.targets[idx].clone())
+        };
+        if let Err(e) = self.store().update_target(&run_id, &t) {
+            tracing::warn!("could not save target state: {e}");
+        }
+        self.emit(EngineEvent::RunUpdated(self.view_of(state)));
+    }
+
+    async fn run_target(&self, state: Shared, idx: usize, client: pixapi::Client, cancel: CancellationToken, resume: bool) {
+        let permit = tokio::select! {
+            p = self.inner.semaphore.clone().acquire_owned() => p.ok(),
+            _ = cancel.cancelled() => None,
+        };
+        if permit.is_none() {
+            lock(&state).targets[idx].status = RunStatus::Cancelled;
+            self.publish(&state, idx);
+            return;
+        }
+        let (spec, refs, model_id, n, is_async, task_id, profile_name) = {
+            let mut s = lock(&state);
+            let t = &mut s.targets[idx];
+            t.status = RunStatus::Running;
+            t.attempts += 1;
+            let v = (t.model_id.clone(), t.n, t.is_async, t.task_id.clone());
+            (s.row.spec.clone(), s.references.clone(), v.0, v.1, v.2, v.3, s.row.profile_name.clone())
+        };
+        self.publish(&state, idx);
+        let catalog = self.catalog();
+        let Some(entry) = catalog.get(&model_id).cloned() else {
+            self.fail_target(&state, idx, ui("catalog", format!("“{model_id}” is no longer in the catalog.")));
+            return;
+        };
+        let started = std::time::Instant::now();
+        let on_update = |st: &pixapi::TaskStatus| {
+            {
+                let mut s = lock(&state);
+                let t = &mut s.targets[idx];
+                t.progress = st.progress.map(|p| (p / 100.0).clamp(0.0, 1.0));
+                t.polls.push(TaskPoll {
+                    at_ms: started.elapsed().as_secs_f64() * 1000.0,
+                    status: st.status.clone(),
+                    progress: st.progress,
+                });
+                // Keep the inspector's list bounded on very long waits.
+                if t.polls.len() > 200 {
+                    t.polls.remove(1);
+                }
+            }
+            self.publish(&state, idx);
+        };
+        let result = if let (true, Some(task)) = (is_async, task_id.clone()) {
+            // Resuming: the task exists; poll it, never resubmit.
+            client.wait_task(&task, &cancel, on_update).await
+        } else if resume {
+            // A sync request cut off by a stop cannot be resumed.
+            let mut s = lock(&state);
+            let t = &mut s.targets[idx];
+            t.status = RunStatus::Interrupted;
+            t.error = Some(ui(
+                "interrupted",
+                "Pixbench stopped while this request was in flight; its answer is lost and Pixapi may have charged it. Re-run if you need the images.",
+            ));
+            drop(s);
+            self.publish(&state, idx);
+            return;
+        } else {
+            let req = match build_request(self, &spec, &entry, n, &refs, is_async) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.fail_target(&state, idx, e.into());
+                    return;
+                }
+            };
+            let on_submitted = |h: &pixapi::TaskHandle| {
+                {
+                    let mut s = lock(&state);
+                    let t = &mut s.targets[idx];
+                    t.task_id = Some(h.id.clone());
+                    t.request_id = h.request_id.clone();
+                    t.polls.push(TaskPoll { at_ms: h.submit_ms, status: h.status.clone(), progress: h.progress });
+                }
+                // Persisted before the first poll: a task id once received is never lost.
+                self.publish(&state, idx);
+            };
+            match (&req, is_async) {
+                (WireRequest::Generate(g), false) => client.generate(g, &cancel).await,
+                (WireRequest::Edit(e), false) => client.edit(e, &cancel).await,
+                (WireRequest::Generate(g), true) => client.generate_async(g, &cancel, on_submitted, on_update).await,
+                (WireRequest::Edit(e), true) => client.edit_async(e, &cancel, on_submitted, on_update).await,
+            }
+        };
+        match result {
+            Ok(r) => self.save_outputs(&state, idx, &entry, r).await,
+            Err(e) if matches!(e.kind(), pixapi::Error::Cancelled) => {
+                let mut s = lock(&state);
+                let t = &mut s.targets[idx];
+                t.status = RunStatus::Cancelled;
+                if t.task_id.is_some() {
+                    t.error = Some(ui(
+                        "cancelled",
+                        "Cancelled. The task was already accepted by the server, which may still finish and charge it.",
+                    ));
+                }
+                drop(s);
+                self.publish(&state, idx);
+            }
+            Err(e) => {
+                {
+                    let mut s = lock(&state);
+                    let t = &mut s.targets[idx];
+                    t.http_status = e.http_status();
+                    t.request_id = e.request_id().map(String::from).or(t.request_id.take());
+                    t.response_raw = e.raw_body().map(String::from);
+                    t.attempts = t.attempts.max(e.attempts);
+                }
+                self.fail_target(&state, idx, api_error_view(&e, &profile_name));
+            }
+        }
+        drop(permit);
+    }
+
+    fn fail_target(&self, state: &Shared, idx: usize, err: UiError) {
+        {
+            let mut s = lock(state);
+            let t = &mut s.targets[idx];
+            t.status = RunStatus::Failed;
+            t.progress = None;
+            t.error = Some(err);
+        }
+        self.publish(state, idx);
+    }
+
+    async fn save_outputs(&self, state: &Shared, idx: usize, entry: &CatalogEntry, r: pixapi::ImagesResult) {
+        let (run_id, session_id, profile_id, simulated, n) = {
+            let s = lock(state);
+            (s.row.id.clone(), s.row.session_id.clone(), s.row.profile_id.clone(), s.row.simulated, s.targets[idx].n)
+        };
+        let mut save_error: Option<String> = None;
+        let got = r.images.len();
+        for (i, img) in r.images.into_iter().enumerate() {
+            let blobs = self.blobs().clone();
+            let bytes = img.bytes;
+            // Hashing and writing a 4K PNG is real work: off the async threads.
+            let saved = tokio::task::spawn_blocking(move || {
+                let dims = crate::blobs::probe(&bytes).map(|(w, h, _)| (w, h)).unwrap_or((0, 0));
+                let put = blobs.put(&bytes).map_err(|e| e.to_string());
+                let sha = match &put {
+                    Ok(s) => s.clone(),
+                    Err(_) => crate::blobs::sha256_hex(&bytes),
+                };
+                if put.is_ok() {
+                    // Thumbnail once, now, so the grid never decodes the full image.
+                    let _ = blobs.thumb(&sha);
+                }
+                (sha, dims, bytes.len() as u64, put.err())
+            })
+            .await;
+            let (sha, (w, h), len, err) = match saved {
+                Ok(v) => v,
+                Err(e) => {
+                    save_error = Some(e.to_string());
+                    continue;
+                }
+            };
+            if let Some(e) = err {
+                save_error = Some(e);
+            }
+            let out = OutputRow {
+                run_id: run_id.clone(),
+                target_idx: idx as u32,
+                idx: i as u32,
+                sha256: sha.clone(),
+                width: w,
+                height: h,
+                bytes: len,
+                credits: entry.credits,
+            };
+            let ledger = LedgerRow {
+                session_id: session_id.clone(),
+                profile_id: profile_id.clone(),
+                run_id: run_id.clone(),
+                target_idx: idx as u32,
+                output_idx: i as u32,
+                model_id: entry.id.clone(),
+                variant: entry.variant.clone(),
+                credits: entry.credits,
+                official_usd: entry.official_usd,
+                simulated,
+                at: now_rfc3339(),
+            };
+            match self.store().record_output(&out, &ledger) {
+                Ok(inserted) => {
+                    let mut s = lock(state);
+                    if inserted {
+                        s.row.credits += entry.credits;
+                    }
+                    let t = &mut s.targets[idx];
+                    if !t.outputs.iter().any(|o| o.idx == i as u32) {
+                        t.credits += entry.credits;
+                        t.outputs.push(OutputView {
+                            idx: i as u32,
+                            sha256: sha,
+                            width: w,
+                            height: h,
+                            bytes: len,
+                            url: String::new(),
+                            thumb_url: String::new(),
+                            credits: entry.credits,
+                            rating: None,
+                            note: None,
+                        });
+                    }
+                }
+                Err(e) => save_error = Some(e.to_string()),
+            }
+            // Each image shows as soon as it is saved.
+            self.publish(state, idx);
+        }
+        {
+            let mut s = lock(state);
+            let t = &mut s.targets[idx];
+            t.timing = Some(timings(&r.timing));
+            t.http_status = Some(r.http_status);
+            t.request_id = r.request_id.clone().or(t.request_id.take());
+            t.response_raw = Some(r.raw_body_elided.clone());
+            t.attempts = t.attempts.max(r.attempts);
+            t.progress = Some(1.0);
+            t.status = if save_error.is_some() || got == 0 {
+                RunStatus::Failed
+            } else if got < n as usize {
+                RunStatus::Partial
+            } else {
+                RunStatus::Done
+            };
+            if let Some(e) = save_error {
+                t.error = Some(ui(
+                    "disk",
+                    format!("The server delivered {got} image(s) but they could not all be saved: {e}. Free disk space; the ledger still counts them."),
+                ));
+            } else if got == 0 {
+                t.error = Some(ui("malformed", "The server answered without any image. Nothing was charged for it by Pixbench's ledger."));
+            } else if got < n as usize {
+                t.error = Some(ui(
+                    "partial",
+                    format!("{got} of {n} images came back; the server charges only delivered images."),
+                ));
+            }
+        }
+        self.publish(state, idx);
+    }
+
+    pub fn run_cancel(&self, run_id: &str) {
+        if let Some(a) = lock(&self.inner.active).get(run_id) {
+            a.cancel.cancel();
+        }
+    }
+
+    pub fn run_cancel_target(&self, run_id: &str, idx: u32) {
+        if let Some(a) = lock(&self.inner.active).get(run_id) {
+            if let Some(t) = a.target_cancels.get(idx as usize) {
+                t.cancel();
+            }
+        }
+    }
+
+    /// Waits until a run is finished (for the CLI and tests) and answers its final view.
+    pub async fn wait_run(&self, run_id: &str) -> CoreResult<RunView> {
+        let rx = lock(&self.inner.active).get(run_id).map(|a| a.done.clone());
+        if let Some(mut rx) = rx {
+            while !*rx.borrow() {
+                if rx.changed().await.is_err() {
+                    break;
+                }
+            }
+        }
+        self.run_get(run_id)
+    }
+
+    /// Resumes what a stop left: async tasks are polled again; sync requests interrupted.
+    pub(crate) fn recover_unfinished_runs(&self) {
+        let ids = match self.store().unfinished_runs() {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::warn!("could not list unfinished runs: {e}");
+                return;
+            }
+        };
+        for id in ids {
+            let Ok(row) = self.store().run_row(&id) else { continue };
+            let Ok(targets) = self.store().targets(&id) else { continue };
+            let references = row.spec.references.iter().filter_map(|s| self.reference(s).ok()).collect();
+            let profile_id = row.profile_id.clone();
+            let state: Shared = Arc::new(Mutex::new(RunState { row, targets, references }));
+            match self.client_for(&profile_id) {
+                Ok((client, _)) => self.spawn_run(state, client, Some(())),
+                Err(e) => {
+                    // No key any more: keep the task id, say why it cannot be polled.
+                    let msg: UiError = e.into();
+                    let mut s = lock(&state);
+                    for t in s.targets.iter_mut().filter(|t| !t.status.is_terminal()) {
+                        t.status = RunStatus::Interrupted;
+                        t.error = Some(ui("interrupted", format!("Could not resume: {}", msg.message)));
+                    }
+                    s.row.status = aggregate(&s.targets);
+                    let (run_id, status, ts) = (s.row.id.clone(), s.row.status, s.targets.clone());
+                    drop(s);
+                    for t in &ts {
+                        let _ = self.store().update_target(&run_id, t);
+                    }
+                    let _ = self.store().set_run_status(&run_id, status);
+                }
+            }
+        }
+    }
+}
+
+/// A run's status from its targets'.
+pub fn aggregate(targets: &[TargetView]) -> RunStatus {
+    if targets.iter().any(|t| !t.status.is_terminal()) {
+        return RunStatus::Running;
+    }
+    let all = |s: RunStatus| targets.iter().all(|t| t.status == s);
+    if all(RunStatus::Done) {
+        RunStatus::Done
+    } else if all(RunStatus::Cancelled) {
+        RunStatus::Cancelled
+    } else if targets.iter().all(|t| t.outputs.is_empty()) {
+        if targets.iter().any(|t| t.status == RunStatus::Failed) {
+            RunStatus::Failed
+        } else if targets.iter().any(|t| t.status == RunStatus::Interrupted) {
+            RunStatus::Interrupted
+        } else {
+            RunStatus::Cancelled
+        }
+    } else {
+        RunStatus::Partial
+    }
+}
+
+pub(crate) enum WireRequest {
+    Generate(pixapi::GenerationRequest),
+    Edit(pixapi::EditRequest),
+}
+
+fn build_request(
+    engine: &Engine,
+    spec: &RunSpec,
+    entry: &CatalogEntry,
+    n: u32,
+    refs: &[ReferenceView],
+    _is_async: bool,
+) -> CoreResult<WireRequest> {
+    let (model, size) = wire_model_and_size(entry);
+    let response_format = Some(match spec.response_format {
+        ResponseFormatChoice::B64Json => pixapi::ResponseFormat::B64Json,
+        ResponseFormatChoice::Url => pixapi::ResponseFormat::Url,
+    });
+    let extra = spec.options.clone().unwrap_or_default();
+    let aspect_ratio = spec.aspect_ratio.clone().filter(|a| a != "1:1");
+    Ok(match spec.mode {
+        RunMode::Generate => WireRequest::Generate(pixapi::GenerationRequest {
+            model,
+            prompt: spec.prompt.clone(),
+            n: Some(n),
+            size,
+            aspect_ratio,
+            response_format,
+            extra,
+        }),
+        RunMode::Edit => {
+            let mut images = Vec::with_capacity(refs.len());
+            for r in refs {
+                let bytes = engine.blobs().get(&r.sha256).map_err(|e| CoreError::Ui(ui("missing_reference", e.to_string())))?;
+                let mut input = pixapi::ImageInput::from_bytes(r.name.clone(), bytes);
+                input.mime = r.mime.clone();
+                images.push(input);
+            }
+            let mut e = pixapi::EditRequest::new(model, spec.prompt.clone(), images);
+            e.n = Some(n);
+            e.size = size;
+            e.aspect_ratio = aspect_ratio;
+            e.response_format = response_format;
+            e.extra = extra;
+            WireRequest::Edit(e)
+        }
+    })
+}
+
+fn describe(client: &pixapi::Client, req: &WireRequest, is_async: bool) -> RequestView {
+    let d = match (req, is_async) {
+        (WireRequest::Generate(g), false) => client.describe_generation(g),
+        (WireRequest::Generate(g), true) => client.describe_async_generation(g),
+        (WireRequest::Edit(e), false) => client.describe_edit(e),
+        (WireRequest::Edit(e), true) => client.describe_async_edit(e),
+    };
+    request_view(d)
+}
+
+pub fn request_view(d: pixapi::RequestDescription) -> RequestView {
+    let (json_body, parts) = match d.body {
+        pixapi::RequestBody::None => (None, vec![]),
+        pixapi::RequestBody::Json(v) => (Some(v), vec![]),
+        pixapi::RequestBody::Multipart(ps) => (
+            None,
+            ps.into_iter()
+                .map(|p| RequestPart { name: p.name, file_name: p.file_name, mime: p.mime, size: p.size as u64, text: p.text })
+                .collect(),
+        ),
+    };
+    RequestView { method: d.method, url: d.url, headers: d.headers, json_body, parts }
+}
+
+pub fn request_description(v: &RequestView) -> pixapi::RequestDescription {
+    pixapi::RequestDescription {
+        method: v.method.clone(),
+        url: v.url.clone(),
+        headers: v.headers.clone(),
+        body: match (&v.json_body, v.parts.is_empty()) {
+            (Some(j), _) => pixapi::RequestBody::Json(j.clone()),
+            (None, false) => pixapi::RequestBody::Multipart(
+                v.parts
+                    .iter()
+                    .map(|p| pixapi::PartDescription {
+                        name: p.name.clone(),
+                        file_name: p.file_name.clone(),
+                        mime: p.mime.clone(),
+                        size: p.size as usize,
+                        text: p.text.clone(),
+                    })
+                    .collect(),
+            ),
+            (None, true) => pixapi::RequestBody::None,
+        },
+    }
+}
+
+pub fn timings(t: &pixapi::Timing) -> PhaseTimings {
+    match t {
+        pixapi::Timing::Sync(s) => PhaseTimings {
+            send_ms: Some(s.send_ms),
+            ttfb_ms: Some(s.ttfb_ms),
+            body_ms: Some(s.body_ms),
+            decode_ms: Some(s.decode_ms),
+            submit_ms: None,
+            wait_ms: None,
+            download_ms: Some(s.download_ms),
+            polls: None,
+            total_ms: s.total_ms,
+        },
+        pixapi::Timing::Async(a) => PhaseTimings {
+            send_ms: None,
+            ttfb_ms: None,
+            body_ms: None,
+            decode_ms: Some(a.decode_ms),
+            submit_ms: Some(a.submit_ms),
+            wait_ms: Some(a.wait_ms),
+            download_ms: Some(a.download_ms),
+            polls: Some(a.polls),
+            total_ms: a.total_ms,
+        },
+    }
+}
+
+/// A stored run as the UI shows it.
+pub fn load_run_view(engine: &Engine, run_id: &str) -> CoreResult<RunView> {
+    let row = engine.store().run_row(run_id)?;
+    let targets = engine.store().targets(run_id)?;
+    let references = row.spec.references.iter().filter_map(|s| engine.reference(s).ok()).collect();
+    let state: Shared = Arc::new(Mutex::new(RunState { row, targets, references }));
+    Ok(engine.view_of(&state))
+}

@@ -1,0 +1,730 @@
+//! The history store: SQLite (bundled, WAL) with embedded migrations. Profiles, sessions,
+//! runs and their targets, outputs, reference images, the credit ledger and settings.
+//! Keys are never stored here (see `secrets`). Image bytes live in `blobs`.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::api::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("The history database could not be used: {0}. If the disk is full, free some space; nothing already saved was lost.")]
+    Sql(#[from] rusqlite::Error),
+    #[error("Stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Not found: {0}")]
+    NotFound(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+pub const SANDBOX_ID: &str = "sandbox";
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema
+    r#"
+    CREATE TABLE profiles(
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        base_url TEXT NOT NULL,
+        default_model TEXT NOT NULL,
+        budget_credits INTEGER,
+        is_sandbox INTEGER NOT NULL DEFAULT 0,
+        key_mask TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE sessions(
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        budget_credits INTEGER
+    );
+    CREATE TABLE runs(
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        profile_id TEXT NOT NULL,
+        profile_name TEXT NOT NULL,
+        simulated INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        prompt TEXT NOT NULL,
+        models TEXT NOT NULL,
+        spec_json TEXT NOT NULL,
+        status TEXT NOT NULL,
+        estimate_credits INTEGER NOT NULL,
+        credits INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX runs_by_time ON runs(created_at DESC);
+    CREATE TABLE run_targets(
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        model_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        task_id TEXT,
+        state_json TEXT NOT NULL,
+        PRIMARY KEY(run_id, idx)
+    );
+    CREATE TABLE outputs(
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        target_idx INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        credits INTEGER NOT NULL,
+        rating INTEGER,
+        note TEXT,
+        PRIMARY KEY(run_id, target_idx, idx)
+    );
+    CREATE INDEX outputs_by_sha ON outputs(sha256);
+    CREATE TABLE reference_images(
+        sha256 TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        mime TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        original_bytes INTEGER,
+        original_width INTEGER,
+        original_height INTEGER,
+        note TEXT
+    );
+    CREATE TABLE run_references(
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        pos INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        PRIMARY KEY(run_id, pos)
+    );
+    CREATE TABLE ledger(
+        id INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        profile_id TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        target_idx INTEGER NOT NULL,
+        output_idx INTEGER NOT NULL,
+        model_id TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        credits INTEGER NOT NULL,
+        official_usd REAL,
+        simulated INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        UNIQUE(run_id, target_idx, output_idx)
+    );
+    CREATE INDEX ledger_by_session ON ledger(session_id);
+    "#,
+];
+
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// One output as stored.
+#[derive(Debug, Clone)]
+pub struct OutputRow {
+    pub run_id: String,
+    pub target_idx: u32,
+    pub idx: u32,
+    pub sha256: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    pub credits: i64,
+}
+
+/// One ledger entry as recorded.
+#[derive(Debug, Clone)]
+pub struct LedgerRow {
+    pub session_id: String,
+    pub profile_id: String,
+    pub run_id: String,
+    pub target_idx: u32,
+    pub output_idx: u32,
+    pub model_id: String,
+    pub variant: String,
+    pub credits: i64,
+    pub official_usd: Option<f64>,
+    pub simulated: bool,
+    pub at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProfileRow {
+    pub id: String,
+    pub name: String,
+    pub base_url: String,
+    pub default_model: String,
+    pub budget_credits: Option<i64>,
+    pub is_sandbox: bool,
+    pub key_mask: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub id: String,
+    pub name: String,
+    pub started_at: String,
+    pub budget_credits: Option<i64>,
+}
+
+/// A run's row: what the composer sent and where it stands.
+#[derive(Debug, Clone)]
+pub struct RunRow {
+    pub id: String,
+    pub session_id: String,
+    pub profile_id: String,
+    pub profile_name: String,
+    pub simulated: bool,
+    pub created_at: String,
+    pub spec: RunSpec,
+    pub status: RunStatus,
+    pub estimate_credits: i64,
+    pub credits: i64,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        Self::init(conn)
+    }
+
+    pub fn open_in_memory() -> Result<Store> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let store = Store { conn: Mutex::new(conn) };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let mut conn = self.conn();
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version as usize > MIGRATIONS.len() {
+            return Err(StoreError::Corrupt(format!(
+                "the database was written by a newer Pixbench (schema {version})"
+            )));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    // ---- settings ----
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO settings(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    // ---- profiles ----
+
+    fn profile_from_row(r: &rusqlite::Row) -> rusqlite::Result<ProfileRow> {
+        Ok(ProfileRow {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            base_url: r.get(2)?,
+            default_model: r.get(3)?,
+            budget_credits: r.get(4)?,
+            is_sandbox: r.get::<_, i64>(5)? != 0,
+            key_mask: r.get(6)?,
+        })
+    }
+
+    pub fn profiles(&self) -> Result<Vec<ProfileRow>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask FROM profiles ORDER BY is_sandbox DESC, created_at",
+        )?;
+        let rows = st.query_map([], Self::profile_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn profile(&self, id: &str) -> Result<ProfileRow> {
+        self.conn()
+            .query_row(
+                "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask FROM profiles WHERE id = ?1",
+                [id],
+                Self::profile_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("profile {id}")))
+    }
+
+    pub fn upsert_profile(&self, p: &ProfileRow) -> Result<()> {
+        let r = self.conn().execute(
+            "INSERT INTO profiles(id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, created_at)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url,
+               default_model = excluded.default_model, budget_credits = excluded.budget_credits,
+               key_mask = excluded.key_mask",
+            params![p.id, p.name, p.base_url, p.default_model, p.budget_credits, p.is_sandbox as i64, p.key_mask, now_rfc3339()],
+        );
+        match r {
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                Err(StoreError::Invalid(format!("A profile named “{}” already exists. Choose another name.", p.name)))
+            }
+            Err(e) => Err(e.into()),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    pub fn delete_profile(&self, id: &str) -> Result<()> {
+        self.conn().execute("DELETE FROM profiles WHERE id = ?1 AND is_sandbox = 0", [id])?;
+        Ok(())
+    }
+
+    // ---- sessions ----
+
+    fn session_from_row(r: &rusqlite::Row) -> rusqlite::Result<SessionRow> {
+        Ok(SessionRow { id: r.get(0)?, name: r.get(1)?, started_at: r.get(2)?, budget_credits: r.get(3)? })
+    }
+
+    pub fn insert_session(&self, s: &SessionRow) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO sessions(id, name, started_at, budget_credits) VALUES(?1, ?2, ?3, ?4)",
+            params![s.id, s.name, s.started_at, s.budget_credits],
+        )?;
+        Ok(())
+    }
+
+    pub fn session(&self, id: &str) -> Result<SessionRow> {
+        self.conn()
+            .query_row("SELECT id, name, started_at, budget_credits FROM sessions WHERE id = ?1", [id], Self::session_from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("session {id}")))
+    }
+
+    pub fn latest_session(&self) -> Result<Option<SessionRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, name, started_at, budget_credits FROM sessions ORDER BY started_at DESC LIMIT 1",
+                [],
+                Self::session_from_row,
+            )
+            .optional()?)
+    }
+
+    pub fn set_session_budget(&self, id: &str, credits: Option<i64>) -> Result<()> {
+        self.conn().execute("UPDATE sessions SET budget_credits = ?2 WHERE id = ?1", params![id, credits])?;
+        Ok(())
+    }
+
+    // ---- runs ----
+
+    pub fn insert_run(&self, run: &RunRow, targets: &[TargetView]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let models: Vec<&str> = run.spec.targets.iter().map(|t| t.model_id.as_str()).collect();
+        tx.execute(
+            "INSERT INTO runs(id, session_id, profile_id, profile_name, simulated, created_at, mode, prompt, models, spec_json, status, estimate_credits, credits)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                run.id,
+                run.session_id,
+                run.profile_id,
+                run.profile_name,
+                run.simulated as i64,
+                run.created_at,
+                mode_str(run.spec.mode),
+                run.spec.prompt,
+                format!(",{},", models.join(",")),
+                serde_json::to_string(&run.spec).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                run.status.as_str(),
+                run.estimate_credits,
+                run.credits
+            ],
+        )?;
+        for (pos, sha) in run.spec.references.iter().enumerate() {
+            tx.execute("INSERT INTO run_references(run_id, pos, sha256) VALUES(?1, ?2, ?3)", params![run.id, pos as i64, sha])?;
+        }
+        for t in targets {
+            tx.execute(
+                "INSERT INTO run_targets(run_id, idx, model_id, status, task_id, state_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                params![run.id, t.idx, t.model_id, t.status.as_str(), t.task_id, target_json(t)?],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Saves a target's state (without its outputs, which have their own rows).
+    pub fn update_target(&self, run_id: &str, t: &TargetView) -> Result<()> {
+        self.conn().execute(
+            "UPDATE run_targets SET status = ?3, task_id = ?4, state_json = ?5 WHERE run_id = ?1 AND idx = ?2",
+            params![run_id, t.idx, t.status.as_str(), t.task_id, target_json(t)?],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_run_status(&self, run_id: &str, status: RunStatus) -> Result<()> {
+        self.conn().execute("UPDATE runs SET status = ?2 WHERE id = ?1", params![run_id, status.as_str()])?;
+        Ok(())
+    }
+
+    /// Records a paid output and its ledger entry in one transaction, once: a second
+    /// call for the same (run, target, index) changes nothing (resumes never double-count).
+    pub fn record_output(&self, o: &OutputRow, l: &LedgerRow) -> Result<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let inserted = tx.execute(
+            "INSERT OR IGNORE INTO outputs(run_id, target_idx, idx, sha256, width, height, bytes, credits) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![o.run_id, o.target_idx, o.idx, o.sha256, o.width, o.height, o.bytes as i64, o.credits],
+        )?;
+        if inserted == 1 {
+            tx.execute(
+                "INSERT OR IGNORE INTO ledger(session_id, profile_id, run_id, target_idx, output_idx, model_id, variant, credits, official_usd, simulated, at)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![l.session_id, l.profile_id, l.run_id, l.target_idx, l.output_idx, l.model_id, l.variant, l.credits, l.official_usd, l.simulated as i64, l.at],
+            )?;
+            tx.execute("UPDATE runs SET credits = credits + ?2 WHERE id = ?1", params![o.run_id, o.credits])?;
+        }
+        tx.commit()?;
+        Ok(inserted == 1)
+    }
+
+    pub fn rate_output(&self, run_id: &str, target_idx: u32, idx: u32, rating: Option<u8>, note: Option<&str>) -> Result<()> {
+        let n = self.conn().execute(
+            "UPDATE outputs SET rating = ?4, note = ?5 WHERE run_id = ?1 AND target_idx = ?2 AND idx = ?3",
+            params![run_id, target_idx, idx, rating, note],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound("that image".into()));
+        }
+        Ok(())
+    }
+
+    pub fn run_row(&self, id: &str) -> Result<RunRow> {
+        let conn = self.conn();
+        conn.query_row(
+            "SELECT id, session_id, profile_id, profile_name, simulated, created_at, spec_json, status, estimate_credits, credits FROM runs WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, i64>(8)?,
+                    r.get::<_, i64>(9)?,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("run {id}")))
+        .and_then(|(id, session_id, profile_id, profile_name, sim, created_at, spec, status, est, credits)| {
+            Ok(RunRow {
+                id,
+                session_id,
+                profile_id,
+                profile_name,
+                simulated: sim != 0,
+                created_at,
+                spec: serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                status: RunStatus::parse(&status),
+                estimate_credits: est,
+                credits,
+            })
+        })
+    }
+
+    pub fn targets(&self, run_id: &str) -> Result<Vec<TargetView>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT state_json FROM run_targets WHERE run_id = ?1 ORDER BY idx")?;
+        let jsons = st.query_map([run_id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out_st = conn.prepare(
+            "SELECT target_idx, idx, sha256, width, height, bytes, credits, rating, note FROM outputs WHERE run_id = ?1 ORDER BY target_idx, idx",
+        )?;
+        let outputs = out_st
+            .query_map([run_id], |r| {
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    OutputView {
+                        idx: r.get(1)?,
+                        sha256: r.get(2)?,
+                        width: r.get(3)?,
+                        height: r.get(4)?,
+                        bytes: r.get::<_, i64>(5)? as u64,
+                        url: String::new(),
+                        thumb_url: String::new(),
+                        credits: r.get(6)?,
+                        rating: r.get(7)?,
+                        note: r.get(8)?,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut targets = Vec::with_capacity(jsons.len());
+        for j in jsons {
+            let mut t: TargetView = serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            t.outputs = outputs.iter().filter(|(ti, _)| *ti == t.idx).map(|(_, o)| o.clone()).collect();
+            targets.push(t);
+        }
+        Ok(targets)
+    }
+
+    /// Runs that were still going when the app stopped.
+    pub fn unfinished_runs(&self) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT id FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at")?;
+        let ids = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids)
+    }
+
+    pub fn history(&self, f: &HistoryFilter) -> Result<Vec<RunSummary>> {
+        let mut sql = String::from(
+            "SELECT r.id, r.created_at, r.prompt, r.mode, r.status, r.models, r.profile_name, r.simulated, r.credits,
+                    (SELECT COUNT(*) FROM outputs o WHERE o.run_id = r.id),
+                    (SELECT o.sha256 FROM outputs o WHERE o.run_id = r.id ORDER BY o.target_idx, o.idx LIMIT 1)
+             FROM runs r WHERE 1=1",
+        );
+        let mut args: Vec<String> = vec![];
+        if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            args.push(format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+            sql.push_str(&format!(" AND r.prompt LIKE ?{} ESCAPE '\\'", args.len()));
+        }
+        if let Some(m) = f.model.as_deref().filter(|m| !m.is_empty()) {
+            args.push(format!("%,{m},%"));
+            sql.push_str(&format!(" AND r.models LIKE ?{}", args.len()));
+        }
+        if let Some(s) = f.status {
+            args.push(s.as_str().to_string());
+            sql.push_str(&format!(" AND r.status = ?{}", args.len()));
+        }
+        if let Some(p) = f.profile_id.as_deref().filter(|p| !p.is_empty()) {
+            args.push(p.to_string());
+            sql.push_str(&format!(" AND r.profile_id = ?{}", args.len()));
+        }
+        if let Some(s) = f.since.as_deref().filter(|s| !s.is_empty()) {
+            args.push(s.to_string());
+            sql.push_str(&format!(" AND r.created_at >= ?{}", args.len()));
+        }
+        if let Some(u) = f.until.as_deref().filter(|s| !s.is_empty()) {
+            args.push(u.to_string());
+            sql.push_str(&format!(" AND r.created_at <= ?{}", args.len()));
+        }
+        sql.push_str(&format!(" ORDER BY r.created_at DESC LIMIT {}", f.limit.unwrap_or(200).min(10_000)));
+        let conn = self.conn();
+        let mut st = conn.prepare_cached(&sql)?;
+        let rows = st
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                let models: String = r.get(5)?;
+                let thumb: Option<String> = r.get(10)?;
+                Ok(RunSummary {
+                    id: r.get(0)?,
+                    created_at: r.get(1)?,
+                    prompt: r.get(2)?,
+                    mode: parse_mode(&r.get::<_, String>(3)?),
+                    status: RunStatus::parse(&r.get::<_, String>(4)?),
+                    models: models.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+                    profile_name: r.get(6)?,
+                    simulated: r.get::<_, i64>(7)? != 0,
+                    credits: r.get(8)?,
+                    images: r.get(9)?,
+                    thumb_url: thumb,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Deletes a run; answers the image hashes no longer referenced by anything.
+    pub fn delete_run(&self, run_id: &str) -> Result<Vec<String>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut shas: Vec<String> = {
+            let mut st = tx.prepare(
+                "SELECT sha256 FROM outputs WHERE run_id = ?1 UNION SELECT sha256 FROM run_references WHERE run_id = ?1",
+            )?;
+            let v = st.query_map([run_id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+            v
+        };
+        // Ledger entries stay: money spent is history even when the images are deleted.
+        tx.execute("DELETE FROM runs WHERE id = ?1", [run_id])?;
+        shas.retain(|sha| {
+            let used: i64 = tx
+                .query_row(
+                    "SELECT (SELECT COUNT(*) FROM outputs WHERE sha256 = ?1) + (SELECT COUNT(*) FROM run_references WHERE sha256 = ?1)",
+                    [sha],
+                    |r| r.get(0),
+                )
+                .unwrap_or(1);
+            used == 0
+        });
+        for sha in &shas {
+            tx.execute("DELETE FROM reference_images WHERE sha256 = ?1", [sha])?;
+        }
+        tx.commit()?;
+        Ok(shas)
+    }
+
+    // ---- reference images ----
+
+    pub fn upsert_reference(&self, r: &ReferenceView) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO reference_images(sha256, name, mime, width, height, bytes, original_bytes, original_width, original_height, note)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(sha256) DO UPDATE SET name = excluded.name",
+            params![r.sha256, r.name, r.mime, r.width, r.height, r.bytes as i64, r.original_bytes.map(|b| b as i64), r.original_width, r.original_height, r.note],
+        )?;
+        Ok(())
+    }
+
+    pub fn reference(&self, sha: &str) -> Result<ReferenceView> {
+        self.conn()
+            .query_row(
+                "SELECT sha256, name, mime, width, height, bytes, original_bytes, original_width, original_height, note FROM reference_images WHERE sha256 = ?1",
+                [sha],
+                |r| {
+                    Ok(ReferenceView {
+                        sha256: r.get(0)?,
+                        name: r.get(1)?,
+                        mime: r.get(2)?,
+                        width: r.get(3)?,
+                        height: r.get(4)?,
+                        bytes: r.get::<_, i64>(5)? as u64,
+                        thumb_url: String::new(),
+                        original_bytes: r.get::<_, Option<i64>>(6)?.map(|b| b as u64),
+                        original_width: r.get(7)?,
+                        original_height: r.get(8)?,
+                        note: r.get(9)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("reference image {sha}")))
+    }
+
+    // ---- ledger ----
+
+    pub fn ledger_for_session(&self, session_id: &str) -> Result<Vec<LedgerRow>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT session_id, profile_id, run_id, target_idx, output_idx, model_id, variant, credits, official_usd, simulated, at
+             FROM ledger WHERE session_id = ?1 ORDER BY at, id",
+        )?;
+        let rows = st
+            .query_map([session_id], |r| {
+                Ok(LedgerRow {
+                    session_id: r.get(0)?,
+                    profile_id: r.get(1)?,
+                    run_id: r.get(2)?,
+                    target_idx: r.get(3)?,
+                    output_idx: r.get(4)?,
+                    model_id: r.get(5)?,
+                    variant: r.get(6)?,
+                    credits: r.get(7)?,
+                    official_usd: r.get(8)?,
+                    simulated: r.get::<_, i64>(9)? != 0,
+                    at: r.get(10)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Images asked for and not delivered in a session's runs, by kind (simulated or real).
+    pub fn failed_images(&self, session_id: &str, simulated: bool) -> Result<u32> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT t.status, t.state_json, (SELECT COUNT(*) FROM outputs o WHERE o.run_id = t.run_id AND o.target_idx = t.idx)
+             FROM run_targets t JOIN runs r ON r.id = t.run_id WHERE r.session_id = ?1 AND r.simulated = ?2",
+        )?;
+        let rows = st
+            .query_map(params![session_id, simulated as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut failed = 0u32;
+        for (status, state, got) in rows {
+            let st = RunStatus::parse(&status);
+            // Running targets have not failed yet; cancelled ones were not failures.
+            if !st.is_terminal() || st == RunStatus::Cancelled {
+                continue;
+            }
+            let n = serde_json::from_str::<serde_json::Value>(&state)
+                .ok()
+                .and_then(|v| v.get("n").and_then(|n| n.as_u64()))
+                .unwrap_or(0) as u32;
+            failed += n.saturating_sub(got);
+        }
+        Ok(failed)
+    }
+
+    /// Outputs of a session's runs, for exports.
+    pub fn session_runs(&self, session_id: &str) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT id FROM runs WHERE session_id = ?1 ORDER BY created_at")?;
+        let ids = st.query_map([session_id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids)
+    }
+
+    /// Bulk insert for benchmarks and tests.
+    pub fn with_transaction<T>(&self, f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>) -> Result<T> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let v = f(&tx)?;
+        tx.commit()?;
+        Ok(v)
+    }
+}
+
+fn target_json(t: &TargetView) -> Result<String> {
+    let mut t = t.clone();
+    t.outputs.clear();
+    serde_json::to_string(&t).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub fn mode_str(m: RunMode) -> &'static str {
+    match m {
+        RunMode::Generate => "generate",
+        RunMode::Edit => "edit",
+    }
+}
+
+fn parse_mode(s: &str) -> RunMode {
+    if s == "edit" {
+        RunMode::Edit
+    } else {
+        RunMode::Generate
+    }
+}

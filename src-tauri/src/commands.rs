@@ -1,0 +1,232 @@
+//! Tauri commands: each one a few lines that call the engine. Errors reach the UI as
+//! `UiError` (a sentence plus details). Generic over the runtime so the mock runtime can
+//! drive them in tests.
+
+use std::path::PathBuf;
+
+use pixbench_core::api::*;
+use pixbench_core::Engine;
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_dialog::DialogExt;
+
+pub struct AppState {
+    pub engine: Engine,
+}
+
+type Res<T> = Result<T, UiError>;
+
+fn ok<T>(r: pixbench_core::CoreResult<T>) -> Res<T> {
+    r.map_err(UiError::from)
+}
+
+#[tauri::command]
+fn app_info(s: State<'_, AppState>) -> AppInfo {
+    s.engine.app_info()
+}
+
+#[tauri::command]
+fn catalog(s: State<'_, AppState>) -> CatalogView {
+    s.engine.catalog_view()
+}
+
+#[tauri::command]
+fn profiles_list(s: State<'_, AppState>) -> Res<Vec<ProfileView>> {
+    ok(s.engine.profiles_list())
+}
+
+#[tauri::command]
+fn profile_select(s: State<'_, AppState>, id: String) -> Res<ProfileView> {
+    ok(s.engine.profile_select(&id))
+}
+
+#[tauri::command]
+fn profile_save(s: State<'_, AppState>, input: ProfileInput) -> Res<ProfileView> {
+    ok(s.engine.profile_save(input))
+}
+
+#[tauri::command]
+fn profile_delete(s: State<'_, AppState>, id: String) -> Res<()> {
+    ok(s.engine.profile_delete(&id))
+}
+
+#[tauri::command]
+fn profile_set_key(s: State<'_, AppState>, id: String, key: String) -> Res<ProfileView> {
+    ok(s.engine.profile_set_key(&id, &key))
+}
+
+#[tauri::command]
+fn profile_remove_key(s: State<'_, AppState>, id: String) -> Res<ProfileView> {
+    ok(s.engine.profile_remove_key(&id))
+}
+
+#[tauri::command]
+async fn profile_test(s: State<'_, AppState>, id: String) -> Res<KeyTestResult> {
+    ok(s.engine.profile_test(&id).await)
+}
+
+#[tauri::command]
+fn estimate(s: State<'_, AppState>, spec: RunSpec) -> Res<Estimate> {
+    ok(s.engine.estimate(&spec))
+}
+
+#[tauri::command]
+async fn run_start(s: State<'_, AppState>, spec: RunSpec) -> Res<RunView> {
+    ok(s.engine.run_start(spec).await)
+}
+
+#[tauri::command]
+fn run_cancel(s: State<'_, AppState>, run_id: String) {
+    s.engine.run_cancel(&run_id)
+}
+
+#[tauri::command]
+fn run_cancel_target(s: State<'_, AppState>, run_id: String, target_idx: u32) {
+    s.engine.run_cancel_target(&run_id, target_idx)
+}
+
+#[tauri::command]
+fn run_get(s: State<'_, AppState>, run_id: String) -> Res<RunView> {
+    ok(s.engine.run_get(&run_id))
+}
+
+#[tauri::command]
+fn run_delete(s: State<'_, AppState>, run_id: String) -> Res<()> {
+    ok(s.engine.run_delete(&run_id))
+}
+
+#[tauri::command]
+fn history_list(s: State<'_, AppState>, filter: HistoryFilter) -> Res<Vec<RunSummary>> {
+    ok(s.engine.history_list(&filter))
+}
+
+#[tauri::command]
+async fn references_add_paths(s: State<'_, AppState>, paths: Vec<PathBuf>) -> Res<Vec<ReferenceView>> {
+    let engine = s.engine.clone();
+    // Decoding and downscaling large files is CPU work: off the IPC thread.
+    tauri::async_runtime::spawn_blocking(move || ok(engine.references_add_paths(&paths)))
+        .await
+        .map_err(|e| UiError::new("internal", e.to_string()))?
+}
+
+#[tauri::command]
+async fn reference_add_bytes(s: State<'_, AppState>, name: String, bytes: Vec<u8>) -> Res<ReferenceView> {
+    let engine = s.engine.clone();
+    tauri::async_runtime::spawn_blocking(move || ok(engine.reference_add_bytes(&name, bytes)))
+        .await
+        .map_err(|e| UiError::new("internal", e.to_string()))?
+}
+
+#[tauri::command]
+async fn references_pick<R: Runtime>(app: AppHandle<R>, s: State<'_, AppState>) -> Res<Vec<ReferenceView>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Add reference images")
+        .add_filter("Images", &["png", "jpg", "jpeg", "webp", "heic", "heif"])
+        .pick_files(move |files| {
+            let _ = tx.send(files);
+        });
+    let files = rx.await.ok().flatten().unwrap_or_default();
+    let paths: Vec<PathBuf> = files.into_iter().filter_map(|f| f.into_path().ok()).collect();
+    if paths.is_empty() {
+        return Ok(vec![]);
+    }
+    let engine = s.engine.clone();
+    tauri::async_runtime::spawn_blocking(move || ok(engine.references_add_paths(&paths)))
+        .await
+        .map_err(|e| UiError::new("internal", e.to_string()))?
+}
+
+#[tauri::command]
+fn output_rate(
+    s: State<'_, AppState>,
+    run_id: String,
+    target_idx: u32,
+    output_idx: u32,
+    rating: Option<u8>,
+    note: Option<String>,
+) -> Res<()> {
+    ok(s.engine.output_rate(&run_id, target_idx, output_idx, rating, note))
+}
+
+#[tauri::command]
+fn export_curl(s: State<'_, AppState>, run_id: String, target_idx: u32) -> Res<String> {
+    ok(s.engine.export_curl(&run_id, target_idx))
+}
+
+#[tauri::command]
+async fn export_contact_sheet(s: State<'_, AppState>, run_id: String) -> Res<String> {
+    let engine = s.engine.clone();
+    tauri::async_runtime::spawn_blocking(move || ok(engine.export_contact_sheet(&run_id, None)))
+        .await
+        .map_err(|e| UiError::new("internal", e.to_string()))?
+        .map(|p| p.display().to_string())
+}
+
+#[tauri::command]
+async fn export_images<R: Runtime>(app: AppHandle<R>, s: State<'_, AppState>, run_id: String) -> Res<Option<String>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog().file().set_title("Save all images into…").pick_folder(move |dir| {
+        let _ = tx.send(dir);
+    });
+    let Some(dir) = rx.await.ok().flatten().and_then(|d| d.into_path().ok()) else {
+        return Ok(None);
+    };
+    let engine = s.engine.clone();
+    tauri::async_runtime::spawn_blocking(move || ok(engine.export_images(&run_id, &dir)))
+        .await
+        .map_err(|e| UiError::new("internal", e.to_string()))?
+        .map(|n| Some(format!("{n} images saved in {}", dir.display())))
+}
+
+#[tauri::command]
+fn session_current(s: State<'_, AppState>) -> Res<SessionView> {
+    ok(s.engine.session_current())
+}
+
+#[tauri::command]
+fn session_new(s: State<'_, AppState>, name: String) -> Res<SessionView> {
+    ok(s.engine.session_new(&name))
+}
+
+#[tauri::command]
+fn session_set_budget(s: State<'_, AppState>, credits: Option<i64>) -> Res<SessionView> {
+    ok(s.engine.session_set_budget(credits))
+}
+
+#[tauri::command]
+fn session_export(s: State<'_, AppState>, format: String) -> Res<String> {
+    ok(s.engine.session_export(&format, None)).map(|p| p.display().to_string())
+}
+
+pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        app_info,
+        catalog,
+        profiles_list,
+        profile_select,
+        profile_save,
+        profile_delete,
+        profile_set_key,
+        profile_remove_key,
+        profile_test,
+        estimate,
+        run_start,
+        run_cancel,
+        run_cancel_target,
+        run_get,
+        run_delete,
+        history_list,
+        references_add_paths,
+        reference_add_bytes,
+        references_pick,
+        output_rate,
+        export_curl,
+        export_contact_sheet,
+        export_images,
+        session_current,
+        session_new,
+        session_set_budget,
+        session_export,
+    ]
+}

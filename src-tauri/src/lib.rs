@@ -1,0 +1,94 @@
+//! The desktop shell: a thin Tauri 2 layer over `pixbench-core`. It opens the engine on
+//! the data dir, turns engine events into Tauri events, registers the commands (each a
+//! few lines calling the core), serves stored images through the `pxb://` scheme, and
+//! opens native dialogs. Everything else lives in the crates.
+
+mod commands;
+mod images;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pixbench_core::secrets::KeyringStore;
+use pixbench_core::{Engine, EngineConfig, EngineEvent};
+use tauri::{Emitter, Manager, Runtime};
+
+pub use commands::AppState;
+
+/// The data dir: `PIXBENCH_DATA_DIR` when set, else the platform's app data dir.
+pub fn data_dir<R: Runtime>(app: &tauri::AppHandle<R>) -> PathBuf {
+    match std::env::var_os("PIXBENCH_DATA_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => app.path().app_data_dir().unwrap_or_else(|_| PathBuf::from(".pixbench")),
+    }
+}
+
+/// How image URLs of the `pxb` scheme look to this platform's webview.
+pub fn image_url_base() -> String {
+    if cfg!(windows) || cfg!(target_os = "android") {
+        "http://pxb.localhost".into()
+    } else {
+        "pxb://localhost".into()
+    }
+}
+
+/// Engine settings from the environment (tests and power users).
+pub fn engine_config<R: Runtime>(app: &tauri::AppHandle<R>, data_dir: PathBuf) -> EngineConfig {
+    let mut cfg = EngineConfig::new(data_dir, Arc::new(KeyringStore));
+    cfg.env_key = std::env::var("PIXAPI_API_KEY").ok().filter(|k| !k.trim().is_empty());
+    cfg.sandbox_port = std::env::var("PIXBENCH_SANDBOX_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(0);
+    if std::env::var("PIXBENCH_SANDBOX_PROFILE").as_deref() == Ok("realistic") {
+        cfg.sandbox_profile = pixapi_sim::LatencyProfile::Realistic;
+    }
+    cfg.image_url_base = image_url_base();
+    let handle = app.clone();
+    cfg.events = Arc::new(move |e| {
+        let r = match e {
+            EngineEvent::RunUpdated(v) => handle.emit("run-updated", v),
+            EngineEvent::SessionUpdated(v) => handle.emit("session-updated", v),
+        };
+        if let Err(err) = r {
+            tracing::warn!("could not emit an event: {err}");
+        }
+    });
+    cfg
+}
+
+/// Registers everything the app needs on a builder (shared by the app and the mock-runtime tests).
+pub fn setup_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .invoke_handler(commands::handler())
+        .register_asynchronous_uri_scheme_protocol("pxb", images::serve)
+}
+
+/// Opens the engine for an app (blocking: it is quick, and nothing can run without it).
+pub fn open_engine<R: Runtime>(app: &tauri::AppHandle<R>, cfg: EngineConfig) -> anyhow::Result<Engine> {
+    let _ = app;
+    tauri::async_runtime::block_on(Engine::open(cfg)).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,pixbench=info")),
+        )
+        .init();
+    let builder = tauri::Builder::default().plugin(tauri_plugin_dialog::init());
+    let app = setup_builder(builder)
+        .setup(|app| {
+            let handle = app.handle().clone();
+            let dir = data_dir(&handle);
+            let engine = open_engine(&handle, engine_config(&handle, dir))?;
+            app.manage(AppState { engine });
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|_, _| {}),
+        Err(e) => {
+            eprintln!("Pixbench could not start: {e}");
+            std::process::exit(1);
+        }
+    }
+}
