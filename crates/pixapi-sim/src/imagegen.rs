@@ -531,16 +531,37 @@ mod timing {
     #[ignore]
     fn render_and_encode_4k() {
         for (w, h) in [(1024, 1024), (2048, 2048), (4096, 4096)] {
-            let spec = Spec { prompt: "timing".into(), index: 0, width: w, height: h, references: vec![] };
+            let spec = Spec {
+                prompt: "timing".into(),
+                index: 0,
+                width: w,
+                height: h,
+                references: vec![],
+            };
             let t = std::time::Instant::now();
             let img = render(&spec);
             let r = t.elapsed();
             let png = encode_png(&img);
-            println!("{w}x{h}: render {r:?}, encode {:?}, {} bytes", t.elapsed() - r, png.len());
+            println!(
+                "{w}x{h}: render {r:?}, encode {:?}, {} bytes",
+                t.elapsed() - r,
+                png.len()
+            );
         }
         let red = std::sync::Arc::new(RgbImage::from_pixel(800, 600, image::Rgb([255, 0, 0])));
-        let refs = (0..3).map(|i| Reference { digest: [i; 32], image: red.clone() }).collect();
-        let spec = Spec { prompt: "timing".into(), index: 0, width: 4096, height: 4096, references: refs };
+        let refs = (0..3)
+            .map(|i| Reference {
+                digest: [i; 32],
+                image: red.clone(),
+            })
+            .collect();
+        let spec = Spec {
+            prompt: "timing".into(),
+            index: 0,
+            width: 4096,
+            height: 4096,
+            references: refs,
+        };
         let t = std::time::Instant::now();
         let img = render(&spec);
         println!("edit 4096 x3 refs: render {:?}", t.elapsed());

@@ -1,0 +1,10 @@
+//! pixapi-sim over real loopback HTTP (one test binary, several modules).
+
+mod admin;
+mod binary;
+mod common;
+mod edits;
+mod errors;
+mod faults;
+mod generations;
+mod tasks;
