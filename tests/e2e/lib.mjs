@@ -1,0 +1,174 @@
+// Shared helpers for the end-to-end specs: the WebDriver session on the app (through
+// tauri-driver), element lookups by data-testid, waits, and the Sandbox sim's admin API.
+// run.sh starts one tauri-driver per spec file with a fresh data dir and sim port, and
+// passes them here through the environment.
+import { remote } from "webdriverio";
+import assert from "node:assert/strict";
+
+export const APP = process.env.PIXBENCH_APP;
+export const DRIVER_PORT = Number(process.env.E2E_DRIVER_PORT ?? 4444);
+export const SIM_URL = process.env.E2E_SIM_URL; // http://127.0.0.1:<PIXBENCH_SANDBOX_PORT>
+export const SHOT_DIR = process.env.E2E_SCREENSHOT_DIR;
+
+/** Timeouts: generous, the machine has 2 cores and a 4K PNG takes a moment in debug. */
+export const T = { short: 10_000, run: 90_000 };
+
+/** @type {WebdriverIO.Browser} */
+export let browser;
+
+export async function openApp() {
+  assert.ok(APP, "PIXBENCH_APP is not set (run the specs through tests/e2e/run.sh)");
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port: DRIVER_PORT,
+    logLevel: process.env.E2E_WDIO_LOG ?? "warn",
+    connectionRetryTimeout: 120_000,
+    connectionRetryCount: 1,
+    // Only tauri:options: WebKitWebDriver rejects what it does not know (no browserName).
+    capabilities: { "tauri:options": { application: APP } },
+  });
+  await browser.setTimeout({ implicit: 0 });
+  // The app is ready when its header knows the current profile.
+  await byId("profile-current").waitForDisplayed({ timeout: 30_000 });
+  return browser;
+}
+
+export async function closeApp() {
+  if (browser) {
+    await browser.deleteSession().catch(() => {});
+    browser = undefined;
+  }
+}
+
+/** One element by data-testid (plus optional extra attribute selectors). */
+export function byId(id, extra = "") {
+  return browser.$(`[data-testid="${id}"]${extra}`);
+}
+
+/** All elements by data-testid. */
+export function allById(id, extra = "") {
+  return browser.$$(`[data-testid="${id}"]${extra}`);
+}
+
+export async function waitUntil(fn, message, timeout = T.short) {
+  let last;
+  await browser.waitUntil(
+    async () => {
+      try {
+        last = await fn();
+        return last;
+      } catch (e) {
+        last = e;
+        return false;
+      }
+    },
+    { timeout, interval: 200, timeoutMsg: `${message} (after ${timeout} ms; last: ${String(last)})` },
+  );
+  return last;
+}
+
+/** The first integer in an element's text ("22 credits" -> 22). */
+export async function intIn(id) {
+  const text = await byId(id).getText();
+  const m = /-?\d[\d,]*/.exec(text);
+  return m ? Number(m[0].replace(/,/g, "")) : NaN;
+}
+
+/** Checks exactly these targets (catalog ids) and unchecks every other one. */
+export async function selectTargets(models) {
+  const boxes = await allById("target");
+  assert.ok(boxes.length > 0, "no target checkboxes");
+  const seen = new Set();
+  for (const box of boxes) {
+    const model = await box.getAttribute("data-model");
+    seen.add(model);
+    const want = models.includes(model);
+    if ((await box.isSelected()) !== want) await box.click();
+  }
+  for (const m of models) assert.ok(seen.has(m), `no target checkbox for ${m}`);
+  for (const box of boxes) {
+    const model = await box.getAttribute("data-model");
+    assert.equal(await box.isSelected(), models.includes(model), `target ${model}`);
+  }
+}
+
+export async function setPrompt(text) {
+  const p = byId("prompt");
+  await p.waitForDisplayed({ timeout: T.short });
+  await p.clearValue();
+  await p.setValue(text);
+}
+
+export async function clickRun() {
+  const run = byId("run");
+  await run.waitForEnabled({ timeout: T.short });
+  await run.click();
+}
+
+/** The cells of the current run, as { model, status } objects. */
+export async function cells() {
+  const out = [];
+  for (const c of await allById("result-cell")) {
+    out.push({ el: c, model: await c.getAttribute("data-model"), status: await c.getAttribute("data-status") });
+  }
+  return out;
+}
+
+/** Waits until the current run has `n` cells and none is running; returns them. */
+export async function waitRunFinished(n, timeout = T.run) {
+  return waitUntil(
+    async () => {
+      const cs = await cells();
+      return cs.length === n && cs.every((c) => c.status !== "running") ? cs : false;
+    },
+    `the run did not finish with ${n} cells`,
+    timeout,
+  );
+}
+
+/** Images of a cell: [{ width, height, src }]. */
+export async function cellImages(cell) {
+  const imgs = await cell.$$('[data-testid="result-image"]');
+  const out = [];
+  for (const i of imgs) {
+    out.push({
+      width: Number(await i.getAttribute("data-width")),
+      height: Number(await i.getAttribute("data-height")),
+      src: await i.getAttribute("src"),
+    });
+  }
+  return out;
+}
+
+/** True once an <img> has really been decoded by the webview (it loaded from pxb://). */
+export async function imageLoaded(cell) {
+  const img = await cell.$('[data-testid="result-image"]');
+  return browser.execute((el) => el.complete && el.naturalWidth > 0, img);
+}
+
+// ---- the Sandbox simulator's admin API -------------------------------------------------
+
+async function sim(method, path, body) {
+  assert.ok(SIM_URL, "E2E_SIM_URL is not set");
+  const r = await fetch(`${SIM_URL}${path}`, {
+    method,
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  assert.ok(r.ok, `${method} ${path}: HTTP ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+export const simAdmin = {
+  state: () => sim("GET", "/__sim/state"),
+  fault: (f) => sim("POST", "/__sim/faults", f),
+  faults: () => sim("GET", "/__sim/faults"),
+  clearFaults: () => sim("DELETE", "/__sim/faults"),
+  requests: () => sim("GET", "/__sim/requests"),
+};
+
+/** Waits for the in-process Sandbox sim to answer (it starts with the app). */
+export async function waitSim() {
+  await waitUntil(async () => (await simAdmin.state()) !== null, `the Sandbox sim at ${SIM_URL} did not answer`, 30_000);
+}
