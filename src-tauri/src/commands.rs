@@ -173,10 +173,11 @@ async fn export_images<R: Runtime>(app: AppHandle<R>, s: State<'_, AppState>, ru
         return Ok(None);
     };
     let engine = s.engine.clone();
+    let shown = dir.display().to_string();
     tauri::async_runtime::spawn_blocking(move || ok(engine.export_images(&run_id, &dir)))
         .await
         .map_err(|e| UiError::new("internal", e.to_string()))?
-        .map(|n| Some(format!("{n} images saved in {}", dir.display())))
+        .map(|n| Some(format!("{n} images saved in {shown}")))
 }
 
 #[tauri::command]

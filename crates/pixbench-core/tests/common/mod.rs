@@ -1,0 +1,51 @@
+#![allow(dead_code)]
+use std::sync::Arc;
+
+use pixbench_core::api::*;
+use pixbench_core::secrets::MemoryStore;
+use pixbench_core::{Engine, EngineConfig};
+
+pub async fn engine(dir: &std::path::Path) -> Engine {
+    engine_with(dir, Arc::new(MemoryStore::default())).await
+}
+
+pub async fn engine_with(dir: &std::path::Path, secrets: Arc<dyn pixbench_core::secrets::SecretStore>) -> Engine {
+    Engine::open(EngineConfig::new(dir, secrets)).await.expect("engine opens")
+}
+
+pub fn spec(prompt: &str, targets: &[(&str, u32)]) -> RunSpec {
+    RunSpec {
+        mode: RunMode::Generate,
+        prompt: prompt.into(),
+        targets: targets.iter().map(|(m, n)| TargetSpec { model_id: m.to_string(), n: *n }).collect(),
+        aspect_ratio: None,
+        response_format: ResponseFormatChoice::B64Json,
+        sync_mode: SyncMode::Auto,
+        references: vec![],
+        options: None,
+        ignore_budget: false,
+    }
+}
+
+pub const FLASH: [&str; 4] = [
+    "gemini-3.1-flash-image-preview-512",
+    "gemini-3.1-flash-image-preview",
+    "gemini-3.1-flash-image-preview-2k",
+    "gemini-3.1-flash-image-preview-4k",
+];
+
+pub async fn sim_state(base: &str) -> serde_json::Value {
+    reqwest::get(format!("{base}/__sim/state")).await.unwrap().json().await.unwrap()
+}
+
+pub async fn inject(base: &str, fault: serde_json::Value) {
+    let r = reqwest::Client::new().post(format!("{base}/__sim/faults")).json(&fault).send().await.unwrap();
+    assert!(r.status().is_success(), "fault injection refused: {}", r.text().await.unwrap());
+}
+
+pub fn png_bytes(w: u32, h: u32, rgb: [u8; 3]) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb(rgb));
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    out
+}
