@@ -108,7 +108,12 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// Finds the line where `[[target]]` number `index` (0-based) starts.
 fn line_of_target(text: &str, index: usize) -> usize {
-    text.match_indices("[[target]]").nth(index).map(|(o, _)| line_of(text, o)).unwrap_or(0)
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[target]]")
+        .nth(index)
+        .map(|(i, _)| i + 1)
+        .unwrap_or(0)
 }
 
 pub fn parse(text: &str, path: &Path, source: CatalogSource) -> Result<Catalog, CatalogError> {
@@ -225,7 +230,7 @@ mod tests {
         std::fs::write(dir.path().join(OVERRIDE_FILE), &dup).unwrap();
         let e = Catalog::load(dir.path()).unwrap_err();
         assert!(e.reason.contains("twice"), "{e}");
-        assert_eq!(e.line, dup.lines().rposition(|l| l == "[[target]]").unwrap() + 1);
+        assert_eq!(e.line, dup.lines().collect::<Vec<_>>().iter().rposition(|l| *l == "[[target]]").unwrap() + 1);
     }
 
     #[test]
