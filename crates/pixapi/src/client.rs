@@ -15,14 +15,18 @@ use tracing::debug;
 
 use crate::config::{mask_key, ClientConfig};
 use crate::describe::{redact, PartDescription, RequestBody, RequestDescription};
-use crate::error::{classify, parse_error_body, parse_retry_after, truncate, ApiError, Endpoint, Error, Result};
+use crate::error::{
+    classify, parse_error_body, parse_retry_after, truncate, ApiError, Endpoint, Error, Result,
+};
 use crate::types::{
-    AnswerData, AnswerItem, AsyncTiming, EditRequest, GenerationRequest, ImageInput, ImageSource, ImagesAnswer,
-    ImagesResult, ModelInfo, OutputImage, SyncTiming, TaskHandle, TaskState, TaskStatus, Timing,
+    AnswerData, AnswerItem, AsyncTiming, EditRequest, GenerationRequest, ImageInput, ImageSource,
+    ImagesAnswer, ImagesResult, ModelInfo, OutputImage, SyncTiming, TaskHandle, TaskState,
+    TaskStatus, Timing,
 };
 use crate::wire::{self, elide_b64};
 use crate::{
-    API_KEY_ENV, PATH_ASYNC_EDITS, PATH_ASYNC_GENERATIONS, PATH_EDITS, PATH_GENERATIONS, PATH_MODELS, PATH_TASKS,
+    API_KEY_ENV, PATH_ASYNC_EDITS, PATH_ASYNC_GENERATIONS, PATH_EDITS, PATH_GENERATIONS,
+    PATH_MODELS, PATH_TASKS,
 };
 
 /// Largest error body read (the rest is dropped).
@@ -67,20 +71,33 @@ pub struct Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("base_url", &self.base).field("config", &self.cfg).finish()
+        f.debug_struct("Client")
+            .field("base_url", &self.base)
+            .field("config", &self.cfg)
+            .finish()
     }
 }
 
 fn normalize_base(base: &str) -> Result<String> {
     let trimmed = base.trim().trim_end_matches('/');
-    let trimmed = trimmed.strip_suffix("/v1").unwrap_or(trimmed).trim_end_matches('/');
-    let url = url::Url::parse(trimmed)
-        .map_err(|e| Error::InvalidInput { detail: format!("base URL {:?} is not a URL: {e}", redact(base)) })?;
+    let trimmed = trimmed
+        .strip_suffix("/v1")
+        .unwrap_or(trimmed)
+        .trim_end_matches('/');
+    let url = url::Url::parse(trimmed).map_err(|e| Error::InvalidInput {
+        detail: format!("base URL {:?} is not a URL: {e}", redact(base)),
+    })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(Error::InvalidInput { detail: format!("base URL {:?} must be http(s)://host", redact(base)) }.into());
+        return Err(Error::InvalidInput {
+            detail: format!("base URL {:?} must be http(s)://host", redact(base)),
+        }
+        .into());
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::InvalidInput { detail: "base URL must not have a query or fragment".into() }.into());
+        return Err(Error::InvalidInput {
+            detail: "base URL must not have a query or fragment".into(),
+        }
+        .into());
     }
     Ok(trimmed.to_string())
 }
@@ -93,9 +110,13 @@ fn auth_header(key: Option<&str>) -> Result<Option<HeaderValue>> {
             if k.is_empty() {
                 return Ok(None);
             }
-            let mut v = HeaderValue::from_str(&format!("Bearer {k}")).map_err(|_| Error::InvalidInput {
-                detail: format!("the API key ({}) contains characters not allowed in a header", mask_key(k)),
-            })?;
+            let mut v =
+                HeaderValue::from_str(&format!("Bearer {k}")).map_err(|_| Error::InvalidInput {
+                    detail: format!(
+                        "the API key ({}) contains characters not allowed in a header",
+                        mask_key(k)
+                    ),
+                })?;
             v.set_sensitive(true);
             Ok(Some(v))
         }
@@ -103,7 +124,11 @@ fn auth_header(key: Option<&str>) -> Result<Option<HeaderValue>> {
 }
 
 /// Runs `fut` unless `cancel` fires first or it makes no progress for `limit`.
-async fn guarded<F: Future>(cancel: &CancellationToken, limit: Duration, fut: F) -> Result<F::Output, Error> {
+async fn guarded<F: Future>(
+    cancel: &CancellationToken,
+    limit: Duration,
+    fut: F,
+) -> Result<F::Output, Error> {
     tokio::select! {
         biased;
         _ = cancel.cancelled() => Err(Error::Cancelled),
@@ -113,7 +138,11 @@ async fn guarded<F: Future>(cancel: &CancellationToken, limit: Duration, fut: F)
 
 async fn sleep_or_cancel(cancel: &CancellationToken, d: Duration) -> Result<(), Error> {
     if d.is_zero() {
-        return if cancel.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) };
+        return if cancel.is_cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        };
     }
     tokio::select! {
         biased;
@@ -132,11 +161,15 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 
 fn map_send_error(e: reqwest::Error) -> Error {
     if e.is_connect() {
-        Error::Connect { detail: root_cause(&e) }
+        Error::Connect {
+            detail: root_cause(&e),
+        }
     } else if e.is_timeout() {
         Error::Timeout
     } else if e.is_builder() {
-        Error::InvalidInput { detail: root_cause(&e) }
+        Error::InvalidInput {
+            detail: root_cause(&e),
+        }
     } else {
         Error::ConnectionLost { mid_body: false }
     }
@@ -151,7 +184,11 @@ fn map_body_error(e: reqwest::Error) -> Error {
 }
 
 fn header_str(h: &HeaderMap, name: &str) -> Option<String> {
-    h.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn should_retry(op: Op, e: &Error, retry_on_lost_post: bool) -> bool {
@@ -172,10 +209,18 @@ fn form_text_part(name: &str, text: String) -> (String, Part) {
 }
 
 fn file_part(img: &ImageInput) -> Result<Part> {
-    Part::stream_with_length(reqwest::Body::from(img.bytes.clone()), img.bytes.len() as u64)
-        .file_name(img.file_name.clone())
-        .mime_str(&img.mime)
-        .map_err(|_| Error::InvalidInput { detail: format!("{:?} is not a MIME type", img.mime) }.into())
+    Part::stream_with_length(
+        reqwest::Body::from(img.bytes.clone()),
+        img.bytes.len() as u64,
+    )
+    .file_name(img.file_name.clone())
+    .mime_str(&img.mime)
+    .map_err(|_| {
+        Error::InvalidInput {
+            detail: format!("{:?} is not a MIME type", img.mime),
+        }
+        .into()
+    })
 }
 
 fn build_form(req: &EditRequest) -> Result<Form> {
@@ -196,10 +241,16 @@ fn build_form(req: &EditRequest) -> Result<Form> {
 
 fn validate_edit(req: &EditRequest) -> Result<()> {
     if req.images.is_empty() {
-        return Err(Error::InvalidInput { detail: "an edit needs at least one reference image".into() }.into());
+        return Err(Error::InvalidInput {
+            detail: "an edit needs at least one reference image".into(),
+        }
+        .into());
     }
     if let Some(i) = req.images.iter().find(|i| i.bytes.is_empty()) {
-        return Err(Error::InvalidInput { detail: format!("reference image {:?} is empty", i.file_name) }.into());
+        return Err(Error::InvalidInput {
+            detail: format!("reference image {:?} is empty", i.file_name),
+        }
+        .into());
     }
     Ok(())
 }
@@ -216,8 +267,15 @@ impl Client {
             .tcp_nodelay(true)
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
-            .map_err(|e| Error::InvalidInput { detail: format!("cannot build the HTTP client: {}", root_cause(&e)) })?;
-        Ok(Client { http, cfg: Arc::new(cfg), base: Arc::from(base), auth })
+            .map_err(|e| Error::InvalidInput {
+                detail: format!("cannot build the HTTP client: {}", root_cause(&e)),
+            })?;
+        Ok(Client {
+            http,
+            cfg: Arc::new(cfg),
+            base: Arc::from(base),
+            auth,
+        })
     }
 
     /// The same client (and connection pool) with another key.
@@ -226,7 +284,12 @@ impl Client {
         let auth = auth_header(Some(&key))?;
         let mut cfg = (*self.cfg).clone();
         cfg.api_key = Some(key);
-        Ok(Client { http: self.http.clone(), cfg: Arc::new(cfg), base: self.base.clone(), auth })
+        Ok(Client {
+            http: self.http.clone(),
+            cfg: Arc::new(cfg),
+            base: self.base.clone(),
+            auth,
+        })
     }
 
     /// The normalized base URL (no trailing `/` or `/v1`).
@@ -272,7 +335,10 @@ impl Client {
         let mut buf: Option<BytesMut> = None;
         let mut total: u64 = 0;
         let mut t_first: Option<Instant> = None;
-        while let Some(chunk) = guarded(cancel, read_timeout, resp.chunk()).await?.map_err(map_body_error)? {
+        while let Some(chunk) = guarded(cancel, read_timeout, resp.chunk())
+            .await?
+            .map_err(map_body_error)?
+        {
             if t_first.is_none() {
                 t_first = Some(Instant::now());
             }
@@ -302,9 +368,16 @@ impl Client {
 
     /// One attempt: send, read the head, read the body (the full one on success, at
     /// most [`ERROR_BODY_LIMIT`] otherwise).
-    async fn attempt(&self, rb: RequestBuilder, limit: u64, cancel: &CancellationToken) -> Result<Answer, Error> {
+    async fn attempt(
+        &self,
+        rb: RequestBuilder,
+        limit: u64,
+        cancel: &CancellationToken,
+    ) -> Result<Answer, Error> {
         let t0 = Instant::now();
-        let resp = guarded(cancel, self.cfg.read_timeout, rb.send()).await?.map_err(map_send_error)?;
+        let resp = guarded(cancel, self.cfg.read_timeout, rb.send())
+            .await?
+            .map_err(map_send_error)?;
         let send_ms = ms(t0.elapsed());
         let status = resp.status().as_u16();
         let request_id = header_str(resp.headers(), "x-request-id");
@@ -312,10 +385,21 @@ impl Client {
             .and_then(|v| parse_retry_after(&v, SystemTime::now()));
         if resp.status().is_success() {
             let (body, ttfb_ms, body_ms) = self.read_body(resp, limit, cancel, t0).await?;
-            return Ok(Answer { status, request_id, retry_after, body, send_ms, ttfb_ms, body_ms });
+            return Ok(Answer {
+                status,
+                request_id,
+                retry_after,
+                body,
+                send_ms,
+                ttfb_ms,
+                body_ms,
+            });
         }
         // Error answer: its body is informative only; a failure to read it is not fatal.
-        let body = if resp.content_length().is_some_and(|cl| cl > ERROR_BODY_LIMIT) {
+        let body = if resp
+            .content_length()
+            .is_some_and(|cl| cl > ERROR_BODY_LIMIT)
+        {
             Bytes::new()
         } else {
             match self.read_body(resp, ERROR_BODY_LIMIT, cancel, t0).await {
@@ -324,7 +408,15 @@ impl Client {
                 Err(_) => Bytes::new(),
             }
         };
-        Ok(Answer { status, request_id, retry_after, body, send_ms, ttfb_ms: send_ms, body_ms: 0.0 })
+        Ok(Answer {
+            status,
+            request_id,
+            retry_after,
+            body,
+            send_ms,
+            ttfb_ms: send_ms,
+            body_ms: 0.0,
+        })
     }
 
     /// The [`ApiError`] for a non-2xx answer.
@@ -372,17 +464,33 @@ impl Client {
         loop {
             attempt += 1;
             if cancel.is_cancelled() {
-                return Err(ApiError { attempts: attempt - 1, ..Error::Cancelled.into() });
+                return Err(ApiError {
+                    attempts: attempt - 1,
+                    ..Error::Cancelled.into()
+                });
             }
             let rb = build()?;
             let t = Instant::now();
             let (err, retry_after) = match self.attempt(rb, limit, cancel).await {
                 Ok(a) if (200..300).contains(&a.status) => {
-                    debug!(?op, attempt, status = a.status, ms = ms(t.elapsed()), bytes = a.body.len(), "pixapi answer");
+                    debug!(
+                        ?op,
+                        attempt,
+                        status = a.status,
+                        ms = ms(t.elapsed()),
+                        bytes = a.body.len(),
+                        "pixapi answer"
+                    );
                     return Ok((a, attempt));
                 }
                 Ok(a) => (self.error_from(&a, endpoint, attempt), a.retry_after),
-                Err(kind) => (ApiError { attempts: attempt, ..kind.into() }, None),
+                Err(kind) => (
+                    ApiError {
+                        attempts: attempt,
+                        ..kind.into()
+                    },
+                    None,
+                ),
             };
             let retry = attempt < max && should_retry(op, &err.kind, policy.retry_on_lost_post);
             debug!(?op, attempt, status = ?err.http_status, error = %err.kind, retry, "pixapi request failed");
@@ -390,7 +498,10 @@ impl Client {
                 return Err(err);
             }
             let delay = policy.delay(attempt, retry_after);
-            sleep_or_cancel(cancel, delay).await.map_err(|k| ApiError { attempts: attempt, ..k.into() })?;
+            sleep_or_cancel(cancel, delay).await.map_err(|k| ApiError {
+                attempts: attempt,
+                ..k.into()
+            })?;
         }
     }
 
@@ -398,42 +509,71 @@ impl Client {
 
     /// `POST /v1/images/generations`: waits for the images, decodes them and downloads
     /// `url` outputs at once.
-    pub async fn generate(&self, req: &GenerationRequest, cancel: &CancellationToken) -> Result<ImagesResult> {
+    pub async fn generate(
+        &self,
+        req: &GenerationRequest,
+        cancel: &CancellationToken,
+    ) -> Result<ImagesResult> {
         let answer = self.generate_answer(req, cancel).await?;
         self.fetch_images(answer, cancel).await
     }
 
     /// Like [`generate`](Self::generate) but leaves `url` outputs undownloaded: finish
     /// with [`fetch_images`](Self::fetch_images).
-    pub async fn generate_answer(&self, req: &GenerationRequest, cancel: &CancellationToken) -> Result<ImagesAnswer> {
+    pub async fn generate_answer(
+        &self,
+        req: &GenerationRequest,
+        cancel: &CancellationToken,
+    ) -> Result<ImagesAnswer> {
         let started = Instant::now();
         let body = json_body(req)?;
         let url = self.url(PATH_GENERATIONS);
         debug!(url = %url, model = %req.model, "pixapi generate");
         let (a, attempts) = self
-            .execute(Op::SyncPost, Endpoint::Images, self.cfg.max_response_bytes, cancel, || {
-                Ok(self.request(Method::POST, &url).header(CONTENT_TYPE, "application/json").body(body.clone()))
-            })
+            .execute(
+                Op::SyncPost,
+                Endpoint::Images,
+                self.cfg.max_response_bytes,
+                cancel,
+                || {
+                    Ok(self
+                        .request(Method::POST, &url)
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(body.clone()))
+                },
+            )
             .await?;
         self.images_answer(a, attempts, started)
     }
 
     /// `POST /v1/images/edits` (multipart): like [`generate`](Self::generate).
-    pub async fn edit(&self, req: &EditRequest, cancel: &CancellationToken) -> Result<ImagesResult> {
+    pub async fn edit(
+        &self,
+        req: &EditRequest,
+        cancel: &CancellationToken,
+    ) -> Result<ImagesResult> {
         let answer = self.edit_answer(req, cancel).await?;
         self.fetch_images(answer, cancel).await
     }
 
     /// Like [`edit`](Self::edit) but leaves `url` outputs undownloaded.
-    pub async fn edit_answer(&self, req: &EditRequest, cancel: &CancellationToken) -> Result<ImagesAnswer> {
+    pub async fn edit_answer(
+        &self,
+        req: &EditRequest,
+        cancel: &CancellationToken,
+    ) -> Result<ImagesAnswer> {
         let started = Instant::now();
         validate_edit(req)?;
         let url = self.url(PATH_EDITS);
         debug!(url = %url, model = %req.model, images = req.images.len(), "pixapi edit");
         let (a, attempts) = self
-            .execute(Op::SyncPost, Endpoint::Images, self.cfg.max_response_bytes, cancel, || {
-                Ok(self.request(Method::POST, &url).multipart(build_form(req)?))
-            })
+            .execute(
+                Op::SyncPost,
+                Endpoint::Images,
+                self.cfg.max_response_bytes,
+                cancel,
+                || Ok(self.request(Method::POST, &url).multipart(build_form(req)?)),
+            )
             .await?;
         self.images_answer(a, attempts, started)
     }
@@ -463,9 +603,16 @@ impl Client {
     }
 
     /// Downloads the `url` outputs of an answer (concurrently) and completes its timing.
-    pub async fn fetch_images(&self, answer: ImagesAnswer, cancel: &CancellationToken) -> Result<ImagesResult> {
+    pub async fn fetch_images(
+        &self,
+        answer: ImagesAnswer,
+        cancel: &CancellationToken,
+    ) -> Result<ImagesResult> {
         let t = Instant::now();
-        let has_urls = answer.items.iter().any(|i| matches!(i.data, AnswerData::Url(_)));
+        let has_urls = answer
+            .items
+            .iter()
+            .any(|i| matches!(i.data, AnswerData::Url(_)));
         let images = self.resolve_items(answer.items, cancel).await?;
         let mut timing = answer.timing;
         timing.download_ms = if has_urls { ms(t.elapsed()) } else { 0.0 };
@@ -482,15 +629,25 @@ impl Client {
         })
     }
 
-    async fn resolve_items(&self, items: Vec<AnswerItem>, cancel: &CancellationToken) -> Result<Vec<OutputImage>> {
+    async fn resolve_items(
+        &self,
+        items: Vec<AnswerItem>,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<OutputImage>> {
         let futs = items.into_iter().map(|it| async move {
             match it.data {
-                AnswerData::Bytes(bytes) => {
-                    Ok(OutputImage { bytes, source: ImageSource::B64, revised_prompt: it.revised_prompt })
-                }
+                AnswerData::Bytes(bytes) => Ok(OutputImage {
+                    bytes,
+                    source: ImageSource::B64,
+                    revised_prompt: it.revised_prompt,
+                }),
                 AnswerData::Url(u) => {
                     let bytes = self.download(&u, cancel).await?;
-                    Ok(OutputImage { bytes, source: ImageSource::Url(u), revised_prompt: it.revised_prompt })
+                    Ok(OutputImage {
+                        bytes,
+                        source: ImageSource::Url(u),
+                        revised_prompt: it.revised_prompt,
+                    })
                 }
             }
         });
@@ -505,21 +662,46 @@ impl Client {
             let v = wire::decode_b64(url).map_err(|detail| Error::Malformed { detail })?;
             return Ok(Bytes::from(v));
         }
-        let full = if url.starts_with('/') { self.url(url) } else { url.to_string() };
-        let parsed = url::Url::parse(&full)
-            .map_err(|e| Error::Malformed { detail: format!("output URL {:?} is invalid: {e}", redact(url)) })?;
+        let full = if url.starts_with('/') {
+            self.url(url)
+        } else {
+            url.to_string()
+        };
+        let parsed = url::Url::parse(&full).map_err(|e| Error::Malformed {
+            detail: format!("output URL {:?} is invalid: {e}", redact(url)),
+        })?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::Malformed { detail: format!("output URL scheme {:?} is not http(s)", parsed.scheme()) }.into());
+            return Err(Error::Malformed {
+                detail: format!("output URL scheme {:?} is not http(s)", parsed.scheme()),
+            }
+            .into());
         }
-        let same_origin =
-            url::Url::parse(&self.base).map(|b| b.origin() == parsed.origin()).unwrap_or(false);
+        let same_origin = url::Url::parse(&self.base)
+            .map(|b| b.origin() == parsed.origin())
+            .unwrap_or(false);
         let (a, _) = self
-            .execute(Op::Get, Endpoint::Download, self.cfg.max_response_bytes, cancel, || {
-                Ok(if same_origin { self.request(Method::GET, &full) } else { self.http.get(&full) })
-            })
+            .execute(
+                Op::Get,
+                Endpoint::Download,
+                self.cfg.max_response_bytes,
+                cancel,
+                || {
+                    Ok(if same_origin {
+                        self.request(Method::GET, &full)
+                    } else {
+                        self.http.get(&full)
+                    })
+                },
+            )
             .await?;
         if a.body.is_empty() {
-            return Err(self.answer_error(Error::Malformed { detail: "the image download is empty".into() }, &a, 1));
+            return Err(self.answer_error(
+                Error::Malformed {
+                    detail: "the image download is empty".into(),
+                },
+                &a,
+                1,
+            ));
         }
         Ok(a.body)
     }
@@ -527,22 +709,36 @@ impl Client {
     // ----- async -----------------------------------------------------------------------
 
     /// `POST /v1/async/images/generations`: the task handle. Persist `id` before polling.
-    pub async fn submit_generation(&self, req: &GenerationRequest, cancel: &CancellationToken) -> Result<TaskHandle> {
+    pub async fn submit_generation(
+        &self,
+        req: &GenerationRequest,
+        cancel: &CancellationToken,
+    ) -> Result<TaskHandle> {
         let body = json_body(req)?;
         let url = self.url(PATH_ASYNC_GENERATIONS);
         debug!(url = %url, model = %req.model, "pixapi submit generation");
         self.submit(cancel, || {
-            Ok(self.request(Method::POST, &url).header(CONTENT_TYPE, "application/json").body(body.clone()))
+            Ok(self
+                .request(Method::POST, &url)
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone()))
         })
         .await
     }
 
     /// `POST /v1/async/images/edits` (multipart): the task handle.
-    pub async fn submit_edit(&self, req: &EditRequest, cancel: &CancellationToken) -> Result<TaskHandle> {
+    pub async fn submit_edit(
+        &self,
+        req: &EditRequest,
+        cancel: &CancellationToken,
+    ) -> Result<TaskHandle> {
         validate_edit(req)?;
         let url = self.url(PATH_ASYNC_EDITS);
         debug!(url = %url, model = %req.model, "pixapi submit edit");
-        self.submit(cancel, || Ok(self.request(Method::POST, &url).multipart(build_form(req)?))).await
+        self.submit(cancel, || {
+            Ok(self.request(Method::POST, &url).multipart(build_form(req)?))
+        })
+        .await
     }
 
     async fn submit<F>(&self, cancel: &CancellationToken, build: F) -> Result<TaskHandle>
@@ -550,15 +746,30 @@ impl Client {
         F: Fn() -> Result<RequestBuilder>,
     {
         let started = Instant::now();
-        let (a, attempts) =
-            self.execute(Op::Submit, Endpoint::Images, self.cfg.max_response_bytes, cancel, build).await?;
+        let (a, attempts) = self
+            .execute(
+                Op::Submit,
+                Endpoint::Images,
+                self.cfg.max_response_bytes,
+                cancel,
+                build,
+            )
+            .await?;
         let raw: Value = serde_json::from_slice(&a.body).map_err(|e| {
-            self.answer_error(Error::Malformed { detail: format!("submit answer is not JSON: {e}") }, &a, attempts)
+            self.answer_error(
+                Error::Malformed {
+                    detail: format!("submit answer is not JSON: {e}"),
+                },
+                &a,
+                attempts,
+            )
         })?;
         let info = wire::task_info(&raw);
         let Some(id) = info.id else {
             return Err(self.answer_error(
-                Error::Malformed { detail: "the submit answer has no task id".into() },
+                Error::Malformed {
+                    detail: "the submit answer has no task id".into(),
+                },
                 &a,
                 attempts,
             ));
@@ -566,7 +777,11 @@ impl Client {
         debug!(task = %id, status = %info.status, attempts, "pixapi task submitted");
         Ok(TaskHandle {
             id,
-            status: if info.status.is_empty() { "submitted".into() } else { info.status },
+            status: if info.status.is_empty() {
+                "submitted".into()
+            } else {
+                info.status
+            },
             progress: info.progress,
             raw,
             request_id: a.request_id.or(info.request_id),
@@ -577,7 +792,10 @@ impl Client {
 
     fn task_url(&self, id: &str) -> Result<String> {
         if id.trim().is_empty() {
-            return Err(Error::InvalidInput { detail: "empty task id".into() }.into());
+            return Err(Error::InvalidInput {
+                detail: "empty task id".into(),
+            }
+            .into());
         }
         let mut enc = String::with_capacity(id.len());
         for b in id.bytes() {
@@ -593,8 +811,9 @@ impl Client {
     /// Reads a task answer; returns the status and the elided body text.
     fn task_status_from(&self, a: &Answer, id: &str) -> Result<(TaskStatus, String), Error> {
         let elided = elide_b64(&a.body);
-        let raw: Value = serde_json::from_str(&elided)
-            .map_err(|e| Error::Malformed { detail: format!("task answer is not JSON: {e}") })?;
+        let raw: Value = serde_json::from_str(&elided).map_err(|e| Error::Malformed {
+            detail: format!("task answer is not JSON: {e}"),
+        })?;
         let info = wire::task_info(&raw);
         let status = TaskStatus {
             id: info.id.unwrap_or_else(|| id.to_string()),
@@ -613,11 +832,17 @@ impl Client {
     pub async fn get_task(&self, id: &str, cancel: &CancellationToken) -> Result<TaskStatus> {
         let url = self.task_url(id)?;
         let (a, attempts) = self
-            .execute(Op::Get, Endpoint::Task, self.cfg.max_response_bytes, cancel, || {
-                Ok(self.request(Method::GET, &url))
-            })
+            .execute(
+                Op::Get,
+                Endpoint::Task,
+                self.cfg.max_response_bytes,
+                cancel,
+                || Ok(self.request(Method::GET, &url)),
+            )
             .await?;
-        self.task_status_from(&a, id).map(|(s, _)| s).map_err(|k| self.answer_error(k, &a, attempts))
+        self.task_status_from(&a, id)
+            .map(|(s, _)| s)
+            .map_err(|k| self.answer_error(k, &a, attempts))
     }
 
     /// Polls `GET /v1/tasks/{id}` with backoff until the task is `completed` (then
@@ -632,7 +857,16 @@ impl Client {
         cancel: &CancellationToken,
         mut on_update: impl FnMut(&TaskStatus) + Send,
     ) -> Result<ImagesResult> {
-        self.wait_inner(id, cancel, &mut on_update, Instant::now(), AsyncTiming::default(), 1, None).await
+        self.wait_inner(
+            id,
+            cancel,
+            &mut on_update,
+            Instant::now(),
+            AsyncTiming::default(),
+            1,
+            None,
+        )
+        .await
     }
 
     /// Submit, then [`wait_task`](Self::wait_task). `on_submitted` is called with the
@@ -647,8 +881,20 @@ impl Client {
         let started = Instant::now();
         let h = self.submit_generation(req, cancel).await?;
         on_submitted(&h);
-        let timing = AsyncTiming { submit_ms: h.submit_ms, ..Default::default() };
-        self.wait_inner(&h.id, cancel, &mut on_update, started, timing, h.attempts, h.request_id.clone()).await
+        let timing = AsyncTiming {
+            submit_ms: h.submit_ms,
+            ..Default::default()
+        };
+        self.wait_inner(
+            &h.id,
+            cancel,
+            &mut on_update,
+            started,
+            timing,
+            h.attempts,
+            h.request_id.clone(),
+        )
+        .await
     }
 
     /// Submit an edit, then [`wait_task`](Self::wait_task).
@@ -662,8 +908,20 @@ impl Client {
         let started = Instant::now();
         let h = self.submit_edit(req, cancel).await?;
         on_submitted(&h);
-        let timing = AsyncTiming { submit_ms: h.submit_ms, ..Default::default() };
-        self.wait_inner(&h.id, cancel, &mut on_update, started, timing, h.attempts, h.request_id.clone()).await
+        let timing = AsyncTiming {
+            submit_ms: h.submit_ms,
+            ..Default::default()
+        };
+        self.wait_inner(
+            &h.id,
+            cancel,
+            &mut on_update,
+            started,
+            timing,
+            h.attempts,
+            h.request_id.clone(),
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -688,7 +946,14 @@ impl Client {
                 return Err(Error::Cancelled.into());
             }
             timing.polls += 1;
-            let outcome = match self.attempt(self.request(Method::GET, &url), self.cfg.max_response_bytes, cancel).await {
+            let outcome = match self
+                .attempt(
+                    self.request(Method::GET, &url),
+                    self.cfg.max_response_bytes,
+                    cancel,
+                )
+                .await
+            {
                 Ok(a) if (200..300).contains(&a.status) => match self.task_status_from(&a, id) {
                     Ok((st, elided)) => Ok((a, st, elided)),
                     Err(k) => Err((self.answer_error(k, &a, 1), None)),
@@ -705,10 +970,14 @@ impl Client {
                         TaskState::Completed => {
                             timing.wait_ms = ms(wait_start.elapsed());
                             let t = Instant::now();
-                            let parsed = wire::parse_task_images(&a.body).map_err(|k| self.answer_error(k, &a, attempts))?;
+                            let parsed = wire::parse_task_images(&a.body)
+                                .map_err(|k| self.answer_error(k, &a, attempts))?;
                             timing.decode_ms = ms(t.elapsed());
                             let t = Instant::now();
-                            let has_urls = parsed.items.iter().any(|i| matches!(i.data, AnswerData::Url(_)));
+                            let has_urls = parsed
+                                .items
+                                .iter()
+                                .any(|i| matches!(i.data, AnswerData::Url(_)));
                             let images = self.resolve_items(parsed.items, cancel).await?;
                             timing.download_ms = if has_urls { ms(t.elapsed()) } else { 0.0 };
                             timing.total_ms = ms(started.elapsed());
@@ -724,9 +993,14 @@ impl Client {
                             });
                         }
                         TaskState::Failed => {
-                            let message = st.error.clone().unwrap_or_else(|| "the server gave no reason".into());
+                            let message = st
+                                .error
+                                .clone()
+                                .unwrap_or_else(|| "the server gave no reason".into());
                             return Err(ApiError {
-                                kind: Error::TaskFailed { message: message.clone() },
+                                kind: Error::TaskFailed {
+                                    message: message.clone(),
+                                },
                                 request_id: st.request_id.or(submit_request_id),
                                 message: Some(message),
                                 raw_body: Some(truncate(redact(&elided), RAW_BODY_KEEP)),
@@ -758,14 +1032,19 @@ impl Client {
                         return Err(ApiError { attempts, ..e });
                     }
                     match retry_after {
-                        Some(ra) if self.cfg.retry.honour_retry_after => ra.min(self.cfg.retry.max_retry_after),
+                        Some(ra) if self.cfg.retry.honour_retry_after => {
+                            ra.min(self.cfg.retry.max_retry_after)
+                        }
                         _ => interval,
                     }
                 }
             };
             let now = Instant::now();
             if now >= deadline {
-                return Err(ApiError { attempts, ..Error::PollDeadline.into() });
+                return Err(ApiError {
+                    attempts,
+                    ..Error::PollDeadline.into()
+                });
             }
             sleep_or_cancel(cancel, pause.min(deadline - now)).await?;
         }
@@ -777,9 +1056,13 @@ impl Client {
     pub async fn list_models(&self, cancel: &CancellationToken) -> Result<Vec<ModelInfo>> {
         let url = self.url(PATH_MODELS);
         let (a, attempts) = self
-            .execute(Op::Get, Endpoint::Models, self.cfg.max_response_bytes, cancel, || {
-                Ok(self.request(Method::GET, &url))
-            })
+            .execute(
+                Op::Get,
+                Endpoint::Models,
+                self.cfg.max_response_bytes,
+                cancel,
+                || Ok(self.request(Method::GET, &url)),
+            )
             .await?;
         wire::parse_models(&a.body).map_err(|k| self.answer_error(k, &a, attempts))
     }
@@ -789,7 +1072,10 @@ impl Client {
     fn described_headers(&self, content_type: &str) -> Vec<(String, String)> {
         let mut h = Vec::new();
         if self.auth.is_some() {
-            h.push(("Authorization".to_string(), format!("Bearer ${API_KEY_ENV}")));
+            h.push((
+                "Authorization".to_string(),
+                format!("Bearer ${API_KEY_ENV}"),
+            ));
         }
         h.push(("Content-Type".to_string(), content_type.to_string()));
         h.push(("User-Agent".to_string(), self.cfg.user_agent.clone()));
@@ -809,7 +1095,13 @@ impl Client {
         let mut parts: Vec<PartDescription> = req
             .text_fields()
             .into_iter()
-            .map(|(name, text)| PartDescription { name, file_name: None, mime: None, size: text.len(), text: Some(text) })
+            .map(|(name, text)| PartDescription {
+                name,
+                file_name: None,
+                mime: None,
+                size: text.len(),
+                text: Some(text),
+            })
             .collect();
         let file = |name: &str, i: &ImageInput| PartDescription {
             name: name.to_string(),
@@ -818,7 +1110,11 @@ impl Client {
             size: i.bytes.len(),
             text: None,
         };
-        parts.extend(req.images.iter().map(|i| file(req.image_field.field_name(), i)));
+        parts.extend(
+            req.images
+                .iter()
+                .map(|i| file(req.image_field.field_name(), i)),
+        );
         parts.extend(req.mask.iter().map(|m| file("mask", m)));
         RequestDescription {
             method: "POST".into(),
@@ -850,9 +1146,12 @@ impl Client {
 }
 
 fn json_body(req: &GenerationRequest) -> Result<Bytes> {
-    serde_json::to_vec(req)
-        .map(Bytes::from)
-        .map_err(|e| Error::InvalidInput { detail: format!("cannot encode the request: {e}") }.into())
+    serde_json::to_vec(req).map(Bytes::from).map_err(|e| {
+        Error::InvalidInput {
+            detail: format!("cannot encode the request: {e}"),
+        }
+        .into()
+    })
 }
 
 fn raw_body_of(body: &[u8]) -> Option<String> {
@@ -886,9 +1185,18 @@ mod tests {
 
     #[test]
     fn base_url_normalization() {
-        assert_eq!(normalize_base("https://api.pixapi.ai/").unwrap(), "https://api.pixapi.ai");
-        assert_eq!(normalize_base("https://api.pixapi.ai/v1/").unwrap(), "https://api.pixapi.ai");
-        assert_eq!(normalize_base("http://127.0.0.1:9/prefix").unwrap(), "http://127.0.0.1:9/prefix");
+        assert_eq!(
+            normalize_base("https://api.pixapi.ai/").unwrap(),
+            "https://api.pixapi.ai"
+        );
+        assert_eq!(
+            normalize_base("https://api.pixapi.ai/v1/").unwrap(),
+            "https://api.pixapi.ai"
+        );
+        assert_eq!(
+            normalize_base("http://127.0.0.1:9/prefix").unwrap(),
+            "http://127.0.0.1:9/prefix"
+        );
         assert!(normalize_base("ftp://x").is_err());
         assert!(normalize_base("not a url").is_err());
     }
@@ -896,32 +1204,67 @@ mod tests {
     #[test]
     fn retry_rules_by_request_kind() {
         let lost = Error::ConnectionLost { mid_body: false };
-        assert!(should_retry(Op::SyncPost, &Error::RateLimited { retry_after: None }, false));
-        assert!(should_retry(Op::SyncPost, &Error::Server { status: 500 }, false));
-        assert!(!should_retry(Op::SyncPost, &Error::Server { status: 504 }, false));
+        assert!(should_retry(
+            Op::SyncPost,
+            &Error::RateLimited { retry_after: None },
+            false
+        ));
+        assert!(should_retry(
+            Op::SyncPost,
+            &Error::Server { status: 500 },
+            false
+        ));
+        assert!(!should_retry(
+            Op::SyncPost,
+            &Error::Server { status: 504 },
+            false
+        ));
         assert!(should_retry(Op::SyncPost, &Error::Unavailable, false));
         assert!(!should_retry(Op::SyncPost, &lost, false));
         assert!(should_retry(Op::SyncPost, &lost, true));
         assert!(!should_retry(Op::SyncPost, &Error::Timeout, false));
-        assert!(!should_retry(Op::Submit, &Error::Server { status: 500 }, false));
-        assert!(should_retry(Op::Submit, &Error::Connect { detail: String::new() }, false));
+        assert!(!should_retry(
+            Op::Submit,
+            &Error::Server { status: 500 },
+            false
+        ));
+        assert!(should_retry(
+            Op::Submit,
+            &Error::Connect {
+                detail: String::new()
+            },
+            false
+        ));
         assert!(should_retry(Op::Get, &lost, false));
         assert!(should_retry(Op::Get, &Error::Server { status: 502 }, false));
         assert!(!should_retry(Op::Get, &Error::UrlExpired, false));
-        assert!(!should_retry(Op::SyncPost, &Error::InsufficientCredits, false));
+        assert!(!should_retry(
+            Op::SyncPost,
+            &Error::InsufficientCredits,
+            false
+        ));
     }
 
     #[test]
     fn task_ids_are_escaped() {
         let c = Client::new(ClientConfig::new("http://h:1")).unwrap();
-        assert_eq!(c.task_url("task_01AB").unwrap(), "http://h:1/v1/tasks/task_01AB");
-        assert_eq!(c.task_url("a/b c").unwrap(), "http://h:1/v1/tasks/a%2Fb%20c");
+        assert_eq!(
+            c.task_url("task_01AB").unwrap(),
+            "http://h:1/v1/tasks/task_01AB"
+        );
+        assert_eq!(
+            c.task_url("a/b c").unwrap(),
+            "http://h:1/v1/tasks/a%2Fb%20c"
+        );
         assert!(c.task_url(" ").is_err());
     }
 
     #[test]
     fn client_debug_hides_key() {
-        let c = Client::new(ClientConfig::new("http://h:1").with_api_key("sk_live_0123456789abcdefXYZW")).unwrap();
+        let c = Client::new(
+            ClientConfig::new("http://h:1").with_api_key("sk_live_0123456789abcdefXYZW"),
+        )
+        .unwrap();
         let s = format!("{c:?}");
         assert!(!s.contains("0123456789abcdef"), "{s}");
         let c2 = c.with_key("sk_other_key_987654321").unwrap();
@@ -931,14 +1274,23 @@ mod tests {
 
     #[test]
     fn describe_hides_key() {
-        let c = Client::new(ClientConfig::new("http://h:1").with_api_key("sk_live_0123456789abcdef")).unwrap();
+        let c =
+            Client::new(ClientConfig::new("http://h:1").with_api_key("sk_live_0123456789abcdef"))
+                .unwrap();
         let mut req = GenerationRequest::new("m", "p");
         req.n = Some(1);
         let d = c.describe_generation(&req);
         assert_eq!(d.url, "http://h:1/v1/images/generations");
-        assert_eq!(d.headers[0], ("Authorization".into(), "Bearer $PIXAPI_API_KEY".into()));
+        assert_eq!(
+            d.headers[0],
+            ("Authorization".into(), "Bearer $PIXAPI_API_KEY".into())
+        );
         assert!(!serde_json::to_string(&d).unwrap().contains("0123456789"));
-        let e = EditRequest::new("m", "p", vec![ImageInput::from_bytes("a.png", &b"\x89PNG\r\n\x1a\nxx"[..])]);
+        let e = EditRequest::new(
+            "m",
+            "p",
+            vec![ImageInput::from_bytes("a.png", &b"\x89PNG\r\n\x1a\nxx"[..])],
+        );
         let d = c.describe_edit(&e);
         match &d.body {
             RequestBody::Multipart(parts) => {

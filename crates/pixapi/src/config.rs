@@ -52,7 +52,10 @@ impl Default for ClientConfig {
 impl ClientConfig {
     /// Defaults with the given base URL and no key.
     pub fn new(base_url: impl Into<String>) -> Self {
-        ClientConfig { base_url: base_url.into(), ..Default::default() }
+        ClientConfig {
+            base_url: base_url.into(),
+            ..Default::default()
+        }
     }
 
     /// Sets the API key.
@@ -133,7 +136,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries at all.
     pub fn none() -> Self {
-        RetryPolicy { max_attempts: 1, ..Default::default() }
+        RetryPolicy {
+            max_attempts: 1,
+            ..Default::default()
+        }
     }
 
     /// The wait before attempt `failed_attempts + 1`, given the server's `Retry-After`.
@@ -225,9 +231,18 @@ mod tests {
         for k in 1..10 {
             assert!(p.delay(k, None) <= Duration::from_millis(300));
         }
-        assert_eq!(p.delay(1, Some(Duration::from_secs(2))), Duration::from_secs(2));
-        assert_eq!(p.delay(1, Some(Duration::from_secs(3600))), Duration::from_secs(5));
-        let p2 = RetryPolicy { honour_retry_after: false, ..p };
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(2))),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(3600))),
+            Duration::from_secs(5)
+        );
+        let p2 = RetryPolicy {
+            honour_retry_after: false,
+            ..p
+        };
         assert!(p2.delay(1, Some(Duration::from_secs(2))) <= Duration::from_millis(100));
     }
 

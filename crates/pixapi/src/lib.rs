@@ -83,6 +83,10 @@
 //! client shows `sk_…` and four characters at most; error messages and raw bodies pass
 //! through [`redact`]; logs (`tracing`, debug level) carry no headers.
 
+// `ApiError` carries the server's context (request id, body, status) by value so that
+// callers can match on `e.kind`; errors are the cold path, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 mod client;
 mod config;
 mod describe;
@@ -92,12 +96,14 @@ mod wire;
 
 pub use client::Client;
 pub use config::{mask_key, ClientConfig, PollPolicy, RetryPolicy};
-pub use describe::{redact, shell_quote, to_curl, PartDescription, RequestBody, RequestDescription};
+pub use describe::{
+    redact, shell_quote, to_curl, PartDescription, RequestBody, RequestDescription,
+};
 pub use error::{parse_retry_after, ApiError, Error, Result};
 pub use types::{
-    sniff_mime, AnswerData, AnswerItem, AsyncTiming, EditRequest, GenerationRequest, ImageFieldStyle, ImageInput,
-    ImageSource, ImagesAnswer, ImagesResult, ModelInfo, OutputImage, ResponseFormat, SyncTiming, TaskHandle,
-    TaskState, TaskStatus, Timing,
+    sniff_mime, AnswerData, AnswerItem, AsyncTiming, EditRequest, GenerationRequest,
+    ImageFieldStyle, ImageInput, ImageSource, ImagesAnswer, ImagesResult, ModelInfo, OutputImage,
+    ResponseFormat, SyncTiming, TaskHandle, TaskState, TaskStatus, Timing,
 };
 pub use wire::{decode_b64, elide_b64};
 

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use pixapi::{
-    to_curl, ApiError, Client, ClientConfig, EditRequest, Error, GenerationRequest, ImageFieldStyle, ImageInput,
-    ImageSource, PollPolicy, ResponseFormat, RetryPolicy, SyncTiming, TaskState, TaskStatus, Timing,
+    to_curl, ApiError, Client, ClientConfig, EditRequest, Error, GenerationRequest,
+    ImageFieldStyle, ImageInput, ImageSource, PollPolicy, ResponseFormat, RetryPolicy, SyncTiming,
+    TaskState, TaskStatus, Timing,
 };
 use pixapi_sim::{Fault, FaultKind, SimConfig, SimServer};
 use tokio_util::sync::CancellationToken;
@@ -70,7 +71,10 @@ fn assert_sync_timing_consistent(t: &SyncTiming) {
     assert!(t.send_ms > 0.0, "{t:?}");
     assert!(t.ttfb_ms + eps >= t.send_ms, "{t:?}");
     assert!(t.body_ms >= 0.0 && t.decode_ms > 0.0, "{t:?}");
-    assert!(t.total_ms + eps >= t.ttfb_ms + t.body_ms + t.decode_ms + t.download_ms, "{t:?}");
+    assert!(
+        t.total_ms + eps >= t.ttfb_ms + t.body_ms + t.decode_ms + t.download_ms,
+        "{t:?}"
+    );
 }
 
 /// A small PNG to send as a reference image.
@@ -82,11 +86,19 @@ fn reference_png(seed: u8) -> Vec<u8> {
 }
 
 fn submissions(sim: &SimServer) -> usize {
-    sim.requests().iter().filter(|r| r.path.starts_with("/v1/async/")).count()
+    sim.requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/v1/async/"))
+        .count()
 }
 
 fn assert_no_key(e: &ApiError) {
-    for s in [format!("{e}"), format!("{e:?}"), e.user_message(), e.raw_body().unwrap_or_default().to_string()] {
+    for s in [
+        format!("{e}"),
+        format!("{e:?}"),
+        e.user_message(),
+        e.raw_body().unwrap_or_default().to_string(),
+    ] {
         assert!(!s.contains(KEY), "key leaked: {s}");
     }
 }
@@ -109,7 +121,11 @@ async fn generate_b64_1k_with_timing_and_elided_body() {
     assert!(out.request_id.as_deref().is_some_and(|id| !id.is_empty()));
     assert!(out.created.is_some());
     assert!(out.usage.is_some());
-    assert!(out.raw_body_elided.contains("base64 chars elided"), "{}", out.raw_body_elided);
+    assert!(
+        out.raw_body_elided.contains("base64 chars elided"),
+        "{}",
+        out.raw_body_elided
+    );
     assert!(out.raw_body_elided.len() < 2000, "{}", out.raw_body_elided);
     let t = sync_timing(&out.timing);
     assert_sync_timing_consistent(t);
@@ -127,7 +143,10 @@ async fn variants_by_size_and_by_suffixed_id() {
     let out = c.generate(&req, &never()).await.unwrap();
     assert_eq!(dims(&out.images[0].bytes), (2048, 2048));
     assert_eq!(sim.state().charged, 6);
-    let out = c.generate(&gen(&format!("{BASE_ID}-512"), "a lighthouse"), &never()).await.unwrap();
+    let out = c
+        .generate(&gen(&format!("{BASE_ID}-512"), "a lighthouse"), &never())
+        .await
+        .unwrap();
     assert_eq!(dims(&out.images[0].bytes), (512, 512));
     assert_eq!(sim.state().charged, 10);
     let mut req = gen("nano-banana-2", "a lighthouse");
@@ -149,10 +168,17 @@ async fn url_outputs_are_downloaded_at_once() {
     let out = c.generate(&req, &never()).await.unwrap();
     assert_eq!(out.images.len(), 2);
     for img in &out.images {
-        assert!(matches!(&img.source, ImageSource::Url(u) if u.contains("/files/")), "{:?}", img.source);
+        assert!(
+            matches!(&img.source, ImageSource::Url(u) if u.contains("/files/")),
+            "{:?}",
+            img.source
+        );
         assert_eq!(dims(&img.bytes), (1024, 1024));
     }
-    assert_ne!(out.images[0].bytes, out.images[1].bytes, "outputs differ by index");
+    assert_ne!(
+        out.images[0].bytes, out.images[1].bytes,
+        "outputs differ by index"
+    );
     let t = sync_timing(&out.timing);
     assert!(t.download_ms > 0.0);
     assert_sync_timing_consistent(t);
@@ -162,7 +188,11 @@ async fn url_outputs_are_downloaded_at_once() {
 
 #[tokio::test]
 async fn url_expiry_gives_url_expired() {
-    let sim = start(SimConfig { url_ttl: Duration::from_millis(150), ..SimConfig::default() }).await;
+    let sim = start(SimConfig {
+        url_ttl: Duration::from_millis(150),
+        ..SimConfig::default()
+    })
+    .await;
     let c = client(&sim);
     let mut req = gen("nano-banana-2", "a clock");
     req.response_format = Some(ResponseFormat::Url);
@@ -188,11 +218,17 @@ async fn edits_with_both_field_styles_and_a_mask() {
         let mut req = EditRequest::new(
             "nano-banana-2",
             "make it blue",
-            vec![ImageInput::from_bytes("a.png", reference_png(1)), ImageInput::from_bytes("b.png", reference_png(2))],
+            vec![
+                ImageInput::from_bytes("a.png", reference_png(1)),
+                ImageInput::from_bytes("b.png", reference_png(2)),
+            ],
         );
         req.image_field = style;
         req.mask = Some(ImageInput::from_bytes("mask.png", reference_png(0)));
-        let out = c.edit(&req, &never()).await.unwrap_or_else(|e| panic!("{style:?}: {e}"));
+        let out = c
+            .edit(&req, &never())
+            .await
+            .unwrap_or_else(|e| panic!("{style:?}: {e}"));
         assert_eq!(out.images.len(), 1);
         assert_eq!(dims(&out.images[0].bytes), (1024, 1024));
         assert_sync_timing_consistent(sync_timing(&out.timing));
@@ -207,8 +243,13 @@ async fn image_input_from_path() {
     let p = dir.path().join("photo.png");
     std::fs::write(&p, reference_png(9)).unwrap();
     let img = ImageInput::from_path(&p).await.unwrap();
-    assert_eq!((img.file_name.as_str(), img.mime.as_str()), ("photo.png", "image/png"));
-    let e = ImageInput::from_path(dir.path().join("missing.png")).await.unwrap_err();
+    assert_eq!(
+        (img.file_name.as_str(), img.mime.as_str()),
+        ("photo.png", "image/png")
+    );
+    let e = ImageInput::from_path(dir.path().join("missing.png"))
+        .await
+        .unwrap_err();
     assert!(matches!(e.kind, Error::InvalidInput { .. }));
 }
 
@@ -216,7 +257,10 @@ async fn image_input_from_path() {
 async fn edit_without_images_is_refused_locally() {
     let sim = sim().await;
     let c = client(&sim);
-    let e = c.edit(&EditRequest::new("nano-banana-2", "x", vec![]), &never()).await.unwrap_err();
+    let e = c
+        .edit(&EditRequest::new("nano-banana-2", "x", vec![]), &never())
+        .await
+        .unwrap_err();
     assert!(matches!(e.kind, Error::InvalidInput { .. }), "{e}");
     assert_eq!(sim.state().requests, 0);
     sim.shutdown().await;
@@ -227,7 +271,11 @@ async fn list_models_reads_ids() {
     let sim = sim().await;
     let models = client(&sim).list_models(&never()).await.unwrap();
     let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
-    for want in [BASE_ID, "gemini-3.1-flash-image-preview-512", "gemini-3.1-flash-image-preview-4k"] {
+    for want in [
+        BASE_ID,
+        "gemini-3.1-flash-image-preview-512",
+        "gemini-3.1-flash-image-preview-4k",
+    ] {
         assert!(ids.contains(&want), "{ids:?}");
     }
     sim.shutdown().await;
@@ -239,15 +287,23 @@ async fn async_generation_polls_with_progress_and_charges_once() {
     let c = client(&sim);
     // Stretch processing so intermediate statuses are seen.
     sim.inject(Fault::slow(400).path("/v1/async/images/generations"));
-    let h = c.submit_generation(&gen("nano-banana-2", "a slow snail"), &never()).await.unwrap();
+    let h = c
+        .submit_generation(&gen("nano-banana-2", "a slow snail"), &never())
+        .await
+        .unwrap();
     assert!(!h.id.is_empty());
     assert_eq!(h.attempts, 1);
     let mut seen: Vec<TaskStatus> = Vec::new();
-    let out = c.wait_task(&h.id, &never(), |s| seen.push(s.clone())).await.unwrap();
+    let out = c
+        .wait_task(&h.id, &never(), |s| seen.push(s.clone()))
+        .await
+        .unwrap();
     assert_eq!(out.images.len(), 1);
     assert_eq!(dims(&out.images[0].bytes), (1024, 1024));
     assert!(seen.len() >= 3, "{} updates", seen.len());
-    assert!(seen.iter().any(|s| s.status == "processing" && s.progress.is_some_and(|p| p > 0.0 && p < 100.0)));
+    assert!(seen
+        .iter()
+        .any(|s| s.status == "processing" && s.progress.is_some_and(|p| p > 0.0 && p < 100.0)));
     assert_eq!(seen.last().unwrap().state, TaskState::Completed);
     assert!(seen.iter().all(|s| s.id == h.id));
     let progress: Vec<f64> = seen.iter().filter_map(|s| s.progress).collect();
@@ -255,7 +311,10 @@ async fn async_generation_polls_with_progress_and_charges_once() {
     let t = out.timing.as_async().expect("async timing");
     assert_eq!(t.polls as usize, seen.len());
     assert!(t.wait_ms >= 350.0, "{t:?}");
-    assert!(t.total_ms + 0.01 >= t.wait_ms + t.decode_ms + t.download_ms, "{t:?}");
+    assert!(
+        t.total_ms + 0.01 >= t.wait_ms + t.decode_ms + t.download_ms,
+        "{t:?}"
+    );
     assert!(out.raw_body_elided.contains("base64 chars elided"));
     let st = sim.state();
     assert_eq!((st.charged, st.tasks), (4, 1));
@@ -276,15 +335,25 @@ async fn generate_async_and_edit_async_with_url_outputs() {
     req.response_format = Some(ResponseFormat::Url);
     req.n = Some(2);
     let mut submitted = None;
-    let out = c.generate_async(&req, &never(), |h| submitted = Some(h.id.clone()), |_| {}).await.unwrap();
+    let out = c
+        .generate_async(&req, &never(), |h| submitted = Some(h.id.clone()), |_| {})
+        .await
+        .unwrap();
     assert!(submitted.is_some());
     assert_eq!(out.images.len(), 2);
     assert!(matches!(out.images[0].source, ImageSource::Url(_)));
     let t = out.timing.as_async().unwrap();
-    assert!(t.submit_ms > 0.0 && t.polls >= 1 && t.download_ms > 0.0, "{t:?}");
+    assert!(
+        t.submit_ms > 0.0 && t.polls >= 1 && t.download_ms > 0.0,
+        "{t:?}"
+    );
     assert!(t.total_ms + 0.01 >= t.submit_ms + t.wait_ms, "{t:?}");
 
-    let edit = EditRequest::new("nano-banana-2", "async edit", vec![ImageInput::from_bytes("r.png", reference_png(3))]);
+    let edit = EditRequest::new(
+        "nano-banana-2",
+        "async edit",
+        vec![ImageInput::from_bytes("r.png", reference_png(3))],
+    );
     let out = c.edit_async(&edit, &never(), |_| {}, |_| {}).await.unwrap();
     assert_eq!(out.images.len(), 1);
     let h = c.submit_edit(&edit, &never()).await.unwrap();
@@ -299,7 +368,10 @@ async fn generate_async_and_edit_async_with_url_outputs() {
 #[tokio::test]
 async fn unknown_task_is_task_not_found() {
     let sim = sim().await;
-    let e = client(&sim).get_task("task_nope", &never()).await.unwrap_err();
+    let e = client(&sim)
+        .get_task("task_nope", &never())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, Error::TaskNotFound, "{e}");
     assert_eq!(e.http_status(), Some(404));
     sim.shutdown().await;
@@ -323,14 +395,19 @@ async fn bad_request_names_the_field_and_is_not_retried() {
     }
     assert_eq!(e.http_status(), Some(400));
     assert!(e.request_id().is_some());
-    assert!(e.raw_body().is_some_and(|b| b.contains("invalid_request_error")));
+    assert!(e
+        .raw_body()
+        .is_some_and(|b| b.contains("invalid_request_error")));
     assert!(e.user_message().contains("`n`"), "{}", e.user_message());
     assert!(!e.is_retryable());
     assert_eq!(e.attempts, 1);
     let mut req = gen("nano-banana-2", "x");
     req.size = Some("3K".into());
     let e = c.generate(&req, &never()).await.unwrap_err();
-    assert!(matches!(&e.kind, Error::BadRequest { field: Some(f), .. } if f == "size"), "{e:?}");
+    assert!(
+        matches!(&e.kind, Error::BadRequest { field: Some(f), .. } if f == "size"),
+        "{e:?}"
+    );
     assert_eq!(sim.state().requests, 2);
     assert_eq!(sim.state().charged, 0);
     sim.shutdown().await;
@@ -340,13 +417,25 @@ async fn bad_request_names_the_field_and_is_not_retried() {
 async fn wrong_key_is_unauthorized_and_never_shown() {
     let sim = sim().await;
     let c = client(&sim).with_key("sk_wrong_key_123456789").unwrap();
-    let e = c.generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
+    let e = c
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, Error::Unauthorized, "{e}");
     assert_eq!(e.attempts, 1);
-    for s in [format!("{e}"), format!("{e:?}"), e.user_message(), e.raw_body().unwrap_or_default().to_string()] {
+    for s in [
+        format!("{e}"),
+        format!("{e:?}"),
+        e.user_message(),
+        e.raw_body().unwrap_or_default().to_string(),
+    ] {
         assert!(!s.contains("123456789"), "key leaked: {s}");
     }
-    let no_key = Client::new(ClientConfig { api_key: None, ..config(&sim) }).unwrap();
+    let no_key = Client::new(ClientConfig {
+        api_key: None,
+        ..config(&sim)
+    })
+    .unwrap();
     let e = no_key.list_models(&never()).await.unwrap_err();
     assert_eq!(e.kind, Error::Unauthorized);
     sim.shutdown().await;
@@ -354,21 +443,31 @@ async fn wrong_key_is_unauthorized_and_never_shown() {
 
 #[tokio::test]
 async fn insufficient_credits_charges_nothing() {
-    let sim = start(SimConfig { credits: 5, ..SimConfig::default() }).await;
+    let sim = start(SimConfig {
+        credits: 5,
+        ..SimConfig::default()
+    })
+    .await;
     let c = client(&sim);
     let mut req = gen("nano-banana-2", "x");
     req.n = Some(2);
     let e = c.generate(&req, &never()).await.unwrap_err();
     assert_eq!(e.kind, Error::InsufficientCredits, "{e}");
     assert_eq!(e.http_status(), Some(402));
-    assert!(e.request_id().is_some_and(|id| id.starts_with("req")), "{e:?}");
+    assert!(
+        e.request_id().is_some_and(|id| id.starts_with("req")),
+        "{e:?}"
+    );
     assert!(e.user_message().starts_with("Not enough credits"));
     assert_eq!(e.attempts, 1);
     let st = sim.state();
     assert_eq!((st.balance, st.charged), (5, 0));
     // Async submissions are refused the same way.
     sim.set_balance(0);
-    let e = c.submit_generation(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
+    let e = c
+        .submit_generation(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, Error::InsufficientCredits);
     assert_eq!(sim.state().tasks, 0);
     assert_no_key(&e);
@@ -378,7 +477,10 @@ async fn insufficient_credits_charges_nothing() {
 #[tokio::test]
 async fn unknown_model_is_model_not_found() {
     let sim = sim().await;
-    let e = client(&sim).generate(&gen("no-such-model", "x"), &never()).await.unwrap_err();
+    let e = client(&sim)
+        .generate(&gen("no-such-model", "x"), &never())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, Error::ModelNotFound, "{e}");
     assert_eq!(e.attempts, 1);
     sim.shutdown().await;
@@ -388,7 +490,10 @@ async fn unknown_model_is_model_not_found() {
 async fn prompt_rejected_via_fault() {
     let sim = sim().await;
     sim.inject(Fault::status(422));
-    let e = client(&sim).generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
+    let e = client(&sim)
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, Error::PromptRejected, "{e}");
     assert_eq!(e.attempts, 1);
     assert!(e.user_message().contains("moderation"));
@@ -401,12 +506,23 @@ async fn rate_limited_is_retried_then_succeeds() {
     let sim = sim().await;
     sim.inject(Fault::status(429).retry_after(1).count(2));
     let t = Instant::now();
-    let out = client(&sim).generate(&gen("nano-banana-2", "x"), &never()).await.unwrap();
+    let out = client(&sim)
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap();
     assert_eq!(out.attempts, 3);
     assert_eq!(sim.state().requests, 3);
     // Retry-After: 1 was honoured but capped at 60 ms by the policy.
-    assert!(t.elapsed() < Duration::from_millis(900), "{:?}", t.elapsed());
-    assert!(out.timing.total_ms() >= 100.0, "two capped waits: {}", out.timing.total_ms());
+    assert!(
+        t.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(
+        out.timing.total_ms() >= 100.0,
+        "two capped waits: {}",
+        out.timing.total_ms()
+    );
     assert_eq!(sim.state().charged, 4);
     sim.shutdown().await;
 }
@@ -415,8 +531,17 @@ async fn rate_limited_is_retried_then_succeeds() {
 async fn rate_limited_until_attempts_are_exhausted() {
     let sim = sim().await;
     sim.inject(Fault::status(429).retry_after(1).count(10));
-    let e = client(&sim).generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
-    assert_eq!(e.kind, Error::RateLimited { retry_after: Some(Duration::from_secs(1)) }, "{e}");
+    let e = client(&sim)
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.kind,
+        Error::RateLimited {
+            retry_after: Some(Duration::from_secs(1))
+        },
+        "{e}"
+    );
     assert!(e.is_retryable());
     assert_eq!(e.attempts, 3);
     assert_eq!(sim.state().requests, 3);
@@ -426,7 +551,11 @@ async fn rate_limited_until_attempts_are_exhausted() {
 
 #[tokio::test]
 async fn concurrency_limit_429_is_absorbed_by_retries() {
-    let sim = start(SimConfig { max_concurrency: 1, ..SimConfig::default() }).await;
+    let sim = start(SimConfig {
+        max_concurrency: 1,
+        ..SimConfig::default()
+    })
+    .await;
     let mut cfg = config(&sim);
     cfg.retry.max_attempts = 20;
     cfg.retry.max_retry_after = Duration::from_millis(50);
@@ -437,10 +566,17 @@ async fn concurrency_limit_429_is_absorbed_by_retries() {
         tokio::spawn(async move { c.generate(&gen("nano-banana-2", "first"), &never()).await })
     };
     tokio::time::sleep(Duration::from_millis(80)).await;
-    let second = c.generate(&gen("nano-banana-2", "second"), &never()).await.unwrap();
+    let second = c
+        .generate(&gen("nano-banana-2", "second"), &never())
+        .await
+        .unwrap();
     let first = slow.await.unwrap().unwrap();
     assert_eq!(first.attempts, 1);
-    assert!(second.attempts > 1, "the second request met the limit: {}", second.attempts);
+    assert!(
+        second.attempts > 1,
+        "the second request met the limit: {}",
+        second.attempts
+    );
     assert_eq!(sim.state().charged, 8);
     sim.shutdown().await;
 }
@@ -450,11 +586,17 @@ async fn server_error_is_retried_a_bounded_number_of_times() {
     let sim = sim().await;
     let c = client(&sim);
     sim.inject(Fault::status(500));
-    let out = c.generate(&gen("nano-banana-2", "x"), &never()).await.unwrap();
+    let out = c
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap();
     assert_eq!(out.attempts, 2);
     sim.inject(Fault::status(500).count(10));
     let before = sim.state().requests;
-    let e = c.generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
+    let e = c
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, Error::Server { status: 500 }, "{e}");
     assert_eq!(e.attempts, 3);
     assert_eq!(sim.state().requests - before, 3);
@@ -463,8 +605,14 @@ async fn server_error_is_retried_a_bounded_number_of_times() {
     sim.clear_faults();
     sim.inject(Fault::status(500).path("/v1/async"));
     let before = sim.state().requests;
-    let e = c.submit_generation(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
-    assert_eq!((e.kind.clone(), e.attempts), (Error::Server { status: 500 }, 1));
+    let e = c
+        .submit_generation(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind.clone(), e.attempts),
+        (Error::Server { status: 500 }, 1)
+    );
     assert_eq!(sim.state().requests - before, 1);
     sim.shutdown().await;
 }
@@ -474,11 +622,17 @@ async fn unavailable_is_retried_for_sync_and_submit() {
     let sim = sim().await;
     let c = client(&sim);
     sim.inject(Fault::status(503).count(10));
-    let e = c.generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
+    let e = c
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap_err();
     assert_eq!((e.kind.clone(), e.attempts), (Error::Unavailable, 3));
     sim.clear_faults();
     sim.inject(Fault::status(503).path("/v1/async"));
-    let h = c.submit_generation(&gen("nano-banana-2", "x"), &never()).await.unwrap();
+    let h = c
+        .submit_generation(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap();
     assert_eq!(h.attempts, 2);
     assert_eq!(sim.state().tasks, 1);
     sim.shutdown().await;
@@ -491,11 +645,18 @@ async fn connect_failure_is_typed_and_retried() {
         l.local_addr().unwrap().port()
     };
     let c = Client::new(ClientConfig {
-        retry: RetryPolicy { base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5), ..Default::default() },
+        retry: RetryPolicy {
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            ..Default::default()
+        },
         ..ClientConfig::new(format!("http://127.0.0.1:{port}")).with_api_key(KEY)
     })
     .unwrap();
-    let e = c.generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
+    let e = c
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap_err();
     assert!(matches!(e.kind, Error::Connect { .. }), "{e:?}");
     assert_eq!(e.attempts, 3);
     assert!(e.is_retryable());
@@ -521,7 +682,11 @@ async fn hang_is_cancelled_promptly() {
     cancel.cancel();
     let e = task.await.unwrap().unwrap_err();
     assert_eq!(e.kind, Error::Cancelled);
-    assert!(t.elapsed() < Duration::from_millis(100), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        t.elapsed()
+    );
     // The request was dropped: the sim sees the disconnect and charges nothing.
     let deadline = Instant::now() + Duration::from_secs(3);
     while sim.state().in_flight != 0 && Instant::now() < deadline {
@@ -540,10 +705,17 @@ async fn hang_hits_the_read_timeout_and_is_not_retried() {
     let c = Client::new(cfg).unwrap();
     sim.inject(Fault::new(FaultKind::Hang).count(5));
     let t = Instant::now();
-    let e = c.generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
+    let e = c
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, Error::Timeout, "{e}");
     assert_eq!(e.attempts, 1, "a POST that may have run is not repeated");
-    assert!(t.elapsed() >= Duration::from_millis(300) && t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(300) && t.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(sim.state().requests, 1);
     // A read (GET) that hangs is retried.
     sim.clear_faults();
@@ -561,7 +733,10 @@ async fn retry_on_lost_post_opt_in() {
     cfg.retry.retry_on_lost_post = true;
     let c = Client::new(cfg).unwrap();
     sim.inject(Fault::new(FaultKind::Hang));
-    let out = c.generate(&gen("nano-banana-2", "x"), &never()).await.unwrap();
+    let out = c
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap();
     assert_eq!(out.attempts, 2);
     sim.shutdown().await;
 }
@@ -570,7 +745,10 @@ async fn retry_on_lost_post_opt_in() {
 async fn close_mid_body_is_connection_lost_and_not_retried() {
     let sim = sim().await;
     sim.inject(Fault::new(FaultKind::CloseMidBody));
-    let e = client(&sim).generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
+    let e = client(&sim)
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, Error::ConnectionLost { mid_body: true }, "{e}");
     assert_eq!(e.attempts, 1);
     assert!(!e.is_retryable());
@@ -582,7 +760,10 @@ async fn close_mid_body_is_connection_lost_and_not_retried() {
 async fn malformed_json_is_malformed() {
     let sim = sim().await;
     sim.inject(Fault::new(FaultKind::MalformedJson));
-    let e = client(&sim).generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
+    let e = client(&sim)
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap_err();
     assert!(matches!(e.kind, Error::Malformed { .. }), "{e:?}");
     assert_eq!(e.attempts, 1);
     assert_eq!(e.http_status(), Some(200));
@@ -595,9 +776,15 @@ async fn task_fail_is_task_failed_and_free() {
     let sim = sim().await;
     sim.inject(Fault::new(FaultKind::TaskFail));
     let c = client(&sim);
-    let h = c.submit_generation(&gen("nano-banana-2", "x"), &never()).await.unwrap();
+    let h = c
+        .submit_generation(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap();
     let mut last = None;
-    let e = c.wait_task(&h.id, &never(), |s| last = Some(s.clone())).await.unwrap_err();
+    let e = c
+        .wait_task(&h.id, &never(), |s| last = Some(s.clone()))
+        .await
+        .unwrap_err();
     match &e.kind {
         Error::TaskFailed { message } => assert!(!message.is_empty()),
         k => panic!("{k:?}"),
@@ -623,7 +810,10 @@ async fn partial_answers_carry_fewer_images() {
     assert_eq!(sim.state().charged, 4);
     // The same in a task result.
     sim.inject(Fault::partial(1).path("/v1/async"));
-    let out = c.generate_async(&req, &never(), |_| {}, |_| {}).await.unwrap();
+    let out = c
+        .generate_async(&req, &never(), |_| {}, |_| {})
+        .await
+        .unwrap();
     assert_eq!(out.images.len(), 2);
     assert_eq!(sim.state().charged, 4 + 8);
     sim.shutdown().await;
@@ -633,7 +823,10 @@ async fn partial_answers_carry_fewer_images() {
 async fn slow_answers_show_in_the_timing() {
     let sim = sim().await;
     sim.inject(Fault::slow(300));
-    let out = client(&sim).generate(&gen("nano-banana-2", "x"), &never()).await.unwrap();
+    let out = client(&sim)
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap();
     let t = sync_timing(&out.timing);
     assert!(t.send_ms >= 300.0, "{t:?}");
     assert!(t.total_ms >= t.send_ms);
@@ -652,10 +845,19 @@ async fn faults_can_be_injected_over_http() {
         .await
         .unwrap();
     assert!(r.status().is_success());
-    let out = client(&sim).generate(&gen("nano-banana-2", "x"), &never()).await.unwrap();
+    let out = client(&sim)
+        .generate(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap();
     assert_eq!(out.attempts, 2);
-    let state: serde_json::Value =
-        http.get(format!("{}/__sim/state", sim.base_url())).send().await.unwrap().json().await.unwrap();
+    let state: serde_json::Value = http
+        .get(format!("{}/__sim/state", sim.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(state["charged"], 4);
     sim.shutdown().await;
 }
@@ -667,7 +869,10 @@ async fn cancelled_before_start_sends_nothing() {
     let sim = sim().await;
     let cancel = CancellationToken::new();
     cancel.cancel();
-    let e = client(&sim).generate(&gen("nano-banana-2", "x"), &cancel).await.unwrap_err();
+    let e = client(&sim)
+        .generate(&gen("nano-banana-2", "x"), &cancel)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, Error::Cancelled);
     assert_eq!(sim.state().requests, 0);
     sim.shutdown().await;
@@ -678,7 +883,10 @@ async fn cancelling_an_async_wait_never_resubmits() {
     let sim = sim().await;
     let c = client(&sim);
     sim.inject(Fault::slow(10_000).path("/v1/async"));
-    let h = c.submit_generation(&gen("nano-banana-2", "x"), &never()).await.unwrap();
+    let h = c
+        .submit_generation(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap();
     let cancel = CancellationToken::new();
     let waiter = {
         let (c, cancel, id) = (c.clone(), cancel.clone(), h.id.clone());
@@ -704,7 +912,10 @@ async fn polling_survives_server_errors_and_lost_connections() {
     let sim = sim().await;
     let c = client(&sim);
     sim.inject(Fault::slow(150).path("/v1/async"));
-    let h = c.submit_generation(&gen("nano-banana-2", "x"), &never()).await.unwrap();
+    let h = c
+        .submit_generation(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap();
     sim.inject(Fault::status(500).path("/v1/tasks").count(2));
     sim.inject(Fault::new(FaultKind::CloseMidBody).path("/v1/tasks"));
     sim.inject(Fault::status(429).retry_after(1).path("/v1/tasks"));
@@ -725,7 +936,10 @@ async fn polling_gives_up_after_too_many_errors_and_at_the_deadline() {
     cfg.poll.max_consecutive_errors = 2;
     let c = Client::new(cfg).unwrap();
     sim.inject(Fault::slow(5_000).path("/v1/async"));
-    let h = c.submit_generation(&gen("nano-banana-2", "x"), &never()).await.unwrap();
+    let h = c
+        .submit_generation(&gen("nano-banana-2", "x"), &never())
+        .await
+        .unwrap();
     sim.inject(Fault::status(500).path("/v1/tasks").count(3));
     let e = c.wait_task(&h.id, &never(), |_| {}).await.unwrap_err();
     assert_eq!(e.kind, Error::Server { status: 500 });
@@ -756,13 +970,25 @@ async fn max_response_bytes_refuses_a_4k_answer() {
     cfg.max_response_bytes = answer_len / 2;
     let small = Client::new(cfg).unwrap();
     let e = small.generate(&req, &never()).await.unwrap_err();
-    assert_eq!(e.kind, Error::TooLarge { limit: answer_len / 2 }, "{e}");
+    assert_eq!(
+        e.kind,
+        Error::TooLarge {
+            limit: answer_len / 2
+        },
+        "{e}"
+    );
     assert_eq!(e.attempts, 1);
     assert!(e.user_message().contains("limit"));
     // A 1K answer (far smaller) still fits under the same limit.
-    let ok = small.generate(&gen("nano-banana-2", "small"), &never()).await.unwrap();
+    let ok = small
+        .generate(&gen("nano-banana-2", "small"), &never())
+        .await
+        .unwrap();
     assert!((ok.images[0].bytes.len() as u64) < answer_len / 2);
-    eprintln!("4K answer ~{answer_len} bytes, 1K image {} bytes", ok.images[0].bytes.len());
+    eprintln!(
+        "4K answer ~{answer_len} bytes, 1K image {} bytes",
+        ok.images[0].bytes.len()
+    );
     let now = sim.state().charged;
     eprintln!("charged before {charged}, after {now}");
     assert!(now == charged + 4 || now == charged + 4 + 8, "{now}");
@@ -782,22 +1008,33 @@ fn run_shell(cmd: &str) -> std::process::Output {
 
 #[tokio::test]
 async fn curl_export_works_for_generations_and_edits() {
-    if std::process::Command::new("curl").arg("--version").output().is_err() {
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("curl not installed: skipped");
         return;
     }
     let sim = sim().await;
     let c = client(&sim);
     let mut req = gen("nano-banana-2", "it's a \"quoted\" $HOME prompt");
-    req.extra.insert("quality".into(), serde_json::json!("high"));
+    req.extra
+        .insert("quality".into(), serde_json::json!("high"));
     let desc = c.describe_generation(&req);
     let json = serde_json::to_string(&desc).unwrap();
     assert!(json.contains("$PIXAPI_API_KEY") && !json.contains(KEY));
     let cmd = to_curl(&desc, &[]);
     assert!(!cmd.contains(KEY), "{cmd}");
-    let out = tokio::task::spawn_blocking(move || run_shell(&cmd)).await.unwrap();
+    let out = tokio::task::spawn_blocking(move || run_shell(&cmd))
+        .await
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {} / {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "{e}: {} / {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     });
     assert_eq!(v["data"].as_array().map(|a| a.len()), Some(1), "{v}");
 
@@ -812,15 +1049,24 @@ async fn curl_export_works_for_generations_and_edits() {
     let mut edit = EditRequest::new(
         "nano-banana-2",
         "@not-a-file edit",
-        vec![ImageInput::from_bytes("a.png", reference_png(0)), ImageInput::from_bytes("b.png", reference_png(1))],
+        vec![
+            ImageInput::from_bytes("a.png", reference_png(0)),
+            ImageInput::from_bytes("b.png", reference_png(1)),
+        ],
     );
     edit.n = Some(2);
     let desc = c.describe_edit(&edit);
     let cmd = to_curl(&desc, &paths);
     assert!(cmd.contains("image[]=@"), "{cmd}");
-    let out = tokio::task::spawn_blocking(move || run_shell(&cmd)).await.unwrap();
+    let out = tokio::task::spawn_blocking(move || run_shell(&cmd))
+        .await
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {} / {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "{e}: {} / {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     });
     assert_eq!(v["data"].as_array().map(|a| a.len()), Some(2), "{v}");
     sim.shutdown().await;
