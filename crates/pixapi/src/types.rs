@@ -350,7 +350,8 @@ pub struct ImagesResult {
     pub images: Vec<OutputImage>,
     /// The answer's `usage` object, as sent.
     pub usage: Option<Value>,
-    /// `x-request-id` header, else `request_id` (or `id`) in the body.
+    /// `x-request-id` header, else `request_id` (or `id`) in the body. For async
+    /// calls, the submission's when known, else the final poll's.
     pub request_id: Option<String>,
     /// Status of the answer that carried the images.
     pub http_status: u16,
