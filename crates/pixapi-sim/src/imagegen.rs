@@ -314,7 +314,7 @@ pub fn render(spec: &Spec) -> RgbImage {
         let color = hsv(ir.range(0.0, 360.0), ir.range(0.6, 1.0), ir.range(0.6, 1.0));
         let (cx, cy) = (px(ir.f(), wi), px(ir.f(), hi));
         let r = (short * ir.range(0.06, 0.16)) as i64;
-        if ir.next_u64() % 2 == 0 {
+        if ir.next_u64() & 1 == 0 {
             canvas.ring(cx, cy, r, r * 2 / 3, color, alpha(220));
         } else {
             canvas.ring(cx, cy, r, 0, color, alpha(200));
@@ -448,8 +448,8 @@ mod tests {
     fn mean(img: &RgbImage) -> [f64; 3] {
         let mut s = [0f64; 3];
         for p in img.pixels() {
-            for c in 0..3 {
-                s[c] += p.0[c] as f64;
+            for (acc, v) in s.iter_mut().zip(p.0) {
+                *acc += v as f64;
             }
         }
         let n = (img.width() * img.height()) as f64;

@@ -124,7 +124,7 @@ async fn admit_and_run(
     let latency = s.latency(job.resolved.tier);
     let delay = fault.as_ref().map(Fault::delay).unwrap_or_default();
     meta.latency_ms = Some(latency.as_millis() as u64);
-    meta.fault_delay_ms = (!delay.is_zero()).then(|| delay.as_millis() as u64);
+    meta.fault_delay_ms = (!delay.is_zero()).then_some(delay.as_millis() as u64);
 
     if ep.asynchronous {
         return Ok(submit_task(

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Contract test of pixapi-sim driven by the official OpenAI Python SDK.
+#
+#   crates/pixapi-sim/tests/sdk/run.sh [pytest args...]
+#
+# Creates (once) a venv under <target dir>/sdk-venv with the pinned requirements, builds
+# and starts the simulator on a free port, runs pytest against it, and always stops the
+# simulator. Exits non-zero when anything fails.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../../../.." && pwd)"
+cd "$ROOT"
+
+TARGET="$(cargo metadata --format-version 1 --no-deps \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+VENV="$TARGET/sdk-venv"
+
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+STAMP="$VENV/.requirements.sha256"
+WANT="$(sha256sum "$HERE/requirements.txt" | cut -d' ' -f1)"
+if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$WANT" ]; then
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$HERE/requirements.txt"
+  echo "$WANT" > "$STAMP"
+fi
+
+cargo build --quiet -p pixapi-sim --bin pixapi-sim
+BIN="$TARGET/debug/pixapi-sim"
+
+WORK="$(mktemp -d)"
+SIM_PID=""
+cleanup() {
+  if [ -n "$SIM_PID" ]; then
+    kill "$SIM_PID" 2>/dev/null || true
+    wait "$SIM_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"$BIN" --port 0 --key sk_test_1 --credits 1000 >"$WORK/stdout" 2>"$WORK/stderr" &
+SIM_PID=$!
+
+URL=""
+for _ in $(seq 1 300); do
+  LINE="$(head -n 1 "$WORK/stdout" 2>/dev/null || true)"
+  case "$LINE" in
+    "listening on "*) URL="${LINE#listening on }"; break ;;
+  esac
+  if ! kill -0 "$SIM_PID" 2>/dev/null; then
+    echo "pixapi-sim exited early:" >&2
+    cat "$WORK/stderr" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+if [ -z "$URL" ]; then
+  echo "pixapi-sim did not print its listening line" >&2
+  exit 1
+fi
+echo "pixapi-sim at $URL"
+
+PIXAPI_SIM_URL="$URL" PIXAPI_SIM_KEY="sk_test_1" \
+  "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$HERE" "$@"

@@ -1,0 +1,150 @@
+"""pixapi-sim against the official OpenAI Python SDK (run through run.sh)."""
+
+import base64
+import json
+import os
+import struct
+import urllib.request
+import zlib
+
+import openai
+import pytest
+
+BASE = os.environ["PIXAPI_SIM_URL"]
+KEY = os.environ.get("PIXAPI_SIM_KEY", "sk_test_1")
+PNG_SIG = b"\x89PNG\r\n\x1a\n"
+
+
+def client(key=KEY):
+    return openai.OpenAI(base_url=BASE + "/v1", api_key=key, max_retries=0, timeout=60)
+
+
+def admin(method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(BASE + path, data=data, method=method)
+    req.add_header("content-type", "application/json")
+    with urllib.request.urlopen(req) as r:
+        return json.load(r)
+
+
+def png_size(png):
+    assert png[:8] == PNG_SIG, "not a PNG"
+    assert png[12:16] == b"IHDR"
+    return struct.unpack(">II", png[16:24])
+
+
+def solid_png(w, h, rgb):
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    raw = b"".join(b"\x00" + bytes(rgb) * w for _ in range(h))
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return PNG_SIG + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+@pytest.fixture(autouse=True)
+def fresh_sim():
+    admin("POST", "/__sim/reset")
+    yield
+
+
+def test_generate_b64_json_n2():
+    r = client().images.generate(
+        model="nano-banana-2", prompt="a red fox in snow", n=2, response_format="b64_json"
+    )
+    assert len(r.data) == 2
+    pngs = [base64.b64decode(d.b64_json) for d in r.data]
+    assert all(png_size(p) == (1024, 1024) for p in pngs)
+    assert pngs[0] != pngs[1]
+    assert admin("GET", "/__sim/state")["charged"] == 8
+
+
+def test_generate_url_n2_downloads():
+    r = client().images.generate(
+        model="gemini-3.1-flash-image-preview-2k", prompt="a lighthouse", n=2, response_format="url"
+    )
+    assert len(r.data) == 2
+    seen = []
+    for d in r.data:
+        assert d.url.startswith(BASE + "/files/")
+        with urllib.request.urlopen(d.url) as resp:
+            assert resp.headers["content-type"] == "image/png"
+            png = resp.read()
+        assert png_size(png) == (2048, 2048)
+        seen.append(png)
+    assert seen[0] != seen[1]
+    assert admin("GET", "/__sim/state")["charged"] == 12
+
+
+def test_generate_with_size_on_the_alias():
+    r = client().images.generate(model="nano-banana-2", prompt="a boat", size="1536x1024")
+    png = base64.b64decode(r.data[0].b64_json)
+    assert png_size(png) == (2048, 1368)
+
+
+def test_edit_with_two_images():
+    red = solid_png(32, 32, (255, 0, 0))
+    blue = solid_png(32, 32, (0, 0, 255))
+    r = client().images.edit(
+        model="nano-banana-2",
+        image=[("red.png", red, "image/png"), ("blue.png", blue, "image/png")],
+        prompt="blend them",
+        n=2,
+        response_format="b64_json",
+    )
+    assert len(r.data) == 2
+    pngs = [base64.b64decode(d.b64_json) for d in r.data]
+    assert all(png_size(p) == (1024, 1024) for p in pngs)
+    plain = client().images.generate(model="nano-banana-2", prompt="blend them")
+    assert base64.b64decode(plain.data[0].b64_json) != pngs[0], "edit must use its references"
+    assert admin("GET", "/__sim/state")["charged"] == 8 + 4
+
+
+def test_edit_with_one_image_by_url():
+    r = client().images.edit(
+        model="nano-banana-2",
+        image=("one.png", solid_png(8, 8, (0, 255, 0)), "image/png"),
+        prompt="green",
+        response_format="url",
+    )
+    with urllib.request.urlopen(r.data[0].url) as resp:
+        assert png_size(resp.read()) == (1024, 1024)
+
+
+def test_bad_key_is_authentication_error():
+    with pytest.raises(openai.AuthenticationError) as e:
+        client("sk_wrong").images.generate(model="nano-banana-2", prompt="p")
+    assert e.value.status_code == 401
+    assert e.value.body["type"] == "unauthorized"
+    with pytest.raises(openai.AuthenticationError):
+        client("sk_wrong").models.list()
+
+
+def test_unknown_model_is_not_found():
+    with pytest.raises(openai.NotFoundError) as e:
+        client().images.generate(model="no-such-model", prompt="p")
+    assert e.value.status_code == 404
+    assert e.value.body["type"] == "model_not_found"
+
+
+def test_invalid_n_is_bad_request():
+    with pytest.raises(openai.BadRequestError) as e:
+        client().images.generate(model="nano-banana-2", prompt="p", n=11)
+    assert e.value.body["param"] == "n"
+
+
+def test_insufficient_credits_is_402_and_free():
+    admin("POST", "/__sim/state", {"balance": 3})
+    with pytest.raises(openai.APIStatusError) as e:
+        client().images.generate(model="nano-banana-2", prompt="p")
+    assert e.value.status_code == 402
+    assert e.value.body["code"] == "insufficient_credits"
+    assert e.value.request_id and e.value.request_id.startswith("req_")
+    state = admin("GET", "/__sim/state")
+    assert (state["balance"], state["charged"]) == (3, 0)
+
+
+def test_models_list():
+    ids = {m.id for m in client().models.list()}
+    assert {"nano-banana-2", "gemini-3.1-flash-image-preview-4k", "gpt-image-2"} <= ids
