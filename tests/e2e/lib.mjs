@@ -29,7 +29,14 @@ export async function openApp() {
   });
   await browser.setTimeout({ implicit: 0 });
   // The app is ready when its header knows the current profile.
-  await byId("profile-current").waitForDisplayed({ timeout: 30_000 });
+  try {
+    await byId("profile-current").waitForDisplayed({ timeout: 30_000 });
+  } catch (e) {
+    const url = await browser.getUrl().catch(() => "?");
+    const body = await browser.execute(() => document.body?.innerText?.slice(0, 500) ?? "").catch(() => "?");
+    if (SHOT_DIR) await browser.saveScreenshot(`${SHOT_DIR}/startup--FAILED.png`).catch(() => {});
+    throw new Error(`the app did not show its header (page ${url}; text: ${JSON.stringify(body)}): ${e.message}`);
+  }
   return browser;
 }
 

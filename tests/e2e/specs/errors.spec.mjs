@@ -20,7 +20,8 @@ describe("errors", function () {
     await err.waitForDisplayed();
     const text = (await err.getText()).trim();
     assert.ok(text.length > 15, `error text too short: "${text}"`);
-    assert.match(text, /^[A-Z].*[.!]$/s, `not a sentence: "${text}"`);
+    assert.match(text, /^[A-Z][^]*[.!?](\s|\)|$)/, `not a sentence: "${text}"`);
+    assert.match(text, /500|server/i, `does not say what happened: "${text}"`);
     assert.doesNotMatch(text, /undefined|null|\[object/i);
     assert.equal((await cellImages(cell.el)).length, 0);
     assert.equal(await intIn("session-credits"), 0, "a failed run must cost nothing");
@@ -39,7 +40,7 @@ describe("errors", function () {
     await waitUntil(async () => (await intIn("session-credits")) === 4, "session-credits is not 4");
   });
 
-  it("shows an error banner for a refused command, which can be dismissed", async () => {
+  it("refuses an edit without reference images and says why", async () => {
     // An edit with no reference image is refused before anything is sent.
     await byId("mode-edit").click();
     await setPrompt("make it blue");

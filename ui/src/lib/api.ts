@@ -48,6 +48,8 @@ export const api = {
     invoke<null>("output_rate", { runId, targetIdx, outputIdx, rating, note }),
   exportCurl: (runId: string, targetIdx: number) => invoke<string>("export_curl", { runId, targetIdx }),
   exportContactSheet: (runId: string) => invoke<string>("export_contact_sheet", { runId }),
+  /** Asks for a folder (native dialog) and saves every image of the run there; null if dismissed. */
+  exportImages: (runId: string) => invoke<string | null>("export_images", { runId }),
 
   sessionCurrent: () => invoke<SessionView>("session_current"),
   sessionNew: (name: string) => invoke<SessionView>("session_new", { name }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { boxAspect, commonAspectRatios, expectedSize, fitBox, parseRatio } from "./aspect";
+import { boxAspect, commonAspectRatios, expectedSize, fitBox, gridColumns, parseRatio } from "./aspect";
 import { CATALOG } from "./fixtures.test-util";
 
 describe("parseRatio", () => {
@@ -49,5 +49,23 @@ describe("commonAspectRatios", () => {
     expect(commonAspectRatios([CATALOG[0], CATALOG[4]])).toEqual(["1:1"]);
     expect(commonAspectRatios([CATALOG[0]])).toEqual(["1:1", "16:9", "9:16", "4:3"]);
     expect(commonAspectRatios([])).toEqual([]);
+  });
+});
+
+describe("gridColumns", () => {
+  it("puts every target side by side when they fit", () => {
+    expect(gridColumns(4, 900)).toBe(4);
+    expect(gridColumns(2, 500)).toBe(2);
+    expect(gridColumns(1, 300)).toBe(1);
+  });
+  it("balances rows instead of leaving one cell alone", () => {
+    expect(gridColumns(4, 700)).toBe(2);
+    expect(gridColumns(5, 700)).toBe(3);
+    expect(gridColumns(7, 900)).toBe(4);
+    expect(gridColumns(6, 500)).toBe(2);
+  });
+  it("never goes below one column", () => {
+    expect(gridColumns(3, 50)).toBe(1);
+    expect(gridColumns(0, 1000)).toBe(1);
   });
 });

@@ -51,3 +51,15 @@ export function commonAspectRatios(entries: CatalogEntry[]): string[] {
   const [first, ...rest] = entries;
   return first.aspectRatios.filter((r) => rest.every((e) => e.aspectRatios.includes(r)));
 }
+
+/**
+ * Columns of the comparison grid: every target side by side when each gets at least
+ * `minCell` px, else balanced rows (4 -> 2 x 2 rather than 3 + 1), never fewer than 1.
+ */
+export function gridColumns(targets: number, width: number, minCell = 200, gap = 12): number {
+  if (targets <= 1) return 1;
+  const fit = Math.max(1, Math.floor((width + gap) / (minCell + gap)));
+  if (fit >= targets) return targets;
+  const rows = Math.ceil(targets / fit);
+  return Math.max(1, Math.ceil(targets / rows));
+}

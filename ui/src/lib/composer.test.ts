@@ -13,6 +13,7 @@ import {
   setCount,
   specKey,
   toggleTarget,
+  type ComposerState,
 } from "./composer";
 import { b, CATALOG, estimate, run, target } from "./fixtures.test-util";
 
@@ -72,14 +73,14 @@ describe("buildSpec", () => {
     expect(buildSpec(s, CATALOG, true).ignoreBudget).toBe(true);
   });
   it("drops an aspect ratio the targets do not all accept", () => {
-    let s = { ...initialComposer(CATALOG), aspectRatio: "16:9" };
+    let s: ComposerState = { ...initialComposer(CATALOG), aspectRatio: "16:9" };
     expect(buildSpec(s, CATALOG).aspectRatio).toBe("16:9");
     s = toggleTarget(s, "gpt-image-1.5", true);
     expect(availableRatios(s, CATALOG)).toEqual(["1:1"]);
     expect(buildSpec(s, CATALOG).aspectRatio).toBeNull();
   });
   it("sends references and only edit-capable targets in edit mode", () => {
-    let s = { ...initialComposer(CATALOG), mode: "edit" as const };
+    let s: ComposerState = { ...initialComposer(CATALOG), mode: "edit" };
     s = toggleTarget(s, "gpt-image-1.5", true);
     s = { ...s, references: [{ sha256: "abc", name: "a.png", mime: "image/png", width: 1, height: 1, bytes: b(1), thumbUrl: "", originalBytes: null, originalWidth: null, originalHeight: null, note: null }] };
     const spec = buildSpec(s, CATALOG);

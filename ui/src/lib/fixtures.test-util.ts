@@ -1,7 +1,8 @@
 // Test data shaped like the Rust side's answers (i64 fields arrive as JSON numbers).
+import type { Int } from "./format";
 import type { CatalogEntry, Estimate, OutputView, RunView, TargetView } from "./types";
 
-export const b = (n: number) => n as unknown as bigint;
+export const b = (n: number) => n as unknown as Int;
 
 export function entry(id: string, variant: string, longEdge: number, credits: number, extra: Partial<CatalogEntry> = {}): CatalogEntry {
   const family = id.replace(/-(512|2k|4k)$/, "");

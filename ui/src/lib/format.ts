@@ -1,4 +1,5 @@
 // Formatting of numbers, money, time and sizes for people. Pure functions.
+import type { CatalogEntry } from "./types";
 
 /**
  * The generated bindings type Rust i64/u64 as `bigint`, but serde_json sends them as
@@ -9,12 +10,18 @@ export function num(x: bigint | number | null | undefined): number {
   return typeof x === "bigint" ? Number(x) : x;
 }
 
-/** `value` as it must travel over IPC for a field typed `bigint` (a JSON number). */
-export function wireInt(value: number): bigint;
-export function wireInt(value: number | null): bigint | null;
-export function wireInt(value: number | null): bigint | null {
+/**
+ * How the generated bindings type a Rust i64 (`bigint` with ts-rs's default, `number` once
+ * annotated): whichever it is, the value on the wire is a JSON number.
+ */
+export type Int = CatalogEntry["credits"];
+
+/** `value` as it must travel over IPC for an i64 field (a JSON number, never a BigInt). */
+export function wireInt(value: number): Int;
+export function wireInt(value: number | null): Int | null;
+export function wireInt(value: number | null): Int | null {
   // JSON.stringify cannot serialise a real BigInt; the Rust side wants a number.
-  return value === null ? null : (Math.round(value) as unknown as bigint);
+  return value === null ? null : (Math.round(value) as unknown as Int);
 }
 
 const intFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });

@@ -5,6 +5,7 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { expectedSize } from "./aspect";
+import type { Int } from "./format";
 import type {
   CatalogEntry,
   Estimate,
@@ -18,7 +19,7 @@ import type {
   SessionView,
 } from "./types";
 
-const b = (n: number) => n as unknown as bigint;
+const b = (n: number) => n as unknown as Int;
 const RATIOS = ["1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9", "21:9"];
 
 function entry(id: string, family: string, label: string, variant: string, longEdge: number, credits: number, async_ = false): CatalogEntry {

@@ -373,6 +373,17 @@ export class AppStore {
     }
   }
 
+  async saveImages(): Promise<void> {
+    const run = this.currentRun;
+    if (!run) return;
+    try {
+      const msg = await api.exportImages(run.id);
+      if (msg) this.toast(msg);
+    } catch (e) {
+      this.report(e, "Saving the images");
+    }
+  }
+
   // ---- references ----------------------------------------------------------------
 
   #addRefs(refs: ReferenceView[]): void {

@@ -1,0 +1,49 @@
+// The layout at the smallest window the shell allows (1024 x 680) and at 1600 x 1000:
+// nothing needed is cut off, and screenshots of both are kept for a person to look at.
+import assert from "node:assert/strict";
+import { allById, browser, byId, clickRun, selectTargets, setPrompt, SHOT_DIR, waitRunFinished, waitSim } from "../lib.mjs";
+
+const SIZES = [
+  [1024, 680],
+  [1600, 1000],
+];
+
+async function inViewport(el) {
+  return browser.execute((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 && r.right <= innerWidth + 1 && r.bottom <= innerHeight + 1;
+  }, el);
+}
+
+describe("layout", function () {
+  this.timeout(240_000);
+
+  before(async () => {
+    await waitSim();
+    await selectTargets([
+      "gemini-3.1-flash-image-preview-512",
+      "gemini-3.1-flash-image-preview",
+      "gemini-3.1-flash-image-preview-2k",
+      "gemini-3.1-flash-image-preview-4k",
+    ]);
+    await setPrompt("an isometric cozy bookshop interior, warm light");
+    await clickRun();
+    await waitRunFinished(4, 150_000);
+  });
+
+  for (const [w, h] of SIZES) {
+    it(`fits a ${w} x ${h} window`, async () => {
+      await browser.setWindowSize(w, h);
+      await browser.pause(500);
+      const { innerWidth, scrollW } = await browser.execute(() => ({ innerWidth: window.innerWidth, scrollW: document.documentElement.scrollWidth }));
+      assert.ok(scrollW <= innerWidth + 1, `the page scrolls sideways at ${w} px (${scrollW} > ${innerWidth})`);
+      for (const id of ["prompt", "run", "session-credits", "profile-select", "history-filter", "session-budget", "estimate", "copy-curl"]) {
+        assert.ok(await inViewport(await byId(id)), `${id} is not fully visible at ${w} x ${h}`);
+      }
+      const cells = await allById("result-cell");
+      assert.equal(cells.length, 4);
+      assert.ok(await inViewport(cells[0]), `the first result cell is cut off at ${w} x ${h}`);
+      if (SHOT_DIR) await browser.saveScreenshot(`${SHOT_DIR}/layout-${w}x${h}.png`);
+    });
+  }
+});
