@@ -1,0 +1,103 @@
+//! The Tauri commands through Tauri's mock runtime, with the app's real configuration
+//! and capabilities: the IPC layer (argument names, camelCase, errors as `UiError`,
+//! the ACL granting exactly our commands) over a real engine and its Sandbox.
+
+use std::sync::Arc;
+
+use pixbench_core::secrets::MemoryStore;
+use pixbench_core::{Engine, EngineConfig};
+use pixbench_desktop::AppState;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+fn app(dir: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = pixbench_desktop::setup_builder(mock_builder()).build(tauri::generate_context!()).expect("app builds");
+    let engine = tauri::async_runtime::block_on(Engine::open(EngineConfig::new(dir, Arc::new(MemoryStore::default()))))
+        .expect("engine opens");
+    app.manage(AppState { engine });
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("webview");
+    (app, webview)
+}
+
+fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        w,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().expect("json answer"))
+}
+
+#[test]
+fn commands_answer_over_ipc_with_camel_case_and_ui_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+
+    let info = invoke(&w, "app_info", json!({})).unwrap();
+    assert!(info["sandboxUrl"].as_str().unwrap().starts_with("http://127.0.0.1:"));
+    assert_eq!(info["dataDir"], dir.path().display().to_string());
+
+    let catalog = invoke(&w, "catalog", json!({})).unwrap();
+    let ids: Vec<&str> = catalog["entries"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"gemini-3.1-flash-image-preview-4k"));
+
+    let profiles = invoke(&w, "profiles_list", json!({})).unwrap();
+    assert_eq!(profiles[0]["name"], "Sandbox");
+    assert_eq!(profiles[0]["isCurrent"], true);
+    assert_eq!(profiles[0]["keyState"], "sandbox");
+
+    let spec = json!({
+        "mode": "generate", "prompt": "ipc", "targets": [{"modelId": "gemini-3.1-flash-image-preview", "n": 2}],
+        "aspectRatio": null, "responseFormat": "b64_json", "syncMode": "auto", "references": [],
+        "options": null, "ignoreBudget": false
+    });
+    let est = invoke(&w, "estimate", json!({ "spec": spec })).unwrap();
+    assert_eq!(est["totalCredits"], 8);
+    assert_eq!(est["simulated"], true);
+
+    let run = invoke(&w, "run_start", json!({ "spec": spec })).unwrap();
+    let run_id = run["id"].as_str().unwrap().to_string();
+    let engine = w.state::<AppState>().engine.clone();
+    let done = tauri::async_runtime::block_on(engine.wait_run(&run_id)).unwrap();
+    assert_eq!(done.targets[0].outputs.len(), 2);
+    let got = invoke(&w, "run_get", json!({ "runId": run_id })).unwrap();
+    assert_eq!(got["status"], "done");
+    assert!(got["targets"][0]["outputs"][0]["thumbUrl"].as_str().unwrap().starts_with("pxb://localhost/thumb/"));
+    let hist = invoke(&w, "history_list", json!({ "filter": {"text": "ipc", "model": null, "status": null, "profileId": null, "since": null, "until": null, "limit": null} })).unwrap();
+    assert_eq!(hist.as_array().unwrap().len(), 1);
+    let curl = invoke(&w, "export_curl", json!({ "runId": run_id, "targetIdx": 0 })).unwrap();
+    assert!(curl.as_str().unwrap().contains("$PIXAPI_API_KEY"));
+
+    // errors arrive as UiError
+    let err = invoke(&w, "profile_set_key", json!({ "id": "sandbox", "key": "sk_abcdefgh" })).unwrap_err();
+    assert_eq!(err["kind"], "invalid");
+    assert!(err["message"].as_str().unwrap().contains("Sandbox"));
+    let err = invoke(&w, "reference_add_bytes", json!({ "name": "notes.pdf", "bytes": b"%PDF-1.4".to_vec() })).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("notes.pdf is a PDF"), "{err}");
+    let session = invoke(&w, "session_current", json!({})).unwrap();
+    assert_eq!(session["credits"], 8);
+    let session = invoke(&w, "session_set_budget", json!({ "credits": 10 })).unwrap();
+    assert_eq!(session["budgetCredits"], 10);
+    assert_eq!(session["budgetWarning"], true, "8 of 10 credits is the 80% mark");
+    let err = invoke(&w, "run_start", json!({ "spec": spec })).unwrap_err();
+    assert_eq!(err["kind"], "over_budget");
+}
+
+#[test]
+fn a_command_not_in_the_capabilities_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    // Not an app command, and no plugin permission grants it: the ACL refuses.
+    let err = invoke(&w, "plugin:fs|read_file", json!({ "path": "/etc/passwd" })).unwrap_err();
+    assert!(err.to_string().to_lowercase().contains("not allowed") || err.to_string().contains("not found"), "{err}");
+}
