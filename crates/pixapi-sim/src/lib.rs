@@ -179,14 +179,13 @@ impl SimServer {
     /// Queues a fault, like `POST /__sim/faults` (invalid options fall back to defaults:
     /// count 0 is 1, a status outside 400..=599 is 500).
     pub fn inject(&self, fault: Fault) {
-        self.try_inject(fault.clone()).unwrap_or_else(|_| {
-            let mut f = fault;
-            f.count = f.count.max(1);
-            f.status = Some(500).filter(|_| f.kind == FaultKind::Status);
-            self.shared
-                .faults
-                .push(f.normalized().expect("defaults are valid"))
-        });
+        let fallback = Fault {
+            count: fault.count.max(1),
+            status: (fault.kind == FaultKind::Status).then_some(500),
+            ..fault.clone()
+        };
+        let fault = fault.normalized().unwrap_or(fallback);
+        self.shared.faults.push(fault);
     }
 
     /// Queues a fault; returns its id, or why it is invalid.

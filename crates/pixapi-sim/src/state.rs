@@ -267,3 +267,44 @@ impl Drop for Reservation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_profiles() {
+        let s = Shared::new(SimConfig::default(), "127.0.0.1:1".parse().unwrap());
+        assert_eq!(s.latency(Tier::T512), Duration::from_millis(5));
+        assert_eq!(s.latency(Tier::T4K), Duration::from_millis(20));
+        *s.profile.lock().unwrap() = LatencyProfile::Realistic;
+        for _ in 0..50 {
+            let ms = s.latency(Tier::T4K).as_millis();
+            assert!((8000..=12000).contains(&ms), "{ms}");
+            let ms = s.latency(Tier::T512).as_millis();
+            assert!((1600..=2400).contains(&ms), "{ms}");
+        }
+    }
+
+    #[test]
+    fn reservations_settle_release_and_survive_reset() {
+        let s = Arc::new(Shared::new(
+            SimConfig {
+                credits: 10,
+                ..SimConfig::default()
+            },
+            "127.0.0.1:1".parse().unwrap(),
+        ));
+        let a = s.reserve(8).unwrap();
+        assert!(s.reserve(3).is_none(), "8 of 10 are held");
+        assert_eq!(a.settle(4), 4);
+        let b = s.reserve(6).unwrap();
+        drop(b);
+        assert_eq!(s.ledger.lock().unwrap().reserved, 0);
+        let c = s.reserve(6).unwrap();
+        s.reset();
+        assert_eq!(c.settle(6), 0, "a reset forgets older reservations");
+        let l = s.ledger.lock().unwrap();
+        assert_eq!((l.balance, l.charged, l.reserved), (10, 0, 0));
+    }
+}

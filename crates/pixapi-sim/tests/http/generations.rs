@@ -198,7 +198,7 @@ async fn four_k_is_4096_and_prices_follow_the_catalog() {
 #[tokio::test]
 async fn url_outputs_download_and_expire() {
     let sim = sim_with(SimConfig {
-        url_ttl: std::time::Duration::from_millis(700),
+        url_ttl: std::time::Duration::from_millis(1500),
         ..SimConfig::default()
     })
     .await;
@@ -239,7 +239,7 @@ async fn url_outputs_download_and_expire() {
     )
     .await;
     assert_eq!(pngs(&b)[0], first[0].to_vec());
-    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
     let r = sim.http.get(&urls[0]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let r = sim
