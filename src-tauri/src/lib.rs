@@ -57,6 +57,7 @@ pub fn engine_config<R: Runtime>(app: &tauri::AppHandle<R>, data_dir: PathBuf) -
 /// Registers everything the app needs on a builder (shared by the app and the mock-runtime tests).
 pub fn setup_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(commands::handler())
         .register_asynchronous_uri_scheme_protocol("pxb", images::serve)
 }
@@ -74,8 +75,7 @@ pub fn run() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,pixbench=info")),
         )
         .init();
-    let builder = tauri::Builder::default().plugin(tauri_plugin_dialog::init());
-    let app = setup_builder(builder)
+    let app = setup_builder(tauri::Builder::default())
         .setup(|app| {
             let handle = app.handle().clone();
             let dir = data_dir(&handle);
