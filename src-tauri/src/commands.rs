@@ -21,6 +21,12 @@ fn ok<T>(r: pixbench_core::CoreResult<T>) -> Res<T> {
 
 #[tauri::command]
 fn app_info(s: State<'_, AppState>) -> AppInfo {
+    static REPORTED: std::sync::Once = std::sync::Once::new();
+    REPORTED.call_once(|| {
+        if let (Some(t0), true) = (crate::STARTED.get(), std::env::var_os("PIXBENCH_STARTUP_PROBE").is_some()) {
+            eprintln!("pixbench-startup: ui-ready-ms={:.1}", t0.elapsed().as_secs_f64() * 1000.0);
+        }
+    });
     s.engine.app_info()
 }
 

@@ -15,6 +15,10 @@ use tauri::{Emitter, Manager, Runtime};
 
 pub use commands::AppState;
 
+/// When the process started: `app_info` (the UI's first call once it is up) reports the
+/// time to an interactive window when `PIXBENCH_STARTUP_PROBE` is set (benchmarks).
+pub(crate) static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 /// The data dir: `PIXBENCH_DATA_DIR` when set, else the platform's app data dir.
 pub fn data_dir<R: Runtime>(app: &tauri::AppHandle<R>) -> PathBuf {
     match std::env::var_os("PIXBENCH_DATA_DIR") {
@@ -69,6 +73,7 @@ pub fn open_engine<R: Runtime>(app: &tauri::AppHandle<R>, cfg: EngineConfig) -> 
 }
 
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
