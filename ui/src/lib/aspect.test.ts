@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { boxAspect, commonAspectRatios, expectedSize, fitBox, gridColumns, parseRatio } from "./aspect";
+import { boxAspect, commonAspectRatios, expectedSize, fitBox, gridColumns, gridLayout, parseRatio } from "./aspect";
 import { CATALOG } from "./fixtures.test-util";
 
 describe("parseRatio", () => {
@@ -67,5 +67,31 @@ describe("gridColumns", () => {
   it("never goes below one column", () => {
     expect(gridColumns(3, 50)).toBe(1);
     expect(gridColumns(0, 1000)).toBe(1);
+  });
+});
+
+describe("gridLayout", () => {
+  it("makes four squares 2 x 2 when that gives bigger images that still fit (1600 x 1000)", () => {
+    const l = gridLayout({ n: 4, width: 888, height: 820, aspect: 1 });
+    expect(l.cols).toBe(2);
+    expect(l.cellWidth).toBeGreaterThan(280);
+    // the two rows fit the height
+    expect(2 * (l.cellWidth - 18 + 110) + 12).toBeLessThanOrEqual(820);
+  });
+  it("puts four squares in a row in a wide, short area", () => {
+    expect(gridLayout({ n: 4, width: 1400, height: 420, aspect: 1 }).cols).toBe(4);
+  });
+  it("scrolls with balanced columns when fitting would make images tiny (1024 x 680)", () => {
+    expect(gridLayout({ n: 4, width: 460, height: 500, aspect: 1 })).toEqual({ cols: 2, cellWidth: 224 });
+  });
+  it("sizes one target to fit the height", () => {
+    const l = gridLayout({ n: 1, width: 800, height: 600, aspect: 1 });
+    expect(l.cols).toBe(1);
+    expect(l.cellWidth).toBe(600 - 110 + 18);
+    expect(gridLayout({ n: 1, width: 800, height: 600, aspect: 16 / 9 }).cellWidth).toBe(760);
+  });
+  it("copes with odd inputs", () => {
+    expect(gridLayout({ n: 0, width: 500, height: 500, aspect: 0 }).cols).toBe(1);
+    expect(gridLayout({ n: 3, width: 100, height: 100, aspect: 1 }).cols).toBe(1);
   });
 });

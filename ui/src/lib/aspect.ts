@@ -63,3 +63,54 @@ export function gridColumns(targets: number, width: number, minCell = 200, gap =
   const rows = Math.ceil(targets / fit);
   return Math.max(1, Math.ceil(targets / rows));
 }
+
+export interface GridInput {
+  /** Number of cells (targets). */
+  n: number;
+  /** The area the grid may use, in px. */
+  width: number;
+  height: number;
+  /** Image width / height. */
+  aspect: number;
+  /** Height of a cell that is not image (header, meta, footer), px. */
+  chrome?: number;
+  /** Width of a cell that is not image (padding, borders), px. */
+  sideChrome?: number;
+  gap?: number;
+  /** A cell is never narrower than this (then rows wrap, or the grid scrolls). */
+  minCell?: number;
+  /** Below this image size, fitting the height is given up for scrolling. */
+  minImage?: number;
+  /** Cells are never wider than this. */
+  maxCell?: number;
+}
+
+/**
+ * The comparison grid's shape: how many columns and how wide a cell, so the images are as
+ * large as possible while the whole grid fits the area; when that would make them too
+ * small, the widest balanced columns and a vertical scroll.
+ */
+export function gridLayout(g: GridInput): { cols: number; cellWidth: number } {
+  const n = Math.max(1, g.n);
+  const chrome = g.chrome ?? 110;
+  const side = g.sideChrome ?? 18;
+  const gap = g.gap ?? 12;
+  const minCell = g.minCell ?? 200;
+  const minImage = g.minImage ?? 200;
+  const maxCell = g.maxCell ?? 760;
+  const aspect = g.aspect > 0 ? g.aspect : 1;
+  let best = { cols: 1, cellWidth: 0, image: 0 };
+  for (let rows = 1; rows <= n; rows++) {
+    const cols = Math.ceil(n / rows);
+    if (Math.ceil(n / cols) !== rows) continue; // this row count is not reachable
+    const colW = Math.min(maxCell, (g.width - (cols - 1) * gap) / cols);
+    if (colW < minCell && cols > 1) continue;
+    const byWidth = colW - side;
+    const perRow = (g.height - (rows - 1) * gap) / rows - chrome;
+    const image = Math.max(0, Math.min(byWidth, perRow * aspect));
+    if (image > best.image + 0.5) best = { cols, cellWidth: Math.floor(image + side), image };
+  }
+  if (best.image >= minImage) return { cols: best.cols, cellWidth: best.cellWidth };
+  const cols = gridColumns(n, g.width, minCell, gap);
+  return { cols, cellWidth: Math.floor(Math.min(maxCell, (g.width - (cols - 1) * gap) / cols)) };
+}
