@@ -1,0 +1,65 @@
+// Edit mode: a reference image pasted from the clipboard is uploaded once, shown as a
+// thumbnail, and sent with the prompt as a multipart edit.
+import assert from "node:assert/strict";
+import { allById, browser, byId, cellImages, clickRun, imageLoaded, setPrompt, T, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+
+/** Pastes a generated PNG (w x h) into the window, as a paste of an image file would. */
+async function pasteImage(w, h, name) {
+  await browser.executeAsync(
+    (w, h, name, done) => {
+      const c = document.createElement("canvas");
+      c.width = w;
+      c.height = h;
+      const g = c.getContext("2d");
+      const grad = g.createLinearGradient(0, 0, w, h);
+      grad.addColorStop(0, "#f4a261");
+      grad.addColorStop(1, "#264653");
+      g.fillStyle = grad;
+      g.fillRect(0, 0, w, h);
+      g.fillStyle = "#e9c46a";
+      g.beginPath();
+      g.arc(w / 2, h / 2, Math.min(w, h) / 4, 0, Math.PI * 2);
+      g.fill();
+      c.toBlob((blob) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([blob], name, { type: "image/png" }));
+        const ev = new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true });
+        window.dispatchEvent(ev);
+        done(true);
+      }, "image/png");
+    },
+    w,
+    h,
+    name,
+  );
+}
+
+describe("edit", function () {
+  this.timeout(180_000);
+
+  it("adds a pasted image as a reference", async () => {
+    await waitSim();
+    await byId("mode-edit").click();
+    await pasteImage(640, 480, "pasted.png");
+    await waitUntil(async () => (await allById("reference-thumb")).length === 1, "no reference thumbnail after the paste", T.short);
+    const img = await (await allById("reference-thumb"))[0].$("img");
+    assert.match(await img.getAttribute("src"), /^(pxb:\/\/localhost|http:\/\/pxb\.localhost)\//);
+    await waitUntil(() => browser.execute((el) => el.complete && el.naturalWidth > 0, img), "the reference thumbnail did not load");
+  });
+
+  it("runs an edit with it", async () => {
+    await setPrompt("make it a watercolour, keep the composition");
+    await clickRun();
+    const [cell] = await waitRunFinished(1);
+    assert.equal(cell.status, "done");
+    const imgs = await cellImages(cell.el);
+    assert.equal(imgs.length, 1);
+    assert.equal(Math.max(imgs[0].width, imgs[0].height), 1024);
+    await waitUntil(() => imageLoaded(cell.el), "the edited image did not load");
+    await byId("inspector-toggle").click();
+    await waitUntil(async () => /\/v1\/(async\/)?images\/edits/.test(await byId("inspector").getText()), "the inspector does not show an edits request");
+    await byId("inspector-toggle").click();
+    const [item] = await allById("history-item");
+    assert.equal(await item.getAttribute("data-status"), "done");
+  });
+});
