@@ -107,6 +107,7 @@ if [ $# -gt 0 ]; then
   for n in "$@"; do specs+=("$HERE/specs/${n%.spec.mjs}.spec.mjs"); done
 else
   specs=("$HERE"/specs/*.spec.mjs)
+  rm -f "$SHOTS"/*.png # a full run replaces every screenshot
 fi
 
 passed=0

@@ -44,6 +44,18 @@ describe("layout", function () {
       assert.equal(cells.length, 4);
       assert.ok(await inViewport(cells[0]), `the first result cell is cut off at ${w} x ${h}`);
       if (SHOT_DIR) await browser.saveScreenshot(`${SHOT_DIR}/layout-${w}x${h}.png`);
+      // the inspector open on the 4K target, and the full-size viewer
+      await cells[3].$("button").click();
+      await byId("inspector-toggle").click();
+      await browser.pause(400);
+      assert.ok(await inViewport(await byId("copy-curl")), `copy-curl is cut off with the inspector open at ${w} x ${h}`);
+      if (SHOT_DIR) await browser.saveScreenshot(`${SHOT_DIR}/layout-${w}x${h}-inspector.png`);
+      await byId("inspector-toggle").click();
+      await cells[1].$('[data-testid="result-image"]').click();
+      await byId("viewer-image").waitForDisplayed();
+      await browser.pause(400);
+      if (SHOT_DIR) await browser.saveScreenshot(`${SHOT_DIR}/layout-${w}x${h}-viewer.png`);
+      await byId("viewer-close").click();
     });
   }
 });
