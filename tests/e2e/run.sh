@@ -97,7 +97,7 @@ fi
 DEVURL_PORT=1420
 DIST_PID=""
 if [ -f "$ROOT/ui/dist/index.html" ] && ! port_open "$DEVURL_PORT"; then
-  node "$HERE/tools/serve-dist.mjs" "$ROOT/ui/dist" "$DEVURL_PORT" "$LOGS/devurl-requests.log" >"$LOGS/serve-dist.log" 2>&1 &
+  node "$HERE/tools/serve-dist.mjs" "$ROOT/ui/dist" "$DEVURL_PORT" "$LOGS/devurl-requests.log" "$ROOT/src-tauri/tauri.conf.json" >"$LOGS/serve-dist.log" 2>&1 &
   DIST_PID=$!
 fi
 
