@@ -55,7 +55,6 @@ stop_driver() {
 cleanup() {
   local code=$?
   stop_driver
-  [ -n "${DIST_PID:-}" ] && kill "$DIST_PID" 2>/dev/null && wait "$DIST_PID" 2>/dev/null || true
   [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null && wait "$XVFB_PID" 2>/dev/null || true
   if [ "${E2E_KEEP:-}" = 1 ] || [ "$code" != 0 ]; then
     echo "e2e: logs kept in $LOGS"
@@ -88,17 +87,6 @@ export NO_AT_BRIDGE=1 GDK_BACKEND=x11
 if port_open "$DRIVER_PORT"; then
   echo "e2e: port $DRIVER_PORT is taken; set E2E_DRIVER_PORT" >&2
   exit 1
-fi
-
-# ---- the UI on devUrl, for app binaries built without tauri/custom-protocol ----
-# Such a debug build loads http://localhost:1420 instead of its embedded ui/dist. Serve
-# ui/dist there (when the port is free) so the rig works with both kinds of binaries, and
-# say so at the end when the app used it.
-DEVURL_PORT=1420
-DIST_PID=""
-if [ -f "$ROOT/ui/dist/index.html" ] && ! port_open "$DEVURL_PORT"; then
-  node "$HERE/tools/serve-dist.mjs" "$ROOT/ui/dist" "$DEVURL_PORT" "$LOGS/devurl-requests.log" "$ROOT/src-tauri/tauri.conf.json" >"$LOGS/serve-dist.log" 2>&1 &
-  DIST_PID=$!
 fi
 
 # ---- the specs, one tauri-driver (and one fresh app data dir) each ----
@@ -149,10 +137,6 @@ for spec in "${specs[@]}"; do
   for _ in $(seq 1 50); do port_open "$DRIVER_PORT" || break; sleep 0.1; done
 done
 
-if [ -s "$LOGS/devurl-requests.log" ]; then
-  echo "e2e: WARNING: the app loaded its UI from devUrl (http://localhost:$DEVURL_PORT), served here from ui/dist:"
-  echo "e2e:          $APP was built without tauri's custom-protocol feature, so it does not embed ui/dist."
-fi
 echo "e2e: screenshots in $SHOTS"
 [ ${#failed_specs[@]} -gt 0 ] && echo "e2e: failing spec files: ${failed_specs[*]}"
 echo "e2e: $passed passed, $failed failed"

@@ -28,7 +28,7 @@ longEdge: number,
 /**
  * Credits per successful image.
  */
-credits: bigint, 
+credits: number, 
 /**
  * Official price per image in dollars, for savings.
  */
@@ -36,7 +36,7 @@ officialUsd: number | null,
 /**
  * How the variant is asked for.
  */
-requestStyle: RequestStyle, maxReferences: number, maxReferenceBytes: bigint, referenceFormats: Array<string>, aspectRatios: Array<string>, supportsEdit: boolean, 
+requestStyle: RequestStyle, maxReferences: number, maxReferenceBytes: number, referenceFormats: Array<string>, aspectRatios: Array<string>, supportsEdit: boolean, 
 /**
  * Async is the safer default for large variants.
  */

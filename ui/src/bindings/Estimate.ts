@@ -4,7 +4,7 @@ import type { TargetEstimate } from "./TargetEstimate";
 /**
  * The pre-flight: what a spec costs at most, and whether it may be sent.
  */
-export type Estimate = { targets: Array<TargetEstimate>, totalCredits: bigint, totalUsd: number, simulated: boolean, budgetCredits: bigint | null, spentCredits: bigint, 
+export type Estimate = { targets: Array<TargetEstimate>, totalCredits: number, totalUsd: number, simulated: boolean, budgetCredits: number | null, spentCredits: number, 
 /**
  * The budget would be crossed if every image succeeded.
  */

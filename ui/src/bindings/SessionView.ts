@@ -2,7 +2,7 @@
 import type { SpendPoint } from "./SpendPoint";
 import type { VariantSpend } from "./VariantSpend";
 
-export type SessionView = { id: string, name: string, startedAt: string, budgetCredits: bigint | null, 
+export type SessionView = { id: string, name: string, startedAt: string, budgetCredits: number | null, 
 /**
  * The profile the header shows spend for.
  */
@@ -10,7 +10,7 @@ profileId: string, simulated: boolean,
 /**
  * Spend of this session on the current profile's kind (real or simulated).
  */
-credits: bigint, usd: number, realCredits: bigint, simulatedCredits: bigint, images: number, failedImages: number, successRate: number | null, avgCreditsPerImage: number | null, savingsUsd: number | null, byVariant: Array<VariantSpend>, overTime: Array<SpendPoint>, 
+credits: number, usd: number, realCredits: number, simulatedCredits: number, images: number, failedImages: number, successRate: number | null, avgCreditsPerImage: number | null, savingsUsd: number | null, byVariant: Array<VariantSpend>, overTime: Array<SpendPoint>, 
 /**
  * True at 80% of the budget or more.
  */

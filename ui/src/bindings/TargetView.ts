@@ -10,7 +10,7 @@ export type TargetView = { idx: number, modelId: string, n: number, status: RunS
 /**
  * 0..1 while running, when known.
  */
-progress: number | null, taskId: string | null, polls: Array<TaskPoll>, outputs: Array<OutputView>, credits: bigint, timing: PhaseTimings | null, error: UiError | null, request: RequestView | null, httpStatus: number | null, requestId: string | null, 
+progress: number | null, taskId: string | null, polls: Array<TaskPoll>, outputs: Array<OutputView>, credits: number, timing: PhaseTimings | null, error: UiError | null, request: RequestView | null, httpStatus: number | null, requestId: string | null, 
 /**
  * The answer, with base64 image data elided to its length.
  */
