@@ -23,6 +23,8 @@ const COMMANDS: &[&str] = &[
     "export_curl",
     "export_contact_sheet",
     "export_images",
+    "settings_get",
+    "settings_set",
     "session_current",
     "session_new",
     "session_set_budget",

@@ -187,6 +187,16 @@ async fn export_images<R: Runtime>(app: AppHandle<R>, s: State<'_, AppState>, ru
 }
 
 #[tauri::command]
+fn settings_get(s: State<'_, AppState>) -> Res<Settings> {
+    ok(s.engine.settings_get())
+}
+
+#[tauri::command]
+fn settings_set(s: State<'_, AppState>, settings: Settings) -> Res<Settings> {
+    ok(s.engine.settings_set(settings))
+}
+
+#[tauri::command]
 fn session_current(s: State<'_, AppState>) -> Res<SessionView> {
     ok(s.engine.session_current())
 }
@@ -231,6 +241,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         export_curl,
         export_contact_sheet,
         export_images,
+        settings_get,
+        settings_set,
         session_current,
         session_new,
         session_set_budget,

@@ -68,6 +68,12 @@ ipc! {
         pub max_n: u32,
     }
 
+    /// The user's settings.
+    pub struct Settings {
+        /// "new_each_start" (a new session every time the app starts) or "continue_today".
+        pub session_mode: String,
+    }
+
     pub struct CatalogView {
         pub source: String,
         pub entries: Vec<CatalogEntry>,

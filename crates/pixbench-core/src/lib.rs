@@ -17,6 +17,7 @@ pub mod references;
 pub mod runner;
 pub mod secrets;
 pub mod session;
+pub mod settings;
 pub mod store;
 
 pub use engine::{Engine, EngineConfig, EngineEvent};
