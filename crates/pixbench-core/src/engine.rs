@@ -43,6 +43,10 @@ pub struct EngineConfig {
     /// How image URLs look to the webview, e.g. `pxb://localhost`.
     pub image_url_base: String,
     pub events: EventSink,
+    /// Resume (async) or mark interrupted (sync) the runs left unfinished, at open. The
+    /// app does; a second process on the same data dir (the CLI) must not, or it would
+    /// take over the runs the open app has in flight.
+    pub resume_unfinished: bool,
 }
 
 impl EngineConfig {
@@ -56,6 +60,7 @@ impl EngineConfig {
             max_concurrency: 4,
             image_url_base: "pxb://localhost".into(),
             events: Arc::new(|_| {}),
+            resume_unfinished: true,
         }
     }
 }
@@ -152,7 +157,9 @@ impl Engine {
                 semaphore: Arc::new(tokio::sync::Semaphore::new(max)),
             }),
         };
-        engine.recover_unfinished_runs();
+        if engine.inner.cfg.resume_unfinished {
+            engine.recover_unfinished_runs();
+        }
         Ok(engine)
     }
 
@@ -295,6 +302,14 @@ impl Engine {
             self.emit(EngineEvent::SessionUpdated(s));
         }
         Ok(v)
+    }
+
+    /// Makes a profile current for this process only: unlike [`Engine::profile_select`]
+    /// the choice is not saved, so a headless run does not change the app's profile.
+    pub fn profile_use(&self, id: &str) -> CoreResult<ProfileView> {
+        let p = self.inner.store.profile(id)?;
+        *lock(&self.inner.current_profile) = p.id.clone();
+        Ok(self.profile_view(&p))
     }
 
     pub fn profile_save(&self, input: ProfileInput) -> CoreResult<ProfileView> {

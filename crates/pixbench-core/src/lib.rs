@@ -8,6 +8,7 @@
 //! wire protocol (crate `pixapi`), the simulator (crate `pixapi-sim`).
 
 pub mod api;
+pub mod bench;
 pub mod blobs;
 pub mod catalog;
 pub mod engine;
