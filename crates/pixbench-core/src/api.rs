@@ -220,6 +220,10 @@ ipc! {
         /// The answer, with base64 image data elided to its length.
         pub response_raw: Option<String>,
         pub attempts: u32,
+        /// From the answer in hand to every image saved with its thumbnail, ready to show.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub saved_ms: Option<f64>,
     }
 
     pub struct RunView {

@@ -169,6 +169,7 @@ impl Engine {
                 request_id: None,
                 response_raw: None,
                 attempts: 0,
+                saved_ms: None,
             });
         }
         // Written before anything is sent.
@@ -383,6 +384,7 @@ impl Engine {
     }
 
     async fn save_outputs(&self, state: &Shared, idx: usize, entry: &CatalogEntry, r: pixapi::ImagesResult) {
+        let answered = std::time::Instant::now();
         let (run_id, session_id, profile_id, simulated, n) = {
             let s = lock(state);
             (s.row.id.clone(), s.row.session_id.clone(), s.row.profile_id.clone(), s.row.simulated, s.targets[idx].n)
@@ -477,6 +479,7 @@ impl Engine {
             t.response_raw = Some(r.raw_body_elided.clone());
             t.attempts = t.attempts.max(r.attempts);
             t.progress = Some(1.0);
+            t.saved_ms = Some(answered.elapsed().as_secs_f64() * 1000.0);
             t.status = if save_error.is_some() || got == 0 {
                 RunStatus::Failed
             } else if got < n as usize {

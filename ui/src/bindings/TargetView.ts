@@ -14,4 +14,8 @@ progress: number | null, taskId: string | null, polls: Array<TaskPoll>, outputs:
 /**
  * The answer, with base64 image data elided to its length.
  */
-responseRaw: string | null, attempts: number, };
+responseRaw: string | null, attempts: number, 
+/**
+ * From the answer in hand to every image saved with its thumbnail, ready to show.
+ */
+savedMs?: number, };
