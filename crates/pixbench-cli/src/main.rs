@@ -1,1 +1,691 @@
-fn main() {}
+//! `pixbench`: Pixbench headless. The same core as the desktop app (an `Engine` on the same
+//! data dir, so every request lands in the app's history), driven from a terminal or a
+//! script: one run, one comparison, or a benchmark matrix. See `pixbench --help`.
+
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use pixbench_core::api::*;
+use pixbench_core::bench::{self, BenchPlan, BenchReport, BenchTarget, Matrix, RunOptions};
+use pixbench_core::catalog::Catalog;
+use pixbench_core::secrets::KeyringStore;
+use pixbench_core::store::SANDBOX_ID;
+use pixbench_core::{CoreError, Engine, EngineConfig};
+use tokio_util::sync::CancellationToken;
+
+/// The app's identifier: its data dir is `<platform data dir>/dev.pixbench.desktop`.
+const APP_ID: &str = "dev.pixbench.desktop";
+
+const ABOUT: &str = "Pixbench headless: run, compare and benchmark image APIs (Pixapi, or the built-in sandbox).";
+
+const LONG_ABOUT: &str = "\
+Pixbench headless: run, compare and benchmark image APIs (Pixapi, or the built-in sandbox).
+
+Every request goes through the same core as the desktop app and is written to the same
+history database when pointed at the same data dir: what you run here shows in the app.
+
+WHERE REQUESTS GO (pick one; default: the profile currently selected in the app)
+  --sandbox            an in-process Pixapi simulator: offline, no key, nothing real charged
+  --profile NAME       a saved profile; its key comes from the OS keychain (or PIXAPI_API_KEY)
+  --base-url URL       any Pixapi-compatible server; the key must be in PIXAPI_API_KEY
+                       (a profile named \"cli URL\" is created for it, so runs show in history)
+The app's selected profile is never changed by pixbench.
+
+DATA DIR
+  --data-dir DIR, else $PIXBENCH_DATA_DIR, else the app's: ~/.local/share/dev.pixbench.desktop
+  on Linux (~/Library/Application Support/dev.pixbench.desktop on macOS, %APPDATA% on Windows).
+
+OUTPUT
+  stdout gets a summary table, or with --json the report as JSON (nothing else on stdout).
+  stderr gets the pre-flight, progress (a bar on a terminal, plain lines otherwise) and errors.
+  --out FILE.json / --out FILE.csv writes the report (CSV: one row per request, raw figures).
+  Benchmark reports are also kept in DATA_DIR/benchmarks/.
+
+EXIT CODES
+  0  every request succeeded
+  1  some requests failed, or the run was cancelled (Ctrl-C; what finished is kept)
+  2  usage or configuration error (bad arguments, bad matrix file, no key, over budget)";
+
+const AFTER_HELP: &str = "\
+EXAMPLES
+  pixbench --sandbox run --prompt \"a red fox in snow\" --model gemini-3.1-flash-image-preview
+  pixbench --sandbox run --prompt \"make it a poster\" --image a.png --image b.png --async
+  pixbench --profile work compare --prompt \"a lighthouse\" \\
+      --target gemini-3.1-flash-image-preview-512 --target gemini-3.1-flash-image-preview-4k:2
+  PIXAPI_API_KEY=sk_... pixbench --base-url https://api.pixapi.ai bench matrix.toml --out r.csv
+  pixbench --sandbox bench matrix.toml --json > report.json
+
+A MATRIX FILE (matrix.toml)
+  prompts = [\"a red fox in snow\", \"a blue vintage car\"]
+  targets = [\"gemini-3.1-flash-image-preview-512\", \"gemini-3.1-flash-image-preview\"]
+  repeats = 2
+  concurrency = 4
+
+  See `pixbench bench --help` for every key.";
+
+const BENCH_AFTER_HELP: &str = "\
+THE MATRIX FILE (TOML; only prompts and targets are required)
+  name = \"flash 512 vs 1K\"            # a label for the report
+  prompts = [\"a red fox in snow\", \"a blue vintage car\"]
+  prompts_file = \"prompts.txt\"        # more prompts: .txt one a line (# comments),
+                                      # or .csv with columns prompt,images (images ;-separated)
+  targets = [\"gemini-3.1-flash-image-preview-512\",   # catalog ids (`pixbench models`)
+             \"gemini-3.1-flash-image-preview:2\",     # MODEL:N = N images per request
+             { model = \"gemini-3.1-flash-image-preview-2k\", n = 1 }]
+  repeats = 2                         # each prompt x target this many times (default 1)
+  concurrency = 4                     # requests in flight at most (default 4, max 64)
+  warmup = 1                          # warm-up requests per target, sent first, not in the
+                                      # figures (but charged, and in the pre-flight)
+  mode = \"auto\"                       # sync | async | auto (async for 2K/4K)
+  n = 1                               # images per request unless a target says MODEL:N
+  aspect_ratio = \"16:9\"               # must be offered by every target
+  response_format = \"b64_json\"        # or url
+  budget = 500                        # refuse to start above this many credits
+
+  [[prompt]]                          # a prompt with reference images: an edit
+  text = \"make it a poster\"
+  images = [\"ref/a.png\", \"ref/b.jpg\"] # relative to the matrix file
+
+  Top-level keys go before the first [[prompt]] table. Paths are relative to the file.
+  A bad file is refused with its line and field, e.g.
+    matrix.toml: line 3: field `repeats`: invalid type: string \"two\", expected i64
+
+BEFORE IT STARTS
+  The pre-flight shows the requests and the most they can cost (every image succeeding,
+  warm-ups included) against the session budget and the matrix's budget. Over budget it
+  stops with exit code 2 unless --yes. --dry-run shows the pre-flight and stops.
+
+WHILE IT RUNS
+  Progress: done / failed / remaining, elapsed, ETA, and per target p50 / p90 so far.
+  Ctrl-C cancels cleanly: requests in flight are cancelled, finished ones are kept, the
+  partial report is written, exit code 1. A second Ctrl-C quits at once.
+
+THE REPORT
+  Per target: count, success rate, latency min / p50 / p90 / p99 / max (the client's own
+  timing of each successful request), time to first byte (sync) or queue wait (async)
+  percentiles, credits and dollars per image, images per minute. Percentiles are
+  nearest-rank: exact, always one of the samples. `samples` holds every request's raw
+  figures, so anyone can recompute. Top-level `credits` is everything charged, warm-ups
+  included.";
+
+#[derive(Parser)]
+#[command(name = "pixbench", version, about = ABOUT, long_about = LONG_ABOUT, after_long_help = AFTER_HELP)]
+struct Cli {
+    #[command(flatten)]
+    g: Global,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Args, Clone)]
+struct Global {
+    /// Use a saved profile (key from the OS keychain, or PIXAPI_API_KEY).
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
+    /// Use any Pixapi-compatible server; the key must be in PIXAPI_API_KEY.
+    #[arg(long, global = true, value_name = "URL")]
+    base_url: Option<String>,
+    /// Use the in-process sandbox (pixapi-sim): offline, no key needed.
+    #[arg(long, global = true)]
+    sandbox: bool,
+    /// The data dir (history database and images). Default: $PIXBENCH_DATA_DIR, else the app's.
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Write the report to FILE: .json or .csv (repeatable).
+    #[arg(long, global = true, value_name = "FILE")]
+    out: Vec<PathBuf>,
+    /// Print the report as JSON on stdout (machine output; nothing else on stdout).
+    #[arg(long, global = true)]
+    json: bool,
+    /// Run even if the estimate crosses a budget.
+    #[arg(long, global = true, visible_alias = "ignore-budget")]
+    yes: bool,
+    /// No progress on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a benchmark matrix: prompts x targets x repeats.
+    #[command(after_long_help = BENCH_AFTER_HELP)]
+    Bench(BenchArgs),
+    /// One generation, or an edit with --image.
+    Run(RunArgs),
+    /// One prompt on several targets at once, side by side.
+    Compare(CompareArgs),
+    /// Recent runs of the history database.
+    History(HistoryArgs),
+    /// The catalog: targets, variants and prices.
+    Models,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// The matrix file (TOML; see below).
+    matrix: PathBuf,
+    /// Show the pre-flight estimate and stop.
+    #[arg(long)]
+    dry_run: bool,
+    /// Override the matrix's concurrency.
+    #[arg(long, value_name = "N")]
+    concurrency: Option<u32>,
+    /// Override the matrix's repeats.
+    #[arg(long, value_name = "N")]
+    repeats: Option<u32>,
+    /// Override the matrix's warm-ups per target.
+    #[arg(long, value_name = "N")]
+    warmup: Option<u32>,
+}
+
+#[derive(Args, Clone)]
+struct RequestArgs {
+    /// The prompt.
+    #[arg(long, short)]
+    prompt: String,
+    /// Aspect ratio, e.g. 16:9 (must be offered by the target).
+    #[arg(long, value_name = "W:H")]
+    aspect_ratio: Option<String>,
+    /// A reference image (repeatable): makes the request an edit.
+    #[arg(long, value_name = "PATH")]
+    image: Vec<PathBuf>,
+    /// Use the async endpoints (submit, then poll).
+    #[arg(long = "async", conflicts_with = "sync")]
+    use_async: bool,
+    /// Use the sync endpoints.
+    #[arg(long)]
+    sync: bool,
+    /// How images come back: b64_json (default) or url.
+    #[arg(long, value_name = "FORMAT", default_value = "b64_json")]
+    response_format: String,
+    /// Also copy the images into DIR.
+    #[arg(long, value_name = "DIR")]
+    save: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    req: RequestArgs,
+    /// The target: a catalog id or an alias (default: the profile's default model).
+    #[arg(long, short, value_name = "MODEL")]
+    model: Option<String>,
+    /// Images to make.
+    #[arg(long, short, default_value_t = 1)]
+    n: u32,
+    /// 512, 1K, 2K or 4K (picks the model's variant), or WIDTHxHEIGHT (sent as `size`).
+    #[arg(long, value_name = "SIZE")]
+    size: Option<String>,
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    #[command(flatten)]
+    req: RequestArgs,
+    /// A target, MODEL or MODEL:N (repeatable, at least two make a comparison).
+    #[arg(long = "target", short = 't', value_name = "MODEL[:N]", required = true)]
+    targets: Vec<String>,
+}
+
+#[derive(Args)]
+struct HistoryArgs {
+    /// How many runs.
+    #[arg(long, default_value_t = 20)]
+    limit: u32,
+    /// Only runs whose prompt contains this.
+    #[arg(long)]
+    text: Option<String>,
+}
+
+/// Why pixbench stops early.
+#[derive(Debug)]
+enum CliError {
+    /// Usage or configuration: exit 2.
+    Config(String),
+}
+
+impl From<CoreError> for CliError {
+    fn from(e: CoreError) -> Self {
+        let u: UiError = e.into();
+        CliError::Config(u.message)
+    }
+}
+
+type Res<T> = Result<T, CliError>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PIXBENCH_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+        )
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pixbench: cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = rt.block_on(async move {
+        match dispatch(cli).await {
+            Ok(code) => code,
+            Err(CliError::Config(msg)) => {
+                eprintln!("pixbench: {msg}");
+                ExitCode::from(2)
+            }
+        }
+    });
+    // Do not wait for the Sandbox server's idle connections.
+    rt.shutdown_background();
+    code
+}
+
+async fn dispatch(cli: Cli) -> Res<ExitCode> {
+    check_target_flags(&cli.g)?;
+    match cli.cmd {
+        Cmd::Bench(a) => bench_cmd(&cli.g, a).await,
+        Cmd::Run(a) => run_cmd(&cli.g, a).await,
+        Cmd::Compare(a) => compare_cmd(&cli.g, a).await,
+        Cmd::History(a) => history_cmd(&cli.g, a).await,
+        Cmd::Models => models_cmd(&cli.g).await,
+    }
+}
+
+fn check_target_flags(g: &Global) -> Res<()> {
+    let n = [g.sandbox, g.profile.is_some(), g.base_url.is_some()].iter().filter(|b| **b).count();
+    if n > 1 {
+        return Err(CliError::Config("--sandbox, --profile and --base-url choose where requests go: give one of them.".into()));
+    }
+    for o in &g.out {
+        let ext = o.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        if ext != "json" && ext != "csv" {
+            return Err(CliError::Config(format!("--out {}: the file must end in .json or .csv.", o.display())));
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------
+// Opening the engine
+// ------------------------------------------------------------------------------------
+
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn data_dir(g: &Global) -> Res<PathBuf> {
+    let given = g.data_dir.clone().or_else(|| env_nonempty("PIXBENCH_DATA_DIR").map(PathBuf::from));
+    if let Some(d) = given {
+        // Absolute, so the image paths printed are usable from anywhere.
+        return std::path::absolute(&d).map_err(|e| CliError::Config(format!("--data-dir {}: {e}", d.display())));
+    }
+    dirs::data_dir()
+        .map(|d| d.join(APP_ID))
+        .ok_or_else(|| CliError::Config("No data folder is known for this user: pass --data-dir DIR or set PIXBENCH_DATA_DIR.".into()))
+}
+
+/// The catalog in force for the data dir (as the engine will load it).
+fn catalog_for(dir: &Path) -> Catalog {
+    Catalog::load(dir).unwrap_or_else(|e| {
+        eprintln!("pixbench: the catalog file was refused ({e}); the built-in catalog is in force.");
+        Catalog::built_in()
+    })
+}
+
+/// Opens the engine on the data dir and makes the chosen profile current for this
+/// process only (the app's selection is not changed).
+async fn open_engine(g: &Global, max_concurrency: u32) -> Res<(Engine, ProfileView)> {
+    let dir = data_dir(g)?;
+    let env_key = env_nonempty("PIXAPI_API_KEY");
+    if g.base_url.is_some() && env_key.is_none() {
+        return Err(CliError::Config(
+            "--base-url needs the API key in the environment variable PIXAPI_API_KEY (keys are never taken on the command line). Or use --profile NAME, or --sandbox.".into(),
+        ));
+    }
+    let mut cfg = EngineConfig::new(&dir, Arc::new(KeyringStore));
+    cfg.env_key = env_key;
+    cfg.max_concurrency = max_concurrency.max(1) as usize;
+    // The open app (if any) owns the runs it has in flight.
+    cfg.resume_unfinished = false;
+    if env_nonempty("PIXBENCH_SANDBOX_PROFILE").as_deref() == Some("realistic") {
+        cfg.sandbox_profile = pixapi_sim::LatencyProfile::Realistic;
+    }
+    let engine = Engine::open(cfg).await?;
+
+    let profile = if g.sandbox {
+        engine.profile_use(SANDBOX_ID)?
+    } else if let Some(url) = &g.base_url {
+        let url = url.trim().trim_end_matches('/').to_string();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(CliError::Config(format!("--base-url {url}: the URL must start with https:// (or http:// for a local server).")));
+        }
+        let name = format!("cli {url}");
+        let existing = engine.store().profiles().map_err(CoreError::from)?.into_iter().find(|p| p.name == name);
+        let id = match existing {
+            Some(p) => p.id,
+            None => {
+                engine
+                    .profile_save(ProfileInput { id: None, name, base_url: url, default_model: String::new(), budget_credits: None })?
+                    .id
+            }
+        };
+        engine.profile_use(&id)?
+    } else if let Some(name) = &g.profile {
+        let rows = engine.store().profiles().map_err(CoreError::from)?;
+        let Some(p) = rows.iter().find(|p| &p.name == name || &p.id == name) else {
+            let known: Vec<String> = rows.iter().map(|p| format!("“{}”", p.name)).collect();
+            return Err(CliError::Config(format!("There is no profile named “{name}”. Known profiles: {}.", known.join(", "))));
+        };
+        engine.profile_use(&p.id)?
+    } else {
+        engine.profile_get(&engine.current_profile_id())?
+    };
+    // A key problem is a configuration problem: say it before anything is sent.
+    engine.client_for(&profile.id)?;
+    Ok((engine, profile))
+}
+
+/// Cancels `cancel` on Ctrl-C; a second Ctrl-C quits at once.
+fn cancel_on_ctrl_c(cancel: &CancellationToken) {
+    let cancel = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\npixbench: cancelling: stopping the requests in flight and keeping what finished (Ctrl-C again to quit at once)");
+            cancel.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+}
+
+/// Writes `--out` files, prints the report (JSON or table), answers the exit code.
+fn finish(g: &Global, engine: &Engine, report: &BenchReport, saved: Option<PathBuf>) -> Res<ExitCode> {
+    for path in &g.out {
+        bench::write_report_file(report, path)
+            .map_err(|e| CliError::Config(format!("Could not write {}: {e}", path.display())))?;
+        if !g.quiet {
+            eprintln!("pixbench: wrote {}", path.display());
+        }
+    }
+    if let Some(p) = saved {
+        if !g.quiet {
+            eprintln!("pixbench: report kept with the history: {}", p.display());
+        }
+    }
+    if g.json {
+        let mut out = std::io::stdout().lock();
+        use std::io::Write;
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        let _ = bench::write_json(report, &mut out).and_then(|_| writeln!(out));
+    } else {
+        print!("{}", output::report_table(engine, report));
+    }
+    Ok(if report.all_fine() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+// ------------------------------------------------------------------------------------
+// bench
+// ------------------------------------------------------------------------------------
+
+async fn bench_cmd(g: &Global, a: BenchArgs) -> Res<ExitCode> {
+    let dir = data_dir(g)?;
+    let catalog = catalog_for(&dir);
+    let mut matrix = Matrix::load(&a.matrix, &catalog).map_err(|e| CliError::Config(e.to_string()))?;
+    if let Some(c) = a.concurrency {
+        matrix.concurrency = c;
+    }
+    if let Some(r) = a.repeats {
+        matrix.repeats = r;
+    }
+    if let Some(w) = a.warmup {
+        matrix.warmup = w;
+    }
+    matrix.validate(&catalog).map_err(CliError::Config)?;
+    if matrix.warmup > bench::MAX_WARMUP {
+        return Err(CliError::Config(format!("--warmup must be at most {}.", bench::MAX_WARMUP)));
+    }
+    if matrix.name.is_none() {
+        matrix.name = a.matrix.file_stem().map(|s| s.to_string_lossy().into_owned());
+    }
+    let (engine, profile) = open_engine(g, matrix.concurrency).await?;
+    let plan = BenchPlan::prepare(&engine, matrix)?;
+    let pre = plan.preflight(&engine)?;
+    if !g.quiet || a.dry_run {
+        eprintln!(
+            "pixbench: {} on {} ({}): {}",
+            plan.matrix.name.as_deref().unwrap_or("benchmark"),
+            profile.name,
+            profile.base_url,
+            pre.describe()
+        );
+    }
+    if !pre.problems.is_empty() {
+        return Err(CliError::Config(format!("The matrix cannot be sent: {}", pre.problems.join(" "))));
+    }
+    if a.dry_run {
+        if g.json {
+            println!("{}", serde_json::to_string_pretty(&pre).unwrap_or_default());
+        }
+        return Ok(if pre.over_budget && !g.yes { ExitCode::from(2) } else { ExitCode::SUCCESS });
+    }
+    if let Some(why) = pre.budget_problem() {
+        if !g.yes {
+            return Err(CliError::Config(format!("{why} Pass --yes to run anyway.")));
+        }
+        eprintln!("pixbench: over budget, running anyway (--yes).");
+    }
+
+    let cancel = CancellationToken::new();
+    cancel_on_ctrl_c(&cancel);
+    let mut progress = output::Progress::new(&plan, g.quiet);
+    let report = bench::run(&engine, &plan, &RunOptions { ignore_budget: g.yes }, Some(pre), &cancel, |p| progress.update(p)).await;
+    progress.finish(&report);
+    let saved = match bench::save_report(&engine, &report) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            eprintln!("pixbench: {}", UiError::from(e).message);
+            None
+        }
+    };
+    finish(g, &engine, &report, saved)
+}
+
+// ------------------------------------------------------------------------------------
+// run and compare
+// ------------------------------------------------------------------------------------
+
+/// A catalog entry by id, or by alias (the alias's base variant).
+fn find_entry<'a>(catalog: &'a Catalog, model: &str) -> Res<&'a CatalogEntry> {
+    let m = model.trim();
+    catalog
+        .get(m)
+        .or_else(|| catalog.entries.iter().find(|e| e.alias.as_deref() == Some(m) && e.id == e.family))
+        .or_else(|| catalog.entries.iter().find(|e| e.alias.as_deref() == Some(m) || e.family == m))
+        .ok_or_else(|| CliError::Config(format!("“{m}” is not in the catalog. `pixbench models` lists the targets.")))
+}
+
+/// The target for `--model` and `--size`: a variant keyword picks the model's variant; a
+/// `WxH` size is sent as `size` (models that ask for variants by suffix only).
+fn resolve_model(catalog: &Catalog, model: &str, size: Option<&str>) -> Res<(String, Option<serde_json::Map<String, serde_json::Value>>)> {
+    let entry = find_entry(catalog, model)?;
+    let Some(size) = size.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok((entry.id.clone(), None));
+    };
+    if ["512", "1k", "2k", "4k"].contains(&size.to_ascii_lowercase().as_str()) {
+        let v = catalog
+            .entries
+            .iter()
+            .find(|e| e.family == entry.family && e.variant.eq_ignore_ascii_case(size))
+            .ok_or_else(|| {
+                let have: Vec<&str> = catalog.entries.iter().filter(|e| e.family == entry.family).map(|e| e.variant.as_str()).collect();
+                CliError::Config(format!("{} has no {size} variant (it has {}).", entry.family, have.join(", ")))
+            })?;
+        return Ok((v.id.clone(), None));
+    }
+    let wxh = size.split_once(['x', 'X']).is_some_and(|(w, h)| w.parse::<u32>().is_ok() && h.parse::<u32>().is_ok());
+    if wxh || size == "auto" {
+        if entry.request_style == RequestStyle::Size {
+            return Err(CliError::Config(format!("{} chooses its size by variant: use --size 512, 1K, 2K or 4K.", entry.id)));
+        }
+        let mut m = serde_json::Map::new();
+        m.insert("size".into(), serde_json::Value::String(size.to_string()));
+        return Ok((entry.id.clone(), Some(m)));
+    }
+    Err(CliError::Config(format!("--size {size}: use 512, 1K, 2K, 4K or WIDTHxHEIGHT (e.g. 1536x1024).")))
+}
+
+fn request_spec(engine: &Engine, g: &Global, req: &RequestArgs, targets: Vec<TargetSpec>, options: Option<serde_json::Map<String, serde_json::Value>>) -> Res<RunSpec> {
+    let references = if req.image.is_empty() {
+        vec![]
+    } else {
+        engine.references_add_paths(&req.image)?.into_iter().map(|r| r.sha256).collect()
+    };
+    let response_format = match req.response_format.as_str() {
+        "b64_json" => ResponseFormatChoice::B64Json,
+        "url" => ResponseFormatChoice::Url,
+        other => return Err(CliError::Config(format!("--response-format {other}: use b64_json or url."))),
+    };
+    Ok(RunSpec {
+        mode: if references.is_empty() { RunMode::Generate } else { RunMode::Edit },
+        prompt: req.prompt.clone(),
+        targets,
+        aspect_ratio: req.aspect_ratio.clone(),
+        response_format,
+        sync_mode: if req.use_async {
+            SyncMode::Async
+        } else if req.sync {
+            SyncMode::Sync
+        } else {
+            SyncMode::Auto
+        },
+        references,
+        options,
+        ignore_budget: g.yes,
+    })
+}
+
+/// Pre-flight, run, wait (Ctrl-C cancels), report.
+async fn run_spec(g: &Global, engine: &Engine, spec: RunSpec, save: Option<&Path>) -> Res<ExitCode> {
+    let est = engine.estimate(&spec)?;
+    if !est.problems.is_empty() {
+        return Err(CliError::Config(format!("The request cannot be sent: {}", est.problems.join(" "))));
+    }
+    if !g.quiet {
+        let budget = est.budget_credits.map(|b| format!("; budget {b} credits, {} spent", est.spent_credits)).unwrap_or_default();
+        eprintln!(
+            "pixbench: {} target(s), up to {} credits (${:.2}){}{}",
+            spec.targets.len(),
+            est.total_credits,
+            est.total_usd,
+            if est.simulated { ", simulated" } else { "" },
+            budget
+        );
+    }
+    if est.over_budget && !g.yes {
+        return Err(CliError::Config(format!(
+            "This could cost up to {} credits, which crosses the budget of {} credits ({} spent). Nothing was sent. Pass --yes to run anyway.",
+            est.total_credits,
+            est.budget_credits.unwrap_or(0),
+            est.spent_credits
+        )));
+    }
+    let started_at = pixbench_core::store::now_rfc3339();
+    let t0 = Instant::now();
+    let run = engine.run_start(spec).await?;
+    let cancel = CancellationToken::new();
+    cancel_on_ctrl_c(&cancel);
+    let spinner = output::Spinner::new(g.quiet, &run);
+    let done = tokio::select! {
+        v = engine.wait_run(&run.id) => v,
+        _ = cancel.cancelled() => {
+            engine.run_cancel(&run.id);
+            engine.wait_run(&run.id).await
+        }
+    }?;
+    spinner.finish();
+    let report = bench::report_of_run(engine, &done, t0.elapsed().as_secs_f64() * 1000.0, started_at);
+    if !g.json && !g.quiet {
+        eprint!("{}", output::run_outputs(engine, &done));
+    }
+    if let Some(dir) = save {
+        let n = engine.export_images(&done.id, dir)?;
+        if !g.quiet {
+            eprintln!("pixbench: copied {n} image(s) to {}", dir.display());
+        }
+    }
+    finish(g, engine, &report, None)
+}
+
+async fn run_cmd(g: &Global, a: RunArgs) -> Res<ExitCode> {
+    let (engine, profile) = open_engine(g, 1).await?;
+    let catalog = engine.catalog();
+    let model = a.model.clone().unwrap_or_else(|| profile.default_model.clone());
+    let (model_id, options) = resolve_model(&catalog, &model, a.size.as_deref())?;
+    let spec = request_spec(&engine, g, &a.req, vec![TargetSpec { model_id, n: a.n }], options)?;
+    run_spec(g, &engine, spec, a.req.save.as_deref()).await
+}
+
+async fn compare_cmd(g: &Global, a: CompareArgs) -> Res<ExitCode> {
+    let dir = data_dir(g)?;
+    let catalog = catalog_for(&dir);
+    let mut targets = Vec::new();
+    for t in &a.targets {
+        let bt = BenchTarget::parse(t, 1).map_err(|e| CliError::Config(format!("--target {e}")))?;
+        let id = find_entry(&catalog, &bt.model)?.id.clone();
+        targets.push(TargetSpec { model_id: id, n: bt.n });
+    }
+    let (engine, _) = open_engine(g, targets.len() as u32).await?;
+    let spec = request_spec(&engine, g, &a.req, targets, None)?;
+    run_spec(g, &engine, spec, a.req.save.as_deref()).await
+}
+
+// ------------------------------------------------------------------------------------
+// history and models
+// ------------------------------------------------------------------------------------
+
+async fn history_cmd(g: &Global, a: HistoryArgs) -> Res<ExitCode> {
+    let (engine, _) = open_engine_plain(g).await?;
+    let rows = engine.history_list(&HistoryFilter {
+        text: a.text,
+        model: None,
+        status: None,
+        profile_id: None,
+        since: None,
+        until: None,
+        limit: Some(a.limit),
+    })?;
+    if g.json {
+        println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
+    } else {
+        print!("{}", output::history_table(&rows));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn models_cmd(g: &Global) -> Res<ExitCode> {
+    let dir = data_dir(g)?;
+    let catalog = catalog_for(&dir);
+    if g.json {
+        println!("{}", serde_json::to_string_pretty(&catalog.view()).unwrap_or_default());
+    } else {
+        print!("{}", output::models_table(&catalog));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// For read-only commands: no key needed.
+async fn open_engine_plain(g: &Global) -> Res<(Engine, ())> {
+    let dir = data_dir(g)?;
+    let mut cfg = EngineConfig::new(&dir, Arc::new(KeyringStore));
+    cfg.env_key = env_nonempty("PIXAPI_API_KEY");
+    cfg.resume_unfinished = false;
+    Ok((Engine::open(cfg).await?, ()))
+}
