@@ -67,7 +67,7 @@ tauri-driver:
 		$(CARGO) install tauri-driver --locked --version $(TAURI_DRIVER_VERSION)
 
 test-e2e: tests/e2e/node_modules/.package-lock.json tauri-driver
-	$(CARGO) build -p pixbench-desktop
+	$(CARGO) build -p pixbench-desktop -p pixapi-sim
 	tests/e2e/run.sh
 
 bench:

@@ -116,6 +116,7 @@ for spec in "${specs[@]}"; do
 
   set +e
   (cd "$HERE" && PIXBENCH_APP="$APP" E2E_DRIVER_PORT="$DRIVER_PORT" E2E_SIM_URL="http://127.0.0.1:$sim_port" \
+    E2E_DATA_DIR="$data" E2E_DRIVER_LOG="$LOGS/driver-$name.log" \
     E2E_SCREENSHOT_DIR="$SHOTS" \
     node_modules/.bin/mocha --require ./hooks.mjs --timeout 180000 --reporter spec "$spec" 2>&1 | tee "$LOGS/mocha-$name.log")
   rc=${PIPESTATUS[0]}
