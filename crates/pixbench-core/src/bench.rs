@@ -384,10 +384,13 @@ fn key_on_line(text: &str, line: usize) -> Option<String> {
 
 /// The table header a line is under (`prompt` for lines after `[[prompt]]`), if any.
 fn table_of_line(text: &str, line: usize) -> Option<String> {
-    text.lines().take(line).filter_map(|l| {
-        let t = l.trim();
-        t.starts_with('[').then(|| t.trim_matches(|c| c == '[' || c == ']').trim().to_string())
-    }).last()
+    text.lines()
+        .take(line)
+        .filter_map(|l| {
+            let t = l.trim();
+            t.starts_with('[').then(|| t.trim_matches(|c| c == '[' || c == ']').trim().to_string())
+        })
+        .last()
 }
 
 fn between_backticks(s: &str, after: &str) -> Option<String> {
@@ -484,7 +487,7 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
     }
     if let Some(f) = &raw.prompts_file {
         let file = base_dir.join(f.get_ref());
-        let loaded = read_prompts_file(&file, base_dir).map_err(|reason| err(at(f.span()), "prompts_file", reason))?;
+        let loaded = read_prompts_file(&file).map_err(|reason| err(at(f.span()), "prompts_file", reason))?;
         if loaded.is_empty() {
             return Err(err(at(f.span()), "prompts_file", format!("{} has no prompt", file.display())));
         }
@@ -557,11 +560,9 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
         if !seen.insert((t.model.clone(), t.n)) {
             return Err(err(line, &field, format!("target `{}` with n = {} appears twice", t.model, t.n)));
         }
-        let refs = max_images(&prompts.iter().map(|p| p.0.clone()).collect::<Vec<_>>());
-        check_target(catalog, &t, aspect_ratio.as_deref(), refs).map_err(|r| {
-            // An aspect ratio problem is also the aspect_ratio line's; the target's line is named.
-            err(line, &field, r)
-        })?;
+        let refs = prompts.iter().map(|p| p.0.images.len()).max().unwrap_or(0);
+        // Named at the target's line (an aspect ratio it lacks, too many references...).
+        check_target(catalog, &t, aspect_ratio.as_deref(), refs).map_err(|r| err(line, &field, r))?;
         targets.push(t);
     }
 
@@ -582,7 +583,7 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
 /// Prompts from a file: `.csv` (columns `prompt` and optional `images`, `;`-separated
 /// paths relative to the file; a header row `prompt,...` is skipped), else text with one
 /// prompt a line (blank lines and lines starting with `#` skipped).
-pub fn read_prompts_file(path: &Path, _base_dir: &Path) -> Result<Vec<BenchPrompt>, String> {
+pub fn read_prompts_file(path: &Path) -> Result<Vec<BenchPrompt>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
