@@ -13,6 +13,7 @@ use pixbench_core::api::{HistoryFilter, RunStatus};
 use pixbench_core::secrets::MemoryStore;
 use pixbench_core::{Engine, EngineConfig};
 use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pixbench");
 const KEY: &str = "sk_cli_test_0123456789";
@@ -366,17 +367,38 @@ async fn ctrl_c_cancels_cleanly_and_keeps_what_finished() {
     // Every request takes about 400 ms more: 12 requests, 2 at a time, would take ~2.4 s.
     inject(&sim, serde_json::json!({"kind": "slow", "delay_ms": 400, "count": 100})).await;
     let out = env.path("partial.json");
-    let child = env
+    let mut child = env
         .cmd(Some(KEY), &["--base-url", &sim.base_url(), "--out", out.to_str().unwrap(), "bench", m.to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Wait until two requests have finished (plain progress lines on a pipe), then Ctrl-C.
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut err_text = String::new();
+    let mut finished = 0;
+    while finished < 2 {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.expect("progress").unwrap().expect("still running");
+        if line.starts_with('[') && line.contains("/12]") {
+            finished += 1;
+        }
+        err_text.push_str(&line);
+        err_text.push('\n');
+    }
     let pid = child.id().unwrap();
     let st = tokio::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().await.unwrap();
     assert!(st.success());
-    let o = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output()).await.expect("stops promptly").unwrap();
+    let rest = tokio::spawn(async move {
+        let mut t = String::new();
+        while let Ok(Some(l)) = lines.next_line().await {
+            t.push_str(&l);
+            t.push('\n');
+        }
+        t
+    });
+    let mut o = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output()).await.expect("stops promptly").unwrap();
+    err_text.push_str(&rest.await.unwrap());
+    o.stderr = err_text.into_bytes();
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stderr(&o).contains("cancelling"), "{}", stderr(&o));
     let r: Value = serde_json::from_slice(&std::fs::read(&out).expect("the partial report is written")).unwrap();
