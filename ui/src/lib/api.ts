@@ -16,6 +16,7 @@ import type {
   RunSummary,
   RunView,
   SessionView,
+  Settings,
 } from "./types";
 
 export const api = {
@@ -50,6 +51,9 @@ export const api = {
   exportContactSheet: (runId: string) => invoke<string>("export_contact_sheet", { runId }),
   /** Asks for a folder (native dialog) and saves every image of the run there; null if dismissed. */
   exportImages: (runId: string) => invoke<string | null>("export_images", { runId }),
+
+  settingsGet: () => invoke<Settings>("settings_get"),
+  settingsSet: (settings: Settings) => invoke<Settings>("settings_set", { settings }),
 
   sessionCurrent: () => invoke<SessionView>("session_current"),
   sessionNew: (name: string) => invoke<SessionView>("session_new", { name }),

@@ -17,6 +17,7 @@ import type {
   RunSummary,
   RunView,
   SessionView,
+  Settings,
 } from "./types";
 
 const b = (n: number) => n as unknown as Int;
@@ -52,6 +53,8 @@ let session: SessionView = {
   credits: b(0), usd: 0, realCredits: b(0), simulatedCredits: b(0), images: 0, failedImages: 0, successRate: null,
   avgCreditsPerImage: null, savingsUsd: null, byVariant: [], overTime: [], budgetWarning: false,
 };
+
+let settings: Settings = { sessionMode: "new_each_start" };
 
 const runs = new Map<string, RunView>();
 const timers = new Map<string, ReturnType<typeof setTimeout>[]>();
@@ -305,6 +308,11 @@ export function installMock(): void {
           return session;
         case "session_export":
           return `/tmp/pixbench-mock/session.${String(a.format)}`;
+        case "settings_get":
+          return settings;
+        case "settings_set":
+          settings = { ...(a.settings as Settings) };
+          return settings;
         default:
           throw { kind: "not_found", message: `The mock has no command ${cmd}.`, detail: null };
       }
