@@ -14,7 +14,8 @@ import {
 } from "./composer";
 import { debounce, latestOnly } from "./debounce";
 import { pushError, toUiError, type ErrorEntry } from "./errors";
-import { filterHistory } from "./filter";
+import { applyHistoryFilter, toHistoryFilter, type DateRange } from "./historyFilter";
+import { defaultSessionName, moveItem } from "./spend";
 import { num } from "./format";
 import { applyRunStarted, applyRunUpdated, isActive, removeSummary } from "./runs";
 import type {
@@ -27,8 +28,10 @@ import type {
   ReferenceView,
   RunSpec,
   RunSummary,
+  RunStatus,
   RunView,
   SessionView,
+  Settings,
   UiError,
 } from "./types";
 
@@ -60,6 +63,15 @@ export class AppStore {
   runs = $state<Record<string, RunView>>({});
   history = $state<RunSummary[]>([]);
   historyFilter = $state("");
+  historyModel = $state<string | null>(null);
+  historyStatus = $state<RunStatus | null>(null);
+  historyProfile = $state<string | null>(null);
+  historyDate = $state<DateRange>("all");
+  settings = $state<Settings | null>(null);
+  settingsOpen = $state(false);
+  sessionPanelOpen = $state(false);
+  /** Where the last session export went ("Saved to …" in the sidebar). */
+  lastExport = $state<string | null>(null);
   currentRunId = $state<string | null>(null);
   /** The target the inspector shows (index in the current run). */
   selectedTarget = $state(0);
@@ -91,7 +103,19 @@ export class AppStore {
   currentProfile = $derived(this.profiles.find((p) => p.isCurrent) ?? null);
   currentRun = $derived(this.currentRunId ? (this.runs[this.currentRunId] ?? null) : null);
   running = $derived(this.currentRun !== null && isActive(this.currentRun.status));
-  filteredHistory = $derived(filterHistory(this.history, this.historyFilter));
+  filteredHistory = $derived(
+    applyHistoryFilter(
+      this.history,
+      toHistoryFilter({
+        text: this.historyFilter,
+        model: this.historyModel,
+        status: this.historyStatus,
+        profileId: this.historyProfile,
+        date: this.historyDate,
+      }),
+      (id) => this.profiles.find((p) => p.id === id)?.name ?? null,
+    ),
+  );
   spec = $derived(buildSpec(this.composer, this.catalog));
   ratios = $derived(availableRatios(this.composer, this.catalog));
 
@@ -130,6 +154,11 @@ export class AppStore {
     } catch (e) {
       this.loadError = toUiError(e);
       this.report(e, "Starting Pixbench");
+    }
+    try {
+      this.settings = await api.settingsGet();
+    } catch (e) {
+      this.report(e, "Reading the settings");
     }
     try {
       await onFileDrop((e) => {
@@ -413,7 +442,17 @@ export class AppStore {
     try {
       this.#addRefs(await api.referencesAddPaths(paths));
     } catch (e) {
-      this.report(e, "Adding the dropped images");
+      if (paths.length === 1) this.report(e, "Adding the dropped image");
+      else {
+        // One refused file refuses the batch: add the others one by one, naming each refusal.
+        for (const p of paths) {
+          try {
+            this.#addRefs(await api.referencesAddPaths([p]));
+          } catch (e1) {
+            this.report(e1, "Adding a dropped image");
+          }
+        }
+      }
     } finally {
       this.addingRefs = false;
     }
@@ -423,14 +462,14 @@ export class AppStore {
     if (files.length === 0) return;
     this.addingRefs = true;
     try {
-      const refs: ReferenceView[] = [];
       for (const f of files) {
-        const bytes = new Uint8Array(await f.arrayBuffer());
-        refs.push(await api.referenceAddBytes(f.name || "pasted.png", bytes));
+        try {
+          const bytes = new Uint8Array(await f.arrayBuffer());
+          this.#addRefs([await api.referenceAddBytes(f.name || "pasted.png", bytes)]);
+        } catch (e) {
+          this.report(e, "Adding the pasted image");
+        }
       }
-      this.#addRefs(refs);
-    } catch (e) {
-      this.report(e, "Adding the pasted image");
     } finally {
       this.addingRefs = false;
     }
@@ -440,12 +479,18 @@ export class AppStore {
     this.updateComposer((s) => ({ ...s, references: s.references.filter((r) => r.sha256 !== sha256) }));
   }
 
+  /** Moves a reference image `delta` places (the order is the order sent). */
+  moveReference(sha256: string, delta: number): void {
+    this.updateComposer((s) => ({ ...s, references: moveItem(s.references, s.references.findIndex((r) => r.sha256 === sha256), delta) }));
+  }
+
   // ---- session -----------------------------------------------------------------
 
   async setBudget(credits: number | null): Promise<void> {
     const op = (async () => {
       try {
         this.session = await api.sessionSetBudget(credits);
+        this.blocked = null; // its figures were about the old budget
       } catch (e) {
         this.report(e, "Setting the budget");
       }
@@ -454,9 +499,9 @@ export class AppStore {
     await op;
   }
 
-  async newSession(): Promise<void> {
+  async newSession(given?: string): Promise<void> {
     const d = new Date();
-    const name = `Session ${d.toISOString().slice(0, 10)} ${d.toTimeString().slice(0, 5)}`;
+    const name = given?.trim() || defaultSessionName(d);
     try {
       this.session = await api.sessionNew(name);
       this.toast(`Started “${name}”. Spend starts again at 0.`);
@@ -468,10 +513,25 @@ export class AppStore {
   async exportSession(format: "csv" | "json"): Promise<void> {
     try {
       const path = await api.sessionExport(format);
+      this.lastExport = path;
       this.toast(`Session exported to ${path}`);
     } catch (e) {
       this.report(e, "Exporting the session");
     }
+  }
+
+  async saveSettings(next: Settings): Promise<void> {
+    try {
+      this.settings = await api.settingsSet(next);
+    } catch (e) {
+      this.report(e, "Saving the settings");
+    }
+  }
+
+  /** Opens a past run and loads its prompt, targets and references into the composer. */
+  async loadRun(id: string): Promise<void> {
+    await this.openRun(id);
+    this.editAgain();
   }
 
   // ---- profiles ----------------------------------------------------------------
