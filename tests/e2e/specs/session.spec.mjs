@@ -74,6 +74,7 @@ describe("session", function () {
   it("starts a new session at 0 credits", async () => {
     assert.equal(await intIn("session-credits"), 12);
     await byId("session-new").click();
+    await byId("session-new-confirm").click(); // keeps the proposed name
     await waitUntil(async () => (await intIn("session-credits")) === 0, "a new session did not start at 0");
     assert.equal((await allById("history-item")).length, 3, "history is kept across sessions");
     await byId("history-item").waitForDisplayed({ timeout: T.short });
