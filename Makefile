@@ -73,6 +73,7 @@ test-e2e: tests/e2e/node_modules/.package-lock.json tauri-driver
 bench:
 	$(CARGO) bench -p pixapi --bench overhead
 	$(CARGO) bench -p pixbench-core
+	$(CARGO) bench -p pixbench-cli --bench runner_overhead
 
 deb: deps ui
 	cd ui && npx tauri build --bundles deb --config ../src-tauri/tauri.conf.json

@@ -82,6 +82,8 @@ pub(crate) struct Inner {
     pub session_id: Mutex<String>,
     pub active: Mutex<HashMap<String, ActiveRun>>,
     pub semaphore: Arc<tokio::sync::Semaphore>,
+    /// One client per profile (base URL and key as last used), so runs reuse connections.
+    pub clients: Mutex<HashMap<String, (String, String, pixapi::Client)>>,
 }
 
 #[derive(Clone)]
@@ -155,6 +157,7 @@ impl Engine {
                 session_id: Mutex::new(session.id),
                 active: Mutex::new(HashMap::new()),
                 semaphore: Arc::new(tokio::sync::Semaphore::new(max)),
+                clients: Mutex::new(HashMap::new()),
             }),
         };
         if engine.inner.cfg.resume_unfinished {
@@ -411,9 +414,15 @@ impl Engine {
                 Err(e) => return Err(CoreError::Ui(ui("keychain", e.to_string()))),
             }
         };
-        let mut cfg = pixapi::ClientConfig::new(base).with_api_key(key);
+        if let Some((b, k, c)) = lock(&self.inner.clients).get(&p.id) {
+            if *b == base && *k == key {
+                return Ok((c.clone(), p));
+            }
+        }
+        let mut cfg = pixapi::ClientConfig::new(base.clone()).with_api_key(key.clone());
         cfg.user_agent = concat!("pixbench/", env!("CARGO_PKG_VERSION")).into();
         let client = pixapi::Client::new(cfg).map_err(|e| CoreError::Ui(ui("client", e.user_message())))?;
+        lock(&self.inner.clients).insert(p.id.clone(), (base, key, client.clone()));
         Ok((client, p))
     }
 
