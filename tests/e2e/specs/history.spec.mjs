@@ -118,4 +118,14 @@ describe("history", function () {
     await countIs(2, "after deleting");
     assert.ok(!(await items()).some((i) => i.title === "a stormy harbour"));
   });
+
+  it("fits the filters at 1024 x 680", async () => {
+    await browser.setWindowSize(1024, 680);
+    await browser.pause(400);
+    await choose("history-filter-status", "done");
+    await countIs(2, "done at 1024");
+    for (const id of ["history-filter", "history-filter-model", "history-filter-status", "history-filter-profile", "history-filter-date", "session-budget"]) {
+      assert.ok(await byId(id).isDisplayed(), `${id} is not shown`);
+    }
+  });
 });

@@ -117,4 +117,18 @@ describe("spend", function () {
     await saved.waitForDisplayed({ timeout: T.short });
     assert.match(await saved.getText(), /^Saved to \/.+\.json$/);
   });
+
+  it("fits the header and panel at 1024 x 680", async () => {
+    await browser.setWindowSize(1024, 680);
+    await browser.pause(400);
+    const budget = byId("session-budget");
+    await budget.clearValue();
+    await budget.setValue("20");
+    await browser.keys("Enter");
+    await byId("session-spend").click();
+    await byId("session-panel").waitForDisplayed({ timeout: T.short });
+    const { innerWidth, scrollW } = await browser.execute(() => ({ innerWidth: window.innerWidth, scrollW: document.documentElement.scrollWidth }));
+    assert.ok(scrollW <= innerWidth + 1, `the page scrolls sideways (${scrollW} > ${innerWidth})`);
+    assert.ok(await byId("settings-open").isDisplayed());
+  });
 });
