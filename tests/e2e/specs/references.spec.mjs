@@ -51,6 +51,7 @@ describe("references", function () {
   it("shows pasted images with pixel and file size", async () => {
     await byId("mode-edit").click();
     await paste(640, 480, "alpha.png");
+    await waitUntil(async () => (await allById("reference-thumb")).length === 1, "one thumbnail expected", T.short);
     await paste(300, 200, "beta.png");
     await waitUntil(async () => (await allById("reference-thumb")).length === 2, "two thumbnails expected", T.short);
     assert.deepEqual(await names(), ["alpha.png", "beta.png"]);
