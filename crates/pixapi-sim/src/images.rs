@@ -150,7 +150,7 @@ async fn admit_and_run(
         .fetch_add(out.images as u64, Ordering::SeqCst);
     meta.credits = charged;
     meta.images = out.images;
-    let mut resp = Json(out.answer).into_response();
+    let mut resp = ([(axum::http::header::CONTENT_TYPE, "application/json")], out.answer).into_response();
     let h = resp.headers_mut();
     h.insert(
         HeaderName::from_static(LATENCY_HEADER),
@@ -170,8 +170,8 @@ async fn admit_and_run(
 
 /// A finished generation.
 struct Produced {
-    /// `{"created", "data", "usage"}`
-    answer: Value,
+    /// `{"created", "data", "usage"}`, serialized.
+    answer: Vec<u8>,
     credits: i64,
     images: u32,
 }
@@ -197,39 +197,44 @@ async fn produce(
         let s = s.clone();
         tokio::task::spawn_blocking(move || s.cache.png(&spec))
     });
-    let (pngs, _) = tokio::join!(
-        futures::future::join_all(draws),
-        tokio::time::sleep_until(tokio::time::Instant::from_std(not_before))
-    );
-    if count == 0 {
-        return Err(ApiError::internal(
-            "Every output of this request failed (injected partial fault).",
-        ));
-    }
-    let mut data = Vec::new();
-    for png in pngs {
-        let png = png.map_err(|e| ApiError::internal(format!("image generation crashed: {e}")))?;
-        data.push(match job.response_format {
-            ResponseFormat::B64Json => {
-                json!({"b64_json": base64::engine::general_purpose::STANDARD.encode(&png)})
-            }
-            ResponseFormat::Url => {
-                let token = s.files.put(png, s.cfg.url_ttl);
-                json!({"url": format!("{base}/files/{token}.png")})
-            }
+    // Encode the answer while the latency floor runs, so the configured latency is what
+    // a client sees (plus transfer), not latency + encoding.
+    let build = async {
+        let pngs = futures::future::join_all(draws).await;
+        if count == 0 {
+            return Err(ApiError::internal(
+                "Every output of this request failed (injected partial fault).",
+            ));
+        }
+        let mut data = Vec::new();
+        for png in pngs {
+            let png = png.map_err(|e| ApiError::internal(format!("image generation crashed: {e}")))?;
+            data.push(match job.response_format {
+                ResponseFormat::B64Json => {
+                    json!({"b64_json": base64::engine::general_purpose::STANDARD.encode(&png)})
+                }
+                ResponseFormat::Url => {
+                    let token = s.files.put(png, s.cfg.url_ttl);
+                    json!({"url": format!("{base}/files/{token}.png")})
+                }
+            });
+        }
+        let credits = job.resolved.credits_per_image * count as i64;
+        let answer = json!({
+            "created": ids::unix_now(),
+            "data": data,
+            "usage": {
+                "credits": credits,
+                "images": count,
+                "model": job.resolved.variant_id,
+                "size": format!("{}x{}", job.resolved.width, job.resolved.height),
+            },
         });
-    }
-    let credits = job.resolved.credits_per_image * count as i64;
-    let answer = json!({
-        "created": ids::unix_now(),
-        "data": data,
-        "usage": {
-            "credits": credits,
-            "images": count,
-            "model": job.resolved.variant_id,
-            "size": format!("{}x{}", job.resolved.width, job.resolved.height),
-        },
-    });
+        let body = serde_json::to_vec(&answer).map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok((body, credits))
+    };
+    let (built, _) = tokio::join!(build, tokio::time::sleep_until(tokio::time::Instant::from_std(not_before)));
+    let (answer, credits) = built?;
     Ok(Produced {
         answer,
         credits,
@@ -299,7 +304,8 @@ fn submit_task(
                 shared.tasks.finish(
                     &task_id,
                     Outcome::Completed {
-                        result: out.answer,
+                        // Tasks keep the answer as a value (it is served inside `result`).
+                        result: serde_json::from_slice(&out.answer).unwrap_or(Value::Null),
                         completed_at,
                     },
                 );
