@@ -47,11 +47,7 @@ impl Engine {
             .ok_or_else(|| CoreError::Ui(ui("not_found", "That target is not part of the run.")))?;
         let req = t.request.as_ref().ok_or_else(|| CoreError::Ui(ui("not_found", "This target has no stored request.")))?;
         let files: Vec<PathBuf> = run.references.iter().map(|r| self.blobs().image_path(&r.sha256)).collect();
-        let mut desc = crate::runner::request_description(req);
-        // The Sandbox's URL is only alive while the app runs; say so rather than hide it.
-        if run.simulated {
-            desc.url = desc.url.clone();
-        }
+        let desc = crate::runner::request_description(req);
         Ok(pixapi::to_curl(&desc, &files))
     }
 
