@@ -9,32 +9,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use pixbench_core::api::*;
-use pixbench_core::secrets::{MemoryStore, SecretStore};
-use pixbench_core::Engine;
+use pixbench_core::secrets::MemoryStore;
 
-/// Opens an engine with a profile pointing at `base` (an external sim that outlives it).
-async fn engine_on(dir: &std::path::Path, secrets: Arc<MemoryStore>, base: &str) -> Engine {
-    let e = engine_with(dir, secrets.clone() as Arc<dyn SecretStore>).await;
-    let existing = e.profiles_list().unwrap().into_iter().find(|p| p.name == "external");
-    let id = match existing {
-        Some(p) => p.id,
-        None => {
-            let p = e
-                .profile_save(ProfileInput {
-                    id: None,
-                    name: "external".into(),
-                    base_url: base.into(),
-                    default_model: String::new(),
-                    budget_credits: None,
-                })
-                .unwrap();
-            e.profile_set_key(&p.id, "sk_test_1").unwrap();
-            p.id
-        }
-    };
-    e.profile_select(&id).unwrap();
-    e
-}
 
 fn wait_until(mut f: impl FnMut() -> bool, what: &str) {
     let t = Instant::now();
@@ -58,7 +34,7 @@ fn an_async_task_is_resumed_after_a_crash_and_charged_once() {
     let secrets = Arc::new(MemoryStore::default());
 
     let crash_rt = tokio::runtime::Runtime::new().unwrap();
-    let e1 = crash_rt.block_on(engine_on(dir.path(), secrets.clone(), &base));
+    let e1 = crash_rt.block_on(engine_on(dir.path(), secrets.clone(), &base, "external"));
     let mut s = spec("resume me", &[("gemini-3.1-flash-image-preview", 1)]);
     s.sync_mode = SyncMode::Async;
     let run = crash_rt.block_on(e1.run_start(s)).unwrap();
@@ -69,7 +45,7 @@ fn an_async_task_is_resumed_after_a_crash_and_charged_once() {
     drop(e1);
     crash_rt.shutdown_background();
 
-    let e2 = main_rt.block_on(engine_on(dir.path(), secrets.clone(), &base));
+    let e2 = main_rt.block_on(engine_on(dir.path(), secrets.clone(), &base, "external"));
     let done = main_rt.block_on(e2.wait_run(&run.id)).unwrap();
     assert_eq!(done.status, RunStatus::Done, "{:?}", done.targets[0].error);
     assert_eq!(done.targets[0].task_id.as_deref(), Some(task_id.as_str()));
@@ -92,14 +68,14 @@ fn a_sync_request_cut_off_is_marked_interrupted() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::default());
     let crash_rt = tokio::runtime::Runtime::new().unwrap();
-    let e1 = crash_rt.block_on(engine_on(dir.path(), secrets.clone(), &base));
+    let e1 = crash_rt.block_on(engine_on(dir.path(), secrets.clone(), &base, "external"));
     let run = crash_rt.block_on(e1.run_start(spec("cut off", &[("gemini-3.1-flash-image-preview", 1)]))).unwrap();
     wait_until(|| e1.run_get(&run.id).unwrap().targets[0].status == RunStatus::Running, "the request in flight");
     std::thread::sleep(Duration::from_millis(200));
     drop(e1);
     crash_rt.shutdown_background();
 
-    let e2 = main_rt.block_on(engine_on(dir.path(), secrets, &base));
+    let e2 = main_rt.block_on(engine_on(dir.path(), secrets, &base, "external"));
     let done = main_rt.block_on(e2.wait_run(&run.id)).unwrap();
     assert_eq!(done.status, RunStatus::Interrupted);
     let err = done.targets[0].error.as_ref().unwrap();

@@ -9,24 +9,9 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use pixbench_core::api::*;
-use pixbench_core::secrets::{MemoryStore, SecretStore};
+use pixbench_core::secrets::MemoryStore;
 use pixbench_core::Engine;
 
-async fn engine_on(dir: &std::path::Path, secrets: Arc<MemoryStore>, base: &str) -> Engine {
-    let e = engine_with(dir, secrets as Arc<dyn SecretStore>).await;
-    let id = match e.profiles_list().unwrap().into_iter().find(|p| p.name == "live") {
-        Some(p) => p.id,
-        None => {
-            let p = e
-                .profile_save(ProfileInput { id: None, name: "live".into(), base_url: base.into(), default_model: String::new(), budget_credits: None })
-                .unwrap();
-            e.profile_set_key(&p.id, "sk_test_1").unwrap();
-            p.id
-        }
-    };
-    e.profile_select(&id).unwrap();
-    e
-}
 
 fn ledger_total(e: &Engine) -> i64 {
     let mut sessions: Vec<String> = e.history_list(&HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: Some(1000) })
@@ -48,7 +33,7 @@ fn the_ledger_equals_what_the_server_charged() {
     let secrets = Arc::new(MemoryStore::default());
 
     // 1-4 in one engine
-    let e = rt.block_on(engine_on(dir.path(), secrets.clone(), &base));
+    let e = rt.block_on(engine_on(dir.path(), secrets.clone(), &base, "live"));
     rt.block_on(async {
         // 1. plain success
         let r = e.run_start(spec("plain", &[("gemini-3.1-flash-image-preview", 1)])).await.unwrap();
@@ -85,7 +70,7 @@ fn the_ledger_equals_what_the_server_charged() {
     // 5. an async task resumed after a crash
     let crash_rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(sim_slow_tasks(&sim));
-    let e1 = crash_rt.block_on(engine_on(dir.path(), secrets.clone(), &base));
+    let e1 = crash_rt.block_on(engine_on(dir.path(), secrets.clone(), &base, "live"));
     let mut s = spec("resumed", &[("gemini-3.1-flash-image-preview-4k", 1)]);
     s.sync_mode = SyncMode::Async;
     let r = crash_rt.block_on(e1.run_start(s)).unwrap();
@@ -96,7 +81,7 @@ fn the_ledger_equals_what_the_server_charged() {
     }
     drop(e1);
     crash_rt.shutdown_background();
-    let e = rt.block_on(engine_on(dir.path(), secrets, &base));
+    let e = rt.block_on(engine_on(dir.path(), secrets, &base, "live"));
     let done = rt.block_on(e.wait_run(&r.id)).unwrap();
     assert_eq!(done.status, RunStatus::Done, "{:?}", done.targets[0].error);
 

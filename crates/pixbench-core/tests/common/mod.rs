@@ -49,3 +49,21 @@ pub fn png_bytes(w: u32, h: u32, rgb: [u8; 3]) -> Vec<u8> {
     img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
     out
 }
+
+/// An engine whose current profile (named `name`, key `sk_test_1`) points at `base`: an
+/// external sim that outlives the engine, for crash and ledger tests.
+pub async fn engine_on(dir: &std::path::Path, secrets: Arc<MemoryStore>, base: &str, name: &str) -> Engine {
+    let e = engine_with(dir, secrets as Arc<dyn pixbench_core::secrets::SecretStore>).await;
+    let id = match e.profiles_list().unwrap().into_iter().find(|p| p.name == name) {
+        Some(p) => p.id,
+        None => {
+            let p = e
+                .profile_save(ProfileInput { id: None, name: name.into(), base_url: base.into(), default_model: String::new(), budget_credits: None })
+                .unwrap();
+            e.profile_set_key(&p.id, "sk_test_1").unwrap();
+            p.id
+        }
+    };
+    e.profile_select(&id).unwrap();
+    e
+}
