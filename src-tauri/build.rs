@@ -29,6 +29,14 @@ const COMMANDS: &[&str] = &[
     "session_new",
     "session_set_budget",
     "session_export",
+    "bench_preflight",
+    "bench_start",
+    "bench_cancel",
+    "bench_list",
+    "bench_get",
+    "bench_export",
+    "bench_delete",
+    "bench_prompts_pick",
 ];
 
 fn main() {

@@ -216,6 +216,69 @@ fn session_export(s: State<'_, AppState>, format: String) -> Res<String> {
     ok(s.engine.session_export(&format, None)).map(|p| p.display().to_string())
 }
 
+#[tauri::command]
+fn bench_preflight(s: State<'_, AppState>, input: BenchInput) -> Res<pixbench_core::bench::Preflight> {
+    ok(s.engine.bench_preflight(&input))
+}
+
+#[tauri::command]
+async fn bench_start(s: State<'_, AppState>, input: BenchInput) -> Res<BenchSummary> {
+    ok(s.engine.bench_start(input).await)
+}
+
+#[tauri::command]
+fn bench_cancel(s: State<'_, AppState>, id: String) {
+    s.engine.bench_cancel(&id)
+}
+
+#[tauri::command]
+fn bench_list(s: State<'_, AppState>) -> Res<Vec<BenchSummary>> {
+    ok(s.engine.bench_list())
+}
+
+#[tauri::command]
+async fn bench_get(s: State<'_, AppState>, id: String) -> Res<BenchView> {
+    // A report of thousands of requests is parsed off the IPC thread.
+    let engine = s.engine.clone();
+    tauri::async_runtime::spawn_blocking(move || ok(engine.bench_get(&id)))
+        .await
+        .map_err(|e| UiError::new("internal", e.to_string()))?
+}
+
+#[tauri::command]
+fn bench_export(s: State<'_, AppState>, id: String, format: String) -> Res<String> {
+    ok(s.engine.bench_export(&id, &format, None)).map(|p| p.display().to_string())
+}
+
+#[tauri::command]
+fn bench_delete(s: State<'_, AppState>, id: String) -> Res<()> {
+    ok(s.engine.bench_delete(&id))
+}
+
+/// Asks for a prompts file (native dialog): `.txt` one prompt a line, or `.csv` with
+/// `prompt,images`. Answers its prompts (empty if dismissed).
+#[tauri::command]
+async fn bench_prompts_pick<R: Runtime>(app: AppHandle<R>) -> Res<Vec<BenchPromptInput>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Load prompts")
+        .add_filter("Prompts", &["txt", "csv"])
+        .pick_file(move |file| {
+            let _ = tx.send(file);
+        });
+    let Some(path) = rx.await.ok().flatten().and_then(|f| f.into_path().ok()) else {
+        return Ok(vec![]);
+    };
+    pixbench_core::bench::read_prompts_file(&path)
+        .map(|ps| {
+            ps.into_iter()
+                .map(|p| BenchPromptInput { text: p.text, images: p.images.iter().map(|i| i.display().to_string()).collect() })
+                .collect()
+        })
+        .map_err(|e| UiError::new("invalid", format!("The prompts file could not be used: {e}.")))
+}
+
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         app_info,
@@ -247,5 +310,13 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         session_new,
         session_set_budget,
         session_export,
+        bench_preflight,
+        bench_start,
+        bench_cancel,
+        bench_list,
+        bench_get,
+        bench_export,
+        bench_delete,
+        bench_prompts_pick,
     ]
 }

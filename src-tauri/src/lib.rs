@@ -50,6 +50,8 @@ pub fn engine_config<R: Runtime>(app: &tauri::AppHandle<R>, data_dir: PathBuf) -
         let r = match e {
             EngineEvent::RunUpdated(v) => handle.emit("run-updated", v),
             EngineEvent::SessionUpdated(v) => handle.emit("session-updated", v),
+            EngineEvent::BenchProgress(v) => handle.emit("bench-progress", v),
+            EngineEvent::BenchUpdated(v) => handle.emit("bench-updated", v),
         };
         if let Err(err) = r {
             tracing::warn!("could not emit an event: {err}");

@@ -486,7 +486,7 @@ async fn bench_cmd(g: &Global, a: BenchArgs) -> Res<ExitCode> {
     let cancel = CancellationToken::new();
     cancel_on_ctrl_c(&cancel);
     let mut progress = output::Progress::new(&plan, g.quiet);
-    let report = bench::run(&engine, &plan, &RunOptions { ignore_budget: g.yes }, Some(pre), &cancel, |p| progress.update(p)).await;
+    let report = bench::run(&engine, &plan, &RunOptions { ignore_budget: g.yes, bench_id: Some(bench::new_bench_id()) }, Some(pre), &cancel, |p| progress.update(p)).await;
     progress.finish(&report);
     let saved = match bench::save_report(&engine, &report) {
         Ok(p) => Some(p),
@@ -569,6 +569,7 @@ fn request_spec(engine: &Engine, g: &Global, req: &RequestArgs, targets: Vec<Tar
         references,
         options,
         ignore_budget: g.yes,
+        bench_id: None,
     })
 }
 

@@ -34,6 +34,7 @@ async fn main() {
                 references: vec![],
                 options: None,
                 ignore_budget: true,
+                bench_id: None,
             };
             let run = e.run_start(spec).await.unwrap();
             let done = e.wait_run(&run.id).await.unwrap();

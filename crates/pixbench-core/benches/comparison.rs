@@ -44,6 +44,7 @@ async fn main() {
             references: vec![],
             options: None,
             ignore_budget: true,
+            bench_id: None,
         };
         let t = Instant::now();
         let run = e.run_start(spec).await.unwrap();

@@ -129,6 +129,11 @@ ipc! {
         pub options: Option<serde_json::Map<String, serde_json::Value>>,
         /// Run even if the budget would be crossed (the user said "run anyway").
         pub ignore_budget: bool,
+        /// The benchmark this run is one request of. Such runs are bounded by the
+        /// benchmark's own concurrency, not the engine's limit for comparisons.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub bench_id: Option<String>,
     }
 
     pub struct TargetEstimate {
@@ -257,6 +262,69 @@ ipc! {
         pub credits: i64,
         pub images: u32,
         pub thumb_url: Option<String>,
+    }
+
+    /// What the benchmark form sends (the app's side of a matrix file).
+    pub struct BenchInput {
+        pub name: Option<String>,
+        /// Prompts, each with its own reference images (file paths) if any.
+        pub prompts: Vec<BenchPromptInput>,
+        /// SHA-256 of stored reference images (the composer's), used by every prompt that
+        /// has no images of its own: the benchmark then measures edits.
+        pub references: Vec<String>,
+        pub targets: Vec<TargetSpec>,
+        pub repeats: u32,
+        pub concurrency: u32,
+        pub warmup: u32,
+        pub sync_mode: SyncMode,
+        pub aspect_ratio: Option<String>,
+        pub response_format: ResponseFormatChoice,
+        /// The most this benchmark may cost, in credits.
+        pub budget: Option<i64>,
+        /// Start even if a budget would be crossed.
+        pub ignore_budget: bool,
+    }
+
+    pub struct BenchPromptInput {
+        pub text: String,
+        pub images: Vec<String>,
+    }
+
+    /// A benchmark in history (running or finished).
+    pub struct BenchSummary {
+        pub id: String,
+        pub name: Option<String>,
+        /// running, complete, cancelled, interrupted (the app stopped while it ran).
+        pub status: String,
+        pub started_at: String,
+        pub finished_at: Option<String>,
+        pub profile: String,
+        pub simulated: bool,
+        /// Requests planned, warm-ups included.
+        pub requests: u32,
+        pub succeeded: u32,
+        pub failed: u32,
+        pub cancelled: u32,
+        pub credits: i64,
+        pub usd: f64,
+        pub targets: Vec<String>,
+        pub elapsed_ms: Option<f64>,
+        /// The full report (JSON) once finished.
+        pub report_path: Option<String>,
+    }
+
+    /// A benchmark's progress, sent as the `bench-progress` event.
+    pub struct BenchProgressEvent {
+        pub id: String,
+        pub progress: crate::bench::BenchProgress,
+    }
+
+    /// A benchmark as the app shows it: its summary, and its report once finished.
+    pub struct BenchView {
+        pub summary: BenchSummary,
+        pub report: Option<crate::bench::BenchReport>,
+        /// `pxb://localhost`: thumbnails are `{imageBase}/thumb/{sha256}`.
+        pub image_base: String,
     }
 
     pub struct HistoryFilter {

@@ -50,6 +50,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use tokio_util::sync::CancellationToken;
 use toml::Spanned;
 
@@ -102,7 +103,8 @@ pub fn sorted(values: impl IntoIterator<Item = f64>) -> Vec<f64> {
 // The matrix
 // ------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct BenchPrompt {
     pub text: String,
     /// Reference images (absolute, or relative to the working directory): an edit.
@@ -110,7 +112,8 @@ pub struct BenchPrompt {
     pub images: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct BenchTarget {
     /// A catalog id (a model and its variant).
     pub model: String,
@@ -140,7 +143,8 @@ impl BenchTarget {
 }
 
 /// What to benchmark, validated against the catalog.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Matrix {
     pub name: Option<String>,
     pub prompts: Vec<BenchPrompt>,
@@ -243,6 +247,7 @@ impl Matrix {
             references,
             options: None,
             ignore_budget: false,
+            bench_id: None,
         }
     }
 
@@ -635,7 +640,8 @@ pub struct BenchPlan {
 }
 
 /// What a benchmark costs at most (every image succeeding), against the budgets.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Preflight {
     pub requests: u32,
     pub warmup_requests: u32,
@@ -718,11 +724,17 @@ impl BenchPlan {
             };
             refs_of_prompt.push(refs);
         }
+        Ok(BenchPlan::with_references(matrix, refs_of_prompt))
+    }
+
+    /// A plan whose reference images are already stored: `refs_of_prompt[i]` are the
+    /// SHA-256 of prompt `i`'s references.
+    pub fn with_references(matrix: Matrix, refs_of_prompt: Vec<Vec<String>>) -> BenchPlan {
         let specs = (0..matrix.prompts.len())
             .map(|p| (0..matrix.targets.len()).map(|t| matrix.spec(p, t, refs_of_prompt[p].clone())).collect())
             .collect();
         let jobs = matrix.expand();
-        Ok(BenchPlan { matrix, jobs, specs })
+        BenchPlan { matrix, jobs, specs }
     }
 
     pub fn spec(&self, job: &Job) -> RunSpec {
@@ -794,7 +806,8 @@ impl BenchPlan {
 // ------------------------------------------------------------------------------------
 
 /// One request's raw figures. Times in ms; `start_ms` / `end_ms` from the benchmark's start.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Sample {
     pub seq: u32,
     pub warmup: bool,
@@ -927,7 +940,8 @@ impl Sample {
 }
 
 /// The figures of one target over its measured (non-warm-up) requests.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct TargetStats {
     pub model: String,
     pub n: u32,
@@ -1022,7 +1036,8 @@ fn round_usd(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "lowercase")]
 pub enum BenchStatus {
     /// Every job was sent and finished.
@@ -1032,9 +1047,13 @@ pub enum BenchStatus {
 }
 
 /// A benchmark's result: totals, per-target figures and every request's raw figures.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct BenchReport {
     pub format: String,
+    /// The benchmark's id in history (none for a report not kept there).
+    #[serde(default)]
+    pub id: Option<String>,
     pub name: Option<String>,
     pub status: BenchStatus,
     pub started_at: String,
@@ -1107,6 +1126,7 @@ impl BenchReport {
         };
         BenchReport {
             format: REPORT_FORMAT.into(),
+            id: None,
             name: meta.matrix.name.clone(),
             status: meta.status,
             started_at: meta.started_at,
@@ -1215,30 +1235,63 @@ pub fn write_report_file(report: &BenchReport, path: &Path) -> std::io::Result<(
     crate::blobs::write_atomic(path, &buf).map_err(|e| std::io::Error::other(e.to_string()))
 }
 
-/// Keeps a report with the history: `<data dir>/benchmarks/<time>-<name>.json`.
+/// Keeps a report with the history: the file `<data dir>/benchmarks/<time>-<name>.json`,
+/// and a row in the history database (so the app lists benchmarks the CLI ran). A report
+/// without an id gets one.
 pub fn save_report(engine: &Engine, report: &BenchReport) -> CoreResult<PathBuf> {
     let dir = engine.data_dir().join("benchmarks");
     let stamp: String = report.started_at.chars().filter(|c| c.is_ascii_digit()).take(14).collect();
-    let slug: String = report
-        .name
-        .as_deref()
-        .unwrap_or("bench")
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-        .collect::<String>()
-        .split('-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    let slug: String = slug.chars().take(40).collect();
+    let slug = match crate::export::slug(report.name.as_deref().unwrap_or("bench"), 40) {
+        s if s.is_empty() => "bench".to_string(),
+        s => s,
+    };
     let mut path = dir.join(format!("{stamp}-{slug}.json"));
     let mut i = 2;
     while path.exists() {
         path = dir.join(format!("{stamp}-{slug}-{i}.json"));
         i += 1;
     }
-    write_report_file(report, &path).map_err(|e| CoreError::Ui(ui("disk", format!("Could not save the report: {e}"))))?;
+    let id = report.id.clone().unwrap_or_else(new_bench_id);
+    let write = |r: &BenchReport| {
+        write_report_file(r, &path).map_err(|e| CoreError::Ui(ui("disk", format!("Could not save the report: {e}"))))
+    };
+    if report.id.is_some() {
+        write(report)?;
+    } else {
+        write(&BenchReport { id: Some(id.clone()), ..report.clone() })?;
+    }
+    engine.store().upsert_benchmark(&summary_of(report, &id, Some(&path)))?;
     Ok(path)
+}
+
+/// A new benchmark id (time-ordered).
+pub fn new_bench_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A finished report's row in history.
+pub fn summary_of(report: &BenchReport, id: &str, path: Option<&Path>) -> BenchSummary {
+    BenchSummary {
+        id: id.to_string(),
+        name: report.name.clone(),
+        status: match report.status {
+            BenchStatus::Complete => "complete".into(),
+            BenchStatus::Cancelled => "cancelled".into(),
+        },
+        started_at: report.started_at.clone(),
+        finished_at: Some(report.finished_at.clone()),
+        profile: report.profile.clone(),
+        simulated: report.simulated,
+        requests: report.requests + report.not_started,
+        succeeded: report.succeeded,
+        failed: report.failed,
+        cancelled: report.cancelled,
+        credits: report.credits,
+        usd: report.usd,
+        targets: report.matrix.targets.iter().map(|t| t.model.clone()).collect(),
+        elapsed_ms: Some(report.elapsed_ms),
+        report_path: path.map(|p| p.display().to_string()),
+    }
 }
 
 /// Reports saved by [`save_report`], newest first.
@@ -1256,7 +1309,8 @@ pub fn saved_reports(engine: &Engine) -> Vec<PathBuf> {
 // ------------------------------------------------------------------------------------
 
 /// Live figures of one target while a benchmark runs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct TargetLive {
     pub model: String,
     pub n: u32,
@@ -1269,7 +1323,8 @@ pub struct TargetLive {
 }
 
 /// Where a benchmark is, after each finished request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct BenchProgress {
     pub total: u32,
     /// Finished requests (succeeded, failed or cancelled).
@@ -1294,6 +1349,8 @@ pub struct BenchProgress {
 pub struct RunOptions {
     /// Send even if a budget would be crossed.
     pub ignore_budget: bool,
+    /// The benchmark's id: its runs are tagged with it, and so is the report.
+    pub bench_id: Option<String>,
 }
 
 async fn run_job(engine: Engine, job: Job, spec: RunSpec, t0: Instant, cancel: CancellationToken) -> Sample {
@@ -1388,6 +1445,7 @@ where
             }
             let mut spec = plan.spec(&job);
             spec.ignore_budget = opts.ignore_budget;
+            spec.bench_id = opts.bench_id.clone();
             let at = t0.elapsed().as_secs_f64() * 1000.0;
             let h = in_flight.spawn(run_job(engine.clone(), job, spec.clone(), t0, cancel.clone()));
             running.insert(h.id(), (job, spec, at));
@@ -1441,7 +1499,9 @@ where
         not_started,
         elapsed_ms: t0.elapsed().as_secs_f64() * 1000.0,
     };
-    BenchReport::build(engine, meta, samples)
+    let mut report = BenchReport::build(engine, meta, samples);
+    report.id = opts.bench_id.clone();
+    report
 }
 
 /// A report of one finished run (the CLI's `run` and `compare`): each target one sample.

@@ -26,6 +26,10 @@ pub const DEFAULT_MODEL: &str = "gemini-3.1-flash-image-preview";
 pub enum EngineEvent {
     RunUpdated(RunView),
     SessionUpdated(SessionView),
+    /// A benchmark's progress (at most ten a second while it runs).
+    BenchProgress(BenchProgressEvent),
+    /// A benchmark started or finished.
+    BenchUpdated(BenchSummary),
 }
 
 pub type EventSink = Arc<dyn Fn(EngineEvent) + Send + Sync>;
@@ -84,6 +88,8 @@ pub(crate) struct Inner {
     pub semaphore: Arc<tokio::sync::Semaphore>,
     /// One client per profile (base URL and key as last used), so runs reuse connections.
     pub clients: Mutex<HashMap<String, (String, String, pixapi::Client)>>,
+    /// Benchmarks running in this process, by id.
+    pub benches: Mutex<HashMap<String, CancellationToken>>,
 }
 
 #[derive(Clone)]
@@ -91,7 +97,7 @@ pub struct Engine {
     pub(crate) inner: Arc<Inner>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -158,9 +164,12 @@ impl Engine {
                 active: Mutex::new(HashMap::new()),
                 semaphore: Arc::new(tokio::sync::Semaphore::new(max)),
                 clients: Mutex::new(HashMap::new()),
+                benches: Mutex::new(HashMap::new()),
             }),
         };
         if engine.inner.cfg.resume_unfinished {
+            // A benchmark cannot go on after a stop; its finished requests are in history.
+            engine.store().mark_running_benchmarks_interrupted()?;
             engine.recover_unfinished_runs();
         }
         Ok(engine)

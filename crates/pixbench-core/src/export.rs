@@ -10,13 +10,13 @@ use crate::api::*;
 use crate::engine::Engine;
 use crate::error::{ui, CoreError, CoreResult};
 
-fn exports_dir(engine: &Engine) -> CoreResult<PathBuf> {
+pub(crate) fn exports_dir(engine: &Engine) -> CoreResult<PathBuf> {
     let d = engine.data_dir().join("exports");
     std::fs::create_dir_all(&d).map_err(|e| CoreError::Ui(ui("disk", format!("Could not create {}: {e}", d.display()))))?;
     Ok(d)
 }
 
-fn slug(s: &str, max: usize) -> String {
+pub(crate) fn slug(s: &str, max: usize) -> String {
     let mut out = String::new();
     for c in s.chars() {
         if c.is_ascii_alphanumeric() {

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod benchmarks;
 pub mod blobs;
 pub mod catalog;
 pub mod engine;

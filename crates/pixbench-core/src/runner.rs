@@ -260,15 +260,23 @@ impl Engine {
     }
 
     async fn run_target(&self, state: Shared, idx: usize, client: pixapi::Client, cancel: CancellationToken, resume: bool) {
-        let permit = tokio::select! {
-            p = self.inner.semaphore.clone().acquire_owned() => p.ok(),
-            _ = cancel.cancelled() => None,
+        // A benchmark bounds its requests itself (its `concurrency`); other runs share the
+        // engine's limit.
+        let in_bench = lock(&state).row.spec.bench_id.is_some();
+        let permit = if in_bench {
+            None
+        } else {
+            let permit = tokio::select! {
+                p = self.inner.semaphore.clone().acquire_owned() => p.ok(),
+                _ = cancel.cancelled() => None,
+            };
+            if permit.is_none() {
+                lock(&state).targets[idx].status = RunStatus::Cancelled;
+                self.publish(&state, idx);
+                return;
+            }
+            permit
         };
-        if permit.is_none() {
-            lock(&state).targets[idx].status = RunStatus::Cancelled;
-            self.publish(&state, idx);
-            return;
-        }
         let (spec, refs, model_id, n, is_async, task_id, profile_name) = {
             let mut s = lock(&state);
             let t = &mut s.targets[idx];

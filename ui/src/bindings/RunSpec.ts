@@ -24,4 +24,9 @@ options: { [key in string]: JsonValue } | null,
 /**
  * Run even if the budget would be crossed (the user said "run anyway").
  */
-ignoreBudget: boolean, };
+ignoreBudget: boolean, 
+/**
+ * The benchmark this run is one request of. Such runs are bounded by the
+ * benchmark's own concurrency, not the engine's limit for comparisons.
+ */
+benchId?: string, };

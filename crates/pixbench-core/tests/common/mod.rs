@@ -24,6 +24,7 @@ pub fn spec(prompt: &str, targets: &[(&str, u32)]) -> RunSpec {
         references: vec![],
         options: None,
         ignore_budget: false,
+        bench_id: None,
     }
 }
 

@@ -1,0 +1,219 @@
+//! Benchmarks as the app runs them: started from a form ([`BenchInput`]) in the background,
+//! progress reported as events (at most ten a second), cancelled on request with what
+//! finished kept, and kept in history (a row in the database plus the JSON report, the
+//! same file the CLI writes). The matrix, the running and the figures are `bench`'s.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::api::*;
+use crate::bench::{self, BenchPlan, BenchPrompt, BenchReport, BenchTarget, Matrix, Preflight, RunOptions};
+use crate::engine::{lock, Engine, EngineEvent};
+use crate::error::{ui, CoreError, CoreResult};
+use crate::store::now_rfc3339;
+
+/// Progress events are sent at most this often (the last one always).
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+/// Benchmarks listed in history.
+const LIST_LIMIT: u32 = 500;
+
+impl Engine {
+    /// The matrix of a form, checked against the catalog, and each prompt's stored
+    /// references (its own files, else the composer's references).
+    fn bench_matrix(&self, input: &BenchInput) -> CoreResult<(Matrix, Vec<Vec<String>>)> {
+        let invalid = |m: String| CoreError::Ui(ui("invalid_request", m));
+        let mut prompts = Vec::new();
+        let mut refs_of_prompt = Vec::new();
+        for p in input.prompts.iter().filter(|p| !p.text.trim().is_empty()) {
+            let (images, refs): (Vec<PathBuf>, Vec<String>) = if p.images.is_empty() {
+                let paths = input.references.iter().map(|s| self.blobs().image_path(s)).collect();
+                (paths, input.references.clone())
+            } else {
+                let paths: Vec<PathBuf> = p.images.iter().map(PathBuf::from).collect();
+                let stored = self.references_add_paths(&paths)?;
+                (paths, stored.into_iter().map(|r| r.sha256).collect())
+            };
+            prompts.push(BenchPrompt { text: p.text.trim().to_string(), images });
+            refs_of_prompt.push(refs);
+        }
+        let targets = input.targets.iter().map(|t| BenchTarget { model: t.model_id.clone(), n: t.n }).collect();
+        let mut m = Matrix::new(prompts, targets);
+        m.name = input.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(String::from);
+        m.repeats = input.repeats;
+        m.concurrency = input.concurrency;
+        m.warmup = input.warmup;
+        m.mode = input.sync_mode;
+        m.aspect_ratio = input.aspect_ratio.clone().filter(|a| !a.is_empty());
+        m.response_format = input.response_format;
+        m.budget = input.budget;
+        if m.warmup > bench::MAX_WARMUP {
+            return Err(invalid(format!("Warm-up is at most {} requests per target.", bench::MAX_WARMUP)));
+        }
+        m.validate(&self.catalog()).map_err(|e| invalid(sentence(&e)))?;
+        Ok((m, refs_of_prompt))
+    }
+
+    /// What a benchmark would cost at most, against the budgets, without sending anything.
+    pub fn bench_preflight(&self, input: &BenchInput) -> CoreResult<Preflight> {
+        let (m, refs) = self.bench_matrix(input)?;
+        BenchPlan::with_references(m, refs).preflight(self)
+    }
+
+    /// Starts a benchmark in the background and answers at once with its row in history.
+    /// Refused (nothing sent) when a request would be invalid, or over a budget unless
+    /// `ignore_budget`.
+    pub async fn bench_start(&self, input: BenchInput) -> CoreResult<BenchSummary> {
+        let (m, refs) = self.bench_matrix(&input)?;
+        let plan = BenchPlan::with_references(m, refs);
+        let pre = plan.preflight(self)?;
+        if !pre.problems.is_empty() {
+            return Err(CoreError::Ui(ui("invalid_request", pre.problems.join(" "))));
+        }
+        if !input.ignore_budget {
+            if let Some(why) = pre.budget_problem() {
+                return Err(CoreError::Ui(ui("over_budget", format!("{why} Start anyway, or raise the budget."))));
+            }
+        }
+        let id = bench::new_bench_id();
+        let summary = BenchSummary {
+            id: id.clone(),
+            name: plan.matrix.name.clone(),
+            status: "running".into(),
+            started_at: now_rfc3339(),
+            finished_at: None,
+            profile: pre.profile.clone(),
+            simulated: pre.simulated,
+            requests: pre.requests,
+            succeeded: 0,
+            failed: 0,
+            cancelled: 0,
+            credits: 0,
+            usd: 0.0,
+            targets: plan.matrix.targets.iter().map(|t| t.model.clone()).collect(),
+            elapsed_ms: None,
+            report_path: None,
+        };
+        self.store().upsert_benchmark(&summary)?;
+        let cancel = CancellationToken::new();
+        lock(&self.inner.benches).insert(id.clone(), cancel.clone());
+        self.emit(EngineEvent::BenchUpdated(summary.clone()));
+
+        let engine = self.clone();
+        let opts = RunOptions { ignore_budget: input.ignore_budget, bench_id: Some(id.clone()) };
+        tokio::spawn(async move {
+            let mut last: Option<Instant> = None;
+            let report = bench::run(&engine, &plan, &opts, Some(pre), &cancel, |p| {
+                if p.remaining == 0 || last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+                    last = Some(Instant::now());
+                    engine.emit(EngineEvent::BenchProgress(BenchProgressEvent { id: opts.bench_id.clone().unwrap_or_default(), progress: p.clone() }));
+                }
+            })
+            .await;
+            let id = report.id.clone().unwrap_or_default();
+            let summary = match bench::save_report(&engine, &report) {
+                Ok(path) => bench::summary_of(&report, &id, Some(&path)),
+                Err(e) => {
+                    // The runs are in history either way; say the report itself was lost.
+                    tracing::warn!("benchmark {id}: {e}");
+                    let s = BenchSummary { status: "interrupted".into(), ..bench::summary_of(&report, &id, None) };
+                    let _ = engine.store().upsert_benchmark(&s);
+                    s
+                }
+            };
+            lock(&engine.inner.benches).remove(&id);
+            engine.emit(EngineEvent::BenchUpdated(summary));
+        });
+        Ok(summary)
+    }
+
+    /// Cancels a running benchmark: requests in flight are cancelled, the rest not sent;
+    /// what finished is kept in its report.
+    pub fn bench_cancel(&self, id: &str) {
+        if let Some(c) = lock(&self.inner.benches).get(id) {
+            c.cancel();
+        }
+    }
+
+    /// Waits until a benchmark this engine runs has finished (tests and the CLI).
+    pub async fn bench_wait(&self, id: &str) -> CoreResult<BenchView> {
+        while lock(&self.inner.benches).contains_key(id) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.bench_get(id)
+    }
+
+    /// Benchmarks in history, newest first.
+    pub fn bench_list(&self) -> CoreResult<Vec<BenchSummary>> {
+        Ok(self.store().benchmarks(LIST_LIMIT)?)
+    }
+
+    /// A benchmark with its full report (none while it runs, or if its file is gone).
+    pub fn bench_get(&self, id: &str) -> CoreResult<BenchView> {
+        let summary = self.store().benchmark(id)?;
+        let report = summary.report_path.as_deref().and_then(|p| match std::fs::read(p) {
+            Ok(bytes) => serde_json::from_slice::<BenchReport>(&bytes)
+                .map_err(|e| tracing::warn!("benchmark report {p} is unreadable: {e}"))
+                .ok(),
+            Err(e) => {
+                tracing::warn!("benchmark report {p} cannot be read: {e}");
+                None
+            }
+        });
+        Ok(BenchView { summary, report, image_base: self.inner.cfg.image_url_base.clone() })
+    }
+
+    /// Writes a finished benchmark's report as CSV (every request's raw figures) or JSON
+    /// (everything) into the exports folder, or `path`; answers where it went.
+    pub fn bench_export(&self, id: &str, format: &str, path: Option<PathBuf>) -> CoreResult<PathBuf> {
+        let view = self.bench_get(id)?;
+        let Some(report) = view.report else {
+            return Err(CoreError::Ui(ui(
+                "not_found",
+                "This benchmark has no report to export (it is still running, or it was interrupted).",
+            )));
+        };
+        let ext = match format {
+            "csv" | "json" => format,
+            other => return Err(CoreError::Ui(ui("invalid", format!("Unknown export format “{other}”: use csv or json.")))),
+        };
+        let path = match path {
+            Some(p) => p,
+            None => {
+                let name = crate::export::slug(report.name.as_deref().unwrap_or("benchmark"), 40);
+                let stamp: String = report.started_at.chars().filter(|c| c.is_ascii_digit()).take(14).collect();
+                crate::export::exports_dir(self)?.join(format!("bench_{stamp}_{name}.{ext}"))
+            }
+        };
+        bench::write_report_file(&report, &path)
+            .map_err(|e| CoreError::Ui(ui("disk", format!("Could not write {}: {e}", path.display()))))?;
+        Ok(path)
+    }
+
+    /// Removes a benchmark from history and its report file; its runs stay in history.
+    pub fn bench_delete(&self, id: &str) -> CoreResult<()> {
+        if lock(&self.inner.benches).contains_key(id) {
+            return Err(CoreError::Ui(ui("busy", "This benchmark is running: cancel it first.")));
+        }
+        let s = self.store().benchmark(id)?;
+        if let Some(p) = s.report_path {
+            let _ = std::fs::remove_file(p);
+        }
+        self.store().delete_benchmark(id)?;
+        Ok(())
+    }
+}
+
+/// `validate`'s message as a sentence.
+fn sentence(s: &str) -> String {
+    let mut c = s.chars();
+    let mut out: String = match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}

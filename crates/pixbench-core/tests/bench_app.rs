@@ -1,0 +1,232 @@
+//! Benchmarks as the app runs them (`Engine::bench_*`), against the in-process Sandbox (a
+//! real pixapi-sim over loopback): background run with progress events, history, exports,
+//! cancel, budgets, and a stop mid-benchmark.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::*;
+use pixbench_core::api::*;
+use pixbench_core::secrets::MemoryStore;
+use pixbench_core::{Engine, EngineConfig, EngineEvent};
+
+const F512: &str = "gemini-3.1-flash-image-preview-512";
+const F1K: &str = "gemini-3.1-flash-image-preview";
+
+type Events = Arc<Mutex<Vec<EngineEvent>>>;
+
+async fn engine_recording(dir: &std::path::Path, max_concurrency: usize) -> (Engine, Events) {
+    let events: Events = Arc::default();
+    let sink = events.clone();
+    let mut cfg = EngineConfig::new(dir, Arc::new(MemoryStore::default()));
+    cfg.max_concurrency = max_concurrency;
+    cfg.events = Arc::new(move |e| sink.lock().unwrap().push(e));
+    (Engine::open(cfg).await.unwrap(), events)
+}
+
+fn input(prompts: &[&str], targets: &[(&str, u32)], repeats: u32, concurrency: u32) -> BenchInput {
+    BenchInput {
+        name: Some("fox vs car".into()),
+        prompts: prompts.iter().map(|p| BenchPromptInput { text: p.to_string(), images: vec![] }).collect(),
+        references: vec![],
+        targets: targets.iter().map(|(m, n)| TargetSpec { model_id: m.to_string(), n: *n }).collect(),
+        repeats,
+        concurrency,
+        warmup: 0,
+        sync_mode: SyncMode::Auto,
+        aspect_ratio: None,
+        response_format: ResponseFormatChoice::B64Json,
+        budget: None,
+        ignore_budget: false,
+    }
+}
+
+fn progress_of(events: &Events, id: &str) -> Vec<pixbench_core::bench::BenchProgress> {
+    events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::BenchProgress(p) if p.id == id => Some(p.progress.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_benchmark_runs_in_the_background_reports_progress_and_is_kept_in_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let (e, events) = engine_recording(dir.path(), 4).await;
+    let started = e.bench_start(input(&["a red fox in snow", "a blue vintage car"], &[(F512, 1), (F1K, 1)], 2, 4)).await.unwrap();
+    assert_eq!(started.status, "running");
+    assert_eq!(started.requests, 8);
+    assert_eq!(e.bench_list().unwrap()[0].status, "running", "listed while it runs");
+
+    let view = e.bench_wait(&started.id).await.unwrap();
+    let report = view.report.expect("a finished benchmark has its report");
+    assert_eq!(view.summary.status, "complete");
+    assert_eq!((report.requests, report.succeeded, report.failed), (8, 8, 0));
+    assert_eq!(report.id.as_deref(), Some(started.id.as_str()));
+    // 4 requests of each target, one image each: what the catalog says, what the sim charged.
+    let charged = sim_state(&e.sandbox_url()).await["charged"].as_i64().unwrap();
+    assert_eq!(report.credits, charged);
+    let cat = e.catalog();
+    assert_eq!(report.credits, 4 * cat.get(F512).unwrap().credits + 4 * cat.get(F1K).unwrap().credits);
+    assert_eq!(view.summary.credits, report.credits);
+    assert_eq!(report.targets.len(), 2);
+    assert!(report.targets.iter().all(|t| t.count == 4 && t.p50_ms.is_some() && t.p99_ms >= t.p50_ms));
+    assert_eq!(view.image_base, "pxb://localhost");
+
+    // Progress: the first event says nothing is done, the last that all 8 are.
+    let progress = progress_of(&events, &started.id);
+    assert!(!progress.is_empty());
+    assert_eq!(progress.last().unwrap().done, 8);
+    assert_eq!(progress.last().unwrap().remaining, 0);
+    assert!(events.lock().unwrap().iter().any(|ev| matches!(ev, EngineEvent::BenchUpdated(s) if s.id == started.id && s.status == "complete")));
+
+    // Every request is a run in history, tagged with the benchmark, its images on disk.
+    for s in &report.samples {
+        let run = e.run_get(s.run_id.as_deref().unwrap()).unwrap();
+        assert_eq!(run.targets[0].outputs.len(), 1);
+        let row = e.store().run_row(&run.id).unwrap();
+        assert_eq!(row.spec.bench_id.as_deref(), Some(started.id.as_str()));
+        assert!(e.blobs().image_path(&s.outputs[0]).exists());
+    }
+
+    // Exports: one CSV row per request; JSON is the same report.
+    let csv = std::fs::read_to_string(e.bench_export(&started.id, "csv", None).unwrap()).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 8);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(e.bench_export(&started.id, "json", None).unwrap()).unwrap()).unwrap();
+    assert_eq!(json["credits"].as_i64(), Some(report.credits));
+    assert_eq!(json["targets"].as_array().unwrap().len(), 2);
+    assert!(e.bench_export(&started.id, "xml", None).is_err());
+
+    // A restart lists it with its report; deleting it keeps its runs.
+    drop(e);
+    let e = engine(dir.path()).await;
+    let again = e.bench_get(&started.id).unwrap();
+    assert_eq!(again.summary.status, "complete");
+    assert_eq!(again.report.unwrap().samples.len(), 8);
+    e.bench_delete(&started.id).unwrap();
+    assert!(e.bench_list().unwrap().is_empty());
+    assert!(e.run_get(report.samples[0].run_id.as_deref().unwrap()).is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_benchmark_s_concurrency_is_its_own_not_the_comparison_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (e, _) = engine_recording(dir.path(), 1).await;
+    let base = e.sandbox_url();
+    inject(&base, serde_json::json!({"kind": "slow", "delay_ms": 600, "count": 4})).await;
+    let started = e.bench_start(input(&["a", "b", "c", "d"], &[(F512, 1)], 1, 4)).await.unwrap();
+    let mut peak = 0;
+    for _ in 0..40 {
+        peak = peak.max(sim_state(&base).await["in_flight"].as_u64().unwrap());
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    let view = e.bench_wait(&started.id).await.unwrap();
+    assert_eq!(view.report.unwrap().succeeded, 4);
+    assert!(peak >= 3, "4 requests allowed in flight, the sim saw at most {peak}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_stops_cleanly_and_keeps_what_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let (e, events) = engine_recording(dir.path(), 4).await;
+    let base = e.sandbox_url();
+    let started = e.bench_start(input(&["a red fox in snow"], &[(F512, 1)], 40, 1)).await.unwrap();
+    // Let a few finish, then slow the server down and cancel.
+    while progress_of(&events, &started.id).last().map(|p| p.done).unwrap_or(0) < 2 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    inject(&base, serde_json::json!({"kind": "slow", "delay_ms": 5000, "count": 100})).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    e.bench_cancel(&started.id);
+    let view = tokio::time::timeout(Duration::from_secs(10), e.bench_wait(&started.id)).await.expect("cancel is prompt").unwrap();
+    let report = view.report.unwrap();
+    assert_eq!(view.summary.status, "cancelled");
+    assert!(report.succeeded >= 2);
+    assert!(report.not_started > 0);
+    assert_eq!(report.requests + report.not_started, 40);
+    assert_eq!(report.credits, sim_state(&base).await["charged"].as_i64().unwrap(), "what was charged is in the report");
+    assert_eq!(view.summary.requests, 40);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_stops_a_benchmark_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    e.session_set_budget(Some(10)).unwrap();
+    let inp = input(&["a", "b"], &[(F1K, 1)], 2, 2); // 4 x 4 credits
+    let pre = e.bench_preflight(&inp).unwrap();
+    assert_eq!(pre.credits, 16);
+    assert!(pre.over_budget);
+    let err: UiError = e.bench_start(inp.clone()).await.unwrap_err().into();
+    assert_eq!(err.kind, "over_budget");
+    assert!(err.message.contains("16 credits"), "{}", err.message);
+    assert_eq!(sim_state(&e.sandbox_url()).await["requests"].as_u64().unwrap(), 0);
+    assert!(e.bench_list().unwrap().is_empty());
+
+    // The matrix's own budget too.
+    e.session_set_budget(None).unwrap();
+    let err: UiError = e.bench_start(BenchInput { budget: Some(8), ..inp.clone() }).await.unwrap_err().into();
+    assert!(err.message.contains("matrix's budget of 8"), "{}", err.message);
+
+    // "Start anyway".
+    let s = e.bench_start(BenchInput { budget: Some(8), ignore_budget: true, ..inp }).await.unwrap();
+    assert_eq!(e.bench_wait(&s.id).await.unwrap().report.unwrap().credits, 16);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_forms_are_refused_with_what_to_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let msg = |i: BenchInput| UiError::from(e.bench_preflight(&i).unwrap_err()).message;
+    assert!(msg(input(&[" "], &[(F1K, 1)], 1, 1)).contains("at least one prompt"));
+    assert!(msg(input(&["a"], &[], 1, 1)).contains("at least one target"));
+    assert!(msg(input(&["a"], &[("no-such-model", 1)], 1, 1)).contains("not in the catalog"));
+    let m = msg(input(&["a"], &[(F1K, 1)], 0, 1));
+    assert!(m.contains("Repeats"), "{m}");
+    let m = msg(input(&["a"], &[(F1K, 1)], 1, 0));
+    assert!(m.contains("Concurrency"), "{m}");
+    assert!(msg(input(&["a"], &[(F1K, 99)], 1, 1)).contains("n must be"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_composer_s_references_make_every_request_an_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let r = e.reference_add_bytes("red.png", png_bytes(64, 64, [200, 30, 30])).unwrap();
+    let s = e
+        .bench_start(BenchInput { references: vec![r.sha256.clone()], ..input(&["make it a poster"], &[(F512, 1)], 2, 2) })
+        .await
+        .unwrap();
+    let report = e.bench_wait(&s.id).await.unwrap().report.unwrap();
+    assert_eq!(report.succeeded, 2);
+    for smp in &report.samples {
+        let run = e.run_get(smp.run_id.as_deref().unwrap()).unwrap();
+        assert_eq!(run.mode, RunMode::Edit);
+        assert_eq!(run.references[0].sha256, r.sha256);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_benchmark_cut_off_by_a_stop_is_marked_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let id;
+    {
+        let e = engine(dir.path()).await;
+        inject(&e.sandbox_url(), serde_json::json!({"kind": "slow", "delay_ms": 5000, "count": 10})).await;
+        id = e.bench_start(input(&["a"], &[(F512, 1)], 4, 1)).await.unwrap().id;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Dropped here, mid-benchmark, as a crash would leave it.
+    }
+    let e = engine(dir.path()).await;
+    let v = e.bench_get(&id).unwrap();
+    assert_eq!(v.summary.status, "interrupted");
+    assert!(v.summary.finished_at.is_some());
+    assert!(v.report.is_none());
+}
