@@ -5,6 +5,12 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   AppInfo,
+  BenchInput,
+  BenchProgressEvent,
+  BenchPromptInput,
+  BenchSummary,
+  BenchView,
+  Preflight,
   CatalogView,
   Estimate,
   HistoryFilter,
@@ -59,6 +65,16 @@ export const api = {
   sessionNew: (name: string) => invoke<SessionView>("session_new", { name }),
   sessionSetBudget: (credits: number | null) => invoke<SessionView>("session_set_budget", { credits }),
   sessionExport: (format: "csv" | "json") => invoke<string>("session_export", { format }),
+
+  benchPreflight: (input: BenchInput) => invoke<Preflight>("bench_preflight", { input }),
+  benchStart: (input: BenchInput) => invoke<BenchSummary>("bench_start", { input }),
+  benchCancel: (id: string) => invoke<null>("bench_cancel", { id }),
+  benchList: () => invoke<BenchSummary[]>("bench_list"),
+  benchGet: (id: string) => invoke<BenchView>("bench_get", { id }),
+  benchExport: (id: string, format: "csv" | "json") => invoke<string>("bench_export", { id, format }),
+  benchDelete: (id: string) => invoke<null>("bench_delete", { id }),
+  /** Asks for a prompts file (native dialog); [] if dismissed. */
+  benchPromptsPick: () => invoke<BenchPromptInput[]>("bench_prompts_pick"),
 };
 
 export type Api = typeof api;
@@ -69,6 +85,14 @@ export function onRunUpdated(cb: (run: RunView) => void): Promise<UnlistenFn> {
 
 export function onSessionUpdated(cb: (s: SessionView) => void): Promise<UnlistenFn> {
   return listen<SessionView>("session-updated", (e) => cb(e.payload));
+}
+
+export function onBenchProgress(cb: (e: BenchProgressEvent) => void): Promise<UnlistenFn> {
+  return listen<BenchProgressEvent>("bench-progress", (e) => cb(e.payload));
+}
+
+export function onBenchUpdated(cb: (s: BenchSummary) => void): Promise<UnlistenFn> {
+  return listen<BenchSummary>("bench-updated", (e) => cb(e.payload));
 }
 
 export type DropEvent =

@@ -1,6 +1,19 @@
 // Re-exports of the generated IPC types (ui/src/bindings, made by ts-rs from
 // crates/pixbench-core/src/api.rs). Never declare IPC types by hand: import them from here.
 export type { AppInfo } from "../bindings/AppInfo";
+export type { BenchInput } from "../bindings/BenchInput";
+export type { BenchProgress } from "../bindings/BenchProgress";
+export type { BenchProgressEvent } from "../bindings/BenchProgressEvent";
+export type { BenchPromptInput } from "../bindings/BenchPromptInput";
+export type { BenchReport } from "../bindings/BenchReport";
+export type { BenchStatus } from "../bindings/BenchStatus";
+export type { BenchSummary } from "../bindings/BenchSummary";
+export type { BenchView } from "../bindings/BenchView";
+export type { Preflight } from "../bindings/Preflight";
+export type { Sample } from "../bindings/Sample";
+export type { TargetLive } from "../bindings/TargetLive";
+export type { TargetStats } from "../bindings/TargetStats";
+export type { Matrix } from "../bindings/Matrix";
 export type { CatalogEntry } from "../bindings/CatalogEntry";
 export type { CatalogView } from "../bindings/CatalogView";
 export type { Estimate } from "../bindings/Estimate";
