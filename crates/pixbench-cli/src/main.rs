@@ -44,7 +44,7 @@ OUTPUT
   stdout gets a summary table, or with --json the report as JSON (nothing else on stdout).
   stderr gets the pre-flight, progress (a bar on a terminal, plain lines otherwise) and errors.
   --out FILE.json / --out FILE.csv writes the report (CSV: one row per request, raw figures).
-  Benchmark reports are also kept in DATA_DIR/benchmarks/.
+  Benchmark reports are also kept in DATA_DIR/benchmarks/ and listed in the app's Benchmark panel.
 
 EXIT CODES
   0  every request succeeded

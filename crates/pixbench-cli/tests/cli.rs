@@ -181,6 +181,15 @@ async fn the_smallest_matrix_against_a_server_reports_what_it_charged() {
     assert_eq!(h.len(), 8);
     assert!(h.iter().all(|r| r.status == RunStatus::Done && r.profile_name == format!("cli {}", sim.base_url())));
     assert_eq!(e.current_profile_id(), "sandbox", "pixbench does not change the app's selected profile");
+    // ... and lists the benchmark, with the report the CLI wrote, its runs tagged with it.
+    let benches = e.bench_list().unwrap();
+    assert_eq!(benches.len(), 1);
+    assert_eq!((benches[0].status.as_str(), benches[0].requests, benches[0].credits), ("complete", 8, r["credits"].as_i64().unwrap()));
+    let view = e.bench_get(&benches[0].id).unwrap();
+    assert_eq!(view.report.expect("the CLI's report").samples.len(), 8);
+    assert_eq!(r["id"].as_str(), Some(benches[0].id.as_str()));
+    let run_id = r["samples"][0]["run_id"].as_str().unwrap();
+    assert_eq!(e.store().run_row(run_id).unwrap().spec.bench_id.as_deref(), Some(benches[0].id.as_str()));
     assert_eq!(e.store().setting("current_profile").unwrap(), None);
     // a second run reuses the same profile
     let o = env.run(Some(KEY), &["--base-url", &sim.base_url(), "--quiet", "bench", m.to_str().unwrap()]).await;
