@@ -127,6 +127,7 @@ export class BenchStore {
     this.starting = true;
     this.startProblem = null;
     this.overBudget = false;
+    this.lastExport = null;
     try {
       const s = await api.benchStart(benchInput($state.snapshot(f) as BenchForm, this.#references(), ignoreBudget, this.#order()));
       this.#onUpdated(s);

@@ -6,8 +6,11 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { expectedSize } from "./aspect";
 import type { Int } from "./format";
+import { num } from "./format";
 import type {
+  BenchInput,
   CatalogEntry,
+  Preflight,
   Estimate,
   OutputView,
   ProfileInput,
@@ -231,6 +234,28 @@ function seed(): void {
   });
 }
 
+function benchPreflight(input: BenchInput): Preflight {
+  const prompts = input.prompts.length;
+  const perRound = input.targets.map((t) => num(catalog.find((e) => e.id === t.modelId)?.credits ?? 0) * t.n);
+  const one = perRound.reduce((x, y) => x + y, 0);
+  const credits = one * (prompts * input.repeats + input.warmup);
+  return {
+    requests: input.targets.length * (prompts * input.repeats + input.warmup),
+    warmup_requests: input.targets.length * input.warmup,
+    credits,
+    usd: credits / 100,
+    warmup_credits: one * input.warmup,
+    targets: [],
+    budget_credits: null,
+    spent_credits: 0,
+    matrix_budget: input.budget === null ? null : num(input.budget),
+    over_budget: input.budget !== null && credits > num(input.budget),
+    problems: [],
+    simulated: true,
+    profile: "Sandbox",
+  };
+}
+
 export function installMock(): void {
   seed();
   mockIPC(
@@ -313,6 +338,14 @@ export function installMock(): void {
         case "settings_set":
           settings = { ...(a.settings as Settings) };
           return settings;
+        case "bench_list":
+          return [];
+        case "bench_preflight":
+          return benchPreflight(a.input as BenchInput);
+        case "bench_start":
+        case "bench_prompts_pick":
+          // Benchmarks need the engine: the browser mock only shows the form.
+          throw { kind: "unsupported", message: "Benchmarks run in the app, not in the browser mock.", detail: null };
         default:
           throw { kind: "not_found", message: `The mock has no command ${cmd}.`, detail: null };
       }
