@@ -104,3 +104,37 @@ fn a_command_not_in_the_capabilities_is_refused() {
     // while an app command is allowed
     assert!(invoke(&w, "catalog", json!({})).is_ok());
 }
+
+#[test]
+fn a_benchmark_runs_over_ipc_and_its_report_keeps_snake_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    let input = json!({
+        "name": "ipc bench", "prompts": [{"text": "a red fox", "images": []}, {"text": "a blue car", "images": []}],
+        "references": [], "targets": [{"modelId": "gemini-3.1-flash-image-preview-512", "n": 1}],
+        "repeats": 2, "concurrency": 2, "warmup": 0, "syncMode": "auto", "aspectRatio": null,
+        "responseFormat": "b64_json", "budget": null, "ignoreBudget": false
+    });
+    let pre = invoke(&w, "bench_preflight", json!({ "input": input })).unwrap();
+    assert_eq!(pre["requests"], 4);
+    assert_eq!(pre["credits"], 16);
+    let started = invoke(&w, "bench_start", json!({ "input": input })).unwrap();
+    assert_eq!(started["status"], "running");
+    let id = started["id"].as_str().unwrap().to_string();
+    let engine = w.state::<AppState>().engine.clone();
+    tauri::async_runtime::block_on(engine.bench_wait(&id)).unwrap();
+    let view = invoke(&w, "bench_get", json!({ "id": id })).unwrap();
+    assert_eq!(view["summary"]["status"], "complete");
+    assert_eq!(view["imageBase"], "pxb://localhost");
+    let report = &view["report"];
+    assert_eq!(report["succeeded"], 4);
+    assert!(report["targets"][0]["p50_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(report["samples"].as_array().unwrap().len(), 4);
+    assert_eq!(invoke(&w, "bench_list", json!({})).unwrap().as_array().unwrap().len(), 1);
+    let csv = invoke(&w, "bench_export", json!({ "id": id, "format": "csv" })).unwrap();
+    assert!(csv.as_str().unwrap().ends_with(".csv"));
+    let err = invoke(&w, "bench_start", json!({ "input": {"targets": []} })).unwrap_err();
+    assert!(err.to_string().contains("input"), "{err}");
+    invoke(&w, "bench_delete", json!({ "id": id })).unwrap();
+    assert!(invoke(&w, "bench_list", json!({})).unwrap().as_array().unwrap().is_empty());
+}
