@@ -83,7 +83,9 @@ export function targetsOf(f: BenchForm, order: string[] = []): TargetSpec[] {
 /** Requests the form would send, warm-ups included. */
 export function requestCount(f: BenchForm): number {
   const t = Object.keys(f.selected).length;
-  return promptCount(f) * t * Math.max(0, f.repeats) + Math.max(0, f.warmup) * t;
+  // An empty or broken field counts as 0 (its problem is shown separately).
+  const count = (n: number): number => (Number.isInteger(n) && n > 0 ? n : 0);
+  return promptCount(f) * t * count(f.repeats) + count(f.warmup) * t;
 }
 
 const whole = (n: number, lo: number, hi: number): boolean => Number.isInteger(n) && n >= lo && n <= hi;
@@ -187,7 +189,8 @@ export function latencyChart(targets: TargetStats[], samples: Sample[], area: Ch
   const rows: LatencyRow[] = targets.map((t, i) => {
     const y = area.padTop + i * area.rowHeight;
     const counts = new Array<number>(area.bins).fill(0);
-    for (const ms of all[i]) counts[Math.min(area.bins - 1, Math.floor(ms / binW))] += 1;
+    // (ms * bins) / xMax, not ms / binW: the latter puts a sample on a bin edge one bin low.
+    for (const ms of all[i]) counts[Math.min(area.bins - 1, Math.floor((ms * area.bins) / xMax))] += 1;
     const peak = Math.max(1, ...counts);
     const inner = area.rowHeight - 6;
     const bars: HistBar[] = [];
@@ -230,7 +233,7 @@ export function outputRows(report: Pick<BenchReport, "samples" | "targets">): Ou
   return [...rows.values()].sort((a, b) => a.repeat - b.repeat || a.promptIdx - b.promptIdx);
 }
 
-/** "12 / 40 · 1 failed · 28 left". */
+/** "12 / 40 done · 1 failed · 28 left". */
 export function progressLine(p: { done: number; total: number; failed: number; cancelled: number; remaining: number }): string {
   const parts = [`${p.done} / ${p.total} done`];
   if (p.failed > 0) parts.push(`${p.failed} failed`);
@@ -242,6 +245,6 @@ export function progressLine(p: { done: number; total: number; failed: number; c
 /** Latency with the precision a benchmark needs: "9.8 ms", "840 ms", "2.4 s". */
 export function formatLatency(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "–";
-  if (ms < 100) return `${ms.toFixed(1)} ms`;
+  if (ms < 99.95) return `${ms.toFixed(1)} ms`;
   return formatMs(ms);
 }
