@@ -14,6 +14,9 @@ use crate::engine::{ActiveRun, Engine, EngineEvent};
 use crate::error::{api_error_view, ui, CoreError, CoreResult};
 use crate::store::{now_rfc3339, LedgerRow, OutputRow, RunRow};
 
+/// How long a cancelled, already accepted task is still polled for its (paid) images.
+const SALVAGE_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -353,17 +356,24 @@ impl Engine {
         match result {
             Ok(r) => self.save_outputs(&state, idx, &entry, r).await,
             Err(e) if matches!(e.kind(), pixapi::Error::Cancelled) => {
-                let mut s = lock(&state);
-                let t = &mut s.targets[idx];
-                t.status = RunStatus::Cancelled;
-                if t.task_id.is_some() {
-                    t.error = Some(ui(
-                        "cancelled",
-                        "Cancelled. The task was already accepted by the server, which may still finish and charge it.",
-                    ));
-                }
-                drop(s);
+                let accepted = {
+                    let mut s = lock(&state);
+                    let t = &mut s.targets[idx];
+                    t.status = RunStatus::Cancelled;
+                    if t.task_id.is_some() {
+                        t.error = Some(ui(
+                            "cancelled",
+                            "Cancelled. The server had already accepted the task and may still finish and charge it; if it does, its images will appear here.",
+                        ));
+                    }
+                    t.task_id.clone()
+                };
                 self.publish(&state, idx);
+                if let Some(task) = accepted {
+                    // Paid output is never dropped: keep polling quietly, outside the run.
+                    let (engine, state, entry) = (self.clone(), state.clone(), entry.clone());
+                    tokio::spawn(async move { engine.salvage_cancelled_task(state, idx, client, entry, task).await });
+                }
             }
             Err(e) => {
                 {
@@ -378,6 +388,44 @@ impl Engine {
             }
         }
         drop(permit);
+    }
+
+    /// A task the user cancelled after the server accepted it: Pixapi has no way to cancel
+    /// it, so it may still finish and be charged. Poll it quietly (for at most
+    /// [`SALVAGE_FOR`]); if it delivers, keep its images and enter them in the ledger like
+    /// any others, so the app's books match the server's.
+    async fn salvage_cancelled_task(&self, state: Shared, idx: usize, client: pixapi::Client, entry: CatalogEntry, task: String) {
+        let never = CancellationToken::new();
+        let result = tokio::time::timeout(SALVAGE_FOR, client.wait_task(&task, &never, |_| {})).await;
+        let Ok(Ok(r)) = result else {
+            // Failed, expired or still not done: nothing delivered, nothing charged for it here.
+            return;
+        };
+        if r.images.is_empty() {
+            return;
+        }
+        self.save_outputs(&state, idx, &entry, r).await;
+        {
+            let mut s = lock(&state);
+            let t = &mut s.targets[idx];
+            if t.error.is_none() || t.error.as_ref().is_some_and(|e| e.kind == "cancelled") {
+                t.error = Some(ui(
+                    "finished_after_cancel",
+                    "Finished after you cancelled it: the server had already accepted the task and charged it, so its images are kept.",
+                ));
+            }
+            s.row.status = aggregate(&s.targets);
+        }
+        self.publish(&state, idx);
+        let (run_id, status) = {
+            let s = lock(&state);
+            (s.row.id.clone(), s.row.status)
+        };
+        let _ = self.store().set_run_status(&run_id, status);
+        self.emit(EngineEvent::RunUpdated(self.view_of(&state)));
+        if let Ok(sv) = self.session_current() {
+            self.emit(EngineEvent::SessionUpdated(sv));
+        }
     }
 
     fn fail_target(&self, state: &Shared, idx: usize, err: UiError) {

@@ -116,6 +116,47 @@ async fn cancelling_one_target_and_then_all() {
     assert_eq!(e.wait_run(&again.id).await.unwrap().status, RunStatus::Done);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_task_the_server_still_finishes_keeps_its_paid_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let base = e.sandbox_url();
+    // The task takes 1.5 s on the server; it is cancelled in the app once accepted.
+    inject(&base, serde_json::json!({"kind": "slow", "delay_ms": 1500, "path": "/v1/async"})).await;
+    let mut s = spec("cancelled after acceptance", &[("gemini-3.1-flash-image-preview-2k", 1)]);
+    s.sync_mode = SyncMode::Async;
+    let run = e.run_start(s).await.unwrap();
+    let t0 = Instant::now();
+    while e.run_get(&run.id).unwrap().targets[0].task_id.is_none() {
+        assert!(t0.elapsed() < Duration::from_secs(5), "the task was never accepted");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    e.run_cancel(&run.id);
+    let cancelled = e.wait_run(&run.id).await.unwrap();
+    assert_eq!(cancelled.targets[0].status, RunStatus::Cancelled);
+    assert_eq!(cancelled.credits, 0);
+    assert!(cancelled.targets[0].error.as_ref().unwrap().message.contains("may still finish"));
+
+    // The server finishes and charges it: the app keeps the image and its cost.
+    let t0 = Instant::now();
+    let kept = loop {
+        let r = e.run_get(&run.id).unwrap();
+        if !r.targets[0].outputs.is_empty() {
+            break r;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(15), "the paid image never arrived");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let charged = sim_state(&base).await["charged"].as_i64().unwrap();
+    assert_eq!(charged, 6, "the sim charged the 2K image");
+    assert_eq!(kept.credits, charged);
+    assert_eq!(kept.targets[0].status, RunStatus::Done);
+    assert_eq!(kept.targets[0].error.as_ref().unwrap().kind, "finished_after_cancel");
+    assert_eq!(kept.status, RunStatus::Done);
+    assert_eq!(e.session_current().unwrap().credits, charged, "the ledger matches the server");
+    assert!(e.blobs().image_path(&kept.targets[0].outputs[0].sha256).exists());
+}
+
 #[tokio::test]
 async fn budget_stops_a_run_before_sending() {
     let dir = tempfile::tempdir().unwrap();
