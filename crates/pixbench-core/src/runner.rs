@@ -587,22 +587,52 @@ impl Engine {
         self.run_get(run_id)
     }
 
-    /// Resumes what a stop left: async tasks are polled again; sync requests interrupted.
+    /// Resumes what a stop left: async tasks are polled again; sync requests interrupted;
+    /// tasks cancelled after the server accepted them (recently) are polled quietly again
+    /// for their paid images.
     pub(crate) fn recover_unfinished_runs(&self) {
-        let ids = match self.store().unfinished_runs() {
+        let unfinished = match self.store().unfinished_runs() {
             Ok(ids) => ids,
             Err(e) => {
                 tracing::warn!("could not list unfinished runs: {e}");
                 return;
             }
         };
+        let since = (time::OffsetDateTime::now_utc() - SALVAGE_FOR)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let mut salvage: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
+        match self.store().cancelled_accepted_targets(&since) {
+            Ok(v) => v.into_iter().for_each(|(run, idx)| salvage.entry(run).or_default().push(idx)),
+            Err(e) => tracing::warn!("could not list cancelled tasks: {e}"),
+        }
+        let mut ids = unfinished.clone();
+        ids.extend(salvage.keys().filter(|k| !unfinished.contains(k)).cloned());
         for id in ids {
             let Ok(row) = self.store().run_row(&id) else { continue };
             let Ok(targets) = self.store().targets(&id) else { continue };
             let references = row.spec.references.iter().filter_map(|s| self.reference(s).ok()).collect();
             let profile_id = row.profile_id.clone();
             let state: Shared = Arc::new(Mutex::new(RunState { row, targets, references }));
-            match self.client_for(&profile_id) {
+            let client = self.client_for(&profile_id);
+            if let (Ok((client, _)), Some(idxs)) = (&client, salvage.get(&id)) {
+                let catalog = self.catalog();
+                for &idx in idxs {
+                    let (model, task) = {
+                        let s = lock(&state);
+                        let t = &s.targets[idx as usize];
+                        (t.model_id.clone(), t.task_id.clone())
+                    };
+                    if let (Some(entry), Some(task)) = (catalog.get(&model).cloned(), task) {
+                        let (engine, state, client) = (self.clone(), state.clone(), client.clone());
+                        tokio::spawn(async move { engine.salvage_cancelled_task(state, idx as usize, client, entry, task).await });
+                    }
+                }
+            }
+            if !unfinished.contains(&id) {
+                continue;
+            }
+            match client {
                 Ok((client, _)) => self.spawn_run(state, client, Some(())),
                 Err(e) => {
                     // No key any more: keep the task id, say why it cannot be polled.

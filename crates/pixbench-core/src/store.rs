@@ -533,6 +533,20 @@ impl Store {
         Ok(ids)
     }
 
+    /// Targets cancelled after the server accepted their task, with nothing delivered yet,
+    /// of runs created at or after `since` (RFC 3339): (run id, target index).
+    pub fn cancelled_accepted_targets(&self, since: &str) -> Result<Vec<(String, u32)>> {
+        let conn = self.conn();
+        let mut st = conn.prepare(
+            "SELECT t.run_id, t.idx FROM run_targets t JOIN runs r ON r.id = t.run_id
+             WHERE t.status = 'cancelled' AND t.task_id IS NOT NULL AND r.created_at >= ?1
+               AND NOT EXISTS (SELECT 1 FROM outputs o WHERE o.run_id = t.run_id AND o.target_idx = t.idx)
+             ORDER BY r.created_at",
+        )?;
+        let rows = st.query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     pub fn history(&self, f: &HistoryFilter) -> Result<Vec<RunSummary>> {
         let mut sql = String::from(
             "SELECT r.id, r.created_at, r.prompt, r.mode, r.status, r.models, r.profile_name, r.simulated, r.credits,

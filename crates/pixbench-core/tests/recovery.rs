@@ -83,3 +83,39 @@ fn a_sync_request_cut_off_is_marked_interrupted() {
     // the request as sent is kept for the inspector and a re-run
     assert!(done.targets[0].request.is_some());
 }
+
+#[test]
+fn a_cancelled_task_is_still_collected_after_a_crash() {
+    let main_rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = main_rt.block_on(pixapi_sim::SimServer::start(Default::default())).unwrap();
+    let base = sim.base_url();
+    // The task takes 2 s on the server.
+    main_rt.block_on(inject(&base, serde_json::json!({"kind": "slow", "delay_ms": 2000, "path": "/v1/async"})));
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::default());
+
+    let crash_rt = tokio::runtime::Runtime::new().unwrap();
+    let e1 = crash_rt.block_on(engine_on(dir.path(), secrets.clone(), &base, "external"));
+    let mut s = spec("cancel then crash", &[("gemini-3.1-flash-image-preview-2k", 1)]);
+    s.sync_mode = SyncMode::Async;
+    let run = crash_rt.block_on(e1.run_start(s)).unwrap();
+    wait_until(|| e1.run_get(&run.id).unwrap().targets[0].task_id.is_some(), "the task id");
+    e1.run_cancel(&run.id);
+    wait_until(|| e1.run_get(&run.id).unwrap().status == RunStatus::Cancelled, "the cancel");
+    // The app dies before the server finishes the task it can no longer cancel.
+    drop(e1);
+    crash_rt.shutdown_background();
+    assert_eq!(sim.state().charged, 0);
+
+    let e2 = main_rt.block_on(engine_on(dir.path(), secrets, &base, "external"));
+    wait_until(|| !e2.run_get(&run.id).unwrap().targets[0].outputs.is_empty(), "the paid image after the restart");
+    let kept = e2.run_get(&run.id).unwrap();
+    let st = sim.state();
+    assert_eq!(st.tasks, 1, "never resubmitted");
+    assert_eq!(st.charged, 6);
+    assert_eq!(kept.credits, st.charged);
+    assert_eq!(kept.status, RunStatus::Done);
+    let ledger: i64 = e2.store().ledger_for_session(&kept.session_id).unwrap().iter().map(|l| l.credits).sum();
+    assert_eq!(ledger, st.charged, "entered in the ledger once");
+    main_rt.block_on(sim.shutdown());
+}
