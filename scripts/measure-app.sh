@@ -23,8 +23,13 @@ for i in $(seq 0 "$N"); do
   ready="$(grep -o 'ui-ready-ms=[0-9.]*' "$log" | cut -d= -f2)"
   sleep 5
   rss_kb="$(awk '/VmRSS/ {print $2}' /proc/$pid/status)"
+  # What the RSS is made of: memory only this process holds, its fair share of shared
+  # pages, and Mesa's LLVM (llvmpipe: software GL, loaded only when there is no GPU).
+  pss_kb="$(awk '/^Pss:/ {print $2}' /proc/$pid/smaps_rollup)"
+  priv_kb="$(awk '/^Private_Dirty:/ {print $2}' /proc/$pid/smaps_rollup)"
+  llvm_kb="$(awk '/^[0-9a-f]+-[0-9a-f]+ /{n=$6} /^Rss:/{if (n ~ /libLLVM/) s+=$2} END{print s+0}' /proc/$pid/smaps)"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$data" "$log"
   if [ "$i" = 0 ]; then continue; fi
-  echo "launch $i: ui-ready ${ready:-?} ms, idle RSS $((rss_kb / 1024)) MB"
+  echo "launch $i: ui-ready ${ready:-?} ms, idle RSS $((rss_kb / 1024)) MB (PSS $((pss_kb / 1024)) MB, private dirty $((priv_kb / 1024)) MB, Mesa LLVM $((llvm_kb / 1024)) MB)"
 done

@@ -662,6 +662,8 @@ async fn history_cmd(g: &Global, a: HistoryArgs) -> Res<ExitCode> {
         since: None,
         until: None,
         limit: Some(a.limit),
+        // The CLI lists every run, a benchmark's requests included.
+        include_bench_runs: Some(true),
     })?;
     if g.json {
         println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());

@@ -95,7 +95,7 @@ fn target<'a>(report: &'a Value, model: &str) -> &'a Value {
 }
 
 fn all_history() -> HistoryFilter {
-    HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: None }
+    HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: None, include_bench_runs: Some(true) }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -248,6 +248,10 @@ ipc! {
         pub estimate_credits: i64,
         pub credits: i64,
         pub targets: Vec<TargetView>,
+        /// The benchmark this run is one request of.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub bench_id: Option<String>,
     }
 
     pub struct RunSummary {
@@ -336,6 +340,10 @@ ipc! {
         pub since: Option<String>,
         pub until: Option<String>,
         pub limit: Option<u32>,
+        /// Also list the runs of benchmarks (left out by default).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub include_bench_runs: Option<bool>,
     }
 
     pub struct ReferenceView {

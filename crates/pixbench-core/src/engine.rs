@@ -220,6 +220,11 @@ impl Engine {
     }
 
     pub(crate) fn emit(&self, e: EngineEvent) {
+        // A benchmark's runs are not sent one by one (thousands of updates the UI would
+        // drop): the benchmark reports its own progress.
+        if matches!(&e, EngineEvent::RunUpdated(v) if v.bench_id.is_some()) {
+            return;
+        }
         (self.inner.cfg.events)(e)
     }
 

@@ -209,6 +209,7 @@ impl Engine {
             estimate_credits: s.row.estimate_credits,
             credits: s.row.credits,
             targets,
+            bench_id: s.row.spec.bench_id.clone(),
         }
     }
 

@@ -141,6 +141,12 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX benchmarks_by_time ON benchmarks(started_at DESC);
     "#,
+    // 3: a benchmark's runs are marked, so the history list can leave them out
+    r#"
+    ALTER TABLE runs ADD COLUMN bench_id TEXT;
+    UPDATE runs SET bench_id = json_extract(spec_json, '$.benchId') WHERE json_extract(spec_json, '$.benchId') IS NOT NULL;
+    CREATE INDEX runs_by_bench ON runs(bench_id);
+    "#,
 ];
 
 pub struct Store {
@@ -375,8 +381,8 @@ impl Store {
         let tx = conn.transaction()?;
         let models: Vec<&str> = run.spec.targets.iter().map(|t| t.model_id.as_str()).collect();
         tx.execute(
-            "INSERT INTO runs(id, session_id, profile_id, profile_name, simulated, created_at, mode, prompt, models, spec_json, status, estimate_credits, credits)
-             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            "INSERT INTO runs(id, session_id, profile_id, profile_name, simulated, created_at, mode, prompt, models, spec_json, status, estimate_credits, credits, bench_id)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 run.id,
                 run.session_id,
@@ -390,7 +396,8 @@ impl Store {
                 serde_json::to_string(&run.spec).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 run.status.as_str(),
                 run.estimate_credits,
-                run.credits
+                run.credits,
+                run.spec.bench_id
             ],
         )?;
         for (pos, sha) in run.spec.references.iter().enumerate() {
@@ -554,6 +561,10 @@ impl Store {
                     (SELECT o.sha256 FROM outputs o WHERE o.run_id = r.id ORDER BY o.target_idx, o.idx LIMIT 1)
              FROM runs r WHERE 1=1",
         );
+        if !f.include_bench_runs.unwrap_or(false) {
+            // A benchmark's requests are browsed in its report, not one by one here.
+            sql.push_str(" AND r.bench_id IS NULL");
+        }
         let mut args: Vec<String> = vec![];
         if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             args.push(format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));

@@ -86,12 +86,20 @@ async fn a_benchmark_runs_in_the_background_reports_progress_and_is_kept_in_hist
     assert_eq!(progress.last().unwrap().remaining, 0);
     assert!(events.lock().unwrap().iter().any(|ev| matches!(ev, EngineEvent::BenchUpdated(s) if s.id == started.id && s.status == "complete")));
 
+    // Its runs are not sent one by one to the UI, and stay out of the history list unless asked.
+    assert!(!events.lock().unwrap().iter().any(|ev| matches!(ev, EngineEvent::RunUpdated(_))));
+    let filter = HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: None, include_bench_runs: None };
+    assert!(e.history_list(&filter).unwrap().is_empty());
+    let all = e.history_list(&HistoryFilter { include_bench_runs: Some(true), ..filter }).unwrap();
+    assert_eq!(all.len(), 8);
+
     // Every request is a run in history, tagged with the benchmark, its images on disk.
     for s in &report.samples {
         let run = e.run_get(s.run_id.as_deref().unwrap()).unwrap();
         assert_eq!(run.targets[0].outputs.len(), 1);
         let row = e.store().run_row(&run.id).unwrap();
         assert_eq!(row.spec.bench_id.as_deref(), Some(started.id.as_str()));
+        assert_eq!(run.bench_id.as_deref(), Some(started.id.as_str()));
         assert!(e.blobs().image_path(&s.outputs[0]).exists());
     }
 

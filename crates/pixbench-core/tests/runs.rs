@@ -313,6 +313,6 @@ trait AllFilter {
 }
 impl AllFilter for HistoryFilter {
     fn default_all() -> Self {
-        HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: None }
+        HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: None, include_bench_runs: None }
     }
 }

@@ -14,7 +14,7 @@ use pixbench_core::Engine;
 
 
 fn ledger_total(e: &Engine) -> i64 {
-    let mut sessions: Vec<String> = e.history_list(&HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: Some(1000) })
+    let mut sessions: Vec<String> = e.history_list(&HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: Some(1000), include_bench_runs: Some(true) })
         .unwrap()
         .iter()
         .map(|r| e.run_get(&r.id).unwrap().session_id)

@@ -5,4 +5,8 @@ export type HistoryFilter = { text: string | null, model: string | null, status:
 /**
  * RFC 3339 bounds.
  */
-since: string | null, until: string | null, limit: number | null, };
+since: string | null, until: string | null, limit: number | null, 
+/**
+ * Also list the runs of benchmarks (left out by default).
+ */
+includeBenchRuns?: boolean, };

@@ -6,4 +6,8 @@ import type { RunStatus } from "./RunStatus";
 import type { SyncMode } from "./SyncMode";
 import type { TargetView } from "./TargetView";
 
-export type RunView = { id: string, createdAt: string, sessionId: string, profileId: string, profileName: string, simulated: boolean, mode: RunMode, prompt: string, aspectRatio: string | null, responseFormat: ResponseFormatChoice, syncMode: SyncMode, references: Array<ReferenceView>, status: RunStatus, estimateCredits: number, credits: number, targets: Array<TargetView>, };
+export type RunView = { id: string, createdAt: string, sessionId: string, profileId: string, profileName: string, simulated: boolean, mode: RunMode, prompt: string, aspectRatio: string | null, responseFormat: ResponseFormatChoice, syncMode: SyncMode, references: Array<ReferenceView>, status: RunStatus, estimateCredits: number, credits: number, targets: Array<TargetView>, 
+/**
+ * The benchmark this run is one request of.
+ */
+benchId?: string, };
