@@ -213,6 +213,11 @@ describe("compare tools", function () {
     await cellOf(M4K).$('[data-testid="winner"]').click();
     await waitUntil(async () => (await cellOf(m2k).$('[data-testid="rating"]').getAttribute("data-rating")) === "4", "the old winner was not lowered to 4");
     await shot("rated");
+    // a moved column, to be remembered too
+    const order = (await cells()).map((c) => c.model);
+    await cellOf(order[0]).$('[data-testid="column-menu"]').click();
+    await byId("column-right").click();
+    await waitUntil(async () => (await cells())[1].model === order[0], "move right did not move the column");
     await browser.pause(500); // let output_rate land
 
     await browser.refresh();
@@ -220,6 +225,10 @@ describe("compare tools", function () {
     const [item] = await allById("history-item");
     await item.click();
     await waitRunFinished(4);
+    assert.deepEqual((await cells()).map((c) => c.model), [order[1], order[0], order[2], order[3]], "the column order was not remembered");
+    await cellOf(order[0]).$('[data-testid="column-menu"]').click();
+    await byId("column-left").click();
+    await waitUntil(async () => (await cells())[0].model === order[0], "move left did not restore the order");
     await waitUntil(async () => (await cellOf(m1k).$('[data-testid="rating"]').getAttribute("data-rating")) === "3", "the rating did not persist");
     assert.equal(await cellOf(m2k).$('[data-testid="rating"]').getAttribute("data-rating"), "4");
     assert.equal(await cellOf(M4K).$('[data-testid="rating"]').getAttribute("data-rating"), "5");

@@ -4,6 +4,8 @@
 import { api } from "./api";
 import {
   hideColumn,
+  loadColumns,
+  saveColumns,
   moveColumn,
   normalizeColumns,
   showAllColumns,
@@ -23,8 +25,8 @@ export class CompareState {
   /** The shared view of every cell (normalised; see zoom.ts). */
   view = $state<View>({ ...FIT });
   mode = $state<ZoomMode>("fit");
-  /** Columns by run id. */
-  columns = $state<Record<string, Columns>>({});
+  /** Columns by run id (the recent ones remembered between launches). */
+  columns = $state<Record<string, Columns>>(loadColumns(webStorage()));
   /** The two-up picks (A, B) and the run they belong to. */
   picks = $state<CellKey[]>([]);
   picksRun = $state<string | null>(null);
@@ -84,7 +86,7 @@ export class CompareState {
   }
 
   #setColumns(run: RunView, c: Columns): void {
-    this.columns = { ...this.columns, [run.id]: c };
+    this.columns = saveColumns(webStorage(), { ...this.columns, [run.id]: c }, run.id);
   }
 
   move(run: RunView, idx: number, dir: -1 | 1): void {
@@ -144,6 +146,14 @@ export class CompareState {
   async toggleWinner(run: RunView, targetIdx: number, outputIdx: number): Promise<void> {
     const changes = winnerChanges(run, this.visible(run), targetIdx, outputIdx);
     for (const c of changes) await this.save(run, c.targetIdx, c.outputIdx, { rating: c.rating });
+  }
+}
+
+function webStorage(): Storage | null {
+  try {
+    return typeof localStorage !== "undefined" ? localStorage : null;
+  } catch {
+    return null;
   }
 }
 

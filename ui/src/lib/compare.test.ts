@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   canMove,
+  COLUMNS_KEY,
+  loadColumns,
+  saveColumns,
   hideColumn,
   moveColumn,
   normalizeColumns,
@@ -108,5 +111,41 @@ describe("ordering", () => {
   it("counts rows, reserving those still expected", () => {
     expect(rowCount([target(0, { status: "running", n: 3 }), target(1, { status: "done", outputs: [output(0)] })])).toBe(3);
     expect(rowCount([target(0, { status: "failed" })])).toBe(1);
+  });
+});
+
+describe("remembered columns", () => {
+  function memory(initial: Record<string, string> = {}) {
+    const m = new Map(Object.entries(initial));
+    return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), m };
+  }
+
+  it("round-trips layouts through storage", () => {
+    const s = memory();
+    saveColumns(s, { r1: { order: [2, 0, 1], hidden: [1] } }, "r1");
+    expect(loadColumns(s)).toEqual({ r1: { order: [2, 0, 1], hidden: [1] } });
+  });
+
+  it("keeps only the most recently changed runs", () => {
+    const s = memory();
+    let all: Record<string, { order: number[]; hidden: number[] }> = {};
+    for (const id of ["a", "b", "c"]) all = saveColumns(s, { ...all, [id]: { order: [1, 0], hidden: [] } }, id, 2);
+    expect(Object.keys(loadColumns(s))).toEqual(["b", "c"]);
+    // changing "b" again makes it the newest: "c" is the one dropped next
+    all = saveColumns(s, { ...all, b: { order: [0, 1], hidden: [] } }, "b", 2);
+    all = saveColumns(s, { ...all, d: { order: [0], hidden: [] } }, "d", 2);
+    expect(Object.keys(loadColumns(s))).toEqual(["b", "d"]);
+  });
+
+  it("ignores damaged or foreign data", () => {
+    expect(loadColumns(memory({ [COLUMNS_KEY]: "not json" }))).toEqual({});
+    expect(loadColumns(memory({ [COLUMNS_KEY]: "[1,2]" }))).toEqual({});
+    expect(loadColumns(memory({ [COLUMNS_KEY]: '{"a":{"order":["x"],"hidden":[]},"b":{"order":[0],"hidden":[]}}' }))).toEqual({ b: { order: [0], hidden: [] } });
+    expect(loadColumns(null)).toEqual({});
+  });
+
+  it("survives a storage that refuses writes", () => {
+    const s = { getItem: () => null, setItem: () => { throw new Error("quota"); } };
+    expect(saveColumns(s, { r: { order: [0], hidden: [] } }, "r")).toEqual({ r: { order: [0], hidden: [] } });
   });
 });

@@ -154,3 +154,44 @@ export function orderedOutputs(run: RunView, columns: number[]): { target: Targe
 export function rowCount(targets: TargetView[]): number {
   return Math.max(1, ...targets.map((t) => Math.max(t.outputs.length, t.status === "running" || t.status === "queued" ? t.n : 0)));
 }
+
+/** Where the columns of recent runs are kept between launches (webview storage). */
+export const COLUMNS_KEY = "pixbench.columns.v1";
+/** Runs whose column layout is remembered (the most recently changed ones). */
+export const COLUMNS_KEPT = 200;
+
+type KeyValueStore = Pick<Storage, "getItem" | "setItem">;
+
+/** The remembered column layouts; anything unreadable is ignored (layouts are a nicety). */
+export function loadColumns(storage: KeyValueStore | null): Record<string, Columns> {
+  if (!storage) return {};
+  try {
+    const raw = JSON.parse(storage.getItem(COLUMNS_KEY) ?? "{}") as unknown;
+    if (!raw || typeof raw !== "object" || Array.isArray(raw)) return {};
+    const out: Record<string, Columns> = {};
+    for (const [id, c] of Object.entries(raw as Record<string, unknown>)) {
+      const v = c as Partial<Columns> | null;
+      const ints = (a: unknown): a is number[] => Array.isArray(a) && a.every((n) => Number.isInteger(n));
+      if (v && ints(v.order) && ints(v.hidden)) out[id] = { order: v.order, hidden: v.hidden };
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Remembers the layouts, keeping the `max` most recently changed runs (object key order
+ * is insertion order: `changed` goes last).
+ */
+export function saveColumns(storage: KeyValueStore | null, all: Record<string, Columns>, changed: string, max = COLUMNS_KEPT): Record<string, Columns> {
+  const entries = Object.entries(all).filter(([id]) => id !== changed);
+  if (all[changed]) entries.push([changed, all[changed]]);
+  const kept = Object.fromEntries(entries.slice(Math.max(0, entries.length - max)));
+  try {
+    storage?.setItem(COLUMNS_KEY, JSON.stringify(kept));
+  } catch {
+    // Storage full or unavailable: the layout just is not remembered.
+  }
+  return kept;
+}
