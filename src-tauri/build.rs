@@ -37,6 +37,7 @@ const COMMANDS: &[&str] = &[
     "bench_export",
     "bench_delete",
     "bench_prompts_pick",
+    "bench_matrix_pick",
 ];
 
 fn main() {

@@ -279,6 +279,24 @@ async fn bench_prompts_pick<R: Runtime>(app: AppHandle<R>) -> Res<Vec<BenchPromp
         .map_err(|e| UiError::new("invalid", format!("The prompts file could not be used: {e}.")))
 }
 
+/// Asks for a matrix file (native dialog; the TOML `pixbench bench` takes) and answers it
+/// as the benchmark form's input (none if dismissed).
+#[tauri::command]
+async fn bench_matrix_pick<R: Runtime>(app: AppHandle<R>, s: State<'_, AppState>) -> Res<Option<BenchInput>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Open a benchmark matrix")
+        .add_filter("Matrix (TOML)", &["toml"])
+        .pick_file(move |file| {
+            let _ = tx.send(file);
+        });
+    let Some(path) = rx.await.ok().flatten().and_then(|f| f.into_path().ok()) else {
+        return Ok(None);
+    };
+    ok(s.engine.bench_input_from_matrix(&path)).map(Some)
+}
+
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         app_info,
@@ -318,5 +336,6 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         bench_export,
         bench_delete,
         bench_prompts_pick,
+        bench_matrix_pick,
     ]
 }

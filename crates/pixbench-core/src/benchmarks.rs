@@ -205,6 +205,38 @@ impl Engine {
     }
 }
 
+/// A matrix file (the CLI's) as the benchmark form's input: prompts with their own images
+/// keep them; `references` is empty (the matrix names its images per prompt).
+pub fn input_of_matrix(m: &Matrix) -> BenchInput {
+    BenchInput {
+        name: m.name.clone(),
+        prompts: m
+            .prompts
+            .iter()
+            .map(|p| BenchPromptInput { text: p.text.clone(), images: p.images.iter().map(|i| i.display().to_string()).collect() })
+            .collect(),
+        references: vec![],
+        targets: m.targets.iter().map(|t| TargetSpec { model_id: t.model.clone(), n: t.n }).collect(),
+        repeats: m.repeats,
+        concurrency: m.concurrency,
+        warmup: m.warmup,
+        sync_mode: m.mode,
+        aspect_ratio: m.aspect_ratio.clone(),
+        response_format: m.response_format,
+        budget: m.budget,
+        ignore_budget: false,
+    }
+}
+
+impl Engine {
+    /// Reads a matrix file (TOML, as `pixbench bench` takes) into the form's input; a bad
+    /// file is refused with its line and field.
+    pub fn bench_input_from_matrix(&self, path: &std::path::Path) -> CoreResult<BenchInput> {
+        let m = Matrix::load(path, &self.catalog()).map_err(|e| CoreError::Ui(ui("invalid_matrix", e.to_string())))?;
+        Ok(input_of_matrix(&m))
+    }
+}
+
 /// `validate`'s message as a sentence.
 fn sentence(s: &str) -> String {
     let mut c = s.chars();

@@ -238,3 +238,35 @@ async fn a_benchmark_cut_off_by_a_stop_is_marked_interrupted() {
     assert!(v.summary.finished_at.is_some());
     assert!(v.report.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_matrix_file_fills_the_form_and_runs_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let ref_png = dir.path().join("ref.png");
+    std::fs::write(&ref_png, png_bytes(32, 32, [10, 200, 10])).unwrap();
+    let matrix = dir.path().join("m.toml");
+    std::fs::write(
+        &matrix,
+        format!(
+            "name = \"from a file\"\nprompts = [\"a red fox in snow\"]\ntargets = [\"{F512}\", \"{F1K}:2\"]\nrepeats = 2\nconcurrency = 3\nwarmup = 1\nbudget = 100\n\n[[prompt]]\ntext = \"make it a poster\"\nimages = [\"ref.png\"]\n"
+        ),
+    )
+    .unwrap();
+    let input = e.bench_input_from_matrix(&matrix).unwrap();
+    assert_eq!(input.name.as_deref(), Some("from a file"));
+    assert_eq!(input.prompts.len(), 2);
+    assert!(input.prompts[0].images.is_empty());
+    assert_eq!(input.prompts[1].images, vec![ref_png.display().to_string()]);
+    assert_eq!(input.targets.iter().map(|t| (t.model_id.as_str(), t.n)).collect::<Vec<_>>(), vec![(F512, 1), (F1K, 2)]);
+    assert_eq!((input.repeats, input.concurrency, input.warmup, input.budget), (2, 3, 1, Some(100)));
+    // The form runs what the file says: 2 prompts x 2 targets x 2 repeats + 1 warm-up per target.
+    let pre = e.bench_preflight(&input).unwrap();
+    assert_eq!((pre.requests, pre.warmup_requests), (10, 2));
+
+    // A bad file names its line and field.
+    std::fs::write(&matrix, "prompts = [\"a\"]\ntargets = [\"no-such-model\"]\n").unwrap();
+    let err: UiError = e.bench_input_from_matrix(&matrix).unwrap_err().into();
+    assert_eq!(err.kind, "invalid_matrix");
+    assert!(err.message.contains("line 2") && err.message.contains("targets"), "{}", err.message);
+}

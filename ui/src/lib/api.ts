@@ -75,6 +75,8 @@ export const api = {
   benchDelete: (id: string) => invoke<null>("bench_delete", { id }),
   /** Asks for a prompts file (native dialog); [] if dismissed. */
   benchPromptsPick: () => invoke<BenchPromptInput[]>("bench_prompts_pick"),
+  /** Asks for a matrix file (native dialog) and answers it as a form input; null if dismissed. */
+  benchMatrixPick: () => invoke<BenchInput | null>("bench_matrix_pick"),
 };
 
 export type Api = typeof api;

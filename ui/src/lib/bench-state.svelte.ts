@@ -1,7 +1,7 @@
 // The benchmark panel's state and actions (Svelte 5 runes). The form and the figures are
 // pure (./bench); this wires them to the commands and the `bench-*` events.
 import { api, onBenchProgress, onBenchUpdated } from "./api";
-import { benchInput, formFromComposer, formProblems, type BenchForm } from "./bench";
+import { benchInput, formFromComposer, formFromInput, formProblems, type BenchForm } from "./bench";
 import { debounce, latestOnly } from "./debounce";
 import { toUiError } from "./errors";
 import { store } from "./state.svelte";
@@ -196,6 +196,20 @@ export class BenchStore {
     try {
       const prompts = await api.benchPromptsPick();
       if (prompts.length > 0) this.update((f) => ({ ...f, filePrompts: [...f.filePrompts, ...prompts] }));
+    } catch (e) {
+      this.startProblem = toUiError(e).message;
+    }
+  }
+
+  /** Fills the form from a matrix file (the CLI's TOML), picked in the native dialog. */
+  async openMatrix(): Promise<void> {
+    try {
+      const input = await api.benchMatrixPick();
+      if (!input) return;
+      this.form = formFromInput(input);
+      this.startProblem = null;
+      this.overBudget = false;
+      this.requestPreflight();
     } catch (e) {
       this.startProblem = toUiError(e).message;
     }

@@ -3,6 +3,7 @@ import {
   benchInput,
   formatLatency,
   formFromComposer,
+  formFromInput,
   formProblems,
   latenciesOf,
   latencyChart,
@@ -520,5 +521,39 @@ describe("formatLatency", () => {
     expect(formatLatency(undefined)).toBe("–");
     expect(formatLatency(Number.NaN)).toBe("–");
     expect(formatLatency(Number.POSITIVE_INFINITY)).toBe("–");
+  });
+});
+
+describe("formFromInput", () => {
+  it("puts prompts without images in the box and keeps the others with their images", () => {
+    const f = formFromInput({
+      name: "from a file",
+      prompts: [
+        { text: "a red fox", images: [] },
+        { text: "make it a poster", images: ["/m/ref.png"] },
+        { text: "a blue car", images: [] },
+      ],
+      references: [],
+      targets: [{ modelId: NB_1K, n: 2 }, { modelId: GPT, n: 1 }],
+      repeats: 3,
+      concurrency: 5,
+      warmup: 1,
+      syncMode: "async",
+      aspectRatio: "16:9",
+      responseFormat: "url",
+      budget: 120,
+      ignoreBudget: false,
+    });
+    expect(f.name).toBe("from a file");
+    expect(f.promptsText).toBe("a red fox\na blue car");
+    expect(f.filePrompts).toEqual([{ text: "make it a poster", images: ["/m/ref.png"] }]);
+    expect(f.selected).toEqual({ [NB_1K]: 2, [GPT]: 1 });
+    expect([f.repeats, f.concurrency, f.warmup, f.budget]).toEqual([3, 5, 1, 120]);
+    expect([f.syncMode, f.aspectRatio, f.responseFormat]).toEqual(["async", "16:9", "url"]);
+    expect(f.useReferences).toBe(false);
+    // and back: the same input (targets in catalog order)
+    const back = benchInput(f, [], false, [NB_1K, GPT]);
+    expect(back.prompts.map((p) => p.text)).toEqual(["a red fox", "a blue car", "make it a poster"]);
+    expect(requestCount(f)).toBe(3 * 2 * 3 + 1 * 2);
   });
 });

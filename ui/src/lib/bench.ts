@@ -57,6 +57,29 @@ export function formFromComposer(c: ComposerState): BenchForm {
   };
 }
 
+/**
+ * A form from an input (a matrix file opened in the app): prompts without images of their
+ * own go in the prompts box, the others stay as file prompts with their images.
+ */
+export function formFromInput(i: BenchInput): BenchForm {
+  const selected: Record<string, number> = {};
+  for (const t of i.targets) selected[t.modelId] = t.n;
+  return {
+    name: i.name ?? "",
+    promptsText: i.prompts.filter((p) => p.images.length === 0).map((p) => p.text).join("\n"),
+    filePrompts: i.prompts.filter((p) => p.images.length > 0),
+    selected,
+    repeats: i.repeats,
+    concurrency: i.concurrency,
+    warmup: i.warmup,
+    syncMode: i.syncMode,
+    aspectRatio: i.aspectRatio,
+    responseFormat: i.responseFormat,
+    budget: i.budget === null ? null : Number(i.budget),
+    useReferences: false,
+  };
+}
+
 /** The non-empty lines of the prompts box, trimmed. */
 export function promptLines(text: string): string[] {
   return text
