@@ -143,7 +143,11 @@ impl Progress {
     pub fn finish(&mut self, r: &BenchReport) {
         let line = format!(
             "{} in {}: {} requests, {} succeeded, {} failed{}{}",
-            if r.status == BenchStatus::Cancelled { "cancelled" } else { "finished" },
+            match r.status {
+                BenchStatus::Cancelled => "cancelled",
+                BenchStatus::Stopped => "stopped",
+                BenchStatus::Complete => "finished",
+            },
             secs(r.elapsed_ms),
             r.requests,
             r.succeeded,
@@ -232,7 +236,11 @@ pub fn report_table(engine: &Engine, r: &BenchReport) -> String {
         s,
         "{}{} · {} · {}: {} requests, {} succeeded, {} failed{}{} · {} images · {} credits (${:.2}){}",
         r.name.as_deref().map(|n| format!("{n} · ")).unwrap_or_default(),
-        if r.status == BenchStatus::Cancelled { "CANCELLED" } else { "complete" },
+        match r.status {
+            BenchStatus::Cancelled => "CANCELLED",
+            BenchStatus::Stopped => "STOPPED",
+            BenchStatus::Complete => "complete",
+        },
         r.profile,
         secs(r.elapsed_ms),
         r.requests,
@@ -274,20 +282,13 @@ pub fn report_table(engine: &Engine, r: &BenchReport) -> String {
             t.images_per_minute.map(|x| format!("{x:.1}")).unwrap_or_else(|| "-".into()),
         );
     }
-    let failures: Vec<_> = r.samples.iter().filter(|x| x.is_failed()).collect();
-    if !failures.is_empty() {
+    if let Some(why) = &r.stop_reason {
+        let _ = writeln!(s, "{why}");
+    }
+    if !r.failures.is_empty() {
         let _ = writeln!(s, "failures:");
-        let mut kinds: Vec<(String, String, usize)> = Vec::new();
-        for f in failures {
-            let k = f.error_kind.clone().unwrap_or_else(|| f.status.clone());
-            let m = f.error.clone().unwrap_or_default();
-            match kinds.iter_mut().find(|(a, _, _)| *a == format!("{} {k}", f.model)) {
-                Some(e) => e.2 += 1,
-                None => kinds.push((format!("{} {k}", f.model), m, 1)),
-            }
-        }
-        for (k, m, n) in kinds {
-            let _ = writeln!(s, "  {n} x {k}: {}", short(&m, 160));
+        for g in &r.failures {
+            let _ = writeln!(s, "  {} x {} {}: {}", g.count, g.model, g.kind, short(&g.message, 160));
         }
     }
     s

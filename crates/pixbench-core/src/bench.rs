@@ -1044,6 +1044,36 @@ pub enum BenchStatus {
     Complete,
     /// Cancelled: what finished is kept, the rest was not sent.
     Cancelled,
+    /// Stopped by a failure every later request would share (a rejected key, no credits
+    /// left): what finished is kept, the rest was not sent. See `stop_reason`.
+    Stopped,
+}
+
+/// Error kinds after which the next requests would fail the same way: a benchmark stops
+/// sending at the first one instead of spending its whole matrix on them.
+pub const STOP_KINDS: &[&str] = &["unauthorized", "insufficient_credits"];
+
+/// Failed requests of the same target and kind, with the message of the first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FailureGroup {
+    pub model: String,
+    pub kind: String,
+    pub message: String,
+    pub count: u32,
+}
+
+/// The failed requests grouped by target and error kind, in order of first appearance.
+pub fn failure_groups(samples: &[Sample]) -> Vec<FailureGroup> {
+    let mut out: Vec<FailureGroup> = Vec::new();
+    for f in samples.iter().filter(|s| s.is_failed()) {
+        let kind = f.error_kind.clone().unwrap_or_else(|| f.status.clone());
+        match out.iter_mut().find(|g| g.model == f.model && g.kind == kind) {
+            Some(g) => g.count += 1,
+            None => out.push(FailureGroup { model: f.model.clone(), kind, message: f.error.clone().unwrap_or_default(), count: 1 }),
+        }
+    }
+    out
 }
 
 /// A benchmark's result: totals, per-target figures and every request's raw figures.
@@ -1068,8 +1098,11 @@ pub struct BenchReport {
     pub succeeded: u32,
     pub failed: u32,
     pub cancelled: u32,
-    /// Jobs never sent because the benchmark was cancelled.
+    /// Jobs never sent because the benchmark was cancelled or stopped.
     pub not_started: u32,
+    /// Why a `stopped` benchmark stopped.
+    #[serde(default)]
+    pub stop_reason: Option<String>,
     pub warmup_requests: u32,
     pub images: u32,
     /// Credits of every delivered image, warm-ups included: what the server charged.
@@ -1082,6 +1115,9 @@ pub struct BenchReport {
     pub images_per_minute: Option<f64>,
     pub percentile_method: String,
     pub targets: Vec<TargetStats>,
+    /// The failed requests grouped by target and error kind.
+    #[serde(default)]
+    pub failures: Vec<FailureGroup>,
     pub samples: Vec<Sample>,
 }
 
@@ -1093,6 +1129,7 @@ pub struct ReportMeta {
     pub started_at: String,
     pub status: BenchStatus,
     pub not_started: u32,
+    pub stop_reason: Option<String>,
     pub elapsed_ms: f64,
 }
 
@@ -1142,6 +1179,7 @@ impl BenchReport {
             failed: count(&|s| s.is_failed()),
             cancelled: count(&|s| s.is_cancelled()),
             not_started: meta.not_started,
+            stop_reason: meta.stop_reason,
             warmup_requests: count(&|s| s.warmup),
             images: samples.iter().map(|s| s.images).sum(),
             credits,
@@ -1151,6 +1189,7 @@ impl BenchReport {
             elapsed_ms: meta.elapsed_ms,
             images_per_minute: span.filter(|_| measured_images > 0).map(|ms| measured_images as f64 * 60_000.0 / ms),
             percentile_method: PERCENTILE_METHOD.into(),
+            failures: failure_groups(&samples),
             samples,
         }
     }
@@ -1277,6 +1316,7 @@ pub fn summary_of(report: &BenchReport, id: &str, path: Option<&Path>) -> BenchS
         status: match report.status {
             BenchStatus::Complete => "complete".into(),
             BenchStatus::Cancelled => "cancelled".into(),
+            BenchStatus::Stopped => "stopped".into(),
         },
         started_at: report.started_at.clone(),
         finished_at: Some(report.finished_at.clone()),
@@ -1435,10 +1475,11 @@ where
         }
     };
     on_progress(&progress(&samples, &live, 0, warmups_left > 0, None));
+    let mut stop_reason: Option<String> = None;
 
     loop {
         // Start what may start; a measured job only once every warm-up has finished.
-        while !cancel.is_cancelled() && in_flight.len() < concurrency && next < plan.jobs.len() {
+        while !cancel.is_cancelled() && stop_reason.is_none() && in_flight.len() < concurrency && next < plan.jobs.len() {
             let job = plan.jobs[next];
             if !job.warmup && warmups_left > 0 {
                 break;
@@ -1481,6 +1522,13 @@ where
                 l.failed += 1;
             }
         }
+        if stop_reason.is_none() && sample.is_failed() && sample.error_kind.as_deref().is_some_and(|k| STOP_KINDS.contains(&k)) {
+            let left = plan.jobs.len() - next;
+            stop_reason = Some(format!(
+                "Stopped: {} The other {left} requests would fail the same way, so they were not sent.",
+                sample.error.as_deref().unwrap_or("a request was refused.")
+            ));
+        }
         samples.push(sample.clone());
         on_progress(&progress(&samples, &live, in_flight.len(), warmups_left > 0 && !cancel.is_cancelled(), Some(sample)));
     }
@@ -1488,6 +1536,8 @@ where
     let not_started = (plan.jobs.len() - next) as u32;
     let status = if cancel.is_cancelled() && (not_started > 0 || samples.iter().any(|s| s.is_cancelled())) {
         BenchStatus::Cancelled
+    } else if stop_reason.is_some() {
+        BenchStatus::Stopped
     } else {
         BenchStatus::Complete
     };
@@ -1497,6 +1547,7 @@ where
         started_at,
         status,
         not_started,
+        stop_reason,
         elapsed_ms: t0.elapsed().as_secs_f64() * 1000.0,
     };
     let mut report = BenchReport::build(engine, meta, samples);
@@ -1530,7 +1581,7 @@ pub fn report_of_run(engine: &Engine, run: &RunView, elapsed_ms: f64, started_at
     } else {
         BenchStatus::Complete
     };
-    let meta = ReportMeta { matrix, preflight: None, started_at, status, not_started: 0, elapsed_ms };
+    let meta = ReportMeta { matrix, preflight: None, started_at, status, not_started: 0, stop_reason: None, elapsed_ms };
     BenchReport::build(engine, meta, samples)
 }
 
@@ -1711,6 +1762,7 @@ concurrency = 4
             started_at: "2026-01-01T00:00:00Z".into(),
             status: BenchStatus::Complete,
             not_started: 0,
+            stop_reason: None,
             elapsed_ms: 1000.0,
         };
         let r = BenchReport::from_samples(meta, samples, 0.01);

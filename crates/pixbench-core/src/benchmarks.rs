@@ -14,7 +14,7 @@ use crate::engine::{lock, Engine, EngineEvent};
 use crate::error::{ui, CoreError, CoreResult};
 use crate::store::now_rfc3339;
 
-/// Progress events are sent at most this often (the last one always).
+/// Progress events are sent at most this often (the first and the last always).
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// Benchmarks listed in history.
 const LIST_LIMIT: u32 = 500;
@@ -105,7 +105,9 @@ impl Engine {
         tokio::spawn(async move {
             let mut last: Option<Instant> = None;
             let report = bench::run(&engine, &plan, &opts, Some(pre), &cancel, |p| {
-                if p.remaining == 0 || last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+                // The first, the last (nothing left in flight: done, cancelled or stopped), and
+                // at most ten a second between.
+                if p.in_flight == 0 || last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
                     last = Some(Instant::now());
                     engine.emit(EngineEvent::BenchProgress(BenchProgressEvent { id: opts.bench_id.clone().unwrap_or_default(), progress: p.clone() }));
                 }

@@ -270,3 +270,42 @@ async fn a_matrix_file_fills_the_form_and_runs_the_same() {
     assert_eq!(err.kind, "invalid_matrix");
     assert!(err.message.contains("line 2") && err.message.contains("targets"), "{}", err.message);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_key_stops_the_benchmark_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let base = e.sandbox_url();
+    inject(&base, serde_json::json!({"kind": "status", "status": 401, "count": 1000})).await;
+    let s = e.bench_start(input(&["a", "b"], &[(F1K, 1)], 5, 4)).await.unwrap();
+    let view = e.bench_wait(&s.id).await.unwrap();
+    let report = view.report.unwrap();
+    assert_eq!(view.summary.status, "stopped");
+    // At most the requests already in flight when the first 401 came back were sent.
+    assert!(report.requests <= 4, "sent {} of 10", report.requests);
+    assert_eq!(report.requests + report.not_started, 10);
+    assert_eq!(report.failed, report.requests);
+    let why = report.stop_reason.as_deref().unwrap();
+    assert!(why.contains("rejected (401)") && why.contains("were not sent"), "{why}");
+    // The failures, grouped: every one is a 401, with the sentence for a person.
+    assert_eq!(report.failures.iter().map(|g| g.count).sum::<u32>(), report.failed);
+    assert!(report.failures.iter().all(|g| g.kind == "unauthorized" && g.message.contains("rejected (401)")));
+    assert_eq!(sim_state(&base).await["charged"].as_i64(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_failing_halfway_fails_those_requests_only_and_groups_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let base = e.sandbox_url();
+    // Six 500s: with 3 attempts a request, the first two requests fail; the rest succeed.
+    inject(&base, serde_json::json!({"kind": "status", "status": 500, "count": 6})).await;
+    let s = e.bench_start(input(&["a"], &[(F512, 1)], 6, 1)).await.unwrap();
+    let report = e.bench_wait(&s.id).await.unwrap().report.unwrap();
+    assert_eq!(report.status, pixbench_core::bench::BenchStatus::Complete, "a 500 does not stop a benchmark");
+    assert_eq!(report.requests, 6);
+    assert_eq!((report.succeeded, report.failed), (4, 2));
+    assert_eq!(report.failures.iter().map(|g| g.count).sum::<u32>(), report.failed);
+    assert!(report.failures.iter().all(|g| g.kind == "server_error"));
+    assert_eq!(report.credits, sim_state(&base).await["charged"].as_i64().unwrap());
+}

@@ -193,4 +193,23 @@ describe("bench", function () {
     await byId("bench-chart").waitForDisplayed({ timeout: T.short });
     assert.equal((await allById("bench-row")).length, 2);
   });
+
+  it("a rejected key stops the benchmark and says why, with nothing charged", async () => {
+    await setField("bench-name", "wrong key");
+    await setText("bench-prompts", "a red fox in snow\na blue vintage car");
+    await setField("bench-repeats", "5");
+    await simAdmin.fault({ kind: "status", status: 401, count: 1000 });
+    const before = await simAdmin.state();
+    await byId("bench-start").click();
+    await waitUntil(async () => (await byId("bench-title").getProperty("textContent")).trim() === "wrong key", "the new benchmark is not shown");
+    assert.equal(await waitBenchDone(), "stopped");
+    await simAdmin.clearFaults();
+    const why = byId("bench-stop-reason");
+    await why.waitForDisplayed({ timeout: T.short });
+    assert.match(await why.getText(), /rejected \(401\).*were not sent/s);
+    assert.match(await byId("bench-errors").getText(), /unauthorized/);
+    assert.ok((await intIn("bench-requests")) < 10, "it kept sending after the 401");
+    assert.equal((await simAdmin.state()).charged, before.charged);
+    assert.equal(await byId("bench-item").getAttribute("data-status"), "stopped");
+  });
 });

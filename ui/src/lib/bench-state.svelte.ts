@@ -130,9 +130,11 @@ export class BenchStore {
     this.lastExport = null;
     try {
       const s = await api.benchStart(benchInput($state.snapshot(f) as BenchForm, this.#references(), ignoreBudget, this.#order()));
-      this.#onUpdated(s);
-      this.selectedId = s.id;
-      this.view = { summary: s, report: null, imageBase: this.view?.imageBase ?? "pxb://localhost" };
+      // A short benchmark can finish (its `bench-updated` event arrive) before this
+      // answer: the list's entry is then newer than `s`, and is kept.
+      const known = this.list.find((b) => b.id === s.id);
+      if (!known) this.list = [s, ...this.list];
+      await this.select(s.id);
     } catch (e) {
       const err = toUiError(e);
       this.startProblem = err.message;

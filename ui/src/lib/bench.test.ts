@@ -4,6 +4,7 @@ import {
   formatLatency,
   formFromComposer,
   formFromInput,
+  outcomeDot,
   formProblems,
   latenciesOf,
   latencyChart,
@@ -555,5 +556,16 @@ describe("formFromInput", () => {
     const back = benchInput(f, [], false, [NB_1K, GPT]);
     expect(back.prompts.map((p) => p.text)).toEqual(["a red fox", "a blue car", "make it a poster"]);
     expect(requestCount(f)).toBe(3 * 2 * 3 + 1 * 2);
+  });
+});
+
+describe("outcomeDot", () => {
+  it("shows failures of a finished benchmark", () => {
+    expect(outcomeDot({ status: "complete", succeeded: 8, failed: 0 })).toBe("done");
+    expect(outcomeDot({ status: "complete", succeeded: 6, failed: 2 })).toBe("partial");
+    expect(outcomeDot({ status: "complete", succeeded: 0, failed: 8 })).toBe("failed");
+    expect(outcomeDot({ status: "stopped", succeeded: 3, failed: 1 })).toBe("failed");
+    expect(outcomeDot({ status: "cancelled", succeeded: 3, failed: 0 })).toBe("cancelled");
+    expect(outcomeDot({ status: "running", succeeded: 0, failed: 0 })).toBe("running");
   });
 });

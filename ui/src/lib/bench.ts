@@ -8,6 +8,7 @@ import type {
   BenchInput,
   BenchPromptInput,
   BenchReport,
+  BenchSummary,
   ResponseFormatChoice,
   Sample,
   SyncMode,
@@ -263,6 +264,24 @@ export function progressLine(p: { done: number; total: number; failed: number; c
   if (p.cancelled > 0) parts.push(`${p.cancelled} cancelled`);
   parts.push(`${p.remaining} left`);
   return parts.join(" · ");
+}
+
+/**
+ * The dot of a benchmark in the list (the run dots' classes): "complete" with failures is
+ * not shown as plain done.
+ */
+export function outcomeDot(b: Pick<BenchSummary, "status" | "succeeded" | "failed">): string {
+  switch (b.status) {
+    case "running":
+    case "cancelled":
+    case "interrupted":
+      return b.status;
+    case "stopped":
+      return "failed";
+    default:
+      if (b.failed > 0) return b.succeeded === 0 ? "failed" : "partial";
+      return "done";
+  }
 }
 
 /** Latency with the precision a benchmark needs: "9.8 ms", "840 ms", "2.4 s". */
