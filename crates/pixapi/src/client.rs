@@ -880,21 +880,7 @@ impl Client {
     ) -> Result<ImagesResult> {
         let started = Instant::now();
         let h = self.submit_generation(req, cancel).await?;
-        on_submitted(&h);
-        let timing = AsyncTiming {
-            submit_ms: h.submit_ms,
-            ..Default::default()
-        };
-        self.wait_inner(
-            &h.id,
-            cancel,
-            &mut on_update,
-            started,
-            timing,
-            h.attempts,
-            h.request_id.clone(),
-        )
-        .await
+        self.wait_submitted(h, started, cancel, on_submitted, &mut on_update).await
     }
 
     /// Submit an edit, then [`wait_task`](Self::wait_task).
@@ -907,21 +893,25 @@ impl Client {
     ) -> Result<ImagesResult> {
         let started = Instant::now();
         let h = self.submit_edit(req, cancel).await?;
+        self.wait_submitted(h, started, cancel, on_submitted, &mut on_update).await
+    }
+
+    /// The task just submitted: hands its id over, then polls it to the end.
+    async fn wait_submitted(
+        &self,
+        h: TaskHandle,
+        started: Instant,
+        cancel: &CancellationToken,
+        on_submitted: impl FnOnce(&TaskHandle) + Send,
+        on_update: &mut (dyn FnMut(&TaskStatus) + Send),
+    ) -> Result<ImagesResult> {
         on_submitted(&h);
         let timing = AsyncTiming {
             submit_ms: h.submit_ms,
             ..Default::default()
         };
-        self.wait_inner(
-            &h.id,
-            cancel,
-            &mut on_update,
-            started,
-            timing,
-            h.attempts,
-            h.request_id.clone(),
-        )
-        .await
+        self.wait_inner(&h.id, cancel, on_update, started, timing, h.attempts, h.request_id.clone())
+            .await
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -851,60 +851,19 @@ pub struct Sample {
 }
 
 impl Sample {
-    /// The sample of one target of a finished run.
-    pub fn from_target(job: &Job, run: &RunView, t: &TargetView, start_ms: f64, end_ms: f64) -> Sample {
-        let timing = t.timing.clone();
-        let ok = matches!(t.status, RunStatus::Done | RunStatus::Partial) && !t.outputs.is_empty();
+    /// A job's sample with no result yet: every figure empty.
+    fn blank(job: &Job, prompt: &str, model: &str, n: u32, start_ms: f64, end_ms: f64) -> Sample {
         Sample {
             seq: job.seq,
             warmup: job.warmup,
             prompt_idx: job.prompt_idx,
-            prompt: run.prompt.clone(),
+            prompt: prompt.to_string(),
             target_idx: job.target_idx,
-            model: t.model_id.clone(),
-            n: t.n,
-            repeat: job.repeat,
-            run_id: Some(run.id.clone()),
-            status: t.status.as_str().to_string(),
-            ok,
-            is_async: t.is_async,
-            images: t.outputs.len() as u32,
-            credits: t.credits,
-            start_ms,
-            end_ms,
-            wall_ms: end_ms - start_ms,
-            total_ms: timing.as_ref().map(|x| x.total_ms),
-            send_ms: timing.as_ref().and_then(|x| x.send_ms),
-            ttfb_ms: timing.as_ref().and_then(|x| x.ttfb_ms),
-            body_ms: timing.as_ref().and_then(|x| x.body_ms),
-            decode_ms: timing.as_ref().and_then(|x| x.decode_ms),
-            download_ms: timing.as_ref().and_then(|x| x.download_ms),
-            submit_ms: timing.as_ref().and_then(|x| x.submit_ms),
-            wait_ms: timing.as_ref().and_then(|x| x.wait_ms),
-            polls: timing.as_ref().and_then(|x| x.polls),
-            http_status: t.http_status,
-            attempts: t.attempts,
-            request_id: t.request_id.clone(),
-            error_kind: t.error.as_ref().map(|e| e.kind.clone()),
-            error: t.error.as_ref().map(|e| e.message.clone()),
-            outputs: t.outputs.iter().map(|o| o.sha256.clone()).collect(),
-        }
-    }
-
-    /// A job the engine did not start (or whose result could not be read).
-    pub fn refused(job: &Job, spec: &RunSpec, err: UiError, start_ms: f64, end_ms: f64) -> Sample {
-        let t = &spec.targets[0];
-        Sample {
-            seq: job.seq,
-            warmup: job.warmup,
-            prompt_idx: job.prompt_idx,
-            prompt: spec.prompt.clone(),
-            target_idx: job.target_idx,
-            model: t.model_id.clone(),
-            n: t.n,
+            model: model.to_string(),
+            n,
             repeat: job.repeat,
             run_id: None,
-            status: "refused".into(),
+            status: String::new(),
             ok: false,
             is_async: false,
             images: 0,
@@ -924,9 +883,49 @@ impl Sample {
             http_status: None,
             attempts: 0,
             request_id: None,
+            error_kind: None,
+            error: None,
+            outputs: vec![],
+        }
+    }
+
+    /// The sample of one target of a finished run.
+    pub fn from_target(job: &Job, run: &RunView, t: &TargetView, start_ms: f64, end_ms: f64) -> Sample {
+        let tm = t.timing.as_ref();
+        Sample {
+            run_id: Some(run.id.clone()),
+            status: t.status.as_str().to_string(),
+            ok: matches!(t.status, RunStatus::Done | RunStatus::Partial) && !t.outputs.is_empty(),
+            is_async: t.is_async,
+            images: t.outputs.len() as u32,
+            credits: t.credits,
+            total_ms: tm.map(|x| x.total_ms),
+            send_ms: tm.and_then(|x| x.send_ms),
+            ttfb_ms: tm.and_then(|x| x.ttfb_ms),
+            body_ms: tm.and_then(|x| x.body_ms),
+            decode_ms: tm.and_then(|x| x.decode_ms),
+            download_ms: tm.and_then(|x| x.download_ms),
+            submit_ms: tm.and_then(|x| x.submit_ms),
+            wait_ms: tm.and_then(|x| x.wait_ms),
+            polls: tm.and_then(|x| x.polls),
+            http_status: t.http_status,
+            attempts: t.attempts,
+            request_id: t.request_id.clone(),
+            error_kind: t.error.as_ref().map(|e| e.kind.clone()),
+            error: t.error.as_ref().map(|e| e.message.clone()),
+            outputs: t.outputs.iter().map(|o| o.sha256.clone()).collect(),
+            ..Sample::blank(job, &run.prompt, &t.model_id, t.n, start_ms, end_ms)
+        }
+    }
+
+    /// A job the engine did not start (or whose result could not be read).
+    pub fn refused(job: &Job, spec: &RunSpec, err: UiError, start_ms: f64, end_ms: f64) -> Sample {
+        let t = &spec.targets[0];
+        Sample {
+            status: "refused".into(),
             error_kind: Some(err.kind),
             error: Some(err.message),
-            outputs: vec![],
+            ..Sample::blank(job, &spec.prompt, &t.model_id, t.n, start_ms, end_ms)
         }
     }
 

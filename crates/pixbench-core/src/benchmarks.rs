@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::*;
 use crate::bench::{self, BenchPlan, BenchPrompt, BenchReport, BenchTarget, Matrix, Preflight, RunOptions};
-use crate::engine::{lock, Engine, EngineEvent};
+use crate::engine::{lock, ActiveBench, Engine, EngineEvent};
 use crate::error::{ui, CoreError, CoreResult};
 use crate::store::now_rfc3339;
 
@@ -97,7 +97,8 @@ impl Engine {
         };
         self.store().upsert_benchmark(&summary)?;
         let cancel = CancellationToken::new();
-        lock(&self.inner.benches).insert(id.clone(), cancel.clone());
+        let (done_tx, done) = tokio::sync::watch::channel(false);
+        lock(&self.inner.benches).insert(id.clone(), ActiveBench { cancel: cancel.clone(), done });
         self.emit(EngineEvent::BenchUpdated(summary.clone()));
 
         let engine = self.clone();
@@ -125,6 +126,7 @@ impl Engine {
                 }
             };
             lock(&engine.inner.benches).remove(&id);
+            let _ = done_tx.send(true);
             engine.emit(EngineEvent::BenchUpdated(summary));
         });
         Ok(summary)
@@ -133,15 +135,20 @@ impl Engine {
     /// Cancels a running benchmark: requests in flight are cancelled, the rest not sent;
     /// what finished is kept in its report.
     pub fn bench_cancel(&self, id: &str) {
-        if let Some(c) = lock(&self.inner.benches).get(id) {
-            c.cancel();
+        if let Some(b) = lock(&self.inner.benches).get(id) {
+            b.cancel.cancel();
         }
     }
 
     /// Waits until a benchmark this engine runs has finished (tests and the CLI).
     pub async fn bench_wait(&self, id: &str) -> CoreResult<BenchView> {
-        while lock(&self.inner.benches).contains_key(id) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        let rx = lock(&self.inner.benches).get(id).map(|b| b.done.clone());
+        if let Some(mut rx) = rx {
+            while !*rx.borrow() {
+                if rx.changed().await.is_err() {
+                    break;
+                }
+            }
         }
         self.bench_get(id)
     }

@@ -75,6 +75,13 @@ pub(crate) struct ActiveRun {
     pub done: tokio::sync::watch::Receiver<bool>,
 }
 
+/// A benchmark running in this process.
+pub(crate) struct ActiveBench {
+    pub cancel: CancellationToken,
+    /// Turns true once its report is saved.
+    pub done: tokio::sync::watch::Receiver<bool>,
+}
+
 pub(crate) struct Inner {
     pub cfg: EngineConfig,
     pub store: Store,
@@ -89,7 +96,7 @@ pub(crate) struct Inner {
     /// One client per profile (base URL and key as last used), so runs reuse connections.
     pub clients: Mutex<HashMap<String, (String, String, pixapi::Client)>>,
     /// Benchmarks running in this process, by id.
-    pub benches: Mutex<HashMap<String, CancellationToken>>,
+    pub benches: Mutex<HashMap<String, ActiveBench>>,
 }
 
 #[derive(Clone)]

@@ -236,17 +236,8 @@ impl Engine {
                 tasks.spawn(async move { e.run_target(st, i, cl, tc, resume.is_some()).await });
             }
             while tasks.join_next().await.is_some() {}
-            let status = {
-                let mut s = lock(&state);
-                s.row.status = aggregate(&s.targets);
-                s.row.status
-            };
-            let _ = engine.store().set_run_status(&run_id, status);
+            engine.settle_run(&state);
             lock(&engine.inner.active).remove(&run_id);
-            engine.emit(EngineEvent::RunUpdated(engine.view_of(&state)));
-            if let Ok(sv) = engine.session_current() {
-                engine.emit(EngineEvent::SessionUpdated(sv));
-            }
             let _ = done_tx.send(true);
         });
     }
@@ -415,15 +406,20 @@ impl Engine {
                     "Finished after you cancelled it: the server had already accepted the task and charged it, so its images are kept.",
                 ));
             }
-            s.row.status = aggregate(&s.targets);
         }
         self.publish(&state, idx);
+        self.settle_run(&state);
+    }
+
+    /// A run's status from its targets, saved, and told to the UI with the session's spend.
+    fn settle_run(&self, state: &Shared) {
         let (run_id, status) = {
-            let s = lock(&state);
+            let mut s = lock(state);
+            s.row.status = aggregate(&s.targets);
             (s.row.id.clone(), s.row.status)
         };
         let _ = self.store().set_run_status(&run_id, status);
-        self.emit(EngineEvent::RunUpdated(self.view_of(&state)));
+        self.emit(EngineEvent::RunUpdated(self.view_of(state)));
         if let Ok(sv) = self.session_current() {
             self.emit(EngineEvent::SessionUpdated(sv));
         }
