@@ -179,3 +179,46 @@ export const simAdmin = {
 export async function waitSim() {
   await waitUntil(async () => (await simAdmin.state()) !== null, `the Sandbox sim at ${SIM_URL} did not answer`, 30_000);
 }
+
+/** Sets a field's value from a script and fires `event`, as a person's edit does
+ * (WebDriver's setValue drops a textarea's newlines and cannot pick a <select> option). */
+async function setByScript(id, value, event) {
+  const el = await byId(id);
+  await el.waitForDisplayed({ timeout: T.short });
+  await browser.execute(
+    (e, v, ev) => {
+      e.value = v;
+      e.dispatchEvent(new Event(ev, { bubbles: true }));
+    },
+    el,
+    value,
+    event,
+  );
+}
+
+/** Picks a <select> option by value. */
+export const choose = (id, value) => setByScript(id, value, "change");
+
+/** Sets a text field or textarea, newlines included. */
+export const setText = (id, value) => setByScript(id, value, "input");
+
+/** An attribute of each element, in order. */
+export async function attrs(els, name) {
+  const out = [];
+  for (const e of els) out.push(await e.getAttribute(name));
+  return out;
+}
+
+/** Waits for a toast whose text matches `re` and returns the path it names. */
+export async function toastPath(re) {
+  const text = await waitUntil(async () => {
+    for (const t of await allById("toast")) {
+      const s = await t.getText();
+      if (re.test(s)) return s;
+    }
+    return false;
+  }, `no toast matching ${re}`);
+  const m = /(\/\S+)/.exec(text);
+  assert.ok(m, `no path in "${text}"`);
+  return m[1].replace(/[.,;]$/, "");
+}

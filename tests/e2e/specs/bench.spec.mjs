@@ -4,7 +4,7 @@
 // anything is sent; the report exports as CSV with one row per request.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { allById, browser, byId, imageLoaded, intIn, simAdmin, T, waitSim, waitUntil } from "../lib.mjs";
+import { T, allById, attrs, browser, byId, imageLoaded, intIn, setText, simAdmin, waitSim, waitUntil } from "../lib.mjs";
 
 const F512 = "gemini-3.1-flash-image-preview-512";
 const F1K = "gemini-3.1-flash-image-preview";
@@ -22,27 +22,6 @@ async function setField(id, value) {
   await el.waitForDisplayed({ timeout: T.short });
   await el.clearValue();
   await el.setValue(value);
-}
-
-/** An attribute of each element, in order. */
-async function attrs(els, name) {
-  const out = [];
-  for (const e of els) out.push(await e.getAttribute(name));
-  return out;
-}
-
-/** Sets a textarea's text as typing it would (WebDriver drops the newlines of setValue). */
-async function setText(id, value) {
-  const el = await byId(id);
-  await el.waitForDisplayed({ timeout: T.short });
-  await browser.execute(
-    (e, v) => {
-      e.value = v;
-      e.dispatchEvent(new Event("input", { bubbles: true }));
-    },
-    el,
-    value,
-  );
 }
 
 /** The status of the selected benchmark once it is no longer running. */

@@ -4,7 +4,7 @@
 // sheet of the expected pixel size.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { allById, browser, byId, cells, clickRun, imageLoaded, selectTargets, setPrompt, SHOT_DIR, T, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { SHOT_DIR, T, allById, browser, byId, cells, clickRun, imageLoaded, selectTargets, setPrompt, toastPath, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 const VARIANTS = {
   "gemini-3.1-flash-image-preview-512": 512,
@@ -32,20 +32,6 @@ function center(view) {
 
 function cellOf(model) {
   return browser.$(`[data-testid="result-cell"][data-model="${model}"]`);
-}
-
-/** Waits for a toast whose text matches `re` and returns the path it names. */
-async function toastPath(re) {
-  const text = await waitUntil(async () => {
-    for (const t of await allById("toast")) {
-      const s = await t.getText();
-      if (re.test(s)) return s;
-    }
-    return false;
-  }, `no toast matching ${re}`);
-  const m = /(\/\S+)/.exec(text);
-  assert.ok(m, `no path in "${text}"`);
-  return m[1].replace(/[.,;]$/, "");
 }
 
 async function shot(name) {

@@ -1,23 +1,10 @@
 // The history sidebar (issue 5): filters by model, status, profile and date; loading a
 // past run into the composer; deleting a run (after a confirmation).
 import assert from "node:assert/strict";
-import { allById, browser, byId, clickRun, selectTargets, setPrompt, simAdmin, T, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { T, allById, browser, byId, choose, clickRun, selectTargets, setPrompt, simAdmin, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 const K1 = "gemini-3.1-flash-image-preview";
 const K4 = "gemini-3.1-flash-image-preview-4k";
-
-async function choose(id, value) {
-  const el = await byId(id);
-  await el.waitForDisplayed({ timeout: T.short });
-  await browser.execute(
-    (e, v) => {
-      e.value = v;
-      e.dispatchEvent(new Event("change", { bubbles: true }));
-    },
-    el,
-    value,
-  );
-}
 
 async function items() {
   const out = [];

@@ -2,21 +2,7 @@
 // sheet) written to disk, and a new session starting at 0 credits.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { allById, browser, byId, cellImages, clickRun, intIn, setPrompt, T, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
-
-/** Waits for a toast whose text matches `re` and returns the path it names. */
-async function toastPath(re) {
-  const text = await waitUntil(async () => {
-    for (const t of await allById("toast")) {
-      const s = await t.getText();
-      if (re.test(s)) return s;
-    }
-    return false;
-  }, `no toast matching ${re}`);
-  const m = /(\/\S+)/.exec(text);
-  assert.ok(m, `no path in "${text}"`);
-  return m[1].replace(/[.,;]$/, "");
-}
+import { T, allById, browser, byId, cellImages, clickRun, intIn, setPrompt, toastPath, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 describe("session", function () {
   this.timeout(180_000);

@@ -2,7 +2,7 @@
 // Sandbox), the session panel (figures and charts), the budget stopping a run before
 // anything is charged, a named new session, and the settings (session mode, catalog).
 import assert from "node:assert/strict";
-import { allById, browser, byId, clickRun, intIn, selectTargets, setPrompt, simAdmin, T, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { T, allById, browser, byId, choose, clickRun, intIn, selectTargets, setPrompt, simAdmin, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 const FOUR = [
   "gemini-3.1-flash-image-preview-512",
@@ -10,20 +10,6 @@ const FOUR = [
   "gemini-3.1-flash-image-preview-2k",
   "gemini-3.1-flash-image-preview-4k",
 ];
-
-/** Sets a <select> by value the way a person's choice does (a change event). */
-async function choose(id, value) {
-  const el = await byId(id);
-  await el.waitForDisplayed({ timeout: T.short });
-  await browser.execute(
-    (e, v) => {
-      e.value = v;
-      e.dispatchEvent(new Event("change", { bubbles: true }));
-    },
-    el,
-    value,
-  );
-}
 
 describe("spend", function () {
   this.timeout(240_000);
