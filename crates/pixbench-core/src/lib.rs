@@ -9,7 +9,6 @@
 
 pub mod api;
 pub mod bench;
-pub mod benchmarks;
 pub mod blobs;
 pub mod catalog;
 pub mod engine;
