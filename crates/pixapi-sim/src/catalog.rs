@@ -1,24 +1,40 @@
 //! The model catalog: ids, aliases, variants, prices, and how a request's `model`,
-//! `size`, `aspect_ratio` and `quality` resolve to one priced output size.
+//! `size` (and, lenient only, `aspect_ratio`) and `quality` resolve to one output size,
+//! and how a delivered output is priced.
 //!
-//! Resolution rules (Gemini families):
-//! - A suffixed id (`-512`, `-2k`, `-4k`) selects its variant. A `size` keyword
-//!   (`512`, `1K`, `2K`, `4K`) sent with a suffixed id is ignored: **the suffix wins**.
-//! - An explicit `WxH` size always wins, with the base id, the alias or a suffixed id:
-//!   its long edge picks the tier (the smallest tier of the family whose edge is at least
-//!   the long edge: `<=512` 512, `<=1024` 1K, `<=2048` 2K, else 4K) and its ratio is honoured.
-//! - The base id and the alias without a size are the 1K variant.
-//! - `aspect_ratio` (`16:9`, ...; the family's list) shapes keyword/default sizes; with an
-//!   explicit `WxH` it is ignored.
+//! ## Strict (the default): what Pixapi's pages document
+//! - `model` is a canonical id or its alias (`gemini-3.1-flash-image-preview` /
+//!   `nano-banana-2`, ...). The suffixed ids of the price tables (`-512`, `-2k`, `-4k`) are not
+//!   model ids: "Use the size field to request compact, standard, 2K, or 4K outputs instead
+//!   of switching model ids" (docs/models/gemini-3.1-flash-image-preview/). They answer 404
+//!   `model_not_found`.
+//! - `size` is a `WIDTHxHEIGHT` the model supports, or a documented keyword (`2K`, `4K` for
+//!   3.1 Flash; `auto` for the GPT models). "Model-supported" (the pages' words) is read as:
+//!   both edges multiples of 8, the ratio within 3 % of one of the family's aspect ratios,
+//!   and a pixel count within the family's tiers (3.1 Flash 0.2..17.5 MP, 3 Pro 0.3..17.5 MP,
+//!   2.5 Flash 0.3..1.2 MP). `512`, `1K` and the like are refused with a 400 naming `size`.
+//!   The output is exactly the size asked (keywords: 2048x2048, 4096x4096).
+//! - `aspect_ratio` is not a documented field: it is ignored and reported as unknown.
+//!
+//! ## Lenient (`--lenient`): today's tolerance for other gateways
+//! - A suffixed id selects its variant; a `size` keyword (`512`, `1K`, `2K`, `4K`) sent with
+//!   a suffixed id is ignored: **the suffix wins**. An explicit `WxH` always wins: its long
+//!   edge picks the tier (`<=512` 512, `<=1024` 1K, `<=2048` 2K, else 4K), its ratio is
+//!   honoured. `aspect_ratio` (`16:9`, ...; the family's list) shapes keyword/default sizes.
 //! - The output's long edge is exactly the tier's edge (512/1024/2048/4096); the short edge
 //!   is `long * short_ratio / long_ratio` rounded to the nearest multiple of 8 (min 8),
 //!   so 16:9 at 1K is 1024x576 and 21:9 at 1K is 1024x440.
-//! - The price is that of the resolved variant (whose id is reported in `usage.model`).
+//!
+//! ## Billing, in both modes: by what is delivered
+//! "Final billing follows the actual model output" (the model pages). A Gemini output's tier
+//! is decided by its pixel count (ours, docs/CONTRACT.md "Size tiers": < 0.3 MP 512,
+//! < 1.2 MP 1K, < 4.8 MP 2K, else 4K; a family without that tier bills its nearest one).
+//! gpt-image-2 follows its page: tiers by long edge (<= 1536 1K, <= 2048 2K, <= 3840 4K) x
+//! quality (`auto` or absent bills as `high`). gpt-image-1.5 is "from 1" credit: 1 here.
 //!
 //! OpenAI families: `gpt-image-1.5` (sizes `1024x1024`, `1536x1024`, `1024x1536`, `auto`
-//! = 1024x1024; 1 credit per image); `gpt-image-2` (`auto` = 1024x1024 or any `WxH` with
-//! both edges multiples of 16, 655,360..=8,294,400 pixels, ratio at most 3:1, long edge at
-//! most 3840; priced by tier x quality, `quality` absent or `auto` bills as `high`).
+//! = 1024x1024); `gpt-image-2` (`auto` = 1024x1024 or any `WxH` with both edges multiples of
+//! 16, 655,360..=8,294,400 pixels, ratio at most 3:1, long edge at most 3840).
 
 use crate::errors::ApiError;
 
@@ -168,6 +184,76 @@ const fn m(
 /// Finds a model by id or alias (exact, case-sensitive like the real gateway).
 pub fn lookup(id: &str) -> Option<&'static ModelEntry> {
     MODELS.iter().find(|e| e.id == id)
+}
+
+/// Finds a model as a strict or lenient server would: strict knows only the documented
+/// ids (canonical ids and aliases), not the suffixed names of the price tables.
+pub fn lookup_mode(id: &str, strict: bool) -> Option<&'static ModelEntry> {
+    lookup(id).filter(|e| !(strict && e.suffixed))
+}
+
+/// The ids `GET /v1/models` lists.
+pub fn listed(strict: bool) -> impl Iterator<Item = &'static ModelEntry> {
+    MODELS.iter().filter(move |e| !(strict && e.suffixed))
+}
+
+/// A Gemini output's tier by its pixel count (ours: cuts at 0.3, 1.2 and 4.8 MP).
+pub fn tier_of_pixels(width: u32, height: u32) -> Tier {
+    let px = width as u64 * height as u64;
+    if px < 300_000 {
+        Tier::T512
+    } else if px < 1_200_000 {
+        Tier::T1K
+    } else if px < 4_800_000 {
+        Tier::T2K
+    } else {
+        Tier::T4K
+    }
+}
+
+/// gpt-image-2's tier by long edge, as its page prices it (0: 1K, 1: 2K, 2: 4K).
+fn gpt2_tier_index(width: u32, height: u32) -> usize {
+    match width.max(height) {
+        0..=1536 => 0,
+        1537..=2048 => 1,
+        _ => 2,
+    }
+}
+
+const GPT2_TABLE: [[i64; 3]; 3] = [[1, 4, 14], [2, 17, 67], [4, 34, 133]];
+
+/// The quality column of gpt-image-2's table. `quality` is read as `openai_quality` validates
+/// it (trimmed, any case), so `"LOW"` bills as low; anything else (`auto`, `high`) as high.
+fn gpt2_quality_index(quality: &str) -> usize {
+    match quality.trim().to_ascii_lowercase().as_str() {
+        "low" => 0,
+        "medium" => 1,
+        _ => 2,
+    }
+}
+
+/// The tier and the credits of one delivered output of `family` at `width x height`
+/// (`quality`: gpt-image-2 only; `None` or `auto` bills as high).
+pub fn price_delivered(
+    family: Family,
+    width: u32,
+    height: u32,
+    quality: Option<&str>,
+) -> (Tier, i64) {
+    match family {
+        Family::GptImage2 => {
+            let t = gpt2_tier_index(width, height);
+            let q = gpt2_quality_index(quality.unwrap_or("auto"));
+            ([Tier::T1K, Tier::T2K, Tier::T4K][t], GPT2_TABLE[t][q])
+        }
+        Family::GptImage15 => (tier_of_pixels(width, height).max(Tier::T1K), 1),
+        _ => {
+            let tiers = family.tiers();
+            let t = tier_of_pixels(width, height);
+            let t = t.clamp(tiers[0], tiers[tiers.len() - 1]);
+            (t, family.gemini_price(t))
+        }
+    }
 }
 
 impl Family {
@@ -344,13 +430,104 @@ fn bad_size(msg: impl Into<String>) -> ApiError {
     ApiError::invalid(msg, "size")
 }
 
-/// Resolves a catalog entry and the variant fields of a request.
+/// Resolves a catalog entry and the variant fields of a request (lenient rules).
 pub fn resolve(entry: &ModelEntry, q: &VariantQuery<'_>) -> Result<Resolved, ApiError> {
-    if entry.family.is_gemini() {
-        resolve_gemini(entry, q)
-    } else {
-        resolve_openai(entry, q)
+    resolve_mode(entry, q, false)
+}
+
+/// Resolves a catalog entry and the variant fields of a request, strictly (the pages'
+/// sizes only; `aspect_ratio` is not read) or leniently.
+pub fn resolve_mode(
+    entry: &ModelEntry,
+    q: &VariantQuery<'_>,
+    strict: bool,
+) -> Result<Resolved, ApiError> {
+    let mut r = match (entry.family.is_gemini(), strict) {
+        (true, true) => resolve_gemini_strict(entry, q.size)?,
+        (true, false) => resolve_gemini(entry, q)?,
+        (false, _) => resolve_openai(entry, q)?,
+    };
+    // Billing follows the output: price the size this request delivers.
+    let (tier, credits) = price_delivered(r.family, r.width, r.height, q.quality);
+    if r.family.is_gemini() {
+        r.tier = tier;
+        r.variant_id = r.family.variant_id(tier);
     }
+    r.credits_per_image = credits;
+    Ok(r)
+}
+
+impl Family {
+    /// The pixel counts a strict server accepts in a `WxH` size for this Gemini family.
+    fn strict_pixels(self) -> std::ops::Range<u64> {
+        match self {
+            Family::Flash31 => 200_000..17_500_000,
+            Family::Pro3 => 300_000..17_500_000,
+            _ => 300_000..1_200_000,
+        }
+    }
+    /// The sizes a page names for this family, for error messages.
+    fn documented_sizes(self) -> &'static str {
+        match self {
+            Family::Flash31 => "512x512, 1536x1024, 2048x2048, 2K, 4K",
+            Family::Pro3 => "1024x1024, 2048x1152, 3840x2160",
+            _ => "1024x1024",
+        }
+    }
+}
+
+fn resolve_gemini_strict(entry: &ModelEntry, size: Option<&str>) -> Result<Resolved, ApiError> {
+    let fam = entry.family;
+    let refuse = |s: &str, why: &str| {
+        bad_size(format!(
+            "Invalid size '{s}' for {}: {why}. Use WIDTHxHEIGHT, e.g. {}.",
+            fam.base_id(),
+            fam.documented_sizes()
+        ))
+    };
+    let (width, height) = match size {
+        None => (1024, 1024),
+        Some("2K") if fam == Family::Flash31 => (2048, 2048),
+        Some("4K") if fam == Family::Flash31 => (4096, 4096),
+        Some(s) => {
+            let (w, h) = s
+                .split_once('x')
+                .ok_or_else(|| refuse(s, "not a size this model documents"))?;
+            let digits =
+                |t: &str| !t.is_empty() && t.len() <= 5 && t.bytes().all(|b| b.is_ascii_digit());
+            if !digits(w) || !digits(h) {
+                return Err(refuse(s, "not a size this model documents"));
+            }
+            let (w, h): (u32, u32) = (w.parse().unwrap_or(0), h.parse().unwrap_or(0));
+            if w == 0 || h == 0 || w % 8 != 0 || h % 8 != 0 {
+                return Err(refuse(s, "both edges must be positive multiples of 8"));
+            }
+            let ratio = w as f64 / h as f64;
+            let near = fam
+                .aspect_ratios()
+                .iter()
+                .any(|&(a, b)| (ratio / (a as f64 / b as f64) - 1.0).abs() <= 0.03);
+            if !near {
+                return Err(refuse(s, "its aspect ratio is not one this model offers"));
+            }
+            if !fam.strict_pixels().contains(&(w as u64 * h as u64)) {
+                return Err(refuse(
+                    s,
+                    "its pixel count is outside what this model offers",
+                ));
+            }
+            (w, h)
+        }
+    };
+    let tier = tier_of_pixels(width, height);
+    Ok(Resolved {
+        family: fam,
+        variant_id: fam.variant_id(tier),
+        tier,
+        width,
+        height,
+        credits_per_image: 0,
+    })
 }
 
 fn resolve_gemini(entry: &ModelEntry, q: &VariantQuery<'_>) -> Result<Resolved, ApiError> {
@@ -523,26 +700,14 @@ fn resolve_openai(entry: &ModelEntry, q: &VariantQuery<'_>) -> Result<Resolved, 
                     "Invalid size '{size}' for gpt-image-2: {p}."
                 )));
             }
-            let tier_idx = if long <= 1536 {
-                0
-            } else if long <= 2048 {
-                1
-            } else {
-                2
-            };
-            const TABLE: [[i64; 3]; 3] = [[1, 4, 14], [2, 17, 67], [4, 34, 133]];
-            let qi = match quality {
-                "low" => 0,
-                "medium" => 1,
-                _ => 2,
-            };
+            let tier_idx = gpt2_tier_index(w, h);
             Ok(Resolved {
                 family: fam,
                 variant_id: entry.id.to_string(),
                 tier: [Tier::T1K, Tier::T2K, Tier::T4K][tier_idx],
                 width: w,
                 height: h,
-                credits_per_image: TABLE[tier_idx][qi],
+                credits_per_image: GPT2_TABLE[tier_idx][gpt2_quality_index(quality)],
             })
         }
     }
@@ -733,6 +898,371 @@ mod tests {
         assert_eq!(
             err("gpt-image-2", None, None, Some("ultra")).param(),
             Some("quality")
+        );
+    }
+
+    fn strict(
+        id: &str,
+        size: Option<&str>,
+        ar: Option<&str>,
+        quality: Option<&str>,
+    ) -> Result<Resolved, ApiError> {
+        let e = lookup_mode(id, true).expect("documented id");
+        resolve_mode(
+            e,
+            &VariantQuery {
+                size,
+                aspect_ratio: ar,
+                quality,
+            },
+            true,
+        )
+    }
+    fn dims_credits(r: &Resolved) -> (u32, u32, i64) {
+        (r.width, r.height, r.credits_per_image)
+    }
+
+    #[test]
+    fn strict_lookup_knows_only_documented_ids() {
+        for id in [
+            "gemini-3.1-flash-image-preview",
+            "nano-banana-2",
+            "gemini-3-pro-image-preview",
+            "nano-banana-pro",
+            "gemini-2.5-flash-image",
+            "nano-banana",
+            "gpt-image-1.5",
+            "gpt-image-2",
+        ] {
+            assert!(lookup_mode(id, true).is_some(), "{id}");
+            assert!(lookup_mode(id, false).is_some(), "{id}");
+        }
+        for id in [
+            "gemini-3.1-flash-image-preview-512",
+            "gemini-3.1-flash-image-preview-2k",
+            "gemini-3.1-flash-image-preview-4k",
+            "gemini-3-pro-image-preview-2k",
+            "gemini-3-pro-image-preview-4k",
+        ] {
+            assert!(
+                lookup_mode(id, true).is_none(),
+                "{id} is a price-table name, not a model"
+            );
+            assert!(lookup_mode(id, false).is_some(), "lenient still knows {id}");
+        }
+        assert!(
+            lookup_mode("Nano-Banana-2", true).is_none(),
+            "ids are case-sensitive"
+        );
+        assert_eq!(listed(true).count(), 8);
+        assert!(listed(true).all(|e| !e.suffixed));
+        assert_eq!(listed(false).count(), MODELS.len());
+    }
+
+    #[test]
+    fn strict_delivers_the_documented_sizes_exactly() {
+        // (id, size, quality, (width, height, credits), tier)
+        type Case = (
+            &'static str,
+            &'static str,
+            Option<&'static str>,
+            (u32, u32, i64),
+            Tier,
+        );
+        let cases: &[Case] = &[
+            (
+                "gemini-3.1-flash-image-preview",
+                "512x512",
+                None,
+                (512, 512, 4),
+                Tier::T512,
+            ),
+            (
+                "gemini-3.1-flash-image-preview",
+                "1024x1024",
+                None,
+                (1024, 1024, 4),
+                Tier::T1K,
+            ),
+            (
+                "gemini-3.1-flash-image-preview",
+                "1536x1024",
+                None,
+                (1536, 1024, 6),
+                Tier::T2K,
+            ),
+            (
+                "gemini-3.1-flash-image-preview",
+                "2048x2048",
+                None,
+                (2048, 2048, 6),
+                Tier::T2K,
+            ),
+            (
+                "gemini-3.1-flash-image-preview",
+                "2K",
+                None,
+                (2048, 2048, 6),
+                Tier::T2K,
+            ),
+            (
+                "gemini-3.1-flash-image-preview",
+                "4K",
+                None,
+                (4096, 4096, 8),
+                Tier::T4K,
+            ),
+            ("nano-banana-2", "1024x576", None, (1024, 576, 4), Tier::T1K),
+            ("nano-banana-2", "4096x512", None, (4096, 512, 6), Tier::T2K),
+            (
+                "gemini-3-pro-image-preview",
+                "1024x1024",
+                None,
+                (1024, 1024, 8),
+                Tier::T1K,
+            ),
+            (
+                "gemini-3-pro-image-preview",
+                "2048x1152",
+                None,
+                (2048, 1152, 8),
+                Tier::T2K,
+            ),
+            (
+                "gemini-3-pro-image-preview",
+                "3840x2160",
+                None,
+                (3840, 2160, 16),
+                Tier::T4K,
+            ),
+            (
+                "nano-banana-pro",
+                "4096x4096",
+                None,
+                (4096, 4096, 16),
+                Tier::T4K,
+            ),
+            (
+                "gemini-2.5-flash-image",
+                "1024x1024",
+                None,
+                (1024, 1024, 2),
+                Tier::T1K,
+            ),
+            ("nano-banana", "1024x768", None, (1024, 768, 2), Tier::T1K),
+            (
+                "gpt-image-1.5",
+                "1024x1024",
+                None,
+                (1024, 1024, 1),
+                Tier::T1K,
+            ),
+            ("gpt-image-1.5", "auto", None, (1024, 1024, 1), Tier::T1K),
+            (
+                "gpt-image-1.5",
+                "1024x1536",
+                Some("high"),
+                (1024, 1536, 1),
+                Tier::T2K,
+            ),
+            (
+                "gpt-image-2",
+                "1536x1024",
+                Some("low"),
+                (1536, 1024, 1),
+                Tier::T1K,
+            ),
+            (
+                "gpt-image-2",
+                "1536x1024",
+                Some("medium"),
+                (1536, 1024, 4),
+                Tier::T1K,
+            ),
+            (
+                "gpt-image-2",
+                "1536x1024",
+                Some("high"),
+                (1536, 1024, 14),
+                Tier::T1K,
+            ),
+            (
+                "gpt-image-2",
+                "2560x1440",
+                Some("low"),
+                (2560, 1440, 4),
+                Tier::T4K,
+            ),
+        ];
+        for &(id, size, quality, want, tier) in cases {
+            let got = strict(id, Some(size), None, quality)
+                .unwrap_or_else(|e| panic!("{id} {size}: {e}"));
+            assert_eq!(dims_credits(&got), want, "{id} {size} {quality:?}");
+            assert_eq!(got.tier, tier, "{id} {size}");
+        }
+        // No size: 1024x1024 everywhere.
+        for id in [
+            "nano-banana-2",
+            "nano-banana-pro",
+            "nano-banana",
+            "gpt-image-1.5",
+            "gpt-image-2",
+        ] {
+            let got = strict(id, None, None, None).unwrap();
+            assert_eq!((got.width, got.height), (1024, 1024), "{id}");
+        }
+        // The priced variant follows the delivered tier.
+        assert_eq!(
+            strict("nano-banana-2", Some("1536x1024"), None, None)
+                .unwrap()
+                .variant_id,
+            "gemini-3.1-flash-image-preview-2k"
+        );
+        assert_eq!(
+            strict("nano-banana-2", Some("512x512"), None, None)
+                .unwrap()
+                .variant_id,
+            "gemini-3.1-flash-image-preview-512"
+        );
+    }
+
+    #[test]
+    fn strict_ignores_aspect_ratio() {
+        // Not read at all: neither shaping the output nor validated.
+        let a = strict("nano-banana-2", None, Some("16:9"), None).unwrap();
+        assert_eq!(dims_credits(&a), (1024, 1024, 4));
+        let b = strict("nano-banana-2", Some("2048x2048"), Some("9:16"), None).unwrap();
+        assert_eq!((b.width, b.height), (2048, 2048));
+        assert!(strict("nano-banana-pro", None, Some("7:5"), None).is_ok());
+    }
+
+    #[test]
+    fn strict_refuses_undocumented_sizes_naming_size() {
+        let cases: &[(&str, &str)] = &[
+            ("nano-banana-2", "512"),
+            ("nano-banana-2", "1K"),
+            ("nano-banana-2", "1k"),
+            ("nano-banana-2", "2k"),
+            ("nano-banana-2", "8K"),
+            ("nano-banana-2", "auto"),
+            ("nano-banana-2", "huge"),
+            ("nano-banana-2", ""),
+            ("nano-banana-2", "1000x300"),
+            ("nano-banana-2", "5000x5000"),
+            ("nano-banana-2", "1020x1020"),
+            ("nano-banana-2", "1024x600"),
+            ("nano-banana-2", "0x1024"),
+            ("nano-banana-2", "256x256"),
+            ("nano-banana-2", "1024X1024"),
+            ("nano-banana-2", "-1024x1024"),
+            ("gemini-3-pro-image-preview", "2K"),
+            ("gemini-3-pro-image-preview", "4K"),
+            ("gemini-3-pro-image-preview", "512x512"),
+            ("gemini-3-pro-image-preview", "4096x512"),
+            ("gemini-2.5-flash-image", "2K"),
+            ("gemini-2.5-flash-image", "2048x2048"),
+            ("gpt-image-1.5", "2048x2048"),
+            ("gpt-image-1.5", "1K"),
+            ("gpt-image-2", "1000x1000"),
+            ("gpt-image-2", "4096x2048"),
+            ("gpt-image-2", "2K"),
+        ];
+        for &(id, size) in cases {
+            match strict(id, Some(size), None, None) {
+                Ok(r) => panic!("{id} {size:?} accepted as {}x{}", r.width, r.height),
+                Err(e) => assert_eq!(e.param(), Some("size"), "{id} {size:?}: {e}"),
+            }
+        }
+        // The 3 % ratio tolerance: 1360x768 is 16:9 within 0.4 %.
+        assert!(strict("nano-banana-2", Some("1360x768"), None, None).is_ok());
+    }
+
+    #[test]
+    fn tier_of_pixels_cuts_at_0_3_1_2_and_4_8_mp() {
+        assert_eq!(tier_of_pixels(1, 299_999), Tier::T512);
+        assert_eq!(tier_of_pixels(1, 300_000), Tier::T1K);
+        assert_eq!(tier_of_pixels(1, 1_199_999), Tier::T1K);
+        assert_eq!(tier_of_pixels(1, 1_200_000), Tier::T2K);
+        assert_eq!(tier_of_pixels(1, 4_799_999), Tier::T2K);
+        assert_eq!(tier_of_pixels(1, 4_800_000), Tier::T4K);
+        for (w, h, t) in [
+            (512, 512, Tier::T512),
+            (1024, 1024, Tier::T1K),
+            (1024, 576, Tier::T1K),
+            (1536, 1024, Tier::T2K),
+            (2048, 1152, Tier::T2K),
+            (2048, 2048, Tier::T2K),
+            (2560, 1440, Tier::T2K),
+            (3840, 2160, Tier::T4K),
+            (4096, 4096, Tier::T4K),
+        ] {
+            assert_eq!(tier_of_pixels(w, h), t, "{w}x{h}");
+            assert_eq!(tier_of_pixels(h, w), t, "{h}x{w}");
+        }
+    }
+
+    #[test]
+    fn price_delivered_follows_the_contract_tables() {
+        use Family::*;
+        type Case = (Family, u32, u32, Option<&'static str>, (Tier, i64));
+        let cases: &[Case] = &[
+            (Flash31, 512, 512, None, (Tier::T512, 4)),
+            (Flash31, 1024, 1024, None, (Tier::T1K, 4)),
+            (Flash31, 1536, 1024, None, (Tier::T2K, 6)),
+            (Flash31, 2048, 2048, None, (Tier::T2K, 6)),
+            (Flash31, 4096, 4096, None, (Tier::T4K, 8)),
+            // Gemini ignores quality.
+            (Flash31, 4096, 4096, Some("low"), (Tier::T4K, 8)),
+            // 3 Pro has no 512 tier: a small output bills as 1K.
+            (Pro3, 512, 512, None, (Tier::T1K, 8)),
+            (Pro3, 1024, 1024, None, (Tier::T1K, 8)),
+            (Pro3, 2048, 1152, None, (Tier::T2K, 8)),
+            (Pro3, 3840, 2160, None, (Tier::T4K, 16)),
+            // 2.5 Flash has one tier and one price.
+            (Flash25, 512, 512, None, (Tier::T1K, 2)),
+            (Flash25, 4096, 4096, None, (Tier::T1K, 2)),
+            (GptImage15, 1024, 1024, None, (Tier::T1K, 1)),
+            (GptImage15, 1536, 1024, Some("high"), (Tier::T2K, 1)),
+            // gpt-image-2: long edge x quality; auto or absent bills as high.
+            (GptImage2, 1024, 1024, None, (Tier::T1K, 14)),
+            (GptImage2, 1536, 1024, Some("low"), (Tier::T1K, 1)),
+            (GptImage2, 1536, 1024, Some("medium"), (Tier::T1K, 4)),
+            (GptImage2, 1536, 1024, Some("high"), (Tier::T1K, 14)),
+            (GptImage2, 1536, 1024, Some("auto"), (Tier::T1K, 14)),
+            (GptImage2, 2048, 1152, Some("low"), (Tier::T2K, 2)),
+            (GptImage2, 2048, 1152, Some("medium"), (Tier::T2K, 17)),
+            (GptImage2, 2048, 2048, Some("high"), (Tier::T2K, 67)),
+            (GptImage2, 2560, 1440, Some("low"), (Tier::T4K, 4)),
+            (GptImage2, 3840, 2160, Some("medium"), (Tier::T4K, 34)),
+            (GptImage2, 3840, 2160, None, (Tier::T4K, 133)),
+        ];
+        for &(fam, w, h, q, want) in cases {
+            assert_eq!(price_delivered(fam, w, h, q), want, "{fam:?} {w}x{h} {q:?}");
+        }
+    }
+
+    #[test]
+    fn quality_is_billed_as_it_is_validated() {
+        // `quality` is accepted trimmed and in any case; it must be billed the same way.
+        for mode in [true, false] {
+            let e = lookup("gpt-image-2").unwrap();
+            for q in ["LOW", "Low", " low "] {
+                let r = resolve_mode(
+                    e,
+                    &VariantQuery {
+                        size: Some("1536x1024"),
+                        aspect_ratio: None,
+                        quality: Some(q),
+                    },
+                    mode,
+                )
+                .unwrap();
+                assert_eq!(r.credits_per_image, 1, "quality {q:?} (strict: {mode})");
+            }
+        }
+        assert_eq!(
+            price_delivered(Family::GptImage2, 2048, 2048, Some("MEDIUM")).1,
+            17
         );
     }
 }

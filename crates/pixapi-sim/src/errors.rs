@@ -1,10 +1,10 @@
 //! Error answers in the two documented shapes, request ids, and bearer auth.
 //!
-//! - Integer shape (400, 401, 404, 429, 500, 503 and any other status):
+//! - Integer shape (400, 500 and any status without a documented code):
 //!   `{"error":{"code":400,"message":"...","type":"invalid_request_error","param":"n"}}`
 //!   (`param` only on 400s that concern one field).
-//! - String shape (402, 422):
-//!   `{"error":{"code":"insufficient_credits","message":"...","request_id":"req_..."}}`
+//! - String shape (401, 402, 404, 422, 429, 503), as docs/errors/ shows them:
+//!   `{"error":{"code":"unauthorized","message":"Invalid API key.","request_id":"req_..."}}`
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -151,9 +151,10 @@ impl ApiError {
         }
     }
 
-    /// The JSON body of this error (string shape for 402/422, integer shape otherwise).
+    /// The JSON body of this error (string shape for the documented codes, integer shape
+    /// otherwise).
     pub fn body(&self, request_id: &str) -> Value {
-        if matches!(self.status.as_u16(), 402 | 422) {
+        if matches!(self.status.as_u16(), 401 | 402 | 404 | 422 | 429 | 503) {
             json!({"error": {"code": self.type_name(), "message": self.message, "request_id": request_id}})
         } else {
             let mut err = json!({
@@ -214,9 +215,7 @@ pub fn check_auth(headers: &HeaderMap, keys: &[String]) -> Result<(), ApiError> 
         .map(|(_, t)| t.trim());
     match token {
         Some(t) if !t.is_empty() && keys.iter().any(|k| k == t) => Ok(()),
-        Some(_) => Err(ApiError::unauthorized(
-            "Invalid API key provided. Check the key or create a new one.",
-        )),
+        Some(_) => Err(ApiError::unauthorized("Invalid API key.")),
         None => Err(ApiError::unauthorized(
             "Invalid API key: the Authorization header must be `Bearer <key>`.",
         )),
@@ -237,11 +236,25 @@ mod tests {
         assert_eq!(e["error"]["code"], "insufficient_credits");
         assert_eq!(e["error"]["request_id"], "req_1");
         let e = ApiError::model_not_found("x").body("r");
-        assert_eq!(e["error"]["type"], "model_not_found");
+        assert_eq!(e["error"]["code"], "model_not_found");
         assert_eq!(
-            ApiError::not_found("no such task").body("r")["error"]["type"],
+            ApiError::not_found("no such task").body("r")["error"]["code"],
             "not_found"
         );
+        // The documented string codes, with the request id (docs/errors/).
+        for (e, code) in [
+            (ApiError::unauthorized("Invalid API key."), "unauthorized"),
+            (ApiError::rate_limited(), "rate_limited"),
+            (
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "down"),
+                "model_unavailable",
+            ),
+        ] {
+            let b = e.body("req_9");
+            assert_eq!(b["error"]["code"], code);
+            assert_eq!(b["error"]["request_id"], "req_9");
+        }
+        assert_eq!(ApiError::internal("x").body("r")["error"]["code"], 500);
         assert!(ApiError::not_found("x").param().is_none());
     }
 

@@ -31,6 +31,9 @@ pub enum FaultKind {
     Partial,
     /// Add `delay_ms` before answering (async submissions: to the task's processing time).
     Slow,
+    /// Deliver the outputs at `size` (`WxH`) instead of the size asked, billed by what is
+    /// delivered (a model that answered smaller or larger than asked).
+    DeliverSize,
 }
 
 impl FaultKind {
@@ -43,6 +46,7 @@ impl FaultKind {
             FaultKind::TaskFail => "task_fail",
             FaultKind::Partial => "partial",
             FaultKind::Slow => "slow",
+            FaultKind::DeliverSize => "deliver_size",
         }
     }
 }
@@ -79,6 +83,9 @@ pub struct Fault {
     /// Delay of a `slow` fault in ms (default 1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<u64>,
+    /// `WxH` of a `deliver_size` fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
 }
 
 impl Fault {
@@ -94,7 +101,24 @@ impl Fault {
             body: None,
             fail_outputs: None,
             delay_ms: None,
+            size: None,
         }
+    }
+    /// A `deliver_size` fault: outputs at `width x height`.
+    pub fn deliver_size(width: u32, height: u32) -> Self {
+        Fault {
+            size: Some(format!("{width}x{height}")),
+            ..Fault::new(FaultKind::DeliverSize)
+        }
+    }
+    /// The size a `deliver_size` fault delivers.
+    pub fn delivered_size(&self) -> Option<(u32, u32)> {
+        if self.kind != FaultKind::DeliverSize {
+            return None;
+        }
+        let (w, h) = self.size.as_deref()?.split_once('x')?;
+        let (w, h): (u32, u32) = (w.parse().ok()?, h.parse().ok()?);
+        (w > 0 && h > 0 && w <= 8192 && h <= 8192).then_some((w, h))
     }
     /// A `status` fault.
     pub fn status(status: u16) -> Self {
@@ -157,6 +181,9 @@ impl Fault {
             FaultKind::Slow => {
                 self.delay_ms = Some(self.delay_ms.unwrap_or(1000));
             }
+            FaultKind::DeliverSize if self.delivered_size().is_none() => {
+                return Err("deliver_size needs a size WIDTHxHEIGHT (edges 1..=8192)".into());
+            }
             _ => {}
         }
         Ok(self)
@@ -194,7 +221,7 @@ impl FaultKind {
     fn applies_to(self, class: RequestClass) -> bool {
         match self {
             FaultKind::TaskFail => class == RequestClass::AsyncSubmit,
-            FaultKind::Partial => class != RequestClass::Other,
+            FaultKind::Partial | FaultKind::DeliverSize => class != RequestClass::Other,
             _ => true,
         }
     }

@@ -105,6 +105,9 @@ async fn admit_and_run(
     let job = parse(s, req, ep.edit).await?;
     meta.model = Some(job.model.clone());
     meta.resolved_model = Some(job.resolved.variant_id.clone());
+    meta.size = job.size.clone();
+    meta.fields = job.fields.clone();
+    meta.unknown_fields = job.unknown_fields.clone();
 
     let slot = s.try_admit().ok_or_else(ApiError::rate_limited)?;
     let cost = job.resolved.credits_per_image * job.n as i64;
@@ -121,6 +124,22 @@ async fn admit_and_run(
     if let Some(r) = early_response(fault.as_ref(), s).await {
         return Ok(r);
     }
+    // A `deliver_size` fault: the model answers at another size, billed by what it delivers.
+    let mut job = job;
+    if let Some((w, h)) = fault.as_ref().and_then(Fault::delivered_size) {
+        let (tier, credits) =
+            crate::catalog::price_delivered(job.resolved.family, w, h, job.quality.as_deref());
+        job.resolved.width = w;
+        job.resolved.height = h;
+        job.resolved.tier = tier;
+        job.resolved.credits_per_image = credits;
+        if job.resolved.family.is_gemini() {
+            job.resolved.variant_id = job.resolved.family.variant_id(tier);
+        }
+        // The log names the variant that is priced, as the answer does.
+        meta.resolved_model = Some(job.resolved.variant_id.clone());
+    }
+    meta.delivered = Some(format!("{}x{}", job.resolved.width, job.resolved.height));
     let latency = s.latency(job.resolved.tier);
     let delay = fault.as_ref().map(Fault::delay).unwrap_or_default();
     meta.latency_ms = Some(latency.as_millis() as u64);
@@ -150,7 +169,11 @@ async fn admit_and_run(
         .fetch_add(out.images as u64, Ordering::SeqCst);
     meta.credits = charged;
     meta.images = out.images;
-    let mut resp = ([(axum::http::header::CONTENT_TYPE, "application/json")], out.answer).into_response();
+    let mut resp = (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        out.answer,
+    )
+        .into_response();
     let h = resp.headers_mut();
     h.insert(
         HeaderName::from_static(LATENCY_HEADER),
@@ -208,7 +231,8 @@ async fn produce(
         }
         let mut data = Vec::new();
         for png in pngs {
-            let png = png.map_err(|e| ApiError::internal(format!("image generation crashed: {e}")))?;
+            let png =
+                png.map_err(|e| ApiError::internal(format!("image generation crashed: {e}")))?;
             data.push(match job.response_format {
                 ResponseFormat::B64Json => {
                     json!({"b64_json": base64::engine::general_purpose::STANDARD.encode(&png)})
@@ -233,7 +257,10 @@ async fn produce(
         let body = serde_json::to_vec(&answer).map_err(|e| ApiError::internal(e.to_string()))?;
         Ok((body, credits))
     };
-    let (built, _) = tokio::join!(build, tokio::time::sleep_until(tokio::time::Instant::from_std(not_before)));
+    let (built, _) = tokio::join!(
+        build,
+        tokio::time::sleep_until(tokio::time::Instant::from_std(not_before))
+    );
     let (answer, credits) = built?;
     Ok(Produced {
         answer,
@@ -389,11 +416,11 @@ pub async fn models(State(s): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) 
         };
         match path.strip_prefix("/v1/models/") {
             Some(id) => {
-                let e = crate::catalog::lookup(id).ok_or_else(|| ApiError::model_not_found(id))?;
+                let e = crate::catalog::lookup_mode(id, s.cfg.strict).ok_or_else(|| ApiError::model_not_found(id))?;
                 Ok(Json(obj(e)).into_response())
             }
             None => {
-                let data: Vec<Value> = crate::catalog::MODELS.iter().map(obj).collect();
+                let data: Vec<Value> = crate::catalog::listed(s.cfg.strict).map(obj).collect();
                 Ok::<_, ApiError>(Json(json!({"object": "list", "data": data})).into_response())
             }
         }

@@ -5,11 +5,13 @@
 //! *Sandbox* profile and the official OpenAI SDKs to run against it.
 //!
 //! **What it is**: the five image endpoints (sync and async, generations and edits),
-//! `/v1/models`, bearer auth, both documented error shapes, real PNGs of the true pixel
-//! size of every variant (deterministic per prompt, output index and size; edits visibly
-//! derived from their references), `url` and `b64_json` outputs, a credit balance charged at
-//! catalog prices, latency profiles, a concurrency limit, and fault injection through an
-//! admin API, for tests.
+//! `/v1/models`, bearer auth, both documented error shapes, real PNGs of exactly the size
+//! asked (deterministic per prompt, output index and size; edits visibly derived from their
+//! references), `url` and `b64_json` outputs, a credit balance charged by what is delivered
+//! at catalog prices, latency profiles, a concurrency limit, a request log, and fault
+//! injection through an admin API, for tests. It is **strict** by default: it accepts what
+//! Pixapi's pages document and refuses or ignores the rest, so a client that passes against
+//! it sends the documented wire form.
 //!
 //! **What it is not**: an image model (outputs are seeded gradients and shapes), a faithful
 //! copy of Pixapi's undocumented behaviour (where the contract is silent it picks one
@@ -34,12 +36,45 @@
 //!
 //! ## Variants and sizes
 //!
-//! See [`catalog`] for the rules; in short: suffixed ids (`-512`, `-2k`, `-4k`) and `size`
-//! (`512`, `1K`, `2K`, `4K`, case-insensitive, or `WxH`) both select a variant; a size
-//! keyword sent with a suffixed id is ignored (the suffix wins) but an explicit `WxH` always
-//! wins; `aspect_ratio` (`16:9`, ...) shapes the output. The long edge of a Gemini output is
-//! exactly 512/1024/2048/4096 and the short edge is rounded to a multiple of 8
-//! (16:9 at 1K = 1024x576).
+//! See [`catalog`] for the rules. Strict ([`SimConfig::strict`], the default):
+//! - `model` is a canonical id or its alias (`gemini-3.1-flash-image-preview` /
+//!   `nano-banana-2`, `gemini-3-pro-image-preview` / `nano-banana-pro`,
+//!   `gemini-2.5-flash-image` / `nano-banana`, `gpt-image-1.5`, `gpt-image-2`). The price
+//!   tables' suffixed ids (`-512`, `-2k`, `-4k`) answer 404 `model_not_found` and are not in
+//!   `GET /v1/models`.
+//! - `size` is a `WIDTHxHEIGHT` the model supports (Gemini: edges multiples of 8, the ratio
+//!   within 3 % of one of the family's aspect ratios, a pixel count within the family's
+//!   range; gpt-image-1.5: `1024x1024`, `1536x1024`, `1024x1536`; gpt-image-2: multiples of
+//!   16, 655,360..=8,294,400 pixels, ratio at most 3:1, long edge at most 3840), `auto` for
+//!   the GPT models, or `2K` / `4K` for 3.1 Flash (2048x2048, 4096x4096). `512`, `1K` and
+//!   the like are a 400 naming `size`. The output is exactly the size asked; no size is
+//!   1024x1024.
+//! - Fields: `model`, `prompt`, `n`, `size`, `response_format`, and on edits the image parts
+//!   `image` (once or repeated) or `image[]` (other image part names, e.g. `images`, are a
+//!   400). The GPT models also take `quality`, `background`, `output_format`,
+//!   `output_compression`, `moderation`, `user` and `mask`, checked against OpenAI's
+//!   values. Any other field, `aspect_ratio` included, is ignored and listed in the request
+//!   log's `unknown_fields` ([`RequestRecord`]).
+//!
+//! Lenient (`strict: false`, the binary's `--lenient`): the suffixed ids select a variant,
+//! `size` also takes `512`, `1K`, `2K`, `4K` (any case); a size keyword sent with a suffixed
+//! id is ignored (the suffix wins) but an explicit `WxH` always wins; `aspect_ratio`
+//! (`16:9`, ...) shapes the output; the long edge of a Gemini output is exactly
+//! 512/1024/2048/4096 and the short edge is rounded to a multiple of 8 (16:9 at 1K =
+//! 1024x576).
+//!
+//! Billing, in both modes, follows what is delivered ([`catalog::price_delivered`]): a
+//! Gemini output's tier by pixel count (< 0.3 MP 512, < 1.2 MP 1K, < 4.8 MP 2K, else 4K,
+//! clamped to the family's tiers), gpt-image-2 by long edge x quality, gpt-image-1.5 one
+//! credit. A [`FaultKind::DeliverSize`] fault ([`Fault::deliver_size`]) delivers another
+//! size than asked, billed by it.
+//!
+//! ## Errors
+//!
+//! 400 and 500 use the integer shape
+//! `{"error":{"code":400,"message":..,"type":"invalid_request_error","param":"size"}}`;
+//! 401, 402, 404, 422, 429 and 503 the string shape of Pixapi's errors page
+//! `{"error":{"code":"unauthorized","message":"Invalid API key.","request_id":"req_..."}}`.
 //!
 //! ## Outputs
 //!
@@ -107,6 +142,9 @@ pub struct SimConfig {
     pub max_image_bytes: usize,
     /// Most reference images per edit (default 14; a model may accept fewer).
     pub max_images: usize,
+    /// Accept only what Pixapi's pages document (canonical ids or aliases with a documented
+    /// `size`; see [`catalog`]); `false` keeps the lenient rules for other gateways.
+    pub strict: bool,
 }
 
 impl Default for SimConfig {
@@ -121,6 +159,7 @@ impl Default for SimConfig {
             url_ttl: Duration::from_secs(600),
             max_image_bytes: 7 << 20,
             max_images: 14,
+            strict: true,
         }
     }
 }

@@ -41,6 +41,11 @@ struct Args {
     /// Most reference images per edit.
     #[arg(long, default_value_t = 14)]
     max_images: usize,
+    /// Accept today's tolerance for other gateways: the price tables' suffixed ids
+    /// (`-512`, `-2k`, `-4k`) as models, `512` / `1K` sizes, an `aspect_ratio` field.
+    /// Without it the server is strict: only what Pixapi's pages document.
+    #[arg(long)]
+    lenient: bool,
 }
 
 fn long_help() -> String {
@@ -77,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
         url_ttl: Duration::from_secs(args.url_ttl_secs),
         max_image_bytes: args.max_image_bytes,
         max_images: args.max_images,
+        strict: !args.lenient,
     };
     let sim = SimServer::start(cfg).await?;
     {

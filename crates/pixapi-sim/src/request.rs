@@ -1,7 +1,10 @@
 //! Reading and validating image requests: JSON generations, multipart (or JSON) edits.
 //!
 //! Validation order: model present, model known (404), prompt, n, response_format,
-//! size / aspect_ratio / quality, then (edits) the reference images and mask.
+//! size (and, lenient only, aspect_ratio) / quality and the GPT models' output fields, then
+//! (edits) the reference images and mask. Strict (the default) accepts the fields Pixapi's
+//! pages document (and, for the GPT models, those of OpenAI's image API, which Pixapi says it
+//! is compatible with); any other field is ignored and reported in the request log.
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -39,7 +42,30 @@ pub struct ImageRequest {
     pub n: u32,
     pub response_format: ResponseFormat,
     pub references: Vec<Reference>,
+    /// The `size` as sent.
+    pub size: Option<String>,
+    /// `quality` as sent (GPT models).
+    pub quality: Option<String>,
+    /// Every field and part name received, in order (multipart) or sorted (JSON).
+    pub fields: Vec<String>,
+    /// The fields a strict server does not know for this model (ignored).
+    pub unknown_fields: Vec<String>,
 }
+
+/// Fields every image endpoint documents (docs/models/*: model, prompt, image, n, size,
+/// response_format).
+const DOCUMENTED: &[&str] = &["model", "prompt", "n", "size", "response_format"];
+/// Image parts of an edit: `image` ("file or file[]"), and `image[]` as the OpenAI SDKs send it.
+const IMAGE_PARTS: &[&str] = &["image", "image[]"];
+/// Fields of OpenAI's image API that the GPT models take (quality is also on Pixapi's gpt-image page).
+const GPT_FIELDS: &[&str] = &[
+    "quality",
+    "background",
+    "output_format",
+    "output_compression",
+    "moderation",
+    "user",
+];
 
 /// An image as it arrived, before decoding.
 enum ImageSrc {
@@ -55,6 +81,8 @@ struct Raw {
     multipart: bool,
     images: Vec<ImageSrc>,
     mask: Option<ImageSrc>,
+    /// Every field or part name, in the order received.
+    names: Vec<String>,
 }
 
 fn is_image_field(name: &str) -> bool {
@@ -108,6 +136,7 @@ async fn read_multipart(shared: &Shared, req: Request) -> Result<Raw, ApiError> 
     let image_limit = shared.cfg.max_image_bytes.saturating_mul(4) / 3 + 64;
     while let Some(mut field) = mp.next_field().await.map_err(multipart_err)? {
         let name = field.name().unwrap_or("").to_string();
+        raw.names.push(name.clone());
         let is_file = field.file_name().is_some()
             || field
                 .content_type()
@@ -160,6 +189,7 @@ fn parse_json(body: &[u8]) -> Result<Raw, ApiError> {
         return Err(ApiError::bad_body("The body must be a JSON object."));
     };
     let mut raw = Raw {
+        names: fields.keys().cloned().collect(),
         fields,
         ..Raw::default()
     };
@@ -266,7 +296,9 @@ pub async fn parse(
         .filter(|m| !m.is_empty())
         .ok_or_else(|| ApiError::invalid("Missing required parameter: 'model'.", "model"))?
         .to_string();
-    let entry = catalog::lookup(&model).ok_or_else(|| ApiError::model_not_found(&model))?;
+    let strict = shared.cfg.strict;
+    let entry =
+        catalog::lookup_mode(&model, strict).ok_or_else(|| ApiError::model_not_found(&model))?;
     let prompt = str_field(&raw, "prompt")?
         .ok_or_else(|| ApiError::invalid("Missing required parameter: 'prompt'.", "prompt"))?;
     if prompt.trim().is_empty() {
@@ -290,14 +322,52 @@ pub async fn parse(
             ))
         }
     };
+    let gpt = !entry.family.is_gemini();
+    let known = |name: &str| {
+        DOCUMENTED.contains(&name)
+            || (edit && (IMAGE_PARTS.contains(&name) || (gpt && name == "mask")))
+            || (gpt && GPT_FIELDS.contains(&name))
+    };
+    let mut unknown_fields: Vec<String> = Vec::new();
+    for name in &raw.names {
+        if !known(name) && !unknown_fields.contains(name) {
+            unknown_fields.push(name.clone());
+        }
+    }
     let query = VariantQuery {
         size: str_field(&raw, "size")?,
-        aspect_ratio: str_field(&raw, "aspect_ratio")?,
-        quality: str_field(&raw, "quality")?,
+        aspect_ratio: if strict {
+            None
+        } else {
+            str_field(&raw, "aspect_ratio")?
+        },
+        quality: if gpt || !strict {
+            str_field(&raw, "quality")?
+        } else {
+            None
+        },
     };
-    let resolved = catalog::resolve(entry, &query)?;
+    let resolved = catalog::resolve_mode(entry, &query, strict)?;
+    if gpt && strict {
+        check_gpt_fields(&raw)?;
+    }
+    let size = query.size.map(str::to_string);
+    let quality = query.quality.map(str::to_string);
 
     let mut references = Vec::new();
+    if strict
+        && edit
+        && raw
+            .names
+            .iter()
+            .any(|n| !IMAGE_PARTS.contains(&n.as_str()) && is_image_field(n))
+    {
+        // `images`, `image[0]` ...: not a documented part name.
+        return Err(ApiError::invalid(
+            "Send reference images as 'image' (or 'image[]') parts.",
+            "image",
+        ));
+    }
     if edit {
         let max = entry.family.max_references().min(shared.cfg.max_images);
         if raw.images.is_empty() {
@@ -333,7 +403,42 @@ pub async fn parse(
         n,
         response_format,
         references,
+        size,
+        quality,
+        fields: raw.names,
+        unknown_fields,
     })
+}
+
+/// The OpenAI output fields of the GPT models, checked against OpenAI's documented values.
+fn check_gpt_fields(raw: &Raw) -> Result<(), ApiError> {
+    let one_of = |name: &str, allowed: &[&str]| -> Result<(), ApiError> {
+        match str_field(raw, name)? {
+            Some(v) if !allowed.contains(&v) => Err(ApiError::invalid(
+                format!("Invalid {name} '{v}': use one of {}.", allowed.join(", ")),
+                name,
+            )),
+            _ => Ok(()),
+        }
+    };
+    one_of("background", &["transparent", "opaque", "auto"])?;
+    one_of("output_format", &["png", "jpeg", "webp"])?;
+    one_of("moderation", &["low", "auto"])?;
+    let compression = match raw.fields.get("output_compression") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(n.as_i64()),
+        Some(Value::String(t)) if raw.multipart => Some(t.trim().parse::<i64>().ok()),
+        Some(_) => Some(None),
+    };
+    if let Some(c) = compression {
+        if !c.is_some_and(|c| (0..=100).contains(&c)) {
+            return Err(ApiError::invalid(
+                "'output_compression' must be an integer from 0 to 100.",
+                "output_compression",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The bytes of one image source, checked against `max_image_bytes`.

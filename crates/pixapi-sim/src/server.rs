@@ -143,6 +143,10 @@ async fn request_context(State(s): State<Arc<Shared>>, req: Request, next: Next)
             credits: meta.credits,
             images: meta.images,
             server_ms,
+            size: meta.size,
+            fields: meta.fields,
+            unknown_fields: meta.unknown_fields,
+            delivered: meta.delivered,
         });
     }
     resp

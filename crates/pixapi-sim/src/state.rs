@@ -50,6 +50,18 @@ pub struct RequestRecord {
     pub images: u32,
     /// Total handling time until the answer's head was ready, in ms.
     pub server_ms: f64,
+    /// The `size` as sent.
+    #[serde(default)]
+    pub size: Option<String>,
+    /// Every field (JSON key) or multipart part name received, image parts included.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Fields the strict server does not know for this model: ignored, reported here.
+    #[serde(default)]
+    pub unknown_fields: Vec<String>,
+    /// `WxH` of the outputs delivered (for an async submission: the size its task delivers).
+    #[serde(default)]
+    pub delivered: Option<String>,
 }
 
 /// What a handler tells the request log (attached to its response as an extension).
@@ -62,6 +74,10 @@ pub struct ReqMeta {
     pub fault: Option<String>,
     pub credits: i64,
     pub images: u32,
+    pub size: Option<String>,
+    pub fields: Vec<String>,
+    pub unknown_fields: Vec<String>,
+    pub delivered: Option<String>,
 }
 
 #[derive(Debug)]
@@ -248,7 +264,8 @@ impl Reservation {
         if l.epoch != self.epoch {
             return 0;
         }
-        let actual = actual.clamp(0, self.amount);
+        // Billing follows the delivered output, which may cost more than was reserved.
+        let actual = actual.max(0);
         l.reserved -= self.amount;
         l.balance -= actual;
         l.charged += actual;

@@ -123,6 +123,10 @@ async fn request_log_is_served() {
     assert_eq!(rec["latency_ms"], 12);
     assert_eq!(rec["credits"], 6);
     assert_eq!(rec["images"], 1);
+    assert_eq!(rec["size"], "2K");
+    assert_eq!(rec["delivered"], "2048x2048");
+    assert_eq!(rec["fields"], json!(["model", "prompt", "size"]));
+    assert_eq!(rec["unknown_fields"], json!([]));
     sim.admin(Method::DELETE, "/__sim/requests", None).await;
     assert!(sim.server.requests().is_empty());
 }

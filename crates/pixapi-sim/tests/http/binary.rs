@@ -13,20 +13,11 @@ impl Drop for Child {
     }
 }
 
-#[tokio::test]
-async fn binary_prints_the_listening_line_first_and_serves() {
+/// Starts the binary; returns it and the base URL of its listening line.
+async fn spawn(args: &[&str]) -> (Child, String) {
     let mut child = Child(
         Command::new(env!("CARGO_BIN_EXE_pixapi-sim"))
-            .args([
-                "--port",
-                "0",
-                "--key",
-                "sk_bin_1",
-                "--key",
-                "sk_bin_2",
-                "--credits",
-                "9",
-            ])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -47,6 +38,40 @@ async fn binary_prints_the_listening_line_first_and_serves() {
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
     assert_ne!(port, 0);
+    (child, base.to_string())
+}
+
+async fn model_ids(base: &str, key: &str) -> Vec<String> {
+    let v: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/v1/models"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn binary_prints_the_listening_line_first_and_serves() {
+    let (_child, base) = spawn(&[
+        "--port",
+        "0",
+        "--key",
+        "sk_bin_1",
+        "--key",
+        "sk_bin_2",
+        "--credits",
+        "9",
+    ])
+    .await;
 
     let http = reqwest::Client::new();
     let r = http
@@ -88,6 +113,44 @@ async fn binary_prints_the_listening_line_first_and_serves() {
         .await
         .unwrap();
     assert_eq!(st["balance"], 9);
+    // Strict by default: the price tables' suffixed ids are no models.
+    let ids = model_ids(&base, "sk_bin_1").await;
+    assert!(
+        ids.iter().any(|i| i == "gemini-3.1-flash-image-preview"),
+        "{ids:?}"
+    );
+    assert!(!ids.iter().any(|i| i.ends_with("-2k")), "{ids:?}");
+    let r = http
+        .post(format!("{base}/v1/images/generations"))
+        .bearer_auth("sk_bin_1")
+        .json(&json!({"model": "gemini-3.1-flash-image-preview-512", "prompt": "p"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn binary_lenient_flag_accepts_the_old_forms() {
+    let (_child, base) = spawn(&["--port", "0", "--lenient"]).await;
+    let ids = model_ids(&base, "sk_test_1").await;
+    assert!(
+        ids.iter().any(|i| i == "gemini-3.1-flash-image-preview-2k"),
+        "{ids:?}"
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{base}/v1/images/generations"))
+        .bearer_auth("sk_test_1")
+        .json(&json!({"model": "gemini-3.1-flash-image-preview-512", "prompt": "p", "size": "1K"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        v["usage"]["size"], "512x512",
+        "the suffix wins over a keyword"
+    );
 }
 
 #[test]
@@ -115,6 +178,11 @@ fn help_documents_the_flags_and_the_fault_api() {
         "slow",
         "curl",
         "/__sim/reset",
+        "--lenient",
+        "deliver_size",
+        "unknown_fields",
+        "delivered",
+        "model_not_found",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}");
     }

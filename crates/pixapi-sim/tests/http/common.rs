@@ -18,6 +18,20 @@ pub async fn sim() -> Sim {
     sim_with(SimConfig::default()).await
 }
 
+/// A simulator with the lenient rules (`--lenient`): suffixed ids, `512`/`1K` keywords and
+/// `aspect_ratio` are accepted, as other gateways do. Strict is the default.
+pub async fn lenient_sim() -> Sim {
+    lenient_sim_with(SimConfig::default()).await
+}
+
+pub async fn lenient_sim_with(cfg: SimConfig) -> Sim {
+    sim_with(SimConfig {
+        strict: false,
+        ..cfg
+    })
+    .await
+}
+
 pub async fn sim_with(cfg: SimConfig) -> Sim {
     let server = SimServer::start(cfg).await.expect("sim starts");
     let base = server.base_url();
@@ -79,6 +93,68 @@ impl Sim {
         assert!(r.status().is_success(), "admin {path}: {}", r.status());
         r.json().await.expect("json")
     }
+
+    /// `GET /__sim/state`, over HTTP.
+    pub async fn state_json(&self) -> Value {
+        self.admin(reqwest::Method::GET, "/__sim/state", None).await
+    }
+
+    /// `charged` of `GET /__sim/state`.
+    pub async fn charged(&self) -> i64 {
+        self.state_json().await["charged"]
+            .as_i64()
+            .expect("charged")
+    }
+
+    /// The records of `GET /__sim/requests`, over HTTP (oldest first).
+    pub async fn request_log(&self) -> Vec<Value> {
+        let v = self
+            .admin(reqwest::Method::GET, "/__sim/requests", None)
+            .await;
+        v["requests"].as_array().expect("requests").clone()
+    }
+
+    /// The most recent record of `GET /__sim/requests`.
+    pub async fn last_request(&self) -> Value {
+        self.request_log().await.pop().expect("a recorded request")
+    }
+}
+
+/// Asserts the string error shape of docs/errors/ (401, 402, 404, 422, 429, 503):
+/// `{"error":{"code":"<code>","message":"...","request_id":"req_..."}}`, the id being the
+/// answer's `x-request-id`. Returns the body.
+pub async fn expect_string_error(r: Response, status: StatusCode, code: &str) -> Value {
+    let rid = r
+        .headers()
+        .get("x-request-id")
+        .expect("x-request-id")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let v = expect_json(r, status).await;
+    let e = &v["error"];
+    assert_eq!(e["code"], code, "{v}");
+    assert!(e["code"].is_string(), "code must be a string: {v}");
+    assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+    assert_eq!(e["request_id"], rid.as_str(), "{v}");
+    assert!(rid.starts_with("req_"), "{rid}");
+    assert!(
+        e.get("type").is_none(),
+        "no `type` in the string shape: {v}"
+    );
+    v
+}
+
+/// Asserts the integer error shape (400, 500):
+/// `{"error":{"code":<status>,"message":"...","type":"<type>"}}`. Returns the body.
+pub async fn expect_integer_error(r: Response, status: StatusCode, type_name: &str) -> Value {
+    let v = expect_json(r, status).await;
+    assert_eq!(v["error"]["code"], status.as_u16(), "{v}");
+    assert_eq!(v["error"]["type"], type_name, "{v}");
+    assert!(v["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    v
 }
 
 /// Asserts the status and returns the JSON body.

@@ -50,9 +50,11 @@ async fn edit_with_image_repeated_is_derived_from_references() {
 #[tokio::test]
 async fn edit_with_image_array_parts_and_other_fields() {
     let sim = sim().await;
-    let f = form("two refs")
-        .text("size", "2K")
-        .text("aspect_ratio", "16:9")
+    // `quality` and `mask` are not Gemini fields: accepted, ignored and reported.
+    let f = Form::new()
+        .text("model", "gemini-3.1-flash-image-preview")
+        .text("prompt", "two refs")
+        .text("size", "2048x1152")
         .text("response_format", "url")
         .text("quality", "high")
         .part("image[]", png_part(solid_png(32, 32, [255, 0, 0]), "r.png"))
@@ -77,6 +79,9 @@ async fn edit_with_image_array_parts_and_other_fields() {
     assert!(left[0] > left[2] + 60.0, "left {left:?}");
     assert!(right[2] > right[0] + 60.0, "right {right:?}");
     assert_eq!(sim.server.state().charged, 6);
+    let rec = sim.last_request().await;
+    assert_eq!(rec["delivered"], "2048x1152");
+    assert_eq!(rec["unknown_fields"], json!(["quality", "mask"]), "{rec}");
 }
 
 #[tokio::test]
@@ -84,12 +89,20 @@ async fn edit_with_data_url_text_fields() {
     let sim = sim().await;
     let b64 = base64::engine::general_purpose::STANDARD.encode(solid_png(40, 40, [255, 0, 0]));
     let data_url = format!("data:image/png;base64,{b64}");
-    for field in ["image", "image[]", "images"] {
+    for field in ["image", "image[]"] {
         let f = form("data url").text(field, data_url.clone());
         let v = expect_json(sim.edit(f).await, StatusCode::OK).await;
         let img = decode(&pngs(&v)[0]);
         assert!(dist(mean(&img), RED) < 150.0, "{field}: {:?}", mean(&img));
     }
+    // `images` is no documented part name: strict refuses it, lenient takes it.
+    let f = form("data url").text("images", data_url.clone());
+    expect_400(sim.edit(f).await, "image").await;
+    let lenient = lenient_sim().await;
+    let f = form("data url").text("images", data_url.clone());
+    let v = expect_json(lenient.edit(f).await, StatusCode::OK).await;
+    let img = decode(&pngs(&v)[0]);
+    assert!(dist(mean(&img), RED) < 150.0, "images: {:?}", mean(&img));
     // The same reference as a file part gives the same output (same bytes in, same seed).
     let f = form("data url").part("image", png_part(solid_png(40, 40, [255, 0, 0]), "r.png"));
     let a = pngs(&expect_json(sim.edit(f).await, StatusCode::OK).await);
@@ -110,7 +123,7 @@ async fn edit_with_data_url_text_fields() {
 async fn edit_can_reference_a_sim_url_and_jpeg() {
     let sim = sim().await;
     let v = expect_json(
-        sim.generate(json!({"model": "nano-banana-2", "prompt": "p", "size": "512", "response_format": "url"})).await,
+        sim.generate(json!({"model": "gemini-3.1-flash-image-preview", "prompt": "p", "size": "512x512", "response_format": "url"})).await,
         StatusCode::OK,
     )
     .await;

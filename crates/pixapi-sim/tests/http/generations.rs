@@ -83,9 +83,11 @@ async fn same_prompt_and_index_give_same_bytes() {
     assert_ne!(c[2], c[1]);
 }
 
+/// Lenient tolerance: the price tables' suffixed ids and size keywords (strict refuses both;
+/// see strict.rs).
 #[tokio::test]
-async fn suffixed_id_and_size_both_give_2k_and_charge_6() {
-    let sim = sim().await;
+async fn lenient_suffixed_id_and_size_both_give_2k_and_charge_6() {
+    let sim = lenient_sim().await;
     for body in [
         json!({"model": "gemini-3.1-flash-image-preview-2k", "prompt": "p"}),
         json!({"model": "gemini-3.1-flash-image-preview", "prompt": "p", "size": "2K"}),
@@ -112,9 +114,11 @@ async fn suffixed_id_and_size_both_give_2k_and_charge_6() {
     assert_eq!(v["usage"]["credits"], 4);
 }
 
+/// Lenient tolerance: `aspect_ratio` shapes the output, and a `WxH` is snapped to a tier's
+/// long edge (strict delivers the `WxH` exactly and ignores `aspect_ratio`; see strict.rs).
 #[tokio::test]
-async fn aspect_ratio_and_wxh_shape_the_output() {
-    let sim = sim().await;
+async fn lenient_aspect_ratio_and_wxh_shape_the_output() {
+    let sim = lenient_sim().await;
     let cases = [
         (
             json!({"model": "nano-banana-2", "prompt": "p", "aspect_ratio": "16:9"}),
@@ -151,7 +155,9 @@ async fn aspect_ratio_and_wxh_shape_the_output() {
 async fn four_k_is_4096_and_prices_follow_the_catalog() {
     let sim = sim().await;
     let r = sim
-        .generate(json!({"model": "nano-banana-pro", "prompt": "big", "size": "4K"}))
+        .generate(
+            json!({"model": "gemini-3-pro-image-preview", "prompt": "big", "size": "4096x4096"}),
+        )
         .await;
     assert_eq!(r.headers()["x-sim-latency-ms"], "20");
     let v = expect_json(r, StatusCode::OK).await;
@@ -159,24 +165,33 @@ async fn four_k_is_4096_and_prices_follow_the_catalog() {
     assert_eq!(sim.server.state().charged, 16);
     let prices = [
         (
-            json!({"model": "gemini-3.1-flash-image-preview-512", "prompt": "p"}),
+            json!({"model": "gemini-3.1-flash-image-preview", "prompt": "p", "size": "512x512"}),
             4,
         ),
         (
-            json!({"model": "gemini-3.1-flash-image-preview-4k", "prompt": "p"}),
+            json!({"model": "gemini-3.1-flash-image-preview", "prompt": "p", "size": "4096x4096"}),
             8,
         ),
         (
-            json!({"model": "gemini-3-pro-image-preview", "prompt": "p"}),
+            json!({"model": "gemini-3-pro-image-preview", "prompt": "p", "size": "1024x1024"}),
             8,
         ),
-        (json!({"model": "nano-banana", "prompt": "p", "n": 3}), 6),
-        (json!({"model": "gpt-image-1.5", "prompt": "p", "n": 2}), 2),
         (
-            json!({"model": "gpt-image-2", "prompt": "p", "quality": "low", "n": 2}),
+            json!({"model": "gemini-2.5-flash-image", "prompt": "p", "size": "1024x1024", "n": 3}),
+            6,
+        ),
+        (
+            json!({"model": "gpt-image-1.5", "prompt": "p", "size": "1024x1024", "n": 2}),
             2,
         ),
-        (json!({"model": "gpt-image-2", "prompt": "p"}), 14),
+        (
+            json!({"model": "gpt-image-2", "prompt": "p", "size": "1024x1024", "quality": "low", "n": 2}),
+            2,
+        ),
+        (
+            json!({"model": "gpt-image-2", "prompt": "p", "size": "1024x1024"}),
+            14,
+        ),
     ];
     for (body, credits) in prices {
         let before = sim.server.state().charged;
@@ -251,9 +266,56 @@ async fn url_outputs_download_and_expire() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
+/// Strict (the default): only the documented ids, canonical and aliases; the price tables'
+/// suffixed names are not models.
 #[tokio::test]
-async fn models_list_has_every_id_and_alias() {
+async fn models_list_has_the_documented_ids_and_aliases() {
     let sim = sim().await;
+    let v = expect_json(sim.get("/v1/models").await, StatusCode::OK).await;
+    assert_eq!(v["object"], "list");
+    let mut ids: Vec<&str> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        [
+            "gemini-2.5-flash-image",
+            "gemini-3-pro-image-preview",
+            "gemini-3.1-flash-image-preview",
+            "gpt-image-1.5",
+            "gpt-image-2",
+            "nano-banana",
+            "nano-banana-2",
+            "nano-banana-pro",
+        ]
+    );
+    for m in v["data"].as_array().unwrap() {
+        assert_eq!(m["object"], "model");
+        assert!(m["created"].is_i64());
+        let id = m["id"].as_str().unwrap();
+        let owner = if id.starts_with("gpt") {
+            "openai"
+        } else {
+            "google"
+        };
+        assert_eq!(m["owned_by"], owner, "{id}");
+    }
+    let one = expect_json(sim.get("/v1/models/nano-banana").await, StatusCode::OK).await;
+    assert_eq!(one["id"], "nano-banana");
+    let r = sim
+        .get("/v1/models/gemini-3.1-flash-image-preview-2k")
+        .await;
+    expect_string_error(r, StatusCode::NOT_FOUND, "model_not_found").await;
+}
+
+/// Lenient: the suffixed variant ids are listed too.
+#[tokio::test]
+async fn lenient_models_list_has_every_id_and_alias() {
+    let sim = lenient_sim().await;
     let v = expect_json(sim.get("/v1/models").await, StatusCode::OK).await;
     assert_eq!(v["object"], "list");
     let ids: Vec<&str> = v["data"]
@@ -295,6 +357,13 @@ async fn models_list_has_every_id_and_alias() {
     }
     let one = expect_json(sim.get("/v1/models/nano-banana").await, StatusCode::OK).await;
     assert_eq!(one["id"], "nano-banana");
+    let one = expect_json(
+        sim.get("/v1/models/gemini-3.1-flash-image-preview-2k")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(one["id"], "gemini-3.1-flash-image-preview-2k");
 }
 
 #[tokio::test]
@@ -302,11 +371,11 @@ async fn concurrent_requests_cannot_overspend() {
     let sim = sim().await;
     sim.server.set_balance(8);
     sim.server.inject(pixapi_sim::Fault::slow(400));
-    let first = sim.generate(json!({"model": "gemini-3.1-flash-image-preview-4k", "prompt": "a"}));
+    let body = |p: &str| json!({"model": "gemini-3.1-flash-image-preview", "prompt": p, "size": "4096x4096"});
+    let first = sim.generate(body("a"));
     let second = async {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        sim.generate(json!({"model": "gemini-3.1-flash-image-preview-4k", "prompt": "b"}))
-            .await
+        sim.generate(body("b")).await
     };
     let (a, b) = tokio::join!(first, second);
     assert_eq!(a.status(), StatusCode::OK);

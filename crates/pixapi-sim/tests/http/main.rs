@@ -7,4 +7,5 @@ mod edits;
 mod errors;
 mod faults;
 mod generations;
+mod strict;
 mod tasks;

@@ -94,8 +94,9 @@ async fn async_task_lifecycle_progress_and_single_charge() {
 async fn async_edit_with_url_output() {
     let sim = sim().await;
     let form = Form::new()
-        .text("model", "gemini-3.1-flash-image-preview-512")
+        .text("model", "gemini-3.1-flash-image-preview")
         .text("prompt", "async edit")
+        .text("size", "512x512")
         .text("response_format", "url")
         .part(
             "image[]",
