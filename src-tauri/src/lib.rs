@@ -38,12 +38,7 @@ pub fn image_url_base() -> String {
 
 /// Engine settings from the environment (tests and power users).
 pub fn engine_config<R: Runtime>(app: &tauri::AppHandle<R>, data_dir: PathBuf) -> EngineConfig {
-    let mut cfg = EngineConfig::new(data_dir, Arc::new(KeyringStore));
-    cfg.env_key = std::env::var("PIXAPI_API_KEY").ok().filter(|k| !k.trim().is_empty());
-    cfg.sandbox_port = std::env::var("PIXBENCH_SANDBOX_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(0);
-    if std::env::var("PIXBENCH_SANDBOX_PROFILE").as_deref() == Ok("realistic") {
-        cfg.sandbox_profile = pixapi_sim::LatencyProfile::Realistic;
-    }
+    let mut cfg = EngineConfig::from_env(data_dir, Arc::new(KeyringStore));
     cfg.image_url_base = image_url_base();
     let handle = app.clone();
     cfg.events = Arc::new(move |e| {

@@ -229,7 +229,7 @@ fn build_form(req: &EditRequest) -> Result<Form> {
         let (k, p) = form_text_part(&k, v);
         form = form.part(k, p);
     }
-    let field = req.image_field.field_name();
+    let field = req.image_part_name();
     for img in &req.images {
         form = form.part(field, file_part(img)?);
     }
@@ -1103,7 +1103,7 @@ impl Client {
         parts.extend(
             req.images
                 .iter()
-                .map(|i| file(req.image_field.field_name(), i)),
+                .map(|i| file(req.image_part_name(), i)),
         );
         parts.extend(req.mask.iter().map(|m| file("mask", m)));
         RequestDescription {
@@ -1114,7 +1114,7 @@ impl Client {
         }
     }
 
-    /// What [`generate`](Self::generate) sends, the key shown as `$PIXAPI_API_KEY`.
+    /// What [`generate`](Self::generate) sends, the key shown as `$PIXAPI_KEY`.
     pub fn describe_generation(&self, req: &GenerationRequest) -> RequestDescription {
         self.describe_json(PATH_GENERATIONS, req)
     }
@@ -1273,7 +1273,7 @@ mod tests {
         assert_eq!(d.url, "http://h:1/v1/images/generations");
         assert_eq!(
             d.headers[0],
-            ("Authorization".into(), "Bearer $PIXAPI_API_KEY".into())
+            ("Authorization".into(), "Bearer $PIXAPI_KEY".into())
         );
         assert!(!serde_json::to_string(&d).unwrap().contains("0123456789"));
         let e = EditRequest::new(

@@ -8,12 +8,12 @@ use serde_json::Value;
 
 use crate::API_KEY_ENV;
 
-/// A request as it will be sent, with the key replaced by `$PIXAPI_API_KEY`.
+/// A request as it will be sent, with the key replaced by `$PIXAPI_KEY`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RequestDescription {
     pub method: String,
     pub url: String,
-    /// In sending order. `Authorization` is `Bearer $PIXAPI_API_KEY` (or absent when
+    /// In sending order. `Authorization` is `Bearer $PIXAPI_KEY` (or absent when
     /// the client has no key).
     pub headers: Vec<(String, String)>,
     pub body: RequestBody,
@@ -51,7 +51,7 @@ pub fn shell_quote(s: &str) -> String {
 }
 
 /// A curl command that sends the described request, reading the key from
-/// `$PIXAPI_API_KEY`. For multipart bodies, file parts take their paths from
+/// `$PIXAPI_KEY`. For multipart bodies, file parts take their paths from
 /// `file_paths` in order (images, then the mask); missing paths fall back to the
 /// part's file name. Text parts use `--form-string`, so values starting with `@` or
 /// `<` are sent as text.
@@ -134,7 +134,7 @@ fn is_key_char(c: u8) -> bool {
 
 /// Masks anything shaped like a key: `sk_` followed by six or more of `[A-Za-z0-9_-]`
 /// (at a word start) becomes `sk_***`, and the token after `Bearer ` becomes `***`
-/// (an environment variable reference like `$PIXAPI_API_KEY` is kept).
+/// (an environment variable reference like `$PIXAPI_KEY` is kept).
 pub fn redact(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
@@ -205,7 +205,7 @@ mod tests {
             redact("authorization: bearer sk_test_1"),
             "authorization: bearer ***"
         );
-        assert_eq!(redact("Bearer $PIXAPI_API_KEY"), "Bearer $PIXAPI_API_KEY");
+        assert_eq!(redact("Bearer $PIXAPI_KEY"), "Bearer $PIXAPI_KEY");
         // Task ids and short tokens are not keys.
         assert_eq!(
             redact("task_01KPQ7J7DWB7QZ3WCEK3YVPBRA"),
@@ -231,7 +231,7 @@ mod tests {
             method: "POST".into(),
             url: "http://127.0.0.1:8080/v1/images/generations".into(),
             headers: vec![
-                ("Authorization".into(), "Bearer $PIXAPI_API_KEY".into()),
+                ("Authorization".into(), "Bearer $PIXAPI_KEY".into()),
                 ("Content-Type".into(), "application/json".into()),
                 ("User-Agent".into(), "pixapi-rs/0.1.0".into()),
             ],
@@ -247,7 +247,7 @@ mod tests {
             "{c}"
         );
         assert!(
-            c.contains(r#"-H "Authorization: Bearer $PIXAPI_API_KEY""#),
+            c.contains(r#"-H "Authorization: Bearer $PIXAPI_KEY""#),
             "{c}"
         );
         assert!(c.contains("-H 'Content-Type: application/json'"), "{c}");
@@ -264,7 +264,7 @@ mod tests {
             method: "POST".into(),
             url: "http://h/v1/images/edits".into(),
             headers: vec![
-                ("Authorization".into(), "Bearer $PIXAPI_API_KEY".into()),
+                ("Authorization".into(), "Bearer $PIXAPI_KEY".into()),
                 (
                     "Content-Type".into(),
                     "multipart/form-data; boundary=<generated>".into(),
@@ -319,6 +319,6 @@ mod tests {
     fn description_serializes() {
         let v = serde_json::to_value(json_desc()).unwrap();
         assert_eq!(v["body"]["kind"], "json");
-        assert_eq!(v["headers"][0][1], "Bearer $PIXAPI_API_KEY");
+        assert_eq!(v["headers"][0][1], "Bearer $PIXAPI_KEY");
     }
 }

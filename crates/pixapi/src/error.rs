@@ -27,9 +27,13 @@ pub enum Error {
     /// 404 on an images or models endpoint: unknown model.
     #[error("model not found")]
     ModelNotFound,
-    /// 422: refused by moderation.
+    /// 422 with a moderation code (`prompt_rejected`, `content_policy`, ...): refused by policy.
     #[error("prompt rejected by moderation")]
     PromptRejected,
+    /// 422 without a moderation code: the server could not process the request (often a
+    /// validation error of a framework); `message` is the server's own.
+    #[error("unprocessable request: {message}")]
+    Unprocessable { message: String },
     /// 429: too many requests.
     #[error("rate limited{}", retry_after.map(|d| format!(" (retry after {:.1} s)", d.as_secs_f64())).unwrap_or_default())]
     RateLimited { retry_after: Option<Duration> },
@@ -80,6 +84,33 @@ pub enum Error {
 }
 
 impl Error {
+    /// A stable machine-readable kind, one per variant.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::BadRequest { .. } => "bad_request",
+            Error::Unauthorized => "unauthorized",
+            Error::InsufficientCredits => "insufficient_credits",
+            Error::ModelNotFound => "model_not_found",
+            Error::PromptRejected => "prompt_rejected",
+            Error::Unprocessable { .. } => "unprocessable",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Server { .. } => "server_error",
+            Error::Unavailable => "model_unavailable",
+            Error::UnexpectedStatus { .. } => "unexpected_status",
+            Error::Timeout => "timeout",
+            Error::PollDeadline => "poll_deadline",
+            Error::Connect { .. } => "connect",
+            Error::ConnectionLost { .. } => "connection_lost",
+            Error::Malformed { .. } => "malformed",
+            Error::TooLarge { .. } => "too_large",
+            Error::TaskFailed { .. } => "task_failed",
+            Error::TaskNotFound => "task_not_found",
+            Error::Cancelled => "cancelled",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::UrlExpired => "url_expired",
+        }
+    }
+
     /// Whether trying the same request again may succeed: 429, 5xx, failures to
     /// connect, timeouts and connections lost before any byte of the answer.
     /// (The client's own retries are stricter for `POST`s; see the crate docs.)
@@ -111,6 +142,7 @@ impl Error {
             Error::InsufficientCredits => "Not enough credits for this request. Top up your Pixapi balance, or choose fewer images or a smaller variant.".into(),
             Error::ModelNotFound => "The server does not know this model. Check the model id, or choose another model from the catalog.".into(),
             Error::PromptRejected => "The prompt or the reference images were refused by content moderation. Rephrase the prompt or change the images; sending it again unchanged will be refused again.".into(),
+            Error::Unprocessable { message } => format!("The server could not process the request (HTTP 422): {}. Correct the request and run it again.", message.trim_end_matches('.')),
             Error::RateLimited { retry_after } => match retry_after {
                 Some(d) => format!("Too many requests at once: the server asked to wait {:.0} s. Wait a moment and try again, or run fewer requests in parallel.", d.as_secs_f64().ceil()),
                 None => "Too many requests at once. Wait a moment and try again, or run fewer requests in parallel.".into(),
@@ -166,9 +198,15 @@ impl ApiError {
     pub fn is_retryable(&self) -> bool {
         self.kind.is_retryable()
     }
-    /// A sentence for a person: what happened and what to do, plus the request id.
+    /// A sentence for a person: what happened and what to do, plus the request id. A
+    /// moderation refusal leads with the server's own words, when it sent some.
     pub fn user_message(&self) -> String {
-        let mut s = self.kind.user_message();
+        let mut s = match (&self.kind, &self.message) {
+            (Error::PromptRejected, Some(m)) => {
+                format!("The server refused the request: {}. {}", m.trim_end_matches('.'), self.kind.user_message())
+            }
+            _ => self.kind.user_message(),
+        };
         if let Some(id) = &self.request_id {
             s.push_str(&format!(" (request id {id})"));
         }
@@ -181,7 +219,9 @@ impl fmt::Display for ApiError {
         write!(f, "{}", self.kind)?;
         if let Some(m) = &self.message {
             let shown_already = match &self.kind {
-                Error::BadRequest { message, .. } | Error::TaskFailed { message } => message == m,
+                Error::BadRequest { message, .. }
+                | Error::TaskFailed { message }
+                | Error::Unprocessable { message } => message == m,
                 _ => false,
             };
             if !shown_already {
@@ -449,11 +489,12 @@ pub(crate) fn classify(
                 Error::UnexpectedStatus { status }
             }
         }
+        // A 422 without a moderation code is the server's own complaint: say it as is.
         422 => {
             if contains_any(&code, &["invalid_request", "validation"]) {
                 bad_request()
             } else {
-                Error::PromptRejected
+                Error::Unprocessable { message: message.clone().unwrap_or_else(|| "no reason given".into()) }
             }
         }
         429 => Error::RateLimited { retry_after },
@@ -570,10 +611,18 @@ mod tests {
             classify(401, &b, None, Endpoint::Images),
             Error::Unauthorized
         );
+        // A bare 422 is not a moderation refusal: the server's complaint is kept.
         assert_eq!(
             classify(422, &b, None, Endpoint::Images),
-            Error::PromptRejected
+            Error::Unprocessable { message: "no reason given".into() }
         );
+        let v = parse_error_body(br#"{"error":{"code":"prompt_rejected","message":"Unsafe content."}}"#);
+        assert_eq!(classify(422, &v, None, Endpoint::Images), Error::PromptRejected);
+        let v = parse_error_body(br#"{"detail":[{"loc":["body","size"],"msg":"size must be WxH"}]}"#);
+        match classify(422, &v, None, Endpoint::Images) {
+            Error::Unprocessable { message } => assert!(message.contains("size must be WxH"), "{message}"),
+            other => panic!("{other:?}"),
+        }
         let ra = Some(Duration::from_secs(2));
         assert_eq!(
             classify(429, &b, ra, Endpoint::Images),

@@ -121,5 +121,8 @@ pub const PATH_ASYNC_GENERATIONS: &str = "/v1/async/images/generations";
 pub const PATH_ASYNC_EDITS: &str = "/v1/async/images/edits";
 /// `GET {PATH_TASKS}/{id}`: task status and result.
 pub const PATH_TASKS: &str = "/v1/tasks";
-/// The environment variable that request descriptions and curl commands use for the key.
-pub const API_KEY_ENV: &str = "PIXAPI_API_KEY";
+/// The environment variable that request descriptions and curl commands use for the key:
+/// the one every example on Pixapi's pages uses (docs/authentication/: `export PIXAPI_KEY=...`).
+pub const API_KEY_ENV: &str = "PIXAPI_KEY";
+/// An older name for [`API_KEY_ENV`], still read.
+pub const API_KEY_ENV_ALIAS: &str = "PIXAPI_API_KEY";

@@ -32,18 +32,15 @@ impl ResponseFormat {
 /// `POST /v1/images/generations` (and its async twin). Serializes to the wire JSON.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct GenerationRequest {
-    /// Catalog id or alias (`nano-banana-2`, `gemini-3.1-flash-image-preview-2k`, ...).
+    /// A model id or alias (`gemini-3.1-flash-image-preview`, `nano-banana-2`, ...).
     pub model: String,
     pub prompt: String,
     /// Number of images.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<u32>,
-    /// `1024x1024`, `2K`, `4K`, ...
+    /// `1024x1024`, `2K`, `4K`, ... Pixapi has no `aspect_ratio` field: a shape is a `WxH`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
-    /// `16:9`, `1:1`, ...
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aspect_ratio: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<ResponseFormat>,
     /// Any other field (`quality`, `output_format`, `background`, ...), sent as is.
@@ -61,22 +58,27 @@ impl GenerationRequest {
     }
 }
 
-/// Name of the multipart field(s) carrying reference images.
+/// Name of the multipart part(s) carrying reference images.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImageFieldStyle {
+    /// One image as `image`, several as `image[]` once per file: what the official OpenAI
+    /// SDKs send, and Pixapi's documented `-F image=@...` for one.
+    #[default]
+    Auto,
     /// `image`, repeated once per file.
     Repeated,
-    /// `image[]`, once per file: what the official OpenAI SDKs send.
-    #[default]
+    /// `image[]`, once per file, even for one.
     Brackets,
 }
 
 impl ImageFieldStyle {
-    pub fn field_name(self) -> &'static str {
+    /// The part name for `count` images.
+    pub fn part_name(self, count: usize) -> &'static str {
         match self {
+            ImageFieldStyle::Auto if count <= 1 => "image",
             ImageFieldStyle::Repeated => "image",
-            ImageFieldStyle::Brackets => "image[]",
+            ImageFieldStyle::Auto | ImageFieldStyle::Brackets => "image[]",
         }
     }
 }
@@ -88,7 +90,6 @@ pub struct EditRequest {
     pub prompt: String,
     pub n: Option<u32>,
     pub size: Option<String>,
-    pub aspect_ratio: Option<String>,
     pub response_format: Option<ResponseFormat>,
     /// Other fields, sent as text parts (strings as is, other values as JSON).
     pub extra: Map<String, Value>,
@@ -96,6 +97,13 @@ pub struct EditRequest {
     pub images: Vec<ImageInput>,
     pub image_field: ImageFieldStyle,
     pub mask: Option<ImageInput>,
+}
+
+impl EditRequest {
+    /// The multipart name of each image part.
+    pub fn image_part_name(&self) -> &'static str {
+        self.image_field.part_name(self.images.len())
+    }
 }
 
 impl EditRequest {
@@ -123,9 +131,6 @@ impl EditRequest {
         }
         if let Some(s) = &self.size {
             v.push(("size".into(), s.clone()));
-        }
-        if let Some(s) = &self.aspect_ratio {
-            v.push(("aspect_ratio".into(), s.clone()));
         }
         if let Some(f) = self.response_format {
             v.push(("response_format".into(), f.as_str().to_string()));

@@ -31,8 +31,8 @@ history database when pointed at the same data dir: what you run here shows in t
 
 WHERE REQUESTS GO (pick one; default: the profile currently selected in the app)
   --sandbox            an in-process Pixapi simulator: offline, no key, nothing real charged
-  --profile NAME       a saved profile; its key comes from the OS keychain (or PIXAPI_API_KEY)
-  --base-url URL       any Pixapi-compatible server; the key must be in PIXAPI_API_KEY
+  --profile NAME       a saved profile; its key comes from the OS keychain (or PIXAPI_KEY)
+  --base-url URL       any Pixapi-compatible server; the key must be in PIXAPI_KEY
                        (a profile named \"cli URL\" is created for it, so runs show in history)
 The app's selected profile is never changed by pixbench.
 
@@ -57,7 +57,7 @@ EXAMPLES
   pixbench --sandbox run --prompt \"make it a poster\" --image a.png --image b.png --async
   pixbench --profile work compare --prompt \"a lighthouse\" \\
       --target gemini-3.1-flash-image-preview-512 --target gemini-3.1-flash-image-preview-4k:2
-  PIXAPI_API_KEY=sk_... pixbench --base-url https://api.pixapi.ai bench matrix.toml --out r.csv
+  PIXAPI_KEY=sk_... pixbench --base-url https://api.pixapi.ai bench matrix.toml --out r.csv
   pixbench --sandbox bench matrix.toml --json > report.json
 
 A MATRIX FILE (matrix.toml)
@@ -124,10 +124,10 @@ struct Cli {
 
 #[derive(Args, Clone)]
 struct Global {
-    /// Use a saved profile (key from the OS keychain, or PIXAPI_API_KEY).
+    /// Use a saved profile (key from the OS keychain, or PIXAPI_KEY).
     #[arg(long, global = true, value_name = "NAME")]
     profile: Option<String>,
-    /// Use any Pixapi-compatible server; the key must be in PIXAPI_API_KEY.
+    /// Use any Pixapi-compatible server; the key must be in PIXAPI_KEY.
     #[arg(long, global = true, value_name = "URL")]
     base_url: Option<String>,
     /// Use the in-process sandbox (pixapi-sim): offline, no key needed.
@@ -188,7 +188,8 @@ struct RequestArgs {
     /// The prompt.
     #[arg(long, short)]
     prompt: String,
-    /// Aspect ratio, e.g. 16:9 (must be offered by the target).
+    /// Aspect ratio, e.g. 16:9 (must be offered by the target): sent as the target's
+    /// documented WIDTHxHEIGHT for that ratio (Pixapi has no `aspect_ratio` field).
     #[arg(long, value_name = "W:H")]
     aspect_ratio: Option<String>,
     /// A reference image (repeatable): makes the request an edit.
@@ -203,6 +204,14 @@ struct RequestArgs {
     /// How images come back: b64_json (default) or url.
     #[arg(long, value_name = "FORMAT", default_value = "b64_json")]
     response_format: String,
+    /// `quality` for models that take it (gpt-image: low, medium, high, auto); priced by it.
+    #[arg(long, value_name = "Q")]
+    quality: Option<String>,
+    /// A model-specific field, KEY=VALUE (repeatable): background, output_format,
+    /// output_compression, moderation go to the models that take them; any other key goes
+    /// to every target as is (other gateways). model, n, size and the images cannot be set.
+    #[arg(long, value_name = "KEY=VALUE")]
+    field: Vec<String>,
     /// Also copy the images into DIR.
     #[arg(long, value_name = "DIR")]
     save: Option<PathBuf>,
@@ -218,7 +227,8 @@ struct RunArgs {
     /// Images to make.
     #[arg(long, short, default_value_t = 1)]
     n: u32,
-    /// 512, 1K, 2K or 4K (picks the model's variant), or WIDTHxHEIGHT (sent as `size`).
+    /// 512, 1K, 2K or 4K (picks the model's variant, which sends its documented size), or
+    /// WIDTHxHEIGHT (sent as `size` as is, priced by its tier).
     #[arg(long, value_name = "SIZE")]
     size: Option<String>,
 }
@@ -343,20 +353,15 @@ fn catalog_for(dir: &Path) -> Catalog {
 /// process only (the app's selection is not changed).
 async fn open_engine(g: &Global, max_concurrency: u32) -> Res<(Engine, ProfileView)> {
     let dir = data_dir(g)?;
-    let env_key = env_nonempty("PIXAPI_API_KEY");
-    if g.base_url.is_some() && env_key.is_none() {
+    let mut cfg = EngineConfig::from_env(&dir, Arc::new(KeyringStore));
+    if g.base_url.is_some() && cfg.env_key.is_none() {
         return Err(CliError::Config(
-            "--base-url needs the API key in the environment variable PIXAPI_API_KEY (keys are never taken on the command line). Or use --profile NAME, or --sandbox.".into(),
+            "--base-url needs the API key in the environment variable PIXAPI_KEY (keys are never taken on the command line). Or use --profile NAME, or --sandbox.".into(),
         ));
     }
-    let mut cfg = EngineConfig::new(&dir, Arc::new(KeyringStore));
-    cfg.env_key = env_key;
     cfg.max_concurrency = max_concurrency.max(1) as usize;
     // The open app (if any) owns the runs it has in flight.
     cfg.resume_unfinished = false;
-    if env_nonempty("PIXBENCH_SANDBOX_PROFILE").as_deref() == Some("realistic") {
-        cfg.sandbox_profile = pixapi_sim::LatencyProfile::Realistic;
-    }
     let engine = Engine::open(cfg).await?;
 
     let profile = if g.sandbox {
@@ -372,7 +377,7 @@ async fn open_engine(g: &Global, max_concurrency: u32) -> Res<(Engine, ProfileVi
             Some(p) => p.id,
             None => {
                 engine
-                    .profile_save(ProfileInput { id: None, name, base_url: url, default_model: String::new(), budget_credits: None })?
+                    .profile_save(ProfileInput { id: None, name, base_url: url, default_model: String::new(), budget_credits: None, request_style: None, image_parts: None })?
                     .id
             }
         };
@@ -502,44 +507,49 @@ async fn bench_cmd(g: &Global, a: BenchArgs) -> Res<ExitCode> {
 // run and compare
 // ------------------------------------------------------------------------------------
 
-/// A catalog entry by id, or by alias (the alias's base variant).
+/// A catalog entry by id, or by model id or alias (its 1K variant).
 fn find_entry<'a>(catalog: &'a Catalog, model: &str) -> Res<&'a CatalogEntry> {
     let m = model.trim();
     catalog
-        .get(m)
-        .or_else(|| catalog.entries.iter().find(|e| e.alias.as_deref() == Some(m) && e.id == e.family))
-        .or_else(|| catalog.entries.iter().find(|e| e.alias.as_deref() == Some(m) || e.family == m))
+        .find(m)
         .ok_or_else(|| CliError::Config(format!("“{m}” is not in the catalog. `pixbench models` lists the targets.")))
 }
 
-/// The target for `--model` and `--size`: a variant keyword picks the model's variant; a
-/// `WxH` size is sent as `size` (models that ask for variants by suffix only).
-fn resolve_model(catalog: &Catalog, model: &str, size: Option<&str>) -> Res<(String, Option<serde_json::Map<String, serde_json::Value>>)> {
+/// The target for `--model` and `--size`. A tier (512, 1K, 2K, 4K) picks the model's
+/// variant at that tier, which sends its own documented size; a `WIDTHxHEIGHT` (or `auto`)
+/// is sent as `size` as is, and priced by the tier it asks for.
+fn resolve_model(catalog: &Catalog, model: &str, size: Option<&str>, n: u32) -> Res<TargetSpec> {
     let entry = find_entry(catalog, model)?;
+    let target = |e: &CatalogEntry, size: Option<String>| TargetSpec { model_id: e.id.clone(), n, size };
     let Some(size) = size.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok((entry.id.clone(), None));
+        return Ok(target(entry, None));
     };
     if ["512", "1k", "2k", "4k"].contains(&size.to_ascii_lowercase().as_str()) {
-        let v = catalog
-            .entries
-            .iter()
-            .find(|e| e.family == entry.family && e.variant.eq_ignore_ascii_case(size))
-            .ok_or_else(|| {
-                let have: Vec<&str> = catalog.entries.iter().filter(|e| e.family == entry.family).map(|e| e.variant.as_str()).collect();
-                CliError::Config(format!("{} has no {size} variant (it has {}).", entry.family, have.join(", ")))
-            })?;
-        return Ok((v.id.clone(), None));
+        let v = catalog.siblings(entry).find(|e| e.variant.eq_ignore_ascii_case(size)).ok_or_else(|| {
+            let have: Vec<&str> = catalog.siblings(entry).map(|e| e.variant.as_str()).collect();
+            CliError::Config(format!("{} has no {size} variant (it has {}).", entry.model, have.join(", ")))
+        })?;
+        return Ok(target(v, None));
     }
-    let wxh = size.split_once(['x', 'X']).is_some_and(|(w, h)| w.parse::<u32>().is_ok() && h.parse::<u32>().is_ok());
-    if wxh || size == "auto" {
-        if entry.request_style == RequestStyle::Size {
-            return Err(CliError::Config(format!("{} chooses its size by variant: use --size 512, 1K, 2K or 4K.", entry.id)));
-        }
-        let mut m = serde_json::Map::new();
-        m.insert("size".into(), serde_json::Value::String(size.to_string()));
-        return Ok((entry.id.clone(), Some(m)));
+    match pixbench_core::catalog::size_dims(size, entry.long_edge) {
+        Some((w, h)) => Ok(target(catalog.at_tier(entry, &catalog.tier_of(entry, w, h)), Some(size.to_string()))),
+        None => Err(CliError::Config(format!("--size {size}: use 512, 1K, 2K, 4K or WIDTHxHEIGHT (e.g. 1536x1024)."))),
     }
-    Err(CliError::Config(format!("--size {size}: use 512, 1K, 2K, 4K or WIDTHxHEIGHT (e.g. 1536x1024).")))
+}
+
+/// `--quality` and `--field KEY=VALUE` as the run's model-specific fields.
+fn field_options(req: &RequestArgs) -> Res<Option<serde_json::Map<String, serde_json::Value>>> {
+    let mut m = serde_json::Map::new();
+    if let Some(q) = &req.quality {
+        m.insert("quality".into(), serde_json::Value::String(q.clone()));
+    }
+    for f in &req.field {
+        let Some((k, v)) = f.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            return Err(CliError::Config(format!("--field {f}: use KEY=VALUE, e.g. --field background=opaque.")));
+        };
+        m.insert(k.trim().to_string(), serde_json::Value::String(v.trim().to_string()));
+    }
+    Ok((!m.is_empty()).then_some(m))
 }
 
 fn request_spec(engine: &Engine, g: &Global, req: &RequestArgs, targets: Vec<TargetSpec>, options: Option<serde_json::Map<String, serde_json::Value>>) -> Res<RunSpec> {
@@ -629,8 +639,9 @@ async fn run_cmd(g: &Global, a: RunArgs) -> Res<ExitCode> {
     let (engine, profile) = open_engine(g, 1).await?;
     let catalog = engine.catalog();
     let model = a.model.clone().unwrap_or_else(|| profile.default_model.clone());
-    let (model_id, options) = resolve_model(&catalog, &model, a.size.as_deref())?;
-    let spec = request_spec(&engine, g, &a.req, vec![TargetSpec { model_id, n: a.n }], options)?;
+    let target = resolve_model(&catalog, &model, a.size.as_deref(), a.n)?;
+    let options = field_options(&a.req)?;
+    let spec = request_spec(&engine, g, &a.req, vec![target], options)?;
     run_spec(g, &engine, spec, a.req.save.as_deref()).await
 }
 
@@ -641,10 +652,11 @@ async fn compare_cmd(g: &Global, a: CompareArgs) -> Res<ExitCode> {
     for t in &a.targets {
         let bt = BenchTarget::parse(t, 1).map_err(|e| CliError::Config(format!("--target {e}")))?;
         let id = find_entry(&catalog, &bt.model)?.id.clone();
-        targets.push(TargetSpec { model_id: id, n: bt.n });
+        targets.push(TargetSpec { model_id: id, n: bt.n, size: None });
     }
     let (engine, _) = open_engine(g, targets.len() as u32).await?;
-    let spec = request_spec(&engine, g, &a.req, targets, None)?;
+    let options = field_options(&a.req)?;
+    let spec = request_spec(&engine, g, &a.req, targets, options)?;
     run_spec(g, &engine, spec, a.req.save.as_deref()).await
 }
 
@@ -687,8 +699,7 @@ async fn models_cmd(g: &Global) -> Res<ExitCode> {
 /// For read-only commands: no key needed.
 async fn open_engine_plain(g: &Global) -> Res<(Engine, ())> {
     let dir = data_dir(g)?;
-    let mut cfg = EngineConfig::new(&dir, Arc::new(KeyringStore));
-    cfg.env_key = env_nonempty("PIXAPI_API_KEY");
+    let mut cfg = EngineConfig::from_env(&dir, Arc::new(KeyringStore));
     cfg.resume_unfinished = false;
     Ok((Engine::open(cfg).await?, ()))
 }

@@ -50,9 +50,10 @@ impl Env {
     fn cmd(&self, key: Option<&str>, args: &[&str]) -> tokio::process::Command {
         let mut c = tokio::process::Command::new(BIN);
         c.arg("--data-dir").arg(self.data()).args(args);
-        c.env_remove("PIXAPI_API_KEY").env_remove("PIXBENCH_DATA_DIR").env("HOME", self.dir.path());
+        c.env_remove("PIXAPI_KEY").env_remove("PIXAPI_API_KEY").env_remove("PIXBENCH_DATA_DIR").env("HOME", self.dir.path());
         if let Some(k) = key {
-            c.env("PIXAPI_API_KEY", k);
+            // The documented variable (docs/authentication/: `export PIXAPI_KEY=...`).
+            c.env("PIXAPI_KEY", k);
         }
         c.stdin(std::process::Stdio::null());
         c
@@ -281,7 +282,7 @@ async fn configuration_errors_are_exit_2() {
     // --base-url without a key in the environment
     let o = env.run(None, &["--base-url", "http://127.0.0.1:9", "bench", m]).await;
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("PIXAPI_API_KEY"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("PIXAPI_KEY"), "{}", stderr(&o));
     // two destinations
     let o = env.run(None, &["--sandbox", "--profile", "x", "bench", m]).await;
     assert_eq!(code(&o), 2);
@@ -441,6 +442,16 @@ async fn run_and_compare_on_the_sandbox() {
     assert_eq!(r["samples"][0]["images"], 1);
     assert_eq!(r["credits"], 4);
 
+    // an alias with an explicit 4K size: estimated, charged and recorded at 4K (8), not at
+    // the alias's 1K price
+    let o = env
+        .run(None, &["--sandbox", "--json", "run", "--prompt", "a red fox", "--model", "nano-banana-2", "--size", "4096x4096", "--sync"])
+        .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(r["credits"], 8, "{r}");
+    assert_eq!(r["targets"][0]["model"], "gemini-3.1-flash-image-preview-4k");
+
     // an edit with two reference images, saved with readable names
     let png = |rgb: [u8; 3]| {
         let img = image::RgbImage::from_pixel(32, 32, image::Rgb(rgb));
@@ -501,13 +512,35 @@ async fn run_and_compare_on_the_sandbox() {
     let run_ids: std::collections::HashSet<&str> = r["samples"].as_array().unwrap().iter().map(|s| s["run_id"].as_str().unwrap()).collect();
     assert_eq!(run_ids.len(), 1, "one run with two targets");
 
+    // gpt-image-2 priced by its quality matrix (low at 1K: 1 credit)
+    let o = env
+        .run(None, &["--sandbox", "--json", "run", "--prompt", "a lighthouse", "--model", "gpt-image-2", "--quality", "low", "--sync"])
+        .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["credits"], 1);
+    // a typed field cannot be overridden by --field
+    let o = env.run(None, &["--sandbox", "run", "--prompt", "x", "--field", "size=4096x4096"]).await;
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("size"), "{}", stderr(&o));
+
     let e = env.engine().await;
     let h = e.history_list(&all_history()).unwrap();
-    assert_eq!(h.len(), 3);
+    assert_eq!(h.len(), 5);
+    // what was sent is recorded: the documented model id and size, never a suffixed id
+    let sent: Vec<String> = h
+        .iter()
+        .flat_map(|r| e.run_get(&r.id).unwrap().targets)
+        .map(|t| {
+            let j = t.request.unwrap().json_body.unwrap_or_default();
+            format!("{} {}", j["model"].as_str().unwrap_or("multipart"), j["size"].as_str().unwrap_or(""))
+        })
+        .collect();
+    assert!(sent.contains(&"gemini-3.1-flash-image-preview 4096x4096".to_string()), "{sent:?}");
+    assert!(sent.contains(&"gemini-3.1-flash-image-preview 512x512".to_string()), "{sent:?}");
     // history subcommand
     let o = env.run(None, &["history", "--json"]).await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(json(&o).as_array().unwrap().len(), 3);
+    assert_eq!(json(&o).as_array().unwrap().len(), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -516,7 +549,7 @@ async fn help_is_the_manual() {
     let o = env.run(None, &["--help"]).await;
     assert_eq!(code(&o), 0);
     let text = String::from_utf8_lossy(&o.stdout);
-    for s in ["bench", "run", "compare", "--sandbox", "--base-url", "PIXAPI_API_KEY", "EXIT CODES", "prompts = [", "repeats = 2"] {
+    for s in ["bench", "run", "compare", "--sandbox", "--base-url", "PIXAPI_KEY", "EXIT CODES", "prompts = [", "repeats = 2"] {
         assert!(text.contains(s), "--help lacks {s}:\n{text}");
     }
     let o = env.run(None, &["bench", "--help"]).await;

@@ -39,33 +39,72 @@ ipc! {
         pub sandbox_url: String,
     }
 
-    /// One thing a run can target: a model id as sent (a variant of a model).
+    /// One variant a run can target: a documented model id asked at one size tier.
     pub struct CatalogEntry {
-        /// The id this target is known by, e.g. `gemini-3.1-flash-image-preview-4k`.
+        /// The variant's name, e.g. `gemini-3.1-flash-image-preview-4k` (Pixapi's price-table
+        /// rule). What a user types and history records; not sent as `model`.
         pub id: String,
-        /// The model family, e.g. `gemini-3.1-flash-image-preview`.
+        /// The model id sent as `model`, e.g. `gemini-3.1-flash-image-preview`.
+        pub model: String,
+        /// The group the composer shows the variant in (the model id, for Pixapi).
         pub family: String,
         /// A short label for people, e.g. "Nano Banana 2 · 4K".
         pub label: String,
         pub alias: Option<String>,
-        /// "512", "1K", "2K", "4K".
+        /// The size tier: "512", "1K", "2K", "4K".
         pub variant: String,
-        /// Long edge in pixels of the output.
+        /// Long edge in pixels of a square output.
         pub long_edge: u32,
-        /// Credits per successful image.
+        /// Credits per delivered image (without `quality`: what `auto` costs).
         pub credits: i64,
+        /// Credits per image by `quality`, where the model prices it (gpt-image-2).
+        pub quality_credits: Vec<QualityPrice>,
+        /// The page gives a floor ("from 1 credit"), not a price.
+        pub price_from: bool,
+        /// How a delivered image's tier is decided.
+        pub tier_rule: TierRule,
         /// Official price per image in dollars, for savings.
         pub official_usd: Option<f64>,
-        /// How the variant is asked for.
-        pub request_style: RequestStyle,
+        /// The `size` sent for each aspect ratio.
+        pub sizes: Vec<SizeOption>,
+        /// Model-specific fields this model takes (`quality`, `background`, ...).
+        pub fields: Vec<String>,
         pub max_references: u32,
         pub max_reference_bytes: u64,
         pub reference_formats: Vec<String>,
+        /// The aspect ratios of `sizes`, in display order.
         pub aspect_ratios: Vec<String>,
         pub supports_edit: bool,
         /// Async is the safer default for large variants.
         pub default_async: bool,
         pub max_n: u32,
+    }
+
+    /// The `size` a variant sends for one aspect ratio.
+    pub struct SizeOption {
+        pub aspect_ratio: String,
+        /// As sent: `WIDTHxHEIGHT` or a documented keyword (`2K`, `4K`).
+        pub size: String,
+        pub width: u32,
+        pub height: u32,
+    }
+
+    pub struct QualityPrice {
+        pub quality: String,
+        pub credits: i64,
+    }
+
+    /// A model-specific request field the composer can offer.
+    pub struct FieldSpec {
+        pub name: String,
+        pub label: String,
+        /// The values it takes; empty for an integer field.
+        pub values: Vec<String>,
+        /// Bounds of an integer field.
+        pub min: Option<u32>,
+        pub max: Option<u32>,
+        /// Where the field is documented.
+        pub source: String,
     }
 
     /// The user's settings.
@@ -77,6 +116,8 @@ ipc! {
     pub struct CatalogView {
         pub source: String,
         pub entries: Vec<CatalogEntry>,
+        /// The model-specific fields any entry may list.
+        pub fields: Vec<FieldSpec>,
     }
 
     pub struct ProfileView {
@@ -92,6 +133,10 @@ ipc! {
         pub key_state: KeyState,
         /// A sentence about the key state, when it is not fine.
         pub key_note: Option<String>,
+        /// How this profile asks for a variant (default `size`, as Pixapi documents).
+        pub request_style: RequestStyle,
+        /// How this profile names several reference images' parts.
+        pub image_parts: ImageParts,
     }
 
     pub struct ProfileInput {
@@ -100,6 +145,14 @@ ipc! {
         pub base_url: String,
         pub default_model: String,
         pub budget_credits: Option<i64>,
+        /// `None` keeps the profile's (or the default, `size`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub request_style: Option<RequestStyle>,
+        /// `None` keeps the profile's (or the default, `auto`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub image_parts: Option<ImageParts>,
     }
 
     pub struct KeyTestResult {
@@ -110,8 +163,14 @@ ipc! {
     }
 
     pub struct TargetSpec {
+        /// A catalog entry's id.
         pub model_id: String,
         pub n: u32,
+        /// An explicit `size` (`WIDTHxHEIGHT` or a keyword) instead of the entry's size for
+        /// the run's aspect ratio; it is priced by its own tier.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub size: Option<String>,
     }
 
     /// What the composer sends to run.
@@ -125,7 +184,10 @@ ipc! {
         pub sync_mode: SyncMode,
         /// SHA-256 of stored reference images, in order.
         pub references: Vec<String>,
-        /// Model-specific extra fields (quality, background ...), sent as is.
+        /// Model-specific fields (`quality`, `background`, ...): each goes to the targets whose
+        /// catalog entry lists it; any other key goes to every target as is (other gateways).
+        /// Fields the spec types (`model`, `prompt`, `n`, `size`, `response_format`, images)
+        /// cannot be set here.
         pub options: Option<serde_json::Map<String, serde_json::Value>>,
         /// Run even if the budget would be crossed (the user said "run anyway").
         pub ignore_budget: bool,
@@ -141,6 +203,13 @@ ipc! {
         pub n: u32,
         pub credits_per_image: i64,
         pub credits: i64,
+        /// The `size` this target will send.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub size: Option<String>,
+        /// The price is a floor ("from N credits"): the server may charge more.
+        #[serde(default)]
+        pub price_from: bool,
     }
 
     /// The pre-flight: what a spec costs at most, and whether it may be sent.
@@ -180,6 +249,11 @@ ipc! {
         pub credits: i64,
         pub rating: Option<u8>,
         pub note: Option<String>,
+        /// Set when the delivered image was billed at another tier than asked, e.g.
+        /// "Asked 4K, delivered 2048×2048 (2K): 6 credits."
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub billing_note: Option<String>,
     }
 
     pub struct RequestPart {
@@ -421,10 +495,27 @@ pub enum SyncMode { Auto, Sync, Async }
 #[ts(export)]
 pub enum ResponseFormatChoice { B64Json, Url }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+/// How a profile asks for a variant: `size` (Pixapi's documented form: the model id and a
+/// `size`) or `suffix` (the variant's name as `model`, for gateways that want it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
-pub enum RequestStyle { Suffix, Size }
+pub enum RequestStyle { #[default] Size, Suffix }
+
+/// How a profile names the multipart parts of several reference images: `auto` sends one
+/// image as `image` and several as `image[]` (as the official OpenAI SDKs do); `repeated`
+/// sends `image` once per file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum ImageParts { #[default] Auto, Repeated }
+
+/// How a delivered image's tier is decided: by its pixel count (< 0.3 MP 512, < 1.2 MP 1K,
+/// < 4.8 MP 2K, else 4K) or by its long edge against the variants' `long_edge`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum TierRule { #[default] PixelCount, LongEdge }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]

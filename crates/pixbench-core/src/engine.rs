@@ -37,7 +37,8 @@ pub type EventSink = Arc<dyn Fn(EngineEvent) + Send + Sync>;
 pub struct EngineConfig {
     pub data_dir: PathBuf,
     pub secrets: Arc<dyn SecretStore>,
-    /// `PIXAPI_API_KEY`: overrides the keychain for every non-Sandbox profile of this process.
+    /// A key from the environment ([`ENV_KEY_VARS`]): overrides the keychain for every
+    /// non-Sandbox profile of this process.
     pub env_key: Option<String>,
     /// Fixed port for the Sandbox server (tests use it to reach its admin API); 0 = any.
     pub sandbox_port: u16,
@@ -67,6 +68,27 @@ impl EngineConfig {
             resume_unfinished: true,
         }
     }
+
+    /// The settings the app and the CLI read from the environment: the key
+    /// ([`ENV_KEY_VARS`]), `PIXBENCH_SANDBOX_PORT` and `PIXBENCH_SANDBOX_PROFILE=realistic`.
+    pub fn from_env(data_dir: impl Into<PathBuf>, secrets: Arc<dyn SecretStore>) -> EngineConfig {
+        let mut cfg = EngineConfig::new(data_dir, secrets);
+        cfg.env_key = env_key();
+        cfg.sandbox_port = std::env::var("PIXBENCH_SANDBOX_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(0);
+        if std::env::var("PIXBENCH_SANDBOX_PROFILE").as_deref() == Ok("realistic") {
+            cfg.sandbox_profile = pixapi_sim::LatencyProfile::Realistic;
+        }
+        cfg
+    }
+}
+
+/// Where a key may come from in the environment: `PIXAPI_KEY`, the variable of every
+/// example on Pixapi's pages (docs/authentication/), then the older `PIXAPI_API_KEY`.
+pub const ENV_KEY_VARS: [&str; 2] = [pixapi::API_KEY_ENV, pixapi::API_KEY_ENV_ALIAS];
+
+/// The first non-empty key of [`ENV_KEY_VARS`].
+pub fn env_key() -> Option<String> {
+    ENV_KEY_VARS.iter().find_map(|v| std::env::var(v).ok().filter(|k| !k.trim().is_empty()))
 }
 
 pub(crate) struct ActiveRun {
@@ -149,6 +171,8 @@ impl Engine {
                 budget_credits: None,
                 is_sandbox: true,
                 key_mask: None,
+                request_style: RequestStyle::Size,
+                image_parts: ImageParts::Auto,
             })?;
         }
         let current = store
@@ -273,7 +297,7 @@ impl Engine {
         let (key_state, key_note, key_mask) = if p.is_sandbox {
             (KeyState::Sandbox, None, None)
         } else if let Some(k) = &self.inner.cfg.env_key {
-            (KeyState::Env, Some("Using the key from PIXAPI_API_KEY for this process.".to_string()), Some(mask_key(k)))
+            (KeyState::Env, Some(format!("Using the key from {} for this process.", ENV_KEY_VARS.join(" / "))), Some(mask_key(k)))
         } else {
             match self.inner.cfg.secrets.get(&p.id) {
                 Ok(Some(k)) => (KeyState::Stored, None, Some(mask_key(&k))),
@@ -296,6 +320,8 @@ impl Engine {
             key_mask,
             key_state,
             key_note,
+            request_style: p.request_style,
+            image_parts: p.image_parts,
         }
     }
 
@@ -352,12 +378,18 @@ impl Engine {
         if input.budget_credits.is_some_and(|b| b < 0) {
             return Err(CoreError::Ui(ui("invalid", "A budget cannot be negative.")));
         }
-        let (id, is_sandbox, key_mask) = match &input.id {
+        let (id, is_sandbox, key_mask, style, parts) = match &input.id {
             Some(id) => {
                 let old = self.inner.store.profile(id)?;
-                (old.id, old.is_sandbox, old.key_mask)
+                (old.id, old.is_sandbox, old.key_mask, old.request_style, old.image_parts)
             }
-            None => (uuid::Uuid::new_v4().to_string(), false, None),
+            None => (uuid::Uuid::new_v4().to_string(), false, None, RequestStyle::Size, ImageParts::Auto),
+        };
+        // The Sandbox speaks Pixapi's documented form only.
+        let (style, parts) = if is_sandbox {
+            (RequestStyle::Size, ImageParts::Auto)
+        } else {
+            (input.request_style.unwrap_or(style), input.image_parts.unwrap_or(parts))
         };
         if is_sandbox && name != SANDBOX_NAME {
             return Err(CoreError::Ui(ui("invalid", "The Sandbox profile cannot be renamed.")));
@@ -374,6 +406,8 @@ impl Engine {
             budget_credits: input.budget_credits,
             is_sandbox,
             key_mask,
+            request_style: style,
+            image_parts: parts,
         };
         self.inner.store.upsert_profile(&row)?;
         self.profile_get(&id)
@@ -427,7 +461,7 @@ impl Engine {
                     return Err(CoreError::Ui(ui(
                         "no_key",
                         format!(
-                            "Profile “{}” has no key stored. Open Profiles and paste its key (or set PIXAPI_API_KEY).",
+                            "Profile “{}” has no key stored. Open Profiles and paste its key (or set PIXAPI_KEY).",
                             p.name
                         ),
                     )))

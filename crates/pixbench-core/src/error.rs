@@ -38,25 +38,7 @@ impl From<UiError> for CoreError {
 
 /// A client error as the UI shows it.
 pub fn api_error_view(e: &pixapi::ApiError, profile_name: &str) -> UiError {
-    let kind = match e.kind() {
-        pixapi::Error::BadRequest { .. } => "bad_request",
-        pixapi::Error::Unauthorized => "unauthorized",
-        pixapi::Error::InsufficientCredits => "insufficient_credits",
-        pixapi::Error::ModelNotFound => "model_not_found",
-        pixapi::Error::PromptRejected => "prompt_rejected",
-        pixapi::Error::RateLimited { .. } => "rate_limited",
-        pixapi::Error::Server { .. } => "server_error",
-        pixapi::Error::Unavailable => "model_unavailable",
-        pixapi::Error::Timeout => "timeout",
-        pixapi::Error::Connect { .. } => "connect",
-        pixapi::Error::ConnectionLost { .. } => "connection_lost",
-        pixapi::Error::Malformed { .. } => "malformed",
-        pixapi::Error::TooLarge { .. } => "too_large",
-        pixapi::Error::TaskFailed { .. } => "task_failed",
-        pixapi::Error::Cancelled => "cancelled",
-        pixapi::Error::UrlExpired => "url_expired",
-        _ => "error",
-    };
+    let kind = e.kind().code();
     let message = match e.kind() {
         pixapi::Error::Unauthorized => format!(
             "The key of profile “{profile_name}” was rejected (401). Check it on your Pixapi dashboard and paste it again in Profiles."

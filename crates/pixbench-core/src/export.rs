@@ -36,7 +36,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> CoreResult<()> {
 }
 
 impl Engine {
-    /// A curl command for one target's request; the key is read from `$PIXAPI_API_KEY`,
+    /// A curl command for one target's request; the key is read from `$PIXAPI_KEY`,
     /// reference images are `-F` parts pointing at their stored files.
     pub fn export_curl(&self, run_id: &str, target_idx: u32) -> CoreResult<String> {
         let run = self.run_get(run_id)?;

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::*;
 use crate::catalog::{wire_model_and_size, Catalog};
+use crate::store::ProfileRow;
 use crate::engine::{ActiveRun, Engine, EngineEvent};
 use crate::error::{api_error_view, ui, CoreError, CoreResult};
 use crate::store::{now_rfc3339, LedgerRow, OutputRow, RunRow};
@@ -42,6 +43,33 @@ pub fn problems(spec: &RunSpec, catalog: &Catalog, refs: &[ReferenceView]) -> Ve
     if spec.mode == RunMode::Edit && spec.references.is_empty() {
         p.push("An edit needs at least one reference image: add one, or switch to Generate.".to_string());
     }
+    if let Some(opts) = &spec.options {
+        for key in opts.keys() {
+            if crate::catalog::TYPED_FIELDS.contains(&key.as_str()) {
+                p.push(format!(
+                    "The extra field “{key}” cannot be set by hand: the request sets it from the composer (target, n, size, format, images)."
+                ));
+            }
+        }
+        for spec_field in crate::catalog::field_specs() {
+            let Some(v) = opts.get(&spec_field.name) else { continue };
+            let ok = if spec_field.values.is_empty() {
+                v.as_u64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())).is_some_and(|n| {
+                    spec_field.min.is_none_or(|m| n >= m as u64) && spec_field.max.is_none_or(|m| n <= m as u64)
+                })
+            } else {
+                v.as_str().is_some_and(|s| spec_field.values.iter().any(|x| x == s))
+            };
+            if !ok {
+                let allowed = if spec_field.values.is_empty() {
+                    format!("a whole number from {} to {}", spec_field.min.unwrap_or(0), spec_field.max.unwrap_or(100))
+                } else {
+                    spec_field.values.join(", ")
+                };
+                p.push(format!("{} must be {allowed}.", spec_field.label));
+            }
+        }
+    }
     for t in &spec.targets {
         let Some(e) = catalog.get(&t.model_id) else {
             p.push(format!("“{}” is not in the catalog.", t.model_id));
@@ -51,8 +79,13 @@ pub fn problems(spec: &RunSpec, catalog: &Catalog, refs: &[ReferenceView]) -> Ve
             p.push(format!("{}: n must be between 1 and {}.", e.label, e.max_n));
         }
         if let Some(ar) = &spec.aspect_ratio {
-            if !e.aspect_ratios.iter().any(|a| a == ar) {
+            if t.size.is_none() && !e.aspect_ratios.iter().any(|a| a == ar) {
                 p.push(format!("{} does not offer the aspect ratio {ar}.", e.label));
+            }
+        }
+        if let Some(size) = &t.size {
+            if crate::catalog::size_dims(size, e.long_edge).is_none() {
+                p.push(format!("{}: the size “{size}” is not WIDTHxHEIGHT (e.g. 1536x1024) or 2K / 4K.", e.label));
             }
         }
         if spec.mode == RunMode::Edit {
@@ -89,8 +122,19 @@ impl Engine {
             .targets
             .iter()
             .map(|t| {
-                let per = catalog.get(&t.model_id).map(|e| e.credits).unwrap_or(0);
-                TargetEstimate { model_id: t.model_id.clone(), n: t.n, credits_per_image: per, credits: per * t.n as i64 }
+                let entry = catalog.get(&t.model_id);
+                let per = entry.map(|e| catalog.price(e, t.size.as_deref(), quality_for(spec, e).as_deref())).unwrap_or(0);
+                let size = entry.and_then(|e| {
+                    wire_model_and_size(e, spec.aspect_ratio.as_deref(), t.size.as_deref(), RequestStyle::Size).1
+                });
+                TargetEstimate {
+                    model_id: t.model_id.clone(),
+                    n: t.n,
+                    credits_per_image: per,
+                    credits: per * t.n as i64,
+                    size,
+                    price_from: entry.is_some_and(|e| e.price_from),
+                }
             })
             .collect();
         let total: i64 = targets.iter().map(|t| t.credits).sum();
@@ -108,6 +152,28 @@ impl Engine {
             over_budget: budget.is_some_and(|b| spent + total > b),
             problems,
         })
+    }
+
+    /// The requests a spec would send, one per target, exactly as they will go on the
+    /// wire (key redacted), without sending anything.
+    pub fn request_preview(&self, spec: &RunSpec) -> CoreResult<Vec<RequestView>> {
+        let (client, profile) = self.client_for(&self.current_profile_id())?;
+        let catalog = self.catalog();
+        let refs: Vec<ReferenceView> = spec.references.iter().map(|s| self.reference(s)).collect::<CoreResult<_>>()?;
+        let mut out = Vec::with_capacity(spec.targets.len());
+        for t in &spec.targets {
+            let entry = catalog
+                .get(&t.model_id)
+                .ok_or_else(|| CoreError::Ui(ui("invalid_request", format!("“{}” is not in the catalog.", t.model_id))))?;
+            let is_async = match spec.sync_mode {
+                SyncMode::Auto => entry.default_async,
+                SyncMode::Sync => false,
+                SyncMode::Async => true,
+            };
+            let req = build_request(self, spec, entry, t, &profile, &refs)?;
+            out.push(describe(&client, &req, is_async));
+        }
+        Ok(out)
     }
 
     /// Validates, stores and starts a run; answers at once with its stored view.
@@ -153,7 +219,7 @@ impl Engine {
                 SyncMode::Sync => false,
                 SyncMode::Async => true,
             };
-            let req = build_request(self, &spec, entry, t.n, &references, is_async)?;
+            let req = build_request(self, &spec, entry, t, &profile, &references)?;
             targets.push(TargetView {
                 idx: i as u32,
                 model_id: t.model_id.clone(),
@@ -320,7 +386,14 @@ impl Engine {
             self.publish(&state, idx);
             return;
         } else {
-            let req = match build_request(self, &spec, &entry, n, &refs, is_async) {
+            let target = spec.targets.get(idx).cloned().unwrap_or(TargetSpec { model_id: model_id.clone(), n, size: None });
+            let profile_id = lock(&state).row.profile_id.clone();
+            let built = self
+                .store()
+                .profile(&profile_id)
+                .map_err(CoreError::from)
+                .and_then(|profile| build_request(self, &spec, &entry, &target, &profile, &refs));
+            let req = match built {
                 Ok(r) => r,
                 Err(e) => {
                     self.fail_target(&state, idx, e.into());
@@ -443,7 +516,10 @@ impl Engine {
             (s.row.id.clone(), s.row.session_id.clone(), s.row.profile_id.clone(), s.row.simulated, s.targets[idx].n)
         };
         let mut save_error: Option<String> = None;
-        let got = r.images.len();
+        let mut not_images: Vec<String> = Vec::new();
+        let mut got = 0usize;
+        let catalog = self.catalog();
+        let quality = quality_for(&lock(state).row.spec, entry);
         for (i, img) in r.images.into_iter().enumerate() {
             let blobs = self.blobs().clone();
             let bytes = img.bytes;
@@ -469,9 +545,17 @@ impl Engine {
                     continue;
                 }
             };
+            if w == 0 || h == 0 {
+                // Not an image: a failed output, never a paid one.
+                not_images.push(format!("output {} ({len} bytes)", i + 1));
+                continue;
+            }
+            got += 1;
             if let Some(e) = err {
                 save_error = Some(e);
             }
+            // Billing follows the delivered output: its tier, its model's price.
+            let billed = catalog.bill(entry, w, h, quality.as_deref());
             let out = OutputRow {
                 run_id: run_id.clone(),
                 target_idx: idx as u32,
@@ -480,18 +564,20 @@ impl Engine {
                 width: w,
                 height: h,
                 bytes: len,
-                credits: entry.credits,
+                credits: billed.credits,
+                billing_note: billed.note.clone(),
             };
+            let official_usd = catalog.get(&billed.entry_id).and_then(|e| e.official_usd);
             let ledger = LedgerRow {
                 session_id: session_id.clone(),
                 profile_id: profile_id.clone(),
                 run_id: run_id.clone(),
                 target_idx: idx as u32,
                 output_idx: i as u32,
-                model_id: entry.id.clone(),
-                variant: entry.variant.clone(),
-                credits: entry.credits,
-                official_usd: entry.official_usd,
+                model_id: billed.entry_id.clone(),
+                variant: billed.tier.clone(),
+                credits: billed.credits,
+                official_usd,
                 simulated,
                 at: now_rfc3339(),
             };
@@ -499,11 +585,11 @@ impl Engine {
                 Ok(inserted) => {
                     let mut s = lock(state);
                     if inserted {
-                        s.row.credits += entry.credits;
+                        s.row.credits += billed.credits;
                     }
                     let t = &mut s.targets[idx];
                     if !t.outputs.iter().any(|o| o.idx == i as u32) {
-                        t.credits += entry.credits;
+                        t.credits += billed.credits;
                         t.outputs.push(OutputView {
                             idx: i as u32,
                             sha256: sha,
@@ -512,9 +598,10 @@ impl Engine {
                             bytes: len,
                             url: String::new(),
                             thumb_url: String::new(),
-                            credits: entry.credits,
+                            credits: billed.credits,
                             rating: None,
                             note: None,
+                            billing_note: billed.note.clone(),
                         });
                     }
                 }
@@ -540,7 +627,16 @@ impl Engine {
             } else {
                 RunStatus::Done
             };
-            if let Some(e) = save_error {
+            if !not_images.is_empty() {
+                t.status = if got == 0 { RunStatus::Failed } else { RunStatus::Partial };
+                t.error = Some(ui(
+                    "not_an_image",
+                    format!(
+                        "The server answered with bytes that are not an image ({}). Pixbench's ledger does not count them; the answer is in the inspector. If the server charged for them, ask its support.",
+                        not_images.join(", ")
+                    ),
+                ));
+            } else if let Some(e) = save_error {
                 t.error = Some(ui(
                     "disk",
                     format!("The server delivered {got} image(s) but they could not all be saved: {e}. Free disk space; the ledger still counts them."),
@@ -680,28 +776,51 @@ pub(crate) enum WireRequest {
     Edit(pixapi::EditRequest),
 }
 
+/// The `quality` a target is asked at, if its model takes one.
+pub(crate) fn quality_for(spec: &RunSpec, entry: &CatalogEntry) -> Option<String> {
+    if !entry.fields.iter().any(|f| f == "quality") {
+        return None;
+    }
+    spec.options.as_ref()?.get("quality")?.as_str().map(str::to_string)
+}
+
+/// The extra fields one target is sent: the model-specific fields its entry lists, and any
+/// free-form field no catalog field names (for other gateways). Typed fields never.
+fn extra_fields(spec: &RunSpec, entry: &CatalogEntry) -> serde_json::Map<String, serde_json::Value> {
+    let known: Vec<String> = crate::catalog::field_specs().into_iter().map(|f| f.name).collect();
+    let mut out = serde_json::Map::new();
+    for (k, v) in spec.options.iter().flatten() {
+        if crate::catalog::TYPED_FIELDS.contains(&k.as_str()) {
+            continue;
+        }
+        if !known.contains(k) || entry.fields.contains(k) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
 fn build_request(
     engine: &Engine,
     spec: &RunSpec,
     entry: &CatalogEntry,
-    n: u32,
+    target: &TargetSpec,
+    profile: &ProfileRow,
     refs: &[ReferenceView],
-    _is_async: bool,
 ) -> CoreResult<WireRequest> {
-    let (model, size) = wire_model_and_size(entry);
+    let (model, size) =
+        wire_model_and_size(entry, spec.aspect_ratio.as_deref(), target.size.as_deref(), profile.request_style);
     let response_format = Some(match spec.response_format {
         ResponseFormatChoice::B64Json => pixapi::ResponseFormat::B64Json,
         ResponseFormatChoice::Url => pixapi::ResponseFormat::Url,
     });
-    let extra = spec.options.clone().unwrap_or_default();
-    let aspect_ratio = spec.aspect_ratio.clone().filter(|a| a != "1:1");
+    let extra = extra_fields(spec, entry);
     Ok(match spec.mode {
         RunMode::Generate => WireRequest::Generate(pixapi::GenerationRequest {
             model,
             prompt: spec.prompt.clone(),
-            n: Some(n),
+            n: Some(target.n),
             size,
-            aspect_ratio,
             response_format,
             extra,
         }),
@@ -714,11 +833,14 @@ fn build_request(
                 images.push(input);
             }
             let mut e = pixapi::EditRequest::new(model, spec.prompt.clone(), images);
-            e.n = Some(n);
+            e.n = Some(target.n);
             e.size = size;
-            e.aspect_ratio = aspect_ratio;
             e.response_format = response_format;
             e.extra = extra;
+            e.image_field = match profile.image_parts {
+                ImageParts::Auto => pixapi::ImageFieldStyle::Auto,
+                ImageParts::Repeated => pixapi::ImageFieldStyle::Repeated,
+            };
             WireRequest::Edit(e)
         }
     })

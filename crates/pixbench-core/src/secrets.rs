@@ -14,7 +14,7 @@ pub const SERVICE: &str = "pixbench";
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
 pub enum SecretError {
-    #[error("No keychain is available: {0}. On Linux, start a Secret Service (for example gnome-keyring) in your desktop session, or pass the key in PIXAPI_API_KEY. The Sandbox and your history keep working.")]
+    #[error("No keychain is available: {0}. On Linux, start a Secret Service (for example gnome-keyring) in your desktop session, or pass the key in PIXAPI_KEY. The Sandbox and your history keep working.")]
     Unavailable(String),
     #[error("The keychain is locked or access was denied: {0}. Unlock it (or allow Pixbench) and try again.")]
     Denied(String),

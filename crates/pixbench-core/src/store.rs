@@ -147,6 +147,13 @@ const MIGRATIONS: &[&str] = &[
     UPDATE runs SET bench_id = json_extract(spec_json, '$.benchId') WHERE json_extract(spec_json, '$.benchId') IS NOT NULL;
     CREATE INDEX runs_by_bench ON runs(bench_id);
     "#,
+    // 4: how a profile speaks to its server (Pixapi's documented form by default), and why
+    // an output was billed at another tier than asked
+    r#"
+    ALTER TABLE profiles ADD COLUMN request_style TEXT NOT NULL DEFAULT 'size';
+    ALTER TABLE profiles ADD COLUMN image_parts TEXT NOT NULL DEFAULT 'auto';
+    ALTER TABLE outputs ADD COLUMN billing_note TEXT;
+    "#,
 ];
 
 pub struct Store {
@@ -170,6 +177,8 @@ pub struct OutputRow {
     pub height: u32,
     pub bytes: u64,
     pub credits: i64,
+    /// Why it was billed at another tier than asked, if it was.
+    pub billing_note: Option<String>,
 }
 
 /// One ledger entry as recorded.
@@ -197,6 +206,8 @@ pub struct ProfileRow {
     pub budget_credits: Option<i64>,
     pub is_sandbox: bool,
     pub key_mask: Option<String>,
+    pub request_style: RequestStyle,
+    pub image_parts: ImageParts,
 }
 
 #[derive(Debug, Clone)]
@@ -291,13 +302,21 @@ impl Store {
             budget_credits: r.get(4)?,
             is_sandbox: r.get::<_, i64>(5)? != 0,
             key_mask: r.get(6)?,
+            request_style: match r.get::<_, String>(7)?.as_str() {
+                "suffix" => RequestStyle::Suffix,
+                _ => RequestStyle::Size,
+            },
+            image_parts: match r.get::<_, String>(8)?.as_str() {
+                "repeated" => ImageParts::Repeated,
+                _ => ImageParts::Auto,
+            },
         })
     }
 
     pub fn profiles(&self) -> Result<Vec<ProfileRow>> {
         let conn = self.conn();
         let mut st = conn.prepare(
-            "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask FROM profiles ORDER BY is_sandbox DESC, created_at",
+            "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, request_style, image_parts FROM profiles ORDER BY is_sandbox DESC, created_at",
         )?;
         let rows = st.query_map([], Self::profile_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -306,7 +325,7 @@ impl Store {
     pub fn profile(&self, id: &str) -> Result<ProfileRow> {
         self.conn()
             .query_row(
-                "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask FROM profiles WHERE id = ?1",
+                "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, request_style, image_parts FROM profiles WHERE id = ?1",
                 [id],
                 Self::profile_from_row,
             )
@@ -316,12 +335,30 @@ impl Store {
 
     pub fn upsert_profile(&self, p: &ProfileRow) -> Result<()> {
         let r = self.conn().execute(
-            "INSERT INTO profiles(id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, created_at)
-             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO profiles(id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, created_at, request_style, image_parts)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url,
                default_model = excluded.default_model, budget_credits = excluded.budget_credits,
-               key_mask = excluded.key_mask",
-            params![p.id, p.name, p.base_url, p.default_model, p.budget_credits, p.is_sandbox as i64, p.key_mask, now_rfc3339()],
+               key_mask = excluded.key_mask, request_style = excluded.request_style,
+               image_parts = excluded.image_parts",
+            params![
+                p.id,
+                p.name,
+                p.base_url,
+                p.default_model,
+                p.budget_credits,
+                p.is_sandbox as i64,
+                p.key_mask,
+                now_rfc3339(),
+                match p.request_style {
+                    RequestStyle::Size => "size",
+                    RequestStyle::Suffix => "suffix",
+                },
+                match p.image_parts {
+                    ImageParts::Auto => "auto",
+                    ImageParts::Repeated => "repeated",
+                },
+            ],
         );
         match r {
             Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
@@ -433,8 +470,8 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let inserted = tx.execute(
-            "INSERT OR IGNORE INTO outputs(run_id, target_idx, idx, sha256, width, height, bytes, credits) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![o.run_id, o.target_idx, o.idx, o.sha256, o.width, o.height, o.bytes as i64, o.credits],
+            "INSERT OR IGNORE INTO outputs(run_id, target_idx, idx, sha256, width, height, bytes, credits, billing_note) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![o.run_id, o.target_idx, o.idx, o.sha256, o.width, o.height, o.bytes as i64, o.credits, o.billing_note],
         )?;
         if inserted == 1 {
             tx.execute(
@@ -502,7 +539,7 @@ impl Store {
         let mut st = conn.prepare("SELECT state_json FROM run_targets WHERE run_id = ?1 ORDER BY idx")?;
         let jsons = st.query_map([run_id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         let mut out_st = conn.prepare(
-            "SELECT target_idx, idx, sha256, width, height, bytes, credits, rating, note FROM outputs WHERE run_id = ?1 ORDER BY target_idx, idx",
+            "SELECT target_idx, idx, sha256, width, height, bytes, credits, rating, note, billing_note FROM outputs WHERE run_id = ?1 ORDER BY target_idx, idx",
         )?;
         let outputs = out_st
             .query_map([run_id], |r| {
@@ -519,6 +556,7 @@ impl Store {
                         credits: r.get(6)?,
                         rating: r.get(7)?,
                         note: r.get(8)?,
+                        billing_note: r.get(9)?,
                     },
                 ))
             })?

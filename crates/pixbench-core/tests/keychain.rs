@@ -87,6 +87,8 @@ async fn a_profile_key_works_across_restarts_and_never_reaches_the_data_dir() {
                 base_url: sim.base_url(),
                 default_model: String::new(),
                 budget_credits: None,
+                request_style: None,
+                image_parts: None,
             })
             .unwrap();
         assert_eq!(p.key_state, KeyState::Missing);

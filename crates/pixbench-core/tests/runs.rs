@@ -216,9 +216,12 @@ async fn an_edit_with_two_references_is_derived_from_them_and_exports_as_curl() 
     assert!(req.url.ends_with("/v1/images/edits"));
     let files: Vec<_> = req.parts.iter().filter(|p| p.file_name.is_some()).collect();
     assert_eq!(files.len(), 2);
+    // Several images go as `image[]` parts, as the official OpenAI SDKs send them.
+    assert!(files.iter().all(|p| p.name == "image[]"), "{files:?}");
     assert!(req.headers.iter().all(|(_, v)| !v.contains("sk_sandbox")), "key redacted in the inspector");
     let curl = e.export_curl(&run.id, 0).unwrap();
-    assert!(curl.contains("$PIXAPI_API_KEY"), "{curl}");
+    assert!(curl.contains("$PIXAPI_KEY"), "{curl}");
+    assert!(curl.contains("image[]=@"), "{curl}");
     assert!(curl.contains(&e.blobs().image_path(&a.sha256).display().to_string()), "{curl}");
     assert!(!curl.contains("sk_sandbox"));
     // the output leans red, like its references

@@ -18,7 +18,10 @@ aspectRatio: string | null, responseFormat: ResponseFormatChoice, syncMode: Sync
  */
 references: Array<string>, 
 /**
- * Model-specific extra fields (quality, background ...), sent as is.
+ * Model-specific fields (`quality`, `background`, ...): each goes to the targets whose
+ * catalog entry lists it; any other key goes to every target as is (other gateways).
+ * Fields the spec types (`model`, `prompt`, `n`, `size`, `response_format`, images)
+ * cannot be set here.
  */
 options: { [key in string]: JsonValue } | null, 
 /**

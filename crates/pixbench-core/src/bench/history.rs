@@ -225,7 +225,7 @@ pub fn input_of_matrix(m: &Matrix) -> BenchInput {
             .map(|p| BenchPromptInput { text: p.text.clone(), images: p.images.iter().map(|i| i.display().to_string()).collect() })
             .collect(),
         references: vec![],
-        targets: m.targets.iter().map(|t| TargetSpec { model_id: t.model.clone(), n: t.n }).collect(),
+        targets: m.targets.iter().map(|t| TargetSpec { model_id: t.model.clone(), n: t.n, size: None }).collect(),
         repeats: m.repeats,
         concurrency: m.concurrency,
         warmup: m.warmup,

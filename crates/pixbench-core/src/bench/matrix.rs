@@ -154,7 +154,7 @@ impl Matrix {
         RunSpec {
             mode: if references.is_empty() { RunMode::Generate } else { RunMode::Edit },
             prompt: self.prompts[prompt].text.clone(),
-            targets: vec![TargetSpec { model_id: t.model.clone(), n: t.n }],
+            targets: vec![TargetSpec { model_id: t.model.clone(), n: t.n, size: None }],
             aspect_ratio: self.aspect_ratio.clone(),
             response_format: self.response_format,
             sync_mode: self.mode,

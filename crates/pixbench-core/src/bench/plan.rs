@@ -149,6 +149,8 @@ impl BenchPlan {
                 n: t.n,
                 credits_per_image: catalog.get(&t.model).map(|e| e.credits).unwrap_or(0),
                 credits: 0,
+                size: None,
+                price_from: catalog.get(&t.model).is_some_and(|e| e.price_from),
             })
             .collect();
         for j in &self.jobs {

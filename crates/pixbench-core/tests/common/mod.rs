@@ -17,7 +17,7 @@ pub fn spec(prompt: &str, targets: &[(&str, u32)]) -> RunSpec {
     RunSpec {
         mode: RunMode::Generate,
         prompt: prompt.into(),
-        targets: targets.iter().map(|(m, n)| TargetSpec { model_id: m.to_string(), n: *n }).collect(),
+        targets: targets.iter().map(|(m, n)| TargetSpec { model_id: m.to_string(), n: *n, size: None }).collect(),
         aspect_ratio: None,
         response_format: ResponseFormatChoice::B64Json,
         sync_mode: SyncMode::Auto,
@@ -59,7 +59,7 @@ pub async fn engine_on(dir: &std::path::Path, secrets: Arc<MemoryStore>, base: &
         Some(p) => p.id,
         None => {
             let p = e
-                .profile_save(ProfileInput { id: None, name: name.into(), base_url: base.into(), default_model: String::new(), budget_credits: None })
+                .profile_save(ProfileInput { id: None, name: name.into(), base_url: base.into(), default_model: String::new(), budget_credits: None, request_style: None, image_parts: None })
                 .unwrap();
             e.profile_set_key(&p.id, "sk_test_1").unwrap();
             p.id
