@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { boxAspect, commonAspectRatios, expectedSize, fitBox, gridColumns, gridLayout, parseRatio } from "./aspect";
+import { boxAspect, commonAspectRatios, expectedSize, fitBox, gridColumns, gridLayout, parseRatio, entrySize, sizeOption } from "./aspect";
 import { CATALOG } from "./fixtures.test-util";
 
 describe("parseRatio", () => {
@@ -49,6 +49,20 @@ describe("commonAspectRatios", () => {
     expect(commonAspectRatios([CATALOG[0], CATALOG[4]])).toEqual(["1:1"]);
     expect(commonAspectRatios([CATALOG[0]])).toEqual(["1:1", "16:9", "9:16", "4:3"]);
     expect(commonAspectRatios([])).toEqual([]);
+  });
+});
+
+describe("sizes per ratio", () => {
+  const gpt2 = CATALOG.find((e) => e.id === "gpt-image-2")!;
+  it("finds the size an entry sends for a ratio (1:1 without one)", () => {
+    expect(sizeOption(gpt2, "16:9")?.size).toBe("1536x864");
+    expect(sizeOption(gpt2, null)?.size).toBe("1024x1024");
+    expect(sizeOption(gpt2, "21:9")).toBeUndefined();
+  });
+  it("expects the sent size's pixels, else the long edge at the ratio", () => {
+    expect(entrySize(gpt2, null)).toEqual({ width: 1024, height: 1024 });
+    expect(entrySize(gpt2, "21:9")).toEqual({ width: 1536, height: 658 });
+    expect(entrySize(undefined, "16:9")).toEqual({ width: 1024, height: 576 });
   });
 });
 

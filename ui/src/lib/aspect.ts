@@ -1,5 +1,5 @@
 // Aspect ratios and the boxes result cells reserve before an image loads.
-import type { CatalogEntry } from "./types";
+import type { CatalogEntry, SizeOption } from "./types";
 
 /** "16:9" -> [16, 9]; null or malformed -> [1, 1]. */
 export function parseRatio(ratio: string | null | undefined): [number, number] {
@@ -17,6 +17,25 @@ export function expectedSize(longEdge: number, ratio: string | null | undefined)
   const [w, h] = parseRatio(ratio);
   if (w >= h) return { width: longEdge, height: Math.max(1, Math.round((longEdge * h) / w)) };
   return { width: Math.max(1, Math.round((longEdge * w) / h)), height: longEdge };
+}
+
+/** The `size` an entry sends for a ratio (null: the model's default, 1:1), if it has one. */
+export function sizeOption(entry: Pick<CatalogEntry, "sizes">, ratio: string | null | undefined): SizeOption | undefined {
+  const r = ratio ?? "1:1";
+  return entry.sizes.find((s) => s.aspectRatio === r);
+}
+
+/**
+ * The pixel size an image of this entry at this ratio should have: the size it sends for
+ * the ratio when the catalog gives one, else the long edge at the ratio.
+ */
+export function entrySize(
+  entry: (Pick<CatalogEntry, "sizes" | "longEdge">) | undefined,
+  ratio: string | null | undefined,
+): { width: number; height: number } {
+  const opt = entry ? sizeOption(entry, ratio) : undefined;
+  if (opt && opt.width > 0 && opt.height > 0) return { width: opt.width, height: opt.height };
+  return expectedSize(entry?.longEdge ?? 1024, ratio);
 }
 
 /**

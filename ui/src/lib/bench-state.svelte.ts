@@ -3,12 +3,10 @@
 import { api, onBenchProgress, onBenchUpdated } from "./api";
 import { benchInput, formFromComposer, formFromInput, formProblems, type BenchForm } from "./bench";
 import { debounce, latestOnly } from "./debounce";
-import { toUiError } from "./errors";
+import { BUDGET_KINDS, toUiError } from "./errors";
 import { store } from "./state.svelte";
 import type { BenchProgress, BenchSummary, BenchView, Preflight } from "./types";
 
-/** Kinds of `bench_start` errors that mean "over a budget": offered "Start anyway". */
-const BUDGET_KINDS = new Set(["over_budget", "budget"]);
 
 export class BenchStore {
   open = $state(false);

@@ -7,15 +7,19 @@ import {
   composerFromRun,
   DEFAULT_TARGET,
   estimateLine,
+  estimateRows,
   groupCatalog,
   initialComposer,
   localProblems,
+  priceKey,
+  pruneComposer,
   setCount,
+  sizeText,
   specKey,
   toggleTarget,
   type ComposerState,
 } from "./composer";
-import { b, CATALOG, estimate, run, target } from "./fixtures.test-util";
+import { b, CATALOG, estimate, run, target, targetEstimate } from "./fixtures.test-util";
 
 describe("initialComposer", () => {
   it("checks only the 1K Nano Banana 2", () => {
@@ -70,6 +74,7 @@ describe("buildSpec", () => {
     ]);
     expect(spec.ignoreBudget).toBe(false);
     expect(spec.references).toEqual([]);
+    expect(spec.options).toBeNull();
     expect(buildSpec(s, CATALOG, true).ignoreBudget).toBe(true);
   });
   it("drops an aspect ratio the targets do not all accept", () => {
@@ -137,5 +142,106 @@ describe("estimate texts", () => {
   it("has nothing to say within budget", () => {
     expect(budgetText(estimate({ overBudget: false, budgetCredits: b(100) }))).toBeNull();
     expect(budgetText(estimate({ overBudget: true, budgetCredits: null }))).toBeNull();
+  });
+});
+
+describe("model options in the spec", () => {
+  const withGpt = (): ComposerState => toggleTarget({ ...initialComposer(CATALOG), prompt: "x" }, "gpt-image-2", true);
+
+  it("sends the options a sent target takes", () => {
+    const s = { ...withGpt(), options: { quality: "low", output_compression: 60 } };
+    expect(buildSpec(s, CATALOG).options).toEqual({ output_compression: 60, quality: "low" });
+  });
+  it("sends none when no sent target takes them (edit mode leaves out targets that cannot edit)", () => {
+    let s: ComposerState = { ...initialComposer(CATALOG), options: { quality: "low" } };
+    expect(buildSpec(s, CATALOG).options).toBeNull();
+    s = toggleTarget({ ...s, mode: "edit" }, "gpt-image-1.5", true);
+    expect(buildSpec(s, CATALOG).targets.map((t) => t.modelId)).toEqual(["gemini-3.1-flash-image-preview"]);
+    expect(buildSpec(s, CATALOG).options).toBeNull();
+  });
+  it("drops the options of targets unchecked, keeps them while one taker stays", () => {
+    let s = toggleTarget({ ...withGpt(), options: { quality: "low", background: "opaque" } }, "gpt-image-2-2k", true);
+    s = pruneComposer(toggleTarget(s, "gpt-image-2", false), CATALOG);
+    expect(s.options).toEqual({ quality: "low" }); // the 2K fixture takes only quality
+    s = pruneComposer(toggleTarget(s, "gpt-image-2-2k", false), CATALOG);
+    expect(s.options).toEqual({});
+    const same = withGpt();
+    expect(pruneComposer(same, CATALOG)).toBe(same);
+  });
+  it("keeps options across Edit and back (pruned by the selection, not the mode)", () => {
+    const s = { ...toggleTarget(withGpt(), "gpt-image-1.5", true), options: { quality: "low" } };
+    expect(pruneComposer({ ...s, mode: "edit" }, CATALOG).options).toEqual({ quality: "low" });
+  });
+  it("asks for a new estimate when an option changes, not when only the prompt does", () => {
+    const s = withGpt();
+    const a = buildSpec(s, CATALOG);
+    const low = buildSpec({ ...s, options: { quality: "low" } }, CATALOG);
+    expect(specKey(low)).not.toBe(specKey(a));
+    expect(priceKey(low)).not.toBe(priceKey(a));
+    expect(priceKey(buildSpec({ ...s, prompt: "other" }, CATALOG))).toBe(priceKey(a));
+  });
+});
+
+describe("per-target estimate lines", () => {
+  const spec2 = (ratio: string | null, gpt = true) => {
+    let s: ComposerState = { ...initialComposer(CATALOG), prompt: "x", aspectRatio: ratio };
+    s = toggleTarget(s, "gemini-3.1-flash-image-preview-4k", true);
+    s = setCount(s, "gemini-3.1-flash-image-preview-4k", 2, CATALOG[3]);
+    if (gpt) s = toggleTarget(s, "gpt-image-1.5", true);
+    return buildSpec(s, CATALOG);
+  };
+
+  it("shows the size each target sends and its credits, from a fresh estimate", () => {
+    const spec = spec2(null);
+    const est = estimate({
+      targets: [
+        targetEstimate("gemini-3.1-flash-image-preview", 4, { size: "1024x1024" }),
+        targetEstimate("gemini-3.1-flash-image-preview-4k", 8, { n: 2, size: "4K" }),
+        targetEstimate("gpt-image-1.5", 1, { size: "1024x1024", priceFrom: true }),
+      ],
+    });
+    const rows = estimateRows(spec, CATALOG, est, true);
+    expect(rows.map((r) => [r.label, r.sizeText, r.creditsText, r.fresh])).toEqual([
+      ["Nano Banana 2 · 1K", "1024×1024", "4 cr", true],
+      ["Nano Banana 2 · 4K", "4K", "2 × 8 cr", true],
+      ["gpt-image-1.5 · 1K", "1024×1024", "from 1 cr", true],
+    ]);
+    expect(rows[1].credits).toBe(16);
+    expect(rows[1].sizeTitle).toBe("size=4K");
+    expect(rows[2].priceFrom).toBe(true);
+  });
+  it("guesses from the catalog while the estimate is stale or missing", () => {
+    const spec = spec2("16:9", false);
+    expect(estimateRows(spec, CATALOG, null, false).map((r) => [r.size, r.credits, r.fresh])).toEqual([
+      ["1024x576", 4, false],
+      ["4096x2304", 16, false],
+    ]);
+    // gpt-image-1.5 has no 16:9: the spec drops the ratio, and every line shows its 1:1 size.
+    const mixed = spec2("16:9");
+    expect(mixed.aspectRatio).toBeNull();
+    expect(estimateRows(mixed, CATALOG, null, false).map((r) => r.size)).toEqual(["1024x1024", "4096x4096", "1024x1024"]);
+    const stale = estimate({ targets: [targetEstimate("gemini-3.1-flash-image-preview", 99, { size: "9x9" })] });
+    expect(estimateRows(spec, CATALOG, stale, false)[0].credits).toBe(4);
+  });
+  it("prices gpt-image-2 at the chosen quality before the core answers", () => {
+    const s = toggleTarget({ ...initialComposer(CATALOG), prompt: "x", selected: {}, options: { quality: "low" } }, "gpt-image-2", true);
+    const rows = estimateRows(buildSpec(s, CATALOG), CATALOG, null, false, s.options);
+    expect(rows[0]).toMatchObject({ size: "1024x1024", creditsPerImage: 1, creditsText: "1 cr" });
+  });
+  it("formats sizes as WxH, keywords as they are", () => {
+    expect(sizeText("1376x768")).toBe("1376×768");
+    expect(sizeText("2K")).toBe("2K");
+    expect(sizeText(null)).toBe("");
+  });
+  it("says 'from' in the total when prices are floors", () => {
+    expect(estimateLine({ totalCredits: b(1), totalUsd: 0.01, targets: [targetEstimate("gpt-image-1.5", 1, { priceFrom: true })] })).toBe("From 1 credit ($0.01)");
+    expect(
+      estimateLine({
+        totalCredits: b(9),
+        totalUsd: 0.09,
+        targets: [targetEstimate("gemini-3.1-flash-image-preview-4k", 8), targetEstimate("gpt-image-1.5", 1, { priceFrom: true })],
+      }),
+    ).toBe("Up to 8 + from 1 credit ($0.09)");
+    expect(estimateLine({ totalCredits: b(8), totalUsd: 0.08, targets: [targetEstimate("x", 8)] })).toBe("Up to 8 credits ($0.08)");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kindTitle, pushError, sentence, toUiError } from "./errors";
+import { BUDGET_KINDS, kindTitle, kindTone, pushError, sentence, toUiError } from "./errors";
 
 describe("toUiError", () => {
   it("keeps a UiError from a command", () => {
@@ -36,8 +36,31 @@ describe("sentence", () => {
 
 describe("kindTitle", () => {
   it("makes a title of a kind", () => {
-    expect(kindTitle("insufficient_credits")).toBe("Insufficient credits");
+    expect(kindTitle("insufficient_credits")).toBe("Insufficient credits (402)");
+    expect(kindTitle("some_new_kind")).toBe("Some new kind");
     expect(kindTitle("")).toBe("Error");
+  });
+});
+
+describe("error kinds", () => {
+  it("treats only the core's over_budget as the budget notice", () => {
+    expect(BUDGET_KINDS.has("over_budget")).toBe(true);
+    expect(BUDGET_KINDS.has("insufficient_credits")).toBe(false);
+    expect(BUDGET_KINDS.has("budget")).toBe(false);
+  });
+  it("names the client's new kinds", () => {
+    expect(kindTitle("unprocessable")).toBe("Unprocessable request (422)");
+    expect(kindTitle("prompt_rejected")).toBe("Refused by moderation (422)");
+    expect(kindTitle("unexpected_status")).toBe("Unexpected HTTP status");
+    expect(kindTitle("poll_deadline")).toBe("Task took too long");
+    expect(kindTitle("task_not_found")).toBe("Task not found");
+    expect(kindTitle("invalid_input")).toBe("Invalid input");
+    expect(kindTitle("not_an_image")).toBe("Not an image");
+  });
+  it("tells transient failures and content refusals from faults", () => {
+    expect(["rate_limited", "server_error", "model_unavailable", "connect", "timeout", "connection_lost"].map(kindTone)).toEqual(Array(6).fill("transient"));
+    expect(kindTone("prompt_rejected")).toBe("policy");
+    expect(["unprocessable", "bad_request", "poll_deadline", "task_not_found", "unexpected_status", "not_an_image"].map(kindTone)).toEqual(Array(6).fill("fault"));
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { latencyParts, phases, pretty, requestLine } from "./inspector";
+import { latencyParts, phases, pretty, requestLine, fileParts, imagePartsLine } from "./inspector";
 import type { PhaseTimings } from "./types";
 
 const sync: PhaseTimings = { sendMs: 3, ttfbMs: 1900, bodyMs: 80, decodeMs: 30, submitMs: null, waitMs: null, downloadMs: null, polls: null, totalMs: 2013 };
@@ -34,5 +34,19 @@ describe("pretty", () => {
     expect(requestLine({ method: "post", url: "http://x/v1/images/generations", headers: [], jsonBody: null, parts: [] })).toBe(
       "POST http://x/v1/images/generations",
     );
+  });
+});
+
+describe("multipart parts", () => {
+  const text = (name: string, v: string) => ({ name, fileName: null, mime: null, size: v.length, text: v });
+  const file = (name: string, f: string) => ({ name, fileName: f, mime: "image/png", size: 100, text: null });
+  it("names the parts the reference images were sent as", () => {
+    const several = [text("model", "gpt-image-2"), text("prompt", "x"), file("image[]", "a.png"), file("image[]", "b.png")];
+    expect(fileParts(several).map((p) => p.fileName)).toEqual(["a.png", "b.png"]);
+    expect(imagePartsLine(several)).toBe("Images sent as image[] (2 parts)");
+    expect(imagePartsLine([text("model", "m"), file("image", "a.png")])).toBe("Image sent as image (1 part)");
+    expect(imagePartsLine([file("image", "a.png"), file("image", "b.png"), file("image", "c.png")])).toBe("Images sent as image (3 parts)");
+    expect(imagePartsLine([file("image", "a.png"), file("mask", "m.png")])).toBe("Images sent as image + mask (2 parts)");
+    expect(imagePartsLine([text("model", "m")])).toBeNull();
   });
 });

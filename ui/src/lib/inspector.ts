@@ -1,5 +1,5 @@
 // What the inspector shows of a target: phases, request, answer.
-import type { JsonValue, PhaseTimings, RequestView } from "./types";
+import type { JsonValue, PhaseTimings, RequestPart, RequestView } from "./types";
 
 export interface Phase {
   key: string;
@@ -55,4 +55,22 @@ export function pretty(v: JsonValue | string | null | undefined): string {
 /** "POST https://…/v1/images/generations". */
 export function requestLine(r: RequestView): string {
   return `${r.method.toUpperCase()} ${r.url}`;
+}
+
+/** The file parts of a multipart request (the reference images). */
+export function fileParts(parts: RequestPart[]): RequestPart[] {
+  return parts.filter((p) => p.fileName !== null || (p.text === null && p.mime !== null));
+}
+
+/**
+ * How the reference images went: "Images sent as image[] (3 parts)", "Image sent as image
+ * (1 part)"; null without file parts. Names in the order they were sent.
+ */
+export function imagePartsLine(parts: RequestPart[]): string | null {
+  const files = fileParts(parts);
+  if (files.length === 0) return null;
+  const names: string[] = [];
+  for (const p of files) if (!names.includes(p.name)) names.push(p.name);
+  const what = files.length === 1 ? "Image" : "Images";
+  return `${what} sent as ${names.join(" + ")} (${files.length} ${files.length === 1 ? "part" : "parts"})`;
 }

@@ -1,15 +1,23 @@
 // A fake backend for `vite dev` in a plain browser (never in the production bundle):
 // answers the commands of docs/IPC.md with plausible data and emits run events, so the
 // UI can be developed and looked at without the Rust side. Prompts containing "fail"
-// make targets fail; "slow" makes them slow.
+// make targets fail; "slow" makes them slow; "downscale" makes 2K/4K targets deliver one
+// tier lower (billed that tier, with a billing note).
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import { expectedSize } from "./aspect";
+import { sizeOption } from "./aspect";
 import type { Int } from "./format";
 import { num } from "./format";
+import { entryCredits, type Options } from "./options";
 import type {
   BenchInput,
   CatalogEntry,
+  FieldSpec,
+  JsonValue,
+  QualityPrice,
+  RequestPart,
+  SizeOption,
+  TargetView,
   Preflight,
   Estimate,
   OutputView,
@@ -24,32 +32,109 @@ import type {
 } from "./types";
 
 const b = (n: number) => n as unknown as Int;
-const RATIOS = ["1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9", "21:9"];
 
-function entry(id: string, family: string, label: string, variant: string, longEdge: number, credits: number, async_ = false): CatalogEntry {
+/** "1:1=1024x1024 16:9=1376x768 …" as the catalog's sizes (keywords 2K/4K are squares). */
+function sizes(spec: string): SizeOption[] {
+  return spec.split(" ").map((pair) => {
+    const [aspectRatio, size] = pair.split("=");
+    const m = /^(\d+)x(\d+)$/.exec(size);
+    const edge = size === "2K" ? 2048 : size === "4K" ? 4096 : 1024;
+    return { aspectRatio, size, width: m ? Number(m[1]) : edge, height: m ? Number(m[2]) : edge };
+  });
+}
+
+const GPT_FIELDS = ["quality", "background", "output_format", "output_compression", "moderation"];
+
+function quality(low: number, medium: number, high: number): QualityPrice[] {
+  return [["low", low], ["medium", medium], ["high", high], ["auto", high]].map(([q, c]) => ({ quality: String(q), credits: b(Number(c)) }));
+}
+
+interface Row {
+  id: string;
+  model: string;
+  label: string;
+  variant: string;
+  longEdge: number;
+  credits: number;
+  sizes: string;
+  alias?: string;
+  officialUsd?: number;
+  async?: boolean;
+  maxReferences?: number;
+  gpt?: boolean;
+  priceFrom?: boolean;
+  qualityCredits?: QualityPrice[];
+}
+
+function entry(r: Row): CatalogEntry {
+  const sz = sizes(r.sizes);
   return {
-    id, family, label, alias: null, variant, longEdge, credits: b(credits), officialUsd: null, requestStyle: "suffix",
-    maxReferences: 14, maxReferenceBytes: b(7 << 20), referenceFormats: ["png", "jpeg", "webp"], aspectRatios: RATIOS,
-    supportsEdit: true, defaultAsync: async_, maxN: 4,
+    id: r.id, model: r.model, family: r.model, label: r.label, alias: r.alias ?? null, variant: r.variant, longEdge: r.longEdge,
+    credits: b(r.credits), qualityCredits: r.qualityCredits ?? [], priceFrom: r.priceFrom ?? false,
+    tierRule: r.qualityCredits ? "long_edge" : "pixel_count", officialUsd: r.officialUsd ?? null, sizes: sz,
+    fields: r.gpt ? GPT_FIELDS : [], maxReferences: r.maxReferences ?? 14, maxReferenceBytes: b(7 << 20),
+    referenceFormats: ["png", "jpeg", "webp", "heic", "heif"], aspectRatios: sz.map((x) => x.aspectRatio), supportsEdit: true,
+    defaultAsync: r.async ?? false, maxN: 10,
   };
 }
 
+const NB2 = "gemini-3.1-flash-image-preview";
+const PRO = "gemini-3-pro-image-preview";
+// A mirror of crates/pixbench-core/catalog.toml (ids, models, sizes per ratio, prices).
 const catalog: CatalogEntry[] = [
-  entry("gemini-3.1-flash-image-preview-512", "gemini-3.1-flash-image-preview", "Nano Banana 2 · 512", "512", 512, 4),
-  entry("gemini-3.1-flash-image-preview", "gemini-3.1-flash-image-preview", "Nano Banana 2 · 1K", "1K", 1024, 4),
-  entry("gemini-3.1-flash-image-preview-2k", "gemini-3.1-flash-image-preview", "Nano Banana 2 · 2K", "2K", 2048, 6, true),
-  entry("gemini-3.1-flash-image-preview-4k", "gemini-3.1-flash-image-preview", "Nano Banana 2 · 4K", "4K", 4096, 8, true),
-  entry("gemini-3-pro-image-preview", "gemini-3-pro-image-preview", "Nano Banana Pro · 1K", "1K", 1024, 8),
-  entry("gemini-3-pro-image-preview-2k", "gemini-3-pro-image-preview", "Nano Banana Pro · 2K", "2K", 2048, 8, true),
-  entry("gemini-3-pro-image-preview-4k", "gemini-3-pro-image-preview", "Nano Banana Pro · 4K", "4K", 4096, 16, true),
-  entry("gemini-2.5-flash-image", "gemini-2.5-flash-image", "Nano Banana · 1K", "1K", 1024, 2),
-  entry("gpt-image-1.5", "gpt-image-1.5", "GPT Image 1.5 · 1K", "1K", 1024, 1),
+  entry({ id: `${NB2}-512`, model: NB2, label: "Nano Banana 2 · 512", variant: "512", longEdge: 512, credits: 4, alias: "nano-banana-2", officialUsd: 0.05,
+    sizes: "1:1=512x512 16:9=688x384 9:16=384x688 3:2=632x424 2:3=424x632 4:3=600x448 3:4=448x600 5:4=576x464 4:5=464x576 21:9=792x336 4:1=1024x256 1:4=256x1024 8:1=1536x192 1:8=192x1536" }),
+  entry({ id: NB2, model: NB2, label: "Nano Banana 2 · 1K", variant: "1K", longEdge: 1024, credits: 4, alias: "nano-banana-2", officialUsd: 0.067,
+    sizes: "1:1=1024x1024 16:9=1376x768 9:16=768x1376 3:2=1264x848 2:3=848x1264 4:3=1200x896 3:4=896x1200 5:4=1152x928 4:5=928x1152 21:9=1584x672 4:1=2048x512 1:4=512x2048 8:1=3072x384 1:8=384x3072" }),
+  entry({ id: `${NB2}-2k`, model: NB2, label: "Nano Banana 2 · 2K", variant: "2K", longEdge: 2048, credits: 6, alias: "nano-banana-2", officialUsd: 0.101, async: true,
+    sizes: "1:1=2K 16:9=2752x1536 9:16=1536x2752 3:2=2528x1696 2:3=1696x2528 4:3=2400x1792 3:4=1792x2400 5:4=2304x1856 4:5=1856x2304 21:9=3168x1344 4:1=4096x1024 1:4=1024x4096 8:1=6144x768 1:8=768x6144" }),
+  entry({ id: `${NB2}-4k`, model: NB2, label: "Nano Banana 2 · 4K", variant: "4K", longEdge: 4096, credits: 8, alias: "nano-banana-2", officialUsd: 0.151, async: true,
+    sizes: "1:1=4K 16:9=5504x3072 9:16=3072x5504 3:2=5056x3392 2:3=3392x5056 4:3=4800x3584 3:4=3584x4800 5:4=4608x3712 4:5=3712x4608 21:9=6336x2688 4:1=8192x2048 1:4=2048x8192 8:1=11584x1448 1:8=1448x11584" }),
+  entry({ id: PRO, model: PRO, label: "Nano Banana Pro · 1K", variant: "1K", longEdge: 1024, credits: 8, alias: "nano-banana-pro", officialUsd: 0.134,
+    sizes: "1:1=1024x1024 16:9=1376x768 9:16=768x1376 3:2=1264x848 2:3=848x1264 4:3=1200x896 3:4=896x1200 5:4=1152x928 4:5=928x1152 21:9=1584x672" }),
+  entry({ id: `${PRO}-2k`, model: PRO, label: "Nano Banana Pro · 2K", variant: "2K", longEdge: 2048, credits: 8, alias: "nano-banana-pro", officialUsd: 0.134, async: true,
+    sizes: "1:1=2048x2048 16:9=2048x1152 9:16=1536x2752 3:2=2528x1696 2:3=1696x2528 4:3=2400x1792 3:4=1792x2400 5:4=2304x1856 4:5=1856x2304 21:9=3168x1344" }),
+  entry({ id: `${PRO}-4k`, model: PRO, label: "Nano Banana Pro · 4K", variant: "4K", longEdge: 4096, credits: 16, alias: "nano-banana-pro", officialUsd: 0.268, async: true,
+    sizes: "1:1=4096x4096 16:9=3840x2160 9:16=3072x5504 3:2=5056x3392 2:3=3392x5056 4:3=4800x3584 3:4=3584x4800 5:4=4608x3712 4:5=3712x4608 21:9=6336x2688" }),
+  entry({ id: "gemini-2.5-flash-image", model: "gemini-2.5-flash-image", label: "Nano Banana · 1K", variant: "1K", longEdge: 1024, credits: 2, alias: "nano-banana", officialUsd: 0.039, maxReferences: 3,
+    sizes: "1:1=1024x1024 16:9=1344x768 9:16=768x1344 3:2=1248x832 2:3=832x1248 4:3=1184x864 3:4=864x1184 5:4=1152x896 4:5=896x1152 21:9=1536x672" }),
+  entry({ id: "gpt-image-1.5", model: "gpt-image-1.5", label: "GPT Image 1.5 · 1K", variant: "1K", longEdge: 1536, credits: 1, maxReferences: 16, gpt: true, priceFrom: true,
+    sizes: "1:1=1024x1024 3:2=1536x1024 2:3=1024x1536" }),
+  entry({ id: "gpt-image-2", model: "gpt-image-2", label: "GPT Image 2 · 1K", variant: "1K", longEdge: 1536, credits: 14, maxReferences: 16, gpt: true, qualityCredits: quality(1, 4, 14),
+    sizes: "1:1=1024x1024 16:9=1536x864 9:16=864x1536 3:2=1536x1024 2:3=1024x1536 4:3=1344x1008 3:4=1008x1344" }),
+  entry({ id: "gpt-image-2-2k", model: "gpt-image-2", label: "GPT Image 2 · 2K", variant: "2K", longEdge: 2048, credits: 67, maxReferences: 16, gpt: true, async: true, qualityCredits: quality(2, 17, 67),
+    sizes: "1:1=2048x2048 16:9=2048x1152 9:16=1152x2048 3:2=2048x1360 2:3=1360x2048 4:3=2048x1536 3:4=1536x2048" }),
+  entry({ id: "gpt-image-2-4k", model: "gpt-image-2", label: "GPT Image 2 · 4K", variant: "4K", longEdge: 3840, credits: 133, maxReferences: 16, gpt: true, async: true, qualityCredits: quality(4, 34, 133),
+    sizes: "1:1=2880x2880 16:9=3840x2160 9:16=2160x3840 3:2=3520x2352 2:3=2352x3520 4:3=3312x2480 3:4=2480x3312" }),
 ];
 
-let profiles: ProfileView[] = [
-  { id: "sandbox", name: "Sandbox", baseUrl: "http://127.0.0.1:38517", defaultModel: "gemini-3.1-flash-image-preview", budgetCredits: null, isSandbox: true, isCurrent: true, keyMask: null, keyState: "sandbox", keyNote: null },
-  { id: "p-prod", name: "Pixapi", baseUrl: "https://api.pixapi.example", defaultModel: "gemini-3.1-flash-image-preview", budgetCredits: null, isSandbox: false, isCurrent: false, keyMask: "sk_…9f2c", keyState: "stored", keyNote: null },
+// crates/pixbench-core/src/catalog.rs `field_specs`.
+const fields: FieldSpec[] = [
+  { name: "quality", label: "Quality", values: ["auto", "low", "medium", "high"], min: null, max: null, source: "pixapi.ai/docs/models/gpt-image/" },
+  { name: "background", label: "Background", values: ["auto", "opaque", "transparent"], min: null, max: null, source: "OpenAI image API" },
+  { name: "output_format", label: "Format", values: ["png", "jpeg", "webp"], min: null, max: null, source: "OpenAI image API" },
+  { name: "output_compression", label: "Compression %", values: [], min: 0, max: 100, source: "OpenAI image API" },
+  { name: "moderation", label: "Moderation", values: ["auto", "low"], min: null, max: null, source: "OpenAI image API" },
 ];
+
+/** The options one target is sent: the fields its entry lists (the core's rule). */
+function optionsFor(spec: RunSpec, e: CatalogEntry | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(spec.options ?? {})) if (e?.fields.includes(k)) out[k] = v;
+  return out;
+}
+
+function price(e: CatalogEntry | undefined, spec: RunSpec): number {
+  if (!e) return 0;
+  return entryCredits(e, optionsFor(spec, e) as Options);
+}
+
+let profiles: ProfileView[] = [
+  { id: "sandbox", name: "Sandbox", baseUrl: "http://127.0.0.1:38517", defaultModel: NB2, budgetCredits: null, isSandbox: true, isCurrent: true, keyMask: null, keyState: "sandbox", keyNote: null, requestStyle: "size", imageParts: "auto" },
+  { id: "p-prod", name: "Pixapi", baseUrl: "https://api.pixapi.example", defaultModel: NB2, budgetCredits: null, isSandbox: false, isCurrent: false, keyMask: "sk_…9f2c", keyState: "stored", keyNote: null, requestStyle: "size", imageParts: "auto" },
+];
+
+const references = new Map<string, ReferenceView>();
 
 let session: SessionView = {
   id: "s1", name: "Session 1", startedAt: new Date().toISOString(), budgetCredits: null, profileId: "sandbox", simulated: true,
@@ -103,18 +188,76 @@ function summary(r: RunView): RunSummary {
 function estimate(spec: RunSpec): Estimate {
   const targets = spec.targets.map((t) => {
     const e = catalog.find((c) => c.id === t.modelId);
-    const per = Number(e?.credits ?? 0);
-    return { modelId: t.modelId, n: t.n, creditsPerImage: b(per), credits: b(per * t.n) };
+    const per = price(e, spec);
+    const size = t.size ?? (e ? sizeOption(e, spec.aspectRatio)?.size : undefined);
+    return { modelId: t.modelId, n: t.n, creditsPerImage: b(per), credits: b(per * t.n), size, priceFrom: e?.priceFrom ?? false };
   });
   const total = targets.reduce((s, t) => s + Number(t.credits), 0);
   const budget = session.budgetCredits === null ? null : Number(session.budgetCredits);
   const spent = Number(session.credits);
   const problems: string[] = [];
   if (!spec.prompt) problems.push("Write a prompt first.");
+  for (const key of Object.keys(spec.options ?? {})) {
+    if (["model", "prompt", "n", "size", "response_format", "image", "image[]", "images", "mask", "aspect_ratio"].includes(key)) {
+      problems.push(`The extra field “${key}” cannot be set by hand: the request sets it from the composer (target, n, size, format, images).`);
+    }
+  }
   return {
-    targets, totalCredits: b(total), totalUsd: total * 0.01, simulated: true, budgetCredits: budget === null ? null : b(budget),
+    targets, totalCredits: b(total), totalUsd: total * 0.01, simulated: current().isSandbox, budgetCredits: budget === null ? null : b(budget),
     spentCredits: b(spent), overBudget: budget !== null && spent + total > budget, problems,
   };
+}
+
+function current(): ProfileView {
+  return profiles.find((p) => p.isCurrent) ?? profiles[0];
+}
+
+/** The request one target sends, as the core describes it (key redacted). */
+function describe(spec: RunSpec, e: CatalogEntry | undefined, modelId: string, n: number, isAsync: boolean): TargetView["request"] {
+  const p = current();
+  // The Sandbox always uses the documented form.
+  const style = p.isSandbox ? "size" : p.requestStyle;
+  const imageParts = p.isSandbox ? "auto" : p.imageParts;
+  const ratio = spec.aspectRatio ?? "1:1";
+  const mapped = e ? sizeOption(e, ratio)?.size : undefined;
+  const model = style === "suffix" ? modelId : (e?.model ?? modelId);
+  const size = style === "suffix" ? (ratio !== "1:1" ? mapped : undefined) : mapped;
+  const extra = optionsFor(spec, e);
+  const path = `${isAsync ? "/v1/async" : "/v1"}/images/${spec.mode === "edit" ? "edits" : "generations"}`;
+  const url = `${p.baseUrl.replace(/\/$/, "")}${path}`;
+  const auth: [string, string] = ["authorization", p.isSandbox ? "Bearer sk_…sim" : `Bearer ${p.keyMask ?? "…"}`];
+  if (spec.mode === "edit") {
+    const text = (name: string, v: unknown): RequestPart => ({ name, fileName: null, mime: null, size: String(v).length, text: String(v) });
+    const parts: RequestPart[] = [text("model", model), text("prompt", spec.prompt), text("n", n)];
+    if (size) parts.push(text("size", size));
+    parts.push(text("response_format", spec.responseFormat));
+    for (const [k, v] of Object.entries(extra)) parts.push(text(k, v));
+    const refs = spec.references.map((sha) => references.get(sha)).filter((r): r is ReferenceView => r !== undefined);
+    const name = refs.length > 1 && imageParts === "auto" ? "image[]" : "image";
+    for (const r of refs) parts.push({ name, fileName: r.name, mime: r.mime, size: Number(r.bytes), text: null });
+    return { method: "POST", url, headers: [auth, ["content-type", "multipart/form-data; boundary=…"]], jsonBody: null, parts };
+  }
+  const body: Record<string, JsonValue> = { model, prompt: spec.prompt, n };
+  if (size) body.size = size;
+  body.response_format = spec.responseFormat;
+  for (const [k, v] of Object.entries(extra)) body[k] = v as JsonValue;
+  return { method: "POST", url, headers: [auth, ["content-type", "application/json"]], jsonBody: body, parts: [] };
+}
+
+/**
+ * What one image is delivered and billed: as asked; with "downscale" in the prompt, a 2K or
+ * 4K target delivers one tier lower and is billed that tier (with the core's note).
+ */
+function delivered(spec: RunSpec, e: CatalogEntry | undefined): { width: number; height: number; credits: number; note?: string; variant: string } {
+  const asked = e ? sizeOption(e, spec.aspectRatio) : undefined;
+  const base = { width: asked?.width ?? 1024, height: asked?.height ?? 1024, credits: price(e, spec), variant: e?.variant ?? "" };
+  if (!e || !/downscale/i.test(spec.prompt) || (e.variant !== "2K" && e.variant !== "4K")) return base;
+  const lower = catalog.find((c) => c.model === e.model && c.variant === (e.variant === "4K" ? "2K" : "1K"));
+  const got = lower ? sizeOption(lower, spec.aspectRatio) : undefined;
+  if (!lower || !got) return base;
+  const credits = price(lower, spec);
+  const note = `Asked ${e.variant}, delivered ${got.width}×${got.height} (${lower.variant}): ${credits} credit${credits === 1 ? "" : "s"}.`;
+  return { width: got.width, height: got.height, credits, note, variant: lower.variant };
 }
 
 function recompute(r: RunView): void {
@@ -144,20 +287,17 @@ function start(spec: RunSpec): RunView {
   const slow = /slow/i.test(spec.prompt);
   const fail = /fail/i.test(spec.prompt);
   const r: RunView = {
-    id, createdAt: new Date().toISOString(), sessionId: session.id, profileId: "sandbox", profileName: "Sandbox", simulated: true,
+    id, createdAt: new Date().toISOString(), sessionId: session.id, profileId: current().id, profileName: current().name, simulated: current().isSandbox,
     mode: spec.mode, prompt: spec.prompt, aspectRatio: spec.aspectRatio, responseFormat: spec.responseFormat, syncMode: spec.syncMode,
-    references: [], status: "running", estimateCredits: estimate(spec).totalCredits, credits: b(0),
+    references: spec.mode === "edit" ? spec.references.map((sha) => references.get(sha)).filter((r): r is ReferenceView => r !== undefined) : [],
+    status: "running", estimateCredits: estimate(spec).totalCredits, credits: b(0),
     targets: spec.targets.map((t, idx) => {
       const e = catalog.find((c) => c.id === t.modelId);
+      const isAsync = spec.syncMode === "async" || (spec.syncMode === "auto" && (e?.defaultAsync ?? false));
       return {
-        idx, modelId: t.modelId, n: t.n, status: "running", isAsync: e?.defaultAsync ?? false, progress: e?.defaultAsync ? 0 : null,
-        taskId: e?.defaultAsync ? `task_${idx}${seq}` : null, polls: [], outputs: [], credits: b(0), timing: null, error: null,
-        request: {
-          method: "POST", url: `http://127.0.0.1:38517/v1/images/generations`,
-          headers: [["authorization", "Bearer sk_…sim"], ["content-type", "application/json"]],
-          jsonBody: { model: t.modelId, prompt: spec.prompt, n: t.n, response_format: spec.responseFormat },
-          parts: [],
-        },
+        idx, modelId: t.modelId, n: t.n, status: "running", isAsync, progress: isAsync ? 0 : null,
+        taskId: isAsync ? `task_${idx}${seq}` : null, polls: [], outputs: [], credits: b(0), timing: null, error: null,
+        request: describe(spec, e, t.modelId, t.n, isAsync),
         httpStatus: null, requestId: null, responseRaw: null, attempts: 1,
       };
     }),
@@ -185,16 +325,18 @@ function start(spec: RunSpec): RunView {
         t.attempts = 3;
         t.error = { kind: "server_error", message: "The server failed 3 times in a row (HTTP 500). Try again in a minute; nothing was charged.", detail: '{"error":{"message":"internal error","type":"server_error"}}' };
       } else {
-        const size = expectedSize(e?.longEdge ?? 1024, spec.aspectRatio);
+        const got = delivered(spec, e);
         t.outputs = Array.from({ length: t.n }, (_, oi): OutputView => {
-          const url = picture(`${spec.prompt}${t.modelId}${oi}`, size.width, size.height, e?.variant ?? "");
-          return { idx: oi, sha256: `${id}${i}${oi}`, width: size.width, height: size.height, bytes: b(size.width * size.height * 1.4), url, thumbUrl: url, credits: e?.credits ?? b(0), rating: null, note: null };
+          const url = picture(`${spec.prompt}${t.modelId}${oi}`, got.width, got.height, got.variant);
+          const out: OutputView = { idx: oi, sha256: `${id}${i}${oi}`, width: got.width, height: got.height, bytes: b(got.width * got.height * 1.4), url, thumbUrl: url, credits: b(got.credits), rating: null, note: null };
+          if (got.note) out.billingNote = got.note;
+          return out;
         });
         t.status = "done";
         t.progress = 1;
         t.httpStatus = 200;
         t.requestId = `req_${Math.random().toString(36).slice(2, 10)}`;
-        t.credits = b(Number(e?.credits ?? 0) * t.n);
+        t.credits = b(got.credits * t.n);
         t.responseRaw = JSON.stringify({ created: 1700000000, data: t.outputs.map(() => ({ url: "http://127.0.0.1:38517/files/…" })) });
         t.timing = t.isAsync
           ? { sendMs: null, ttfbMs: null, bodyMs: null, decodeMs: 40, submitMs: 35, waitMs: dur - 300, downloadMs: 180, polls: t.polls.length, totalMs: dur }
@@ -230,6 +372,15 @@ function seed(): void {
         credits: b(4), timing: { sendMs: 2, ttfbMs: 1800, bodyMs: 90, decodeMs: 30, submitMs: null, waitMs: null, downloadMs: null, polls: null, totalMs: 1930 },
         error: null, request: null, httpStatus: 200, requestId: "req_old", responseRaw: "{}", attempts: 1 }],
     };
+    if (i === 0) {
+      // A 4K ask delivered at 2K: billed 2K, with the core's note.
+      const big = picture(`${p}4k`, 512, 512, "2K");
+      r.targets.push({ ...structuredClone(r.targets[0]), idx: 1, modelId: `${NB2}-4k`, isAsync: true, taskId: "task_old", credits: b(6),
+        outputs: [{ idx: 0, sha256: `${id}-4k`, width: 2048, height: 2048, bytes: b(5_200_000), url: big, thumbUrl: big, credits: b(6), rating: null, note: null,
+          billingNote: "Asked 4K, delivered 2048×2048 (2K): 6 credits." }] });
+      r.estimateCredits = b(12);
+      r.credits = b(10);
+    }
     runs.set(id, r);
   });
 }
@@ -265,7 +416,7 @@ export function installMock(): void {
         case "app_info":
           return { version: "0.1.0-mock", dataDir: "/tmp/pixbench-mock", catalogSource: "built-in", keychainProblem: null, sandboxUrl: "http://127.0.0.1:38517" };
         case "catalog":
-          return { source: "built-in", entries: catalog };
+          return { source: "built-in", entries: catalog, fields };
         case "profiles_list":
           return profiles;
         case "profile_select":
@@ -274,10 +425,20 @@ export function installMock(): void {
         case "profile_save": {
           const input = a.input as ProfileInput;
           if (input.id) {
-            profiles = profiles.map((p) => (p.id === input.id ? { ...p, name: input.name, baseUrl: input.baseUrl, defaultModel: input.defaultModel, budgetCredits: input.budgetCredits } : p));
+            profiles = profiles.map((p) => {
+              if (p.id !== input.id) return p;
+              // The Sandbox keeps the documented form whatever is sent (as the core does).
+              const requestStyle = p.isSandbox ? "size" : (input.requestStyle ?? p.requestStyle);
+              const imageParts = p.isSandbox ? "auto" : (input.imageParts ?? p.imageParts);
+              return { ...p, name: input.name, baseUrl: input.baseUrl, defaultModel: input.defaultModel, budgetCredits: input.budgetCredits, requestStyle, imageParts };
+            });
             return profiles.find((p) => p.id === input.id);
           }
-          const p: ProfileView = { id: `p-${Date.now()}`, name: input.name, baseUrl: input.baseUrl, defaultModel: input.defaultModel, budgetCredits: input.budgetCredits, isSandbox: false, isCurrent: false, keyMask: null, keyState: "missing", keyNote: null };
+          const p: ProfileView = {
+            id: `p-${Date.now()}`, name: input.name, baseUrl: input.baseUrl, defaultModel: input.defaultModel, budgetCredits: input.budgetCredits,
+            isSandbox: false, isCurrent: false, keyMask: null, keyState: "missing", keyNote: null,
+            requestStyle: input.requestStyle ?? "size", imageParts: input.imageParts ?? "auto",
+          };
           profiles = [...profiles, p];
           return p;
         }
@@ -313,9 +474,18 @@ export function installMock(): void {
           return [...runs.values()].map(summary).sort((x, y) => y.createdAt.localeCompare(x.createdAt));
         case "references_pick":
         case "references_add_paths": {
+          const k = references.size + 1;
           const url = picture(`ref${Date.now()}`, 800, 600, "ref");
-          const ref: ReferenceView = { sha256: `ref-${Date.now()}`, name: "photo.jpg", mime: "image/jpeg", width: 800, height: 600, bytes: b(120_000), thumbUrl: url, originalBytes: null, originalWidth: null, originalHeight: null, note: null };
+          const ref: ReferenceView = { sha256: `ref-${Date.now()}-${k}`, name: `photo-${k}.jpg`, mime: "image/jpeg", width: 800, height: 600, bytes: b(120_000), thumbUrl: url, originalBytes: null, originalWidth: null, originalHeight: null, note: null };
+          references.set(ref.sha256, ref);
           return [ref];
+        }
+        case "reference_add_bytes": {
+          const k = references.size + 1;
+          const url = picture(`paste${Date.now()}`, 800, 600, "ref");
+          const ref: ReferenceView = { sha256: `ref-${Date.now()}-${k}`, name: String(a.name ?? "pasted.png"), mime: "image/png", width: 800, height: 600, bytes: b((a.bytes as number[] | undefined)?.length ?? 1), thumbUrl: url, originalBytes: null, originalWidth: null, originalHeight: null, note: null };
+          references.set(ref.sha256, ref);
+          return ref;
         }
         case "output_rate":
           return null;

@@ -7,13 +7,16 @@ import {
   composerFromRun,
   initialComposer,
   localProblems,
+  priceKey,
+  pruneComposer,
   setCount,
   specKey,
   toggleTarget,
   type ComposerState,
 } from "./composer";
 import { debounce, latestOnly } from "./debounce";
-import { pushError, toUiError, type ErrorEntry } from "./errors";
+import { BUDGET_KINDS, pushError, toUiError, type ErrorEntry } from "./errors";
+import { setOption } from "./options";
 import { applyHistoryFilter, toHistoryFilter, type DateRange } from "./historyFilter";
 import { defaultSessionName, moveItem } from "./spend";
 import { num } from "./format";
@@ -22,6 +25,7 @@ import type {
   AppInfo,
   CatalogEntry,
   Estimate,
+  FieldSpec,
   KeyTestResult,
   ProfileInput,
   ProfileView,
@@ -52,12 +56,11 @@ export interface ViewerState {
 
 const HISTORY_LIMIT = 2000;
 
-/** Kinds of `run_start` errors that mean "over the budget": shown as the budget notice. */
-const BUDGET_KINDS = new Set(["over_budget", "budget_exceeded", "budget"]);
-
 export class AppStore {
   info = $state<AppInfo | null>(null);
   catalog = $state<CatalogEntry[]>([]);
+  /** The model-specific fields the catalog's entries may list (quality, background, ...). */
+  fieldSpecs = $state<FieldSpec[]>([]);
   profiles = $state<ProfileView[]>([]);
   session = $state<SessionView | null>(null);
   runs = $state<Record<string, RunView>>({});
@@ -77,6 +80,8 @@ export class AppStore {
   selectedTarget = $state(0);
   composer = $state<ComposerState>(initialComposer([]));
   estimate = $state<Estimate | null>(null);
+  /** The price key of the spec `estimate` was made for (see `priceKey`). */
+  estimateKey = $state("");
   estimateError = $state<string | null>(null);
   estimating = $state(false);
   /** Problems found on pressing Run, shown under the Run button. */
@@ -118,6 +123,8 @@ export class AppStore {
   );
   spec = $derived(buildSpec(this.composer, this.catalog));
   ratios = $derived(availableRatios(this.composer, this.catalog));
+  /** Whether `estimate`'s figures are for the targets, ratio and options chosen now. */
+  estimateFresh = $derived(this.estimate !== null && this.estimateKey === priceKey(this.spec));
 
   // ---- start -------------------------------------------------------------------
 
@@ -146,6 +153,7 @@ export class AppStore {
       ]);
       this.info = info;
       this.catalog = catalog.entries;
+      this.fieldSpecs = catalog.fields ?? [];
       this.profiles = profiles;
       this.session = session;
       this.history = history;
@@ -200,7 +208,8 @@ export class AppStore {
   // ---- composer and estimate ------------------------------------------------------
 
   updateComposer(fn: (s: ComposerState) => ComposerState): void {
-    this.composer = fn(this.composer);
+    // Options no selected target takes are dropped whenever the selection changes.
+    this.composer = pruneComposer(fn(this.composer), this.catalog);
     this.runProblems = [];
     this.blocked = null;
   }
@@ -216,6 +225,13 @@ export class AppStore {
   setCount(id: string, n: number): void {
     const entry = this.catalog.find((e) => e.id === id);
     this.updateComposer((s) => setCount(s, id, n, entry));
+  }
+
+  /** Sets a model option (null or "" clears it: it is then not sent). */
+  setOption(name: string, raw: string | number | null): void {
+    const spec = this.fieldSpecs.find((f) => f.name === name);
+    if (!spec) return;
+    this.updateComposer((s) => ({ ...s, options: setOption(s.options, spec, raw) }));
   }
 
   /** Asks for a new estimate soon (debounced) when the spec or the budget changed. */
@@ -238,6 +254,7 @@ export class AppStore {
       const r = await this.#estimateLatest(spec);
       if (!r.stale) {
         this.estimate = r.value;
+        this.estimateKey = priceKey(spec);
         this.estimateError = null;
       }
     } catch (e) {
@@ -270,6 +287,7 @@ export class AppStore {
           return;
         }
         this.estimate = est;
+        this.estimateKey = priceKey(spec);
         if (est.problems.length > 0) {
           this.runProblems = est.problems;
           return;
@@ -343,7 +361,7 @@ export class AppStore {
   async rerun(): Promise<void> {
     const run = this.currentRun;
     if (!run) return;
-    this.composer = composerFromRun(run, this.catalog, this.composer);
+    this.composer = pruneComposer(composerFromRun(run, this.catalog, this.composer), this.catalog);
     await this.run();
   }
 
