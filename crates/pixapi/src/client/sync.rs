@@ -1,0 +1,282 @@
+use std::time::Instant;
+
+use bytes::Bytes;
+use reqwest::header::CONTENT_TYPE;
+use reqwest::multipart::{Form, Part};
+use reqwest::Method;
+use tokio_util::sync::CancellationToken;
+use tracing::debug;
+
+use super::transport::{ms, Answer, Op};
+use super::Client;
+use crate::describe::redact;
+use crate::error::{Endpoint, Error, Result};
+use crate::types::{
+    AnswerData, AnswerItem, EditRequest, GenerationRequest, ImageInput, ImageSource, ImagesAnswer,
+    ImagesResult, OutputImage, SyncTiming, Timing,
+};
+use crate::wire::{self, elide_b64};
+use crate::{PATH_EDITS, PATH_GENERATIONS};
+
+fn form_text_part(name: &str, text: String) -> (String, Part) {
+    (name.to_string(), Part::text(text))
+}
+
+fn file_part(img: &ImageInput) -> Result<Part> {
+    Part::stream_with_length(
+        reqwest::Body::from(img.bytes.clone()),
+        img.bytes.len() as u64,
+    )
+    .file_name(img.file_name.clone())
+    .mime_str(&img.mime)
+    .map_err(|_| {
+        Error::InvalidInput {
+            detail: format!("{:?} is not a MIME type", img.mime),
+        }
+        .into()
+    })
+}
+
+pub(super) fn build_form(req: &EditRequest) -> Result<Form> {
+    let mut form = Form::new();
+    for (k, v) in req.text_fields() {
+        let (k, p) = form_text_part(&k, v);
+        form = form.part(k, p);
+    }
+    let field = req.image_part_name();
+    for img in &req.images {
+        form = form.part(field, file_part(img)?);
+    }
+    if let Some(m) = &req.mask {
+        form = form.part("mask", file_part(m)?);
+    }
+    Ok(form)
+}
+
+pub(super) fn validate_edit(req: &EditRequest) -> Result<()> {
+    if req.images.is_empty() {
+        return Err(Error::InvalidInput {
+            detail: "an edit needs at least one reference image".into(),
+        }
+        .into());
+    }
+    if let Some(i) = req.images.iter().find(|i| i.bytes.is_empty()) {
+        return Err(Error::InvalidInput {
+            detail: format!("reference image {:?} is empty", i.file_name),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+impl Client {
+    // ----- sync ------------------------------------------------------------------------
+
+    /// `POST /v1/images/generations`: waits for the images, decodes them and downloads
+    /// `url` outputs at once.
+    pub async fn generate(
+        &self,
+        req: &GenerationRequest,
+        cancel: &CancellationToken,
+    ) -> Result<ImagesResult> {
+        let answer = self.generate_answer(req, cancel).await?;
+        self.fetch_images(answer, cancel).await
+    }
+
+    /// Like [`generate`](Self::generate) but leaves `url` outputs undownloaded: finish
+    /// with [`fetch_images`](Self::fetch_images).
+    pub async fn generate_answer(
+        &self,
+        req: &GenerationRequest,
+        cancel: &CancellationToken,
+    ) -> Result<ImagesAnswer> {
+        let started = Instant::now();
+        let body = json_body(req)?;
+        let url = self.url(PATH_GENERATIONS);
+        debug!(url = %url, model = %req.model, "pixapi generate");
+        let (a, attempts) = self
+            .execute(
+                Op::SyncPost,
+                Endpoint::Images,
+                self.cfg.max_response_bytes,
+                cancel,
+                || {
+                    Ok(self
+                        .request(Method::POST, &url)
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(body.clone()))
+                },
+            )
+            .await?;
+        self.images_answer(a, attempts, started)
+    }
+
+    /// `POST /v1/images/edits` (multipart): like [`generate`](Self::generate).
+    pub async fn edit(
+        &self,
+        req: &EditRequest,
+        cancel: &CancellationToken,
+    ) -> Result<ImagesResult> {
+        let answer = self.edit_answer(req, cancel).await?;
+        self.fetch_images(answer, cancel).await
+    }
+
+    /// Like [`edit`](Self::edit) but leaves `url` outputs undownloaded.
+    pub async fn edit_answer(
+        &self,
+        req: &EditRequest,
+        cancel: &CancellationToken,
+    ) -> Result<ImagesAnswer> {
+        let started = Instant::now();
+        validate_edit(req)?;
+        let url = self.url(PATH_EDITS);
+        debug!(url = %url, model = %req.model, images = req.images.len(), "pixapi edit");
+        let (a, attempts) = self
+            .execute(
+                Op::SyncPost,
+                Endpoint::Images,
+                self.cfg.max_response_bytes,
+                cancel,
+                || Ok(self.request(Method::POST, &url).multipart(build_form(req)?)),
+            )
+            .await?;
+        self.images_answer(a, attempts, started)
+    }
+
+    fn images_answer(&self, a: Answer, attempts: u32, started: Instant) -> Result<ImagesAnswer> {
+        let t = Instant::now();
+        let parsed = wire::parse_images(&a.body).map_err(|k| self.answer_error(k, &a, attempts))?;
+        let decode_ms = ms(t.elapsed());
+        Ok(ImagesAnswer {
+            created: parsed.created,
+            items: parsed.items,
+            usage: parsed.usage,
+            request_id: a.request_id.clone().or(parsed.request_id),
+            http_status: a.status,
+            raw_body_elided: elide_b64(&a.body),
+            attempts,
+            timing: SyncTiming {
+                send_ms: a.send_ms,
+                ttfb_ms: a.ttfb_ms,
+                body_ms: a.body_ms,
+                decode_ms,
+                download_ms: 0.0,
+                total_ms: 0.0,
+            },
+            started,
+        })
+    }
+
+    /// Downloads the `url` outputs of an answer (concurrently) and completes its timing.
+    pub async fn fetch_images(
+        &self,
+        answer: ImagesAnswer,
+        cancel: &CancellationToken,
+    ) -> Result<ImagesResult> {
+        let t = Instant::now();
+        let has_urls = answer
+            .items
+            .iter()
+            .any(|i| matches!(i.data, AnswerData::Url(_)));
+        let images = self.resolve_items(answer.items, cancel).await?;
+        let mut timing = answer.timing;
+        timing.download_ms = if has_urls { ms(t.elapsed()) } else { 0.0 };
+        timing.total_ms = ms(answer.started.elapsed());
+        Ok(ImagesResult {
+            created: answer.created,
+            images,
+            usage: answer.usage,
+            request_id: answer.request_id,
+            http_status: answer.http_status,
+            raw_body_elided: answer.raw_body_elided,
+            timing: Timing::Sync(timing),
+            attempts: answer.attempts,
+        })
+    }
+
+    pub(super) async fn resolve_items(
+        &self,
+        items: Vec<AnswerItem>,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<OutputImage>> {
+        let futs = items.into_iter().map(|it| async move {
+            match it.data {
+                AnswerData::Bytes(bytes) => Ok(OutputImage {
+                    bytes,
+                    source: ImageSource::B64,
+                    revised_prompt: it.revised_prompt,
+                }),
+                AnswerData::Url(u) => {
+                    let bytes = self.download(&u, cancel).await?;
+                    Ok(OutputImage {
+                        bytes,
+                        source: ImageSource::Url(u),
+                        revised_prompt: it.revised_prompt,
+                    })
+                }
+            }
+        });
+        futures::future::try_join_all(futs).await
+    }
+
+    /// Downloads an output link (`data:` URLs are decoded in place; a path is taken
+    /// relative to the base URL), within `max_response_bytes`. The key is sent only to
+    /// the base URL's own origin. 404 or 410 give [`Error::UrlExpired`].
+    pub async fn download(&self, url: &str, cancel: &CancellationToken) -> Result<Bytes> {
+        if url.starts_with("data:") {
+            let v = wire::decode_b64(url).map_err(|detail| Error::Malformed { detail })?;
+            return Ok(Bytes::from(v));
+        }
+        let full = if url.starts_with('/') {
+            self.url(url)
+        } else {
+            url.to_string()
+        };
+        let parsed = url::Url::parse(&full).map_err(|e| Error::Malformed {
+            detail: format!("output URL {:?} is invalid: {e}", redact(url)),
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::Malformed {
+                detail: format!("output URL scheme {:?} is not http(s)", parsed.scheme()),
+            }
+            .into());
+        }
+        let same_origin = url::Url::parse(&self.base)
+            .map(|b| b.origin() == parsed.origin())
+            .unwrap_or(false);
+        let (a, _) = self
+            .execute(
+                Op::Get,
+                Endpoint::Download,
+                self.cfg.max_response_bytes,
+                cancel,
+                || {
+                    Ok(if same_origin {
+                        self.request(Method::GET, &full)
+                    } else {
+                        self.http.get(&full)
+                    })
+                },
+            )
+            .await?;
+        if a.body.is_empty() {
+            return Err(self.answer_error(
+                Error::Malformed {
+                    detail: "the image download is empty".into(),
+                },
+                &a,
+                1,
+            ));
+        }
+        Ok(a.body)
+    }
+}
+
+pub(super) fn json_body(req: &GenerationRequest) -> Result<Bytes> {
+    serde_json::to_vec(req).map(Bytes::from).map_err(|e| {
+        Error::InvalidInput {
+            detail: format!("cannot encode the request: {e}"),
+        }
+        .into()
+    })
+}
