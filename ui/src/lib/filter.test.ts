@@ -34,11 +34,14 @@ describe("filterHistory", () => {
     expect(filterHistory(all, "edit").map((r) => r.id)).toEqual(["3"]);
     expect(filterHistory(all, "live").map((r) => r.id)).toEqual(["3"]);
   });
-  it("filters 10,000 runs quickly", () => {
+  // Speed is measured by `make bench` (benches/history.rs), not asserted here: a timed
+  // test fails under load. This checks the result on 10,000 runs.
+  it("filters 10,000 runs exactly", () => {
     const many = Array.from({ length: 10_000 }, (_, i) => ({ ...fox, id: String(i), prompt: `prompt number ${i}` }));
-    const t = performance.now();
     const out = filterHistory(many, "number 99");
-    expect(performance.now() - t).toBeLessThan(50);
-    expect(out.length).toBeGreaterThan(0);
+    // Every word must match: the prompts whose number contains "99".
+    const expected = many.filter((r) => r.prompt.slice("prompt number ".length).includes("99"));
+    expect(out.map((r) => r.id)).toEqual(expected.map((r) => r.id));
+    expect(out.length).toBe(280);
   });
 });

@@ -126,8 +126,10 @@ impl Engine {
                 }
             };
             lock(&engine.inner.benches).remove(&id);
-            let _ = done_tx.send(true);
+            // Tell the UI before waking the waiters: whoever `bench_wait`ed may look for
+            // this event at once (the race behind a rare missing "complete" event).
             engine.emit(EngineEvent::BenchUpdated(summary));
+            let _ = done_tx.send(true);
         });
         Ok(summary)
     }
