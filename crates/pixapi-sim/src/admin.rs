@@ -1,4 +1,8 @@
-//! The admin API under `/__sim/` (no auth; never consumes faults, never counted).
+//! The admin API under `/__sim/` (never consumes faults, never counted). It has no key:
+//! it is for the machine the simulator runs on. So that a web page cannot reach it through
+//! the user's browser (a cross-site `fetch`, or DNS rebinding to a name that resolves to
+//! loopback), a request is refused with 403 when it carries an `Origin` header, or a
+//! `Host` that is not a loopback address or `localhost`.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -23,6 +27,26 @@ pub struct StatePatch {
     pub charged: Option<i64>,
     pub profile: Option<LatencyProfile>,
     pub max_concurrency: Option<usize>,
+}
+
+/// Whether the headers of an admin request come from a local tool, not a web page.
+pub fn check_admin_headers(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let forbidden = |why: &str| ApiError::new(axum::http::StatusCode::FORBIDDEN, format!("The admin API refuses this request: {why}."));
+    if headers.contains_key(axum::http::header::ORIGIN) {
+        return Err(forbidden("it comes from a web page (Origin header)"));
+    }
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    // `host[:port]`, `[v6]:port`
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host),
+    };
+    let loopback = name.eq_ignore_ascii_case("localhost")
+        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if !loopback {
+        return Err(forbidden("its Host is not a loopback address"));
+    }
+    Ok(())
 }
 
 fn json_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {

@@ -112,6 +112,11 @@ async fn request_context(State(s): State<Arc<Shared>>, req: Request, next: Next)
     let path = req.uri().path().to_string();
     let method = req.method().to_string();
     let api = path.starts_with("/v1/");
+    if path.starts_with("/__sim") {
+        if let Err(e) = crate::admin::check_admin_headers(req.headers()) {
+            return e.into_response();
+        }
+    }
     if api {
         s.requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }

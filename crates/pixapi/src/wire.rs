@@ -34,10 +34,18 @@ fn skip_ws(b: &[u8], mut k: usize) -> usize {
     k
 }
 
+/// Longest string value kept whole in a displayed answer: a `data:` URL in `url`, or any
+/// other huge value, is elided like `b64_json`.
+pub const MAX_SHOWN_STRING: usize = 2048;
+/// Longest displayed answer, after elision.
+pub const MAX_SHOWN_BODY: usize = 64 * 1024;
+
 /// The JSON text with every `"b64_json": "<data>"` value replaced by
-/// `"<N base64 chars elided>"`. Works on the bytes (strings are skipped with memchr),
-/// so it costs about one pass over the body and copies only what is kept.
-/// Invalid UTF-8 is replaced; a truncated body is kept as far as it goes.
+/// `"<N base64 chars elided>"`, every other string value longer than
+/// [`MAX_SHOWN_STRING`] by `"<N chars elided>"`, and the whole cut at [`MAX_SHOWN_BODY`].
+/// Works on the bytes (strings are skipped with memchr), so it costs about one pass over
+/// the body and copies only what is kept. Invalid UTF-8 is replaced; a truncated body is
+/// kept as far as it goes.
 pub fn elide_b64(body: &[u8]) -> String {
     let mut out: Vec<u8> = Vec::with_capacity(body.len().min(8192));
     let mut copied = 0;
@@ -48,13 +56,17 @@ pub fn elide_b64(body: &[u8]) -> String {
             break;
         };
         i = e + 1;
-        if &body[s + 1..e] != b"b64_json" {
-            continue;
-        }
         let colon = skip_ws(body, e + 1);
         if body.get(colon) != Some(&b':') {
+            // A value (not a key): elide it if it is huge.
+            if e - (s + 1) > MAX_SHOWN_STRING {
+                out.extend_from_slice(&body[copied..s]);
+                out.extend_from_slice(format!("\"<{} chars elided>\"", e - (s + 1)).as_bytes());
+                copied = e + 1;
+            }
             continue;
         }
+        let is_b64 = &body[s + 1..e] == b"b64_json";
         let vs = skip_ws(body, colon + 1);
         if body.get(vs) != Some(&b'"') {
             continue;
@@ -63,12 +75,19 @@ pub fn elide_b64(body: &[u8]) -> String {
             break;
         };
         let n = ve - (vs + 1) - escapes;
-        out.extend_from_slice(&body[copied..vs]);
-        out.extend_from_slice(format!("\"<{n} base64 chars elided>\"").as_bytes());
-        copied = ve + 1;
+        if is_b64 || n > MAX_SHOWN_STRING {
+            out.extend_from_slice(&body[copied..vs]);
+            let what = if is_b64 { "base64 chars" } else { "chars" };
+            out.extend_from_slice(format!("\"<{n} {what} elided>\"").as_bytes());
+            copied = ve + 1;
+        }
         i = ve + 1;
     }
     out.extend_from_slice(&body[copied..]);
+    if out.len() > MAX_SHOWN_BODY {
+        out.truncate(MAX_SHOWN_BODY);
+        out.extend_from_slice(format!("… <{} bytes more>", body.len().saturating_sub(MAX_SHOWN_BODY)).as_bytes());
+    }
     match String::from_utf8(out) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -435,6 +454,22 @@ mod tests {
             elide_b64(br#"{"b64_json":"unterminated"#),
             r#"{"b64_json":"unterminated"#
         );
+    }
+
+    #[test]
+    fn huge_strings_of_any_field_are_elided_and_the_whole_is_bounded() {
+        let data_url = format!("data:image/png;base64,{}", "A".repeat(300_000));
+        let body = format!(r#"{{"data":[{{"url":"{data_url}"}}],"list":["{}"]}}"#, "b".repeat(5000));
+        let s = elide_b64(body.as_bytes());
+        assert!(s.len() < 200, "{}", s.len());
+        let v: Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(v["data"][0]["url"], format!("<{} chars elided>", data_url.len()));
+        assert_eq!(v["list"][0], "<5000 chars elided>");
+        // Many short strings are kept, but the whole is cut.
+        let many = format!("[{}]", vec!["\"abcdefgh\""; 20_000].join(","));
+        let s = elide_b64(many.as_bytes());
+        assert!(s.len() <= MAX_SHOWN_BODY + 64, "{}", s.len());
+        assert!(s.ends_with("bytes more>"), "{}", &s[s.len() - 40..]);
     }
 
     #[test]

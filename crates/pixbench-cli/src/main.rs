@@ -359,6 +359,8 @@ async fn open_engine(g: &Global, max_concurrency: u32) -> Res<(Engine, ProfileVi
             "--base-url needs the API key in the environment variable PIXAPI_KEY (keys are never taken on the command line). Or use --profile NAME, or --sandbox.".into(),
         ));
     }
+    // The user paired this URL with the key in the same command.
+    cfg.env_key_origins = g.base_url.iter().cloned().collect();
     cfg.max_concurrency = max_concurrency.max(1) as usize;
     // The open app (if any) owns the runs it has in flight.
     cfg.resume_unfinished = false;

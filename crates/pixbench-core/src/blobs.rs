@@ -30,9 +30,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn valid_sha(sha: &str) -> bool {
+/// Whether `sha` is a SHA-256 in lowercase hex: the only names this store reads or writes.
+pub fn valid_sha(sha: &str) -> bool {
     sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
+
+/// Largest image (in pixels) decoded for a thumbnail: 8K x 8K. A small file may declare a
+/// huge size (a decode bomb); past this it is refused before any pixel is allocated.
+pub const MAX_DECODE_PIXELS: u64 = 8192 * 8192;
 
 impl Blobs {
     pub fn new(root: impl Into<PathBuf>) -> Blobs {
@@ -43,12 +48,20 @@ impl Blobs {
         &self.root
     }
 
+    /// Where an image lives. A name that is not a hash maps to a path that never exists
+    /// (a path from outside — `pxb://`, the webview — never leaves the store).
     pub fn image_path(&self, sha: &str) -> PathBuf {
-        self.root.join("images").join(&sha[..2.min(sha.len())]).join(sha)
+        match valid_sha(sha) {
+            true => self.root.join("images").join(&sha[..2]).join(sha),
+            false => self.root.join("images").join("invalid"),
+        }
     }
 
     pub fn thumb_path(&self, sha: &str) -> PathBuf {
-        self.root.join("thumbs").join(&sha[..2.min(sha.len())]).join(format!("{sha}.jpg"))
+        match valid_sha(sha) {
+            true => self.root.join("thumbs").join(&sha[..2]).join(format!("{sha}.jpg")),
+            false => self.root.join("thumbs").join("invalid"),
+        }
     }
 
     /// Stores bytes once; answers their SHA-256. Writing the same bytes again is a no-op.
@@ -84,6 +97,9 @@ impl Blobs {
 
     /// The thumbnail's bytes (JPEG), made on first use and kept.
     pub fn thumb(&self, sha: &str) -> Result<Vec<u8>, BlobError> {
+        if !valid_sha(sha) {
+            return Err(BlobError::Missing(sha.into()));
+        }
         let path = self.thumb_path(sha);
         if let Ok(b) = std::fs::read(&path) {
             return Ok(b);
@@ -132,9 +148,22 @@ pub fn probe(bytes: &[u8]) -> Result<(u32, u32, image::ImageFormat), BlobError> 
     Ok((w, h, format))
 }
 
-/// A JPEG thumbnail whose long edge is at most `edge`.
+/// A JPEG thumbnail whose long edge is at most `edge`. Images over [`MAX_DECODE_PIXELS`]
+/// are refused from their header, before decoding.
 pub fn make_thumbnail(bytes: &[u8], edge: u32) -> Result<Vec<u8>, BlobError> {
-    let img = image::load_from_memory(bytes).map_err(|e| BlobError::Decode(e.to_string()))?;
+    let (w, h, _) = probe(bytes)?;
+    if w as u64 * h as u64 > MAX_DECODE_PIXELS {
+        return Err(BlobError::Decode(format!("it declares {w}×{h} pixels, more than an image this app decodes")));
+    }
+    let mut reader = image::ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| BlobError::Decode(e.to_string()))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(16_384);
+    limits.max_image_height = Some(16_384);
+    limits.max_alloc = Some(MAX_DECODE_PIXELS * 4 + (16 << 20));
+    reader.limits(limits);
+    let img = reader.decode().map_err(|e| BlobError::Decode(e.to_string()))?;
     let small = if img.width().max(img.height()) > edge {
         // `thumbnail` is a fast area-averaging resize: good quality for downscaling.
         img.thumbnail(edge, edge)
@@ -197,6 +226,40 @@ mod tests {
         let (w, h, f) = probe(&t).unwrap();
         assert_eq!((w, h, f), (512, 256, image::ImageFormat::Jpeg));
         assert!(b.thumb_path(&sha).exists());
+    }
+
+    #[test]
+    fn names_that_are_not_hashes_never_leave_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("x");
+        std::fs::write(secret.with_extension("jpg"), b"secret").unwrap();
+        std::fs::write(&secret, b"secret").unwrap();
+        let b = Blobs::new(dir.path());
+        // `pxb://localhost/thumb//abs/path` used to join an absolute path
+        for name in [secret.display().to_string(), format!("/{}", secret.display()), "€".into(), "../x".into(), "C:\\x".into(), String::new()] {
+            assert!(b.thumb(&name).is_err(), "{name}");
+            assert!(b.get(&name).is_err(), "{name}");
+            assert!(b.image_path(&name).starts_with(dir.path()), "{name}");
+            assert!(b.thumb_path(&name).starts_with(dir.path()), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_decode_bomb_is_refused_from_its_header() {
+        // A valid PNG header declaring 60000 x 60000, with (almost) no data.
+        let mut png = Vec::new();
+        {
+            let mut enc = ::png::Encoder::new(&mut png, 60_000, 60_000);
+            enc.set_color(::png::ColorType::Grayscale);
+            let mut w = enc.write_header().unwrap();
+            // An IDAT with a tiny zlib stream: the header is complete, the pixels are not.
+            w.write_chunk(::png::chunk::IDAT, &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]).unwrap();
+        }
+        let (w, h, _) = probe(&png).unwrap();
+        assert_eq!((w, h), (60_000, 60_000));
+        let e = make_thumbnail(&png, THUMB_EDGE).unwrap_err();
+        assert!(e.to_string().contains("60000×60000"), "{e}");
     }
 
     #[test]

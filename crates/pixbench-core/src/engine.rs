@@ -37,9 +37,11 @@ pub type EventSink = Arc<dyn Fn(EngineEvent) + Send + Sync>;
 pub struct EngineConfig {
     pub data_dir: PathBuf,
     pub secrets: Arc<dyn SecretStore>,
-    /// A key from the environment ([`ENV_KEY_VARS`]): overrides the keychain for every
-    /// non-Sandbox profile of this process.
+    /// A key from the environment ([`ENV_KEY_VARS`]): overrides the keychain for the
+    /// profiles whose server is Pixapi's, this computer, or one of `env_key_origins`.
     pub env_key: Option<String>,
+    /// More origins the environment's key may go to (the CLI's `--base-url`).
+    pub env_key_origins: Vec<String>,
     /// Fixed port for the Sandbox server (tests use it to reach its admin API); 0 = any.
     pub sandbox_port: u16,
     pub sandbox_profile: pixapi_sim::LatencyProfile,
@@ -60,6 +62,7 @@ impl EngineConfig {
             data_dir: data_dir.into(),
             secrets,
             env_key: None,
+            env_key_origins: vec![],
             sandbox_port: 0,
             sandbox_profile: pixapi_sim::LatencyProfile::Fast,
             max_concurrency: 4,
@@ -79,6 +82,53 @@ impl EngineConfig {
             cfg.sandbox_profile = pixapi_sim::LatencyProfile::Realistic;
         }
         cfg
+    }
+}
+
+/// Largest reference file read, in bytes (it is downscaled to the model's limit after).
+pub const MAX_REFERENCE_FILE: u64 = 200 * 1024 * 1024;
+
+/// Reads a regular file of at most `limit` bytes. The read itself is bounded (a file that
+/// grows after the size check, `/dev/zero` or a FIFO cannot exhaust memory or block), and
+/// the reasons do not tell whether some other path exists.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let unreadable = || "it is not a readable image file".to_string();
+    // Opening a FIFO for reading blocks until a writer comes: look before opening.
+    let meta = std::fs::metadata(path).map_err(|_| unreadable())?;
+    if !meta.is_file() {
+        return Err(unreadable());
+    }
+    if meta.len() > limit {
+        return Err(format!("it is {} MB; files over {} MB are refused", meta.len() >> 20, limit >> 20));
+    }
+    let f = std::fs::File::open(path).map_err(|_| unreadable())?;
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    f.take(limit + 1).read_to_end(&mut buf).map_err(|_| unreadable())?;
+    if buf.len() as u64 > limit {
+        return Err(format!("it grew past {} MB while being read", limit >> 20));
+    }
+    Ok(buf)
+}
+
+/// The origin (`scheme://host[:port]`) of a base URL, lowercased; `None` if it is not an
+/// http(s) URL.
+pub fn origin_of(base_url: &str) -> Option<String> {
+    let u = url::Url::parse(base_url.trim()).ok()?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return None;
+    }
+    Some(u.origin().ascii_serialization())
+}
+
+/// Whether an origin is this computer (loopback): the only place `http://` may go.
+pub fn is_loopback_origin(origin: &str) -> bool {
+    let Ok(u) = url::Url::parse(origin) else { return false };
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -173,6 +223,7 @@ impl Engine {
                 key_mask: None,
                 request_style: RequestStyle::Size,
                 image_parts: ImageParts::Auto,
+                key_origin: None,
             })?;
         }
         let current = store
@@ -296,7 +347,7 @@ impl Engine {
         let current = self.current_profile_id() == p.id;
         let (key_state, key_note, key_mask) = if p.is_sandbox {
             (KeyState::Sandbox, None, None)
-        } else if let Some(k) = &self.inner.cfg.env_key {
+        } else if let Some(k) = &self.env_key_for(&p.base_url) {
             (KeyState::Env, Some(format!("Using the key from {} for this process.", ENV_KEY_VARS.join(" / "))), Some(mask_key(k)))
         } else {
             match self.inner.cfg.secrets.get(&p.id) {
@@ -369,22 +420,36 @@ impl Engine {
         }
         let base_url = input.base_url.trim().trim_end_matches('/').to_string();
         let base_url = if base_url.is_empty() { DEFAULT_BASE_URL.to_string() } else { base_url };
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+        let Some(new_origin) = origin_of(&base_url) else {
             return Err(CoreError::Ui(ui(
                 "invalid",
                 "The base URL must start with https:// (or http:// for a local server).",
+            )));
+        };
+        // A key (and prompts) must not cross a network in the clear.
+        if new_origin.starts_with("http://") && !is_loopback_origin(&new_origin) {
+            return Err(CoreError::Ui(ui(
+                "invalid",
+                "The base URL must use https:// (http:// is only for a server on this computer: localhost, 127.0.0.1, [::1]).",
             )));
         }
         if input.budget_credits.is_some_and(|b| b < 0) {
             return Err(CoreError::Ui(ui("invalid", "A budget cannot be negative.")));
         }
-        let (id, is_sandbox, key_mask, style, parts) = match &input.id {
+        let (id, is_sandbox, mut key_mask, style, parts, mut key_origin) = match &input.id {
             Some(id) => {
                 let old = self.inner.store.profile(id)?;
-                (old.id, old.is_sandbox, old.key_mask, old.request_style, old.image_parts)
+                (old.id, old.is_sandbox, old.key_mask, old.request_style, old.image_parts, old.key_origin)
             }
-            None => (uuid::Uuid::new_v4().to_string(), false, None, RequestStyle::Size, ImageParts::Auto),
+            None => (uuid::Uuid::new_v4().to_string(), false, None, RequestStyle::Size, ImageParts::Auto, None),
         };
+        // A key belongs to the server it was entered for: a new origin asks for it again,
+        // so that editing the URL can never send a stored key elsewhere.
+        if !is_sandbox && key_origin.as_deref().and_then(origin_of).is_some_and(|o| o != new_origin) {
+            self.inner.cfg.secrets.delete(&id).map_err(|e| CoreError::Ui(ui("keychain", e.to_string())))?;
+            key_mask = None;
+            key_origin = None;
+        }
         // The Sandbox speaks Pixapi's documented form only.
         let (style, parts) = if is_sandbox {
             (RequestStyle::Size, ImageParts::Auto)
@@ -408,6 +473,7 @@ impl Engine {
             key_mask,
             request_style: style,
             image_parts: parts,
+            key_origin,
         };
         self.inner.store.upsert_profile(&row)?;
         self.profile_get(&id)
@@ -435,6 +501,7 @@ impl Engine {
         let key = normalize_key(raw_key).map_err(|m| CoreError::Ui(ui("invalid_key", m)))?;
         self.inner.cfg.secrets.set(id, &key).map_err(|e| CoreError::Ui(ui("keychain", e.to_string())))?;
         p.key_mask = Some(mask_key(&key));
+        p.key_origin = Some(p.base_url.clone());
         self.inner.store.upsert_profile(&p)?;
         Ok(self.profile_view(&p))
     }
@@ -443,8 +510,21 @@ impl Engine {
         let mut p = self.inner.store.profile(id)?;
         self.inner.cfg.secrets.delete(id).map_err(|e| CoreError::Ui(ui("keychain", e.to_string())))?;
         p.key_mask = None;
+        p.key_origin = None;
         self.inner.store.upsert_profile(&p)?;
         Ok(self.profile_view(&p))
+    }
+
+    /// The environment's key, if it may go to `base_url`: Pixapi's own server, this
+    /// computer, or an origin the caller named ([`EngineConfig::env_key_origins`]). A key in
+    /// the environment must not reach every host a profile happens to name.
+    fn env_key_for(&self, base_url: &str) -> Option<String> {
+        let key = self.inner.cfg.env_key.clone()?;
+        let origin = origin_of(base_url)?;
+        let allowed = origin_of(DEFAULT_BASE_URL).as_deref() == Some(origin.as_str())
+            || is_loopback_origin(&origin)
+            || self.inner.cfg.env_key_origins.iter().any(|o| origin_of(o).as_deref() == Some(origin.as_str()));
+        allowed.then_some(key)
     }
 
     /// A client for a profile, with its key from the environment or the keychain.
@@ -452,10 +532,20 @@ impl Engine {
         let p = self.inner.store.profile(profile_id)?;
         let (base, key) = if p.is_sandbox {
             (self.sandbox_url(), SANDBOX_KEY.to_string())
-        } else if let Some(k) = &self.inner.cfg.env_key {
-            (p.base_url.clone(), k.clone())
+        } else if let Some(k) = self.env_key_for(&p.base_url) {
+            (p.base_url.clone(), k)
         } else {
             match self.inner.cfg.secrets.get(&p.id) {
+                // Defence in depth: a key goes only to the origin it was entered for.
+                Ok(Some(_)) if p.key_origin.as_deref().and_then(origin_of) != origin_of(&p.base_url) => {
+                    return Err(CoreError::Ui(ui(
+                        "no_key",
+                        format!(
+                            "The base URL of profile “{}” is not the one its key was entered for. Open Profiles and paste the key again to use it with {}.",
+                            p.name, p.base_url
+                        ),
+                    )))
+                }
                 Ok(Some(k)) => (p.base_url.clone(), k),
                 Ok(None) => {
                     return Err(CoreError::Ui(ui(
@@ -580,16 +670,9 @@ impl Engine {
         let mut out = Vec::new();
         for p in paths {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
-            let meta = std::fs::metadata(p)
-                .map_err(|e| CoreError::Ui(ui("invalid_reference", format!("{name} cannot be read: {e}."))))?;
-            if meta.len() > 200 * 1024 * 1024 {
-                return Err(CoreError::Ui(ui(
-                    "invalid_reference",
-                    format!("{name} is {} MB; reference images over 200 MB are refused.", meta.len() >> 20),
-                )));
-            }
-            let bytes = std::fs::read(p)
-                .map_err(|e| CoreError::Ui(ui("invalid_reference", format!("{name} cannot be read: {e}."))))?;
+            let bytes = read_bounded(p, MAX_REFERENCE_FILE).map_err(|why| {
+                CoreError::Ui(ui("invalid_reference", format!("{name} could not be added: {why}.")))
+            })?;
             out.push(self.reference_add_bytes(&name, bytes)?);
         }
         Ok(out)

@@ -525,15 +525,21 @@ impl Engine {
             let bytes = img.bytes;
             // Hashing and writing a 4K PNG is real work: off the async threads.
             let saved = tokio::task::spawn_blocking(move || {
-                let dims = crate::blobs::probe(&bytes).map(|(w, h, _)| (w, h)).unwrap_or((0, 0));
+                let mut dims = crate::blobs::probe(&bytes).map(|(w, h, _)| (w, h)).unwrap_or((0, 0));
                 let put = blobs.put(&bytes).map_err(|e| e.to_string());
                 let sha = match &put {
                     Ok(s) => s.clone(),
                     Err(_) => crate::blobs::sha256_hex(&bytes),
                 };
-                if put.is_ok() {
-                    // Thumbnail once, now, so the grid never decodes the full image.
-                    let _ = blobs.thumb(&sha);
+                // Thumbnail once, now, so the grid never decodes the full image. It is also
+                // the proof that the bytes are an image: a header alone (or a decode bomb)
+                // is not a paid output.
+                let decodes = match &put {
+                    Ok(_) => blobs.thumb(&sha).is_ok(),
+                    Err(_) => crate::blobs::make_thumbnail(&bytes, crate::blobs::THUMB_EDGE).is_ok(),
+                };
+                if !decodes {
+                    dims = (0, 0);
                 }
                 (sha, dims, bytes.len() as u64, put.err())
             })

@@ -154,6 +154,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE profiles ADD COLUMN image_parts TEXT NOT NULL DEFAULT 'auto';
     ALTER TABLE outputs ADD COLUMN billing_note TEXT;
     "#,
+    // 5: a stored key is bound to the base URL it was entered for (keys entered before are
+    // bound to the URL the profile has now)
+    r#"
+    ALTER TABLE profiles ADD COLUMN key_origin TEXT;
+    UPDATE profiles SET key_origin = base_url WHERE key_mask IS NOT NULL;
+    "#,
 ];
 
 pub struct Store {
@@ -208,6 +214,8 @@ pub struct ProfileRow {
     pub key_mask: Option<String>,
     pub request_style: RequestStyle,
     pub image_parts: ImageParts,
+    /// The base URL the stored key was entered for: the key goes to that origin only.
+    pub key_origin: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -310,13 +318,14 @@ impl Store {
                 "repeated" => ImageParts::Repeated,
                 _ => ImageParts::Auto,
             },
+            key_origin: r.get(9)?,
         })
     }
 
     pub fn profiles(&self) -> Result<Vec<ProfileRow>> {
         let conn = self.conn();
         let mut st = conn.prepare(
-            "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, request_style, image_parts FROM profiles ORDER BY is_sandbox DESC, created_at",
+            "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, request_style, image_parts, key_origin FROM profiles ORDER BY is_sandbox DESC, created_at",
         )?;
         let rows = st.query_map([], Self::profile_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -325,7 +334,7 @@ impl Store {
     pub fn profile(&self, id: &str) -> Result<ProfileRow> {
         self.conn()
             .query_row(
-                "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, request_style, image_parts FROM profiles WHERE id = ?1",
+                "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, request_style, image_parts, key_origin FROM profiles WHERE id = ?1",
                 [id],
                 Self::profile_from_row,
             )
@@ -335,12 +344,12 @@ impl Store {
 
     pub fn upsert_profile(&self, p: &ProfileRow) -> Result<()> {
         let r = self.conn().execute(
-            "INSERT INTO profiles(id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, created_at, request_style, image_parts)
-             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            "INSERT INTO profiles(id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, created_at, request_style, image_parts, key_origin)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url,
                default_model = excluded.default_model, budget_credits = excluded.budget_credits,
                key_mask = excluded.key_mask, request_style = excluded.request_style,
-               image_parts = excluded.image_parts",
+               image_parts = excluded.image_parts, key_origin = excluded.key_origin",
             params![
                 p.id,
                 p.name,
@@ -358,6 +367,7 @@ impl Store {
                     ImageParts::Auto => "auto",
                     ImageParts::Repeated => "repeated",
                 },
+                p.key_origin,
             ],
         );
         match r {

@@ -130,3 +130,23 @@ async fn request_log_is_served() {
     sim.admin(Method::DELETE, "/__sim/requests", None).await;
     assert!(sim.server.requests().is_empty());
 }
+
+#[tokio::test]
+async fn a_web_page_cannot_reach_the_admin_api() {
+    let sim = sim().await;
+    let c = reqwest::Client::new();
+    let url = format!("{}/__sim/reset", sim.base);
+    // A cross-site fetch from a page carries Origin.
+    let r = c.post(&url).header("Origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // DNS rebinding: the page's own name in Host, resolving to loopback.
+    let r = c.get(format!("{}/__sim/requests", sim.base)).header("Host", "evil.example:80").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c.post(&url).header("Host", "localhost").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = c.post(&url).header("Host", "[::1]:9").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // The image API itself is not affected (it has its key).
+    let r = sim.generate(gen_body("p")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
