@@ -26,6 +26,10 @@ pub struct ClientConfig {
     /// with [`Error::TooLarge`](crate::Error::TooLarge). Checked against
     /// `Content-Length` before reading and counted while streaming. Default 256 MiB.
     pub max_response_bytes: u64,
+    /// Most output images taken from one answer, whatever it carries: a request takes at
+    /// most its own `n`, and never more than this (a hostile answer of 2,000 links is not
+    /// downloaded). Default 16.
+    pub max_outputs: usize,
     /// When and how often to retry.
     pub retry: RetryPolicy,
     /// How async tasks are polled.
@@ -42,6 +46,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(600),
             max_response_bytes: 256 * 1024 * 1024,
+            max_outputs: 16,
             retry: RetryPolicy::default(),
             poll: PollPolicy::default(),
             user_agent: concat!("pixapi-rs/", env!("CARGO_PKG_VERSION")).to_string(),

@@ -366,6 +366,9 @@ pub struct ImagesResult {
     pub timing: Timing,
     /// Attempts of the (submit) request, 1 when it was not retried.
     pub attempts: u32,
+    /// Items the answer carried beyond what was asked (or beyond `max_outputs`): not
+    /// downloaded, not returned.
+    pub dropped: usize,
 }
 
 /// A parsed sync answer whose `url` outputs are not downloaded yet: what

@@ -509,12 +509,16 @@ impl Engine {
         self.publish(state, idx);
     }
 
-    async fn save_outputs(&self, state: &Shared, idx: usize, entry: &CatalogEntry, r: pixapi::ImagesResult) {
+    async fn save_outputs(&self, state: &Shared, idx: usize, entry: &CatalogEntry, mut r: pixapi::ImagesResult) {
         let answered = std::time::Instant::now();
         let (run_id, session_id, profile_id, simulated, n) = {
             let s = lock(state);
             (s.row.id.clone(), s.row.session_id.clone(), s.row.profile_id.clone(), s.row.simulated, s.targets[idx].n)
         };
+        // An answer never makes more outputs than were asked for (a hostile server's 2,000
+        // links are neither downloaded by the client nor stored here).
+        let extra = r.dropped + r.images.len().saturating_sub(n as usize);
+        r.images.truncate(n as usize);
         let mut save_error: Option<String> = None;
         let mut not_images: Vec<String> = Vec::new();
         let mut got = 0usize;
@@ -633,6 +637,12 @@ impl Engine {
             } else {
                 RunStatus::Done
             };
+            if extra > 0 && t.status == RunStatus::Done {
+                t.error = Some(ui(
+                    "extra_outputs",
+                    format!("The server answered with {extra} more image(s) than the {n} asked for; Pixbench kept {n} and did not download or count the rest."),
+                ));
+            }
             if !not_images.is_empty() {
                 t.status = if got == 0 { RunStatus::Failed } else { RunStatus::Partial };
                 t.error = Some(ui(

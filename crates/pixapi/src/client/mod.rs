@@ -314,12 +314,26 @@ mod tests {
         );
         let d = c.describe_edit(&e);
         match &d.body {
+            // One image is `image`, as every Pixapi example sends it.
             RequestBody::Multipart(parts) => {
-                let img = parts.iter().find(|p| p.name == "image[]").unwrap();
+                let img = parts.iter().find(|p| p.name == "image").unwrap();
                 assert_eq!(img.size, 10);
                 assert_eq!(img.mime.as_deref(), Some("image/png"));
             }
             b => panic!("{b:?}"),
+        }
+        // Several are `image[]` (the OpenAI SDKs' form), or `image` repeated on request.
+        let mut two = e.clone();
+        two.images.push(ImageInput::from_bytes("b.png", &b"\x89PNG\r\n\x1a\nyy"[..]));
+        for (style, want) in [(crate::ImageFieldStyle::Auto, "image[]"), (crate::ImageFieldStyle::Repeated, "image")] {
+            two.image_field = style;
+            match &c.describe_edit(&two).body {
+                RequestBody::Multipart(parts) => {
+                    let names: Vec<&str> = parts.iter().filter(|p| p.file_name.is_some()).map(|p| p.name.as_str()).collect();
+                    assert_eq!(names, [want, want]);
+                }
+                b => panic!("{b:?}"),
+            }
         }
     }
 }

@@ -80,7 +80,7 @@ impl Client {
         cancel: &CancellationToken,
     ) -> Result<ImagesResult> {
         let answer = self.generate_answer(req, cancel).await?;
-        self.fetch_images(answer, cancel).await
+        self.fetch_at_most(answer, req.n.unwrap_or(1) as usize, cancel).await
     }
 
     /// Like [`generate`](Self::generate) but leaves `url` outputs undownloaded: finish
@@ -118,7 +118,7 @@ impl Client {
         cancel: &CancellationToken,
     ) -> Result<ImagesResult> {
         let answer = self.edit_answer(req, cancel).await?;
-        self.fetch_images(answer, cancel).await
+        self.fetch_at_most(answer, req.n.unwrap_or(1) as usize, cancel).await
     }
 
     /// Like [`edit`](Self::edit) but leaves `url` outputs undownloaded.
@@ -167,10 +167,22 @@ impl Client {
         })
     }
 
-    /// Downloads the `url` outputs of an answer (concurrently) and completes its timing.
+    /// Downloads the `url` outputs of an answer (concurrently) and completes its timing;
+    /// at most [`ClientConfig::max_outputs`](crate::ClientConfig::max_outputs) of them.
     pub async fn fetch_images(
         &self,
         answer: ImagesAnswer,
+        cancel: &CancellationToken,
+    ) -> Result<ImagesResult> {
+        self.fetch_at_most(answer, usize::MAX, cancel).await
+    }
+
+    /// Like [`fetch_images`](Self::fetch_images), keeping at most `n` outputs (the `n`
+    /// asked for): the rest are neither downloaded nor returned.
+    pub async fn fetch_at_most(
+        &self,
+        answer: ImagesAnswer,
+        n: usize,
         cancel: &CancellationToken,
     ) -> Result<ImagesResult> {
         let t = Instant::now();
@@ -178,7 +190,7 @@ impl Client {
             .items
             .iter()
             .any(|i| matches!(i.data, AnswerData::Url(_)));
-        let images = self.resolve_items(answer.items, cancel).await?;
+        let (images, dropped) = self.resolve_items(answer.items, n, cancel).await?;
         let mut timing = answer.timing;
         timing.download_ms = if has_urls { ms(t.elapsed()) } else { 0.0 };
         timing.total_ms = ms(answer.started.elapsed());
@@ -191,17 +203,24 @@ impl Client {
             raw_body_elided: answer.raw_body_elided,
             timing: Timing::Sync(timing),
             attempts: answer.attempts,
+            dropped,
         })
     }
 
+    /// The images of an answer's items: at most `n` (and `max_outputs`) of them, with how
+    /// many were left out.
     pub(super) async fn resolve_items(
         &self,
-        items: Vec<AnswerItem>,
+        mut items: Vec<AnswerItem>,
+        n: usize,
         cancel: &CancellationToken,
-    ) -> Result<Vec<OutputImage>> {
+    ) -> Result<(Vec<OutputImage>, usize)> {
+        let keep = n.min(self.cfg.max_outputs).max(1);
+        let dropped = items.len().saturating_sub(keep);
+        items.truncate(keep);
         let futs = items.into_iter().map(|it| async move {
             match it.data {
-                AnswerData::Bytes(bytes) => Ok(OutputImage {
+                AnswerData::Bytes(bytes) => Ok::<_, crate::ApiError>(OutputImage {
                     bytes,
                     source: ImageSource::B64,
                     revised_prompt: it.revised_prompt,
@@ -216,7 +235,7 @@ impl Client {
                 }
             }
         });
-        futures::future::try_join_all(futs).await
+        Ok((futures::future::try_join_all(futs).await?, dropped))
     }
 
     /// Downloads an output link (`data:` URLs are decoded in place; a path is taken

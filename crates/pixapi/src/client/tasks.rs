@@ -281,7 +281,9 @@ impl Client {
                                 .items
                                 .iter()
                                 .any(|i| matches!(i.data, AnswerData::Url(_)));
-                            let images = self.resolve_items(parsed.items, cancel).await?;
+                            // A task's `n` is not known here (a resumed task): the
+                            // caller keeps what it asked for.
+                            let (images, dropped) = self.resolve_items(parsed.items, usize::MAX, cancel).await?;
                             timing.download_ms = if has_urls { ms(t.elapsed()) } else { 0.0 };
                             timing.total_ms = ms(started.elapsed());
                             return Ok(ImagesResult {
@@ -293,6 +295,7 @@ impl Client {
                                 raw_body_elided: elided,
                                 timing: Timing::Async(timing),
                                 attempts,
+                                dropped,
                             });
                         }
                         TaskState::Failed => {

@@ -8,7 +8,7 @@ fn run_shell(cmd: &str) -> std::process::Output {
     std::process::Command::new("bash")
         .arg("-c")
         .arg(cmd)
-        .env("PIXAPI_API_KEY", KEY)
+        .env("PIXAPI_KEY", KEY)
         .output()
         .expect("bash runs")
 }
@@ -30,7 +30,7 @@ async fn curl_export_works_for_generations_and_edits() {
         .insert("quality".into(), serde_json::json!("high"));
     let desc = c.describe_generation(&req);
     let json = serde_json::to_string(&desc).unwrap();
-    assert!(json.contains("$PIXAPI_API_KEY") && !json.contains(KEY));
+    assert!(json.contains("$PIXAPI_KEY") && !json.contains(KEY));
     let cmd = to_curl(&desc, &[]);
     assert!(!cmd.contains(KEY), "{cmd}");
     let out = tokio::task::spawn_blocking(move || run_shell(&cmd))

@@ -6,7 +6,8 @@ use crate::common::*;
 async fn max_response_bytes_refuses_a_4k_answer() {
     let sim = sim().await;
     let c = client(&sim);
-    let req = gen("gemini-3.1-flash-image-preview-4k", "a detailed city");
+    let mut req = gen(BASE_ID, "a detailed city");
+    req.size = Some("4K".into());
     let big = c.generate(&req, &never()).await.unwrap();
     assert_eq!(dims(&big.images[0].bytes), (4096, 4096));
     let answer_len = big.images[0].bytes.len() as u64 * 4 / 3;
