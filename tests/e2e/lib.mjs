@@ -222,3 +222,34 @@ export async function toastPath(re) {
   assert.ok(m, `no path in "${text}"`);
   return m[1].replace(/[.,;]$/, "");
 }
+
+/** Pastes a generated PNG (w x h) into the window, as a paste of an image file would. */
+export async function pasteImage(w, h, name) {
+  await browser.executeAsync(
+    (w, h, name, done) => {
+      const c = document.createElement("canvas");
+      c.width = w;
+      c.height = h;
+      const g = c.getContext("2d");
+      const grad = g.createLinearGradient(0, 0, w, h);
+      grad.addColorStop(0, "#f4a261");
+      grad.addColorStop(1, "#264653");
+      g.fillStyle = grad;
+      g.fillRect(0, 0, w, h);
+      g.fillStyle = "#e9c46a";
+      g.beginPath();
+      g.arc(w / 2, h / 2, Math.min(w, h) / 4, 0, Math.PI * 2);
+      g.fill();
+      c.toBlob((blob) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([blob], name, { type: "image/png" }));
+        const ev = new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true });
+        window.dispatchEvent(ev);
+        done(true);
+      }, "image/png");
+    },
+    w,
+    h,
+    name,
+  );
+}

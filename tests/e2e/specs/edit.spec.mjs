@@ -1,38 +1,7 @@
 // Edit mode: a reference image pasted from the clipboard is uploaded once, shown as a
 // thumbnail, and sent with the prompt as a multipart edit.
 import assert from "node:assert/strict";
-import { allById, browser, byId, cellImages, clickRun, imageLoaded, setPrompt, T, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
-
-/** Pastes a generated PNG (w x h) into the window, as a paste of an image file would. */
-async function pasteImage(w, h, name) {
-  await browser.executeAsync(
-    (w, h, name, done) => {
-      const c = document.createElement("canvas");
-      c.width = w;
-      c.height = h;
-      const g = c.getContext("2d");
-      const grad = g.createLinearGradient(0, 0, w, h);
-      grad.addColorStop(0, "#f4a261");
-      grad.addColorStop(1, "#264653");
-      g.fillStyle = grad;
-      g.fillRect(0, 0, w, h);
-      g.fillStyle = "#e9c46a";
-      g.beginPath();
-      g.arc(w / 2, h / 2, Math.min(w, h) / 4, 0, Math.PI * 2);
-      g.fill();
-      c.toBlob((blob) => {
-        const dt = new DataTransfer();
-        dt.items.add(new File([blob], name, { type: "image/png" }));
-        const ev = new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true });
-        window.dispatchEvent(ev);
-        done(true);
-      }, "image/png");
-    },
-    w,
-    h,
-    name,
-  );
-}
+import { allById, browser, byId, cellImages, clickRun, imageLoaded, pasteImage, setPrompt, T, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 describe("edit", function () {
   this.timeout(180_000);
