@@ -169,6 +169,10 @@ pub(crate) struct Inner {
     pub clients: Mutex<HashMap<String, (String, String, pixapi::Client)>>,
     /// Benchmarks running in this process, by id.
     pub benches: Mutex<HashMap<String, ActiveBench>>,
+    /// What runs in flight may still cost, by run id: counted against the budget so two
+    /// quick runs cannot both pass it. Checked and taken under `budget_gate`.
+    pub reservations: Mutex<HashMap<String, crate::runner::Reservation>>,
+    pub budget_gate: Mutex<()>,
 }
 
 #[derive(Clone)]
@@ -247,6 +251,8 @@ impl Engine {
                 semaphore: Arc::new(tokio::sync::Semaphore::new(max)),
                 clients: Mutex::new(HashMap::new()),
                 benches: Mutex::new(HashMap::new()),
+                reservations: Mutex::new(HashMap::new()),
+                budget_gate: Mutex::new(()),
             }),
         };
         if engine.inner.cfg.resume_unfinished {

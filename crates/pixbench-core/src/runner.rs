@@ -31,6 +31,20 @@ struct RunState {
 
 type Shared = Arc<Mutex<RunState>>;
 
+/// What a run in flight may still cost: its estimate less what it has delivered so far.
+pub(crate) struct Reservation {
+    session_id: String,
+    simulated: bool,
+    estimate: i64,
+    state: Shared,
+}
+
+impl Reservation {
+    fn outstanding(&self) -> i64 {
+        (self.estimate - lock(&self.state).row.credits).max(0)
+    }
+}
+
 /// Reasons the contract (or the catalog's limits) would refuse this spec.
 pub fn problems(spec: &RunSpec, catalog: &Catalog, refs: &[ReferenceView]) -> Vec<String> {
     let mut p = Vec::new();
@@ -141,7 +155,13 @@ impl Engine {
         let profile = self.store().profile(&self.current_profile_id())?;
         let session = self.store().session(&self.session_id())?;
         let budget = session.budget_credits.or(profile.budget_credits);
-        let spent = crate::session::spent(self, &session.id, profile.is_sandbox)?;
+        // Spent, plus what the runs in flight of this session may still cost.
+        let in_flight: i64 = lock(&self.inner.reservations)
+            .values()
+            .filter(|r| r.session_id == session.id && r.simulated == profile.is_sandbox)
+            .map(Reservation::outstanding)
+            .sum();
+        let spent = crate::session::spent(self, &session.id, profile.is_sandbox)? + in_flight;
         Ok(Estimate {
             targets,
             total_credits: total,
@@ -178,6 +198,9 @@ impl Engine {
 
     /// Validates, stores and starts a run; answers at once with its stored view.
     pub async fn run_start(&self, spec: RunSpec) -> CoreResult<RunView> {
+        // The budget check and the reservation are one step: two runs started at once
+        // cannot both pass a budget that only one fits.
+        let gate = lock(&self.inner.budget_gate);
         let est = self.estimate(&spec)?;
         if !est.problems.is_empty() {
             return Err(CoreError::Ui(ui("invalid_request", est.problems.join(" "))));
@@ -187,7 +210,7 @@ impl Engine {
             return Err(CoreError::Ui(ui(
                 "over_budget",
                 format!(
-                    "This run could cost up to {} credits (${:.2}); with {} already spent that crosses the budget of {} credits. Nothing was sent. Run anyway, or raise the budget.",
+                    "This run could cost up to {} credits (${:.2}); with {} spent or still running that crosses the budget of {} credits. Nothing was sent. Run anyway, or raise the budget.",
                     est.total_credits,
                     est.total_usd,
                     est.spent_credits,
@@ -243,7 +266,13 @@ impl Engine {
         }
         // Written before anything is sent.
         self.store().insert_run(&row, &targets)?;
+        let (run_id, session_id, simulated) = (row.id.clone(), row.session_id.clone(), row.simulated);
         let state: Shared = Arc::new(Mutex::new(RunState { row, targets, references }));
+        lock(&self.inner.reservations).insert(
+            run_id,
+            Reservation { session_id, simulated, estimate: est.total_credits, state: state.clone() },
+        );
+        drop(gate);
         let view = self.view_of(&state);
         self.spawn_run(state, client, None);
         Ok(view)
@@ -302,6 +331,8 @@ impl Engine {
                 tasks.spawn(async move { e.run_target(st, i, cl, tc, resume.is_some()).await });
             }
             while tasks.join_next().await.is_some() {}
+            // What it delivered is in the ledger now: its reservation ends.
+            lock(&engine.inner.reservations).remove(&run_id);
             engine.settle_run(&state);
             lock(&engine.inner.active).remove(&run_id);
             let _ = done_tx.send(true);

@@ -182,6 +182,25 @@ async fn budget_stops_a_run_before_sending() {
 }
 
 #[tokio::test]
+async fn two_quick_runs_cannot_both_pass_a_budget_only_one_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    e.session_set_budget(Some(10)).unwrap();
+    // Slow the first so it is still in flight when the second asks.
+    inject(&e.sandbox_url(), serde_json::json!({"kind": "slow", "delay_ms": 1500})).await;
+    let first = e.run_start(spec("first", &[("gemini-3.1-flash-image-preview-4k", 1)])).await.unwrap();
+    let est = e.estimate(&spec("second", &[("gemini-3.1-flash-image-preview-4k", 1)])).unwrap();
+    assert_eq!(est.spent_credits, 8, "the run in flight is counted");
+    assert!(est.over_budget);
+    let err: UiError = e.run_start(spec("second", &[("gemini-3.1-flash-image-preview-4k", 1)])).await.unwrap_err().into();
+    assert_eq!(err.kind, "over_budget");
+    assert!(err.message.contains("still running"), "{}", err.message);
+    assert_eq!(e.wait_run(&first.id).await.unwrap().credits, 8);
+    // Once it has delivered, what counts is what it cost.
+    assert_eq!(e.estimate(&spec("third", &[("gemini-3.1-flash-image-preview", 1)])).unwrap().spent_credits, 8);
+}
+
+#[tokio::test]
 async fn preflight_refuses_what_the_contract_would_reject() {
     let dir = tempfile::tempdir().unwrap();
     let e = engine(dir.path()).await;
