@@ -512,7 +512,15 @@ export function installMock(): void {
           return [];
         case "bench_preflight":
           return benchPreflight(a.input as BenchInput);
+        case "export_images":
+          return 0;
+        case "bench_cancel":
+          return null;
         case "bench_start":
+        case "bench_get":
+        case "bench_delete":
+        case "bench_export":
+        case "bench_matrix_pick":
         case "bench_prompts_pick":
           // Benchmarks need the engine: the browser mock only shows the form.
           throw { kind: "unsupported", message: "Benchmarks run in the app, not in the browser mock.", detail: null };
