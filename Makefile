@@ -7,13 +7,16 @@ APP := target/debug/pixbench-desktop
 TAURI_DRIVER_VERSION := 2.1.0
 CARGO ?= cargo
 
-.PHONY: help deps deps-test ui build run test test-rust test-bindings test-ui test-sdk test-e2e bench tauri-driver deb clean-e2e
+.PHONY: help deps deps-test ui build run test test-rust test-bindings test-ui test-sdk test-e2e test-flaky test-deb bench tauri-driver deb clean-e2e
 
 help:
 	@echo "make run     build and start Pixbench (Sandbox: offline, no key needed)"
 	@echo "make build   build the UI and the desktop binary (debug)"
 	@echo "make test    run every test suite"
 	@echo "make bench   run the benchmarks and print their figures"
+	@echo "make deb     build the release .deb (target/release/bundle/deb/)"
+	@echo "make test-deb  install that .deb with apt and drive the installed app once"
+	@echo "make test-flaky  run the timing-sensitive Rust suites $(FLAKY_RUNS) times in a row"
 
 deps:
 	@scripts/deps.sh build
@@ -70,10 +73,32 @@ test-e2e: tests/e2e/node_modules/.package-lock.json tauri-driver
 	$(CARGO) build -p pixbench-desktop -p pixapi-sim
 	tests/e2e/run.sh
 
+# The Rust suites that touch timing (progress events, cancels, retries, crash recovery),
+# several times in a row: a flaky test shows here before it shows in CI.
+FLAKY_RUNS ?= 10
+FLAKY_SUITES := -p pixbench-core --test bench_app --test runs --test truth --test recovery --test contract
+test-flaky:
+	$(CARGO) test $(FLAKY_SUITES) --no-run
+	@pass=0; for i in $$(seq 1 $(FLAKY_RUNS)); do \
+	  if scripts/with-keyring.sh $(CARGO) test $(FLAKY_SUITES) -q >/tmp/pixbench-flaky-$$i.log 2>&1; then pass=$$((pass+1)); \
+	  else echo "test-flaky: run $$i failed (log: /tmp/pixbench-flaky-$$i.log)"; fi; done; \
+	echo "test-flaky: $$pass of $(FLAKY_RUNS) runs passed"; test $$pass = $(FLAKY_RUNS)
+
 bench:
 	$(CARGO) bench -p pixapi --bench overhead
 	$(CARGO) bench -p pixbench-core
 	$(CARGO) bench -p pixbench-cli --bench runner_overhead
 
+# The Tauri CLI finds the project from the repository root (src-tauri/tauri.conf.json).
+DEB_DIR := target/release/bundle/deb
 deb: deps ui
-	cd ui && npx tauri build --bundles deb --config ../src-tauri/tauri.conf.json
+	ui/node_modules/.bin/tauri build --bundles deb
+	@ls -1 $(DEB_DIR)/*.deb
+
+# Installs the .deb with apt (its dependencies too) and drives the installed binary under
+# Xvfb through WebDriver: one Sandbox run (tests/e2e/specs/installed.spec.mjs).
+test-deb: tests/e2e/node_modules/.package-lock.json tauri-driver
+	@deb=$$(ls -1t $(DEB_DIR)/*.deb 2>/dev/null | head -n1); test -n "$$deb" || { echo "no .deb: run 'make deb' first" >&2; exit 2; }; \
+	  echo "test-deb: installing $$deb"; DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "./$$deb"; \
+	  dpkg -L pixbench | grep -E '\.desktop$$|/bin/|icons' ; \
+	  PIXBENCH_APP=/usr/bin/pixbench-desktop tests/e2e/run.sh installed
