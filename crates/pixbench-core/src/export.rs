@@ -203,8 +203,7 @@ fn render_sheet(prompt: &str, cells: &[Vec<Option<(RgbImage, String, String)>>],
     let w = PAD + cols * (CELL + PAD);
     let h = TITLE_H + rows as u32 * (CELL + LABEL_H + PAD) + PAD;
     let mut img = RgbImage::from_pixel(w, h, BG);
-    let title: String = format!("Pixbench - {prompt}").chars().take(((w - 2 * PAD) / 16) as usize).collect();
-    draw_text(&mut img, PAD, 16, &title, 2, INK);
+    draw_text(&mut img, PAD, 14, &format!("Pixbench · {prompt}"), 22.0, w - 2 * PAD, INK);
     for (c, col) in cells.iter().enumerate() {
         let x0 = PAD + c as u32 * (CELL + PAD);
         for (r, cell) in col.iter().enumerate() {
@@ -216,23 +215,19 @@ fn render_sheet(prompt: &str, cells: &[Vec<Option<(RgbImage, String, String)>>],
                     let (tw, th) = (((thumb.width() as f32 * scale) as u32).max(1), ((thumb.height() as f32 * scale) as u32).max(1));
                     let fitted = image::imageops::resize(thumb, tw, th, image::imageops::FilterType::Triangle);
                     image::imageops::overlay(&mut img, &fitted, (x0 + (CELL - tw) / 2) as i64, (y0 + (CELL - th) / 2) as i64);
-                    draw_text(&mut img, x0, y0 + CELL + 8, &clip(l1, CELL / 8), 1, INK);
-                    draw_text(&mut img, x0, y0 + CELL + 24, &clip(l2, CELL / 8), 1, MUTED);
+                    draw_text(&mut img, x0, y0 + CELL + 6, l1, 14.0, CELL, INK);
+                    draw_text(&mut img, x0, y0 + CELL + 24, l2, 13.0, CELL, MUTED);
                 }
                 None => {
                     let status = targets.get(c).map(|t| t.status.as_str()).unwrap_or("");
                     let model = targets.get(c).map(|t| t.model_id.as_str()).unwrap_or("");
-                    draw_text(&mut img, x0 + 8, y0 + CELL / 2, &clip(&format!("no image ({status})"), CELL / 8 - 2), 1, MUTED);
-                    draw_text(&mut img, x0, y0 + CELL + 8, &clip(model, CELL / 8), 1, INK);
+                    draw_text(&mut img, x0 + 8, y0 + CELL / 2, &format!("no image ({status})"), 14.0, CELL - 16, MUTED);
+                    draw_text(&mut img, x0, y0 + CELL + 6, model, 14.0, CELL, INK);
                 }
             }
         }
     }
     img
-}
-
-fn clip(s: &str, n: u32) -> String {
-    s.chars().take(n as usize).collect()
 }
 
 fn fill(img: &mut RgbImage, x: u32, y: u32, w: u32, h: u32, c: Rgb<u8>) {
@@ -243,30 +238,66 @@ fn fill(img: &mut RgbImage, x: u32, y: u32, w: u32, h: u32, c: Rgb<u8>) {
     }
 }
 
-/// Draws ASCII text with an 8x8 bitmap font, scaled by `scale`.
-fn draw_text(img: &mut RgbImage, x: u32, y: u32, text: &str, scale: u32, c: Rgb<u8>) {
-    use font8x8::UnicodeFonts;
-    let mut cx = x;
-    for ch in text.chars() {
-        let glyph = font8x8::BASIC_FONTS.get(ch).or_else(|| font8x8::BASIC_FONTS.get('?'));
-        if let Some(g) = glyph {
-            for (row, bits) in g.iter().enumerate() {
-                for col in 0..8u32 {
-                    if bits & (1 << col) != 0 {
-                        for dy in 0..scale {
-                            for dx in 0..scale {
-                                let (px, py) = (cx + col * scale + dx, y + row as u32 * scale + dy);
-                                if px < img.width() && py < img.height() {
-                                    img.put_pixel(px, py, c);
-                                }
-                            }
-                        }
-                    }
-                }
+/// The font of contact sheets: VL Gothic (M+ and Sazanami licences, BSD-3-Clause; see
+/// `fonts/VL-Gothic-LICENSE.txt`), which covers Latin, accents and Japanese.
+const SHEET_FONT: &[u8] = include_bytes!("../fonts/VL-Gothic-Regular.ttf");
+
+fn sheet_font() -> &'static ab_glyph::FontRef<'static> {
+    static FONT: std::sync::OnceLock<ab_glyph::FontRef<'static>> = std::sync::OnceLock::new();
+    FONT.get_or_init(|| ab_glyph::FontRef::try_from_slice(SHEET_FONT).expect("the shipped font parses"))
+}
+
+/// Draws `text` at (`x`, `y` = top of the line) in `px` pixels, anti-aliased, clipped to
+/// `max_w` pixels (with an ellipsis when cut). Answers the width drawn.
+fn draw_text(img: &mut RgbImage, x: u32, y: u32, text: &str, px: f32, max_w: u32, c: Rgb<u8>) -> u32 {
+    use ab_glyph::{Font, ScaleFont};
+    let font = sheet_font().as_scaled(px);
+    let ascent = font.ascent();
+    let fits = |s: &str| -> f32 {
+        let mut w = 0.0;
+        let mut prev = None;
+        for ch in s.chars() {
+            let id = font.glyph_id(ch);
+            if let Some(p) = prev {
+                w += font.kern(p, id);
             }
+            w += font.h_advance(id);
+            prev = Some(id);
         }
-        cx += 8 * scale;
+        w
+    };
+    let mut shown: String = text.to_string();
+    if fits(&shown) > max_w as f32 {
+        while !shown.is_empty() && fits(&format!("{shown}…")) > max_w as f32 {
+            shown.pop();
+        }
+        shown.push('…');
     }
+    let mut caret = x as f32;
+    let mut prev = None;
+    for ch in shown.chars() {
+        let id = font.glyph_id(ch);
+        if let Some(p) = prev {
+            caret += font.kern(p, id);
+        }
+        let glyph = id.with_scale_and_position(px, ab_glyph::point(caret, y as f32 + ascent));
+        caret += font.h_advance(id);
+        prev = Some(id);
+        if let Some(outline) = sheet_font().outline_glyph(glyph) {
+            let b = outline.px_bounds();
+            outline.draw(|gx, gy, cov| {
+                let (px_x, px_y) = (b.min.x as i64 + gx as i64, b.min.y as i64 + gy as i64);
+                if px_x < 0 || px_y < 0 || px_x >= img.width() as i64 || px_y >= img.height() as i64 {
+                    return;
+                }
+                let under = img.get_pixel(px_x as u32, px_y as u32);
+                let mix = |a: u8, b: u8| (a as f32 * (1.0 - cov) + b as f32 * cov).round() as u8;
+                let out = Rgb([mix(under[0], c[0]), mix(under[1], c[1]), mix(under[2], c[2])]);
+                img.put_pixel(px_x as u32, px_y as u32, out);
+            });
+        }
+    }
+    (caret - x as f32).max(0.0) as u32
 }
 
 #[cfg(test)]
@@ -279,10 +310,35 @@ mod tests {
         assert_eq!(slug("", 10), "");
     }
 
+    fn inked(img: &RgbImage) -> usize {
+        img.pixels().filter(|p| p[0] < 128).count()
+    }
+
     #[test]
-    fn text_draws_pixels() {
-        let mut img = RgbImage::from_pixel(100, 20, BG);
-        draw_text(&mut img, 0, 0, "Hi", 1, INK);
-        assert!(img.pixels().any(|p| *p == INK));
+    fn unicode_text_is_drawn_with_real_glyphs() {
+        // Latin, an accent and Japanese all ink pixels; no glyph falls back to a box or `?`.
+        for text in ["Hi", "é", "東京の夜", "café 日本"] {
+            let mut img = RgbImage::from_pixel(400, 40, BG);
+            let w = draw_text(&mut img, 2, 4, text, 20.0, 396, INK);
+            assert!(w > 0 && inked(&img) > 20, "{text}: {} pixels", inked(&img));
+            for ch in text.chars().filter(|c| !c.is_whitespace()) {
+                assert_ne!(ab_glyph::Font::glyph_id(sheet_font(), ch).0, 0, "no glyph for {ch}");
+            }
+        }
+        // Distinct text, distinct pixels.
+        let draw = |t: &str| {
+            let mut img = RgbImage::from_pixel(200, 40, BG);
+            draw_text(&mut img, 2, 4, t, 20.0, 196, INK);
+            img
+        };
+        assert_ne!(draw("東京").into_raw(), draw("大阪").into_raw());
+    }
+
+    #[test]
+    fn long_text_is_cut_with_an_ellipsis_inside_its_width() {
+        let mut img = RgbImage::from_pixel(300, 30, BG);
+        let w = draw_text(&mut img, 0, 2, &"a lighthouse at dawn ".repeat(10), 16.0, 120, INK);
+        assert!(w <= 120, "{w}");
+        assert!((121..300).all(|x| (0..30).all(|y| img.get_pixel(x, y)[0] > 200)), "ink past the width");
     }
 }

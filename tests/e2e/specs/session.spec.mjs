@@ -2,7 +2,7 @@
 // sheet) written to disk, and a new session starting at 0 credits.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { T, allById, browser, byId, cellImages, clickRun, intIn, setPrompt, toastPath, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { T, allById, browser, byId, cellImages, clickRun, intIn, setPrompt, setText, toastPath, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 describe("session", function () {
   this.timeout(180_000);
@@ -28,7 +28,8 @@ describe("session", function () {
   });
 
   it("filters the history", async () => {
-    await setPrompt("a lantern in the fog");
+    // A Unicode prompt: the contact sheet below draws it with a real font (é, 日本語).
+    await setText("prompt", "a lantern in the fog · café · 霧の中の灯籠");
     await clickRun();
     await waitRunFinished(1);
     await waitUntil(async () => (await allById("history-item")).length === 3, "3 runs expected");
@@ -46,6 +47,8 @@ describe("session", function () {
     assert.ok(fs.existsSync(file), `${file} does not exist`);
     const head = fs.readFileSync(file).subarray(0, 8);
     assert.deepEqual([...head], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "not a PNG");
+    // Kept for the screenshots folder: the title carries the Unicode prompt.
+    if (process.env.E2E_SCREENSHOT_DIR) fs.copyFileSync(file, `${process.env.E2E_SCREENSHOT_DIR}/session--contact-sheet-file.png`);
   });
 
   it("exports the session as CSV", async () => {
