@@ -20,7 +20,7 @@ macro_rules! ipc {
 ipc! {
     /// An error as the UI shows it: a sentence for a person plus details for the inspector.
     pub struct UiError {
-        /// Stable machine-readable kind, e.g. `unauthorized`, `insufficient_credits`, `keychain_unavailable`.
+        /// Stable machine-readable kind, e.g. `unauthorized`, `insufficient_credits`, `keychain`, `not_an_image`.
         pub kind: String,
         /// What happened and what to do, for a person.
         pub message: String,
