@@ -5,7 +5,7 @@
  */
 export type UiError = { 
 /**
- * Stable machine-readable kind, e.g. `unauthorized`, `insufficient_credits`, `keychain_unavailable`.
+ * Stable machine-readable kind, e.g. `unauthorized`, `insufficient_credits`, `keychain`, `not_an_image`.
  */
 kind: string, 
 /**
