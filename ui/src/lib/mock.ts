@@ -5,10 +5,10 @@
 // tier lower (billed that tier, with a billing note).
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import { sizeOption } from "./aspect";
-import type { Int } from "./format";
-import { num } from "./format";
-import { entryCredits, type Options } from "./options";
+import { sizeOption } from "./logic/aspect";
+import type { Int } from "./logic/format";
+import { num } from "./logic/format";
+import { entryCredits, type Options } from "./logic/options";
 import type {
   BenchInput,
   CatalogEntry,

@@ -1,0 +1,97 @@
+// Formatting of numbers, money, time and sizes for people. Pure functions.
+import type { CatalogEntry } from "../types";
+
+/**
+ * The generated bindings type Rust i64/u64 as `bigint`, but serde_json sends them as
+ * JSON numbers, so at run time they are `number`. Every such field goes through here.
+ */
+export function num(x: bigint | number | null | undefined): number {
+  if (x === null || x === undefined) return 0;
+  return typeof x === "bigint" ? Number(x) : x;
+}
+
+/**
+ * How the generated bindings type a Rust i64 (`bigint` with ts-rs's default, `number` once
+ * annotated): whichever it is, the value on the wire is a JSON number.
+ */
+export type Int = CatalogEntry["credits"];
+
+/** `value` as it must travel over IPC for an i64 field (a JSON number, never a BigInt). */
+export function wireInt(value: number): Int;
+export function wireInt(value: number | null): Int | null;
+export function wireInt(value: number | null): Int | null {
+  // JSON.stringify cannot serialise a real BigInt; the Rust side wants a number.
+  return value === null ? null : (Math.round(value) as unknown as Int);
+}
+
+const intFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+export function formatInt(n: number): string {
+  return intFmt.format(n);
+}
+
+/** "1 credit", "22 credits". */
+export function formatCredits(c: bigint | number): string {
+  const n = num(c);
+  return `${formatInt(n)} ${Math.abs(n) === 1 ? "credit" : "credits"}`;
+}
+
+/** "$0.22", "$1,234.50", "$0.005" (sub-cent amounts keep 3 decimals), "$0.00". */
+export function formatUsd(usd: number): string {
+  const abs = Math.abs(usd);
+  const digits = abs > 0 && abs < 0.01 ? 3 : 2;
+  const s = new Intl.NumberFormat("en-US", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(abs);
+  return `${usd < 0 ? "-" : ""}$${s}`;
+}
+
+/** "840 ms", "2.4 s", "12 s", "1 min 05 s". */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "–";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 60) return `${Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  const rest = Math.round(s - m * 60);
+  return `${m} min ${String(rest).padStart(2, "0")} s`;
+}
+
+/** "1024 × 1024". */
+export function formatPixels(width: number, height: number): string {
+  return `${width} × ${height}`;
+}
+
+/** "812 B", "1.4 KB", "11.2 MB". */
+export function formatBytes(b: bigint | number | null | undefined): string {
+  const n = num(b);
+  if (n < 1024) return `${n} B`;
+  const units = ["KB", "MB", "GB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 d ago", or the date. */
+export function timeAgo(iso: string, now: Date = new Date()): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "";
+  const s = Math.max(0, (now.getTime() - t) / 1000);
+  if (s < 45) return "just now";
+  if (s < 3600) return `${Math.max(1, Math.round(s / 60))} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  if (s < 7 * 86400) return `${Math.round(s / 86400)} d ago`;
+  return new Date(t).toISOString().slice(0, 10);
+}
+
+/** The percentage 0..100 of a 0..1 progress, clamped; null stays null. */
+export function percent(p: number | null | undefined): number | null {
+  if (p === null || p === undefined || !Number.isFinite(p)) return null;
+  return Math.round(Math.min(1, Math.max(0, p)) * 100);
+}

@@ -1,0 +1,149 @@
+// Runs and history as state: pure reducers over the RunView / RunSummary the Rust side sends.
+import { num } from "./format";
+import type { RunStatus, RunSummary, RunView, TargetView } from "../types";
+
+/** What a result cell shows (and what its `data-status` says). */
+export type CellStatus = "running" | "done" | "failed" | "cancelled";
+
+/**
+ * The status of one target as a cell shows it. `done` only when images are there:
+ * a finished target with no image counts as failed; a partial one with images is done.
+ * An interrupted target (the app stopped while it ran) is failed.
+ */
+export function cellStatus(t: Pick<TargetView, "status" | "outputs">): CellStatus {
+  switch (t.status) {
+    case "queued":
+    case "running":
+      return "running";
+    case "done":
+    case "partial":
+      return t.outputs.length > 0 ? "done" : "failed";
+    case "cancelled":
+      return "cancelled";
+    case "failed":
+    case "interrupted":
+      return "failed";
+  }
+}
+
+/** The status a history item shows (`data-status`): queued shows as running. */
+export function historyStatus(s: RunStatus): RunStatus {
+  return s === "queued" ? "running" : s;
+}
+
+export function isActive(s: RunStatus): boolean {
+  return s === "queued" || s === "running";
+}
+
+export const STATUS_LABEL: Record<RunStatus, string> = {
+  queued: "Queued",
+  running: "Running",
+  done: "Done",
+  failed: "Failed",
+  cancelled: "Cancelled",
+  interrupted: "Interrupted",
+  partial: "Partly done",
+};
+
+/** A history row for a run, as `history_list` would give it. */
+export function summaryFromRun(run: RunView): RunSummary {
+  let thumbUrl: string | null = null;
+  let images = 0;
+  for (const t of run.targets) {
+    for (const o of t.outputs) {
+      images++;
+      if (thumbUrl === null) thumbUrl = o.thumbUrl;
+    }
+  }
+  return {
+    id: run.id,
+    createdAt: run.createdAt,
+    prompt: run.prompt,
+    mode: run.mode,
+    status: run.status,
+    models: run.targets.map((t) => t.modelId),
+    profileName: run.profileName,
+    simulated: run.simulated,
+    credits: run.credits,
+    images,
+    thumbUrl,
+  };
+}
+
+function newerFirst(a: RunSummary, b: RunSummary): number {
+  const ta = Date.parse(a.createdAt);
+  const tb = Date.parse(b.createdAt);
+  if (ta !== tb && !Number.isNaN(ta) && !Number.isNaN(tb)) return tb - ta;
+  return 0;
+}
+
+/** The history with this row replaced (by id) or added, newest first. */
+export function upsertSummary(list: RunSummary[], row: RunSummary): RunSummary[] {
+  const i = list.findIndex((r) => r.id === row.id);
+  if (i >= 0) {
+    const next = list.slice();
+    next[i] = row;
+    return next;
+  }
+  return [row, ...list].sort(newerFirst);
+}
+
+export function removeSummary(list: RunSummary[], id: string): RunSummary[] {
+  return list.filter((r) => r.id !== id);
+}
+
+export interface RunsState {
+  /** Runs the UI has loaded, by id. */
+  runs: Record<string, RunView>;
+  history: RunSummary[];
+}
+
+/**
+ * A `run-updated` event: the run replaces the UI's copy (events come in order), and its
+ * history row is updated or added.
+ */
+export function applyRunUpdated(state: RunsState, run: RunView): RunsState {
+  return {
+    runs: { ...state.runs, [run.id]: run },
+    history: upsertSummary(state.history, summaryFromRun(run)),
+  };
+}
+
+/**
+ * The answer of `run_start`: the run as it was when stored. An event about the same run
+ * may already have arrived (and is newer): then the copy we have wins.
+ */
+export function applyRunStarted(state: RunsState, run: RunView): RunsState {
+  if (state.runs[run.id]) return state;
+  return applyRunUpdated(state, run);
+}
+
+/** 0..1 progress of a whole run (targets weigh the same; finished ones count as 1). */
+export function runProgress(run: RunView): number {
+  if (run.targets.length === 0) return 0;
+  let sum = 0;
+  for (const t of run.targets) {
+    if (!isActive(t.status)) sum += 1;
+    else sum += Math.min(1, Math.max(0, t.progress ?? 0));
+  }
+  return sum / run.targets.length;
+}
+
+/** Counts of cells by display status. */
+export function cellCounts(run: RunView): Record<CellStatus, number> {
+  const c: Record<CellStatus, number> = { running: 0, done: 0, failed: 0, cancelled: 0 };
+  for (const t of run.targets) c[cellStatus(t)]++;
+  return c;
+}
+
+/** Credits actually charged by a run (sum of its targets). */
+export function runCredits(run: RunView): number {
+  return run.targets.reduce((s, t) => s + num(t.credits), 0);
+}
+
+/** The outputs of a run in comparison order (targets, then outputs), with their target. */
+export function allOutputs(run: RunView): { target: TargetView; outputIdx: number }[] {
+  const out: { target: TargetView; outputIdx: number }[] = [];
+  for (const t of run.targets) t.outputs.forEach((_, i) => out.push({ target: t, outputIdx: i }));
+  return out;
+}
