@@ -6,8 +6,6 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { sizeOption } from "./logic/aspect";
-import type { Int } from "./logic/format";
-import { num } from "./logic/format";
 import { entryCredits, type Options } from "./logic/options";
 import type {
   BenchInput,
@@ -31,8 +29,6 @@ import type {
   Settings,
 } from "./types";
 
-const b = (n: number) => n as unknown as Int;
-
 /** "1:1=1024x1024 16:9=1376x768 …" as the catalog's sizes (keywords 2K/4K are squares). */
 function sizes(spec: string): SizeOption[] {
   return spec.split(" ").map((pair) => {
@@ -46,7 +42,7 @@ function sizes(spec: string): SizeOption[] {
 const GPT_FIELDS = ["quality", "background", "output_format", "output_compression", "moderation"];
 
 function quality(low: number, medium: number, high: number): QualityPrice[] {
-  return [["low", low], ["medium", medium], ["high", high], ["auto", high]].map(([q, c]) => ({ quality: String(q), credits: b(Number(c)) }));
+  return [["low", low], ["medium", medium], ["high", high], ["auto", high]].map(([q, c]) => ({ quality: String(q), credits: Number(c) }));
 }
 
 interface Row {
@@ -70,9 +66,9 @@ function entry(r: Row): CatalogEntry {
   const sz = sizes(r.sizes);
   return {
     id: r.id, model: r.model, family: r.model, label: r.label, alias: r.alias ?? null, variant: r.variant, longEdge: r.longEdge,
-    credits: b(r.credits), qualityCredits: r.qualityCredits ?? [], priceFrom: r.priceFrom ?? false,
+    credits: r.credits, qualityCredits: r.qualityCredits ?? [], priceFrom: r.priceFrom ?? false,
     tierRule: r.qualityCredits ? "long_edge" : "pixel_count", officialUsd: r.officialUsd ?? null, sizes: sz,
-    fields: r.gpt ? GPT_FIELDS : [], maxReferences: r.maxReferences ?? 14, maxReferenceBytes: b(7 << 20),
+    fields: r.gpt ? GPT_FIELDS : [], maxReferences: r.maxReferences ?? 14, maxReferenceBytes: 7 << 20,
     referenceFormats: ["png", "jpeg", "webp", "heic", "heif"], aspectRatios: sz.map((x) => x.aspectRatio), supportsEdit: true,
     defaultAsync: r.async ?? false, maxN: 10,
   };
@@ -138,7 +134,7 @@ const references = new Map<string, ReferenceView>();
 
 let session: SessionView = {
   id: "s1", name: "Session 1", startedAt: new Date().toISOString(), budgetCredits: null, profileId: "sandbox", simulated: true,
-  credits: b(0), usd: 0, realCredits: b(0), simulatedCredits: b(0), images: 0, failedImages: 0, successRate: null,
+  credits: 0, usd: 0, realCredits: 0, simulatedCredits: 0, images: 0, failedImages: 0, successRate: null,
   avgCreditsPerImage: null, savingsUsd: null, byVariant: [], overTime: [], budgetWarning: false,
 };
 
@@ -190,7 +186,7 @@ function estimate(spec: RunSpec): Estimate {
     const e = catalog.find((c) => c.id === t.modelId);
     const per = price(e, spec);
     const size = t.size ?? (e ? sizeOption(e, spec.aspectRatio)?.size : undefined);
-    return { modelId: t.modelId, n: t.n, creditsPerImage: b(per), credits: b(per * t.n), size, priceFrom: e?.priceFrom ?? false };
+    return { modelId: t.modelId, n: t.n, creditsPerImage: per, credits: per * t.n, size, priceFrom: e?.priceFrom ?? false };
   });
   const total = targets.reduce((s, t) => s + Number(t.credits), 0);
   const budget = session.budgetCredits === null ? null : Number(session.budgetCredits);
@@ -203,8 +199,8 @@ function estimate(spec: RunSpec): Estimate {
     }
   }
   return {
-    targets, totalCredits: b(total), totalUsd: total * 0.01, simulated: current().isSandbox, budgetCredits: budget === null ? null : b(budget),
-    spentCredits: b(spent), overBudget: budget !== null && spent + total > budget, problems,
+    targets, totalCredits: total, totalUsd: total * 0.01, simulated: current().isSandbox, budgetCredits: budget,
+    spentCredits: spent, overBudget: budget !== null && spent + total > budget, problems,
   };
 }
 
@@ -261,7 +257,7 @@ function delivered(spec: RunSpec, e: CatalogEntry | undefined): { width: number;
 }
 
 function recompute(r: RunView): void {
-  r.credits = b(r.targets.reduce((s, t) => s + Number(t.credits), 0));
+  r.credits = r.targets.reduce((s, t) => s + Number(t.credits), 0);
   const st = r.targets.map((t) => t.status);
   if (st.some((s) => s === "running" || s === "queued")) r.status = "running";
   else if (st.every((s) => s === "done")) r.status = "done";
@@ -272,7 +268,7 @@ function recompute(r: RunView): void {
 
 function charge(credits: number, images: number): void {
   const c = Number(session.credits) + credits;
-  session = { ...session, credits: b(c), simulatedCredits: b(c), usd: c * 0.01, images: session.images + images,
+  session = { ...session, credits: c, simulatedCredits: c, usd: c * 0.01, images: session.images + images,
     budgetWarning: session.budgetCredits !== null && c >= 0.8 * Number(session.budgetCredits) };
   void emit("session-updated", session);
 }
@@ -290,13 +286,13 @@ function start(spec: RunSpec): RunView {
     id, createdAt: new Date().toISOString(), sessionId: session.id, profileId: current().id, profileName: current().name, simulated: current().isSandbox,
     mode: spec.mode, prompt: spec.prompt, aspectRatio: spec.aspectRatio, responseFormat: spec.responseFormat, syncMode: spec.syncMode,
     references: spec.mode === "edit" ? spec.references.map((sha) => references.get(sha)).filter((r): r is ReferenceView => r !== undefined) : [],
-    status: "running", estimateCredits: estimate(spec).totalCredits, credits: b(0),
+    status: "running", estimateCredits: estimate(spec).totalCredits, credits: 0,
     targets: spec.targets.map((t, idx) => {
       const e = catalog.find((c) => c.id === t.modelId);
       const isAsync = spec.syncMode === "async" || (spec.syncMode === "auto" && (e?.defaultAsync ?? false));
       return {
         idx, modelId: t.modelId, n: t.n, status: "running", isAsync, progress: isAsync ? 0 : null,
-        taskId: isAsync ? `task_${idx}${seq}` : null, polls: [], outputs: [], credits: b(0), timing: null, error: null,
+        taskId: isAsync ? `task_${idx}${seq}` : null, polls: [], outputs: [], credits: 0, timing: null, error: null,
         request: describe(spec, e, t.modelId, t.n, isAsync),
         httpStatus: null, requestId: null, responseRaw: null, attempts: 1,
       };
@@ -328,7 +324,7 @@ function start(spec: RunSpec): RunView {
         const got = delivered(spec, e);
         t.outputs = Array.from({ length: t.n }, (_, oi): OutputView => {
           const url = picture(`${spec.prompt}${t.modelId}${oi}`, got.width, got.height, got.variant);
-          const out: OutputView = { idx: oi, sha256: `${id}${i}${oi}`, width: got.width, height: got.height, bytes: b(got.width * got.height * 1.4), url, thumbUrl: url, credits: b(got.credits), rating: null, note: null };
+          const out: OutputView = { idx: oi, sha256: `${id}${i}${oi}`, width: got.width, height: got.height, bytes: got.width * got.height * 1.4, url, thumbUrl: url, credits: got.credits, rating: null, note: null };
           if (got.note) out.billingNote = got.note;
           return out;
         });
@@ -336,7 +332,7 @@ function start(spec: RunSpec): RunView {
         t.progress = 1;
         t.httpStatus = 200;
         t.requestId = `req_${Math.random().toString(36).slice(2, 10)}`;
-        t.credits = b(got.credits * t.n);
+        t.credits = got.credits * t.n;
         t.responseRaw = JSON.stringify({ created: 1700000000, data: t.outputs.map(() => ({ url: "http://127.0.0.1:38517/files/…" })) });
         t.timing = t.isAsync
           ? { sendMs: null, ttfbMs: null, bodyMs: null, decodeMs: 40, submitMs: 35, waitMs: dur - 300, downloadMs: 180, polls: t.polls.length, totalMs: dur }
@@ -366,20 +362,20 @@ function seed(): void {
     const r: RunView = {
       id, createdAt: new Date(Date.now() - (i + 1) * 3600_000).toISOString(), sessionId: "s0", profileId: "sandbox", profileName: "Sandbox",
       simulated: true, mode: "generate", prompt: p, aspectRatio: null, responseFormat: "url", syncMode: "auto", references: [], status: "done",
-      estimateCredits: b(4), credits: b(4),
+      estimateCredits: 4, credits: 4,
       targets: [{ idx: 0, modelId: e.id, n: 1, status: "done", isAsync: false, progress: 1, taskId: null, polls: [],
-        outputs: [{ idx: 0, sha256: id, width: 1024, height: 1024, bytes: b(1_400_000), url, thumbUrl: url, credits: b(4), rating: null, note: null }],
-        credits: b(4), timing: { sendMs: 2, ttfbMs: 1800, bodyMs: 90, decodeMs: 30, submitMs: null, waitMs: null, downloadMs: null, polls: null, totalMs: 1930 },
+        outputs: [{ idx: 0, sha256: id, width: 1024, height: 1024, bytes: 1_400_000, url, thumbUrl: url, credits: 4, rating: null, note: null }],
+        credits: 4, timing: { sendMs: 2, ttfbMs: 1800, bodyMs: 90, decodeMs: 30, submitMs: null, waitMs: null, downloadMs: null, polls: null, totalMs: 1930 },
         error: null, request: null, httpStatus: 200, requestId: "req_old", responseRaw: "{}", attempts: 1 }],
     };
     if (i === 0) {
       // A 4K ask delivered at 2K: billed 2K, with the core's note.
       const big = picture(`${p}4k`, 512, 512, "2K");
-      r.targets.push({ ...structuredClone(r.targets[0]), idx: 1, modelId: `${NB2}-4k`, isAsync: true, taskId: "task_old", credits: b(6),
-        outputs: [{ idx: 0, sha256: `${id}-4k`, width: 2048, height: 2048, bytes: b(5_200_000), url: big, thumbUrl: big, credits: b(6), rating: null, note: null,
+      r.targets.push({ ...structuredClone(r.targets[0]), idx: 1, modelId: `${NB2}-4k`, isAsync: true, taskId: "task_old", credits: 6,
+        outputs: [{ idx: 0, sha256: `${id}-4k`, width: 2048, height: 2048, bytes: 5_200_000, url: big, thumbUrl: big, credits: 6, rating: null, note: null,
           billingNote: "Asked 4K, delivered 2048×2048 (2K): 6 credits." }] });
-      r.estimateCredits = b(12);
-      r.credits = b(10);
+      r.estimateCredits = 12;
+      r.credits = 10;
     }
     runs.set(id, r);
   });
@@ -387,7 +383,7 @@ function seed(): void {
 
 function benchPreflight(input: BenchInput): Preflight {
   const prompts = input.prompts.length;
-  const perRound = input.targets.map((t) => num(catalog.find((e) => e.id === t.modelId)?.credits ?? 0) * t.n);
+  const perRound = input.targets.map((t) => (catalog.find((e) => e.id === t.modelId)?.credits ?? 0) * t.n);
   const one = perRound.reduce((x, y) => x + y, 0);
   const credits = one * (prompts * input.repeats + input.warmup);
   return {
@@ -399,8 +395,8 @@ function benchPreflight(input: BenchInput): Preflight {
     targets: [],
     budget_credits: null,
     spent_credits: 0,
-    matrix_budget: input.budget === null ? null : num(input.budget),
-    over_budget: input.budget !== null && credits > num(input.budget),
+    matrix_budget: input.budget,
+    over_budget: input.budget !== null && credits > input.budget,
     problems: [],
     simulated: true,
     profile: "Sandbox",
@@ -476,14 +472,14 @@ export function installMock(): void {
         case "references_add_paths": {
           const k = references.size + 1;
           const url = picture(`ref${Date.now()}`, 800, 600, "ref");
-          const ref: ReferenceView = { sha256: `ref-${Date.now()}-${k}`, name: `photo-${k}.jpg`, mime: "image/jpeg", width: 800, height: 600, bytes: b(120_000), thumbUrl: url, originalBytes: null, originalWidth: null, originalHeight: null, note: null };
+          const ref: ReferenceView = { sha256: `ref-${Date.now()}-${k}`, name: `photo-${k}.jpg`, mime: "image/jpeg", width: 800, height: 600, bytes: 120_000, thumbUrl: url, originalBytes: null, originalWidth: null, originalHeight: null, note: null };
           references.set(ref.sha256, ref);
           return [ref];
         }
         case "reference_add_bytes": {
           const k = references.size + 1;
           const url = picture(`paste${Date.now()}`, 800, 600, "ref");
-          const ref: ReferenceView = { sha256: `ref-${Date.now()}-${k}`, name: String(a.name ?? "pasted.png"), mime: "image/png", width: 800, height: 600, bytes: b((a.bytes as number[] | undefined)?.length ?? 1), thumbUrl: url, originalBytes: null, originalWidth: null, originalHeight: null, note: null };
+          const ref: ReferenceView = { sha256: `ref-${Date.now()}-${k}`, name: String(a.name ?? "pasted.png"), mime: "image/png", width: 800, height: 600, bytes: (a.bytes as number[] | undefined)?.length ?? 1, thumbUrl: url, originalBytes: null, originalWidth: null, originalHeight: null, note: null };
           references.set(ref.sha256, ref);
           return ref;
         }
@@ -496,10 +492,10 @@ export function installMock(): void {
         case "session_current":
           return session;
         case "session_new":
-          session = { ...session, id: `s${Date.now()}`, name: String(a.name), credits: b(0), usd: 0, images: 0, budgetWarning: false };
+          session = { ...session, id: `s${Date.now()}`, name: String(a.name), credits: 0, usd: 0, images: 0, budgetWarning: false };
           return session;
         case "session_set_budget":
-          session = { ...session, budgetCredits: a.credits === null ? null : b(Number(a.credits)) };
+          session = { ...session, budgetCredits: a.credits === null ? null : Number(a.credits) };
           return session;
         case "session_export":
           return `/tmp/pixbench-mock/session.${String(a.format)}`;

@@ -7,7 +7,7 @@ import Inspector from "./Inspector.svelte";
 import ModelOptions from "./ModelOptions.svelte";
 import ResultCell from "./ResultCell.svelte";
 import { buildSpec, initialComposer, priceKey, toggleTarget, type ComposerState } from "../logic/composer";
-import { b, CATALOG, estimate, FIELDS, output, run, target, targetEstimate } from "../logic/fixtures.test-util";
+import { CATALOG, estimate, FIELDS, output, run, target, targetEstimate } from "../logic/fixtures.test-util";
 import { store } from "../state/state.svelte";
 
 const NOTE = "Asked 4K, delivered 2048×2048 (2K): 6 credits.";
@@ -103,7 +103,7 @@ describe("billing note", () => {
   const billed = () =>
     run("r1", {
       status: "done",
-      targets: [target(0, { modelId: "gemini-3.1-flash-image-preview-4k", status: "done", credits: b(6), outputs: [{ ...output(0, 2048, 2048), credits: b(6), billingNote: NOTE }] })],
+      targets: [target(0, { modelId: "gemini-3.1-flash-image-preview-4k", status: "done", credits: 6, outputs: [{ ...output(0, 2048, 2048), credits: 6, billingNote: NOTE }] })],
     });
 
   it("shows on the result cell next to the credits, with the note as the tooltip", () => {
@@ -113,7 +113,7 @@ describe("billing note", () => {
     expect(html).toMatch(/class="num credits[^"]*billed[^"]*" data-testid="cell-credits" title="Credits charged, by the delivered output:\nAsked 4K/);
   });
   it("is absent when billed as asked", () => {
-    const r = run("r2", { status: "done", targets: [target(0, { status: "done", credits: b(4), outputs: [output(0)] })] });
+    const r = run("r2", { status: "done", targets: [target(0, { status: "done", credits: 4, outputs: [output(0)] })] });
     const html = render(ResultCell, { props: { run: r, target: r.targets[0], entry: CATALOG[1], selected: false, now: Date.now() } }).body;
     expect(count(html, "billing-note")).toBe(0);
     expect(html).toContain('title="Credits charged"');

@@ -19,7 +19,7 @@ import {
   toggleTarget,
   type ComposerState,
 } from "./composer";
-import { b, CATALOG, estimate, run, target, targetEstimate } from "./fixtures.test-util";
+import { CATALOG, estimate, run, target, targetEstimate } from "./fixtures.test-util";
 
 describe("initialComposer", () => {
   it("checks only the 1K Nano Banana 2", () => {
@@ -87,7 +87,7 @@ describe("buildSpec", () => {
   it("sends references and only edit-capable targets in edit mode", () => {
     let s: ComposerState = { ...initialComposer(CATALOG), mode: "edit" };
     s = toggleTarget(s, "gpt-image-1.5", true);
-    s = { ...s, references: [{ sha256: "abc", name: "a.png", mime: "image/png", width: 1, height: 1, bytes: b(1), thumbUrl: "", originalBytes: null, originalWidth: null, originalHeight: null, note: null }] };
+    s = { ...s, references: [{ sha256: "abc", name: "a.png", mime: "image/png", width: 1, height: 1, bytes: 1, thumbUrl: "", originalBytes: null, originalWidth: null, originalHeight: null, note: null }] };
     const spec = buildSpec(s, CATALOG);
     expect(spec.references).toEqual(["abc"]);
     expect(spec.targets.map((t) => t.modelId)).toEqual(["gemini-3.1-flash-image-preview"]);
@@ -128,11 +128,11 @@ describe("composerFromRun", () => {
 
 describe("estimate texts", () => {
   it("says the most it may cost", () => {
-    expect(estimateLine({ totalCredits: b(22), totalUsd: 0.22 })).toBe("Up to 22 credits ($0.22)");
-    expect(estimateLine({ totalCredits: b(1), totalUsd: 0.01 })).toBe("Up to 1 credit ($0.01)");
+    expect(estimateLine({ totalCredits: 22, totalUsd: 0.22 })).toBe("Up to 22 credits ($0.22)");
+    expect(estimateLine({ totalCredits: 1, totalUsd: 0.01 })).toBe("Up to 1 credit ($0.01)");
   });
   it("explains a blocked run with figures", () => {
-    const t = budgetText(estimate({ overBudget: true, budgetCredits: b(10), spentCredits: b(0), totalCredits: b(22), totalUsd: 0.22 }));
+    const t = budgetText(estimate({ overBudget: true, budgetCredits: 10, spentCredits: 0, totalCredits: 22, totalUsd: 0.22 }));
     expect(t).not.toBeNull();
     expect(t!.body).toContain("up to 22 credits ($0.22)");
     expect(t!.body).toContain("0 of its 10-credit budget (10 left)");
@@ -140,7 +140,7 @@ describe("estimate texts", () => {
     expect(t!.needed).toBe(22);
   });
   it("has nothing to say within budget", () => {
-    expect(budgetText(estimate({ overBudget: false, budgetCredits: b(100) }))).toBeNull();
+    expect(budgetText(estimate({ overBudget: false, budgetCredits: 100 }))).toBeNull();
     expect(budgetText(estimate({ overBudget: true, budgetCredits: null }))).toBeNull();
   });
 });
@@ -234,14 +234,14 @@ describe("per-target estimate lines", () => {
     expect(sizeText(null)).toBe("");
   });
   it("says 'from' in the total when prices are floors", () => {
-    expect(estimateLine({ totalCredits: b(1), totalUsd: 0.01, targets: [targetEstimate("gpt-image-1.5", 1, { priceFrom: true })] })).toBe("From 1 credit ($0.01)");
+    expect(estimateLine({ totalCredits: 1, totalUsd: 0.01, targets: [targetEstimate("gpt-image-1.5", 1, { priceFrom: true })] })).toBe("From 1 credit ($0.01)");
     expect(
       estimateLine({
-        totalCredits: b(9),
+        totalCredits: 9,
         totalUsd: 0.09,
         targets: [targetEstimate("gemini-3.1-flash-image-preview-4k", 8), targetEstimate("gpt-image-1.5", 1, { priceFrom: true })],
       }),
     ).toBe("Up to 8 + from 1 credit ($0.09)");
-    expect(estimateLine({ totalCredits: b(8), totalUsd: 0.08, targets: [targetEstimate("x", 8)] })).toBe("Up to 8 credits ($0.08)");
+    expect(estimateLine({ totalCredits: 8, totalUsd: 0.08, targets: [targetEstimate("x", 8)] })).toBe("Up to 8 credits ($0.08)");
   });
 });

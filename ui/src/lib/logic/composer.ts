@@ -1,6 +1,6 @@
 // The composer's state and the RunSpec built from it. Pure.
 import { commonAspectRatios, sizeOption } from "./aspect";
-import { formatCredits, formatInt, formatUsd, num } from "./format";
+import { formatCredits, formatInt, formatUsd } from "./format";
 import { entryCredits, familyTitle, pruneOptions, specOptions, type Options } from "./options";
 import type {
   CatalogEntry,
@@ -178,8 +178,8 @@ export function estimateLine(e: Pick<Estimate, "totalCredits" | "totalUsd"> & { 
   const usd = formatUsd(e.totalUsd);
   const floors = (e.targets ?? []).filter((t) => t.priceFrom);
   if (floors.length === 0) return `Up to ${formatCredits(e.totalCredits)} (${usd})`;
-  const floor = floors.reduce((a, t) => a + num(t.credits), 0);
-  const capped = num(e.totalCredits) - floor;
+  const floor = floors.reduce((a, t) => a + t.credits, 0);
+  const capped = e.totalCredits - floor;
   if (floors.length === (e.targets ?? []).length || capped <= 0) return `From ${formatCredits(e.totalCredits)} (${usd})`;
   return `Up to ${formatInt(capped)} + from ${formatCredits(floor)} (${usd})`;
 }
@@ -236,9 +236,9 @@ export function estimateRows(
     const entry = entries.find((e) => e.id === t.modelId);
     const got = fresh ? est?.targets.find((x) => x.modelId === t.modelId && x.n === t.n) : undefined;
     const size = got ? (got.size ?? null) : (t.size ?? (entry ? (sizeOption(entry, spec.aspectRatio)?.size ?? null) : null));
-    const per = got ? num(got.creditsPerImage) : entry ? entryCredits(entry, options) : 0;
+    const per = got ? got.creditsPerImage : entry ? entryCredits(entry, options) : 0;
     const priceFrom = got ? got.priceFrom : (entry?.priceFrom ?? false);
-    const credits = got ? num(got.credits) : per * t.n;
+    const credits = got ? got.credits : per * t.n;
     return {
       modelId: t.modelId,
       label: entry?.label ?? t.modelId,
@@ -258,9 +258,9 @@ export function estimateRows(
 /** The budget state of a pre-flight, for the blocking notice. */
 export function budgetText(e: Estimate): { title: string; body: string; needed: number } | null {
   if (!e.overBudget || e.budgetCredits === null) return null;
-  const budget = num(e.budgetCredits);
-  const spent = num(e.spentCredits);
-  const total = num(e.totalCredits);
+  const budget = e.budgetCredits;
+  const spent = e.spentCredits;
+  const total = e.totalCredits;
   const left = Math.max(0, budget - spent);
   const over = spent + total - budget;
   return {

@@ -1,9 +1,6 @@
 // Test data shaped like the Rust side's answers (i64 fields arrive as JSON numbers).
 import { expectedSize } from "./aspect";
-import type { Int } from "./format";
 import type { CatalogEntry, Estimate, FieldSpec, OutputView, RunView, SizeOption, TargetEstimate, TargetView } from "../types";
-
-export const b = (n: number) => n as unknown as Int;
 
 /** Sizes for ratios: the long edge kept (as the catalog's older files derive them). */
 export function sizesFor(longEdge: number, ratios: string[]): SizeOption[] {
@@ -18,16 +15,16 @@ export function entry(id: string, variant: string, longEdge: number, credits: nu
   const title = model.startsWith("gemini-3.1") ? "Nano Banana 2" : model.startsWith("gpt-image-2") ? "GPT Image 2" : model;
   const aspectRatios = extra.aspectRatios ?? ["1:1", "16:9", "9:16", "4:3"];
   return {
-    id, model, family: model, label: `${title} · ${variant}`, alias: null, variant, longEdge, credits: b(credits),
+    id, model, family: model, label: `${title} · ${variant}`, alias: null, variant, longEdge, credits,
     qualityCredits: [], priceFrom: false, tierRule: "pixel_count", officialUsd: null,
-    sizes: sizesFor(longEdge, aspectRatios), fields: [], maxReferences: 14, maxReferenceBytes: b(7_000_000), referenceFormats: ["png"],
+    sizes: sizesFor(longEdge, aspectRatios), fields: [], maxReferences: 14, maxReferenceBytes: 7_000_000, referenceFormats: ["png"],
     aspectRatios, supportsEdit: true, defaultAsync: false, maxN: 4, ...extra,
   };
 }
 
 const GPT_FIELDS = ["quality", "background", "output_format", "output_compression", "moderation"];
 const q = (low: number, medium: number, high: number) =>
-  [["low", low], ["medium", medium], ["high", high], ["auto", high]].map(([quality, credits]) => ({ quality: quality as string, credits: b(credits as number) }));
+  [["low", low], ["medium", medium], ["high", high], ["auto", high]].map(([quality, credits]) => ({ quality: quality as string, credits: credits as number }));
 
 export const CATALOG: CatalogEntry[] = [
   entry("gemini-3.1-flash-image-preview-512", "512", 512, 4),
@@ -57,17 +54,17 @@ export const FIELDS: FieldSpec[] = [
 
 export function targetEstimate(modelId: string, creditsPerImage: number, over: Partial<TargetEstimate> = {}): TargetEstimate {
   const n = over.n ?? 1;
-  return { modelId, n, creditsPerImage: b(creditsPerImage), credits: b(creditsPerImage * n), priceFrom: false, ...over };
+  return { modelId, n, creditsPerImage, credits: creditsPerImage * n, priceFrom: false, ...over };
 }
 
 export function output(idx: number, w = 1024, h = 1024): OutputView {
-  return { idx, sha256: `sha${idx}`, width: w, height: h, bytes: b(1000), url: `pxb://localhost/image/sha${idx}`, thumbUrl: `pxb://localhost/thumb/sha${idx}`, credits: b(4), rating: null, note: null };
+  return { idx, sha256: `sha${idx}`, width: w, height: h, bytes: 1000, url: `pxb://localhost/image/sha${idx}`, thumbUrl: `pxb://localhost/thumb/sha${idx}`, credits: 4, rating: null, note: null };
 }
 
 export function target(idx: number, over: Partial<TargetView> = {}): TargetView {
   return {
     idx, modelId: "gemini-3.1-flash-image-preview", n: 1, status: "running", isAsync: false, progress: null, taskId: null, polls: [],
-    outputs: [], credits: b(0), timing: null, error: null, request: null, httpStatus: null, requestId: null, responseRaw: null, attempts: 1,
+    outputs: [], credits: 0, timing: null, error: null, request: null, httpStatus: null, requestId: null, responseRaw: null, attempts: 1,
     ...over,
   };
 }
@@ -76,10 +73,10 @@ export function run(id: string, over: Partial<RunView> = {}): RunView {
   return {
     id, createdAt: "2026-01-01T10:00:00Z", sessionId: "s", profileId: "sandbox", profileName: "Sandbox", simulated: true, mode: "generate",
     prompt: "a fox", aspectRatio: null, responseFormat: "url", syncMode: "auto", references: [], status: "running",
-    estimateCredits: b(4), credits: b(0), targets: [target(0)], ...over,
+    estimateCredits: 4, credits: 0, targets: [target(0)], ...over,
   };
 }
 
 export function estimate(over: Partial<Estimate> = {}): Estimate {
-  return { targets: [], totalCredits: b(22), totalUsd: 0.22, simulated: true, budgetCredits: null, spentCredits: b(0), overBudget: false, problems: [], ...over };
+  return { targets: [], totalCredits: 22, totalUsd: 0.22, simulated: true, budgetCredits: null, spentCredits: 0, overBudget: false, problems: [], ...over };
 }

@@ -1,29 +1,4 @@
 // Formatting of numbers, money, time and sizes for people. Pure functions.
-import type { CatalogEntry } from "../types";
-
-/**
- * The generated bindings type Rust i64/u64 as `bigint`, but serde_json sends them as
- * JSON numbers, so at run time they are `number`. Every such field goes through here.
- */
-export function num(x: bigint | number | null | undefined): number {
-  if (x === null || x === undefined) return 0;
-  return typeof x === "bigint" ? Number(x) : x;
-}
-
-/**
- * How the generated bindings type a Rust i64 (`bigint` with ts-rs's default, `number` once
- * annotated): whichever it is, the value on the wire is a JSON number.
- */
-export type Int = CatalogEntry["credits"];
-
-/** `value` as it must travel over IPC for an i64 field (a JSON number, never a BigInt). */
-export function wireInt(value: number): Int;
-export function wireInt(value: number | null): Int | null;
-export function wireInt(value: number | null): Int | null {
-  // JSON.stringify cannot serialise a real BigInt; the Rust side wants a number.
-  return value === null ? null : (Math.round(value) as unknown as Int);
-}
-
 const intFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
 export function formatInt(n: number): string {
@@ -31,8 +6,7 @@ export function formatInt(n: number): string {
 }
 
 /** "1 credit", "22 credits". */
-export function formatCredits(c: bigint | number): string {
-  const n = num(c);
+export function formatCredits(n: number): string {
   return `${formatInt(n)} ${Math.abs(n) === 1 ? "credit" : "credits"}`;
 }
 
@@ -65,8 +39,8 @@ export function formatPixels(width: number, height: number): string {
 }
 
 /** "812 B", "1.4 KB", "11.2 MB". */
-export function formatBytes(b: bigint | number | null | undefined): string {
-  const n = num(b);
+export function formatBytes(b: number | null | undefined): string {
+  const n = b ?? 0;
   if (n < 1024) return `${n} B`;
   const units = ["KB", "MB", "GB"];
   let v = n / 1024;

@@ -1,6 +1,5 @@
 // Model-specific request fields ("Model options": quality, background, ...): which ones the
 // composer offers for the chosen targets, and the `RunSpec.options` built from them. Pure.
-import { num } from "./format";
 import type { CatalogEntry, FieldSpec, JsonValue } from "../types";
 
 export type OptionValue = string | number;
@@ -100,8 +99,8 @@ export function setOption(options: Options, spec: FieldSpec, raw: string | numbe
   const n = Number(text);
   if (!Number.isFinite(n)) return rest;
   let v = Math.round(n);
-  if (spec.min !== null) v = Math.max(num(spec.min), v);
-  if (spec.max !== null) v = Math.min(num(spec.max), v);
+  if (spec.min !== null) v = Math.max(spec.min, v);
+  if (spec.max !== null) v = Math.min(spec.max, v);
   return { ...rest, [spec.name]: v };
 }
 
@@ -126,7 +125,7 @@ export function qualityOf(entry: CatalogEntry, options: Options): string | null 
 export function entryCredits(entry: CatalogEntry, options: Options): number {
   const q = qualityOf(entry, options) ?? "auto";
   const p = entry.qualityCredits.find((x) => x.quality === q);
-  return num(p ? p.credits : entry.credits);
+  return p ? p.credits : entry.credits;
 }
 
 /** "4 cr", "from 1 cr". */
@@ -142,6 +141,6 @@ export function priceTitle(entry: CatalogEntry, options: Options): string {
     : `${per} ${per === 1 ? "credit" : "credits"} per image`;
   if (entry.qualityCredits.length === 0) return base;
   const q = qualityOf(entry, options) ?? "auto";
-  const table = entry.qualityCredits.map((p) => `${p.quality} ${num(p.credits)}`).join(" · ");
+  const table = entry.qualityCredits.map((p) => `${p.quality} ${p.credits}`).join(" · ");
   return `${base} at quality ${q} (by quality: ${table})`;
 }

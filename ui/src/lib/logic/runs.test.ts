@@ -12,7 +12,7 @@ import {
   summaryFromRun,
   upsertSummary,
 } from "./runs";
-import { b, output, run, target } from "./fixtures.test-util";
+import { output, run, target } from "./fixtures.test-util";
 
 describe("cellStatus", () => {
   it("shows queued and running as running", () => {
@@ -40,7 +40,7 @@ describe("summaryFromRun", () => {
   it("counts images and takes the first thumbnail", () => {
     const r = run("r1", {
       status: "done",
-      credits: b(8),
+      credits: 8,
       targets: [target(0, { status: "failed" }), target(1, { modelId: "x-4k", status: "done", outputs: [output(0), output(1)] })],
     });
     const s = summaryFromRun(r);
@@ -102,7 +102,7 @@ describe("applyRunUpdated / applyRunStarted", () => {
 describe("run aggregates", () => {
   const r = run("r", {
     targets: [
-      target(0, { status: "done", outputs: [output(0)], credits: b(4) }),
+      target(0, { status: "done", outputs: [output(0)], credits: 4 }),
       target(1, { status: "running", progress: 0.5 }),
       target(2, { status: "failed" }),
       target(3, { status: "queued" }),

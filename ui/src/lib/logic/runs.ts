@@ -1,5 +1,4 @@
 // Runs and history as state: pure reducers over the RunView / RunSummary the Rust side sends.
-import { num } from "./format";
 import type { RunStatus, RunSummary, RunView, TargetView } from "../types";
 
 /** What a result cell shows (and what its `data-status` says). */
@@ -138,7 +137,7 @@ export function cellCounts(run: RunView): Record<CellStatus, number> {
 
 /** Credits actually charged by a run (sum of its targets). */
 export function runCredits(run: RunView): number {
-  return run.targets.reduce((s, t) => s + num(t.credits), 0);
+  return run.targets.reduce((s, t) => s + t.credits, 0);
 }
 
 /** The outputs of a run in comparison order (targets, then outputs), with their target. */

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { budgetLevel, defaultSessionName, formatRate, moveItem, niceMax, shortTime, stepChart, usdPerCredit, variantBars } from "./spend";
-import { b } from "./fixtures.test-util";
 
 const BOX = { width: 200, height: 100, padLeft: 20, padRight: 10, padTop: 10, padBottom: 20 };
 
 describe("budgetLevel", () => {
-  const s = (credits: number, budget: number | null, budgetWarning = false) => ({ credits: b(credits), budgetCredits: budget === null ? null : b(budget), budgetWarning });
+  const s = (credits: number, budget: number | null, budgetWarning = false) => ({ credits, budgetCredits: budget, budgetWarning });
   it("is none without a budget", () => expect(budgetLevel(s(50, null))).toBe("none"));
   it("is ok under 80%", () => expect(budgetLevel(s(7, 10))).toBe("ok"));
   it("warns from 80%", () => {
@@ -37,9 +36,9 @@ describe("stepChart", () => {
   it("scales time on x and credits on y, stepping up at each point", () => {
     const c = stepChart(
       [
-        { at: "2026-01-01T10:00:00Z", cumulativeCredits: b(4) },
-        { at: "2026-01-01T10:00:30Z", cumulativeCredits: b(10) },
-        { at: "2026-01-01T10:01:00Z", cumulativeCredits: b(22) },
+        { at: "2026-01-01T10:00:00Z", cumulativeCredits: 4 },
+        { at: "2026-01-01T10:00:30Z", cumulativeCredits: 10 },
+        { at: "2026-01-01T10:01:00Z", cumulativeCredits: 22 },
       ],
       BOX,
     );
@@ -53,13 +52,13 @@ describe("stepChart", () => {
   });
   it("spreads points by index when they share one instant", () => {
     const at = "2026-01-01T10:00:00Z";
-    const c = stepChart([{ at, cumulativeCredits: b(4) }, { at, cumulativeCredits: b(8) }], BOX);
+    const c = stepChart([{ at, cumulativeCredits: 4 }, { at, cumulativeCredits: 8 }], BOX);
     expect(c.byIndex).toBe(true);
     expect(c.yMax).toBe(10);
     expect(c.line).toBe("M20,80 H20 V52 H190 V24");
   });
   it("draws one point as a step at the right end", () => {
-    const c = stepChart([{ at: "2026-01-01T10:00:00Z", cumulativeCredits: b(5) }], BOX);
+    const c = stepChart([{ at: "2026-01-01T10:00:00Z", cumulativeCredits: 5 }], BOX);
     expect(c.line).toBe("M20,80 H190 V10");
     expect(c.end).toEqual({ x: 190, y: 10 });
   });
@@ -69,8 +68,8 @@ describe("variantBars", () => {
   it("sorts by credits, scales to the longest and computes savings", () => {
     const bars = variantBars(
       [
-        { modelId: "a", images: 1, credits: b(4), officialUsd: 0.067 },
-        { modelId: "b", images: 1, credits: b(8), officialUsd: null },
+        { modelId: "a", images: 1, credits: 4, officialUsd: 0.067 },
+        { modelId: "b", images: 1, credits: 8, officialUsd: null },
       ],
       0.01,
     );
@@ -81,14 +80,14 @@ describe("variantBars", () => {
     expect(bars[0].savingsUsd).toBeNull();
   });
   it("has zero-length bars with no spend", () => {
-    expect(variantBars([{ modelId: "a", images: 0, credits: b(0), officialUsd: null }], 0.01)[0].frac).toBe(0);
+    expect(variantBars([{ modelId: "a", images: 0, credits: 0, officialUsd: null }], 0.01)[0].frac).toBe(0);
   });
 });
 
 describe("usdPerCredit / formatRate / shortTime", () => {
   it("derives the rate from the session, with a fallback", () => {
-    expect(usdPerCredit({ credits: b(22), usd: 0.22 })).toBeCloseTo(0.01);
-    expect(usdPerCredit({ credits: b(0), usd: 0 }, 0.02)).toBe(0.02);
+    expect(usdPerCredit({ credits: 22, usd: 0.22 })).toBeCloseTo(0.01);
+    expect(usdPerCredit({ credits: 0, usd: 0 }, 0.02)).toBe(0.02);
   });
   it("formats rates", () => {
     expect(formatRate(0.8333)).toBe("83%");

@@ -1,6 +1,5 @@
 // Session spend for people: budget levels, the cumulative-credits step chart and the
 // by-variant bars (inline SVG, no chart library). Pure functions.
-import { num } from "./format";
 import type { SessionView } from "../types";
 
 export type BudgetLevel = "none" | "ok" | "warn" | "over";
@@ -8,8 +7,8 @@ export type BudgetLevel = "none" | "ok" | "warn" | "over";
 /** "over" at or past the budget, "warn" from 80% (the core's `budgetWarning`), else "ok". */
 export function budgetLevel(s: Pick<SessionView, "credits" | "budgetCredits" | "budgetWarning">): BudgetLevel {
   if (s.budgetCredits === null || s.budgetCredits === undefined) return "none";
-  const budget = num(s.budgetCredits);
-  const spent = num(s.credits);
+  const budget = s.budgetCredits;
+  const spent = s.credits;
   if (budget <= 0) return spent > 0 ? "over" : "ok";
   if (spent >= budget) return "over";
   if (s.budgetWarning || spent * 10 >= budget * 8) return "warn";
@@ -61,7 +60,7 @@ export function stepChart(points: { at: string; cumulativeCredits: number }[], b
   const x1 = box.width - box.padRight;
   const yBase = box.height - box.padBottom;
   const yTop = box.padTop;
-  const values = points.map((p) => num(p.cumulativeCredits));
+  const values = points.map((p) => p.cumulativeCredits);
   const yMax = niceMax(Math.max(0, ...values));
   const sy = (v: number): number => r1(yBase - (v / yMax) * (yBase - yTop));
   const ticks = [0, yMax / 2, yMax].map((value) => ({ value, y: sy(value) }));
@@ -115,7 +114,7 @@ export interface Bar {
 
 /** Dollars per credit as the session shows it (usd / credits), or `fallback` with no spend yet. */
 export function usdPerCredit(s: Pick<SessionView, "credits" | "usd">, fallback = 0.01): number {
-  const c = num(s.credits);
+  const c = s.credits;
   return c > 0 ? s.usd / c : fallback;
 }
 
@@ -124,11 +123,11 @@ export function variantBars(
   rows: { modelId: string; images: number; credits: number; officialUsd: number | null }[],
   rate: number,
 ): Bar[] {
-  const max = Math.max(0, ...rows.map((r) => num(r.credits)));
+  const max = Math.max(0, ...rows.map((r) => r.credits));
   return [...rows]
-    .sort((a, b) => num(b.credits) - num(a.credits) || a.modelId.localeCompare(b.modelId))
+    .sort((a, b) => b.credits - a.credits || a.modelId.localeCompare(b.modelId))
     .map((r) => {
-      const credits = num(r.credits);
+      const credits = r.credits;
       const usd = Math.round(credits * rate * 1e6) / 1e6;
       return {
         modelId: r.modelId,

@@ -19,7 +19,6 @@ import { BUDGET_KINDS, pushError, toUiError, type ErrorEntry } from "../logic/er
 import { setOption } from "../logic/options";
 import { applyHistoryFilter, toHistoryFilter, type DateRange } from "../logic/historyFilter";
 import { defaultSessionName, moveItem } from "../logic/spend";
-import { num } from "../logic/format";
 import { applyRunStarted, applyRunUpdated, isActive, removeSummary } from "../logic/runs";
 import type {
   AppInfo,
@@ -237,7 +236,7 @@ export class AppStore {
   /** Asks for a new estimate soon (debounced) when the spec or the budget changed. */
   requestEstimate(): void {
     const spec = buildSpec(this.composer, this.catalog);
-    const key = `${specKey(spec)}|${this.session?.id}|${num(this.session?.budgetCredits)}|${num(this.session?.credits)}|${this.currentProfile?.id}`;
+    const key = `${specKey(spec)}|${this.session?.id}|${this.session?.budgetCredits ?? 0}|${this.session?.credits ?? 0}|${this.currentProfile?.id}`;
     if (key === this.#lastEstimateKey) return;
     this.#lastEstimateKey = key;
     this.#estimateDebounced(spec);
@@ -323,7 +322,7 @@ export class AppStore {
   async raiseBudget(): Promise<void> {
     const b = this.blocked;
     if (!b) return;
-    const needed = num(b.estimate.spentCredits) + num(b.estimate.totalCredits);
+    const needed = b.estimate.spentCredits + b.estimate.totalCredits;
     await this.setBudget(needed);
     this.blocked = null;
     this.toast(`Budget raised to ${needed} credits. Press Run to start.`);
