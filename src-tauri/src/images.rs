@@ -35,6 +35,7 @@ pub fn serve<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>>
                 // Content-addressed: the bytes behind a URL never change.
                 .header(header::CACHE_CONTROL, "public, max-age=31536000, immutable")
                 .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+                .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
                 .body(bytes)
                 .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "response")),
             Err(e) => plain(StatusCode::NOT_FOUND, &e.to_string()),
@@ -46,6 +47,7 @@ fn plain(status: StatusCode, msg: &str) -> Response<Vec<u8>> {
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "text/plain")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .body(msg.as_bytes().to_vec())
         .unwrap_or_default()
 }

@@ -95,6 +95,25 @@ impl Blobs {
         }
     }
 
+    /// Removes temp files (`.tmp-*`) a crash left behind, older than `age`: a write in
+    /// progress is never that old. Answers how many were removed.
+    pub fn sweep_temp(&self, age: std::time::Duration) -> usize {
+        let mut removed = 0;
+        for top in ["images", "thumbs"] {
+            let Ok(shards) = std::fs::read_dir(self.root.join(top)) else { continue };
+            for shard in shards.flatten() {
+                let Ok(files) = std::fs::read_dir(shard.path()) else { continue };
+                for f in files.flatten() {
+                    let old = f.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|e| e >= age);
+                    if f.file_name().to_string_lossy().starts_with(".tmp-") && old && std::fs::remove_file(f.path()).is_ok() {
+                        removed += 1;
+                    }
+                }
+            }
+        }
+        removed
+    }
+
     /// The thumbnail's bytes (JPEG), made on first use and kept.
     pub fn thumb(&self, sha: &str) -> Result<Vec<u8>, BlobError> {
         if !valid_sha(sha) {
@@ -122,7 +141,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BlobError> {
     std::fs::rename(&tmp.0, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp.0);
         werr(e)
-    })
+    })?;
+    // The rename is durable only once the directory entry is on disk.
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
@@ -260,6 +285,18 @@ mod tests {
         assert_eq!((w, h), (60_000, 60_000));
         let e = make_thumbnail(&png, THUMB_EDGE).unwrap_err();
         assert!(e.to_string().contains("60000×60000"), "{e}");
+    }
+
+    #[test]
+    fn temp_files_left_by_a_crash_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = Blobs::new(dir.path());
+        let sha = b.put(&png(8, 8)).unwrap();
+        let shard = b.image_path(&sha).parent().unwrap().to_path_buf();
+        std::fs::write(shard.join(".tmp-left"), b"half").unwrap();
+        assert_eq!(b.sweep_temp(std::time::Duration::from_secs(3600)), 0, "a fresh one may be a write in progress");
+        assert_eq!(b.sweep_temp(std::time::Duration::ZERO), 1);
+        assert!(b.get(&sha).is_ok(), "images are kept");
     }
 
     #[test]

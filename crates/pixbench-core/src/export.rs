@@ -60,8 +60,9 @@ impl Engine {
             for o in &t.outputs {
                 let bytes = self.blobs().get(&o.sha256).map_err(|e| CoreError::Ui(ui("missing", e.to_string())))?;
                 let ext = crate::references::sniff(&bytes).map(|f| if f == "jpeg" { "jpg" } else { f }).unwrap_or("png");
-                let name = format!("{base}_{}_{}x{}_{}.{ext}", t.model_id, o.width, o.height, o.idx + 1);
-                write_file(&dir.join(name), &bytes)?;
+                // A catalog id comes from a file (`/`, `..`): slugged, it stays one name in `dir`.
+                let stem = format!("{base}_t{}_{}_{}x{}_{}", t.idx + 1, slug(&t.model_id, 60), o.width, o.height, o.idx + 1);
+                write_file(&unused_name(dir, &stem, ext), &bytes)?;
                 n += 1;
             }
         }
@@ -230,6 +231,19 @@ fn render_sheet(prompt: &str, cells: &[Vec<Option<(RgbImage, String, String)>>],
     img
 }
 
+/// `dir/stem.ext`, or `dir/stem-2.ext`, ... when that name is taken: an export never
+/// overwrites a file.
+fn unused_name(dir: &Path, stem: &str, ext: &str) -> PathBuf {
+    let first = dir.join(format!("{stem}.{ext}"));
+    if !first.exists() {
+        return first;
+    }
+    (2..)
+        .map(|i| dir.join(format!("{stem}-{i}.{ext}")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
 fn fill(img: &mut RgbImage, x: u32, y: u32, w: u32, h: u32, c: Rgb<u8>) {
     for yy in y..(y + h).min(img.height()) {
         for xx in x..(x + w).min(img.width()) {
@@ -303,6 +317,18 @@ fn draw_text(img: &mut RgbImage, x: u32, y: u32, text: &str, px: f32, max_w: u32
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn export_names_never_clash_or_leave_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let stem = format!("fox_t1_{}_1x1_1", slug("../../etc/gemini/x", 60));
+        assert!(!stem.contains('/') && !stem.contains(".."), "{stem}");
+        let a = unused_name(dir.path(), &stem, "png");
+        std::fs::write(&a, b"1").unwrap();
+        let b = unused_name(dir.path(), &stem, "png");
+        assert_ne!(a, b);
+        assert_eq!(b.parent(), Some(dir.path()));
+    }
 
     #[test]
     fn slugs_are_readable() {

@@ -346,6 +346,18 @@ impl Store {
     pub fn record_output(&self, o: &OutputRow, l: &LedgerRow) -> Result<bool> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        // A run deleted while a cancelled task was still finishing: its image has no row
+        // to belong to, but the money was spent: the ledger keeps it.
+        let run_exists = tx.query_row("SELECT 1 FROM runs WHERE id = ?1", [&o.run_id], |_| Ok(())).optional()?.is_some();
+        if !run_exists {
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO ledger(session_id, profile_id, run_id, target_idx, output_idx, model_id, variant, credits, official_usd, simulated, at)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![l.session_id, l.profile_id, l.run_id, l.target_idx, l.output_idx, l.model_id, l.variant, l.credits, l.official_usd, l.simulated as i64, l.at],
+            )?;
+            tx.commit()?;
+            return Ok(n == 1);
+        }
         let inserted = tx.execute(
             "INSERT OR IGNORE INTO outputs(run_id, target_idx, idx, sha256, width, height, bytes, credits, billing_note) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![o.run_id, o.target_idx, o.idx, o.sha256, o.width, o.height, o.bytes as i64, o.credits, o.billing_note],
@@ -779,5 +791,45 @@ fn parse_mode(s: &str) -> RunMode {
         RunMode::Edit
     } else {
         RunMode::Generate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_output_of_a_deleted_run_still_enters_the_ledger() {
+        // A cancelled task the server finished after its run was deleted: paid for, so
+        // counted, even though there is no run for its image to belong to.
+        let s = Store::open_in_memory().unwrap();
+        let out = OutputRow {
+            run_id: "gone".into(),
+            target_idx: 0,
+            idx: 0,
+            sha256: "0".repeat(64),
+            width: 1024,
+            height: 1024,
+            bytes: 10,
+            credits: 4,
+            billing_note: None,
+        };
+        let led = LedgerRow {
+            session_id: "s1".into(),
+            profile_id: "p".into(),
+            run_id: "gone".into(),
+            target_idx: 0,
+            output_idx: 0,
+            model_id: "gemini-3.1-flash-image-preview".into(),
+            variant: "1K".into(),
+            credits: 4,
+            official_usd: None,
+            simulated: false,
+            at: now_rfc3339(),
+        };
+        assert!(s.record_output(&out, &led).unwrap());
+        assert!(!s.record_output(&out, &led).unwrap(), "once");
+        let l = s.ledger_for_session("s1").unwrap();
+        assert_eq!(l.iter().map(|r| r.credits).sum::<i64>(), 4);
     }
 }
