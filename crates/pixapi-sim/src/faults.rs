@@ -11,6 +11,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::errors::ApiError;
+pub use crate::hostile::HostileVariant;
 use crate::state::Shared;
 
 /// What an injected fault does.
@@ -34,6 +35,9 @@ pub enum FaultKind {
     /// Deliver the outputs at `size` (`WxH`) instead of the size asked, billed by what is
     /// delivered (a model that answered smaller or larger than asked).
     DeliverSize,
+    /// A hostile or broken server's answer, by `variant` (see [`HostileVariant`]); sync
+    /// image requests only.
+    Hostile,
 }
 
 impl FaultKind {
@@ -47,6 +51,7 @@ impl FaultKind {
             FaultKind::Partial => "partial",
             FaultKind::Slow => "slow",
             FaultKind::DeliverSize => "deliver_size",
+            FaultKind::Hostile => "hostile",
         }
     }
 }
@@ -86,6 +91,27 @@ pub struct Fault {
     /// `WxH` of a `deliver_size` fault.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
+    /// What a `hostile` fault answers (required for that kind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<HostileVariant>,
+    /// `hostile` `extra_items`: items beyond `n` (default 2000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<u32>,
+    /// `hostile` `huge_body`: body length (default 600 MiB); `data_url`: length of each
+    /// `data:` URL (default 30 MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// `hostile` `drip`: one byte every `interval_ms` (default 100) for `delay_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_ms: Option<u64>,
+    /// `hostile` `redirect`: where the redirect points (default `file:///etc/passwd`);
+    /// `file_url`: the `url` answered (same default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// `hostile` `redirect`: redirects of the sim to itself before the one to `to`
+    /// (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hops: Option<u32>,
 }
 
 impl Fault {
@@ -102,7 +128,44 @@ impl Fault {
             fail_outputs: None,
             delay_ms: None,
             size: None,
+            variant: None,
+            items: None,
+            bytes: None,
+            interval_ms: None,
+            to: None,
+            hops: None,
         }
+    }
+    /// A `hostile` fault of `variant`, its options at their defaults.
+    pub fn hostile(variant: HostileVariant) -> Self {
+        Fault {
+            variant: Some(variant),
+            ..Fault::new(FaultKind::Hostile)
+        }
+    }
+    pub fn items(mut self, items: u32) -> Self {
+        self.items = Some(items);
+        self
+    }
+    pub fn bytes(mut self, bytes: u64) -> Self {
+        self.bytes = Some(bytes);
+        self
+    }
+    pub fn delay_ms(mut self, ms: u64) -> Self {
+        self.delay_ms = Some(ms);
+        self
+    }
+    pub fn interval_ms(mut self, ms: u64) -> Self {
+        self.interval_ms = Some(ms);
+        self
+    }
+    pub fn to(mut self, to: impl Into<String>) -> Self {
+        self.to = Some(to.into());
+        self
+    }
+    pub fn hops(mut self, hops: u32) -> Self {
+        self.hops = Some(hops);
+        self
     }
     /// A `deliver_size` fault: outputs at `width x height`.
     pub fn deliver_size(width: u32, height: u32) -> Self {
@@ -184,6 +247,7 @@ impl Fault {
             FaultKind::DeliverSize if self.delivered_size().is_none() => {
                 return Err("deliver_size needs a size WIDTHxHEIGHT (edges 1..=8192)".into());
             }
+            FaultKind::Hostile => crate::hostile::normalize(&mut self)?,
             _ => {}
         }
         Ok(self)
@@ -222,6 +286,7 @@ impl FaultKind {
         match self {
             FaultKind::TaskFail => class == RequestClass::AsyncSubmit,
             FaultKind::Partial | FaultKind::DeliverSize => class != RequestClass::Other,
+            FaultKind::Hostile => class == RequestClass::Images,
             _ => true,
         }
     }

@@ -145,6 +145,23 @@ async fn admit_and_run(
     meta.latency_ms = Some(latency.as_millis() as u64);
     meta.fault_delay_ms = (!delay.is_zero()).then_some(delay.as_millis() as u64);
 
+    if let Some(f) = fault.as_ref().filter(|f| f.kind == FaultKind::Hostile) {
+        // (Sync image requests only: see `FaultKind::applies_to`.)
+        let out = crate::hostile::respond(s, &job, f, &base, started + latency + delay).await;
+        drop(slot);
+        let out = out?;
+        let charged = if out.credits > 0 {
+            reservation.settle(out.credits)
+        } else {
+            drop(reservation);
+            0
+        };
+        s.images_served
+            .fetch_add(out.images as u64, Ordering::SeqCst);
+        meta.credits = charged;
+        meta.images = out.images;
+        return Ok(out.response);
+    }
     if ep.asynchronous {
         return Ok(submit_task(
             s,

@@ -87,6 +87,7 @@
 pub mod catalog;
 pub mod errors;
 pub mod faults;
+pub mod hostile;
 pub mod imagegen;
 
 mod admin;
@@ -105,6 +106,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use faults::{Fault, FaultKind, PendingFault};
+pub use hostile::HostileVariant;
 pub use images::{FAULT_DELAY_HEADER, LATENCY_HEADER, RESOLVED_MODEL_HEADER};
 pub use server::{REQUEST_ID_HEADER, SERVER_MS_HEADER};
 pub use state::RequestRecord;

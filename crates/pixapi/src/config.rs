@@ -1,7 +1,10 @@
 //! Client configuration: timeouts, size limit, retry and polling policies.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::net::Resolve;
 
 use crate::DEFAULT_BASE_URL;
 
@@ -20,7 +23,11 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Time allowed without progress: until the response head arrives once the
     /// request is being sent, and then between two chunks of the body. Default 10 min,
-    /// because real 2K/4K answers take minutes.
+    /// because real 2K/4K answers take minutes. A body must also keep a pace: once the
+    /// head is in, the whole body may take `read_timeout` plus one second per
+    /// [`MIN_BODY_RATE`](crate::MIN_BODY_RATE) bytes received, so a server that drips a
+    /// byte at a time cannot hold a request open for longer than about `read_timeout`
+    /// ([`Error::TooSlow`](crate::Error::TooSlow)).
     pub read_timeout: Duration,
     /// Largest answer body (and largest downloaded image) accepted; larger ones fail
     /// with [`Error::TooLarge`](crate::Error::TooLarge). Checked against
@@ -36,6 +43,10 @@ pub struct ClientConfig {
     pub poll: PollPolicy,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// How host names are resolved (every connection of the client; the addresses of a
+    /// host other than the base URL's then go through the output-URL policy,
+    /// [`crate::net`]). `None`: the system's resolver. Tests stub it.
+    pub resolver: Option<Arc<dyn Resolve>>,
 }
 
 impl Default for ClientConfig {
@@ -50,6 +61,7 @@ impl Default for ClientConfig {
             retry: RetryPolicy::default(),
             poll: PollPolicy::default(),
             user_agent: concat!("pixapi-rs/", env!("CARGO_PKG_VERSION")).to_string(),
+            resolver: None,
         }
     }
 }
@@ -78,9 +90,11 @@ impl fmt::Debug for ClientConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_outputs", &self.max_outputs)
             .field("retry", &self.retry)
             .field("poll", &self.poll)
             .field("user_agent", &self.user_agent)
+            .field("resolver", &if self.resolver.is_some() { "custom" } else { "system" })
             .finish()
     }
 }

@@ -81,6 +81,14 @@ pub enum Error {
     /// A `url` output answered 404 or 410.
     #[error("image URL expired")]
     UrlExpired,
+    /// An output link (or a redirect) the client does not follow: not http(s), or to an
+    /// address it may not connect to (see [`crate::net`]). Nothing was requested there.
+    #[error("refused link: {detail}")]
+    RefusedUrl { detail: String },
+    /// The body arrived too slowly: bytes kept trickling in, but slower than the client
+    /// accepts (see [`ClientConfig::read_timeout`](crate::ClientConfig::read_timeout)).
+    #[error("the answer arrived too slowly ({received} bytes in {secs} s)")]
+    TooSlow { received: u64, secs: u64 },
 }
 
 impl Error {
@@ -108,6 +116,8 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::InvalidInput { .. } => "invalid_input",
             Error::UrlExpired => "url_expired",
+            Error::RefusedUrl { .. } => "refused_url",
+            Error::TooSlow { .. } => "too_slow",
         }
     }
 
@@ -122,6 +132,7 @@ impl Error {
                 | Error::Unavailable
                 | Error::Connect { .. }
                 | Error::Timeout
+                | Error::TooSlow { .. }
                 | Error::ConnectionLost { mid_body: false }
         )
     }
@@ -162,6 +173,8 @@ impl Error {
             Error::Cancelled => "The request was cancelled. A request the server had already accepted may still be charged.".into(),
             Error::InvalidInput { detail } => format!("The request could not be built: {detail}. Correct it and try again."),
             Error::UrlExpired => "The image link expired before it was downloaded. Run the request again, or ask for b64_json output.".into(),
+            Error::RefusedUrl { detail } => format!("The server gave a link that is not followed: {detail}. Nothing was requested from it; for images, ask for b64_json output instead, or report it to the server's operator."),
+            Error::TooSlow { received, secs } => format!("The answer arrived too slowly ({received} bytes in {secs} s) and was cut off. The images may have been made and charged: check the history before running the request again; on a slow connection, raise the read timeout."),
         }
     }
 }
@@ -289,7 +302,8 @@ fn message_of(v: &Value) -> Option<String> {
 }
 
 /// Reads both documented shapes, `error` as a string, top-level `message`/`detail`;
-/// anything else (HTML, empty) gives an empty [`ErrorBody`].
+/// anything else (HTML, empty) gives an empty [`ErrorBody`]. The message, param and
+/// request id come out [`redact`]ed.
 pub(crate) fn parse_error_body(body: &[u8]) -> ErrorBody {
     let Ok(v) = serde_json::from_slice::<Value>(body) else {
         return ErrorBody::default();
@@ -331,6 +345,11 @@ pub(crate) fn parse_error_body(body: &[u8]) -> ErrorBody {
     }
     if out.request_id.is_none() {
         out.request_id = top.get("request_id").and_then(value_to_string);
+    }
+    // What a person may be shown (the message, the field named, the request id) never
+    // carries a key that a server echoed back.
+    for s in [&mut out.message, &mut out.param, &mut out.request_id] {
+        *s = s.as_deref().map(redact);
     }
     out
 }

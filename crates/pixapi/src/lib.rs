@@ -82,6 +82,17 @@
 //! downloads only when they are on the base URL's origin. `Debug` of the config and
 //! client shows `sk_…` and four characters at most; error messages and raw bodies pass
 //! through [`redact`]; logs (`tracing`, debug level) carry no headers.
+//!
+//! ## Untrusted answers
+//! An answer is bounded before it is used: a body by `max_response_bytes` (from
+//! `Content-Length`, then while streaming) and by a pace (after `read_timeout`, at least
+//! [`MIN_BODY_RATE`] bytes a second, [`Error::TooSlow`]); the outputs of one answer keep
+//! at most the `n` asked ([`ImagesResult::dropped`]), and together, inline and linked,
+//! stay within `max_response_bytes`; a `data:` link is measured before it is decoded.
+//! Output links and redirects follow the output-URL policy of [`net`]: `http(s)` only,
+//! at most [`net::MAX_REDIRECTS`] redirects, no private, link-local (metadata) or other
+//! non-public address unless it is the base URL's own host, loopback only for a loopback
+//! base ([`Error::RefusedUrl`]). A 200 that is an HTML page says so.
 
 // `ApiError` carries the server's context (request id, body, status) by value so that
 // callers can match on `e.kind`; errors are the cold path, so its size does not matter.
@@ -91,8 +102,12 @@ mod client;
 mod config;
 mod describe;
 mod error;
+pub mod net;
 mod types;
 mod wire;
+
+#[cfg(test)]
+mod props;
 
 pub use client::Client;
 pub use config::{mask_key, ClientConfig, PollPolicy, RetryPolicy};
@@ -106,6 +121,10 @@ pub use types::{
     ResponseFormat, SyncTiming, TaskHandle, TaskState, TaskStatus, Timing,
 };
 pub use wire::{decode_b64, elide_b64};
+
+/// The slowest pace a body may keep once its head arrived, in bytes per second, beyond
+/// the [`ClientConfig::read_timeout`] it is granted anyway (16 KiB/s, about 128 kbit/s).
+pub const MIN_BODY_RATE: u64 = 16 * 1024;
 
 /// Pixapi's public base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.pixapi.ai";

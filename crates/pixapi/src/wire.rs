@@ -44,13 +44,20 @@ pub const MAX_SHOWN_BODY: usize = 64 * 1024;
 /// `"<N base64 chars elided>"`, every other string value longer than
 /// [`MAX_SHOWN_STRING`] by `"<N chars elided>"`, and the whole cut at [`MAX_SHOWN_BODY`].
 /// Works on the bytes (strings are skipped with memchr), so it costs about one pass over
-/// the body and copies only what is kept. Invalid UTF-8 is replaced; a truncated body is
-/// kept as far as it goes.
+/// the body and copies only what is kept (at most about `MAX_SHOWN_BODY` bytes, whatever
+/// the body's size). Invalid UTF-8 is replaced before the cut, so the result is at most
+/// `MAX_SHOWN_BODY` bytes and the `… <N bytes more>` marker; a truncated body is kept as
+/// far as it goes.
 pub fn elide_b64(body: &[u8]) -> String {
+    // Enough kept bytes to fill the cut: copying stops there, whatever the body's size.
+    let keep = MAX_SHOWN_BODY + 4;
     let mut out: Vec<u8> = Vec::with_capacity(body.len().min(8192));
     let mut copied = 0;
     let mut i = 0;
     while let Some(q) = memchr::memchr(b'"', &body[i..]) {
+        if out.len() + (i - copied) > keep {
+            break;
+        }
         let s = i + q;
         let Some((e, _)) = string_end(body, s + 1) else {
             break;
@@ -83,15 +90,24 @@ pub fn elide_b64(body: &[u8]) -> String {
         }
         i = ve + 1;
     }
-    out.extend_from_slice(&body[copied..]);
-    if out.len() > MAX_SHOWN_BODY {
-        out.truncate(MAX_SHOWN_BODY);
-        out.extend_from_slice(format!("… <{} bytes more>", body.len().saturating_sub(MAX_SHOWN_BODY)).as_bytes());
-    }
-    match String::from_utf8(out) {
+    let end = body.len().min(copied + keep.saturating_sub(out.len()));
+    out.extend_from_slice(&body[copied..end]);
+    let unread = body.len() - end;
+    // Invalid UTF-8 is replaced before the cut: a replacement char is 3 bytes for 1.
+    let mut s = match String::from_utf8(out) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    if s.len() > MAX_SHOWN_BODY || unread > 0 {
+        let mut cut = s.len().min(MAX_SHOWN_BODY);
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let more = s.len() - cut + unread;
+        s.truncate(cut);
+        s.push_str(&format!("… <{more} bytes more>"));
     }
+    s
 }
 
 /// Decodes base64 as servers send it: standard alphabet, padded or not, with line
@@ -272,13 +288,25 @@ pub(crate) fn parse_task_images(body: &[u8]) -> Result<ParsedImages, Error> {
             struct Loose<'a> {
                 #[serde(borrow, default)]
                 result: Option<WireResult<'a>>,
+                #[serde(borrow, default)]
+                data: Option<WireResult<'a>>,
+                #[serde(default)]
+                created: Option<Value>,
+                #[serde(default)]
+                usage: Option<Value>,
             }
             let l: Loose<'_> = serde_json::from_slice(body).map_err(bad)?;
-            match l.result {
+            let (items, created, usage) = match l.result {
                 Some(WireResult::List(v)) => (Some(v), None, None),
                 Some(WireResult::Obj(o)) => (o.data.or(o.images), o.created, o.usage),
                 _ => (None, None, None),
-            }
+            };
+            // A `result` that holds no images (`"ok"`, a number): top-level `data[]`.
+            let data = match l.data {
+                Some(WireResult::List(v)) => Some(v),
+                _ => None,
+            };
+            (items.or(data), created.or(l.created), usage.or(l.usage))
         }
     };
     let items = decode_items(items.unwrap_or_default())?;
@@ -312,6 +340,8 @@ fn progress_of(v: &Value) -> Option<f64> {
         Value::String(s) => s.trim().trim_end_matches('%').trim().parse().ok(),
         _ => None,
     }
+    // `"NaN"` and `"inf"` parse as floats: no progress is better than a NaN one.
+    .filter(|p| p.is_finite())
 }
 
 fn error_text(v: &Value) -> Option<String> {
@@ -321,7 +351,10 @@ fn error_text(v: &Value) -> Option<String> {
             let msg = ["message", "msg", "detail", "reason", "error"]
                 .iter()
                 .find_map(|k| o.get(*k).and_then(error_text));
-            let code = o.get("code").and_then(as_string);
+            let code = o
+                .get("code")
+                .and_then(as_string)
+                .filter(|c| !c.trim().is_empty());
             match (msg, code) {
                 (Some(m), _) => Some(m),
                 (None, Some(c)) => Some(c),
@@ -384,7 +417,8 @@ pub(crate) fn task_info(v: &Value) -> TaskInfo {
 }
 
 /// Reads `GET /v1/models`: `data[].id`, a bare list, or `models[]`; entries may be
-/// objects with `id` (or `name`) or plain strings.
+/// objects with `id` (or `name`) or plain strings. Entries without an id (or a blank
+/// one) are skipped.
 pub(crate) fn parse_models(body: &[u8]) -> Result<Vec<ModelInfo>, Error> {
     let v: Value = serde_json::from_slice(body).map_err(|e| Error::Malformed {
         detail: format!("models answer is not JSON: {e}"),
@@ -408,6 +442,7 @@ pub(crate) fn parse_models(body: &[u8]) -> Result<Vec<ModelInfo>, Error> {
     Ok(list
         .iter()
         .filter_map(|m| match m {
+            Value::String(s) if s.trim().is_empty() => None,
             Value::String(s) => Some(ModelInfo {
                 id: s.clone(),
                 owned_by: None,
@@ -415,7 +450,11 @@ pub(crate) fn parse_models(body: &[u8]) -> Result<Vec<ModelInfo>, Error> {
                 raw: m.clone(),
             }),
             Value::Object(o) => {
-                let id = o.get("id").or_else(|| o.get("name")).and_then(as_string)?;
+                let id = o
+                    .get("id")
+                    .or_else(|| o.get("name"))
+                    .and_then(as_string)
+                    .filter(|id| !id.trim().is_empty())?;
                 Some(ModelInfo {
                     id,
                     owned_by: o.get("owned_by").and_then(as_string),

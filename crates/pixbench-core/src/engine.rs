@@ -54,6 +54,11 @@ pub struct EngineConfig {
     /// app does; a second process on the same data dir (the CLI) must not, or it would
     /// take over the runs the open app has in flight.
     pub resume_unfinished: bool,
+    /// Overrides the HTTP client's read timeout for every profile (`None`: pixapi's
+    /// default, 10 min). Tests of slow servers shorten it.
+    pub client_read_timeout: Option<std::time::Duration>,
+    /// Overrides the largest answer accepted (`None`: pixapi's default, 256 MiB).
+    pub client_max_response_bytes: Option<u64>,
 }
 
 impl EngineConfig {
@@ -69,6 +74,8 @@ impl EngineConfig {
             image_url_base: "pxb://localhost".into(),
             events: Arc::new(|_| {}),
             resume_unfinished: true,
+            client_read_timeout: None,
+            client_max_response_bytes: None,
         }
     }
 
@@ -198,6 +205,8 @@ impl Engine {
         })?;
         let store = Store::open(&cfg.data_dir.join("pixbench.sqlite"))?;
         let blobs = Blobs::new(cfg.data_dir.join("blobs"));
+        // Half-written files of a crash (an hour old: no write in progress is).
+        blobs.sweep_temp(std::time::Duration::from_secs(3600));
         let (catalog, catalog_problem) = match Catalog::load(&cfg.data_dir) {
             Ok(c) => (c, None),
             Err(e) => (
@@ -572,6 +581,12 @@ impl Engine {
         }
         let mut cfg = pixapi::ClientConfig::new(base.clone()).with_api_key(key.clone());
         cfg.user_agent = concat!("pixbench/", env!("CARGO_PKG_VERSION")).into();
+        if let Some(t) = self.inner.cfg.client_read_timeout {
+            cfg.read_timeout = t;
+        }
+        if let Some(b) = self.inner.cfg.client_max_response_bytes {
+            cfg.max_response_bytes = b;
+        }
         let client = pixapi::Client::new(cfg).map_err(|e| CoreError::Ui(ui("client", e.user_message())))?;
         lock(&self.inner.clients).insert(p.id.clone(), (base, key, client.clone()));
         Ok((client, p))

@@ -575,6 +575,11 @@ impl Engine {
                 };
                 if !decodes {
                     dims = (0, 0);
+                    // Not an image: nothing of it stays in the image store (the answer
+                    // is in the inspector). Bytes that do not decode are no one's output.
+                    if put.is_ok() {
+                        blobs.remove(&sha);
+                    }
                 }
                 (sha, dims, bytes.len() as u64, put.err())
             })

@@ -7,5 +7,7 @@ mod edits;
 mod errors;
 mod faults;
 mod generations;
+mod props;
+mod hostile;
 mod strict;
 mod tasks;

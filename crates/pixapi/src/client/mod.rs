@@ -32,6 +32,8 @@ pub struct Client {
     cfg: Arc<ClientConfig>,
     base: Arc<str>,
     auth: Option<HeaderValue>,
+    /// Where output links may lead ([`crate::net`]).
+    policy: Arc<crate::net::OutputPolicy>,
 }
 
 impl fmt::Debug for Client {
@@ -94,11 +96,20 @@ impl Client {
     pub fn new(cfg: ClientConfig) -> Result<Client> {
         let base = normalize_base(&cfg.base_url)?;
         let auth = auth_header(cfg.api_key.as_deref())?;
+        // Every name resolved and every redirect followed goes through the output-URL
+        // policy (crate::net); the base URL's own host is trusted.
+        let policy = crate::net::OutputPolicy::for_base(&base);
+        let resolver = crate::net::PolicyResolver {
+            policy: policy.clone(),
+            inner: cfg.resolver.clone().unwrap_or_else(|| Arc::new(crate::net::SystemResolver)),
+        };
         let http = reqwest::Client::builder()
             .connect_timeout(cfg.connect_timeout)
             .user_agent(cfg.user_agent.clone())
             .tcp_nodelay(true)
             .pool_idle_timeout(Duration::from_secs(60))
+            .dns_resolver(Arc::new(resolver))
+            .redirect(crate::net::redirect_policy(policy.clone()))
             .build()
             .map_err(|e| Error::InvalidInput {
                 detail: format!("cannot build the HTTP client: {}", root_cause(&e)),
@@ -108,6 +119,7 @@ impl Client {
             cfg: Arc::new(cfg),
             base: Arc::from(base),
             auth,
+            policy: Arc::new(policy),
         })
     }
 
@@ -122,6 +134,7 @@ impl Client {
             cfg: Arc::new(cfg),
             base: self.base.clone(),
             auth,
+            policy: self.policy.clone(),
         })
     }
 

@@ -7,7 +7,7 @@ use reqwest::Method;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
-use super::transport::{ms, Answer, Op};
+use super::transport::{ms, Answer, Budget, Op};
 use super::Client;
 use crate::describe::redact;
 use crate::error::{Endpoint, Error, Result};
@@ -145,7 +145,7 @@ impl Client {
 
     fn images_answer(&self, a: Answer, attempts: u32, started: Instant) -> Result<ImagesAnswer> {
         let t = Instant::now();
-        let parsed = wire::parse_images(&a.body).map_err(|k| self.answer_error(k, &a, attempts))?;
+        let parsed = wire::parse_images(&a.body).map_err(|k| self.answer_error(html_or(k, &a.body), &a, attempts))?;
         let decode_ms = ms(t.elapsed());
         Ok(ImagesAnswer {
             created: parsed.created,
@@ -208,7 +208,8 @@ impl Client {
     }
 
     /// The images of an answer's items: at most `n` (and `max_outputs`) of them, with how
-    /// many were left out.
+    /// many were left out. Together (inline and downloaded) they stay within
+    /// `max_response_bytes`: the downloads share what the inline images leave.
     pub(super) async fn resolve_items(
         &self,
         mut items: Vec<AnswerItem>,
@@ -218,6 +219,15 @@ impl Client {
         let keep = n.min(self.cfg.max_outputs).max(1);
         let dropped = items.len().saturating_sub(keep);
         items.truncate(keep);
+        let budget = Budget::new(self.cfg.max_response_bytes);
+        for it in &items {
+            if let AnswerData::Bytes(b) = &it.data {
+                if !budget.take(b.len() as u64) {
+                    return Err(Error::TooLarge { limit: budget.limit }.into());
+                }
+            }
+        }
+        let budget = &budget;
         let futs = items.into_iter().map(|it| async move {
             match it.data {
                 AnswerData::Bytes(bytes) => Ok::<_, crate::ApiError>(OutputImage {
@@ -226,7 +236,7 @@ impl Client {
                     revised_prompt: it.revised_prompt,
                 }),
                 AnswerData::Url(u) => {
-                    let bytes = self.download(&u, cancel).await?;
+                    let bytes = self.download_within(&u, Some(budget), cancel).await?;
                     Ok(OutputImage {
                         bytes,
                         source: ImageSource::Url(u),
@@ -240,9 +250,28 @@ impl Client {
 
     /// Downloads an output link (`data:` URLs are decoded in place; a path is taken
     /// relative to the base URL), within `max_response_bytes`. The key is sent only to
-    /// the base URL's own origin. 404 or 410 give [`Error::UrlExpired`].
+    /// the base URL's own origin. 404 or 410 give [`Error::UrlExpired`]. Only `http(s)`
+    /// links to addresses the output-URL policy allows are requested, and redirects are
+    /// checked the same way ([`crate::net`]); others give [`Error::RefusedUrl`].
     pub async fn download(&self, url: &str, cancel: &CancellationToken) -> Result<Bytes> {
+        self.download_within(url, None, cancel).await
+    }
+
+    /// [`download`](Self::download), the bytes also taken from `budget`.
+    async fn download_within(&self, url: &str, budget: Option<&Budget>, cancel: &CancellationToken) -> Result<Bytes> {
         if url.starts_with("data:") {
+            // Bounded before decoding: base64 makes 3 bytes of 4 characters.
+            let payload = url.split_once(',').map_or(url.len(), |(_, d)| d.len()) as u64;
+            let decoded = payload / 4 * 3;
+            let limit = self.cfg.max_response_bytes;
+            if decoded > limit {
+                return Err(Error::TooLarge { limit }.into());
+            }
+            if let Some(b) = budget {
+                if !b.take(decoded) {
+                    return Err(Error::TooLarge { limit: b.limit }.into());
+                }
+            }
             let v = wire::decode_b64(url).map_err(|detail| Error::Malformed { detail })?;
             return Ok(Bytes::from(v));
         }
@@ -254,20 +283,18 @@ impl Client {
         let parsed = url::Url::parse(&full).map_err(|e| Error::Malformed {
             detail: format!("output URL {:?} is invalid: {e}", redact(url)),
         })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::Malformed {
-                detail: format!("output URL scheme {:?} is not http(s)", parsed.scheme()),
-            }
-            .into());
-        }
+        self.policy.check_url(&parsed).map_err(|r| Error::RefusedUrl {
+            detail: redact(&r.0),
+        })?;
         let same_origin = url::Url::parse(&self.base)
             .map(|b| b.origin() == parsed.origin())
             .unwrap_or(false);
         let (a, _) = self
-            .execute(
+            .execute_within(
                 Op::Get,
                 Endpoint::Download,
                 self.cfg.max_response_bytes,
+                budget,
                 cancel,
                 || {
                     Ok(if same_origin {
@@ -289,6 +316,20 @@ impl Client {
         }
         Ok(a.body)
     }
+}
+
+/// A 2xx answer that is a web page, not the API's JSON: say so rather than quote the
+/// JSON parser.
+pub(super) fn html_or(kind: Error, body: &[u8]) -> Error {
+    let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
+    let head = &body[start..body.len().min(start + 512)];
+    let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") || (lower.starts_with('<') && lower.contains("<body")) {
+        return Error::Malformed {
+            detail: "the server answered with an HTML page, not the API's JSON; the base URL may point at a website, a proxy or a login portal instead of the API".into(),
+        };
+    }
+    kind
 }
 
 pub(super) fn json_body(req: &GenerationRequest) -> Result<Bytes> {

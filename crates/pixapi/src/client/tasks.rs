@@ -70,9 +70,12 @@ impl Client {
             .await?;
         let raw: Value = serde_json::from_slice(&a.body).map_err(|e| {
             self.answer_error(
-                Error::Malformed {
-                    detail: format!("submit answer is not JSON: {e}"),
-                },
+                super::sync::html_or(
+                    Error::Malformed {
+                        detail: format!("submit answer is not JSON: {e}"),
+                    },
+                    &a.body,
+                ),
                 &a,
                 attempts,
             )
@@ -124,8 +127,13 @@ impl Client {
     /// Reads a task answer; returns the status and the elided body text.
     fn task_status_from(&self, a: &Answer, id: &str) -> Result<(TaskStatus, String), Error> {
         let elided = elide_b64(&a.body);
-        let raw: Value = serde_json::from_str(&elided).map_err(|e| Error::Malformed {
-            detail: format!("task answer is not JSON: {e}"),
+        let raw: Value = serde_json::from_str(&elided).map_err(|e| {
+            super::sync::html_or(
+                Error::Malformed {
+                    detail: format!("task answer is not JSON: {e}"),
+                },
+                &a.body,
+            )
         })?;
         let info = wire::task_info(&raw);
         let status = TaskStatus {
@@ -253,6 +261,7 @@ impl Client {
                 .attempt(
                     self.request(Method::GET, &url),
                     self.cfg.max_response_bytes,
+                    None,
                     cancel,
                 )
                 .await
@@ -327,6 +336,7 @@ impl Client {
                         Error::Connect { .. }
                             | Error::ConnectionLost { .. }
                             | Error::Timeout
+                            | Error::TooSlow { .. }
                             | Error::Server { .. }
                             | Error::Unavailable
                             | Error::RateLimited { .. }

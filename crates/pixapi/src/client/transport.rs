@@ -1,8 +1,9 @@
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
 use reqwest::{RequestBuilder, Response};
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
@@ -40,9 +41,55 @@ pub(super) struct Answer {
     pub(super) request_id: Option<String>,
     pub(super) retry_after: Option<Duration>,
     pub(super) body: Bytes,
+    /// The `Location` of a 3xx answer (one the client did not follow).
+    pub(super) location: Option<String>,
     pub(super) send_ms: f64,
     pub(super) ttfb_ms: f64,
     pub(super) body_ms: f64,
+}
+
+/// Bytes that several bodies read together may still take: the outputs of one answer
+/// share one [`max_response_bytes`](crate::ClientConfig::max_response_bytes), so that
+/// ten links to endless bodies cannot hold ten times the limit.
+pub(super) struct Budget {
+    left: AtomicU64,
+    pub(super) limit: u64,
+}
+
+impl Budget {
+    pub(super) fn new(limit: u64) -> Budget {
+        Budget { left: AtomicU64::new(limit), limit }
+    }
+
+    /// Takes `n` bytes, or `false` (and nothing) if fewer are left.
+    pub(super) fn take(&self, n: u64) -> bool {
+        self.left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |l| l.checked_sub(n))
+            .is_ok()
+    }
+
+    pub(super) fn give(&self, n: u64) {
+        self.left.fetch_add(n, Ordering::SeqCst);
+    }
+
+    pub(super) fn left(&self) -> u64 {
+        self.left.load(Ordering::SeqCst)
+    }
+}
+
+/// What one body took from a [`Budget`]; given back unless the body was kept.
+struct Taken<'a> {
+    budget: Option<&'a Budget>,
+    bytes: u64,
+    keep: bool,
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        if let (Some(b), false) = (self.budget, self.keep) {
+            b.give(self.bytes);
+        }
+    }
 }
 
 /// Runs `fut` unless `cancel` fires first or it makes no progress for `limit`.
@@ -82,6 +129,10 @@ pub(super) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn map_send_error(e: reqwest::Error) -> Error {
+    // The output-URL policy refused a redirect or every address of a name.
+    if let Some(r) = crate::net::refusal_in(&e) {
+        return Error::RefusedUrl { detail: r.0 };
+    }
     if e.is_connect() {
         Error::Connect {
             detail: root_cause(&e),
@@ -121,7 +172,9 @@ fn should_retry(op: Op, e: &Error, retry_on_lost_post: bool) -> bool {
             Op::Submit => false,
             Op::Get => true,
         },
-        Error::ConnectionLost { .. } | Error::Timeout => op == Op::Get || retry_on_lost_post,
+        Error::ConnectionLost { .. } | Error::Timeout | Error::TooSlow { .. } => {
+            op == Op::Get || retry_on_lost_post
+        }
         _ => false,
     }
 }
@@ -129,11 +182,13 @@ fn should_retry(op: Op, e: &Error, retry_on_lost_post: bool) -> bool {
 impl Client {
     // ----- transport -------------------------------------------------------------------
 
-    /// Reads a body with the size limit, the idle timeout and cancellation.
+    /// Reads a body with the size limit (and the shared `budget`, if any), the idle
+    /// timeout, the pace and cancellation.
     async fn read_body(
         &self,
         mut resp: Response,
         limit: u64,
+        budget: Option<&Budget>,
         cancel: &CancellationToken,
         t0: Instant,
     ) -> Result<(Bytes, f64, f64), Error> {
@@ -142,22 +197,46 @@ impl Client {
             if cl > limit {
                 return Err(Error::TooLarge { limit });
             }
+            if let Some(b) = budget.filter(|b| cl > b.left()) {
+                return Err(Error::TooLarge { limit: b.limit });
+            }
         }
+        let mut taken = Taken { budget, bytes: 0, keep: false };
         let capacity = resp.content_length().unwrap_or(0).min(limit) as usize;
         let mut first: Option<Bytes> = None;
         let mut buf: Option<BytesMut> = None;
         let mut total: u64 = 0;
         let mut t_first: Option<Instant> = None;
-        while let Some(chunk) = guarded(cancel, read_timeout, resp.chunk())
-            .await?
-            .map_err(map_body_error)?
-        {
+        let head = Instant::now();
+        loop {
+            // The pace: the body may take read_timeout, plus a second per MIN_BODY_RATE
+            // bytes received; each chunk may take read_timeout.
+            let allowed = read_timeout + Duration::from_secs_f64(total as f64 / crate::MIN_BODY_RATE as f64);
+            let left = allowed.saturating_sub(head.elapsed());
+            let wait = read_timeout.min(left);
+            let next = match guarded(cancel, wait, resp.chunk()).await {
+                // Bytes came, but too slowly (an idle body is a plain timeout).
+                Err(Error::Timeout) if total > 0 && left <= read_timeout => {
+                    return Err(Error::TooSlow {
+                        received: total,
+                        secs: head.elapsed().as_secs(),
+                    })
+                }
+                r => r?.map_err(map_body_error)?,
+            };
+            let Some(chunk) = next else { break };
             if t_first.is_none() {
                 t_first = Some(Instant::now());
             }
             total += chunk.len() as u64;
             if total > limit {
                 return Err(Error::TooLarge { limit });
+            }
+            if let Some(b) = budget {
+                if !b.take(chunk.len() as u64) {
+                    return Err(Error::TooLarge { limit: b.limit });
+                }
+                taken.bytes += chunk.len() as u64;
             }
             match (&mut buf, first.take()) {
                 (None, None) => first = Some(chunk),
@@ -170,6 +249,7 @@ impl Client {
                 (Some(b), _) => b.extend_from_slice(&chunk),
             }
         }
+        taken.keep = true;
         let end = Instant::now();
         let t_first = t_first.unwrap_or(end);
         let body = match buf {
@@ -185,6 +265,7 @@ impl Client {
         &self,
         rb: RequestBuilder,
         limit: u64,
+        budget: Option<&Budget>,
         cancel: &CancellationToken,
     ) -> Result<Answer, Error> {
         let t0 = Instant::now();
@@ -196,13 +277,19 @@ impl Client {
         let request_id = header_str(resp.headers(), "x-request-id");
         let retry_after = header_str(resp.headers(), RETRY_AFTER.as_str())
             .and_then(|v| parse_retry_after(&v, SystemTime::now()));
+        let location = resp
+            .status()
+            .is_redirection()
+            .then(|| header_str(resp.headers(), LOCATION.as_str()))
+            .flatten();
         if resp.status().is_success() {
-            let (body, ttfb_ms, body_ms) = self.read_body(resp, limit, cancel, t0).await?;
+            let (body, ttfb_ms, body_ms) = self.read_body(resp, limit, budget, cancel, t0).await?;
             return Ok(Answer {
                 status,
                 request_id,
                 retry_after,
                 body,
+                location: None,
                 send_ms,
                 ttfb_ms,
                 body_ms,
@@ -215,7 +302,7 @@ impl Client {
         {
             Bytes::new()
         } else {
-            match self.read_body(resp, ERROR_BODY_LIMIT, cancel, t0).await {
+            match self.read_body(resp, ERROR_BODY_LIMIT, None, cancel, t0).await {
                 Ok((b, _, _)) => b,
                 Err(Error::Cancelled) => return Err(Error::Cancelled),
                 Err(_) => Bytes::new(),
@@ -226,6 +313,7 @@ impl Client {
             request_id,
             retry_after,
             body,
+            location,
             send_ms,
             ttfb_ms: send_ms,
             body_ms: 0.0,
@@ -235,7 +323,12 @@ impl Client {
     /// The [`ApiError`] for a non-2xx answer.
     pub(super) fn error_from(&self, a: &Answer, endpoint: Endpoint, attempts: u32) -> ApiError {
         let info = parse_error_body(&a.body);
-        let kind = classify(a.status, &info, a.retry_after, endpoint);
+        let kind = match &a.location {
+            // A redirect that reached here was not followed: its target is not a URL
+            // the HTTP stack takes (`file:`, ...). Say where it pointed.
+            Some(loc) => redirect_refusal(loc),
+            None => classify(a.status, &info, a.retry_after, endpoint),
+        };
         ApiError {
             kind,
             request_id: a.request_id.clone().or(info.request_id),
@@ -271,6 +364,22 @@ impl Client {
     where
         F: Fn() -> Result<RequestBuilder>,
     {
+        self.execute_within(op, endpoint, limit, None, cancel, build).await
+    }
+
+    /// Like [`execute`](Self::execute), the body also counted against `budget`.
+    pub(super) async fn execute_within<F>(
+        &self,
+        op: Op,
+        endpoint: Endpoint,
+        limit: u64,
+        budget: Option<&Budget>,
+        cancel: &CancellationToken,
+        build: F,
+    ) -> Result<(Answer, u32)>
+    where
+        F: Fn() -> Result<RequestBuilder>,
+    {
         let policy = &self.cfg.retry;
         let max = policy.max_attempts.max(1);
         let mut attempt = 0u32;
@@ -284,7 +393,7 @@ impl Client {
             }
             let rb = build()?;
             let t = Instant::now();
-            let (err, retry_after) = match self.attempt(rb, limit, cancel).await {
+            let (err, retry_after) = match self.attempt(rb, limit, budget, cancel).await {
                 Ok(a) if (200..300).contains(&a.status) => {
                     debug!(
                         ?op,
@@ -317,6 +426,18 @@ impl Client {
             })?;
         }
     }
+}
+
+fn redirect_refusal(location: &str) -> Error {
+    let shown = truncate(redact(location), 200);
+    let detail = match url::Url::parse(location) {
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => format!(
+            "the server redirected to a {}: URL ({shown}), and only http(s) links are followed",
+            u.scheme()
+        ),
+        _ => format!("the server redirected to {shown}, which is not followed"),
+    };
+    Error::RefusedUrl { detail }
 }
 
 fn raw_body_of(body: &[u8]) -> Option<String> {

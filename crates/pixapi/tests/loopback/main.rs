@@ -9,6 +9,7 @@ mod edits;
 mod errors;
 mod faults;
 mod generations;
+mod hostile;
 mod limits;
 mod models;
 mod retries;
