@@ -65,6 +65,8 @@ pub enum CatalogSource {
 #[error("{}: line {line}: {reason}", path.display())]
 pub struct CatalogError {
     pub path: PathBuf,
+    /// 1-based: the offending line, or the `[[target]]` header of the offending entry;
+    /// 0 only when the file could not be read.
     pub line: usize,
     pub reason: String,
 }
@@ -72,8 +74,9 @@ pub struct CatalogError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileFormat {
-    credit_usd: Option<f64>,
-    target: Vec<TargetRow>,
+    credit_usd: Option<toml::Spanned<f64>>,
+    /// Spanned: an entry's errors name the line of its `[[target]]` header.
+    target: Vec<toml::Spanned<TargetRow>>,
 }
 
 #[derive(Deserialize)]
@@ -289,18 +292,14 @@ pub fn wire_model_and_size(
     }
 }
 
+/// The 1-based line of a byte offset (on a char boundary or not); an error at the end of
+/// the file is on its last line, not on the empty one after its final newline.
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-/// Finds the line where `[[target]]` number `index` (0-based) starts.
-fn line_of_target(text: &str, index: usize) -> usize {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim() == "[[target]]")
-        .nth(index)
-        .map(|(i, _)| i + 1)
-        .unwrap_or(0)
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (text[..end].matches('\n').count() + 1).min(text.lines().count().max(1))
 }
 
 pub fn parse(text: &str, path: &Path, source: CatalogSource) -> Result<Catalog, CatalogError> {
@@ -309,13 +308,16 @@ pub fn parse(text: &str, path: &Path, source: CatalogSource) -> Result<Catalog, 
         let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
         err(line, e.message().to_string())
     })?;
-    let credit_usd = file.credit_usd.unwrap_or(0.01);
+    let credit_usd = file.credit_usd.as_ref().map(|c| *c.get_ref()).unwrap_or(0.01);
     if !(credit_usd > 0.0) {
-        return Err(err(1, "credit_usd must be a positive number of dollars".into()));
+        let line = file.credit_usd.as_ref().map(|c| line_of(text, c.span().start)).unwrap_or(1);
+        return Err(err(line, "credit_usd must be a positive number of dollars".into()));
     }
     let mut entries: Vec<CatalogEntry> = Vec::with_capacity(file.target.len());
-    for (i, row) in file.target.into_iter().enumerate() {
-        let line = line_of_target(text, i);
+    for row in file.target {
+        // The header's line (however it is spelled), or the inline table's.
+        let line = line_of(text, row.span().start);
+        let row = row.into_inner();
         if row.id.trim().is_empty() {
             return Err(err(line, "target id is empty".into()));
         }

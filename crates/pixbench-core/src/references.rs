@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use crate::blobs::{probe, BlobError};
+use crate::blobs::{probe, BlobError, MAX_DECODE_PIXELS};
 
 /// What a file turned out to be.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,7 +86,12 @@ pub fn prepare(name: &str, bytes: Vec<u8>, formats: &[String], max_bytes: u64) -
     }
     let size = bytes.len() as u64;
     if fmt == "heic" || fmt == "heif" {
-        // No HEIC decoder here: sent as is, the model decodes it.
+        // No HEIC decoder here: sent as is, the model decodes it. Its boxes are checked,
+        // so that a signature with nothing (or garbage, or half a file) behind it is not
+        // taken for an image.
+        if let Err(why) = heif_boxes(&bytes) {
+            return Err(format!("{name} is not a readable {} file ({why}); it may be truncated or damaged.", fmt.to_uppercase()));
+        }
         if size > max_bytes {
             return Err(format!(
                 "{name} is {} and the model takes at most {}; HEIC cannot be downscaled here. Convert it to JPEG first.",
@@ -104,12 +109,20 @@ pub fn prepare(name: &str, bytes: Vec<u8>, formats: &[String], max_bytes: u64) -
             note: Some("HEIC is sent as is; no preview here.".into()),
         });
     }
+    // Refused from its header when it declares more pixels than the app decodes (a small
+    // file may declare 8K × 8K and more: a decompression bomb, whose thumbnail would be
+    // refused anyway).
+    if let Ok((w, h, _)) = probe(&bytes) {
+        if w as u64 * h as u64 > MAX_DECODE_PIXELS {
+            return Err(format!("{name} declares {w}×{h} pixels, more than this app handles; use a smaller image."));
+        }
+    }
     // Decode fully once: a truncated file must be refused now, not by the server.
     let mut reader = image::ImageReader::new(Cursor::new(&bytes))
         .with_guessed_format()
         .map_err(|e| format!("{name} could not be read: {e}"))?;
     let mut limits = image::Limits::default();
-    limits.max_alloc = Some(1024 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_DECODE_PIXELS * 4 + (16 << 20));
     reader.limits(limits);
     let img = reader
         .decode()
@@ -127,17 +140,31 @@ pub fn prepare(name: &str, bytes: Vec<u8>, formats: &[String], max_bytes: u64) -
         });
     }
     let has_alpha = img.color().has_alpha();
+    // Re-encoded as JPEG (or PNG, to keep transparency), among the formats the model
+    // takes; WebP (lossless here) when it takes neither.
+    let takes = |f: &str| formats.iter().any(|x| x == f);
+    let preferred: &[&str] = if has_alpha { &["png", "jpeg", "webp"] } else { &["jpeg", "png", "webp"] };
+    let Some(fmt_out) = preferred.iter().copied().find(|f| takes(f)) else {
+        return Err(format!(
+            "{name} is {} and the model takes at most {}; it cannot be downscaled to a format the model takes ({}).",
+            human_bytes(size),
+            human_bytes(max_bytes),
+            formats.iter().map(|f| f.to_uppercase()).collect::<Vec<_>>().join(", ")
+        ));
+    };
     let mut scale = ((max_bytes as f64 / size as f64).sqrt() * 0.95).min(0.95);
     for _ in 0..8 {
         let nw = ((w as f64 * scale).round() as u32).max(1);
         let nh = ((h as f64 * scale).round() as u32).max(1);
         let small = img.resize(nw, nh, image::imageops::FilterType::Triangle);
         let mut out = Vec::new();
-        let (fmt_out, res) = if has_alpha {
-            ("png", small.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png))
-        } else {
-            let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
-            ("jpeg", small.to_rgb8().write_with_encoder(enc))
+        let res = match fmt_out {
+            "jpeg" => {
+                let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+                small.to_rgb8().write_with_encoder(enc)
+            }
+            "png" => small.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png),
+            _ => image::DynamicImage::ImageRgba8(small.to_rgba8()).write_to(&mut Cursor::new(&mut out), image::ImageFormat::WebP),
         };
         res.map_err(|e| format!("{name} could not be re-encoded: {e}"))?;
         if (out.len() as u64) <= max_bytes {
@@ -162,6 +189,45 @@ pub fn prepare(name: &str, bytes: Vec<u8>, formats: &[String], max_bytes: u64) -
         scale *= 0.8;
     }
     Err(format!("{name} could not be made small enough for the model's {} limit.", human_bytes(max_bytes)))
+}
+
+/// Checks the top-level boxes of an ISO-BMFF (HEIF, HEIC, AVIF) file: an `ftyp` box of
+/// a possible size, then whole boxes up to the end, one of them `meta` (a still image's
+/// items) or `moov` (a sequence).
+fn heif_boxes(b: &[u8]) -> Result<(), &'static str> {
+    let be32 = |at: usize| b.get(at..at + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]) as u64);
+    let ftyp = be32(0).ok_or("no ftyp box")?;
+    // Size, type, major brand, minor version, then 4-byte compatible brands.
+    if ftyp < 16 || ftyp % 4 != 0 || ftyp > b.len() as u64 {
+        return Err("its ftyp box is damaged");
+    }
+    let mut at = ftyp;
+    let mut has_items = false;
+    while at < b.len() as u64 {
+        let pos = at as usize;
+        let (Some(size), Some(kind)) = (be32(pos), b.get(pos + 4..pos + 8)) else {
+            return Err("it ends inside a box header");
+        };
+        has_items |= kind == b"meta" || kind == b"moov";
+        let size = match size {
+            0 => b.len() as u64 - at, // to the end of the file
+            1 => {
+                let (Some(hi), Some(lo)) = (be32(pos + 8), be32(pos + 12)) else {
+                    return Err("it ends inside a box header");
+                };
+                (hi << 32) | lo
+            }
+            n => n,
+        };
+        if size < 8 || at + size > b.len() as u64 {
+            return Err("a box runs past the end of the file");
+        }
+        at += size;
+    }
+    if !has_items {
+        return Err("it has no image items");
+    }
+    Ok(())
 }
 
 /// Pixel size of stored reference bytes (0×0 for HEIC).
@@ -198,11 +264,17 @@ mod tests {
         assert_eq!((r.width, r.height, r.mime.as_str()), (40, 30, "image/png"));
         assert!(r.note.is_none());
 
-        let mut heic = vec![0, 0, 0, 24];
-        heic.extend_from_slice(b"ftypheic");
-        heic.extend_from_slice(&[0; 32]);
-        let r = prepare("IMG_1.HEIC", heic, &formats(), 7 << 20).unwrap();
+        let r = prepare("IMG_1.HEIC", heic_shaped(), &formats(), 7 << 20).unwrap();
         assert_eq!(r.mime, "image/heic");
+        // A signature alone, or a file cut inside a box, is not an image.
+        let mut sig = vec![0, 0, 0, 24];
+        sig.extend_from_slice(b"ftypheic");
+        sig.extend_from_slice(&[0; 12]);
+        let e = prepare("sig.heic", sig, &formats(), 7 << 20).unwrap_err();
+        assert!(e.contains("sig.heic") && e.contains("HEIC"), "{e}");
+        let cut = heic_shaped()[..40].to_vec();
+        let e = prepare("cut.heic", cut, &formats(), 7 << 20).unwrap_err();
+        assert!(e.contains("truncated"), "{e}");
 
         let e = prepare("doc.pdf", b"%PDF-1.7 ...".to_vec(), &formats(), 7 << 20).unwrap_err();
         assert!(e.contains("doc.pdf") && e.contains("PDF"), "{e}");
@@ -213,6 +285,32 @@ mod tests {
 
         let e = prepare("x.webp", b"RIFF\0\0\0\0WEBPVP8 ".to_vec(), &["png".to_string()], 7 << 20).unwrap_err();
         assert!(e.contains("WEBP"), "{e}");
+    }
+
+    /// The boxes of a HEIC file (their contents are not read here).
+    fn heic_shaped() -> Vec<u8> {
+        let mut b = vec![0, 0, 0, 24];
+        b.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+        b.extend_from_slice(&[0, 0, 0, 20]);
+        b.extend_from_slice(b"meta");
+        b.extend_from_slice(&[0; 12]);
+        b.extend_from_slice(&[0, 0, 0, 16]);
+        b.extend_from_slice(b"mdat");
+        b.extend_from_slice(&[7; 8]);
+        b
+    }
+
+    #[test]
+    fn downscaled_output_keeps_to_the_model_formats() {
+        let png = noisy_png(300, 200);
+        let limit = (png.len() / 3) as u64;
+        // A PNG-only model gets a PNG, not the JPEG an opaque image would become.
+        let r = prepare("big.png", png.clone(), &["png".to_string()], limit).unwrap();
+        assert_eq!(r.mime, "image/png");
+        assert!(r.bytes.len() as u64 <= limit);
+        assert_eq!(sniff(&r.bytes), Some("png"));
+        let r = prepare("big.png", png, &formats(), limit).unwrap();
+        assert_eq!(r.mime, "image/jpeg");
     }
 
     #[test]

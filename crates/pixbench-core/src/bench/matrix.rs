@@ -285,12 +285,14 @@ struct RawPrompt {
     images: Vec<Spanned<String>>,
 }
 
+/// The 1-based line of a byte offset; an error at the end of the file (an unclosed
+/// array, say) is on its last line, not on the empty one after its final newline.
 fn line_of(text: &str, offset: usize) -> usize {
     let mut end = offset.min(text.len());
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    text[..end].matches('\n').count() + 1
+    (text[..end].matches('\n').count() + 1).min(text.lines().count().max(1))
 }
 
 /// The key written on a line, `key = ...` (for errors whose message does not name it).
