@@ -76,7 +76,7 @@ fn commands_answer_over_ipc_with_camel_case_and_ui_errors() {
     let hist = invoke(&w, "history_list", json!({ "filter": {"text": "ipc", "model": null, "status": null, "profileId": null, "since": null, "until": null, "limit": null} })).unwrap();
     assert_eq!(hist.as_array().unwrap().len(), 1);
     let curl = invoke(&w, "export_curl", json!({ "runId": run_id, "targetIdx": 0 })).unwrap();
-    assert!(curl.as_str().unwrap().contains("$PIXAPI_API_KEY"));
+    assert!(curl.as_str().unwrap().contains("$PIXAPI_KEY"));
 
     // errors arrive as UiError
     let err = invoke(&w, "profile_set_key", json!({ "id": "sandbox", "key": "sk_abcdefgh" })).unwrap_err();
