@@ -260,20 +260,19 @@ fn bench_delete(s: State<'_, AppState>, id: String) -> Res<()> {
 #[tauri::command]
 async fn bench_prompts_pick<R: Runtime>(app: AppHandle<R>) -> Res<Vec<BenchPromptInput>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Load prompts")
-        .add_filter("Prompts", &["txt", "csv"])
-        .pick_file(move |file| {
-            let _ = tx.send(file);
-        });
+    app.dialog().file().set_title("Load prompts").add_filter("Prompts", &["txt", "csv"]).pick_file(move |file| {
+        let _ = tx.send(file);
+    });
     let Some(path) = rx.await.ok().flatten().and_then(|f| f.into_path().ok()) else {
         return Ok(vec![]);
     };
     pixbench_core::bench::read_prompts_file(&path)
         .map(|ps| {
             ps.into_iter()
-                .map(|p| BenchPromptInput { text: p.text, images: p.images.iter().map(|i| i.display().to_string()).collect() })
+                .map(|p| BenchPromptInput {
+                    text: p.text,
+                    images: p.images.iter().map(|i| i.display().to_string()).collect(),
+                })
                 .collect()
         })
         .map_err(|e| UiError::new("invalid", format!("The prompts file could not be used: {e}.")))
@@ -284,13 +283,11 @@ async fn bench_prompts_pick<R: Runtime>(app: AppHandle<R>) -> Res<Vec<BenchPromp
 #[tauri::command]
 async fn bench_matrix_pick<R: Runtime>(app: AppHandle<R>, s: State<'_, AppState>) -> Res<Option<BenchInput>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Open a benchmark matrix")
-        .add_filter("Matrix (TOML)", &["toml"])
-        .pick_file(move |file| {
+    app.dialog().file().set_title("Open a benchmark matrix").add_filter("Matrix (TOML)", &["toml"]).pick_file(
+        move |file| {
             let _ = tx.send(file);
-        });
+        },
+    );
     let Some(path) = rx.await.ok().flatten().and_then(|f| f.into_path().ok()) else {
         return Ok(None);
     };

@@ -19,7 +19,9 @@ pub fn serve<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>>
         let (kind, sha) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let result = match kind {
             "image" => blobs.get(sha).map(|b| {
-                let mime = pixbench_core::references::sniff(&b).map(|f| format!("image/{f}")).unwrap_or("application/octet-stream".into());
+                let mime = pixbench_core::references::sniff(&b)
+                    .map(|f| format!("image/{f}"))
+                    .unwrap_or("application/octet-stream".into());
                 (b, mime)
             }),
             "thumb" => blobs.thumb(sha).map(|b| (b, "image/jpeg".to_string())),

@@ -82,7 +82,8 @@ fn commands_answer_over_ipc_with_camel_case_and_ui_errors() {
     let err = invoke(&w, "profile_set_key", json!({ "id": "sandbox", "key": "sk_abcdefgh" })).unwrap_err();
     assert_eq!(err["kind"], "invalid");
     assert!(err["message"].as_str().unwrap().contains("Sandbox"));
-    let err = invoke(&w, "reference_add_bytes", json!({ "name": "notes.pdf", "bytes": b"%PDF-1.4".to_vec() })).unwrap_err();
+    let err =
+        invoke(&w, "reference_add_bytes", json!({ "name": "notes.pdf", "bytes": b"%PDF-1.4".to_vec() })).unwrap_err();
     assert!(err["message"].as_str().unwrap().contains("notes.pdf is a PDF"), "{err}");
     let session = invoke(&w, "session_current", json!({})).unwrap();
     assert_eq!(session["credits"], 8);

@@ -31,7 +31,9 @@ pub struct StatePatch {
 
 /// Whether the headers of an admin request come from a local tool, not a web page.
 pub fn check_admin_headers(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
-    let forbidden = |why: &str| ApiError::new(axum::http::StatusCode::FORBIDDEN, format!("The admin API refuses this request: {why}."));
+    let forbidden = |why: &str| {
+        ApiError::new(axum::http::StatusCode::FORBIDDEN, format!("The admin API refuses this request: {why}."))
+    };
     if headers.contains_key(axum::http::header::ORIGIN) {
         return Err(forbidden("it comes from a web page (Origin header)"));
     }
@@ -41,8 +43,8 @@ pub fn check_admin_headers(headers: &axum::http::HeaderMap) -> Result<(), ApiErr
         Some(rest) => rest.split(']').next().unwrap_or(""),
         None => host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host),
     };
-    let loopback = name.eq_ignore_ascii_case("localhost")
-        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let loopback =
+        name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
     if !loopback {
         return Err(forbidden("its Host is not a loopback address"));
     }
@@ -87,11 +89,10 @@ pub async fn list_faults(State(s): State<Arc<Shared>>) -> Response {
 }
 
 pub async fn add_fault(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
-    let fault =
-        match json_body::<Fault>(&body).and_then(|f| f.normalized().map_err(ApiError::bad_body)) {
-            Ok(f) => f,
-            Err(e) => return e.into_response(),
-        };
+    let fault = match json_body::<Fault>(&body).and_then(|f| f.normalized().map_err(ApiError::bad_body)) {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
     let pending = fault.count;
     let id = s.faults.push(fault);
     Json(json!({ "id": id, "pending": pending })).into_response()

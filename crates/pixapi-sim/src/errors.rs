@@ -19,9 +19,7 @@ tokio::task_local! {
 
 /// The current request's id, or a fresh one outside a request.
 pub fn current_request_id() -> String {
-    REQUEST_ID
-        .try_with(|s| s.clone())
-        .unwrap_or_else(|_| ids::request_id())
+    REQUEST_ID.try_with(|s| s.clone()).unwrap_or_else(|_| ids::request_id())
 }
 
 /// An error answer.
@@ -77,10 +75,7 @@ impl ApiError {
     }
 
     pub fn insufficient_credits() -> Self {
-        Self::new(
-            StatusCode::PAYMENT_REQUIRED,
-            "Not enough credits for this request.",
-        )
+        Self::new(StatusCode::PAYMENT_REQUIRED, "Not enough credits for this request.")
     }
 
     pub fn rate_limited() -> Self {
@@ -172,13 +167,7 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.type_name(),
-            self.message
-        )
+        write!(f, "{} {}: {}", self.status.as_u16(), self.type_name(), self.message)
     }
 }
 
@@ -190,10 +179,7 @@ impl IntoResponse for ApiError {
         };
         let mut resp = (self.status, body).into_response();
         let h = resp.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(s) = self.retry_after {
             h.insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
@@ -209,16 +195,12 @@ pub fn check_auth(headers: &HeaderMap, keys: &[String]) -> Result<(), ApiError> 
         ));
     };
     let value = value.to_str().unwrap_or("");
-    let token = value
-        .split_once(' ')
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim());
+    let token =
+        value.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, t)| t.trim());
     match token {
         Some(t) if !t.is_empty() && keys.iter().any(|k| k == t) => Ok(()),
         Some(_) => Err(ApiError::unauthorized("Invalid API key.")),
-        None => Err(ApiError::unauthorized(
-            "Invalid API key: the Authorization header must be `Bearer <key>`.",
-        )),
+        None => Err(ApiError::unauthorized("Invalid API key: the Authorization header must be `Bearer <key>`.")),
     }
 }
 
@@ -237,18 +219,12 @@ mod tests {
         assert_eq!(e["error"]["request_id"], "req_1");
         let e = ApiError::model_not_found("x").body("r");
         assert_eq!(e["error"]["code"], "model_not_found");
-        assert_eq!(
-            ApiError::not_found("no such task").body("r")["error"]["code"],
-            "not_found"
-        );
+        assert_eq!(ApiError::not_found("no such task").body("r")["error"]["code"], "not_found");
         // The documented string codes, with the request id (docs/errors/).
         for (e, code) in [
             (ApiError::unauthorized("Invalid API key."), "unauthorized"),
             (ApiError::rate_limited(), "rate_limited"),
-            (
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "down"),
-                "model_unavailable",
-            ),
+            (ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "down"), "model_unavailable"),
         ] {
             let b = e.body("req_9");
             assert_eq!(b["error"]["code"], code);
@@ -263,15 +239,9 @@ mod tests {
         let keys = vec!["sk_test_1".to_string()];
         let mut h = HeaderMap::new();
         assert!(check_auth(&h, &keys).is_err());
-        h.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("Bearer sk_test_1"),
-        );
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer sk_test_1"));
         assert!(check_auth(&h, &keys).is_ok());
-        h.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("bearer sk_test_2"),
-        );
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer sk_test_2"));
         let e = check_auth(&h, &keys).unwrap_err();
         assert!(e.message().starts_with("Invalid API key"));
         assert!(!e.message().contains("sk_test_2"));

@@ -138,10 +138,7 @@ impl Fault {
     }
     /// A `hostile` fault of `variant`, its options at their defaults.
     pub fn hostile(variant: HostileVariant) -> Self {
-        Fault {
-            variant: Some(variant),
-            ..Fault::new(FaultKind::Hostile)
-        }
+        Fault { variant: Some(variant), ..Fault::new(FaultKind::Hostile) }
     }
     pub fn items(mut self, items: u32) -> Self {
         self.items = Some(items);
@@ -169,10 +166,7 @@ impl Fault {
     }
     /// A `deliver_size` fault: outputs at `width x height`.
     pub fn deliver_size(width: u32, height: u32) -> Self {
-        Fault {
-            size: Some(format!("{width}x{height}")),
-            ..Fault::new(FaultKind::DeliverSize)
-        }
+        Fault { size: Some(format!("{width}x{height}")), ..Fault::new(FaultKind::DeliverSize) }
     }
     /// The size a `deliver_size` fault delivers.
     pub fn delivered_size(&self) -> Option<(u32, u32)> {
@@ -185,24 +179,15 @@ impl Fault {
     }
     /// A `status` fault.
     pub fn status(status: u16) -> Self {
-        Fault {
-            status: Some(status),
-            ..Fault::new(FaultKind::Status)
-        }
+        Fault { status: Some(status), ..Fault::new(FaultKind::Status) }
     }
     /// A `slow` fault.
     pub fn slow(delay_ms: u64) -> Self {
-        Fault {
-            delay_ms: Some(delay_ms),
-            ..Fault::new(FaultKind::Slow)
-        }
+        Fault { delay_ms: Some(delay_ms), ..Fault::new(FaultKind::Slow) }
     }
     /// A `partial` fault.
     pub fn partial(fail_outputs: u32) -> Self {
-        Fault {
-            fail_outputs: Some(fail_outputs),
-            ..Fault::new(FaultKind::Partial)
-        }
+        Fault { fail_outputs: Some(fail_outputs), ..Fault::new(FaultKind::Partial) }
     }
     pub fn count(mut self, count: u32) -> Self {
         self.count = count;
@@ -303,10 +288,7 @@ impl FaultStore {
         let mut g = self.inner.lock().expect("faults lock");
         g.0 += 1;
         let id = format!("fault_{}", g.0);
-        g.1.push(PendingFault {
-            id: id.clone(),
-            fault,
-        });
+        g.1.push(PendingFault { id: id.clone(), fault });
         id
     }
 
@@ -350,19 +332,12 @@ pub async fn early_response(fault: Option<&Fault>, shared: &Shared) -> Option<Re
     let fault = fault?;
     match fault.kind {
         FaultKind::Status => {
-            let status = StatusCode::from_u16(fault.status.unwrap_or(500))
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = StatusCode::from_u16(fault.status.unwrap_or(500)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             Some(ApiError::injected(status, fault.retry_after, fault.body.clone()).into_response())
         }
         FaultKind::Hang => {
             shared.shutdown.cancelled().await;
-            Some(
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The simulator is shutting down.",
-                )
-                .into_response(),
-            )
+            Some(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "The simulator is shutting down.").into_response())
         }
         FaultKind::MalformedJson => {
             let body = fault.body.clone().unwrap_or_else(|| {
@@ -372,10 +347,7 @@ pub async fn early_response(fault: Option<&Fault>, shared: &Shared) -> Option<Re
                 )
             });
             let mut r = (StatusCode::OK, body).into_response();
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             Some(r)
         }
         FaultKind::CloseMidBody => {
@@ -403,10 +375,7 @@ pub async fn early_response(fault: Option<&Fault>, shared: &Shared) -> Option<Re
                 }
             });
             let mut r = Response::new(Body::from_stream(stream));
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             Some(r)
         }
         _ => None,
@@ -419,8 +388,7 @@ mod tests {
 
     #[test]
     fn parse_and_defaults() {
-        let f: Fault =
-            serde_json::from_str(r#"{"kind":"status","status":503,"retry_after":2}"#).unwrap();
+        let f: Fault = serde_json::from_str(r#"{"kind":"status","status":503,"retry_after":2}"#).unwrap();
         assert_eq!(f.count, 1);
         assert_eq!(f, Fault::status(503).retry_after(2));
         let f: Fault = serde_json::from_str(r#"{"kind":"slow"}"#).unwrap();
@@ -434,41 +402,17 @@ mod tests {
     fn matching_and_consumption() {
         let s = FaultStore::default();
         s.push(Fault::new(FaultKind::TaskFail));
-        s.push(
-            Fault::status(500)
-                .count(2)
-                .path("/v1/images/generations")
-                .model("nano-banana-2"),
-        );
+        s.push(Fault::status(500).count(2).path("/v1/images/generations").model("nano-banana-2"));
         // task_fail only matches async submissions.
-        assert!(s
-            .take("/v1/images/generations", &["x"], RequestClass::Images)
-            .is_none());
-        assert!(s
-            .take("/v1/images/edits", &["nano-banana-2"], RequestClass::Images)
-            .is_none());
+        assert!(s.take("/v1/images/generations", &["x"], RequestClass::Images).is_none());
+        assert!(s.take("/v1/images/edits", &["nano-banana-2"], RequestClass::Images).is_none());
         assert!(s.take("/__sim/state", &[], RequestClass::Other).is_none());
-        let hit = s.take(
-            "/v1/images/generations",
-            &["nano-banana-2"],
-            RequestClass::Images,
-        );
+        let hit = s.take("/v1/images/generations", &["nano-banana-2"], RequestClass::Images);
         assert_eq!(hit.unwrap().kind, FaultKind::Status);
         assert_eq!(s.list()[1].fault.count, 1);
-        s.take(
-            "/v1/images/generations",
-            &["y", "nano-banana-2"],
-            RequestClass::Images,
-        )
-        .unwrap();
+        s.take("/v1/images/generations", &["y", "nano-banana-2"], RequestClass::Images).unwrap();
         assert_eq!(s.list().len(), 1);
-        let t = s
-            .take(
-                "/v1/async/images/generations",
-                &[],
-                RequestClass::AsyncSubmit,
-            )
-            .unwrap();
+        let t = s.take("/v1/async/images/generations", &[], RequestClass::AsyncSubmit).unwrap();
         assert_eq!(t.kind, FaultKind::TaskFail);
         assert!(s.list().is_empty());
     }

@@ -49,12 +49,8 @@ pub async fn serve(State(s): State<Arc<Shared>>, Path(file): Path<String>) -> Re
     match s.files.get(token) {
         Some(png) => {
             let mut r = png.into_response();
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-            r.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, max-age=60"),
-            );
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"));
             r
         }
         None => ApiError::not_found("No such file, or its URL has expired.").into_response(),

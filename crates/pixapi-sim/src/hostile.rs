@@ -219,11 +219,7 @@ pub(crate) async fn respond(
     tokio::time::sleep_until(tokio::time::Instant::from_std(not_before)).await;
     let plain = |items: Vec<Value>| -> Result<HostileAnswer, ApiError> {
         let credits = price * n as i64;
-        Ok(HostileAnswer {
-            response: json_response(&answer(items, credits, n, job))?,
-            credits,
-            images: n,
-        })
+        Ok(HostileAnswer { response: json_response(&answer(items, credits, n, job))?, credits, images: n })
     };
     match variant {
         HostileVariant::ExtraItems => {
@@ -237,11 +233,7 @@ pub(crate) async fn respond(
                 })
                 .collect();
             let credits = price * total as i64;
-            Ok(HostileAnswer {
-                response: json_response(&answer(items, credits, total, job))?,
-                credits,
-                images: total,
-            })
+            Ok(HostileAnswer { response: json_response(&answer(items, credits, total, job))?, credits, images: total })
         }
         HostileVariant::NotImage => {
             let data = match &fault.body {
@@ -260,11 +252,7 @@ pub(crate) async fn respond(
         }
         HostileVariant::Redirect => {
             let to = fault.to.clone().unwrap_or_else(|| DEFAULT_TARGET.into());
-            let url = format!(
-                "{base}/__sim/redirect?to={}&hops={}",
-                query_encode(&to),
-                fault.hops.unwrap_or(0)
-            );
+            let url = format!("{base}/__sim/redirect?to={}&hops={}", query_encode(&to), fault.hops.unwrap_or(0));
             plain(vec![json!({"url": url}); n as usize])
         }
         HostileVariant::DataUrl => {
@@ -287,15 +275,8 @@ pub(crate) async fn respond(
                 "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><h1>Please sign in to continue</h1><form method=\"post\" action=\"/login\"><input name=\"user\"><input name=\"password\" type=\"password\"></form></body></html>\n".into()
             });
             let mut r = (StatusCode::OK, body).into_response();
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            Ok(HostileAnswer {
-                response: r,
-                credits: 0,
-                images: 0,
-            })
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            Ok(HostileAnswer { response: r, credits: 0, images: 0 })
         }
         HostileVariant::HugeBody if job.response_format == crate::request::ResponseFormat::Url => {
             // A small answer whose links each stream `bytes`.
@@ -304,18 +285,11 @@ pub(crate) async fn respond(
         }
         HostileVariant::HugeBody => {
             let total = fault.bytes.unwrap_or(DEFAULT_HUGE_BODY);
-            let head = Bytes::from(format!(
-                "{{\"created\": {}, \"data\": [{{\"b64_json\": \"",
-                crate::ids::unix_now()
-            ));
+            let head = Bytes::from(format!("{{\"created\": {}, \"data\": [{{\"b64_json\": \"", crate::ids::unix_now()));
             let tail = Bytes::from_static(b"\"}]}");
             let r = endless(s, head, total, tail, "application/json");
             let credits = price * n as i64;
-            Ok(HostileAnswer {
-                response: r,
-                credits,
-                images: n,
-            })
+            Ok(HostileAnswer { response: r, credits, images: n })
         }
         HostileVariant::Drip => {
             let pngs = draw(s, job).await?;
@@ -331,8 +305,7 @@ pub(crate) async fn respond(
                 .collect();
             let credits = price * n as i64;
             let body = Bytes::from(
-                serde_json::to_vec(&answer(items, credits, n, job))
-                    .map_err(|e| ApiError::internal(e.to_string()))?,
+                serde_json::to_vec(&answer(items, credits, n, job)).map_err(|e| ApiError::internal(e.to_string()))?,
             );
             let interval = Duration::from_millis(fault.interval_ms.unwrap_or(DEFAULT_DRIP_INTERVAL_MS).max(1));
             let until = Instant::now() + Duration::from_millis(fault.delay_ms.unwrap_or(DEFAULT_DRIP_MS));
@@ -357,15 +330,8 @@ pub(crate) async fn respond(
                 }
             });
             let mut r = Response::new(Body::from_stream(stream));
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            Ok(HostileAnswer {
-                response: r,
-                credits,
-                images: n,
-            })
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            Ok(HostileAnswer { response: r, credits, images: n })
         }
     }
 }
@@ -394,8 +360,7 @@ fn endless(s: &Shared, head: Bytes, total: u64, tail: Bytes, content_type: &'sta
         }
     });
     let mut r = Response::new(Body::from_stream(stream));
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }
 
@@ -422,18 +387,12 @@ pub(crate) struct RedirectQuery {
 /// `GET /__sim/redirect?to=URL&hops=N`: 302 to itself `N` times, then to `URL`. It has
 /// no effect on the sim's state (so it is not held to the admin API's local-only rule:
 /// a client may reach it under any host name).
-pub(crate) async fn redirect(
-    State(_s): State<Arc<Shared>>,
-    Query(q): Query<RedirectQuery>,
-) -> Response {
+pub(crate) async fn redirect(State(_s): State<Arc<Shared>>, Query(q): Query<RedirectQuery>) -> Response {
     let Some(to) = q.to.filter(|t| !t.is_empty()) else {
         return ApiError::bad_body("redirect needs ?to=URL").into_response();
     };
-    let location = if q.hops > 0 {
-        format!("/__sim/redirect?to={}&hops={}", query_encode(&to), q.hops - 1)
-    } else {
-        to
-    };
+    let location =
+        if q.hops > 0 { format!("/__sim/redirect?to={}&hops={}", query_encode(&to), q.hops - 1) } else { to };
     match HeaderValue::from_str(&location) {
         Ok(v) => {
             let mut r = StatusCode::FOUND.into_response();

@@ -7,16 +7,10 @@ const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// 26 characters of Crockford base32: 48 bits of milliseconds, then 80 random bits.
 pub fn ulid() -> String {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
+    let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     let rnd: u128 = rand::rng().random::<u128>() & ((1u128 << 80) - 1);
     let v: u128 = ((ms & 0xFFFF_FFFF_FFFF) << 80) | rnd;
-    (0..26)
-        .rev()
-        .map(|i| CROCKFORD[((v >> (i * 5)) & 31) as usize] as char)
-        .collect()
+    (0..26).rev().map(|i| CROCKFORD[((v >> (i * 5)) & 31) as usize] as char).collect()
 }
 
 pub fn request_id() -> String {
@@ -34,10 +28,7 @@ pub fn file_token() -> String {
 
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -46,9 +37,7 @@ mod tests {
     fn shapes() {
         let t = super::task_id();
         assert_eq!(t.len(), 5 + 26);
-        assert!(t[5..]
-            .chars()
-            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        assert!(t[5..].chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
         assert_ne!(super::ulid(), super::ulid());
         assert_eq!(super::file_token().len(), 32);
     }

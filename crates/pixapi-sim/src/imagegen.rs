@@ -104,11 +104,7 @@ fn hsv(h: f32, s: f32, v: f32) -> [u8; 3] {
         _ => (c, 0.0, x),
     };
     let m = v - c;
-    [
-        ((r + m) * 255.0) as u8,
-        ((g + m) * 255.0) as u8,
-        ((b + m) * 255.0) as u8,
-    ]
+    [((r + m) * 255.0) as u8, ((g + m) * 255.0) as u8, ((b + m) * 255.0) as u8]
 }
 
 /// A canvas over an RGB buffer with alpha-blended span fills.
@@ -131,11 +127,7 @@ impl Canvas<'_> {
         let start = ((y * self.w + x0) * 3) as usize;
         let end = ((y * self.w + x1) * 3) as usize;
         let inv = 256 - a;
-        let c = [
-            color[0] as u32 * a,
-            color[1] as u32 * a,
-            color[2] as u32 * a,
-        ];
+        let c = [color[0] as u32 * a, color[1] as u32 * a, color[2] as u32 * a];
         for px in self.buf[start..end].chunks_exact_mut(3) {
             px[0] = ((c[0] + px[0] as u32 * inv) >> 8) as u8;
             px[1] = ((c[1] + px[1] as u32 * inv) >> 8) as u8;
@@ -190,11 +182,7 @@ fn gradient(buf: &mut [u8], w: u32, h: u32, c1: [u8; 3], c2: [u8; 3], angle: f32
     let (fw, fh) = (w as f32, h as f32);
     let dx = cos / fw / norm * 0.5;
     let c1f = [c1[0] as f32, c1[1] as f32, c1[2] as f32];
-    let d = [
-        c2[0] as f32 - c1f[0],
-        c2[1] as f32 - c1f[1],
-        c2[2] as f32 - c1f[2],
-    ];
+    let d = [c2[0] as f32 - c1f[0], c2[1] as f32 - c1f[1], c2[2] as f32 - c1f[2]];
     for (y, row) in buf.chunks_exact_mut(w as usize * 3).enumerate() {
         let mut t = 0.5 + ((-0.5) * cos + ((y as f32 + 0.5) / fh - 0.5) * sin) / norm * 0.5;
         for px in row.chunks_exact_mut(3) {
@@ -216,11 +204,7 @@ fn tile_references(img: &mut RgbImage, refs: &[Reference]) {
     for (i, r) in refs.iter().enumerate() {
         let (col, row) = (i as u32 % cols, i as u32 / cols);
         let x0 = w * col / cols;
-        let x1 = if col + 1 == cols || i as u32 + 1 == k {
-            w
-        } else {
-            w * (col + 1) / cols
-        };
+        let x1 = if col + 1 == cols || i as u32 + 1 == k { w } else { w * (col + 1) / cols };
         let y0 = h * row / rows;
         let y1 = h * (row + 1) / rows;
         let (cw, ch) = ((x1 - x0).max(1), (y1 - y0).max(1));
@@ -257,11 +241,7 @@ pub fn render(spec: &Spec) -> RgbImage {
     let mut pr = Rng(spec.prompt_seed());
     let hue = pr.range(0.0, 360.0);
     let c1 = hsv(hue, pr.range(0.5, 0.85), pr.range(0.8, 1.0));
-    let c2 = hsv(
-        hue + pr.range(90.0, 210.0),
-        pr.range(0.5, 0.9),
-        pr.range(0.3, 0.6),
-    );
+    let c2 = hsv(hue + pr.range(90.0, 210.0), pr.range(0.5, 0.9), pr.range(0.3, 0.6));
     let angle = pr.range(0.0, std::f32::consts::TAU);
     gradient(&mut img, w, h, c1, c2, angle);
 
@@ -273,30 +253,17 @@ pub fn render(spec: &Spec) -> RgbImage {
     let short = wi.min(hi) as f32;
     let px = |v: f32, len: i64| (v * len as f32) as i64;
     let alpha = |a: u32| if edit { a / 2 } else { a };
-    let mut canvas = Canvas {
-        buf: &mut img,
-        w: wi,
-        h: hi,
-    };
+    let mut canvas = Canvas { buf: &mut img, w: wi, h: hi };
 
     // The prompt's shapes.
     let stripes_color = hsv(hue + 180.0, 0.6, 0.95);
     let (sx, sy) = (pr.range(0.0, 0.6), pr.range(0.0, 0.6));
-    let rect = [
-        px(sx, wi),
-        px(sy, hi),
-        px(sx + pr.range(0.25, 0.4), wi),
-        px(sy + pr.range(0.25, 0.4), hi),
-    ];
+    let rect = [px(sx, wi), px(sy, hi), px(sx + pr.range(0.25, 0.4), wi), px(sy + pr.range(0.25, 0.4), hi)];
     let period = (short * pr.range(0.015, 0.05)) as i64;
     canvas.stripes(rect, period, stripes_color, alpha(110));
     let shapes = 5 + (pr.next_u64() % 5) as usize;
     for _ in 0..shapes {
-        let color = hsv(
-            hue + pr.range(-60.0, 240.0),
-            pr.range(0.4, 1.0),
-            pr.range(0.5, 1.0),
-        );
+        let color = hsv(hue + pr.range(-60.0, 240.0), pr.range(0.4, 1.0), pr.range(0.5, 1.0));
         let (cx, cy) = (px(pr.f(), wi), px(pr.f(), hi));
         let r = (short * pr.range(0.05, 0.22)) as i64;
         let kind = pr.next_u64() % 3;
@@ -336,12 +303,7 @@ pub fn render(spec: &Spec) -> RgbImage {
 pub fn encode_png(img: &RgbImage) -> Vec<u8> {
     let mut out = Vec::with_capacity(img.as_raw().len() / 4);
     PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Sub)
-        .write_image(
-            img.as_raw(),
-            img.width(),
-            img.height(),
-            image::ExtendedColorType::Rgb8,
-        )
+        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8)
         .expect("encoding an in-memory RGB image cannot fail");
     out
 }
@@ -361,15 +323,7 @@ struct CacheInner {
 
 impl PngCache {
     pub fn new(max_bytes: usize) -> Self {
-        PngCache {
-            inner: Mutex::new(CacheInner {
-                map: HashMap::new(),
-                bytes: 0,
-                tick: 0,
-                hits: 0,
-            }),
-            max_bytes,
-        }
+        PngCache { inner: Mutex::new(CacheInner { map: HashMap::new(), bytes: 0, tick: 0, hits: 0 }), max_bytes }
     }
 
     fn get(&self, key: &(u64, u32, u32)) -> Option<Bytes> {
@@ -436,13 +390,7 @@ mod tests {
     use super::*;
 
     fn spec(prompt: &str, index: u32, w: u32, h: u32) -> Spec {
-        Spec {
-            prompt: prompt.into(),
-            index,
-            width: w,
-            height: h,
-            references: vec![],
-        }
+        Spec { prompt: prompt.into(), index, width: w, height: h, references: vec![] }
     }
 
     fn mean(img: &RgbImage) -> [f64; 3] {
@@ -473,16 +421,8 @@ mod tests {
     fn prompts_differ_visibly() {
         let a = render(&spec("a red fox", 0, 128, 128));
         let d = render(&spec("a blue whale", 0, 128, 128));
-        let diff: u64 = a
-            .as_raw()
-            .iter()
-            .zip(d.as_raw())
-            .map(|(x, y)| x.abs_diff(*y) as u64)
-            .sum();
-        assert!(
-            diff / a.as_raw().len() as u64 > 20,
-            "mean abs diff too small: {diff}"
-        );
+        let diff: u64 = a.as_raw().iter().zip(d.as_raw()).map(|(x, y)| x.abs_diff(*y) as u64).sum();
+        assert!(diff / a.as_raw().len() as u64 > 20, "mean abs diff too small: {diff}");
     }
 
     #[test]
@@ -498,10 +438,7 @@ mod tests {
         let red = std::sync::Arc::new(RgbImage::from_pixel(64, 64, image::Rgb([255, 0, 0])));
         let mut s = spec("a calm lake", 0, 256, 256);
         let plain = mean(&render(&s));
-        s.references = vec![Reference {
-            digest: [1; 32],
-            image: red,
-        }];
+        s.references = vec![Reference { digest: [1; 32], image: red }];
         let edited = mean(&render(&s));
         let dist = |m: [f64; 3]| ((m[0] - 255.0).powi(2) + m[1].powi(2) + m[2].powi(2)).sqrt();
         assert!(dist(edited) < dist(plain) / 2.0, "{edited:?} vs {plain:?}");
@@ -531,37 +468,16 @@ mod timing {
     #[ignore]
     fn render_and_encode_4k() {
         for (w, h) in [(1024, 1024), (2048, 2048), (4096, 4096)] {
-            let spec = Spec {
-                prompt: "timing".into(),
-                index: 0,
-                width: w,
-                height: h,
-                references: vec![],
-            };
+            let spec = Spec { prompt: "timing".into(), index: 0, width: w, height: h, references: vec![] };
             let t = std::time::Instant::now();
             let img = render(&spec);
             let r = t.elapsed();
             let png = encode_png(&img);
-            println!(
-                "{w}x{h}: render {r:?}, encode {:?}, {} bytes",
-                t.elapsed() - r,
-                png.len()
-            );
+            println!("{w}x{h}: render {r:?}, encode {:?}, {} bytes", t.elapsed() - r, png.len());
         }
         let red = std::sync::Arc::new(RgbImage::from_pixel(800, 600, image::Rgb([255, 0, 0])));
-        let refs = (0..3)
-            .map(|i| Reference {
-                digest: [i; 32],
-                image: red.clone(),
-            })
-            .collect();
-        let spec = Spec {
-            prompt: "timing".into(),
-            index: 0,
-            width: 4096,
-            height: 4096,
-            references: refs,
-        };
+        let refs = (0..3).map(|i| Reference { digest: [i; 32], image: red.clone() }).collect();
+        let spec = Spec { prompt: "timing".into(), index: 0, width: 4096, height: 4096, references: refs };
         let t = std::time::Instant::now();
         let img = render(&spec);
         println!("edit 4096 x3 refs: render {:?}", t.elapsed());

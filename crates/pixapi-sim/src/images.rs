@@ -36,48 +36,16 @@ struct Endpoint {
 }
 
 pub async fn generations(State(s): State<Arc<Shared>>, req: Request) -> Response {
-    image_endpoint(
-        s,
-        req,
-        Endpoint {
-            edit: false,
-            asynchronous: false,
-        },
-    )
-    .await
+    image_endpoint(s, req, Endpoint { edit: false, asynchronous: false }).await
 }
 pub async fn edits(State(s): State<Arc<Shared>>, req: Request) -> Response {
-    image_endpoint(
-        s,
-        req,
-        Endpoint {
-            edit: true,
-            asynchronous: false,
-        },
-    )
-    .await
+    image_endpoint(s, req, Endpoint { edit: true, asynchronous: false }).await
 }
 pub async fn async_generations(State(s): State<Arc<Shared>>, req: Request) -> Response {
-    image_endpoint(
-        s,
-        req,
-        Endpoint {
-            edit: false,
-            asynchronous: true,
-        },
-    )
-    .await
+    image_endpoint(s, req, Endpoint { edit: false, asynchronous: true }).await
 }
 pub async fn async_edits(State(s): State<Arc<Shared>>, req: Request) -> Response {
-    image_endpoint(
-        s,
-        req,
-        Endpoint {
-            edit: true,
-            asynchronous: true,
-        },
-    )
-    .await
+    image_endpoint(s, req, Endpoint { edit: true, asynchronous: true }).await
 }
 
 async fn image_endpoint(s: Arc<Shared>, req: Request, ep: Endpoint) -> Response {
@@ -112,14 +80,8 @@ async fn admit_and_run(
     let slot = s.try_admit().ok_or_else(ApiError::rate_limited)?;
     let cost = job.resolved.credits_per_image * job.n as i64;
     let reservation = s.reserve(cost).ok_or_else(ApiError::insufficient_credits)?;
-    let class = if ep.asynchronous {
-        RequestClass::AsyncSubmit
-    } else {
-        RequestClass::Images
-    };
-    let fault = s
-        .faults
-        .take(path, &[&job.model, &job.resolved.variant_id], class);
+    let class = if ep.asynchronous { RequestClass::AsyncSubmit } else { RequestClass::Images };
+    let fault = s.faults.take(path, &[&job.model, &job.resolved.variant_id], class);
     meta.fault = fault.as_ref().map(|f| f.kind.as_str().to_string());
     if let Some(r) = early_response(fault.as_ref(), s).await {
         return Ok(r);
@@ -127,8 +89,7 @@ async fn admit_and_run(
     // A `deliver_size` fault: the model answers at another size, billed by what it delivers.
     let mut job = job;
     if let Some((w, h)) = fault.as_ref().and_then(Fault::delivered_size) {
-        let (tier, credits) =
-            crate::catalog::price_delivered(job.resolved.family, w, h, job.quality.as_deref());
+        let (tier, credits) = crate::catalog::price_delivered(job.resolved.family, w, h, job.quality.as_deref());
         job.resolved.width = w;
         job.resolved.height = h;
         job.resolved.tier = tier;
@@ -156,51 +117,27 @@ async fn admit_and_run(
             drop(reservation);
             0
         };
-        s.images_served
-            .fetch_add(out.images as u64, Ordering::SeqCst);
+        s.images_served.fetch_add(out.images as u64, Ordering::SeqCst);
         meta.credits = charged;
         meta.images = out.images;
         return Ok(out.response);
     }
     if ep.asynchronous {
-        return Ok(submit_task(
-            s,
-            job,
-            slot,
-            reservation,
-            latency + delay,
-            fault,
-            base,
-            meta,
-        ));
+        return Ok(submit_task(s, job, slot, reservation, latency + delay, fault, base, meta));
     }
-    let fail = fault
-        .as_ref()
-        .filter(|f| f.kind == FaultKind::Partial)
-        .and_then(|f| f.fail_outputs);
+    let fail = fault.as_ref().filter(|f| f.kind == FaultKind::Partial).and_then(|f| f.fail_outputs);
     let out = produce(s, &job, started + latency + delay, fail.unwrap_or(0), &base).await;
     drop(slot);
     let out = out?;
     let charged = reservation.settle(out.credits);
-    s.images_served
-        .fetch_add(out.images as u64, Ordering::SeqCst);
+    s.images_served.fetch_add(out.images as u64, Ordering::SeqCst);
     meta.credits = charged;
     meta.images = out.images;
-    let mut resp = (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        out.answer,
-    )
-        .into_response();
+    let mut resp = ([(axum::http::header::CONTENT_TYPE, "application/json")], out.answer).into_response();
     let h = resp.headers_mut();
-    h.insert(
-        HeaderName::from_static(LATENCY_HEADER),
-        HeaderValue::from(latency.as_millis() as u64),
-    );
+    h.insert(HeaderName::from_static(LATENCY_HEADER), HeaderValue::from(latency.as_millis() as u64));
     if !delay.is_zero() {
-        h.insert(
-            HeaderName::from_static(FAULT_DELAY_HEADER),
-            HeaderValue::from(delay.as_millis() as u64),
-        );
+        h.insert(HeaderName::from_static(FAULT_DELAY_HEADER), HeaderValue::from(delay.as_millis() as u64));
     }
     if let Ok(v) = HeaderValue::from_str(&job.resolved.variant_id) {
         h.insert(HeaderName::from_static(RESOLVED_MODEL_HEADER), v);
@@ -242,14 +179,11 @@ async fn produce(
     let build = async {
         let pngs = futures::future::join_all(draws).await;
         if count == 0 {
-            return Err(ApiError::internal(
-                "Every output of this request failed (injected partial fault).",
-            ));
+            return Err(ApiError::internal("Every output of this request failed (injected partial fault)."));
         }
         let mut data = Vec::new();
         for png in pngs {
-            let png =
-                png.map_err(|e| ApiError::internal(format!("image generation crashed: {e}")))?;
+            let png = png.map_err(|e| ApiError::internal(format!("image generation crashed: {e}")))?;
             data.push(match job.response_format {
                 ResponseFormat::B64Json => {
                     json!({"b64_json": base64::engine::general_purpose::STANDARD.encode(&png)})
@@ -274,16 +208,9 @@ async fn produce(
         let body = serde_json::to_vec(&answer).map_err(|e| ApiError::internal(e.to_string()))?;
         Ok((body, credits))
     };
-    let (built, _) = tokio::join!(
-        build,
-        tokio::time::sleep_until(tokio::time::Instant::from_std(not_before))
-    );
+    let (built, _) = tokio::join!(build, tokio::time::sleep_until(tokio::time::Instant::from_std(not_before)));
     let (answer, credits) = built?;
-    Ok(Produced {
-        answer,
-        credits,
-        images: count,
-    })
+    Ok(Produced { answer, credits, images: count })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -308,13 +235,8 @@ fn submit_task(
         duration,
         outcome: Outcome::Running,
     });
-    let task_fail = fault
-        .as_ref()
-        .is_some_and(|f| f.kind == FaultKind::TaskFail);
-    let fail = fault
-        .as_ref()
-        .filter(|f| f.kind == FaultKind::Partial)
-        .and_then(|f| f.fail_outputs);
+    let task_fail = fault.as_ref().is_some_and(|f| f.kind == FaultKind::TaskFail);
+    let fail = fault.as_ref().filter(|f| f.kind == FaultKind::Partial).and_then(|f| f.fail_outputs);
     let shared = s.clone();
     let task_id = id.clone();
     let model = job.model.clone();
@@ -341,9 +263,7 @@ fn submit_task(
             Ok(out) => {
                 if shared.tasks.exists(&task_id) {
                     reservation.settle(out.credits);
-                    shared
-                        .images_served
-                        .fetch_add(out.images as u64, Ordering::SeqCst);
+                    shared.images_served.fetch_add(out.images as u64, Ordering::SeqCst);
                 }
                 shared.tasks.finish(
                     &task_id,
@@ -356,13 +276,7 @@ fn submit_task(
             }
             Err(error) => {
                 drop(reservation);
-                shared.tasks.finish(
-                    &task_id,
-                    Outcome::Failed {
-                        error,
-                        completed_at,
-                    },
-                );
+                shared.tasks.finish(&task_id, Outcome::Failed { error, completed_at });
             }
         }
     });
@@ -374,20 +288,12 @@ fn submit_task(
         "model": model,
     }))
     .into_response();
-    resp.headers_mut().insert(
-        HeaderName::from_static(LATENCY_HEADER),
-        HeaderValue::from(meta.latency_ms.unwrap_or(0)),
-    );
+    resp.headers_mut().insert(HeaderName::from_static(LATENCY_HEADER), HeaderValue::from(meta.latency_ms.unwrap_or(0)));
     resp
 }
 
 /// `GET /v1/tasks/{id}`
-pub async fn get_task(
-    State(s): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
+pub async fn get_task(State(s): State<Arc<Shared>>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     let mut meta = ReqMeta::default();
     let path = uri.path().to_string();
     let r = async {
@@ -404,10 +310,7 @@ pub async fn get_task(
             meta.fault_delay_ms = Some(f.delay().as_millis() as u64);
             tokio::time::sleep(f.delay()).await;
         }
-        let task = s
-            .tasks
-            .json(&id)
-            .ok_or_else(|| ApiError::not_found(format!("No task with id '{id}'.")))?;
+        let task = s.tasks.json(&id).ok_or_else(|| ApiError::not_found(format!("No task with id '{id}'.")))?;
         Ok::<_, ApiError>(Json(task).into_response())
     }
     .await;

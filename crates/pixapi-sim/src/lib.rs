@@ -198,10 +198,7 @@ impl SimServer {
             anyhow::bail!("pixapi-sim needs at least one API key");
         }
         let running = server::start(cfg).await?;
-        Ok(SimServer {
-            shared: running.shared,
-            join: Some(running.join),
-        })
+        Ok(SimServer { shared: running.shared, join: Some(running.join) })
     }
 
     pub fn addr(&self) -> SocketAddr {

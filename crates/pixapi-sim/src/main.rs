@@ -49,11 +49,8 @@ struct Args {
 }
 
 fn long_help() -> String {
-    let text: String = pixapi_sim::API_HELP
-        .lines()
-        .filter(|l| !l.starts_with("```"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let text: String =
+        pixapi_sim::API_HELP.lines().filter(|l| !l.starts_with("```")).map(|l| format!("{l}\n")).collect();
     format!("{text}\nExample:\n  pixapi-sim --port 8787 --key sk_test_1 --key sk_test_2 --credits 500 --profile realistic\n")
 }
 
@@ -67,11 +64,7 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
-    let keys = if args.keys.is_empty() {
-        vec!["sk_test_1".to_string()]
-    } else {
-        args.keys
-    };
+    let keys = if args.keys.is_empty() { vec!["sk_test_1".to_string()] } else { args.keys };
     let cfg = SimConfig {
         host: args.host,
         port: args.port,

@@ -58,14 +58,7 @@ const DOCUMENTED: &[&str] = &["model", "prompt", "n", "size", "response_format"]
 /// Image parts of an edit: `image` ("file or file[]"), and `image[]` as the OpenAI SDKs send it.
 const IMAGE_PARTS: &[&str] = &["image", "image[]"];
 /// Fields of OpenAI's image API that the GPT models take (quality is also on Pixapi's gpt-image page).
-const GPT_FIELDS: &[&str] = &[
-    "quality",
-    "background",
-    "output_format",
-    "output_compression",
-    "moderation",
-    "user",
-];
+const GPT_FIELDS: &[&str] = &["quality", "background", "output_format", "output_compression", "moderation", "user"];
 
 /// An image as it arrived, before decoding.
 enum ImageSrc {
@@ -91,15 +84,9 @@ fn is_image_field(name: &str) -> bool {
 
 fn multipart_err(e: MultipartError) -> ApiError {
     if e.status().as_u16() == 413 {
-        ApiError::new(
-            e.status(),
-            format!("The request body is too large: {}", e.body_text()),
-        )
+        ApiError::new(e.status(), format!("The request body is too large: {}", e.body_text()))
     } else {
-        ApiError::bad_body(format!(
-            "Could not read the multipart body: {}",
-            e.body_text()
-        ))
+        ApiError::bad_body(format!("Could not read the multipart body: {}", e.body_text()))
     }
 }
 
@@ -122,25 +109,16 @@ async fn read_limited(field: &mut Field<'_>, limit: usize) -> Result<Option<Byte
 }
 
 async fn read_multipart(shared: &Shared, req: Request) -> Result<Raw, ApiError> {
-    let mut mp = Multipart::from_request(req, &()).await.map_err(|e| {
-        ApiError::bad_body(format!(
-            "Expected a multipart/form-data body: {}",
-            e.body_text()
-        ))
-    })?;
-    let mut raw = Raw {
-        multipart: true,
-        ..Raw::default()
-    };
+    let mut mp = Multipart::from_request(req, &())
+        .await
+        .map_err(|e| ApiError::bad_body(format!("Expected a multipart/form-data body: {}", e.body_text())))?;
+    let mut raw = Raw { multipart: true, ..Raw::default() };
     // Data URLs are base64: allow for the expansion.
     let image_limit = shared.cfg.max_image_bytes.saturating_mul(4) / 3 + 64;
     while let Some(mut field) = mp.next_field().await.map_err(multipart_err)? {
         let name = field.name().unwrap_or("").to_string();
         raw.names.push(name.clone());
-        let is_file = field.file_name().is_some()
-            || field
-                .content_type()
-                .is_some_and(|c| !c.starts_with("text/"));
+        let is_file = field.file_name().is_some() || field.content_type().is_some_and(|c| !c.starts_with("text/"));
         if is_image_field(&name) || name == "mask" {
             let src = match read_limited(&mut field, image_limit).await? {
                 None => ImageSrc::TooLarge,
@@ -158,14 +136,10 @@ async fn read_multipart(shared: &Shared, req: Request) -> Result<Raw, ApiError> 
             }
         } else {
             let Some(b) = read_limited(&mut field, MAX_TEXT_PART).await? else {
-                return Err(ApiError::invalid(
-                    format!("The field '{name}' is too large."),
-                    &name,
-                ));
+                return Err(ApiError::invalid(format!("The field '{name}' is too large."), &name));
             };
-            let text = String::from_utf8(b.to_vec()).map_err(|_| {
-                ApiError::invalid(format!("The field '{name}' is not UTF-8 text."), &name)
-            })?;
+            let text = String::from_utf8(b.to_vec())
+                .map_err(|_| ApiError::invalid(format!("The field '{name}' is not UTF-8 text."), &name))?;
             raw.fields.insert(name, Value::String(text));
         }
     }
@@ -183,16 +157,12 @@ fn text_or_bytes(b: Bytes) -> ImageSrc {
 }
 
 fn parse_json(body: &[u8]) -> Result<Raw, ApiError> {
-    let v: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_body(format!("The body is not valid JSON: {e}.")))?;
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_body(format!("The body is not valid JSON: {e}.")))?;
     let Value::Object(fields) = v else {
         return Err(ApiError::bad_body("The body must be a JSON object."));
     };
-    let mut raw = Raw {
-        names: fields.keys().cloned().collect(),
-        fields,
-        ..Raw::default()
-    };
+    let mut raw = Raw { names: fields.keys().cloned().collect(), fields, ..Raw::default() };
     for key in ["image", "images", "image[]", "images[]"] {
         match raw.fields.get(key) {
             None | Some(Value::Null) => {}
@@ -220,38 +190,23 @@ fn json_image(v: &Value, key: &str) -> Result<ImageSrc, ApiError> {
             .and_then(|u| u.as_str().or_else(|| u.get("url").and_then(Value::as_str))),
         _ => None,
     };
-    s.map(|s| ImageSrc::Text(s.to_string())).ok_or_else(|| {
-        ApiError::invalid(
-            format!("'{key}' must be a data URL or URL string."),
-            "image",
-        )
-    })
+    s.map(|s| ImageSrc::Text(s.to_string()))
+        .ok_or_else(|| ApiError::invalid(format!("'{key}' must be a data URL or URL string."), "image"))
 }
 
 /// Reads the body of an image request (JSON, or multipart for edits).
 async fn read_body(shared: &Shared, req: Request, edit: bool) -> Result<Raw, ApiError> {
-    let ctype = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ctype =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     if ctype.starts_with("multipart/form-data") {
         return read_multipart(shared, req).await;
     }
     if edit && !ctype.contains("json") {
-        return Err(ApiError::bad_body(
-            "Edits take a multipart/form-data body (or JSON with data URLs in 'image').",
-        ));
+        return Err(ApiError::bad_body("Edits take a multipart/form-data body (or JSON with data URLs in 'image')."));
     }
-    let body = axum::body::to_bytes(req.into_body(), crate::server::body_limit(&shared.cfg))
-        .await
-        .map_err(|e| {
-            ApiError::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                format!("Could not read the body: {e}"),
-            )
-        })?;
+    let body = axum::body::to_bytes(req.into_body(), crate::server::body_limit(&shared.cfg)).await.map_err(|e| {
+        ApiError::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, format!("Could not read the body: {e}"))
+    })?;
     parse_json(&body)
 }
 
@@ -260,10 +215,7 @@ fn str_field<'a>(raw: &'a Raw, name: &str) -> Result<Option<&'a str>, ApiError> 
     match raw.fields.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(ApiError::invalid(
-            format!("'{name}' must be a string."),
-            name,
-        )),
+        Some(_) => Err(ApiError::invalid(format!("'{name}' must be a string."), name)),
     }
 }
 
@@ -283,11 +235,7 @@ fn n_field(raw: &Raw) -> Result<u32, ApiError> {
 }
 
 /// Reads, validates and decodes an image request.
-pub async fn parse(
-    shared: &Arc<Shared>,
-    req: Request,
-    edit: bool,
-) -> Result<ImageRequest, ApiError> {
+pub async fn parse(shared: &Arc<Shared>, req: Request, edit: bool) -> Result<ImageRequest, ApiError> {
     let host_base = crate::server::base_url_of(shared, req.headers());
     let raw = read_body(shared, req, edit).await?;
 
@@ -297,18 +245,14 @@ pub async fn parse(
         .ok_or_else(|| ApiError::invalid("Missing required parameter: 'model'.", "model"))?
         .to_string();
     let strict = shared.cfg.strict;
-    let entry =
-        catalog::lookup_mode(&model, strict).ok_or_else(|| ApiError::model_not_found(&model))?;
+    let entry = catalog::lookup_mode(&model, strict).ok_or_else(|| ApiError::model_not_found(&model))?;
     let prompt = str_field(&raw, "prompt")?
         .ok_or_else(|| ApiError::invalid("Missing required parameter: 'prompt'.", "prompt"))?;
     if prompt.trim().is_empty() {
         return Err(ApiError::invalid("'prompt' must not be empty.", "prompt"));
     }
     if prompt.chars().count() > MAX_PROMPT_CHARS {
-        return Err(ApiError::invalid(
-            format!("'prompt' is longer than {MAX_PROMPT_CHARS} characters."),
-            "prompt",
-        ));
+        return Err(ApiError::invalid(format!("'prompt' is longer than {MAX_PROMPT_CHARS} characters."), "prompt"));
     }
     let prompt = prompt.to_string();
     let n = n_field(&raw)?;
@@ -336,16 +280,8 @@ pub async fn parse(
     }
     let query = VariantQuery {
         size: str_field(&raw, "size")?,
-        aspect_ratio: if strict {
-            None
-        } else {
-            str_field(&raw, "aspect_ratio")?
-        },
-        quality: if gpt || !strict {
-            str_field(&raw, "quality")?
-        } else {
-            None
-        },
+        aspect_ratio: if strict { None } else { str_field(&raw, "aspect_ratio")? },
+        quality: if gpt || !strict { str_field(&raw, "quality")? } else { None },
     };
     let resolved = catalog::resolve_mode(entry, &query, strict)?;
     if gpt && strict {
@@ -355,18 +291,9 @@ pub async fn parse(
     let quality = query.quality.map(str::to_string);
 
     let mut references = Vec::new();
-    if strict
-        && edit
-        && raw
-            .names
-            .iter()
-            .any(|n| !IMAGE_PARTS.contains(&n.as_str()) && is_image_field(n))
-    {
+    if strict && edit && raw.names.iter().any(|n| !IMAGE_PARTS.contains(&n.as_str()) && is_image_field(n)) {
         // `images`, `image[0]` ...: not a documented part name.
-        return Err(ApiError::invalid(
-            "Send reference images as 'image' (or 'image[]') parts.",
-            "image",
-        ));
+        return Err(ApiError::invalid("Send reference images as 'image' (or 'image[]') parts.", "image"));
     }
     if edit {
         let max = entry.family.max_references().min(shared.cfg.max_images);
@@ -378,11 +305,7 @@ pub async fn parse(
         }
         if raw.images.len() > max {
             return Err(ApiError::invalid(
-                format!(
-                    "Too many images: {} sent, {} accepts at most {max}.",
-                    raw.images.len(),
-                    entry.id
-                ),
+                format!("Too many images: {} sent, {} accepts at most {max}.", raw.images.len(), entry.id),
                 "image",
             ));
         }
@@ -414,10 +337,9 @@ pub async fn parse(
 fn check_gpt_fields(raw: &Raw) -> Result<(), ApiError> {
     let one_of = |name: &str, allowed: &[&str]| -> Result<(), ApiError> {
         match str_field(raw, name)? {
-            Some(v) if !allowed.contains(&v) => Err(ApiError::invalid(
-                format!("Invalid {name} '{v}': use one of {}.", allowed.join(", ")),
-                name,
-            )),
+            Some(v) if !allowed.contains(&v) => {
+                Err(ApiError::invalid(format!("Invalid {name} '{v}': use one of {}.", allowed.join(", ")), name))
+            }
             _ => Ok(()),
         }
     };
@@ -442,36 +364,20 @@ fn check_gpt_fields(raw: &Raw) -> Result<(), ApiError> {
 }
 
 /// The bytes of one image source, checked against `max_image_bytes`.
-fn load_source(
-    shared: &Shared,
-    host_base: &str,
-    src: ImageSrc,
-    param: &str,
-    i: usize,
-) -> Result<Bytes, ApiError> {
+fn load_source(shared: &Shared, host_base: &str, src: ImageSrc, param: &str, i: usize) -> Result<Bytes, ApiError> {
     let max = shared.cfg.max_image_bytes;
-    let too_large = || {
-        ApiError::invalid(
-            format!("{param} {} is larger than {max} bytes.", i + 1),
-            param,
-        )
-    };
+    let too_large = || ApiError::invalid(format!("{param} {} is larger than {max} bytes.", i + 1), param);
     let bytes = match src {
         ImageSrc::TooLarge => return Err(too_large()),
         ImageSrc::Bytes(b) => b,
         ImageSrc::Text(s) if s.starts_with("data:") => {
-            let (_, data) = s.split_once(',').ok_or_else(|| {
-                ApiError::invalid(format!("{param} {} is not a valid data URL.", i + 1), param)
-            })?;
+            let (_, data) = s
+                .split_once(',')
+                .ok_or_else(|| ApiError::invalid(format!("{param} {} is not a valid data URL.", i + 1), param))?;
             let data: String = data.chars().filter(|c| !c.is_whitespace()).collect();
-            let b = base64::engine::general_purpose::STANDARD
-                .decode(data.as_bytes())
-                .map_err(|_| {
-                    ApiError::invalid(
-                        format!("{param} {}: the data URL is not valid base64.", i + 1),
-                        param,
-                    )
-                })?;
+            let b = base64::engine::general_purpose::STANDARD.decode(data.as_bytes()).map_err(|_| {
+                ApiError::invalid(format!("{param} {}: the data URL is not valid base64.", i + 1), param)
+            })?;
             Bytes::from(b)
         }
         ImageSrc::Text(url) => {
@@ -506,28 +412,19 @@ const REFERENCE_EDGE: u32 = 1024;
 async fn decode_all(blobs: Vec<Bytes>, mask: Option<Bytes>) -> Result<Vec<Reference>, ApiError> {
     let jobs = blobs.into_iter().enumerate().map(|(i, b)| {
         tokio::task::spawn_blocking(move || {
-            let img = decode(&b).map_err(|e| {
-                ApiError::invalid(
-                    format!("image {} could not be decoded: {e}", i + 1),
-                    "image",
-                )
-            })?;
+            let img = decode(&b)
+                .map_err(|e| ApiError::invalid(format!("image {} could not be decoded: {e}", i + 1), "image"))?;
             let img = if img.width().max(img.height()) > REFERENCE_EDGE {
                 img.thumbnail(REFERENCE_EDGE, REFERENCE_EDGE)
             } else {
                 img
             };
-            Ok::<_, ApiError>(Reference {
-                digest: Sha256::digest(&b).into(),
-                image: Arc::new(img.to_rgb8()),
-            })
+            Ok::<_, ApiError>(Reference { digest: Sha256::digest(&b).into(), image: Arc::new(img.to_rgb8()) })
         })
     });
     let mask_job = mask.map(|m| {
         tokio::task::spawn_blocking(move || {
-            decode(&m)
-                .map(|_| ())
-                .map_err(|e| ApiError::invalid(format!("mask could not be decoded: {e}"), "mask"))
+            decode(&m).map(|_| ()).map_err(|e| ApiError::invalid(format!("mask could not be decoded: {e}"), "mask"))
         })
     });
     let mut refs = Vec::new();
@@ -535,8 +432,7 @@ async fn decode_all(blobs: Vec<Bytes>, mask: Option<Bytes>) -> Result<Vec<Refere
         refs.push(r.map_err(|e| ApiError::internal(format!("decoder crashed: {e}")))??);
     }
     if let Some(j) = mask_job {
-        j.await
-            .map_err(|e| ApiError::internal(format!("decoder crashed: {e}")))??;
+        j.await.map_err(|e| ApiError::internal(format!("decoder crashed: {e}")))??;
     }
     Ok(refs)
 }

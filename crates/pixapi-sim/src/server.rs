@@ -21,9 +21,7 @@ pub const SERVER_MS_HEADER: &str = "x-sim-server-ms";
 
 /// The largest body accepted: every reference at the size limit, as base64, plus slack.
 pub fn body_limit(cfg: &SimConfig) -> usize {
-    (cfg.max_images + 2)
-        .saturating_mul(cfg.max_image_bytes.saturating_mul(4) / 3 + (64 << 10))
-        .saturating_add(1 << 20)
+    (cfg.max_images + 2).saturating_mul(cfg.max_image_bytes.saturating_mul(4) / 3 + (64 << 10)).saturating_add(1 << 20)
 }
 
 /// `http://host:port` as the client addressed the server (its `Host` header), else the
@@ -43,39 +41,22 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/", get(index))
         .route("/v1/images/generations", post(images::generations))
         .route("/v1/images/edits", post(images::edits))
-        .route(
-            "/v1/async/images/generations",
-            post(images::async_generations),
-        )
+        .route("/v1/async/images/generations", post(images::async_generations))
         .route("/v1/async/images/edits", post(images::async_edits))
         .route("/v1/tasks/{id}", get(images::get_task))
         .route("/v1/models", get(images::models))
         .route("/v1/models/{id}", get(images::models))
         .route("/files/{file}", get(files::serve))
-        .route(
-            "/__sim/state",
-            get(admin::get_state).post(admin::post_state),
-        )
+        .route("/__sim/state", get(admin::get_state).post(admin::post_state))
         .route("/__sim/reset", post(admin::reset))
         .route("/__sim/redirect", get(crate::hostile::redirect))
         .route("/__sim/huge", get(crate::hostile::huge))
-        .route(
-            "/__sim/faults",
-            get(admin::list_faults)
-                .post(admin::add_fault)
-                .delete(admin::clear_faults),
-        )
-        .route(
-            "/__sim/requests",
-            get(admin::requests).delete(admin::clear_requests),
-        )
+        .route("/__sim/faults", get(admin::list_faults).post(admin::add_fault).delete(admin::clear_faults))
+        .route("/__sim/requests", get(admin::requests).delete(admin::clear_requests))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
-        .layer(middleware::from_fn_with_state(
-            shared.clone(),
-            request_context,
-        ))
+        .layer(middleware::from_fn_with_state(shared.clone(), request_context))
         .with_state(shared)
 }
 
@@ -90,20 +71,12 @@ async fn index(State(s): State<Arc<Shared>>, headers: HeaderMap) -> impl IntoRes
 }
 
 async fn not_found(req: Request) -> Response {
-    ApiError::not_found(format!(
-        "No route for {} {}.",
-        req.method(),
-        req.uri().path()
-    ))
-    .into_response()
+    ApiError::not_found(format!("No route for {} {}.", req.method(), req.uri().path())).into_response()
 }
 
 async fn method_not_allowed(req: Request) -> Response {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        format!("{} is not allowed on {}.", req.method(), req.uri().path()),
-    )
-    .into_response()
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("{} is not allowed on {}.", req.method(), req.uri().path()))
+        .into_response()
 }
 
 /// Gives every request an id (`x-request-id` on every answer), counts and times `/v1/*`
@@ -133,11 +106,7 @@ async fn request_context(State(s): State<Arc<Shared>>, req: Request, next: Next)
         if let Ok(v) = HeaderValue::from_str(&format!("{server_ms:.3}")) {
             h.insert(HeaderName::from_static(SERVER_MS_HEADER), v);
         }
-        let meta = resp
-            .extensions()
-            .get::<ReqMeta>()
-            .cloned()
-            .unwrap_or_default();
+        let meta = resp.extensions().get::<ReqMeta>().cloned().unwrap_or_default();
         s.record(RequestRecord {
             request_id: id,
             method,

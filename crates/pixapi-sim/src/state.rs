@@ -109,12 +109,7 @@ pub struct Shared {
 impl Shared {
     pub fn new(cfg: SimConfig, addr: SocketAddr) -> Self {
         Shared {
-            ledger: Mutex::new(Ledger {
-                balance: cfg.credits,
-                charged: 0,
-                reserved: 0,
-                epoch: 0,
-            }),
+            ledger: Mutex::new(Ledger { balance: cfg.credits, charged: 0, reserved: 0, epoch: 0 }),
             requests: AtomicU64::new(0),
             images_served: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
@@ -167,8 +162,7 @@ impl Shared {
         self.images_served.store(0, Ordering::SeqCst);
         self.log.lock().expect("log lock").clear();
         *self.profile.lock().expect("profile lock") = self.cfg.profile;
-        self.max_concurrency
-            .store(self.cfg.max_concurrency, Ordering::SeqCst);
+        self.max_concurrency.store(self.cfg.max_concurrency, Ordering::SeqCst);
     }
 
     pub fn profile(&self) -> LatencyProfile {
@@ -201,9 +195,7 @@ impl Shared {
     pub fn try_admit(self: &Arc<Self>) -> Option<Slot> {
         let max = self.max_concurrency.load(Ordering::SeqCst);
         self.in_flight
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                (n < max).then_some(n + 1)
-            })
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then_some(n + 1))
             .ok()
             .map(|_| Slot(self.clone()))
     }
@@ -216,12 +208,7 @@ impl Shared {
             return None;
         }
         l.reserved += amount;
-        Some(Reservation {
-            shared: self.clone(),
-            amount,
-            epoch: l.epoch,
-            done: false,
-        })
+        Some(Reservation { shared: self.clone(), amount, epoch: l.epoch, done: false })
     }
 
     pub fn record(&self, rec: RequestRecord) {
@@ -305,13 +292,8 @@ mod tests {
 
     #[test]
     fn reservations_settle_release_and_survive_reset() {
-        let s = Arc::new(Shared::new(
-            SimConfig {
-                credits: 10,
-                ..SimConfig::default()
-            },
-            "127.0.0.1:1".parse().unwrap(),
-        ));
+        let s =
+            Arc::new(Shared::new(SimConfig { credits: 10, ..SimConfig::default() }, "127.0.0.1:1".parse().unwrap()));
         let a = s.reserve(8).unwrap();
         assert!(s.reserve(3).is_none(), "8 of 10 are held");
         assert_eq!(a.settle(4), 4);

@@ -51,19 +51,13 @@ impl Task {
                     v["progress"] = json!(((f * 100.0).round() as i64).clamp(1, 99));
                 }
             }
-            Outcome::Completed {
-                result,
-                completed_at,
-            } => {
+            Outcome::Completed { result, completed_at } => {
                 v["status"] = json!("completed");
                 v["progress"] = json!(100);
                 v["completed_at"] = json!(completed_at);
                 v["result"] = result.clone();
             }
-            Outcome::Failed {
-                error,
-                completed_at,
-            } => {
+            Outcome::Failed { error, completed_at } => {
                 v["status"] = json!("failed");
                 v["progress"] = json!(100);
                 v["completed_at"] = json!(completed_at);
@@ -84,10 +78,9 @@ impl TaskStore {
         let mut g = self.inner.lock().expect("tasks lock");
         if g.0.len() >= TASK_CAPACITY {
             let (map, order) = &mut *g;
-            if let Some(pos) = order.iter().position(|id| {
-                map.get(id)
-                    .is_some_and(|t| !matches!(t.outcome, Outcome::Running))
-            }) {
+            if let Some(pos) =
+                order.iter().position(|id| map.get(id).is_some_and(|t| !matches!(t.outcome, Outcome::Running)))
+            {
                 if let Some(id) = order.remove(pos) {
                     map.remove(&id);
                 }
@@ -98,21 +91,11 @@ impl TaskStore {
     }
 
     pub fn json(&self, id: &str) -> Option<Value> {
-        self.inner
-            .lock()
-            .expect("tasks lock")
-            .0
-            .get(id)
-            .map(Task::to_json)
+        self.inner.lock().expect("tasks lock").0.get(id).map(Task::to_json)
     }
 
     pub fn model(&self, id: &str) -> Option<String> {
-        self.inner
-            .lock()
-            .expect("tasks lock")
-            .0
-            .get(id)
-            .map(|t| t.model.clone())
+        self.inner.lock().expect("tasks lock").0.get(id).map(|t| t.model.clone())
     }
 
     /// Sets a task's outcome (no-op if the task was cleared meanwhile).
@@ -165,18 +148,9 @@ mod tests {
         assert_eq!(v["status"], "processing");
         let p = v["progress"].as_i64().unwrap();
         assert!((40..=60).contains(&p), "{p}");
-        store.finish(
-            "task_1",
-            Outcome::Completed {
-                result: json!({"data": []}),
-                completed_at: 2,
-            },
-        );
+        store.finish("task_1", Outcome::Completed { result: json!({"data": []}), completed_at: 2 });
         let v = store.json("task_1").unwrap();
-        assert_eq!(
-            (v["status"].as_str(), v["progress"].as_i64()),
-            (Some("completed"), Some(100))
-        );
+        assert_eq!((v["status"].as_str(), v["progress"].as_i64()), (Some("completed"), Some(100)));
         assert!(store.json("task_2").is_none());
     }
 }

@@ -64,15 +64,8 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    let n: usize = std::env::var("PIXAPI_BENCH_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let n: usize = std::env::var("PIXAPI_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let sim = rt
         .block_on(SimServer::start(SimConfig {
             keys: vec![KEY.to_string()],
@@ -83,33 +76,18 @@ fn main() {
         .expect("sim starts");
     // The budget is for the 1K case; 4K shows how decoding scales with a ~6 MB answer.
     scenario(&rt, &sim.base_url(), "1K", "nano-banana-2", n, true);
-    scenario(
-        &rt,
-        &sim.base_url(),
-        "4K",
-        "gemini-3.1-flash-image-preview-4k",
-        (n / 5).max(10),
-        false,
-    );
+    scenario(&rt, &sim.base_url(), "4K", "gemini-3.1-flash-image-preview-4k", (n / 5).max(10), false);
     rt.block_on(sim.shutdown());
 }
 
-fn scenario(
-    rt: &tokio::runtime::Runtime,
-    base: &str,
-    label: &str,
-    model: &str,
-    n: usize,
-    budget: bool,
-) {
+fn scenario(rt: &tokio::runtime::Runtime, base: &str, label: &str, model: &str, n: usize, budget: bool) {
     let warmup = 5;
     let url = format!("{base}{}", pixapi::PATH_GENERATIONS);
     let mut req = GenerationRequest::new(model, "overhead benchmark: a lighthouse at dusk");
     req.response_format = Some(ResponseFormat::B64Json);
     let body = serde_json::to_string(&req).expect("json");
 
-    let client =
-        Client::new(ClientConfig::new(base.to_string()).with_api_key(KEY)).expect("client");
+    let client = Client::new(ClientConfig::new(base.to_string()).with_api_key(KEY)).expect("client");
     let bare = reqwest::Client::new();
     let cancel = CancellationToken::new();
     // (a) pixapi client, end to end.
@@ -164,22 +142,8 @@ fn scenario(
         for i in 0..warmup + n {
             let t = Instant::now();
             let out = Command::new("curl")
-                .args([
-                    "-s",
-                    "-o",
-                    "/dev/null",
-                    "-w",
-                    "%{time_total} %{http_code}",
-                    "-X",
-                    "POST",
-                    &url,
-                ])
-                .args([
-                    "-H",
-                    &format!("Authorization: Bearer {KEY}"),
-                    "-H",
-                    "Content-Type: application/json",
-                ])
+                .args(["-s", "-o", "/dev/null", "-w", "%{time_total} %{http_code}", "-X", "POST", &url])
+                .args(["-H", &format!("Authorization: Bearer {KEY}"), "-H", "Content-Type: application/json"])
                 .args(["-d", &body])
                 .output()
                 .expect("curl runs");
@@ -196,14 +160,9 @@ fn scenario(
     }
 
     let client_s = Stats::new("pixapi Client::generate (decoded)", client_ms);
-    let ttfb_body = Stats::new(
-        "  of which send..last body byte",
-        client_inner.iter().map(|t| t.ttfb_ms + t.body_ms).collect(),
-    );
-    let decode = Stats::new(
-        "  of which decode (JSON+base64)",
-        client_inner.iter().map(|t| t.decode_ms).collect(),
-    );
+    let ttfb_body =
+        Stats::new("  of which send..last body byte", client_inner.iter().map(|t| t.ttfb_ms + t.body_ms).collect());
+    let decode = Stats::new("  of which decode (JSON+base64)", client_inner.iter().map(|t| t.decode_ms).collect());
     let bare_s = Stats::new("bare reqwest (bytes, no parse)", bare_ms);
     let curl_s = Stats::new("curl %{time_total}", curl_total);
     let curl_w = Stats::new("curl process wall time", curl_wall);

@@ -69,10 +69,7 @@ impl Default for ClientConfig {
 impl ClientConfig {
     /// Defaults with the given base URL and no key.
     pub fn new(base_url: impl Into<String>) -> Self {
-        ClientConfig {
-            base_url: base_url.into(),
-            ..Default::default()
-        }
+        ClientConfig { base_url: base_url.into(), ..Default::default() }
     }
 
     /// Sets the API key.
@@ -155,10 +152,7 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries at all.
     pub fn none() -> Self {
-        RetryPolicy {
-            max_attempts: 1,
-            ..Default::default()
-        }
+        RetryPolicy { max_attempts: 1, ..Default::default() }
     }
 
     /// The wait before attempt `failed_attempts + 1`, given the server's `Retry-After`.
@@ -169,11 +163,7 @@ impl RetryPolicy {
             }
         }
         let exp = failed_attempts.saturating_sub(1).min(30);
-        let ceiling = self
-            .base_delay
-            .checked_mul(1u32 << exp)
-            .unwrap_or(self.max_delay)
-            .min(self.max_delay);
+        let ceiling = self.base_delay.checked_mul(1u32 << exp).unwrap_or(self.max_delay).min(self.max_delay);
         let ceiling_s = ceiling.as_secs_f64();
         if ceiling_s <= 0.0 {
             return Duration::ZERO;
@@ -215,11 +205,7 @@ impl Default for PollPolicy {
 
 impl PollPolicy {
     pub(crate) fn next_interval(&self, current: Duration) -> Duration {
-        let f = if self.backoff_factor.is_finite() && self.backoff_factor >= 1.0 {
-            self.backoff_factor
-        } else {
-            1.0
-        };
+        let f = if self.backoff_factor.is_finite() && self.backoff_factor >= 1.0 { self.backoff_factor } else { 1.0 };
         Duration::from_secs_f64((current.as_secs_f64() * f).min(self.max_interval.as_secs_f64()))
     }
 }
@@ -250,18 +236,9 @@ mod tests {
         for k in 1..10 {
             assert!(p.delay(k, None) <= Duration::from_millis(300));
         }
-        assert_eq!(
-            p.delay(1, Some(Duration::from_secs(2))),
-            Duration::from_secs(2)
-        );
-        assert_eq!(
-            p.delay(1, Some(Duration::from_secs(3600))),
-            Duration::from_secs(5)
-        );
-        let p2 = RetryPolicy {
-            honour_retry_after: false,
-            ..p
-        };
+        assert_eq!(p.delay(1, Some(Duration::from_secs(2))), Duration::from_secs(2));
+        assert_eq!(p.delay(1, Some(Duration::from_secs(3600))), Duration::from_secs(5));
+        let p2 = RetryPolicy { honour_retry_after: false, ..p };
         assert!(p2.delay(1, Some(Duration::from_secs(2))) <= Duration::from_millis(100));
     }
 

@@ -41,10 +41,7 @@ pub struct PartDescription {
 
 /// Quotes for a POSIX shell: `'...'` with `'` written as `'\''`.
 pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
-    {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c)) {
         return s.to_string();
     }
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -72,9 +69,7 @@ pub fn to_curl(desc: &RequestDescription, file_paths: &[PathBuf]) -> String {
     for (name, value) in &desc.headers {
         // curl writes its own multipart Content-Type (with the boundary); User-Agent is
         // left to curl.
-        if matches!(desc.body, RequestBody::Multipart(_))
-            && name.eq_ignore_ascii_case("content-type")
-        {
+        if matches!(desc.body, RequestBody::Multipart(_)) && name.eq_ignore_ascii_case("content-type") {
             continue;
         }
         if name.eq_ignore_ascii_case("user-agent") {
@@ -82,10 +77,7 @@ pub fn to_curl(desc: &RequestDescription, file_paths: &[PathBuf]) -> String {
         }
         if value.contains(&format!("${API_KEY_ENV}")) {
             // Double quotes so the shell expands the variable.
-            let v = format!("{name}: {value}")
-                .replace('\\', "\\\\")
-                .replace('"', "\\\"")
-                .replace('`', "\\`");
+            let v = format!("{name}: {value}").replace('\\', "\\\\").replace('"', "\\\"").replace('`', "\\`");
             opt("-H", format!("\"{v}\""));
         } else {
             opt("-H", shell_quote(&format!("{name}: {value}")));
@@ -106,11 +98,7 @@ pub fn to_curl(desc: &RequestDescription, file_paths: &[PathBuf]) -> String {
                             .or_else(|| p.file_name.clone())
                             .unwrap_or_else(|| "image.png".into());
                         // curl's own quoting of a file name inside -F.
-                        let mut spec = format!(
-                            "{}=@\"{}\"",
-                            p.name,
-                            path.replace('\\', "\\\\").replace('"', "\\\"")
-                        );
+                        let mut spec = format!("{}=@\"{}\"", p.name, path.replace('\\', "\\\\").replace('"', "\\\""));
                         if let Some(m) = &p.mime {
                             spec.push_str(&format!(";type={m}"));
                         }
@@ -170,10 +158,7 @@ pub fn redact(s: &str) -> String {
                 k
             };
             let mut j = start;
-            while j < b.len()
-                && !b[j].is_ascii_whitespace()
-                && !matches!(b[j], b'"' | b'\'' | b',' | b';')
-            {
+            while j < b.len() && !b[j].is_ascii_whitespace() && !matches!(b[j], b'"' | b'\'' | b',' | b';') {
                 j += 1;
             }
             if j > start && b[start] != b'$' && !s[start..j].starts_with("***") {
@@ -197,20 +182,11 @@ mod tests {
     #[test]
     fn redact_masks_keys_and_bearer_tokens() {
         assert_eq!(redact("key sk_live_ABCdef123-xyz done"), "key sk_*** done");
-        assert_eq!(
-            redact("Authorization: Bearer abc.def"),
-            "Authorization: Bearer ***"
-        );
-        assert_eq!(
-            redact("authorization: bearer sk_test_1"),
-            "authorization: bearer ***"
-        );
+        assert_eq!(redact("Authorization: Bearer abc.def"), "Authorization: Bearer ***");
+        assert_eq!(redact("authorization: bearer sk_test_1"), "authorization: bearer ***");
         assert_eq!(redact("Bearer $PIXAPI_KEY"), "Bearer $PIXAPI_KEY");
         // Task ids and short tokens are not keys.
-        assert_eq!(
-            redact("task_01KPQ7J7DWB7QZ3WCEK3YVPBRA"),
-            "task_01KPQ7J7DWB7QZ3WCEK3YVPBRA"
-        );
+        assert_eq!(redact("task_01KPQ7J7DWB7QZ3WCEK3YVPBRA"), "task_01KPQ7J7DWB7QZ3WCEK3YVPBRA");
         assert_eq!(redact("sk_abc"), "sk_abc");
         assert_eq!(redact("(sk_0123456789)"), "(sk_***)");
         assert_eq!(redact("é sk_0123456789 é"), "é sk_*** é");
@@ -242,19 +218,10 @@ mod tests {
     #[test]
     fn curl_for_json() {
         let c = to_curl(&json_desc(), &[]);
-        assert!(
-            c.starts_with("curl -sS -X POST http://127.0.0.1:8080/v1/images/generations"),
-            "{c}"
-        );
-        assert!(
-            c.contains(r#"-H "Authorization: Bearer $PIXAPI_KEY""#),
-            "{c}"
-        );
+        assert!(c.starts_with("curl -sS -X POST http://127.0.0.1:8080/v1/images/generations"), "{c}");
+        assert!(c.contains(r#"-H "Authorization: Bearer $PIXAPI_KEY""#), "{c}");
         assert!(c.contains("-H 'Content-Type: application/json'"), "{c}");
-        assert!(
-            c.contains(r#"-d '{"model":"m","prompt":"it'\''s a cat"}'"#),
-            "{c}"
-        );
+        assert!(c.contains(r#"-d '{"model":"m","prompt":"it'\''s a cat"}'"#), "{c}");
         assert!(!c.contains("User-Agent"));
     }
 
@@ -265,19 +232,10 @@ mod tests {
             url: "http://h/v1/images/edits".into(),
             headers: vec![
                 ("Authorization".into(), "Bearer $PIXAPI_KEY".into()),
-                (
-                    "Content-Type".into(),
-                    "multipart/form-data; boundary=<generated>".into(),
-                ),
+                ("Content-Type".into(), "multipart/form-data; boundary=<generated>".into()),
             ],
             body: RequestBody::Multipart(vec![
-                PartDescription {
-                    name: "model".into(),
-                    file_name: None,
-                    mime: None,
-                    size: 1,
-                    text: Some("m".into()),
-                },
+                PartDescription { name: "model".into(), file_name: None, mime: None, size: 1, text: Some("m".into()) },
                 PartDescription {
                     name: "prompt".into(),
                     file_name: None,
@@ -304,14 +262,8 @@ mod tests {
         let c = to_curl(&d, &[PathBuf::from("/tmp/my dir/a.png")]);
         assert!(c.contains("--form-string model=m"), "{c}");
         assert!(c.contains("--form-string prompt=@home"), "{c}");
-        assert!(
-            c.contains(r#"-F 'image[]=@"/tmp/my dir/a.png";type=image/png'"#),
-            "{c}"
-        );
-        assert!(
-            c.contains(r#"-F 'image[]=@"b.jpg";type=image/jpeg'"#),
-            "{c}"
-        );
+        assert!(c.contains(r#"-F 'image[]=@"/tmp/my dir/a.png";type=image/png'"#), "{c}");
+        assert!(c.contains(r#"-F 'image[]=@"b.jpg";type=image/jpeg'"#), "{c}");
         assert!(!c.contains("boundary"), "{c}");
     }
 

@@ -14,10 +14,7 @@ use crate::describe::redact;
 pub enum Error {
     /// 400: the request is invalid; `field` names the culprit when the server said it.
     #[error("bad request{}: {message}", field.as_deref().map(|f| format!(" (field `{f}`)")).unwrap_or_default())]
-    BadRequest {
-        message: String,
-        field: Option<String>,
-    },
+    BadRequest { message: String, field: Option<String> },
     /// 401 (and 403): the key is wrong, revoked or missing.
     #[error("unauthorized: the API key was refused")]
     Unauthorized,
@@ -256,14 +253,7 @@ impl std::error::Error for ApiError {
 
 impl From<Error> for ApiError {
     fn from(kind: Error) -> Self {
-        ApiError {
-            kind,
-            request_id: None,
-            message: None,
-            raw_body: None,
-            http_status: None,
-            attempts: 1,
-        }
+        ApiError { kind, request_id: None, message: None, raw_body: None, http_status: None, attempts: 1 }
     }
 }
 
@@ -292,9 +282,9 @@ fn value_to_string(v: &Value) -> Option<String> {
 fn message_of(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Object(o) => ["message", "msg", "detail", "error", "reason"]
-            .iter()
-            .find_map(|k| o.get(*k).and_then(message_of)),
+        Value::Object(o) => {
+            ["message", "msg", "detail", "error", "reason"].iter().find_map(|k| o.get(*k).and_then(message_of))
+        }
         // FastAPI-style `detail: [{"msg": ..}]`.
         Value::Array(a) => a.iter().find_map(message_of),
         _ => None,
@@ -317,31 +307,23 @@ pub(crate) fn parse_error_body(body: &[u8]) -> ErrorBody {
     };
     match top.get("error") {
         Some(Value::Object(e)) => {
-            out.message = ["message", "msg", "detail"]
-                .iter()
-                .find_map(|k| e.get(*k).and_then(message_of));
+            out.message = ["message", "msg", "detail"].iter().find_map(|k| e.get(*k).and_then(message_of));
             out.code = e.get("code").and_then(value_to_string);
             out.typ = e.get("type").and_then(value_to_string);
-            out.param = ["param", "field"]
-                .iter()
-                .find_map(|k| e.get(*k).and_then(value_to_string));
+            out.param = ["param", "field"].iter().find_map(|k| e.get(*k).and_then(value_to_string));
             out.request_id = e.get("request_id").and_then(value_to_string);
         }
         Some(Value::String(s)) => out.message = Some(s.clone()),
         _ => {}
     }
     if out.message.is_none() {
-        out.message = ["message", "detail", "msg"]
-            .iter()
-            .find_map(|k| top.get(*k).and_then(message_of));
+        out.message = ["message", "detail", "msg"].iter().find_map(|k| top.get(*k).and_then(message_of));
     }
     if out.code.is_none() {
         out.code = top.get("code").and_then(value_to_string);
     }
     if out.param.is_none() {
-        out.param = ["param", "field"]
-            .iter()
-            .find_map(|k| top.get(*k).and_then(value_to_string));
+        out.param = ["param", "field"].iter().find_map(|k| top.get(*k).and_then(value_to_string));
     }
     if out.request_id.is_none() {
         out.request_id = top.get("request_id").and_then(value_to_string);
@@ -383,8 +365,7 @@ const KNOWN_FIELDS_GENERAL: &[&str] = &["model", "prompt"];
 fn is_ident(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '[' || c == ']')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '[' || c == ']')
         && s.len() <= 40
 }
 
@@ -412,14 +393,9 @@ pub(crate) fn field_from_message(message: &str) -> Option<String> {
     let lower: Vec<String> = words.iter().map(|(w, _)| w.to_ascii_lowercase()).collect();
     // "field `x`", "parameter x", "param: x".
     for i in 0..lower.len().saturating_sub(1) {
-        if matches!(
-            lower[i].as_str(),
-            "field" | "parameter" | "param" | "argument" | "property"
-        ) && is_ident(&words[i + 1].0)
-            && !matches!(
-                lower[i + 1].as_str(),
-                "is" | "must" | "the" | "value" | "required" | "not"
-            )
+        if matches!(lower[i].as_str(), "field" | "parameter" | "param" | "argument" | "property")
+            && is_ident(&words[i + 1].0)
+            && !matches!(lower[i + 1].as_str(), "is" | "must" | "the" | "value" | "required" | "not")
         {
             return Some(words[i + 1].0.clone());
         }
@@ -432,10 +408,7 @@ pub(crate) fn field_from_message(message: &str) -> Option<String> {
         }
     }
     for list in [KNOWN_FIELDS_SPECIFIC, KNOWN_FIELDS_GENERAL] {
-        if let Some((w, _)) = words
-            .iter()
-            .find(|(w, _)| known(w, list) && (w.len() > 1 || w == "n"))
-        {
+        if let Some((w, _)) = words.iter().find(|(w, _)| known(w, list) && (w.len() > 1 || w == "n")) {
             return Some(w.to_ascii_lowercase());
         }
     }
@@ -447,12 +420,7 @@ fn contains_any(hay: &str, needles: &[&str]) -> bool {
 }
 
 /// The [`Error`] for a non-2xx answer, from its status, body and endpoint.
-pub(crate) fn classify(
-    status: u16,
-    body: &ErrorBody,
-    retry_after: Option<Duration>,
-    endpoint: Endpoint,
-) -> Error {
+pub(crate) fn classify(status: u16, body: &ErrorBody, retry_after: Option<Duration>, endpoint: Endpoint) -> Error {
     let code = format!(
         "{} {}",
         body.code.as_deref().unwrap_or("").to_ascii_lowercase(),
@@ -460,10 +428,7 @@ pub(crate) fn classify(
     );
     let message = body.message.clone().map(|m| redact(&m));
     let bad_request = || Error::BadRequest {
-        field: body
-            .param
-            .clone()
-            .or_else(|| message.as_deref().and_then(field_from_message)),
+        field: body.param.clone().or_else(|| message.as_deref().and_then(field_from_message)),
         message: message.clone().unwrap_or_else(|| format!("HTTP {status}")),
     };
     if endpoint == Endpoint::Download && matches!(status, 404 | 410) {
@@ -473,23 +438,13 @@ pub(crate) fn classify(
         return Error::TaskNotFound;
     }
     // A code that names the case wins over the status, for the contract's codes.
-    if contains_any(
-        &code,
-        &[
-            "insufficient_credits",
-            "insufficient_quota",
-            "payment_required",
-        ],
-    ) {
+    if contains_any(&code, &["insufficient_credits", "insufficient_quota", "payment_required"]) {
         return Error::InsufficientCredits;
     }
     if contains_any(&code, &["model_not_found"]) {
         return Error::ModelNotFound;
     }
-    if contains_any(
-        &code,
-        &["prompt_rejected", "content_policy", "moderation", "safety"],
-    ) {
+    if contains_any(&code, &["prompt_rejected", "content_policy", "moderation", "safety"]) {
         return Error::PromptRejected;
     }
     match status {
@@ -497,10 +452,8 @@ pub(crate) fn classify(
         401 | 403 => Error::Unauthorized,
         402 => Error::InsufficientCredits,
         404 => {
-            let mentions_model = code.contains("model")
-                || message
-                    .as_deref()
-                    .is_some_and(|m| m.to_ascii_lowercase().contains("model"));
+            let mentions_model =
+                code.contains("model") || message.as_deref().is_some_and(|m| m.to_ascii_lowercase().contains("model"));
             if mentions_model || endpoint == Endpoint::Images && body.message.is_some() {
                 Error::ModelNotFound
             } else {
@@ -589,47 +542,23 @@ mod tests {
             br#"{"error":{"code":"insufficient_credits","message":"Not enough credits for this request.","request_id":"req_42"},"extra":1}"#,
         );
         assert_eq!(b.request_id.as_deref(), Some("req_42"));
-        assert_eq!(
-            classify(402, &b, None, Endpoint::Images),
-            Error::InsufficientCredits
-        );
+        assert_eq!(classify(402, &b, None, Endpoint::Images), Error::InsufficientCredits);
         // The code wins even under an odd status.
-        assert_eq!(
-            classify(403, &b, None, Endpoint::Images),
-            Error::InsufficientCredits
-        );
+        assert_eq!(classify(403, &b, None, Endpoint::Images), Error::InsufficientCredits);
     }
 
     #[test]
     fn error_as_string_and_non_json() {
         let b = parse_error_body(br#"{"error":"model foo does not exist"}"#);
         assert_eq!(b.message.as_deref(), Some("model foo does not exist"));
-        assert_eq!(
-            classify(404, &b, None, Endpoint::Images),
-            Error::ModelNotFound
-        );
+        assert_eq!(classify(404, &b, None, Endpoint::Images), Error::ModelNotFound);
         let b = parse_error_body(b"<html>Bad Gateway</html>");
         assert_eq!(b, ErrorBody::default());
-        assert_eq!(
-            classify(502, &b, None, Endpoint::Images),
-            Error::Server { status: 502 }
-        );
-        assert_eq!(
-            classify(503, &b, None, Endpoint::Images),
-            Error::Unavailable
-        );
-        assert_eq!(
-            classify(404, &b, None, Endpoint::Models),
-            Error::UnexpectedStatus { status: 404 }
-        );
-        assert_eq!(
-            classify(418, &b, None, Endpoint::Images),
-            Error::UnexpectedStatus { status: 418 }
-        );
-        assert_eq!(
-            classify(401, &b, None, Endpoint::Images),
-            Error::Unauthorized
-        );
+        assert_eq!(classify(502, &b, None, Endpoint::Images), Error::Server { status: 502 });
+        assert_eq!(classify(503, &b, None, Endpoint::Images), Error::Unavailable);
+        assert_eq!(classify(404, &b, None, Endpoint::Models), Error::UnexpectedStatus { status: 404 });
+        assert_eq!(classify(418, &b, None, Endpoint::Images), Error::UnexpectedStatus { status: 418 });
+        assert_eq!(classify(401, &b, None, Endpoint::Images), Error::Unauthorized);
         // A bare 422 is not a moderation refusal: the server's complaint is kept.
         assert_eq!(
             classify(422, &b, None, Endpoint::Images),
@@ -643,25 +572,16 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let ra = Some(Duration::from_secs(2));
-        assert_eq!(
-            classify(429, &b, ra, Endpoint::Images),
-            Error::RateLimited { retry_after: ra }
-        );
+        assert_eq!(classify(429, &b, ra, Endpoint::Images), Error::RateLimited { retry_after: ra });
         assert_eq!(classify(404, &b, None, Endpoint::Task), Error::TaskNotFound);
-        assert_eq!(
-            classify(410, &b, None, Endpoint::Download),
-            Error::UrlExpired
-        );
+        assert_eq!(classify(410, &b, None, Endpoint::Download), Error::UrlExpired);
     }
 
     #[test]
     fn fastapi_detail_and_param() {
-        let b = parse_error_body(
-            br#"{"detail":[{"loc":["body","n"],"msg":"ensure this value is <= 10"}]}"#,
-        );
+        let b = parse_error_body(br#"{"detail":[{"loc":["body","n"],"msg":"ensure this value is <= 10"}]}"#);
         assert_eq!(b.message.as_deref(), Some("ensure this value is <= 10"));
-        let b =
-            parse_error_body(br#"{"error":{"message":"bad","param":"aspect_ratio","code":null}}"#);
+        let b = parse_error_body(br#"{"error":{"message":"bad","param":"aspect_ratio","code":null}}"#);
         match classify(400, &b, None, Endpoint::Images) {
             Error::BadRequest { field, .. } => assert_eq!(field.as_deref(), Some("aspect_ratio")),
             e => panic!("{e:?}"),
@@ -670,34 +590,17 @@ mod tests {
 
     #[test]
     fn field_heuristics() {
-        assert_eq!(
-            field_from_message("Invalid value for field `n`: must be 1-10").as_deref(),
-            Some("n")
-        );
-        assert_eq!(
-            field_from_message("unsupported size 3K for this model").as_deref(),
-            Some("size")
-        );
-        assert_eq!(
-            field_from_message("'prompt' is required").as_deref(),
-            Some("prompt")
-        );
-        assert_eq!(
-            field_from_message("at least one image[] part is required").as_deref(),
-            Some("image[]")
-        );
-        assert_eq!(
-            field_from_message("parameter quality is not supported").as_deref(),
-            Some("quality")
-        );
+        assert_eq!(field_from_message("Invalid value for field `n`: must be 1-10").as_deref(), Some("n"));
+        assert_eq!(field_from_message("unsupported size 3K for this model").as_deref(), Some("size"));
+        assert_eq!(field_from_message("'prompt' is required").as_deref(), Some("prompt"));
+        assert_eq!(field_from_message("at least one image[] part is required").as_deref(), Some("image[]"));
+        assert_eq!(field_from_message("parameter quality is not supported").as_deref(), Some("quality"));
         assert_eq!(field_from_message("something went wrong").as_deref(), None);
     }
 
     #[test]
     fn messages_are_redacted() {
-        let b = parse_error_body(
-            br#"{"error":{"code":400,"message":"bad key sk_live_abcdef123456 used"}}"#,
-        );
+        let b = parse_error_body(br#"{"error":{"code":400,"message":"bad key sk_live_abcdef123456 used"}}"#);
         let e = classify(400, &b, None, Endpoint::Images);
         assert!(!format!("{e}").contains("abcdef123456"));
         assert!(!e.user_message().contains("abcdef123456"));
@@ -707,10 +610,7 @@ mod tests {
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
-        assert_eq!(
-            parse_retry_after(" 0.5 ", now),
-            Some(Duration::from_millis(500))
-        );
+        assert_eq!(parse_retry_after(" 0.5 ", now), Some(Duration::from_millis(500)));
         assert_eq!(parse_retry_after("-3", now), None);
         assert_eq!(parse_retry_after("soon", now), None);
         let later = now + Duration::from_secs(30);
@@ -725,25 +625,17 @@ mod tests {
         assert!(Error::RateLimited { retry_after: None }.is_retryable());
         assert!(Error::Server { status: 500 }.is_retryable());
         assert!(Error::Unavailable.is_retryable());
-        assert!(Error::Connect {
-            detail: "refused".into()
-        }
-        .is_retryable());
+        assert!(Error::Connect { detail: "refused".into() }.is_retryable());
         assert!(Error::ConnectionLost { mid_body: false }.is_retryable());
         assert!(!Error::ConnectionLost { mid_body: true }.is_retryable());
         for e in [
-            Error::BadRequest {
-                message: "x".into(),
-                field: None,
-            },
+            Error::BadRequest { message: "x".into(), field: None },
             Error::Unauthorized,
             Error::InsufficientCredits,
             Error::ModelNotFound,
             Error::PromptRejected,
             Error::Cancelled,
-            Error::TaskFailed {
-                message: "x".into(),
-            },
+            Error::TaskFailed { message: "x".into() },
         ] {
             assert!(!e.is_retryable(), "{e:?}");
         }
@@ -755,15 +647,9 @@ mod tests {
             Error::InsufficientCredits.user_message(),
             "Not enough credits for this request. Top up your Pixapi balance, or choose fewer images or a smaller variant."
         );
-        let e = Error::BadRequest {
-            message: "n must be at most 10".into(),
-            field: Some("n".into()),
-        };
+        let e = Error::BadRequest { message: "n must be at most 10".into(), field: Some("n".into()) };
         assert!(e.user_message().contains("Correct `n`"));
-        let api = ApiError {
-            request_id: Some("req_1".into()),
-            ..ApiError::from(Error::Unavailable)
-        };
+        let api = ApiError { request_id: Some("req_1".into()), ..ApiError::from(Error::Unavailable) };
         assert!(api.user_message().ends_with("(request id req_1)"));
     }
 

@@ -64,7 +64,11 @@ fn v4_allowed(base_is_loopback: bool, a: Ipv4Addr) -> Result<(), &'static str> {
     if a.is_multicast() {
         return Err("a multicast address");
     }
-    if a.is_broadcast() || o[0] >= 240 || (o[0] == 192 && o[1] == 0 && o[2] == 0) || (o[0] == 198 && (o[1] & 0xFE) == 18) {
+    if a.is_broadcast()
+        || o[0] >= 240
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+        || (o[0] == 198 && (o[1] & 0xFE) == 18)
+    {
         return Err("a reserved address");
     }
     Ok(())
@@ -168,10 +172,7 @@ impl OutputPolicy {
     /// address (names are checked when they are resolved, [`filter_addrs`](Self::filter_addrs)).
     pub fn check_url(&self, url: &Url) -> Result<(), Refused> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(Refused(format!(
-                "the link is a {}: URL, and only http(s) links are downloaded",
-                url.scheme()
-            )));
+            return Err(Refused(format!("the link is a {}: URL, and only http(s) links are downloaded", url.scheme())));
         }
         let Some(host) = url.host() else {
             return Err(Refused("the link has no host".into()));
@@ -203,8 +204,9 @@ impl OutputPolicy {
         if from.is_some_and(|f| f.scheme() == "https") && to.scheme() == "http" {
             return Err(Refused("the server redirected from https to plain http".into()));
         }
-        self.check_url(to)
-            .map_err(|Refused(why)| Refused(format!("the server redirected to a link that {}", why.trim_start_matches("the link "))))
+        self.check_url(to).map_err(|Refused(why)| {
+            Refused(format!("the server redirected to a link that {}", why.trim_start_matches("the link ")))
+        })
     }
 
     /// The addresses of `host` the client may connect to; an error if none is left.
@@ -305,7 +307,9 @@ impl Resolve for StaticResolver {
         let found = self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(host)).map(|(_, v)| v.clone());
         let host = host.to_string();
         Box::pin(async move {
-            found.ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{host} is not in the test resolver's table")))
+            found.ok_or_else(|| {
+                io::Error::new(io::ErrorKind::NotFound, format!("{host} is not in the test resolver's table"))
+            })
         })
     }
 }
@@ -402,7 +406,18 @@ mod tests {
         ] {
             assert_eq!(output_address_allowed(false, ip(a)), Err(why), "{a}");
         }
-        for a in ["8.8.8.8", "93.184.216.34", "172.32.0.1", "172.15.255.255", "100.128.0.1", "169.253.1.1", "2606:4700::1111", "2a00:1450:4001::200e", "::ffff:8.8.8.8", "64:ff9b::808:808"] {
+        for a in [
+            "8.8.8.8",
+            "93.184.216.34",
+            "172.32.0.1",
+            "172.15.255.255",
+            "100.128.0.1",
+            "169.253.1.1",
+            "2606:4700::1111",
+            "2a00:1450:4001::200e",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+        ] {
             assert_eq!(output_address_allowed(false, ip(a)), Ok(()), "{a}");
             assert_eq!(output_address_allowed(true, ip(a)), Ok(()), "{a}");
         }
@@ -417,10 +432,21 @@ mod tests {
 
     #[test]
     fn loopback_bases() {
-        for b in ["http://127.0.0.1:8787", "http://localhost:1", "http://[::1]:9", "http://pixapi.localhost", "http://127.1.2.3"] {
+        for b in [
+            "http://127.0.0.1:8787",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "http://pixapi.localhost",
+            "http://127.1.2.3",
+        ] {
             assert!(OutputPolicy::for_base(b).base_is_loopback(), "{b}");
         }
-        for b in ["https://api.pixapi.ai", "http://192.168.1.5:8080", "http://localhost.example.com", "http://127.0.0.1.nip.io"] {
+        for b in [
+            "https://api.pixapi.ai",
+            "http://192.168.1.5:8080",
+            "http://localhost.example.com",
+            "http://127.0.0.1.nip.io",
+        ] {
             assert!(!OutputPolicy::for_base(b).base_is_loopback(), "{b}");
         }
     }
@@ -440,8 +466,8 @@ mod tests {
         }
         for u in [
             "http://169.254.169.254/latest/meta-data/",
-            "http://2852039166/",             // 169.254.169.254 in decimal
-            "http://0xa9.0xfe.0xa9.0xfe/",     // and in hex
+            "http://2852039166/",          // 169.254.169.254 in decimal
+            "http://0xa9.0xfe.0xa9.0xfe/", // and in hex
             "http://[::ffff:a9fe:a9fe]/",
             "http://10.0.0.1/x.png",
             "http://192.168.1.1:8080/",
@@ -451,7 +477,11 @@ mod tests {
         ] {
             assert!(public.check_url(&url(u)).is_err(), "{u}");
         }
-        assert!(public.check_url(&url("http://2852039166/")).unwrap_err().0.contains("169.254.169.254, the cloud metadata address"));
+        assert!(public
+            .check_url(&url("http://2852039166/"))
+            .unwrap_err()
+            .0
+            .contains("169.254.169.254, the cloud metadata address"));
         // Names pass here: they are judged when resolved.
         assert!(public.check_url(&url("https://cdn.pixapi.ai/generated/x.png")).is_ok());
         assert!(public.check_url(&url("http://93.184.216.34/x.png")).is_ok());
@@ -499,7 +529,9 @@ mod tests {
             Err(ResolveError::Refused(Refused(why))) => why,
             other => panic!("{other:?}"),
         };
-        assert!(refused(p.resolve(&stub, "metadata.test").await).contains("169.254.169.254, the cloud metadata address"));
+        assert!(
+            refused(p.resolve(&stub, "metadata.test").await).contains("169.254.169.254, the cloud metadata address")
+        );
         assert!(refused(p.resolve(&stub, "lan.test").await).contains("a private network address"));
         assert!(refused(p.resolve(&stub, "rebind.test").await).contains("loopback"));
         assert_eq!(p.resolve(&stub, "mixed.test").await.unwrap(), vec![ip("93.184.216.34"), ip("2606:4700::1111")]);

@@ -28,14 +28,8 @@ enum Out {
 impl Out {
     fn item(&self) -> Value {
         match self {
-            Out::B64 {
-                bytes,
-                url_safe: false,
-            } => json!({"b64_json": STANDARD.encode(bytes)}),
-            Out::B64 {
-                bytes,
-                url_safe: true,
-            } => json!({"b64_json": URL_SAFE_NO_PAD.encode(bytes), "url": null}),
+            Out::B64 { bytes, url_safe: false } => json!({"b64_json": STANDARD.encode(bytes)}),
+            Out::B64 { bytes, url_safe: true } => json!({"b64_json": URL_SAFE_NO_PAD.encode(bytes), "url": null}),
             Out::Url(u) => json!({"url": u, "b64_json": ""}),
         }
     }
@@ -63,34 +57,20 @@ fn noise() -> impl Strategy<Value = Vec<(String, Value)>> {
 /// `v` as text, compact or pretty, with `/` written `\/` (valid JSON, and what some
 /// servers send) when `escape` is set.
 fn text_of(v: &Value, pretty: bool, escape: bool) -> Vec<u8> {
-    let s = if pretty {
-        serde_json::to_string_pretty(v)
-    } else {
-        serde_json::to_string(v)
-    }
-    .unwrap();
+    let s = if pretty { serde_json::to_string_pretty(v) } else { serde_json::to_string(v) }.unwrap();
     (if escape { s.replace('/', "\\/") } else { s }).into_bytes()
 }
 
 /// A text a person sees: no key may be left in it.
 fn shows_no_key(what: &str, s: &str) -> Result<(), TestCaseError> {
     match unmasked_key(s) {
-        Some(at) => Err(TestCaseError::fail(format!(
-            "{what} shows a key at {at}: {s:?}"
-        ))),
+        Some(at) => Err(TestCaseError::fail(format!("{what} shows a key at {at}: {s:?}"))),
         None => Ok(()),
     }
 }
 
 fn endpoint() -> impl Strategy<Value = Endpoint> {
-    proptest::sample::select(
-        &[
-            Endpoint::Images,
-            Endpoint::Models,
-            Endpoint::Task,
-            Endpoint::Download,
-        ][..],
-    )
+    proptest::sample::select(&[Endpoint::Images, Endpoint::Models, Endpoint::Task, Endpoint::Download][..])
 }
 
 /// Error bodies: arbitrary, or both documented shapes with arbitrary values.

@@ -50,11 +50,7 @@ pub struct GenerationRequest {
 
 impl GenerationRequest {
     pub fn new(model: impl Into<String>, prompt: impl Into<String>) -> Self {
-        GenerationRequest {
-            model: model.into(),
-            prompt: prompt.into(),
-            ..Default::default()
-        }
+        GenerationRequest { model: model.into(), prompt: prompt.into(), ..Default::default() }
     }
 }
 
@@ -107,25 +103,13 @@ impl EditRequest {
 }
 
 impl EditRequest {
-    pub fn new(
-        model: impl Into<String>,
-        prompt: impl Into<String>,
-        images: Vec<ImageInput>,
-    ) -> Self {
-        EditRequest {
-            model: model.into(),
-            prompt: prompt.into(),
-            images,
-            ..Default::default()
-        }
+    pub fn new(model: impl Into<String>, prompt: impl Into<String>, images: Vec<ImageInput>) -> Self {
+        EditRequest { model: model.into(), prompt: prompt.into(), images, ..Default::default() }
     }
 
     /// The text fields, in the order they are sent.
     pub fn text_fields(&self) -> Vec<(String, String)> {
-        let mut v = vec![
-            ("model".to_string(), self.model.clone()),
-            ("prompt".to_string(), self.prompt.clone()),
-        ];
+        let mut v = vec![("model".to_string(), self.model.clone()), ("prompt".to_string(), self.prompt.clone())];
         if let Some(n) = self.n {
             v.push(("n".into(), n.to_string()));
         }
@@ -172,31 +156,18 @@ impl ImageInput {
         let bytes = bytes.into();
         let mime = sniff_mime(&bytes)
             .map(str::to_string)
-            .or_else(|| {
-                mime_guess::from_path(&file_name)
-                    .first()
-                    .map(|m| m.essence_str().to_string())
-            })
+            .or_else(|| mime_guess::from_path(&file_name).first().map(|m| m.essence_str().to_string()))
             .unwrap_or_else(|| "application/octet-stream".to_string());
-        ImageInput {
-            file_name,
-            mime,
-            bytes,
-        }
+        ImageInput { file_name, mime, bytes }
     }
 
     /// Reads a file; its name becomes the part's file name.
     pub async fn from_path(path: impl AsRef<Path>) -> Result<Self, ApiError> {
         let path = path.as_ref();
         let bytes = tokio::fs::read(path).await.map_err(|e| {
-            ApiError::from(Error::InvalidInput {
-                detail: format!("cannot read {}: {e}", path.display()),
-            })
+            ApiError::from(Error::InvalidInput { detail: format!("cannot read {}: {e}", path.display()) })
         })?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "image".to_string());
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "image".to_string());
         Ok(ImageInput::from_bytes(name, bytes))
     }
 }
@@ -446,9 +417,7 @@ impl TaskState {
     pub fn from_status(status: &str) -> TaskState {
         match status.trim().to_ascii_lowercase().as_str() {
             "completed" | "complete" | "succeeded" | "success" | "done" => TaskState::Completed,
-            "failed" | "failure" | "error" | "cancelled" | "canceled" | "expired" => {
-                TaskState::Failed
-            }
+            "failed" | "failure" | "error" | "cancelled" | "canceled" | "expired" => TaskState::Failed,
             _ => TaskState::Running,
         }
     }
@@ -493,8 +462,7 @@ mod tests {
         let mut r = GenerationRequest::new("nano-banana-2", "a cat");
         r.n = Some(2);
         r.response_format = Some(ResponseFormat::B64Json);
-        r.extra
-            .insert("quality".into(), Value::String("high".into()));
+        r.extra.insert("quality".into(), Value::String("high".into()));
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(
             v,
@@ -508,41 +476,18 @@ mod tests {
     fn sniffing() {
         let png = b"\x89PNG\r\n\x1a\n0000";
         assert_eq!(ImageInput::from_bytes("x.bin", &png[..]).mime, "image/png");
-        assert_eq!(
-            ImageInput::from_bytes("a.jpg", &b"\xFF\xD8\xFF\xE0"[..]).mime,
-            "image/jpeg"
-        );
-        assert_eq!(
-            ImageInput::from_bytes("a.webp", &b"RIFF\0\0\0\0WEBPVP8 "[..]).mime,
-            "image/webp"
-        );
-        assert_eq!(
-            ImageInput::from_bytes("photo.jpeg", &b"garbage"[..]).mime,
-            "image/jpeg"
-        );
-        assert_eq!(
-            ImageInput::from_bytes("noext", &b"garbage"[..]).mime,
-            "application/octet-stream"
-        );
-        assert_eq!(
-            ImageInput::from_bytes("x", &b"\0\0\0\x18ftypheic"[..]).mime,
-            "image/heic"
-        );
+        assert_eq!(ImageInput::from_bytes("a.jpg", &b"\xFF\xD8\xFF\xE0"[..]).mime, "image/jpeg");
+        assert_eq!(ImageInput::from_bytes("a.webp", &b"RIFF\0\0\0\0WEBPVP8 "[..]).mime, "image/webp");
+        assert_eq!(ImageInput::from_bytes("photo.jpeg", &b"garbage"[..]).mime, "image/jpeg");
+        assert_eq!(ImageInput::from_bytes("noext", &b"garbage"[..]).mime, "application/octet-stream");
+        assert_eq!(ImageInput::from_bytes("x", &b"\0\0\0\x18ftypheic"[..]).mime, "image/heic");
     }
 
     #[test]
     fn task_states() {
         assert_eq!(TaskState::from_status("completed"), TaskState::Completed);
         assert_eq!(TaskState::from_status("FAILED"), TaskState::Failed);
-        for s in [
-            "submitted",
-            "pending",
-            "queued",
-            "processing",
-            "in_progress",
-            "warming_up",
-            "",
-        ] {
+        for s in ["submitted", "pending", "queued", "processing", "in_progress", "warming_up", ""] {
             assert_eq!(TaskState::from_status(s), TaskState::Running, "{s}");
         }
     }
@@ -551,8 +496,7 @@ mod tests {
     fn edit_text_fields() {
         let mut e = EditRequest::new("m", "p", vec![]);
         e.n = Some(3);
-        e.extra
-            .insert("quality".into(), Value::String("low".into()));
+        e.extra.insert("quality".into(), Value::String("low".into()));
         e.extra.insert("strength".into(), serde_json::json!(0.5));
         let f = e.text_fields();
         assert!(f.contains(&("n".into(), "3".into())));
@@ -562,10 +506,7 @@ mod tests {
 
     #[test]
     fn timing_serde_is_tagged() {
-        let t = Timing::Sync(SyncTiming {
-            total_ms: 3.0,
-            ..Default::default()
-        });
+        let t = Timing::Sync(SyncTiming { total_ms: 3.0, ..Default::default() });
         let v = serde_json::to_value(&t).unwrap();
         assert_eq!(v["mode"], "sync");
         assert_eq!(v["total_ms"], 3.0);

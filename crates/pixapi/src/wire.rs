@@ -123,8 +123,7 @@ pub fn decode_b64(s: &str) -> Result<Vec<u8>, String> {
         Ok(v) => Ok(v),
         Err(first) => {
             let cleaned: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-            let cfg = GeneralPurposeConfig::new()
-                .with_decode_padding_mode(DecodePaddingMode::Indifferent);
+            let cfg = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
             GeneralPurpose::new(&base64::alphabet::STANDARD, cfg)
                 .decode(&cleaned)
                 .or_else(|_| GeneralPurpose::new(&base64::alphabet::URL_SAFE, cfg).decode(&cleaned))
@@ -171,9 +170,7 @@ pub(crate) struct ParsedImages {
 }
 
 fn as_i64(v: &Value) -> Option<i64> {
-    v.as_i64()
-        .or_else(|| v.as_f64().map(|f| f as i64))
-        .or_else(|| v.as_str()?.parse().ok())
+    v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)).or_else(|| v.as_str()?.parse().ok())
 }
 
 fn as_string(v: &Value) -> Option<String> {
@@ -188,24 +185,13 @@ fn decode_items(items: Vec<WireItem<'_>>) -> Result<Vec<AnswerItem>, Error> {
     let mut out = Vec::with_capacity(items.len());
     for (i, it) in items.into_iter().enumerate() {
         let data = match (it.b64_json, it.url) {
-            (Some(b), _) if !b.0.is_empty() => {
-                AnswerData::Bytes(Bytes::from(decode_b64(&b.0).map_err(|e| {
-                    Error::Malformed {
-                        detail: format!("data[{i}].b64_json: {e}"),
-                    }
-                })?))
-            }
+            (Some(b), _) if !b.0.is_empty() => AnswerData::Bytes(Bytes::from(
+                decode_b64(&b.0).map_err(|e| Error::Malformed { detail: format!("data[{i}].b64_json: {e}") })?,
+            )),
             (_, Some(u)) if !u.is_empty() => AnswerData::Url(u),
-            _ => {
-                return Err(Error::Malformed {
-                    detail: format!("data[{i}] has neither b64_json nor url"),
-                })
-            }
+            _ => return Err(Error::Malformed { detail: format!("data[{i}] has neither b64_json nor url") }),
         };
-        out.push(AnswerItem {
-            data,
-            revised_prompt: it.revised_prompt,
-        });
+        out.push(AnswerItem { data, revised_prompt: it.revised_prompt });
     }
     Ok(out)
 }
@@ -213,14 +199,11 @@ fn decode_items(items: Vec<WireItem<'_>>) -> Result<Vec<AnswerItem>, Error> {
 /// Reads a sync images answer (`{"created", "data": [...], "usage"}`). An answer with
 /// no `data` items is malformed.
 pub(crate) fn parse_images(body: &[u8]) -> Result<ParsedImages, Error> {
-    let w: WireAnswer<'_> = serde_json::from_slice(body).map_err(|e| Error::Malformed {
-        detail: format!("answer is not the expected JSON: {e}"),
-    })?;
+    let w: WireAnswer<'_> = serde_json::from_slice(body)
+        .map_err(|e| Error::Malformed { detail: format!("answer is not the expected JSON: {e}") })?;
     let items = decode_items(w.data.unwrap_or_default())?;
     if items.is_empty() {
-        return Err(Error::Malformed {
-            detail: "the answer holds no images".into(),
-        });
+        return Err(Error::Malformed { detail: "the answer holds no images".into() });
     }
     Ok(ParsedImages {
         created: w.created.as_ref().and_then(as_i64),
@@ -267,20 +250,14 @@ struct WireTask<'a> {
 /// Reads the images of a completed task: `result.data[]` (documented), or
 /// `result.images[]`, `result` as a list, or top-level `data[]`.
 pub(crate) fn parse_task_images(body: &[u8]) -> Result<ParsedImages, Error> {
-    let bad = |e: serde_json::Error| Error::Malformed {
-        detail: format!("task answer is not the expected JSON: {e}"),
-    };
+    let bad = |e: serde_json::Error| Error::Malformed { detail: format!("task answer is not the expected JSON: {e}") };
     let (items, created, usage) = match serde_json::from_slice::<WireTask<'_>>(body) {
         Ok(t) => {
             let (r_items, r_created, r_usage) = match t.result {
                 Some(r) => (r.data.or(r.images), r.created, r.usage),
                 None => (None, None, None),
             };
-            (
-                r_items.or(t.data),
-                r_created.or(t.created),
-                r_usage.or(t.usage),
-            )
+            (r_items.or(t.data), r_created.or(t.created), r_usage.or(t.usage))
         }
         Err(_) => {
             // `result` is not an object: try it as a list.
@@ -311,16 +288,9 @@ pub(crate) fn parse_task_images(body: &[u8]) -> Result<ParsedImages, Error> {
     };
     let items = decode_items(items.unwrap_or_default())?;
     if items.is_empty() {
-        return Err(Error::Malformed {
-            detail: "the completed task holds no images".into(),
-        });
+        return Err(Error::Malformed { detail: "the completed task holds no images".into() });
     }
-    Ok(ParsedImages {
-        created: created.as_ref().and_then(as_i64),
-        items,
-        usage,
-        request_id: None,
-    })
+    Ok(ParsedImages { created: created.as_ref().and_then(as_i64), items, usage, request_id: None })
 }
 
 /// What a task answer (submit or poll) says, read from its elided JSON.
@@ -348,13 +318,9 @@ fn error_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
         Value::Object(o) => {
-            let msg = ["message", "msg", "detail", "reason", "error"]
-                .iter()
-                .find_map(|k| o.get(*k).and_then(error_text));
-            let code = o
-                .get("code")
-                .and_then(as_string)
-                .filter(|c| !c.trim().is_empty());
+            let msg =
+                ["message", "msg", "detail", "reason", "error"].iter().find_map(|k| o.get(*k).and_then(error_text));
+            let code = o.get("code").and_then(as_string).filter(|c| !c.trim().is_empty());
             match (msg, code) {
                 (Some(m), _) => Some(m),
                 (None, Some(c)) => Some(c),
@@ -374,9 +340,7 @@ pub(crate) fn task_info(v: &Value) -> TaskInfo {
         _ => v,
     };
     let get = |k: &str| obj.get(k).or_else(|| v.get(k));
-    let id = ["id", "task_id"]
-        .iter()
-        .find_map(|k| get(k).and_then(as_string));
+    let id = ["id", "task_id"].iter().find_map(|k| get(k).and_then(as_string));
     let status = ["status", "state"]
         .iter()
         .find_map(|k| get(k).and_then(|s| s.as_str().map(str::to_string)))
@@ -385,76 +349,42 @@ pub(crate) fn task_info(v: &Value) -> TaskInfo {
     let progress = get("progress").and_then(progress_of);
     let error = get("error")
         .and_then(error_text)
-        .or_else(|| {
-            get("result")
-                .and_then(|r| r.get("error"))
-                .and_then(error_text)
-        })
+        .or_else(|| get("result").and_then(|r| r.get("error")).and_then(error_text))
         .or_else(|| {
             if state == TaskState::Failed {
-                [
-                    "message",
-                    "fail_reason",
-                    "failure_reason",
-                    "detail",
-                    "reason",
-                ]
-                .iter()
-                .find_map(|k| get(k).and_then(error_text))
+                ["message", "fail_reason", "failure_reason", "detail", "reason"]
+                    .iter()
+                    .find_map(|k| get(k).and_then(error_text))
             } else {
                 None
             }
         });
     let request_id = get("request_id").and_then(as_string);
-    TaskInfo {
-        id,
-        status,
-        state,
-        progress,
-        error,
-        request_id,
-    }
+    TaskInfo { id, status, state, progress, error, request_id }
 }
 
 /// Reads `GET /v1/models`: `data[].id`, a bare list, or `models[]`; entries may be
 /// objects with `id` (or `name`) or plain strings. Entries without an id (or a blank
 /// one) are skipped.
 pub(crate) fn parse_models(body: &[u8]) -> Result<Vec<ModelInfo>, Error> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| Error::Malformed {
-        detail: format!("models answer is not JSON: {e}"),
-    })?;
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| Error::Malformed { detail: format!("models answer is not JSON: {e}") })?;
     let list = match &v {
         Value::Array(a) => a.as_slice(),
         Value::Object(o) => match o.get("data").or_else(|| o.get("models")) {
             Some(Value::Array(a)) => a.as_slice(),
-            _ => {
-                return Err(Error::Malformed {
-                    detail: "models answer has no data[]".into(),
-                })
-            }
+            _ => return Err(Error::Malformed { detail: "models answer has no data[]".into() }),
         },
-        _ => {
-            return Err(Error::Malformed {
-                detail: "models answer has no data[]".into(),
-            })
-        }
+        _ => return Err(Error::Malformed { detail: "models answer has no data[]".into() }),
     };
     Ok(list
         .iter()
         .filter_map(|m| match m {
             Value::String(s) if s.trim().is_empty() => None,
-            Value::String(s) => Some(ModelInfo {
-                id: s.clone(),
-                owned_by: None,
-                created: None,
-                raw: m.clone(),
-            }),
+            Value::String(s) => Some(ModelInfo { id: s.clone(), owned_by: None, created: None, raw: m.clone() }),
             Value::Object(o) => {
-                let id = o
-                    .get("id")
-                    .or_else(|| o.get("name"))
-                    .and_then(as_string)
-                    .filter(|id| !id.trim().is_empty())?;
+                let id =
+                    o.get("id").or_else(|| o.get("name")).and_then(as_string).filter(|id| !id.trim().is_empty())?;
                 Some(ModelInfo {
                     id,
                     owned_by: o.get("owned_by").and_then(as_string),
@@ -484,15 +414,9 @@ mod tests {
         assert_eq!(v["note"], "b64_json");
         // Nested (task result) and non-JSON input.
         let t = elide_b64(br#"{"result":{"data":[{"b64_json":"AAAAAAAA"}]}}"#);
-        assert_eq!(
-            t,
-            r#"{"result":{"data":[{"b64_json":"<8 base64 chars elided>"}]}}"#
-        );
+        assert_eq!(t, r#"{"result":{"data":[{"b64_json":"<8 base64 chars elided>"}]}}"#);
         assert_eq!(elide_b64(b"not json"), "not json");
-        assert_eq!(
-            elide_b64(br#"{"b64_json":"unterminated"#),
-            r#"{"b64_json":"unterminated"#
-        );
+        assert_eq!(elide_b64(br#"{"b64_json":"unterminated"#), r#"{"b64_json":"unterminated"#);
     }
 
     #[test]
@@ -533,26 +457,11 @@ mod tests {
         let b64 = STANDARD.encode(raw).replace('/', "\\/");
         let body = format!(r#"{{"data":[{{"b64_json":"{b64}"}}]}}"#);
         let p = parse_images(body.as_bytes()).unwrap();
-        assert_eq!(
-            p.items[0].data,
-            AnswerData::Bytes(Bytes::copy_from_slice(&raw))
-        );
-        assert!(matches!(
-            parse_images(br#"{"data":[]}"#),
-            Err(Error::Malformed { .. })
-        ));
-        assert!(matches!(
-            parse_images(br#"{"data":[{"b64_json":"!!!"}]}"#),
-            Err(Error::Malformed { .. })
-        ));
-        assert!(matches!(
-            parse_images(br#"{"data":[{"b64_json":"QUJD"#),
-            Err(Error::Malformed { .. })
-        ));
-        assert!(matches!(
-            parse_images(br#"{"data":[{}]}"#),
-            Err(Error::Malformed { .. })
-        ));
+        assert_eq!(p.items[0].data, AnswerData::Bytes(Bytes::copy_from_slice(&raw)));
+        assert!(matches!(parse_images(br#"{"data":[]}"#), Err(Error::Malformed { .. })));
+        assert!(matches!(parse_images(br#"{"data":[{"b64_json":"!!!"}]}"#), Err(Error::Malformed { .. })));
+        assert!(matches!(parse_images(br#"{"data":[{"b64_json":"QUJD"#), Err(Error::Malformed { .. })));
+        assert!(matches!(parse_images(br#"{"data":[{}]}"#), Err(Error::Malformed { .. })));
     }
 
     #[test]
@@ -569,20 +478,13 @@ mod tests {
     fn task_results_in_several_places() {
         let b64 = STANDARD.encode(b"img");
         for body in [
-            format!(
-                r#"{{"id":"t","status":"completed","result":{{"data":[{{"b64_json":"{b64}"}}]}}}}"#
-            ),
-            format!(
-                r#"{{"id":"t","status":"completed","result":{{"images":[{{"b64_json":"{b64}"}}]}}}}"#
-            ),
+            format!(r#"{{"id":"t","status":"completed","result":{{"data":[{{"b64_json":"{b64}"}}]}}}}"#),
+            format!(r#"{{"id":"t","status":"completed","result":{{"images":[{{"b64_json":"{b64}"}}]}}}}"#),
             format!(r#"{{"id":"t","status":"completed","result":[{{"b64_json":"{b64}"}}]}}"#),
             format!(r#"{{"id":"t","status":"completed","data":[{{"b64_json":"{b64}"}}]}}"#),
         ] {
             let p = parse_task_images(body.as_bytes()).unwrap_or_else(|e| panic!("{body}: {e}"));
-            assert_eq!(
-                p.items[0].data,
-                AnswerData::Bytes(Bytes::from_static(b"img"))
-            );
+            assert_eq!(p.items[0].data, AnswerData::Bytes(Bytes::from_static(b"img")));
         }
         assert!(matches!(
             parse_task_images(br#"{"id":"t","status":"completed","result":{}}"#),
@@ -601,34 +503,19 @@ mod tests {
         assert_eq!(t.state, TaskState::Running);
         assert_eq!(t.progress, Some(0.0));
 
-        let v: Value =
-            serde_json::from_str(r#"{"task_id":"x","state":"warming_up","progress":"42%"}"#)
-                .unwrap();
+        let v: Value = serde_json::from_str(r#"{"task_id":"x","state":"warming_up","progress":"42%"}"#).unwrap();
         let t = task_info(&v);
-        assert_eq!(
-            (t.id.as_deref(), t.state, t.progress),
-            (Some("x"), TaskState::Running, Some(42.0))
-        );
+        assert_eq!((t.id.as_deref(), t.state, t.progress), (Some("x"), TaskState::Running, Some(42.0)));
 
-        let v: Value =
-            serde_json::from_str(r#"{"data":{"task_id":"y","status":"queued"}}"#).unwrap();
+        let v: Value = serde_json::from_str(r#"{"data":{"task_id":"y","status":"queued"}}"#).unwrap();
         assert_eq!(task_info(&v).id.as_deref(), Some("y"));
 
         for (body, want) in [
-            (
-                r#"{"status":"failed","error":{"code":"upstream_error","message":"boom"}}"#,
-                "boom",
-            ),
+            (r#"{"status":"failed","error":{"code":"upstream_error","message":"boom"}}"#, "boom"),
             (r#"{"status":"failed","error":"plain"}"#, "plain"),
-            (
-                r#"{"status":"failed","result":{"error":{"message":"deep"}}}"#,
-                "deep",
-            ),
+            (r#"{"status":"failed","result":{"error":{"message":"deep"}}}"#, "deep"),
             (r#"{"status":"failed","message":"top"}"#, "top"),
-            (
-                r#"{"status":"failed","error":{"code":"only_code"}}"#,
-                "only_code",
-            ),
+            (r#"{"status":"failed","error":{"code":"only_code"}}"#, "only_code"),
         ] {
             let v: Value = serde_json::from_str(body).unwrap();
             let t = task_info(&v);
@@ -639,21 +526,13 @@ mod tests {
 
     #[test]
     fn models_any_shape() {
-        let m = parse_models(
-            br#"{"object":"list","data":[{"id":"a","owned_by":"o","created":5},{"id":"b"}]}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            m.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
-            ["a", "b"]
-        );
+        let m =
+            parse_models(br#"{"object":"list","data":[{"id":"a","owned_by":"o","created":5},{"id":"b"}]}"#).unwrap();
+        assert_eq!(m.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(m[0].owned_by.as_deref(), Some("o"));
         assert_eq!(m[0].created, Some(5));
         let m = parse_models(br#"["x",{"name":"y"}]"#).unwrap();
-        assert_eq!(
-            m.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
-            ["x", "y"]
-        );
+        assert_eq!(m.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["x", "y"]);
         let m = parse_models(br#"{"models":[{"id":"z"}]}"#).unwrap();
         assert_eq!(m[0].id, "z");
         assert!(parse_models(b"{}").is_err());

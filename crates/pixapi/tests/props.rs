@@ -56,8 +56,7 @@ fn answer_like() -> impl Strategy<Value = Value> {
     let item = prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..6000)
             .prop_map(|b| json!({"b64_json": STANDARD.encode(b), "revised_prompt": "p"})),
-        (1usize..9000)
-            .prop_map(|n| json!({"url": format!("data:image/png;base64,{}", "A".repeat(n))})),
+        (1usize..9000).prop_map(|n| json!({"url": format!("data:image/png;base64,{}", "A".repeat(n))})),
         json(),
     ];
     (proptest::collection::vec(item, 0..6), json())
@@ -93,44 +92,32 @@ fn same_but_elided(inp: &Value, out: &Value, under_b64_key: bool) -> Result<(), 
             match elision_count(b) {
                 Some((n, b64)) if may => {
                     if b64 != under_b64_key {
-                        return Err(format!(
-                            "marker {b:?} for a value under b64_json={under_b64_key}"
-                        ));
+                        return Err(format!("marker {b:?} for a value under b64_json={under_b64_key}"));
                     }
                     if a.is_ascii() && escaped_len(a) == a.len() && n != a.len() {
                         return Err(format!("marker {b:?} for {} chars", a.len()));
                     }
                     Ok(())
                 }
-                _ => Err(format!(
-                    "string of {} bytes became {:?}",
-                    a.len(),
-                    b.chars().take(60).collect::<String>()
-                )),
+                _ => Err(format!("string of {} bytes became {:?}", a.len(), b.chars().take(60).collect::<String>())),
             }
         }
         (Value::Array(a), Value::Array(b)) => {
             if a.len() != b.len() {
                 return Err("array length changed".into());
             }
-            a.iter()
-                .zip(b)
-                .try_for_each(|(x, y)| same_but_elided(x, y, false))
+            a.iter().zip(b).try_for_each(|(x, y)| same_but_elided(x, y, false))
         }
         (Value::Object(a), Value::Object(b)) => {
             if a.len() != b.len() || a.keys().ne(b.keys()) {
                 return Err("keys changed".into());
             }
-            a.iter()
-                .zip(b.values())
-                .try_for_each(|((k, x), y)| same_but_elided(x, y, k == "b64_json"))
+            a.iter().zip(b.values()).try_for_each(|((k, x), y)| same_but_elided(x, y, k == "b64_json"))
         }
         (a, b) if a == b => Ok(()),
         // serde_json reads floats back to within an ulp or so (no `float_roundtrip`).
         (Value::Number(a), Value::Number(b))
-            if a.as_f64()
-                .zip(b.as_f64())
-                .is_some_and(|(x, y)| (x - y).abs() <= 1e-12 * x.abs().max(y.abs())) =>
+            if a.as_f64().zip(b.as_f64()).is_some_and(|(x, y)| (x - y).abs() <= 1e-12 * x.abs().max(y.abs())) =>
         {
             Ok(())
         }
@@ -141,21 +128,10 @@ fn same_but_elided(inp: &Value, out: &Value, under_b64_key: bool) -> Result<(), 
 /// `s` with a line break every `every` characters.
 fn wrapped(s: &str, every: usize, crlf: bool) -> String {
     let nl = if crlf { "\r\n" } else { "\n" };
-    s.as_bytes()
-        .chunks(every)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect::<Vec<_>>()
-        .join(nl)
+    s.as_bytes().chunks(every).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(nl)
 }
 
-const MAGIC: &[&[u8]] = &[
-    b"\x89PNG\r\n\x1a\n",
-    b"\xff\xd8\xff",
-    b"GIF89a",
-    b"RIFF",
-    b"BM",
-    b"\0\0\0\x18ftyp",
-];
+const MAGIC: &[&[u8]] = &[b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF89a", b"RIFF", b"BM", b"\0\0\0\x18ftyp"];
 
 proptest! {
     #![proptest_config(config(256))]

@@ -53,7 +53,15 @@ async fn measure(engine: &Engine, model: &str, configured: f64, n: u32, concurre
     m.concurrency = concurrency;
     m.mode = SyncMode::Sync;
     let plan = BenchPlan::prepare(engine, m).expect("plan");
-    let report = bench::run(engine, &plan, &RunOptions { ignore_budget: true, ..Default::default() }, None, &CancellationToken::new(), |_| {}).await;
+    let report = bench::run(
+        engine,
+        &plan,
+        &RunOptions { ignore_budget: true, ..Default::default() },
+        None,
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await;
     let measured: Vec<&bench::Sample> = report.samples.iter().filter(|s| !s.warmup && s.ok).collect();
     // The simulator's log, in arrival order; with one request in flight it pairs with the samples.
     let log: Vec<f64> = engine

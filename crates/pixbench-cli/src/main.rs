@@ -273,7 +273,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PIXBENCH_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+            tracing_subscriber::EnvFilter::try_from_env("PIXBENCH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
         )
         .init();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -311,7 +312,9 @@ async fn dispatch(cli: Cli) -> Res<ExitCode> {
 fn check_target_flags(g: &Global) -> Res<()> {
     let n = [g.sandbox, g.profile.is_some(), g.base_url.is_some()].iter().filter(|b| **b).count();
     if n > 1 {
-        return Err(CliError::Config("--sandbox, --profile and --base-url choose where requests go: give one of them.".into()));
+        return Err(CliError::Config(
+            "--sandbox, --profile and --base-url choose where requests go: give one of them.".into(),
+        ));
     }
     for o in &g.out {
         let ext = o.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
@@ -336,9 +339,9 @@ fn data_dir(g: &Global) -> Res<PathBuf> {
         // Absolute, so the image paths printed are usable from anywhere.
         return std::path::absolute(&d).map_err(|e| CliError::Config(format!("--data-dir {}: {e}", d.display())));
     }
-    dirs::data_dir()
-        .map(|d| d.join(APP_ID))
-        .ok_or_else(|| CliError::Config("No data folder is known for this user: pass --data-dir DIR or set PIXBENCH_DATA_DIR.".into()))
+    dirs::data_dir().map(|d| d.join(APP_ID)).ok_or_else(|| {
+        CliError::Config("No data folder is known for this user: pass --data-dir DIR or set PIXBENCH_DATA_DIR.".into())
+    })
 }
 
 /// The catalog in force for the data dir (as the engine will load it).
@@ -371,7 +374,9 @@ async fn open_engine(g: &Global, max_concurrency: u32) -> Res<(Engine, ProfileVi
     } else if let Some(url) = &g.base_url {
         let url = url.trim().trim_end_matches('/').to_string();
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(CliError::Config(format!("--base-url {url}: the URL must start with https:// (or http:// for a local server).")));
+            return Err(CliError::Config(format!(
+                "--base-url {url}: the URL must start with https:// (or http:// for a local server)."
+            )));
         }
         let name = format!("cli {url}");
         let existing = engine.store().profiles().map_err(CoreError::from)?.into_iter().find(|p| p.name == name);
@@ -379,7 +384,15 @@ async fn open_engine(g: &Global, max_concurrency: u32) -> Res<(Engine, ProfileVi
             Some(p) => p.id,
             None => {
                 engine
-                    .profile_save(ProfileInput { id: None, name, base_url: url, default_model: String::new(), budget_credits: None, request_style: None, image_parts: None })?
+                    .profile_save(ProfileInput {
+                        id: None,
+                        name,
+                        base_url: url,
+                        default_model: String::new(),
+                        budget_credits: None,
+                        request_style: None,
+                        image_parts: None,
+                    })?
                     .id
             }
         };
@@ -388,7 +401,10 @@ async fn open_engine(g: &Global, max_concurrency: u32) -> Res<(Engine, ProfileVi
         let rows = engine.store().profiles().map_err(CoreError::from)?;
         let Some(p) = rows.iter().find(|p| &p.name == name || &p.id == name) else {
             let known: Vec<String> = rows.iter().map(|p| format!("“{}”", p.name)).collect();
-            return Err(CliError::Config(format!("There is no profile named “{name}”. Known profiles: {}.", known.join(", "))));
+            return Err(CliError::Config(format!(
+                "There is no profile named “{name}”. Known profiles: {}.",
+                known.join(", ")
+            )));
         };
         engine.profile_use(&p.id)?
     } else {
@@ -493,7 +509,15 @@ async fn bench_cmd(g: &Global, a: BenchArgs) -> Res<ExitCode> {
     let cancel = CancellationToken::new();
     cancel_on_ctrl_c(&cancel);
     let mut progress = output::Progress::new(&plan, g.quiet);
-    let report = bench::run(&engine, &plan, &RunOptions { ignore_budget: g.yes, bench_id: Some(bench::new_bench_id()) }, Some(pre), &cancel, |p| progress.update(p)).await;
+    let report = bench::run(
+        &engine,
+        &plan,
+        &RunOptions { ignore_budget: g.yes, bench_id: Some(bench::new_bench_id()) },
+        Some(pre),
+        &cancel,
+        |p| progress.update(p),
+    )
+    .await;
     progress.finish(&report);
     let saved = match bench::save_report(&engine, &report) {
         Ok(p) => Some(p),
@@ -554,7 +578,13 @@ fn field_options(req: &RequestArgs) -> Res<Option<serde_json::Map<String, serde_
     Ok((!m.is_empty()).then_some(m))
 }
 
-fn request_spec(engine: &Engine, g: &Global, req: &RequestArgs, targets: Vec<TargetSpec>, options: Option<serde_json::Map<String, serde_json::Value>>) -> Res<RunSpec> {
+fn request_spec(
+    engine: &Engine,
+    g: &Global,
+    req: &RequestArgs,
+    targets: Vec<TargetSpec>,
+    options: Option<serde_json::Map<String, serde_json::Value>>,
+) -> Res<RunSpec> {
     let references = if req.image.is_empty() {
         vec![]
     } else {
@@ -592,7 +622,10 @@ async fn run_spec(g: &Global, engine: &Engine, spec: RunSpec, save: Option<&Path
         return Err(CliError::Config(format!("The request cannot be sent: {}", est.problems.join(" "))));
     }
     if !g.quiet {
-        let budget = est.budget_credits.map(|b| format!("; budget {b} credits, {} spent", est.spent_credits)).unwrap_or_default();
+        let budget = est
+            .budget_credits
+            .map(|b| format!("; budget {b} credits, {} spent", est.spent_credits))
+            .unwrap_or_default();
         eprintln!(
             "pixbench: {} target(s), up to {} credits (${:.2}){}{}",
             spec.targets.len(),

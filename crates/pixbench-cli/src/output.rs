@@ -69,8 +69,10 @@ impl Progress {
         );
         overall.enable_steady_tick(Duration::from_millis(120));
         let width = plan.matrix.targets.iter().map(|t| t.model.len() + 4).max().unwrap_or(20).min(48);
-        let style = ProgressStyle::with_template(&format!("  {{prefix:<{width}}} {{bar:20.green/white}} {{pos}}/{{len}} {{msg}}"))
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let style = ProgressStyle::with_template(&format!(
+            "  {{prefix:<{width}}} {{bar:20.green/white}} {{pos}}/{{len}} {{msg}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
         let per = (plan.matrix.prompts.len() as u64) * plan.matrix.repeats as u64;
         let targets = plan
             .matrix
@@ -91,7 +93,10 @@ impl Progress {
             Progress::Quiet => {}
             Progress::Plain { total, last, every, width: mw } => {
                 let Some(s) = &p.last else {
-                    eprintln!("pixbench: starting {total} requests{}", if p.warming_up { " (warm-ups first)" } else { "" });
+                    eprintln!(
+                        "pixbench: starting {total} requests{}",
+                        if p.warming_up { " (warm-ups first)" } else { "" }
+                    );
                     return;
                 };
                 let now = Instant::now();
@@ -134,7 +139,13 @@ impl Progress {
                 ));
                 for (b, t) in targets.iter().zip(&p.targets) {
                     b.set_position((t.succeeded + t.failed) as u64);
-                    b.set_message(format!("ok {} · failed {} · p50 {} · p90 {}", t.succeeded, t.failed, ms(t.p50_ms), ms(t.p90_ms)));
+                    b.set_message(format!(
+                        "ok {} · failed {} · p50 {} · p90 {}",
+                        t.succeeded,
+                        t.failed,
+                        ms(t.p50_ms),
+                        ms(t.p90_ms)
+                    ));
                 }
             }
         }
@@ -254,13 +265,29 @@ pub fn report_table(engine: &Engine, r: &BenchReport) -> String {
         if r.simulated { " simulated" } else { "" },
     );
     if r.warmup_requests > 0 {
-        let _ = writeln!(s, "{} warm-up requests ({} credits) are not in the figures below.", r.warmup_requests, r.warmup_credits);
+        let _ = writeln!(
+            s,
+            "{} warm-up requests ({} credits) are not in the figures below.",
+            r.warmup_requests, r.warmup_credits
+        );
     }
     let w = r.targets.iter().map(|t| t.model.len() + if t.n > 1 { 3 } else { 0 }).max().unwrap_or(6).max(6);
     let _ = writeln!(
         s,
         "{:<w$} {:>5} {:>5} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>7} {:>7} {:>8}",
-        "target", "count", "ok%", "min", "p50", "p90", "p99", "max", "ttfb p50", "wait p50", "cr/img", "$/img", "img/min"
+        "target",
+        "count",
+        "ok%",
+        "min",
+        "p50",
+        "p90",
+        "p99",
+        "max",
+        "ttfb p50",
+        "wait p50",
+        "cr/img",
+        "$/img",
+        "img/min"
     );
     for t in &r.targets {
         let name = if t.n > 1 { format!("{}:{}", t.model, t.n) } else { t.model.clone() };

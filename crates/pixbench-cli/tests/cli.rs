@@ -25,7 +25,9 @@ concurrency = 4
 "#;
 
 async fn sim() -> SimServer {
-    SimServer::start(SimConfig { keys: vec![KEY.into()], credits: 1_000_000, ..Default::default() }).await.expect("sim starts")
+    SimServer::start(SimConfig { keys: vec![KEY.into()], credits: 1_000_000, ..Default::default() })
+        .await
+        .expect("sim starts")
 }
 
 struct Env {
@@ -50,7 +52,10 @@ impl Env {
     fn cmd(&self, key: Option<&str>, args: &[&str]) -> tokio::process::Command {
         let mut c = tokio::process::Command::new(BIN);
         c.arg("--data-dir").arg(self.data()).args(args);
-        c.env_remove("PIXAPI_KEY").env_remove("PIXAPI_API_KEY").env_remove("PIXBENCH_DATA_DIR").env("HOME", self.dir.path());
+        c.env_remove("PIXAPI_KEY")
+            .env_remove("PIXAPI_API_KEY")
+            .env_remove("PIXBENCH_DATA_DIR")
+            .env("HOME", self.dir.path());
         if let Some(k) = key {
             // The documented variable (docs/authentication/: `export PIXAPI_KEY=...`).
             c.env("PIXAPI_KEY", k);
@@ -92,11 +97,25 @@ async fn charged(sim: &SimServer) -> i64 {
 }
 
 fn target<'a>(report: &'a Value, model: &str) -> &'a Value {
-    report["targets"].as_array().unwrap().iter().find(|t| t["model"] == model).unwrap_or_else(|| panic!("no target {model}"))
+    report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["model"] == model)
+        .unwrap_or_else(|| panic!("no target {model}"))
 }
 
 fn all_history() -> HistoryFilter {
-    HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: None, include_bench_runs: Some(true) }
+    HistoryFilter {
+        text: None,
+        model: None,
+        status: None,
+        profile_id: None,
+        since: None,
+        until: None,
+        limit: None,
+        include_bench_runs: Some(true),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,7 +204,10 @@ async fn the_smallest_matrix_against_a_server_reports_what_it_charged() {
     // ... and lists the benchmark, with the report the CLI wrote, its runs tagged with it.
     let benches = e.bench_list().unwrap();
     assert_eq!(benches.len(), 1);
-    assert_eq!((benches[0].status.as_str(), benches[0].requests, benches[0].credits), ("complete", 8, r["credits"].as_i64().unwrap()));
+    assert_eq!(
+        (benches[0].status.as_str(), benches[0].requests, benches[0].credits),
+        ("complete", 8, r["credits"].as_i64().unwrap())
+    );
     let view = e.bench_get(&benches[0].id).unwrap();
     assert_eq!(view.report.expect("the CLI's report").samples.len(), 8);
     assert_eq!(r["id"].as_str(), Some(benches[0].id.as_str()));
@@ -209,7 +231,11 @@ async fn rejected_requests_are_counted_as_failures_and_exit_1() {
     let env = Env::new();
     let m = env.file("matrix.toml", SMALLEST);
     // 422 is not retried: exactly two requests of the 512 target fail.
-    inject(&sim, serde_json::json!({"kind": "status", "status": 422, "count": 2, "model": "gemini-3.1-flash-image-preview-512"})).await;
+    inject(
+        &sim,
+        serde_json::json!({"kind": "status", "status": 422, "count": 2, "model": "gemini-3.1-flash-image-preview-512"}),
+    )
+    .await;
     let o = env.run(Some(KEY), &["--base-url", &sim.base_url(), "--json", "bench", m.to_str().unwrap()]).await;
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let r = json(&o);
@@ -223,7 +249,10 @@ async fn rejected_requests_are_counted_as_failures_and_exit_1() {
     assert_eq!(r["credits"], 24);
     let failed: Vec<&Value> = r["samples"].as_array().unwrap().iter().filter(|s| s["ok"] == false).collect();
     assert_eq!(failed.len(), 2);
-    assert!(failed.iter().all(|s| s["http_status"] == 422 && s["error_kind"] == "prompt_rejected" && s["attempts"] == 1), "{failed:?}");
+    assert!(
+        failed.iter().all(|s| s["http_status"] == 422 && s["error_kind"] == "prompt_rejected" && s["attempts"] == 1),
+        "{failed:?}"
+    );
     // the failed runs are in history too
     let e = env.engine().await;
     let h = e.history_list(&all_history()).unwrap();
@@ -239,13 +268,21 @@ async fn a_request_that_exhausts_its_retries_fails_once() {
         "prompts = [\"one\", \"two\"]\ntargets = [\"gemini-3.1-flash-image-preview\"]\nconcurrency = 1\nmode = \"sync\"\n",
     );
     // Three 500s: the first request's three attempts, one after the other.
-    inject(&sim, serde_json::json!({"kind": "status", "status": 500, "count": 3, "model": "gemini-3.1-flash-image-preview"})).await;
-    let o = env.run(Some(KEY), &["--base-url", &sim.base_url(), "--json", "--quiet", "bench", m.to_str().unwrap()]).await;
+    inject(
+        &sim,
+        serde_json::json!({"kind": "status", "status": 500, "count": 3, "model": "gemini-3.1-flash-image-preview"}),
+    )
+    .await;
+    let o =
+        env.run(Some(KEY), &["--base-url", &sim.base_url(), "--json", "--quiet", "bench", m.to_str().unwrap()]).await;
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let r = json(&o);
     assert_eq!((r["succeeded"].as_i64(), r["failed"].as_i64()), (Some(1), Some(1)));
     let s = &r["samples"][0];
-    assert_eq!((s["ok"].as_bool(), s["attempts"].as_i64(), s["http_status"].as_i64()), (Some(false), Some(3), Some(500)));
+    assert_eq!(
+        (s["ok"].as_bool(), s["attempts"].as_i64(), s["http_status"].as_i64()),
+        (Some(false), Some(3), Some(500))
+    );
     assert_eq!(r["samples"][1]["ok"], true);
     assert_eq!(r["credits"].as_i64().unwrap(), charged(&sim).await);
 }
@@ -263,11 +300,13 @@ async fn a_bad_matrix_is_exit_2_with_line_and_field_and_sends_nothing() {
     let err = stderr(&o);
     assert!(err.contains("bad.toml: line 4: field `targets[1]`"), "{err}");
     assert!(err.contains("not in the catalog"), "{err}");
-    let m = env.file("bad2.toml", "prompts = [\"a\"]\ntargets = [\"gemini-3.1-flash-image-preview\"]\nrepeats = \"two\"\n");
+    let m =
+        env.file("bad2.toml", "prompts = [\"a\"]\ntargets = [\"gemini-3.1-flash-image-preview\"]\nrepeats = \"two\"\n");
     let o = env.run(Some(KEY), &["--base-url", &sim.base_url(), "bench", m.to_str().unwrap()]).await;
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("line 3: field `repeats`"), "{}", stderr(&o));
-    let o = env.run(Some(KEY), &["--base-url", &sim.base_url(), "bench", env.path("missing.toml").to_str().unwrap()]).await;
+    let o =
+        env.run(Some(KEY), &["--base-url", &sim.base_url(), "bench", env.path("missing.toml").to_str().unwrap()]).await;
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("cannot read"), "{}", stderr(&o));
     assert_eq!(sim.state().requests, 0);
@@ -298,7 +337,9 @@ async fn configuration_errors_are_exit_2() {
     let o = env.run(None, &["--sandbox", "run", "--prompt", "x", "--model", "gemini-7"]).await;
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("not in the catalog"), "{}", stderr(&o));
-    let o = env.run(None, &["--sandbox", "run", "--prompt", "x", "--model", "gemini-2.5-flash-image", "--size", "4K"]).await;
+    let o = env
+        .run(None, &["--sandbox", "run", "--prompt", "x", "--model", "gemini-2.5-flash-image", "--size", "4K"])
+        .await;
     assert_eq!(code(&o), 2);
 }
 
@@ -321,8 +362,13 @@ async fn the_sandbox_needs_no_key_and_warmups_are_left_out_of_the_figures() {
         assert_eq!(t["credits"], 16);
     }
     let samples = r["samples"].as_array().unwrap();
-    let first_measured = samples.iter().filter(|s| s["warmup"] == false).map(|s| s["start_ms"].as_f64().unwrap()).fold(f64::MAX, f64::min);
-    let last_warmup_end = samples.iter().filter(|s| s["warmup"] == true).map(|s| s["end_ms"].as_f64().unwrap()).fold(0.0, f64::max);
+    let first_measured = samples
+        .iter()
+        .filter(|s| s["warmup"] == false)
+        .map(|s| s["start_ms"].as_f64().unwrap())
+        .fold(f64::MAX, f64::min);
+    let last_warmup_end =
+        samples.iter().filter(|s| s["warmup"] == true).map(|s| s["end_ms"].as_f64().unwrap()).fold(0.0, f64::max);
     assert!(first_measured >= last_warmup_end, "warm-ups finish before measuring starts");
     let e = env.engine().await;
     assert_eq!(e.history_list(&all_history()).unwrap().len(), 10);
@@ -341,7 +387,11 @@ async fn async_mode_reports_queue_wait() {
     let t = &r["targets"][0];
     assert!(t["queue_wait_p50_ms"].as_f64().unwrap() > 0.0, "{t}");
     assert!(t["ttfb_p50_ms"].is_null());
-    assert!(r["samples"].as_array().unwrap().iter().all(|s| s["is_async"] == true && s["polls"].as_i64().unwrap() >= 1));
+    assert!(r["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["is_async"] == true && s["polls"].as_i64().unwrap() >= 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -359,7 +409,10 @@ async fn the_budget_stops_a_benchmark_before_it_sends_unless_yes() {
     let o = env.run(Some(KEY), &["--base-url", &sim.base_url(), "--yes", "--json", "bench", "--dry-run", m]).await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let pre = json(&o);
-    assert_eq!((pre["credits"].as_i64(), pre["requests"].as_i64(), pre["over_budget"].as_bool()), (Some(32), Some(8), Some(true)));
+    assert_eq!(
+        (pre["credits"].as_i64(), pre["requests"].as_i64(), pre["over_budget"].as_bool()),
+        (Some(32), Some(8), Some(true))
+    );
     assert_eq!(sim.state().requests, 0);
     let o = env.run(Some(KEY), &["--base-url", &sim.base_url(), "--yes", "--quiet", "bench", m]).await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -388,7 +441,11 @@ async fn ctrl_c_cancels_cleanly_and_keeps_what_finished() {
     let mut err_text = String::new();
     let mut finished = 0;
     while finished < 2 {
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.expect("progress").unwrap().expect("still running");
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("progress")
+            .unwrap()
+            .expect("still running");
         if line.starts_with('[') && line.contains("/12]") {
             finished += 1;
         }
@@ -406,14 +463,16 @@ async fn ctrl_c_cancels_cleanly_and_keeps_what_finished() {
         }
         t
     });
-    let mut o = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output()).await.expect("stops promptly").unwrap();
+    let mut o =
+        tokio::time::timeout(Duration::from_secs(10), child.wait_with_output()).await.expect("stops promptly").unwrap();
     err_text.push_str(&rest.await.unwrap());
     o.stderr = err_text.into_bytes();
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stderr(&o).contains("cancelling"), "{}", stderr(&o));
     let r: Value = serde_json::from_slice(&std::fs::read(&out).expect("the partial report is written")).unwrap();
     assert_eq!(r["status"], "cancelled");
-    let (ok, cancelled, not_started) = (r["succeeded"].as_i64().unwrap(), r["cancelled"].as_i64().unwrap(), r["not_started"].as_i64().unwrap());
+    let (ok, cancelled, not_started) =
+        (r["succeeded"].as_i64().unwrap(), r["cancelled"].as_i64().unwrap(), r["not_started"].as_i64().unwrap());
     assert!(ok >= 2, "what finished is kept: {r}");
     assert!(not_started >= 1, "{r}");
     assert_eq!(r["failed"], 0, "cancelled requests are not failures");
@@ -433,7 +492,21 @@ async fn run_and_compare_on_the_sandbox() {
     let env = Env::new();
     // one generation, with a variant picked by --size
     let o = env
-        .run(None, &["--sandbox", "--json", "run", "--prompt", "a red fox", "--model", "nano-banana-2", "--size", "512", "--sync"])
+        .run(
+            None,
+            &[
+                "--sandbox",
+                "--json",
+                "run",
+                "--prompt",
+                "a red fox",
+                "--model",
+                "nano-banana-2",
+                "--size",
+                "512",
+                "--sync",
+            ],
+        )
         .await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let r = json(&o);
@@ -445,7 +518,21 @@ async fn run_and_compare_on_the_sandbox() {
     // an alias with an explicit 4K size: estimated, charged and recorded at 4K (8), not at
     // the alias's 1K price
     let o = env
-        .run(None, &["--sandbox", "--json", "run", "--prompt", "a red fox", "--model", "nano-banana-2", "--size", "4096x4096", "--sync"])
+        .run(
+            None,
+            &[
+                "--sandbox",
+                "--json",
+                "run",
+                "--prompt",
+                "a red fox",
+                "--model",
+                "nano-banana-2",
+                "--size",
+                "4096x4096",
+                "--sync",
+            ],
+        )
         .await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let r = json(&o);
@@ -509,12 +596,27 @@ async fn run_and_compare_on_the_sandbox() {
     assert_eq!(r["targets"].as_array().unwrap().len(), 2);
     assert_eq!(r["images"], 3);
     assert_eq!(r["credits"], 12);
-    let run_ids: std::collections::HashSet<&str> = r["samples"].as_array().unwrap().iter().map(|s| s["run_id"].as_str().unwrap()).collect();
+    let run_ids: std::collections::HashSet<&str> =
+        r["samples"].as_array().unwrap().iter().map(|s| s["run_id"].as_str().unwrap()).collect();
     assert_eq!(run_ids.len(), 1, "one run with two targets");
 
     // gpt-image-2 priced by its quality matrix (low at 1K: 1 credit)
     let o = env
-        .run(None, &["--sandbox", "--json", "run", "--prompt", "a lighthouse", "--model", "gpt-image-2", "--quality", "low", "--sync"])
+        .run(
+            None,
+            &[
+                "--sandbox",
+                "--json",
+                "run",
+                "--prompt",
+                "a lighthouse",
+                "--model",
+                "gpt-image-2",
+                "--quality",
+                "low",
+                "--sync",
+            ],
+        )
         .await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(json(&o)["credits"], 1);
@@ -549,7 +651,9 @@ async fn help_is_the_manual() {
     let o = env.run(None, &["--help"]).await;
     assert_eq!(code(&o), 0);
     let text = String::from_utf8_lossy(&o.stdout);
-    for s in ["bench", "run", "compare", "--sandbox", "--base-url", "PIXAPI_KEY", "EXIT CODES", "prompts = [", "repeats = 2"] {
+    for s in
+        ["bench", "run", "compare", "--sandbox", "--base-url", "PIXAPI_KEY", "EXIT CODES", "prompts = [", "repeats = 2"]
+    {
         assert!(text.contains(s), "--help lacks {s}:\n{text}");
     }
     let o = env.run(None, &["bench", "--help"]).await;

@@ -53,7 +53,10 @@ async fn main() {
             pct(serve, 0.5)
         );
         if label == "1K" {
-            println!("RESULT answer_to_ready_1k_p90_ms={:.1} (goal < 100, before the webview's decode of a 512 px JPEG)", pct(saved, 0.9));
+            println!(
+                "RESULT answer_to_ready_1k_p90_ms={:.1} (goal < 100, before the webview's decode of a 512 px JPEG)",
+                pct(saved, 0.9)
+            );
         }
     }
 }

@@ -11,7 +11,16 @@ use rusqlite::params;
 const RUNS: usize = 10_000;
 
 fn filter() -> HistoryFilter {
-    HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: None, include_bench_runs: None }
+    HistoryFilter {
+        text: None,
+        model: None,
+        status: None,
+        profile_id: None,
+        since: None,
+        until: None,
+        limit: None,
+        include_bench_runs: None,
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -23,7 +32,12 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pixbench.sqlite");
     let words = ["fox", "car", "lighthouse", "teapot", "forest", "city", "portrait", "poster", "logo", "ocean"];
-    let models = ["gemini-3.1-flash-image-preview-512", "gemini-3.1-flash-image-preview", "gemini-3.1-flash-image-preview-4k", "gemini-2.5-flash-image"];
+    let models = [
+        "gemini-3.1-flash-image-preview-512",
+        "gemini-3.1-flash-image-preview",
+        "gemini-3.1-flash-image-preview-4k",
+        "gemini-2.5-flash-image",
+    ];
     {
         let store = Store::open(&path).unwrap();
         let t = Instant::now();
@@ -60,7 +74,14 @@ fn main() {
         ("text 'lighthouse'", HistoryFilter { text: Some("lighthouse".into()), ..filter() }),
         ("text 'number 9999'", HistoryFilter { text: Some("number 9999".into()), ..filter() }),
         ("model 4k", HistoryFilter { model: Some("gemini-3.1-flash-image-preview-4k".into()), ..filter() }),
-        ("text + model", HistoryFilter { text: Some("fox".into()), model: Some("gemini-3.1-flash-image-preview-512".into()), ..filter() }),
+        (
+            "text + model",
+            HistoryFilter {
+                text: Some("fox".into()),
+                model: Some("gemini-3.1-flash-image-preview-512".into()),
+                ..filter()
+            },
+        ),
     ];
     let mut worst: f64 = open_ms;
     for (name, f) in cases {

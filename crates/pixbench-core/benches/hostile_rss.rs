@@ -29,7 +29,12 @@ fn cases() -> Vec<Case> {
     let h = |variant: &str| Some(json!({"kind": "hostile", "variant": variant}));
     vec![
         Case { name: "baseline", fault: None, n: 1, url: false },
-        Case { name: "extra_items", fault: Some(json!({"kind": "hostile", "variant": "extra_items", "items": 2000})), n: 2, url: true },
+        Case {
+            name: "extra_items",
+            fault: Some(json!({"kind": "hostile", "variant": "extra_items", "items": 2000})),
+            n: 2,
+            url: true,
+        },
         Case { name: "not_image", fault: h("not_image"), n: 1, url: false },
         Case { name: "bomb", fault: h("bomb"), n: 1, url: false },
         Case { name: "huge_body", fault: h("huge_body"), n: 1, url: false },
@@ -37,10 +42,20 @@ fn cases() -> Vec<Case> {
         Case { name: "file_url", fault: h("file_url"), n: 1, url: true },
         Case { name: "redirect", fault: h("redirect"), n: 1, url: true },
         Case { name: "html", fault: h("html"), n: 1, url: false },
-        Case { name: "drip", fault: Some(json!({"kind": "hostile", "variant": "drip", "interval_ms": 50, "delay_ms": 60000})), n: 1, url: false },
+        Case {
+            name: "drip",
+            fault: Some(json!({"kind": "hostile", "variant": "drip", "interval_ms": 50, "delay_ms": 60000})),
+            n: 1,
+            url: false,
+        },
         Case { name: "data_url", fault: h("data_url"), n: 1, url: true },
         // The largest answer the default limit lets through whole: one 250 MiB data: URL.
-        Case { name: "data_url_250m", fault: Some(json!({"kind": "hostile", "variant": "data_url", "bytes": 250u64 << 20})), n: 1, url: true },
+        Case {
+            name: "data_url_250m",
+            fault: Some(json!({"kind": "hostile", "variant": "data_url", "bytes": 250u64 << 20})),
+            n: 1,
+            url: true,
+        },
     ]
 }
 
@@ -65,7 +80,15 @@ async fn child(name: &str, base: &str) {
     }
     let e = Engine::open(cfg).await.unwrap();
     let p = e
-        .profile_save(ProfileInput { id: None, name: "live".into(), base_url: base.into(), default_model: String::new(), budget_credits: None, request_style: None, image_parts: None })
+        .profile_save(ProfileInput {
+            id: None,
+            name: "live".into(),
+            base_url: base.into(),
+            default_model: String::new(),
+            budget_credits: None,
+            request_style: None,
+            image_parts: None,
+        })
         .unwrap();
     e.profile_set_key(&p.id, "sk_test_1").unwrap();
     e.profile_select(&p.id).unwrap();
@@ -104,7 +127,9 @@ fn main() {
     println!("{:<14} {:>10} {:>8}  {:<8} {:<14} outputs", "case", "peak MiB", "secs", "status", "error kind");
     let mut over = vec![];
     for case in cases() {
-        let sim = rt.block_on(pixapi_sim::SimServer::start(pixapi_sim::SimConfig { credits: 1_000_000, ..Default::default() })).unwrap();
+        let sim = rt
+            .block_on(pixapi_sim::SimServer::start(pixapi_sim::SimConfig { credits: 1_000_000, ..Default::default() }))
+            .unwrap();
         if let Some(f) = &case.fault {
             let f: pixapi_sim::Fault = serde_json::from_value(f.clone()).unwrap();
             sim.try_inject(f).unwrap();
@@ -142,7 +167,15 @@ fn main() {
             (Some(st), Some(line)) if st.success() => {
                 let f: Vec<&str> = line.split_whitespace().collect();
                 let kib: u64 = f[4].parse().unwrap_or(u64::MAX);
-                println!("{:<14} {:>10.1} {:>8.2}  {:<8} {:<14} {}", case.name, kib as f64 / 1024.0, secs, f[1], f[2], f[3]);
+                println!(
+                    "{:<14} {:>10.1} {:>8.2}  {:<8} {:<14} {}",
+                    case.name,
+                    kib as f64 / 1024.0,
+                    secs,
+                    f[1],
+                    f[2],
+                    f[3]
+                );
                 if kib >= LIMIT_KIB {
                     over.push(format!("{} used {:.0} MiB", case.name, kib as f64 / 1024.0));
                 }

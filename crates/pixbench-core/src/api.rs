@@ -478,29 +478,51 @@ ipc! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
-pub enum RunStatus { Queued, Running, Done, Failed, Cancelled, Interrupted, Partial }
+pub enum RunStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+    Interrupted,
+    Partial,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
-pub enum RunMode { Generate, Edit }
+pub enum RunMode {
+    Generate,
+    Edit,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
-pub enum SyncMode { Auto, Sync, Async }
+pub enum SyncMode {
+    Auto,
+    Sync,
+    Async,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
-pub enum ResponseFormatChoice { B64Json, Url }
+pub enum ResponseFormatChoice {
+    B64Json,
+    Url,
+}
 
 /// How a profile asks for a variant: `size` (Pixapi's documented form: the model id and a
 /// `size`) or `suffix` (the variant's name as `model`, for gateways that want it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
-pub enum RequestStyle { #[default] Size, Suffix }
+pub enum RequestStyle {
+    #[default]
+    Size,
+    Suffix,
+}
 
 /// How a profile names the multipart parts of several reference images: `auto` sends one
 /// image as `image` and several as `image[]` (as the official OpenAI SDKs do); `repeated`
@@ -508,19 +530,33 @@ pub enum RequestStyle { #[default] Size, Suffix }
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
-pub enum ImageParts { #[default] Auto, Repeated }
+pub enum ImageParts {
+    #[default]
+    Auto,
+    Repeated,
+}
 
 /// How a delivered image's tier is decided: by its pixel count (< 0.3 MP 512, < 1.2 MP 1K,
 /// < 4.8 MP 2K, else 4K) or by its long edge against the variants' `long_edge`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
-pub enum TierRule { #[default] PixelCount, LongEdge }
+pub enum TierRule {
+    #[default]
+    PixelCount,
+    LongEdge,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
-pub enum KeyState { Sandbox, Stored, Missing, Env, Unavailable }
+pub enum KeyState {
+    Sandbox,
+    Stored,
+    Missing,
+    Env,
+    Unavailable,
+}
 
 impl RunStatus {
     pub fn as_str(&self) -> &'static str {

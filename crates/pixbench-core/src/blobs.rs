@@ -104,8 +104,16 @@ impl Blobs {
             for shard in shards.flatten() {
                 let Ok(files) = std::fs::read_dir(shard.path()) else { continue };
                 for f in files.flatten() {
-                    let old = f.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|e| e >= age);
-                    if f.file_name().to_string_lossy().starts_with(".tmp-") && old && std::fs::remove_file(f.path()).is_ok() {
+                    let old = f
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|e| e >= age);
+                    if f.file_name().to_string_lossy().starts_with(".tmp-")
+                        && old
+                        && std::fs::remove_file(f.path()).is_ok()
+                    {
                         removed += 1;
                     }
                 }
@@ -262,7 +270,14 @@ mod tests {
         std::fs::write(&secret, b"secret").unwrap();
         let b = Blobs::new(dir.path());
         // `pxb://localhost/thumb//abs/path` used to join an absolute path
-        for name in [secret.display().to_string(), format!("/{}", secret.display()), "€".into(), "../x".into(), "C:\\x".into(), String::new()] {
+        for name in [
+            secret.display().to_string(),
+            format!("/{}", secret.display()),
+            "€".into(),
+            "../x".into(),
+            "C:\\x".into(),
+            String::new(),
+        ] {
             assert!(b.thumb(&name).is_err(), "{name}");
             assert!(b.get(&name).is_err(), "{name}");
             assert!(b.image_path(&name).starts_with(dir.path()), "{name}");

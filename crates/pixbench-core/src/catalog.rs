@@ -343,7 +343,10 @@ pub fn parse(text: &str, path: &Path, source: CatalogSource) -> Result<Catalog, 
                     let Some((width, height)) = size_dims(size, row.long_edge) else {
                         return Err(err(
                             line,
-                            format!("size `{size}` of `{}` for {ratio} is not WIDTHxHEIGHT or 512/1K/2K/4K/auto", row.id),
+                            format!(
+                                "size `{size}` of `{}` for {ratio} is not WIDTHxHEIGHT or 512/1K/2K/4K/auto",
+                                row.id
+                            ),
                         ));
                     };
                     v.push(SizeOption { aspect_ratio: ratio.clone(), size: size.clone(), width, height });
@@ -387,7 +390,8 @@ pub fn parse(text: &str, path: &Path, source: CatalogSource) -> Result<Catalog, 
             .into_iter()
             .map(|(quality, credits)| QualityPrice { quality, credits })
             .collect();
-        quality_credits.sort_by_key(|q| ["low", "medium", "high", "auto"].iter().position(|o| *o == q.quality).unwrap_or(9));
+        quality_credits
+            .sort_by_key(|q| ["low", "medium", "high", "auto"].iter().position(|o| *o == q.quality).unwrap_or(9));
         if quality_credits.iter().any(|q| q.credits < 0) {
             return Err(err(line, format!("quality_credits of `{}` must not be negative", row.id)));
         }
@@ -471,7 +475,10 @@ mod tests {
             (e.id.clone(), Some("2752x1536".into()))
         );
         // An explicit size wins over the ratio's.
-        assert_eq!(wire_model_and_size(e, Some("16:9"), Some("2048x2048"), RequestStyle::Size).1.as_deref(), Some("2048x2048"));
+        assert_eq!(
+            wire_model_and_size(e, Some("16:9"), Some("2048x2048"), RequestStyle::Size).1.as_deref(),
+            Some("2048x2048")
+        );
     }
 
     #[test]

@@ -363,15 +363,17 @@ impl Engine {
         let (key_state, key_note, key_mask) = if p.is_sandbox {
             (KeyState::Sandbox, None, None)
         } else if let Some(k) = &self.env_key_for(&p.base_url) {
-            (KeyState::Env, Some(format!("Using the key from {} for this process.", ENV_KEY_VARS.join(" / "))), Some(mask_key(k)))
+            (
+                KeyState::Env,
+                Some(format!("Using the key from {} for this process.", ENV_KEY_VARS.join(" / "))),
+                Some(mask_key(k)),
+            )
         } else {
             match self.inner.cfg.secrets.get(&p.id) {
                 Ok(Some(k)) => (KeyState::Stored, None, Some(mask_key(&k))),
-                Ok(None) => (
-                    KeyState::Missing,
-                    Some("No key stored. Paste this profile's key to use it.".to_string()),
-                    None,
-                ),
+                Ok(None) => {
+                    (KeyState::Missing, Some("No key stored. Paste this profile's key to use it.".to_string()), None)
+                }
                 Err(e) => (KeyState::Unavailable, Some(e.to_string()), p.key_mask.clone()),
             }
         };
@@ -629,7 +631,11 @@ impl Engine {
         let name = name.trim();
         let s = SessionRow {
             id: uuid::Uuid::now_v7().to_string(),
-            name: if name.is_empty() { format!("Session {}", now_rfc3339()[..16].replace('T', " ")) } else { name.into() },
+            name: if name.is_empty() {
+                format!("Session {}", now_rfc3339()[..16].replace('T', " "))
+            } else {
+                name.into()
+            },
             started_at: now_rfc3339(),
             budget_credits: None,
         };
@@ -691,9 +697,8 @@ impl Engine {
         let mut out = Vec::new();
         for p in paths {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
-            let bytes = read_bounded(p, MAX_REFERENCE_FILE).map_err(|why| {
-                CoreError::Ui(ui("invalid_reference", format!("{name} could not be added: {why}.")))
-            })?;
+            let bytes = read_bounded(p, MAX_REFERENCE_FILE)
+                .map_err(|why| CoreError::Ui(ui("invalid_reference", format!("{name} could not be added: {why}."))))?;
             out.push(self.reference_add_bytes(&name, bytes)?);
         }
         Ok(out)
@@ -729,7 +734,14 @@ impl Engine {
         Ok(())
     }
 
-    pub fn output_rate(&self, run_id: &str, target_idx: u32, idx: u32, rating: Option<u8>, note: Option<String>) -> CoreResult<()> {
+    pub fn output_rate(
+        &self,
+        run_id: &str,
+        target_idx: u32,
+        idx: u32,
+        rating: Option<u8>,
+        note: Option<String>,
+    ) -> CoreResult<()> {
         if rating.is_some_and(|r| !(1..=5).contains(&r)) {
             return Err(CoreError::Ui(ui("invalid", "A rating goes from 1 to 5.")));
         }

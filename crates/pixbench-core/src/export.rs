@@ -12,7 +12,8 @@ use crate::error::{ui, CoreError, CoreResult};
 
 pub(crate) fn exports_dir(engine: &Engine) -> CoreResult<PathBuf> {
     let d = engine.data_dir().join("exports");
-    std::fs::create_dir_all(&d).map_err(|e| CoreError::Ui(ui("disk", format!("Could not create {}: {e}", d.display()))))?;
+    std::fs::create_dir_all(&d)
+        .map_err(|e| CoreError::Ui(ui("disk", format!("Could not create {}: {e}", d.display()))))?;
     Ok(d)
 }
 
@@ -45,7 +46,8 @@ impl Engine {
             .iter()
             .find(|t| t.idx == target_idx)
             .ok_or_else(|| CoreError::Ui(ui("not_found", "That target is not part of the run.")))?;
-        let req = t.request.as_ref().ok_or_else(|| CoreError::Ui(ui("not_found", "This target has no stored request.")))?;
+        let req =
+            t.request.as_ref().ok_or_else(|| CoreError::Ui(ui("not_found", "This target has no stored request.")))?;
         let files: Vec<PathBuf> = run.references.iter().map(|r| self.blobs().image_path(&r.sha256)).collect();
         let desc = crate::runner::request_description(req);
         Ok(pixapi::to_curl(&desc, &files))
@@ -59,9 +61,11 @@ impl Engine {
         for t in &run.targets {
             for o in &t.outputs {
                 let bytes = self.blobs().get(&o.sha256).map_err(|e| CoreError::Ui(ui("missing", e.to_string())))?;
-                let ext = crate::references::sniff(&bytes).map(|f| if f == "jpeg" { "jpg" } else { f }).unwrap_or("png");
+                let ext =
+                    crate::references::sniff(&bytes).map(|f| if f == "jpeg" { "jpg" } else { f }).unwrap_or("png");
                 // A catalog id comes from a file (`/`, `..`): slugged, it stays one name in `dir`.
-                let stem = format!("{base}_t{}_{}_{}x{}_{}", t.idx + 1, slug(&t.model_id, 60), o.width, o.height, o.idx + 1);
+                let stem =
+                    format!("{base}_t{}_{}_{}x{}_{}", t.idx + 1, slug(&t.model_id, 60), o.width, o.height, o.idx + 1);
                 write_file(&unused_name(dir, &stem, ext), &bytes)?;
                 n += 1;
             }
@@ -80,12 +84,17 @@ impl Engine {
             for r in 0..rows {
                 let cell = match t.outputs.get(r) {
                     Some(o) => {
-                        let thumb = self.blobs().thumb(&o.sha256).map_err(|e| CoreError::Ui(ui("missing", e.to_string())))?;
+                        let thumb =
+                            self.blobs().thumb(&o.sha256).map_err(|e| CoreError::Ui(ui("missing", e.to_string())))?;
                         let img = image::load_from_memory(&thumb)
                             .map_err(|e| CoreError::Ui(ui("decode", e.to_string())))?
                             .to_rgb8();
                         let latency = t.timing.as_ref().map(|x| format!("{:.0} ms", x.total_ms)).unwrap_or_default();
-                        Some((img, format!("{} #{}", t.model_id, o.idx + 1), format!("{}x{}  {}  {} cr", o.width, o.height, latency, o.credits)))
+                        Some((
+                            img,
+                            format!("{} #{}", t.model_id, o.idx + 1),
+                            format!("{}x{}  {}  {} cr", o.width, o.height, latency, o.credits),
+                        ))
                     }
                     None => None,
                 };
@@ -100,7 +109,11 @@ impl Engine {
             .map_err(|e| CoreError::Ui(ui("encode", e.to_string())))?;
         let path = match path {
             Some(p) => p,
-            None => exports_dir(self)?.join(format!("contact-sheet_{}_{}.png", slug(&run.prompt, 30), &run.id[..8.min(run.id.len())])),
+            None => exports_dir(self)?.join(format!(
+                "contact-sheet_{}_{}.png",
+                slug(&run.prompt, 30),
+                &run.id[..8.min(run.id.len())]
+            )),
         };
         write_file(&path, &out)?;
         Ok(path)
@@ -127,7 +140,9 @@ impl Engine {
                 let doc = Doc { session: &session, outputs: &rows };
                 (serde_json::to_vec_pretty(&doc).map_err(|e| CoreError::Ui(ui("encode", e.to_string())))?, "json")
             }
-            other => return Err(CoreError::Ui(ui("invalid", format!("Unknown export format “{other}”: use csv or json.")))),
+            other => {
+                return Err(CoreError::Ui(ui("invalid", format!("Unknown export format “{other}”: use csv or json."))))
+            }
         };
         let path = match path {
             Some(p) => p,
@@ -199,7 +214,12 @@ const BG: Rgb<u8> = Rgb([250, 250, 252]);
 const INK: Rgb<u8> = Rgb([24, 24, 28]);
 const MUTED: Rgb<u8> = Rgb([100, 100, 110]);
 
-fn render_sheet(prompt: &str, cells: &[Vec<Option<(RgbImage, String, String)>>], rows: usize, targets: &[TargetView]) -> RgbImage {
+fn render_sheet(
+    prompt: &str,
+    cells: &[Vec<Option<(RgbImage, String, String)>>],
+    rows: usize,
+    targets: &[TargetView],
+) -> RgbImage {
     let cols = cells.len().max(1) as u32;
     let w = PAD + cols * (CELL + PAD);
     let h = TITLE_H + rows as u32 * (CELL + LABEL_H + PAD) + PAD;
@@ -213,9 +233,17 @@ fn render_sheet(prompt: &str, cells: &[Vec<Option<(RgbImage, String, String)>>],
             match cell {
                 Some((thumb, l1, l2)) => {
                     let scale = CELL as f32 / thumb.width().max(thumb.height()) as f32;
-                    let (tw, th) = (((thumb.width() as f32 * scale) as u32).max(1), ((thumb.height() as f32 * scale) as u32).max(1));
+                    let (tw, th) = (
+                        ((thumb.width() as f32 * scale) as u32).max(1),
+                        ((thumb.height() as f32 * scale) as u32).max(1),
+                    );
                     let fitted = image::imageops::resize(thumb, tw, th, image::imageops::FilterType::Triangle);
-                    image::imageops::overlay(&mut img, &fitted, (x0 + (CELL - tw) / 2) as i64, (y0 + (CELL - th) / 2) as i64);
+                    image::imageops::overlay(
+                        &mut img,
+                        &fitted,
+                        (x0 + (CELL - tw) / 2) as i64,
+                        (y0 + (CELL - th) / 2) as i64,
+                    );
                     draw_text(&mut img, x0, y0 + CELL + 6, l1, 14.0, CELL, INK);
                     draw_text(&mut img, x0, y0 + CELL + 24, l2, 13.0, CELL, MUTED);
                 }
@@ -238,10 +266,7 @@ fn unused_name(dir: &Path, stem: &str, ext: &str) -> PathBuf {
     if !first.exists() {
         return first;
     }
-    (2..)
-        .map(|i| dir.join(format!("{stem}-{i}.{ext}")))
-        .find(|p| !p.exists())
-        .unwrap_or(first)
+    (2..).map(|i| dir.join(format!("{stem}-{i}.{ext}"))).find(|p| !p.exists()).unwrap_or(first)
 }
 
 fn fill(img: &mut RgbImage, x: u32, y: u32, w: u32, h: u32, c: Rgb<u8>) {

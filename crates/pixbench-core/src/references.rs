@@ -90,7 +90,10 @@ pub fn prepare(name: &str, bytes: Vec<u8>, formats: &[String], max_bytes: u64) -
         // so that a signature with nothing (or garbage, or half a file) behind it is not
         // taken for an image.
         if let Err(why) = heif_boxes(&bytes) {
-            return Err(format!("{name} is not a readable {} file ({why}); it may be truncated or damaged.", fmt.to_uppercase()));
+            return Err(format!(
+                "{name} is not a readable {} file ({why}); it may be truncated or damaged.",
+                fmt.to_uppercase()
+            ));
         }
         if size > max_bytes {
             return Err(format!(
@@ -124,9 +127,8 @@ pub fn prepare(name: &str, bytes: Vec<u8>, formats: &[String], max_bytes: u64) -
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(MAX_DECODE_PIXELS * 4 + (16 << 20));
     reader.limits(limits);
-    let img = reader
-        .decode()
-        .map_err(|e| format!("{name} could not be decoded ({e}); it may be truncated or damaged."))?;
+    let img =
+        reader.decode().map_err(|e| format!("{name} could not be decoded ({e}); it may be truncated or damaged."))?;
     let (w, h) = (img.width(), img.height());
     if size <= max_bytes {
         return Ok(PreparedReference {
@@ -164,7 +166,8 @@ pub fn prepare(name: &str, bytes: Vec<u8>, formats: &[String], max_bytes: u64) -
                 small.to_rgb8().write_with_encoder(enc)
             }
             "png" => small.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png),
-            _ => image::DynamicImage::ImageRgba8(small.to_rgba8()).write_to(&mut Cursor::new(&mut out), image::ImageFormat::WebP),
+            _ => image::DynamicImage::ImageRgba8(small.to_rgba8())
+                .write_to(&mut Cursor::new(&mut out), image::ImageFormat::WebP),
         };
         res.map_err(|e| format!("{name} could not be re-encoded: {e}"))?;
         if (out.len() as u64) <= max_bytes {

@@ -10,9 +10,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::*;
 use crate::catalog::{wire_model_and_size, Catalog};
-use crate::store::ProfileRow;
 use crate::engine::{ActiveRun, Engine, EngineEvent};
 use crate::error::{api_error_view, ui, CoreError, CoreResult};
+use crate::store::ProfileRow;
 use crate::store::{now_rfc3339, LedgerRow, OutputRow, RunRow};
 
 /// How long a cancelled, already accepted task is still polled for its (paid) images.
@@ -137,7 +137,8 @@ impl Engine {
             .iter()
             .map(|t| {
                 let entry = catalog.get(&t.model_id);
-                let per = entry.map(|e| catalog.price(e, t.size.as_deref(), quality_for(spec, e).as_deref())).unwrap_or(0);
+                let per =
+                    entry.map(|e| catalog.price(e, t.size.as_deref(), quality_for(spec, e).as_deref())).unwrap_or(0);
                 let size = entry.and_then(|e| {
                     wire_model_and_size(e, spec.aspect_ratio.as_deref(), t.size.as_deref(), RequestStyle::Size).1
                 });
@@ -182,9 +183,9 @@ impl Engine {
         let refs: Vec<ReferenceView> = spec.references.iter().map(|s| self.reference(s)).collect::<CoreResult<_>>()?;
         let mut out = Vec::with_capacity(spec.targets.len());
         for t in &spec.targets {
-            let entry = catalog
-                .get(&t.model_id)
-                .ok_or_else(|| CoreError::Ui(ui("invalid_request", format!("“{}” is not in the catalog.", t.model_id))))?;
+            let entry = catalog.get(&t.model_id).ok_or_else(|| {
+                CoreError::Ui(ui("invalid_request", format!("“{}” is not in the catalog.", t.model_id)))
+            })?;
             let is_async = match spec.sync_mode {
                 SyncMode::Auto => entry.default_async,
                 SyncMode::Sync => false,
@@ -268,10 +269,8 @@ impl Engine {
         self.store().insert_run(&row, &targets)?;
         let (run_id, session_id, simulated) = (row.id.clone(), row.session_id.clone(), row.simulated);
         let state: Shared = Arc::new(Mutex::new(RunState { row, targets, references }));
-        lock(&self.inner.reservations).insert(
-            run_id,
-            Reservation { session_id, simulated, estimate: est.total_credits, state: state.clone() },
-        );
+        lock(&self.inner.reservations)
+            .insert(run_id, Reservation { session_id, simulated, estimate: est.total_credits, state: state.clone() });
         drop(gate);
         let view = self.view_of(&state);
         self.spawn_run(state, client, None);
@@ -351,7 +350,14 @@ impl Engine {
         self.emit(EngineEvent::RunUpdated(self.view_of(state)));
     }
 
-    async fn run_target(&self, state: Shared, idx: usize, client: pixapi::Client, cancel: CancellationToken, resume: bool) {
+    async fn run_target(
+        &self,
+        state: Shared,
+        idx: usize,
+        client: pixapi::Client,
+        cancel: CancellationToken,
+        resume: bool,
+    ) {
         // A benchmark bounds its requests itself (its `concurrency`); other runs share the
         // engine's limit.
         let in_bench = lock(&state).row.spec.bench_id.is_some();
@@ -417,7 +423,8 @@ impl Engine {
             self.publish(&state, idx);
             return;
         } else {
-            let target = spec.targets.get(idx).cloned().unwrap_or(TargetSpec { model_id: model_id.clone(), n, size: None });
+            let target =
+                spec.targets.get(idx).cloned().unwrap_or(TargetSpec { model_id: model_id.clone(), n, size: None });
             let profile_id = lock(&state).row.profile_id.clone();
             let built = self
                 .store()
@@ -490,7 +497,14 @@ impl Engine {
     /// it, so it may still finish and be charged. Poll it quietly (for at most
     /// [`SALVAGE_FOR`]); if it delivers, keep its images and enter them in the ledger like
     /// any others, so the app's books match the server's.
-    async fn salvage_cancelled_task(&self, state: Shared, idx: usize, client: pixapi::Client, entry: CatalogEntry, task: String) {
+    async fn salvage_cancelled_task(
+        &self,
+        state: Shared,
+        idx: usize,
+        client: pixapi::Client,
+        entry: CatalogEntry,
+        task: String,
+    ) {
         let never = CancellationToken::new();
         let result = tokio::time::timeout(SALVAGE_FOR, client.wait_task(&task, &never, |_| {})).await;
         let Ok(Ok(r)) = result else {
@@ -694,7 +708,10 @@ impl Engine {
                     format!("The server delivered {got} image(s) but they could not all be saved: {e}. Free disk space; the ledger still counts them."),
                 ));
             } else if got == 0 {
-                t.error = Some(ui("malformed", "The server answered without any image. Nothing was charged for it by Pixbench's ledger."));
+                t.error = Some(ui(
+                    "malformed",
+                    "The server answered without any image. Nothing was charged for it by Pixbench's ledger.",
+                ));
             } else if got < n as usize {
                 t.error = Some(ui(
                     "partial",
@@ -770,7 +787,9 @@ impl Engine {
                     };
                     if let (Some(entry), Some(task)) = (catalog.get(&model).cloned(), task) {
                         let (engine, state, client) = (self.clone(), state.clone(), client.clone());
-                        tokio::spawn(async move { engine.salvage_cancelled_task(state, idx as usize, client, entry, task).await });
+                        tokio::spawn(async move {
+                            engine.salvage_cancelled_task(state, idx as usize, client, entry, task).await
+                        });
                     }
                 }
             }
@@ -879,7 +898,8 @@ fn build_request(
         RunMode::Edit => {
             let mut images = Vec::with_capacity(refs.len());
             for r in refs {
-                let bytes = engine.blobs().get(&r.sha256).map_err(|e| CoreError::Ui(ui("missing_reference", e.to_string())))?;
+                let bytes =
+                    engine.blobs().get(&r.sha256).map_err(|e| CoreError::Ui(ui("missing_reference", e.to_string())))?;
                 let mut input = pixapi::ImageInput::from_bytes(r.name.clone(), bytes);
                 input.mime = r.mime.clone();
                 images.push(input);
@@ -915,7 +935,13 @@ pub fn request_view(d: pixapi::RequestDescription) -> RequestView {
         pixapi::RequestBody::Multipart(ps) => (
             None,
             ps.into_iter()
-                .map(|p| RequestPart { name: p.name, file_name: p.file_name, mime: p.mime, size: p.size as u64, text: p.text })
+                .map(|p| RequestPart {
+                    name: p.name,
+                    file_name: p.file_name,
+                    mime: p.mime,
+                    size: p.size as u64,
+                    text: p.text,
+                })
                 .collect(),
         ),
     };

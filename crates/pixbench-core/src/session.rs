@@ -74,8 +74,7 @@ pub fn session_view(engine: &Engine, session_id: &str) -> CoreResult<SessionView
         failed_images,
         success_rate: (attempted > 0).then(|| images as f64 / attempted as f64),
         avg_credits_per_image: (images > 0).then(|| credits as f64 / images as f64),
-        savings_usd: (images > 0 && official_known)
-            .then(|| ((official_total - usd) * 100.0).round() / 100.0),
+        savings_usd: (images > 0 && official_known).then(|| ((official_total - usd) * 100.0).round() / 100.0),
         by_variant: by.into_values().collect(),
         over_time,
         budget_warning: budget.is_some_and(|b| b > 0 && credits * 10 >= b * 8),

@@ -8,9 +8,7 @@ const SESSION_MODES: &[&str] = &["new_each_start", "continue_today"];
 
 impl Engine {
     pub fn settings_get(&self) -> CoreResult<Settings> {
-        Ok(Settings {
-            session_mode: self.store().setting("session_mode")?.unwrap_or_else(|| "new_each_start".into()),
-        })
+        Ok(Settings { session_mode: self.store().setting("session_mode")?.unwrap_or_else(|| "new_each_start".into()) })
     }
 
     pub fn settings_set(&self, s: Settings) -> CoreResult<Settings> {

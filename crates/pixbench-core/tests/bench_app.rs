@@ -59,7 +59,8 @@ fn progress_of(events: &Events, id: &str) -> Vec<pixbench_core::bench::BenchProg
 async fn a_benchmark_runs_in_the_background_reports_progress_and_is_kept_in_history() {
     let dir = tempfile::tempdir().unwrap();
     let (e, events) = engine_recording(dir.path(), 4).await;
-    let started = e.bench_start(input(&["a red fox in snow", "a blue vintage car"], &[(F512, 1), (F1K, 1)], 2, 4)).await.unwrap();
+    let started =
+        e.bench_start(input(&["a red fox in snow", "a blue vintage car"], &[(F512, 1), (F1K, 1)], 2, 4)).await.unwrap();
     assert_eq!(started.status, "running");
     assert_eq!(started.requests, 8);
     assert_eq!(e.bench_list().unwrap()[0].status, "running", "listed while it runs");
@@ -84,11 +85,24 @@ async fn a_benchmark_runs_in_the_background_reports_progress_and_is_kept_in_hist
     assert!(!progress.is_empty());
     assert_eq!(progress.last().unwrap().done, 8);
     assert_eq!(progress.last().unwrap().remaining, 0);
-    assert!(events.lock().unwrap().iter().any(|ev| matches!(ev, EngineEvent::BenchUpdated(s) if s.id == started.id && s.status == "complete")));
+    assert!(events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|ev| matches!(ev, EngineEvent::BenchUpdated(s) if s.id == started.id && s.status == "complete")));
 
     // Its runs are not sent one by one to the UI, and stay out of the history list unless asked.
     assert!(!events.lock().unwrap().iter().any(|ev| matches!(ev, EngineEvent::RunUpdated(_))));
-    let filter = HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: None, include_bench_runs: None };
+    let filter = HistoryFilter {
+        text: None,
+        model: None,
+        status: None,
+        profile_id: None,
+        since: None,
+        until: None,
+        limit: None,
+        include_bench_runs: None,
+    };
     assert!(e.history_list(&filter).unwrap().is_empty());
     let all = e.history_list(&HistoryFilter { include_bench_runs: Some(true), ..filter }).unwrap();
     assert_eq!(all.len(), 8);
@@ -153,13 +167,20 @@ async fn cancel_stops_cleanly_and_keeps_what_finished() {
     inject(&base, serde_json::json!({"kind": "slow", "delay_ms": 5000, "count": 100})).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     e.bench_cancel(&started.id);
-    let view = tokio::time::timeout(Duration::from_secs(10), e.bench_wait(&started.id)).await.expect("cancel is prompt").unwrap();
+    let view = tokio::time::timeout(Duration::from_secs(10), e.bench_wait(&started.id))
+        .await
+        .expect("cancel is prompt")
+        .unwrap();
     let report = view.report.unwrap();
     assert_eq!(view.summary.status, "cancelled");
     assert!(report.succeeded >= 2);
     assert!(report.not_started > 0);
     assert_eq!(report.requests + report.not_started, 40);
-    assert_eq!(report.credits, sim_state(&base).await["charged"].as_i64().unwrap(), "what was charged is in the report");
+    assert_eq!(
+        report.credits,
+        sim_state(&base).await["charged"].as_i64().unwrap(),
+        "what was charged is in the report"
+    );
     assert_eq!(view.summary.requests, 40);
 }
 
@@ -209,7 +230,10 @@ async fn the_composer_s_references_make_every_request_an_edit() {
     let e = engine(dir.path()).await;
     let r = e.reference_add_bytes("red.png", png_bytes(64, 64, [200, 30, 30])).unwrap();
     let s = e
-        .bench_start(BenchInput { references: vec![r.sha256.clone()], ..input(&["make it a poster"], &[(F512, 1)], 2, 2) })
+        .bench_start(BenchInput {
+            references: vec![r.sha256.clone()],
+            ..input(&["make it a poster"], &[(F512, 1)], 2, 2)
+        })
         .await
         .unwrap();
     let report = e.bench_wait(&s.id).await.unwrap().report.unwrap();

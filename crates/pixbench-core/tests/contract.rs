@@ -83,7 +83,13 @@ const PAGES: &[Documented] = &[
         rule: SizeRule::Listed,
     },
     // model/gpt-image-2: "auto, preset sizes, or a valid custom WIDTHxHEIGHT size".
-    Documented { model: "gpt-image-2", sizes: &["auto", "1536x1024"], ratios: &[], extra_fields: GPT_FIELDS, rule: SizeRule::GptCustom },
+    Documented {
+        model: "gpt-image-2",
+        sizes: &["auto", "1536x1024"],
+        ratios: &[],
+        extra_fields: GPT_FIELDS,
+        rule: SizeRule::GptCustom,
+    },
 ];
 
 /// Every page documents these (model pages, "Request fields").
@@ -118,7 +124,13 @@ fn check_size(doc: &Documented, tier: &str, ratio: &str, size: &str) -> Result<(
         (Some(d), _) => d,
         (None, "2K") if doc.model == "gemini-3.1-flash-image-preview" => (2048, 2048),
         (None, "4K") if doc.model == "gemini-3.1-flash-image-preview" => (4096, 4096),
-        _ => return if doc.sizes.contains(&size) { Ok(()) } else { Err(format!("`{size}` is not a size the page documents")) },
+        _ => {
+            return if doc.sizes.contains(&size) {
+                Ok(())
+            } else {
+                Err(format!("`{size}` is not a size the page documents"))
+            }
+        }
     };
     let off = ((w as f64 / h as f64) / ratio_of(ratio) - 1.0).abs();
     if off > 0.03 {
@@ -206,7 +218,11 @@ async fn every_variant_at_every_ratio_sends_what_the_pages_document() {
                 panic!("{} at {ratio}: {why}", entry.id);
             }
             for f in field_names(v) {
-                assert!(COMMON_FIELDS.contains(&f.as_str()) || doc.extra_fields.contains(&f.as_str()), "{}: undocumented field `{f}`", entry.id);
+                assert!(
+                    COMMON_FIELDS.contains(&f.as_str()) || doc.extra_fields.contains(&f.as_str()),
+                    "{}: undocumented field `{f}`",
+                    entry.id
+                );
             }
             checked += 1;
         }
@@ -217,10 +233,13 @@ async fn every_variant_at_every_ratio_sends_what_the_pages_document() {
                 s.mode = RunMode::Edit;
                 s.references = refs[..n].iter().map(|r| r.sha256.clone()).collect();
                 let v = &e.request_preview(&s).unwrap()[0];
-                let files: Vec<&str> = v.parts.iter().filter(|p| p.file_name.is_some()).map(|p| p.name.as_str()).collect();
+                let files: Vec<&str> =
+                    v.parts.iter().filter(|p| p.file_name.is_some()).map(|p| p.name.as_str()).collect();
                 assert_eq!(files, vec![want; n], "{} with {n} reference(s)", entry.id);
                 for p in &v.parts {
-                    let ok = COMMON_FIELDS.contains(&p.name.as_str()) || doc.extra_fields.contains(&p.name.as_str()) || p.name == want;
+                    let ok = COMMON_FIELDS.contains(&p.name.as_str())
+                        || doc.extra_fields.contains(&p.name.as_str())
+                        || p.name == want;
                     assert!(ok, "{}: undocumented part `{}`", entry.id, p.name);
                 }
             }
@@ -249,7 +268,17 @@ async fn run_and_compare(e: &Engine, base: &str, s: RunSpec) -> (RunView, i64, i
     let r = e.run_start(s).await.unwrap();
     let done = e.wait_run(&r.id).await.unwrap();
     let after = sim_state(base).await["charged"].as_i64().unwrap();
-    (done, e.store().ledger_for_session(&e.session_id()).unwrap().iter().filter(|l| l.run_id == r.id).map(|l| l.credits).sum(), after - before)
+    (
+        done,
+        e.store()
+            .ledger_for_session(&e.session_id())
+            .unwrap()
+            .iter()
+            .filter(|l| l.run_id == r.id)
+            .map(|l| l.credits)
+            .sum(),
+        after - before,
+    )
 }
 
 async fn last_request(base: &str) -> serde_json::Value {
@@ -260,7 +289,8 @@ async fn last_request(base: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn a_run_of_every_variant_sync_and_async_costs_what_the_strict_sandbox_charged() {
-    let sim = pixapi_sim::SimServer::start(pixapi_sim::SimConfig { credits: 100_000, ..Default::default() }).await.unwrap();
+    let sim =
+        pixapi_sim::SimServer::start(pixapi_sim::SimConfig { credits: 100_000, ..Default::default() }).await.unwrap();
     let base = sim.base_url();
     let dir = tempfile::tempdir().unwrap();
     let e = engine_on(dir.path(), Arc::new(MemoryStore::default()), &base, "strict").await;
@@ -338,7 +368,8 @@ async fn billing_follows_the_delivered_size_and_says_so() {
 
 #[tokio::test]
 async fn a_gateway_profile_can_ask_by_suffix_and_repeat_image() {
-    let sim = pixapi_sim::SimServer::start(pixapi_sim::SimConfig { strict: false, ..Default::default() }).await.unwrap();
+    let sim =
+        pixapi_sim::SimServer::start(pixapi_sim::SimConfig { strict: false, ..Default::default() }).await.unwrap();
     let base = sim.base_url();
     let dir = tempfile::tempdir().unwrap();
     let e = engine_on(dir.path(), Arc::new(MemoryStore::default()), &base, "gateway").await;

@@ -29,7 +29,12 @@ struct Case {
 }
 
 /// An engine (profile "live", a loopback sim of its own) with the client's limits tuned.
-async fn open(dir: &std::path::Path, secrets: Arc<MemoryStore>, base: &str, tune: impl Fn(&mut EngineConfig)) -> Engine {
+async fn open(
+    dir: &std::path::Path,
+    secrets: Arc<MemoryStore>,
+    base: &str,
+    tune: impl Fn(&mut EngineConfig),
+) -> Engine {
     let mut cfg = EngineConfig::new(dir, secrets.clone() as Arc<dyn pixbench_core::secrets::SecretStore>);
     tune(&mut cfg);
     let e = Engine::open(cfg).await.expect("engine opens");
@@ -37,7 +42,15 @@ async fn open(dir: &std::path::Path, secrets: Arc<MemoryStore>, base: &str, tune
         Some(p) => p.id,
         None => {
             let p = e
-                .profile_save(ProfileInput { id: None, name: "live".into(), base_url: base.into(), default_model: String::new(), budget_credits: None, request_style: None, image_parts: None })
+                .profile_save(ProfileInput {
+                    id: None,
+                    name: "live".into(),
+                    base_url: base.into(),
+                    default_model: String::new(),
+                    budget_credits: None,
+                    request_style: None,
+                    image_parts: None,
+                })
                 .unwrap();
             e.profile_set_key(&p.id, "sk_test_1").unwrap();
             p.id
@@ -48,7 +61,8 @@ async fn open(dir: &std::path::Path, secrets: Arc<MemoryStore>, base: &str, tune
 }
 
 async fn case(fault: serde_json::Value, tune: impl Fn(&mut EngineConfig)) -> Case {
-    let sim = pixapi_sim::SimServer::start(pixapi_sim::SimConfig { credits: 1_000_000, ..Default::default() }).await.unwrap();
+    let sim =
+        pixapi_sim::SimServer::start(pixapi_sim::SimConfig { credits: 1_000_000, ..Default::default() }).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::default());
     let engine = open(dir.path(), secrets.clone(), &sim.base_url(), tune).await;
@@ -64,21 +78,37 @@ async fn run(c: &Case, n: u32, format: ResponseFormatChoice) -> RunView {
     s.sync_mode = SyncMode::Sync;
     s.response_format = format;
     let r = c.engine.run_start(s).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(30), c.engine.wait_run(&r.id))
-        .await
-        .expect("the run ends")
-        .unwrap()
+    tokio::time::timeout(Duration::from_secs(30), c.engine.wait_run(&r.id)).await.expect("the run ends").unwrap()
 }
 
 fn ledger(c: &Case, run: &RunView) -> (usize, i64) {
-    let rows: Vec<_> = c.engine.store().ledger_for_session(&run.session_id).unwrap().into_iter().filter(|l| l.run_id == run.id).collect();
+    let rows: Vec<_> = c
+        .engine
+        .store()
+        .ledger_for_session(&run.session_id)
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.run_id == run.id)
+        .collect();
     (rows.len(), rows.iter().map(|l| l.credits).sum())
 }
 
 /// Image files in the data folder's image store.
 fn stored_images(c: &Case) -> usize {
     fn count(p: &std::path::Path) -> usize {
-        std::fs::read_dir(p).map(|d| d.flatten().map(|e| if e.path().is_dir() { count(&e.path()) } else { usize::from(!e.file_name().to_string_lossy().starts_with(".tmp")) }).sum()).unwrap_or(0)
+        std::fs::read_dir(p)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            count(&e.path())
+                        } else {
+                            usize::from(!e.file_name().to_string_lossy().starts_with(".tmp"))
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
     }
     count(&c.engine.blobs().root().join("images"))
 }
@@ -90,7 +120,11 @@ fn assert_error(run: &RunView, kind: &str, phrase: &str) -> String {
     let e = t.error.as_ref().unwrap_or_else(|| panic!("no error on {t:?}"));
     assert_eq!(e.kind, kind, "{e:?}");
     assert!(e.message.contains(phrase), "{:?} lacks {phrase:?}", e.message);
-    assert!(e.message.starts_with(char::is_uppercase) && e.message.trim_end().ends_with(['.', ')']), "not a sentence: {:?}", e.message);
+    assert!(
+        e.message.starts_with(char::is_uppercase) && e.message.trim_end().ends_with(['.', ')']),
+        "not a sentence: {:?}",
+        e.message
+    );
     assert!(e.message.len() < 600, "{}", e.message);
     e.message.clone()
 }
@@ -105,7 +139,18 @@ async fn assert_intact(c: Case, run: &RunView) {
     assert_eq!(ok, "ok");
     drop(db);
     let e = open(dir.path(), secrets, &sim.base_url(), no_tuning).await;
-    let all = e.history_list(&HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: Some(100), include_bench_runs: Some(true) }).unwrap();
+    let all = e
+        .history_list(&HistoryFilter {
+            text: None,
+            model: None,
+            status: None,
+            profile_id: None,
+            since: None,
+            until: None,
+            limit: Some(100),
+            include_bench_runs: Some(true),
+        })
+        .unwrap();
     let listed = all.iter().find(|r| r.id == run.id).expect("the run is listed");
     assert_eq!(listed.status, run.status);
     let again = e.run_get(&run.id).unwrap();
@@ -164,7 +209,9 @@ async fn a_decode_bomb_is_not_decoded_or_counted() {
 async fn a_huge_body_stops_at_the_answer_limit() {
     // 32 MiB here to keep the suite fast; the default (256 MiB) is measured by the
     // hostile_rss bench.
-    let c = case(json!({"kind": "hostile", "variant": "huge_body"}), |cfg| cfg.client_max_response_bytes = Some(32 << 20)).await;
+    let c =
+        case(json!({"kind": "hostile", "variant": "huge_body"}), |cfg| cfg.client_max_response_bytes = Some(32 << 20))
+            .await;
     let run = run(&c, 1, ResponseFormatChoice::B64Json).await;
     assert_error(&run, "too_large", "larger than the 32 MiB limit");
     assert_nothing_counted(&c, &run);
@@ -176,7 +223,9 @@ async fn a_huge_body_stops_at_the_answer_limit() {
 async fn huge_links_share_the_answer_limit() {
     // Ten links of 600 MiB each: together they may take 8 MiB here (256 MiB by default,
     // measured by the hostile_rss bench), not ten times the limit.
-    let c = case(json!({"kind": "hostile", "variant": "huge_body"}), |cfg| cfg.client_max_response_bytes = Some(8 << 20)).await;
+    let c =
+        case(json!({"kind": "hostile", "variant": "huge_body"}), |cfg| cfg.client_max_response_bytes = Some(8 << 20))
+            .await;
     let run = run(&c, 10, ResponseFormatChoice::Url).await;
     assert_error(&run, "too_large", "larger than the 8 MiB limit");
     assert_nothing_counted(&c, &run);
@@ -207,7 +256,8 @@ async fn a_redirect_to_a_file_url_is_not_followed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redirect_loop_is_cut() {
-    let c = case(json!({"kind": "hostile", "variant": "redirect", "to": "http://127.0.0.1:1/", "hops": 40}), no_tuning).await;
+    let c = case(json!({"kind": "hostile", "variant": "redirect", "to": "http://127.0.0.1:1/", "hops": 40}), no_tuning)
+        .await;
     let run = run(&c, 1, ResponseFormatChoice::Url).await;
     assert_error(&run, "refused_url", "redirected more than 5 times");
     assert_nothing_counted(&c, &run);
@@ -258,7 +308,9 @@ async fn a_30_mib_data_url_is_decoded_within_the_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_data_url_over_the_limit_is_refused() {
-    let c = case(json!({"kind": "hostile", "variant": "data_url"}), |cfg| cfg.client_max_response_bytes = Some(16 << 20)).await;
+    let c =
+        case(json!({"kind": "hostile", "variant": "data_url"}), |cfg| cfg.client_max_response_bytes = Some(16 << 20))
+            .await;
     let run = run(&c, 1, ResponseFormatChoice::Url).await;
     assert_error(&run, "too_large", "larger than the 16 MiB limit");
     assert_nothing_counted(&c, &run);

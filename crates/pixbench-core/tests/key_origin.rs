@@ -67,7 +67,9 @@ async fn a_key_bound_to_another_origin_is_never_sent() {
 async fn plain_http_is_only_for_this_computer() {
     let dir = tempfile::tempdir().unwrap();
     let e = common::engine(dir.path()).await;
-    for bad in ["http://gateway.example", "http://10.0.0.5:8080", "http://169.254.169.254", "ftp://x.example", "sk_live_123"] {
+    for bad in
+        ["http://gateway.example", "http://10.0.0.5:8080", "http://169.254.169.254", "ftp://x.example", "sk_live_123"]
+    {
         let err: UiError = e.profile_save(input(None, bad)).unwrap_err().into();
         assert_eq!(err.kind, "invalid", "{bad}");
     }

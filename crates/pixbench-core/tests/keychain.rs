@@ -131,7 +131,8 @@ async fn a_profile_key_works_across_restarts_and_never_reaches_the_data_dir() {
     KeyringStore.delete(&profile_id).unwrap();
     let p = e.profile_get(&profile_id).unwrap();
     assert_eq!(p.key_state, KeyState::Missing);
-    let err: UiError = e.run_start(spec("no key", &[("gemini-3.1-flash-image-preview-512", 1)])).await.unwrap_err().into();
+    let err: UiError =
+        e.run_start(spec("no key", &[("gemini-3.1-flash-image-preview-512", 1)])).await.unwrap_err().into();
     assert_eq!(err.kind, "no_key");
     assert!(err.message.contains("Team"));
 

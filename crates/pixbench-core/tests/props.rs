@@ -20,10 +20,7 @@ const BUILT_IN: &str = include_str!("../catalog.toml");
 /// overrides the number of cases (for a longer run by hand).
 fn config(cases: u32) -> Config {
     Config {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases),
         failure_persistence: None,
         max_shrink_iters: 1024,
         ..Config::default()
@@ -53,9 +50,7 @@ fn noisy(w: u32, h: u32, seed: u32, alpha: bool) -> image::DynamicImage {
             image::Rgba([next(), next(), next(), next()])
         }))
     } else {
-        image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |_, _| {
-            image::Rgb([next(), next(), next()])
-        }))
+        image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |_, _| image::Rgb([next(), next(), next()])))
     }
 }
 
@@ -136,18 +131,8 @@ fn check_prepared(bytes: &[u8], formats: &[String], max: u64) -> Result<(), Test
     };
     let fmt = sniff(&r.bytes).ok_or_else(|| TestCaseError::fail("stored bytes are not an image"))?;
     prop_assert_eq!(&r.mime, &format!("image/{fmt}"));
-    prop_assert!(
-        formats.iter().any(|f| f == fmt),
-        "stored a {} the model does not take ({:?})",
-        fmt,
-        formats
-    );
-    prop_assert!(
-        r.bytes.len() as u64 <= max,
-        "stored {} bytes over the {} limit",
-        r.bytes.len(),
-        max
-    );
+    prop_assert!(formats.iter().any(|f| f == fmt), "stored a {} the model does not take ({:?})", fmt, formats);
+    prop_assert!(r.bytes.len() as u64 <= max, "stored {} bytes over the {} limit", r.bytes.len(), max);
     if fmt == "heic" || fmt == "heif" {
         prop_assert!(
             plausible_heif(&r.bytes),
@@ -214,11 +199,7 @@ fn rand_keep(f: &str, seed: u32) -> bool {
 /// Through the engine: a refused file leaves nothing behind, a taken one is stored once.
 #[test]
 fn the_engine_stores_only_what_it_takes() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let engine = rt.block_on(common::engine(dir.path()));
     let _guard = rt.enter();
@@ -232,10 +213,7 @@ fn the_engine_stores_only_what_it_takes() {
                 Err(_) => prop_assert_eq!(stored(), before, "a refused reference left a file"),
                 Ok(view) => {
                     prop_assert!(view.mime.starts_with("image/"));
-                    let back = engine
-                        .blobs()
-                        .get(&view.sha256)
-                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    let back = engine.blobs().get(&view.sha256).map_err(|e| TestCaseError::fail(e.to_string()))?;
                     prop_assert_eq!(back.len() as u64, view.bytes);
                     prop_assert!(engine.reference(&view.sha256).is_ok());
                 }
@@ -314,10 +292,7 @@ fn edit() -> impl Strategy<Value = Edit> {
 
 /// The char boundaries of `s` (its end included).
 fn boundaries(s: &str) -> Vec<usize> {
-    s.char_indices()
-        .map(|(i, _)| i)
-        .chain(std::iter::once(s.len()))
-        .collect()
+    s.char_indices().map(|(i, _)| i).chain(std::iter::once(s.len())).collect()
 }
 
 fn apply(text: &str, edits: &[Edit]) -> String {
@@ -490,8 +465,7 @@ fn a_reference_over_the_decode_limit_is_refused_from_its_header() {
         enc.set_color(png::ColorType::Grayscale);
         enc.set_depth(png::BitDepth::One);
         let mut wr = enc.write_header().unwrap();
-        wr.write_image_data(&vec![0u8; (w as usize).div_ceil(8) * h as usize])
-            .unwrap();
+        wr.write_image_data(&vec![0u8; (w as usize).div_ceil(8) * h as usize]).unwrap();
     }
     assert!(out.len() < 1 << 20, "{} bytes", out.len());
     let t = std::time::Instant::now();
@@ -500,9 +474,5 @@ fn a_reference_over_the_decode_limit_is_refused_from_its_header() {
         Err(e) => e,
     };
     assert!(e.contains("bomb.png") && e.contains("8200×8200"), "{e}");
-    assert!(
-        t.elapsed() < std::time::Duration::from_millis(500),
-        "took {:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() < std::time::Duration::from_millis(500), "took {:?}", t.elapsed());
 }

@@ -11,7 +11,6 @@ use common::*;
 use pixbench_core::api::*;
 use pixbench_core::secrets::MemoryStore;
 
-
 fn wait_until(mut f: impl FnMut() -> bool, what: &str) {
     let t = Instant::now();
     while !f() {

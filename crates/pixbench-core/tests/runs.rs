@@ -192,7 +192,8 @@ async fn two_quick_runs_cannot_both_pass_a_budget_only_one_fits() {
     let est = e.estimate(&spec("second", &[("gemini-3.1-flash-image-preview-4k", 1)])).unwrap();
     assert_eq!(est.spent_credits, 8, "the run in flight is counted");
     assert!(est.over_budget);
-    let err: UiError = e.run_start(spec("second", &[("gemini-3.1-flash-image-preview-4k", 1)])).await.unwrap_err().into();
+    let err: UiError =
+        e.run_start(spec("second", &[("gemini-3.1-flash-image-preview-4k", 1)])).await.unwrap_err().into();
     assert_eq!(err.kind, "over_budget");
     assert!(err.message.contains("still running"), "{}", err.message);
     assert_eq!(e.wait_run(&first.id).await.unwrap().credits, 8);
@@ -292,7 +293,10 @@ async fn session_export_has_one_row_per_output_and_contact_sheet_decodes() {
     let dir = tempfile::tempdir().unwrap();
     let e = engine(dir.path()).await;
     let run = e
-        .run_start(spec("export me", &[("gemini-3.1-flash-image-preview-512", 2), ("gemini-3.1-flash-image-preview", 1)]))
+        .run_start(spec(
+            "export me",
+            &[("gemini-3.1-flash-image-preview-512", 2), ("gemini-3.1-flash-image-preview", 1)],
+        ))
         .await
         .unwrap();
     e.wait_run(&run.id).await.unwrap();
@@ -302,7 +306,8 @@ async fn session_export_has_one_row_per_output_and_contact_sheet_decodes() {
     assert_eq!(text.lines().count(), 1 + 3, "{text}");
     assert!(text.lines().next().unwrap().contains("latency_ms"));
     assert!(text.contains(",5,"), "rating exported: {text}");
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(e.session_export("json", None).unwrap()).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(e.session_export("json", None).unwrap()).unwrap()).unwrap();
     assert_eq!(json["outputs"].as_array().unwrap().len(), 3);
     assert_eq!(json["session"]["credits"], 12);
     let sheet = e.export_contact_sheet(&run.id, None).unwrap();
@@ -335,6 +340,15 @@ trait AllFilter {
 }
 impl AllFilter for HistoryFilter {
     fn default_all() -> Self {
-        HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: None, include_bench_runs: None }
+        HistoryFilter {
+            text: None,
+            model: None,
+            status: None,
+            profile_id: None,
+            since: None,
+            until: None,
+            limit: None,
+            include_bench_runs: None,
+        }
     }
 }

@@ -12,16 +12,30 @@ use pixbench_core::api::*;
 use pixbench_core::secrets::MemoryStore;
 use pixbench_core::Engine;
 
-
 fn ledger_total(e: &Engine) -> i64 {
-    let mut sessions: Vec<String> = e.history_list(&HistoryFilter { text: None, model: None, status: None, profile_id: None, since: None, until: None, limit: Some(1000), include_bench_runs: Some(true) })
+    let mut sessions: Vec<String> = e
+        .history_list(&HistoryFilter {
+            text: None,
+            model: None,
+            status: None,
+            profile_id: None,
+            since: None,
+            until: None,
+            limit: Some(1000),
+            include_bench_runs: Some(true),
+        })
         .unwrap()
         .iter()
         .map(|r| e.run_get(&r.id).unwrap().session_id)
         .collect();
     sessions.sort();
     sessions.dedup();
-    sessions.iter().map(|s| e.store().ledger_for_session(s).unwrap().iter().filter(|l| !l.simulated).map(|l| l.credits).sum::<i64>()).sum()
+    sessions
+        .iter()
+        .map(|s| {
+            e.store().ledger_for_session(s).unwrap().iter().filter(|l| !l.simulated).map(|l| l.credits).sum::<i64>()
+        })
+        .sum()
 }
 
 #[test]
@@ -51,7 +65,11 @@ fn the_ledger_equals_what_the_server_charged() {
         assert_eq!(done.status, RunStatus::Done, "{:?}", done.targets[0].error);
         assert_eq!(done.credits, 6);
         // 4. a cancelled comparison (sync): the slow target is cut off, the others delivered
-        inject(&base, serde_json::json!({"kind": "slow", "delay_ms": 30000, "model": "gemini-3.1-flash-image-preview-4k"})).await;
+        inject(
+            &base,
+            serde_json::json!({"kind": "slow", "delay_ms": 30000, "model": "gemini-3.1-flash-image-preview-4k"}),
+        )
+        .await;
         let mut s = spec("cancelled comparison", &FLASH.iter().map(|m| (*m, 1)).collect::<Vec<_>>());
         s.sync_mode = SyncMode::Sync;
         let r = e.run_start(s).await.unwrap();

@@ -101,84 +101,23 @@ const O: &str = "openai";
 
 /// Every id the simulator knows, variants and aliases alike.
 pub const MODELS: &[ModelEntry] = &[
-    m(
-        "gemini-3.1-flash-image-preview-512",
-        G,
-        Family::Flash31,
-        Some(Tier::T512),
-        true,
-    ),
-    m(
-        "gemini-3.1-flash-image-preview",
-        G,
-        Family::Flash31,
-        Some(Tier::T1K),
-        false,
-    ),
-    m(
-        "gemini-3.1-flash-image-preview-2k",
-        G,
-        Family::Flash31,
-        Some(Tier::T2K),
-        true,
-    ),
-    m(
-        "gemini-3.1-flash-image-preview-4k",
-        G,
-        Family::Flash31,
-        Some(Tier::T4K),
-        true,
-    ),
+    m("gemini-3.1-flash-image-preview-512", G, Family::Flash31, Some(Tier::T512), true),
+    m("gemini-3.1-flash-image-preview", G, Family::Flash31, Some(Tier::T1K), false),
+    m("gemini-3.1-flash-image-preview-2k", G, Family::Flash31, Some(Tier::T2K), true),
+    m("gemini-3.1-flash-image-preview-4k", G, Family::Flash31, Some(Tier::T4K), true),
     m("nano-banana-2", G, Family::Flash31, None, false),
-    m(
-        "gemini-3-pro-image-preview",
-        G,
-        Family::Pro3,
-        Some(Tier::T1K),
-        false,
-    ),
-    m(
-        "gemini-3-pro-image-preview-2k",
-        G,
-        Family::Pro3,
-        Some(Tier::T2K),
-        true,
-    ),
-    m(
-        "gemini-3-pro-image-preview-4k",
-        G,
-        Family::Pro3,
-        Some(Tier::T4K),
-        true,
-    ),
+    m("gemini-3-pro-image-preview", G, Family::Pro3, Some(Tier::T1K), false),
+    m("gemini-3-pro-image-preview-2k", G, Family::Pro3, Some(Tier::T2K), true),
+    m("gemini-3-pro-image-preview-4k", G, Family::Pro3, Some(Tier::T4K), true),
     m("nano-banana-pro", G, Family::Pro3, None, false),
-    m(
-        "gemini-2.5-flash-image",
-        G,
-        Family::Flash25,
-        Some(Tier::T1K),
-        false,
-    ),
+    m("gemini-2.5-flash-image", G, Family::Flash25, Some(Tier::T1K), false),
     m("nano-banana", G, Family::Flash25, None, false),
     m("gpt-image-1.5", O, Family::GptImage15, None, false),
     m("gpt-image-2", O, Family::GptImage2, None, false),
 ];
 
-const fn m(
-    id: &'static str,
-    owned_by: &'static str,
-    family: Family,
-    tier: Option<Tier>,
-    suffixed: bool,
-) -> ModelEntry {
-    ModelEntry {
-        id,
-        owned_by,
-        created: 1_767_225_600,
-        family,
-        tier,
-        suffixed,
-    }
+const fn m(id: &'static str, owned_by: &'static str, family: Family, tier: Option<Tier>, suffixed: bool) -> ModelEntry {
+    ModelEntry { id, owned_by, created: 1_767_225_600, family, tier, suffixed }
 }
 
 /// Finds a model by id or alias (exact, case-sensitive like the real gateway).
@@ -234,12 +173,7 @@ fn gpt2_quality_index(quality: &str) -> usize {
 
 /// The tier and the credits of one delivered output of `family` at `width x height`
 /// (`quality`: gpt-image-2 only; `None` or `auto` bills as high).
-pub fn price_delivered(
-    family: Family,
-    width: u32,
-    height: u32,
-    quality: Option<&str>,
-) -> (Tier, i64) {
+pub fn price_delivered(family: Family, width: u32, height: u32, quality: Option<&str>) -> (Tier, i64) {
     match family {
         Family::GptImage2 => {
             let t = gpt2_tier_index(width, height);
@@ -299,18 +233,7 @@ impl Family {
             (16, 9),
             (21, 9),
         ];
-        const PRO: &[(u32, u32)] = &[
-            (1, 1),
-            (3, 2),
-            (2, 3),
-            (3, 4),
-            (4, 3),
-            (4, 5),
-            (5, 4),
-            (9, 16),
-            (16, 9),
-            (21, 9),
-        ];
+        const PRO: &[(u32, u32)] = &[(1, 1), (3, 2), (2, 3), (3, 4), (4, 3), (4, 5), (5, 4), (9, 16), (16, 9), (21, 9)];
         match self {
             Family::Flash31 => FLASH31,
             Family::Pro3 | Family::Flash25 => PRO,
@@ -437,11 +360,7 @@ pub fn resolve(entry: &ModelEntry, q: &VariantQuery<'_>) -> Result<Resolved, Api
 
 /// Resolves a catalog entry and the variant fields of a request, strictly (the pages'
 /// sizes only; `aspect_ratio` is not read) or leniently.
-pub fn resolve_mode(
-    entry: &ModelEntry,
-    q: &VariantQuery<'_>,
-    strict: bool,
-) -> Result<Resolved, ApiError> {
+pub fn resolve_mode(entry: &ModelEntry, q: &VariantQuery<'_>, strict: bool) -> Result<Resolved, ApiError> {
     let mut r = match (entry.family.is_gemini(), strict) {
         (true, true) => resolve_gemini_strict(entry, q.size)?,
         (true, false) => resolve_gemini(entry, q)?,
@@ -490,11 +409,8 @@ fn resolve_gemini_strict(entry: &ModelEntry, size: Option<&str>) -> Result<Resol
         Some("2K") if fam == Family::Flash31 => (2048, 2048),
         Some("4K") if fam == Family::Flash31 => (4096, 4096),
         Some(s) => {
-            let (w, h) = s
-                .split_once('x')
-                .ok_or_else(|| refuse(s, "not a size this model documents"))?;
-            let digits =
-                |t: &str| !t.is_empty() && t.len() <= 5 && t.bytes().all(|b| b.is_ascii_digit());
+            let (w, h) = s.split_once('x').ok_or_else(|| refuse(s, "not a size this model documents"))?;
+            let digits = |t: &str| !t.is_empty() && t.len() <= 5 && t.bytes().all(|b| b.is_ascii_digit());
             if !digits(w) || !digits(h) {
                 return Err(refuse(s, "not a size this model documents"));
             }
@@ -503,59 +419,35 @@ fn resolve_gemini_strict(entry: &ModelEntry, size: Option<&str>) -> Result<Resol
                 return Err(refuse(s, "both edges must be positive multiples of 8"));
             }
             let ratio = w as f64 / h as f64;
-            let near = fam
-                .aspect_ratios()
-                .iter()
-                .any(|&(a, b)| (ratio / (a as f64 / b as f64) - 1.0).abs() <= 0.03);
+            let near = fam.aspect_ratios().iter().any(|&(a, b)| (ratio / (a as f64 / b as f64) - 1.0).abs() <= 0.03);
             if !near {
                 return Err(refuse(s, "its aspect ratio is not one this model offers"));
             }
             if !fam.strict_pixels().contains(&(w as u64 * h as u64)) {
-                return Err(refuse(
-                    s,
-                    "its pixel count is outside what this model offers",
-                ));
+                return Err(refuse(s, "its pixel count is outside what this model offers"));
             }
             (w, h)
         }
     };
     let tier = tier_of_pixels(width, height);
-    Ok(Resolved {
-        family: fam,
-        variant_id: fam.variant_id(tier),
-        tier,
-        width,
-        height,
-        credits_per_image: 0,
-    })
+    Ok(Resolved { family: fam, variant_id: fam.variant_id(tier), tier, width, height, credits_per_image: 0 })
 }
 
 fn resolve_gemini(entry: &ModelEntry, q: &VariantQuery<'_>) -> Result<Resolved, ApiError> {
     let fam = entry.family;
     let spec = match q.size {
         None => SizeSpec::Default,
-        Some(s) => parse_size(s).ok_or_else(|| {
-            bad_size(format!(
-                "Invalid size '{s}': use 512, 1K, 2K, 4K or WxH (e.g. 1024x1024)."
-            ))
-        })?,
+        Some(s) => parse_size(s)
+            .ok_or_else(|| bad_size(format!("Invalid size '{s}': use 512, 1K, 2K, 4K or WxH (e.g. 1024x1024).")))?,
     };
     let ratio = match q.aspect_ratio.map(str::trim).filter(|s| !s.is_empty()) {
         None => (1, 1),
         Some(s) => {
             let r = parse_ratio(s).filter(|r| fam.aspect_ratios().contains(r));
             r.ok_or_else(|| {
-                let list: Vec<String> = fam
-                    .aspect_ratios()
-                    .iter()
-                    .map(|(a, b)| format!("{a}:{b}"))
-                    .collect();
+                let list: Vec<String> = fam.aspect_ratios().iter().map(|(a, b)| format!("{a}:{b}")).collect();
                 ApiError::invalid(
-                    format!(
-                        "Invalid aspect_ratio '{s}' for {}: use one of {}.",
-                        entry.id,
-                        list.join(", ")
-                    ),
+                    format!("Invalid aspect_ratio '{s}' for {}: use one of {}.", entry.id, list.join(", ")),
                     "aspect_ratio",
                 )
             })?
@@ -565,9 +457,7 @@ fn resolve_gemini(entry: &ModelEntry, q: &VariantQuery<'_>) -> Result<Resolved, 
         SizeSpec::Explicit(w, h) => {
             let (long, short) = (w.max(h), w.min(h));
             if long > 8192 {
-                return Err(bad_size(format!(
-                    "Invalid size '{w}x{h}': edges are at most 8192."
-                )));
+                return Err(bad_size(format!("Invalid size '{w}x{h}': edges are at most 8192.")));
             }
             if long as f64 / short as f64 > fam.max_ratio() + 1e-9 {
                 return Err(bad_size(format!(
@@ -575,27 +465,15 @@ fn resolve_gemini(entry: &ModelEntry, q: &VariantQuery<'_>) -> Result<Resolved, 
                     entry.id
                 )));
             }
-            let tier = fam
-                .tiers()
-                .iter()
-                .copied()
-                .find(|t| t.edge() >= long.min(4096));
+            let tier = fam.tiers().iter().copied().find(|t| t.edge() >= long.min(4096));
             let tier = tier.ok_or_else(|| {
-                bad_size(format!(
-                    "Invalid size '{w}x{h}': {} offers only {}.",
-                    entry.id,
-                    tier_list(fam)
-                ))
+                bad_size(format!("Invalid size '{w}x{h}': {} offers only {}.", entry.id, tier_list(fam)))
             })?;
             let (ow, oh) = dims_for(tier.edge(), w, h);
             (tier, ow, oh)
         }
         SizeSpec::Keyword(kw) => {
-            let tier = if entry.suffixed {
-                entry.tier.unwrap_or(Tier::T1K)
-            } else {
-                kw
-            };
+            let tier = if entry.suffixed { entry.tier.unwrap_or(Tier::T1K) } else { kw };
             if !fam.tiers().contains(&tier) {
                 return Err(bad_size(format!(
                     "Invalid size '{}': {} offers only {}.",
@@ -624,11 +502,7 @@ fn resolve_gemini(entry: &ModelEntry, q: &VariantQuery<'_>) -> Result<Resolved, 
 }
 
 fn tier_list(fam: Family) -> String {
-    fam.tiers()
-        .iter()
-        .map(|t| t.label())
-        .collect::<Vec<_>>()
-        .join(", ")
+    fam.tiers().iter().map(|t| t.label()).collect::<Vec<_>>().join(", ")
 }
 
 fn openai_quality(q: Option<&str>) -> Result<&'static str, ApiError> {
@@ -637,10 +511,9 @@ fn openai_quality(q: Option<&str>) -> Result<&'static str, ApiError> {
         Some("low") => Ok("low"),
         Some("medium") => Ok("medium"),
         Some("high") => Ok("high"),
-        Some(other) => Err(ApiError::invalid(
-            format!("Invalid quality '{other}': use low, medium, high or auto."),
-            "quality",
-        )),
+        Some(other) => {
+            Err(ApiError::invalid(format!("Invalid quality '{other}': use low, medium, high or auto."), "quality"))
+        }
     }
 }
 
@@ -653,12 +526,7 @@ fn resolve_openai(entry: &ModelEntry, q: &VariantQuery<'_>) -> Result<Resolved, 
     } else {
         match parse_size(size) {
             Some(SizeSpec::Explicit(w, h)) => (w, h),
-            _ => {
-                return Err(bad_size(format!(
-                    "Invalid size '{size}' for {}: use WxH or auto.",
-                    entry.id
-                )))
-            }
+            _ => return Err(bad_size(format!("Invalid size '{size}' for {}: use WxH or auto.", entry.id))),
         }
     };
     match fam {
@@ -671,11 +539,7 @@ fn resolve_openai(entry: &ModelEntry, q: &VariantQuery<'_>) -> Result<Resolved, 
             Ok(Resolved {
                 family: fam,
                 variant_id: entry.id.to_string(),
-                tier: if w.max(h) <= 1024 {
-                    Tier::T1K
-                } else {
-                    Tier::T2K
-                },
+                tier: if w.max(h) <= 1024 { Tier::T1K } else { Tier::T2K },
                 width: w,
                 height: h,
                 credits_per_image: 1,
@@ -696,9 +560,7 @@ fn resolve_openai(entry: &ModelEntry, q: &VariantQuery<'_>) -> Result<Resolved, 
                 None
             };
             if let Some(p) = problem {
-                return Err(bad_size(format!(
-                    "Invalid size '{size}' for gpt-image-2: {p}."
-                )));
+                return Err(bad_size(format!("Invalid size '{size}' for gpt-image-2: {p}.")));
             }
             let tier_idx = gpt2_tier_index(w, h);
             Ok(Resolved {

@@ -3,27 +3,11 @@ use super::*;
 
 fn r(id: &str, size: Option<&str>, ar: Option<&str>, quality: Option<&str>) -> Resolved {
     let e = lookup(id).expect("known id");
-    resolve(
-        e,
-        &VariantQuery {
-            size,
-            aspect_ratio: ar,
-            quality,
-        },
-    )
-    .expect("resolves")
+    resolve(e, &VariantQuery { size, aspect_ratio: ar, quality }).expect("resolves")
 }
 fn err(id: &str, size: Option<&str>, ar: Option<&str>, quality: Option<&str>) -> ApiError {
     let e = lookup(id).expect("known id");
-    resolve(
-        e,
-        &VariantQuery {
-            size,
-            aspect_ratio: ar,
-            quality,
-        },
-    )
-    .expect_err("must fail")
+    resolve(e, &VariantQuery { size, aspect_ratio: ar, quality }).expect_err("must fail")
 }
 
 #[test]
@@ -37,18 +21,9 @@ fn suffixed_ids_and_sizes_agree() {
     }
     assert_eq!(r("nano-banana-2", None, None, None).credits_per_image, 4);
     assert_eq!(r("nano-banana-2", Some("512"), None, None).width, 512);
-    assert_eq!(
-        r("nano-banana-2", Some("4k"), None, None).credits_per_image,
-        8
-    );
-    assert_eq!(
-        r("nano-banana-pro", Some("4K"), None, None).credits_per_image,
-        16
-    );
-    assert_eq!(
-        r("gemini-3-pro-image-preview-2k", None, None, None).credits_per_image,
-        8
-    );
+    assert_eq!(r("nano-banana-2", Some("4k"), None, None).credits_per_image, 8);
+    assert_eq!(r("nano-banana-pro", Some("4K"), None, None).credits_per_image, 16);
+    assert_eq!(r("gemini-3-pro-image-preview-2k", None, None, None).credits_per_image, 8);
     assert_eq!(r("nano-banana", None, None, None).credits_per_image, 2);
 }
 
@@ -56,12 +31,7 @@ fn suffixed_ids_and_sizes_agree() {
 fn suffix_wins_over_keyword_but_not_over_wxh() {
     let a = r("gemini-3.1-flash-image-preview-4k", Some("1K"), None, None);
     assert_eq!((a.width, a.credits_per_image), (4096, 8));
-    let b = r(
-        "gemini-3.1-flash-image-preview-4k",
-        Some("1024x1024"),
-        None,
-        None,
-    );
+    let b = r("gemini-3.1-flash-image-preview-4k", Some("1024x1024"), None, None);
     assert_eq!((b.width, b.credits_per_image), (1024, 4));
     assert_eq!(b.variant_id, "gemini-3.1-flash-image-preview");
 }
@@ -75,14 +45,8 @@ fn wxh_tiers_and_ratios() {
     let c = r("nano-banana-2", Some("200x400"), None, None);
     assert_eq!((c.width, c.height), (256, 512));
     // Pro has no 512 tier: a small WxH rounds up to 1K.
-    assert_eq!(
-        r("nano-banana-pro", Some("512x512"), None, None).width,
-        1024
-    );
-    assert_eq!(
-        r("nano-banana-2", Some("5000x5000"), None, None).width,
-        4096
-    );
+    assert_eq!(r("nano-banana-pro", Some("512x512"), None, None).width, 1024);
+    assert_eq!(r("nano-banana-2", Some("5000x5000"), None, None).width, 4096);
 }
 
 #[test]
@@ -93,114 +57,41 @@ fn aspect_ratio_field() {
     assert_eq!((b.width, b.height), (1152, 2048));
     let c = r("nano-banana-2", None, Some("21:9"), None);
     assert_eq!((c.width, c.height), (1024, 440));
-    assert_eq!(
-        err("nano-banana-pro", None, Some("8:1"), None).param(),
-        Some("aspect_ratio")
-    );
-    assert_eq!(
-        err("nano-banana-2", None, Some("7:3"), None).param(),
-        Some("aspect_ratio")
-    );
+    assert_eq!(err("nano-banana-pro", None, Some("8:1"), None).param(), Some("aspect_ratio"));
+    assert_eq!(err("nano-banana-2", None, Some("7:3"), None).param(), Some("aspect_ratio"));
 }
 
 #[test]
 fn unavailable_tiers_are_rejected_naming_size() {
-    assert_eq!(
-        err("gemini-2.5-flash-image", Some("2K"), None, None).param(),
-        Some("size")
-    );
-    assert_eq!(
-        err("nano-banana", Some("2048x2048"), None, None).param(),
-        Some("size")
-    );
-    assert_eq!(
-        err("nano-banana-pro", Some("512"), None, None).param(),
-        Some("size")
-    );
-    assert_eq!(
-        err("nano-banana-2", Some("huge"), None, None).param(),
-        Some("size")
-    );
-    assert_eq!(
-        err("nano-banana-2", Some("0x100"), None, None).param(),
-        Some("size")
-    );
+    assert_eq!(err("gemini-2.5-flash-image", Some("2K"), None, None).param(), Some("size"));
+    assert_eq!(err("nano-banana", Some("2048x2048"), None, None).param(), Some("size"));
+    assert_eq!(err("nano-banana-pro", Some("512"), None, None).param(), Some("size"));
+    assert_eq!(err("nano-banana-2", Some("huge"), None, None).param(), Some("size"));
+    assert_eq!(err("nano-banana-2", Some("0x100"), None, None).param(), Some("size"));
 }
 
 #[test]
 fn gpt_image_prices() {
     assert_eq!(r("gpt-image-1.5", None, None, None).credits_per_image, 1);
-    assert_eq!(
-        r("gpt-image-1.5", Some("1536x1024"), None, None).width,
-        1536
-    );
-    assert_eq!(
-        err("gpt-image-1.5", Some("2048x2048"), None, None).param(),
-        Some("size")
-    );
+    assert_eq!(r("gpt-image-1.5", Some("1536x1024"), None, None).width, 1536);
+    assert_eq!(err("gpt-image-1.5", Some("2048x2048"), None, None).param(), Some("size"));
     assert_eq!(r("gpt-image-2", None, None, None).credits_per_image, 14);
-    assert_eq!(
-        r("gpt-image-2", Some("auto"), None, Some("low")).credits_per_image,
-        1
-    );
-    assert_eq!(
-        r("gpt-image-2", Some("1536x1024"), None, Some("medium")).credits_per_image,
-        4
-    );
-    assert_eq!(
-        r("gpt-image-2", Some("2048x1152"), None, Some("medium")).credits_per_image,
-        17
-    );
-    assert_eq!(
-        r("gpt-image-2", Some("2048x2048"), None, Some("high")).credits_per_image,
-        67
-    );
-    assert_eq!(
-        r("gpt-image-2", Some("3840x2160"), None, Some("low")).credits_per_image,
-        4
-    );
-    assert_eq!(
-        r("gpt-image-2", Some("3840x2160"), None, Some("auto")).credits_per_image,
-        133
-    );
-    assert_eq!(
-        err("gpt-image-2", Some("1000x1000"), None, None).param(),
-        Some("size")
-    );
-    assert_eq!(
-        err("gpt-image-2", Some("512x512"), None, None).param(),
-        Some("size")
-    );
-    assert_eq!(
-        err("gpt-image-2", Some("3072x1008"), None, None).param(),
-        Some("size")
-    );
-    assert_eq!(
-        err("gpt-image-2", Some("4096x2048"), None, None).param(),
-        Some("size")
-    );
-    assert_eq!(
-        err("gpt-image-2", None, None, Some("ultra")).param(),
-        Some("quality")
-    );
+    assert_eq!(r("gpt-image-2", Some("auto"), None, Some("low")).credits_per_image, 1);
+    assert_eq!(r("gpt-image-2", Some("1536x1024"), None, Some("medium")).credits_per_image, 4);
+    assert_eq!(r("gpt-image-2", Some("2048x1152"), None, Some("medium")).credits_per_image, 17);
+    assert_eq!(r("gpt-image-2", Some("2048x2048"), None, Some("high")).credits_per_image, 67);
+    assert_eq!(r("gpt-image-2", Some("3840x2160"), None, Some("low")).credits_per_image, 4);
+    assert_eq!(r("gpt-image-2", Some("3840x2160"), None, Some("auto")).credits_per_image, 133);
+    assert_eq!(err("gpt-image-2", Some("1000x1000"), None, None).param(), Some("size"));
+    assert_eq!(err("gpt-image-2", Some("512x512"), None, None).param(), Some("size"));
+    assert_eq!(err("gpt-image-2", Some("3072x1008"), None, None).param(), Some("size"));
+    assert_eq!(err("gpt-image-2", Some("4096x2048"), None, None).param(), Some("size"));
+    assert_eq!(err("gpt-image-2", None, None, Some("ultra")).param(), Some("quality"));
 }
 
-fn strict(
-    id: &str,
-    size: Option<&str>,
-    ar: Option<&str>,
-    quality: Option<&str>,
-) -> Result<Resolved, ApiError> {
+fn strict(id: &str, size: Option<&str>, ar: Option<&str>, quality: Option<&str>) -> Result<Resolved, ApiError> {
     let e = lookup_mode(id, true).expect("documented id");
-    resolve_mode(
-        e,
-        &VariantQuery {
-            size,
-            aspect_ratio: ar,
-            quality,
-        },
-        true,
-    )
+    resolve_mode(e, &VariantQuery { size, aspect_ratio: ar, quality }, true)
 }
 fn dims_credits(r: &Resolved) -> (u32, u32, i64) {
     (r.width, r.height, r.credits_per_image)
@@ -228,16 +119,10 @@ fn strict_lookup_knows_only_documented_ids() {
         "gemini-3-pro-image-preview-2k",
         "gemini-3-pro-image-preview-4k",
     ] {
-        assert!(
-            lookup_mode(id, true).is_none(),
-            "{id} is a price-table name, not a model"
-        );
+        assert!(lookup_mode(id, true).is_none(), "{id} is a price-table name, not a model");
         assert!(lookup_mode(id, false).is_some(), "lenient still knows {id}");
     }
-    assert!(
-        lookup_mode("Nano-Banana-2", true).is_none(),
-        "ids are case-sensitive"
-    );
+    assert!(lookup_mode("Nano-Banana-2", true).is_none(), "ids are case-sensitive");
     assert_eq!(listed(true).count(), 8);
     assert!(listed(true).all(|e| !e.suffixed));
     assert_eq!(listed(false).count(), MODELS.len());
@@ -246,166 +131,47 @@ fn strict_lookup_knows_only_documented_ids() {
 #[test]
 fn strict_delivers_the_documented_sizes_exactly() {
     // (id, size, quality, (width, height, credits), tier)
-    type Case = (
-        &'static str,
-        &'static str,
-        Option<&'static str>,
-        (u32, u32, i64),
-        Tier,
-    );
+    type Case = (&'static str, &'static str, Option<&'static str>, (u32, u32, i64), Tier);
     let cases: &[Case] = &[
-        (
-            "gemini-3.1-flash-image-preview",
-            "512x512",
-            None,
-            (512, 512, 4),
-            Tier::T512,
-        ),
-        (
-            "gemini-3.1-flash-image-preview",
-            "1024x1024",
-            None,
-            (1024, 1024, 4),
-            Tier::T1K,
-        ),
-        (
-            "gemini-3.1-flash-image-preview",
-            "1536x1024",
-            None,
-            (1536, 1024, 6),
-            Tier::T2K,
-        ),
-        (
-            "gemini-3.1-flash-image-preview",
-            "2048x2048",
-            None,
-            (2048, 2048, 6),
-            Tier::T2K,
-        ),
-        (
-            "gemini-3.1-flash-image-preview",
-            "2K",
-            None,
-            (2048, 2048, 6),
-            Tier::T2K,
-        ),
-        (
-            "gemini-3.1-flash-image-preview",
-            "4K",
-            None,
-            (4096, 4096, 8),
-            Tier::T4K,
-        ),
+        ("gemini-3.1-flash-image-preview", "512x512", None, (512, 512, 4), Tier::T512),
+        ("gemini-3.1-flash-image-preview", "1024x1024", None, (1024, 1024, 4), Tier::T1K),
+        ("gemini-3.1-flash-image-preview", "1536x1024", None, (1536, 1024, 6), Tier::T2K),
+        ("gemini-3.1-flash-image-preview", "2048x2048", None, (2048, 2048, 6), Tier::T2K),
+        ("gemini-3.1-flash-image-preview", "2K", None, (2048, 2048, 6), Tier::T2K),
+        ("gemini-3.1-flash-image-preview", "4K", None, (4096, 4096, 8), Tier::T4K),
         ("nano-banana-2", "1024x576", None, (1024, 576, 4), Tier::T1K),
         ("nano-banana-2", "4096x512", None, (4096, 512, 6), Tier::T2K),
-        (
-            "gemini-3-pro-image-preview",
-            "1024x1024",
-            None,
-            (1024, 1024, 8),
-            Tier::T1K,
-        ),
-        (
-            "gemini-3-pro-image-preview",
-            "2048x1152",
-            None,
-            (2048, 1152, 8),
-            Tier::T2K,
-        ),
-        (
-            "gemini-3-pro-image-preview",
-            "3840x2160",
-            None,
-            (3840, 2160, 16),
-            Tier::T4K,
-        ),
-        (
-            "nano-banana-pro",
-            "4096x4096",
-            None,
-            (4096, 4096, 16),
-            Tier::T4K,
-        ),
-        (
-            "gemini-2.5-flash-image",
-            "1024x1024",
-            None,
-            (1024, 1024, 2),
-            Tier::T1K,
-        ),
+        ("gemini-3-pro-image-preview", "1024x1024", None, (1024, 1024, 8), Tier::T1K),
+        ("gemini-3-pro-image-preview", "2048x1152", None, (2048, 1152, 8), Tier::T2K),
+        ("gemini-3-pro-image-preview", "3840x2160", None, (3840, 2160, 16), Tier::T4K),
+        ("nano-banana-pro", "4096x4096", None, (4096, 4096, 16), Tier::T4K),
+        ("gemini-2.5-flash-image", "1024x1024", None, (1024, 1024, 2), Tier::T1K),
         ("nano-banana", "1024x768", None, (1024, 768, 2), Tier::T1K),
-        (
-            "gpt-image-1.5",
-            "1024x1024",
-            None,
-            (1024, 1024, 1),
-            Tier::T1K,
-        ),
+        ("gpt-image-1.5", "1024x1024", None, (1024, 1024, 1), Tier::T1K),
         ("gpt-image-1.5", "auto", None, (1024, 1024, 1), Tier::T1K),
-        (
-            "gpt-image-1.5",
-            "1024x1536",
-            Some("high"),
-            (1024, 1536, 1),
-            Tier::T2K,
-        ),
-        (
-            "gpt-image-2",
-            "1536x1024",
-            Some("low"),
-            (1536, 1024, 1),
-            Tier::T1K,
-        ),
-        (
-            "gpt-image-2",
-            "1536x1024",
-            Some("medium"),
-            (1536, 1024, 4),
-            Tier::T1K,
-        ),
-        (
-            "gpt-image-2",
-            "1536x1024",
-            Some("high"),
-            (1536, 1024, 14),
-            Tier::T1K,
-        ),
-        (
-            "gpt-image-2",
-            "2560x1440",
-            Some("low"),
-            (2560, 1440, 4),
-            Tier::T4K,
-        ),
+        ("gpt-image-1.5", "1024x1536", Some("high"), (1024, 1536, 1), Tier::T2K),
+        ("gpt-image-2", "1536x1024", Some("low"), (1536, 1024, 1), Tier::T1K),
+        ("gpt-image-2", "1536x1024", Some("medium"), (1536, 1024, 4), Tier::T1K),
+        ("gpt-image-2", "1536x1024", Some("high"), (1536, 1024, 14), Tier::T1K),
+        ("gpt-image-2", "2560x1440", Some("low"), (2560, 1440, 4), Tier::T4K),
     ];
     for &(id, size, quality, want, tier) in cases {
-        let got = strict(id, Some(size), None, quality)
-            .unwrap_or_else(|e| panic!("{id} {size}: {e}"));
+        let got = strict(id, Some(size), None, quality).unwrap_or_else(|e| panic!("{id} {size}: {e}"));
         assert_eq!(dims_credits(&got), want, "{id} {size} {quality:?}");
         assert_eq!(got.tier, tier, "{id} {size}");
     }
     // No size: 1024x1024 everywhere.
-    for id in [
-        "nano-banana-2",
-        "nano-banana-pro",
-        "nano-banana",
-        "gpt-image-1.5",
-        "gpt-image-2",
-    ] {
+    for id in ["nano-banana-2", "nano-banana-pro", "nano-banana", "gpt-image-1.5", "gpt-image-2"] {
         let got = strict(id, None, None, None).unwrap();
         assert_eq!((got.width, got.height), (1024, 1024), "{id}");
     }
     // The priced variant follows the delivered tier.
     assert_eq!(
-        strict("nano-banana-2", Some("1536x1024"), None, None)
-            .unwrap()
-            .variant_id,
+        strict("nano-banana-2", Some("1536x1024"), None, None).unwrap().variant_id,
         "gemini-3.1-flash-image-preview-2k"
     );
     assert_eq!(
-        strict("nano-banana-2", Some("512x512"), None, None)
-            .unwrap()
-            .variant_id,
+        strict("nano-banana-2", Some("512x512"), None, None).unwrap().variant_id,
         "gemini-3.1-flash-image-preview-512"
     );
 }
@@ -531,21 +297,11 @@ fn quality_is_billed_as_it_is_validated() {
     for mode in [true, false] {
         let e = lookup("gpt-image-2").unwrap();
         for q in ["LOW", "Low", " low "] {
-            let r = resolve_mode(
-                e,
-                &VariantQuery {
-                    size: Some("1536x1024"),
-                    aspect_ratio: None,
-                    quality: Some(q),
-                },
-                mode,
-            )
-            .unwrap();
+            let r =
+                resolve_mode(e, &VariantQuery { size: Some("1536x1024"), aspect_ratio: None, quality: Some(q) }, mode)
+                    .unwrap();
             assert_eq!(r.credits_per_image, 1, "quality {q:?} (strict: {mode})");
         }
     }
-    assert_eq!(
-        price_delivered(Family::GptImage2, 2048, 2048, Some("MEDIUM")).1,
-        17
-    );
+    assert_eq!(price_delivered(Family::GptImage2, 2048, 2048, Some("MEDIUM")).1, 17);
 }

@@ -7,36 +7,16 @@ use crate::common::*;
 #[tokio::test]
 async fn state_set_balance_and_reset() {
     let sim = sim().await;
-    let s: SimState =
-        serde_json::from_value(sim.admin(Method::GET, "/__sim/state", None).await).unwrap();
-    assert_eq!(
-        s,
-        SimState {
-            balance: 1000,
-            charged: 0,
-            requests: 0,
-            in_flight: 0,
-            images_served: 0,
-            tasks: 0
-        }
-    );
+    let s: SimState = serde_json::from_value(sim.admin(Method::GET, "/__sim/state", None).await).unwrap();
+    assert_eq!(s, SimState { balance: 1000, charged: 0, requests: 0, in_flight: 0, images_served: 0, tasks: 0 });
 
-    let v = sim
-        .admin(Method::POST, "/__sim/state", Some(json!({"balance": 3})))
-        .await;
+    let v = sim.admin(Method::POST, "/__sim/state", Some(json!({"balance": 3}))).await;
     assert_eq!(v["balance"], 3);
     let r = sim.generate(gen_body("p")).await;
     assert_eq!(r.status(), StatusCode::PAYMENT_REQUIRED);
     sim.server.set_balance(100);
-    expect_json(
-        sim.generate(json!({"model": "nano-banana-2", "prompt": "p", "n": 2}))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    let r = sim
-        .post_json("/v1/async/images/generations", &gen_body("t"))
-        .await;
+    expect_json(sim.generate(json!({"model": "nano-banana-2", "prompt": "p", "n": 2})).await, StatusCode::OK).await;
+    let r = sim.post_json("/v1/async/images/generations", &gen_body("t")).await;
     expect_json(r, StatusCode::OK).await;
     sim.server.inject(Fault::status(500));
     wait_until("task done", || sim.server.state().in_flight == 0).await;
@@ -49,35 +29,13 @@ async fn state_set_balance_and_reset() {
 
     let v = sim.admin(Method::POST, "/__sim/reset", None).await;
     let s: SimState = serde_json::from_value(v).unwrap();
-    assert_eq!(
-        s,
-        SimState {
-            balance: 1000,
-            charged: 0,
-            requests: 0,
-            in_flight: 0,
-            images_served: 0,
-            tasks: 0
-        }
-    );
+    assert_eq!(s, SimState { balance: 1000, charged: 0, requests: 0, in_flight: 0, images_served: 0, tasks: 0 });
     assert!(sim.server.faults().is_empty());
 
     // Bad admin bodies are 400.
-    let r = sim
-        .http
-        .post(sim.url("/__sim/state"))
-        .body("{nope")
-        .send()
-        .await
-        .unwrap();
+    let r = sim.http.post(sim.url("/__sim/state")).body("{nope").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let r = sim
-        .http
-        .post(sim.url("/__sim/state"))
-        .json(&json!({"balanse": 1}))
-        .send()
-        .await
-        .unwrap();
+    let r = sim.http.post(sim.url("/__sim/state")).json(&json!({"balanse": 1})).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     // Admin requests are not counted.
     assert_eq!(sim.server.state().requests, 0);
@@ -86,31 +44,16 @@ async fn state_set_balance_and_reset() {
 #[tokio::test]
 async fn profile_and_concurrency_can_change_at_run_time() {
     let sim = sim().await;
-    sim.admin(
-        Method::POST,
-        "/__sim/state",
-        Some(json!({"max_concurrency": 0})),
-    )
-    .await;
-    assert_eq!(
-        sim.generate(gen_body("p")).await.status(),
-        StatusCode::TOO_MANY_REQUESTS
-    );
-    sim.admin(
-        Method::POST,
-        "/__sim/state",
-        Some(json!({"max_concurrency": 4, "profile": "fast"})),
-    )
-    .await;
+    sim.admin(Method::POST, "/__sim/state", Some(json!({"max_concurrency": 0}))).await;
+    assert_eq!(sim.generate(gen_body("p")).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    sim.admin(Method::POST, "/__sim/state", Some(json!({"max_concurrency": 4, "profile": "fast"}))).await;
     assert_eq!(sim.generate(gen_body("p")).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn request_log_is_served() {
     let sim = sim().await;
-    let r = sim
-        .generate(json!({"model": "nano-banana-2", "prompt": "p", "size": "2K"}))
-        .await;
+    let r = sim.generate(json!({"model": "nano-banana-2", "prompt": "p", "size": "2K"})).await;
     let rid = r.headers()["x-request-id"].to_str().unwrap().to_string();
     expect_json(r, StatusCode::OK).await;
     let v = sim.admin(Method::GET, "/__sim/requests", None).await;

@@ -31,10 +31,7 @@ async fn spawn(args: &[&str]) -> (Child, String) {
     .await
     .unwrap()
     .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line: {line:?}"));
+    let base = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {line:?}"));
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
     assert_ne!(port, 0);
@@ -51,47 +48,18 @@ async fn model_ids(base: &str, key: &str) -> Vec<String> {
         .json()
         .await
         .unwrap();
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap().to_string())
-        .collect()
+    v["data"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_string()).collect()
 }
 
 #[tokio::test]
 async fn binary_prints_the_listening_line_first_and_serves() {
-    let (_child, base) = spawn(&[
-        "--port",
-        "0",
-        "--key",
-        "sk_bin_1",
-        "--key",
-        "sk_bin_2",
-        "--credits",
-        "9",
-    ])
-    .await;
+    let (_child, base) = spawn(&["--port", "0", "--key", "sk_bin_1", "--key", "sk_bin_2", "--credits", "9"]).await;
 
     let http = reqwest::Client::new();
-    let r = http
-        .get(format!("{base}/v1/models"))
-        .bearer_auth("sk_bin_2")
-        .send()
-        .await
-        .unwrap();
+    let r = http.get(format!("{base}/v1/models")).bearer_auth("sk_bin_2").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let r = http
-        .get(format!("{base}/v1/models"))
-        .bearer_auth("sk_test_1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::UNAUTHORIZED,
-        "only the given keys are accepted"
-    );
+    let r = http.get(format!("{base}/v1/models")).bearer_auth("sk_test_1").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "only the given keys are accepted");
     let r = http
         .post(format!("{base}/v1/images/generations"))
         .bearer_auth("sk_bin_1")
@@ -99,26 +67,12 @@ async fn binary_prints_the_listening_line_first_and_serves() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::PAYMENT_REQUIRED,
-        "--credits 9 < 3 x 4"
-    );
-    let st: serde_json::Value = http
-        .get(format!("{base}/__sim/state"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYMENT_REQUIRED, "--credits 9 < 3 x 4");
+    let st: serde_json::Value = http.get(format!("{base}/__sim/state")).send().await.unwrap().json().await.unwrap();
     assert_eq!(st["balance"], 9);
     // Strict by default: the price tables' suffixed ids are no models.
     let ids = model_ids(&base, "sk_bin_1").await;
-    assert!(
-        ids.iter().any(|i| i == "gemini-3.1-flash-image-preview"),
-        "{ids:?}"
-    );
+    assert!(ids.iter().any(|i| i == "gemini-3.1-flash-image-preview"), "{ids:?}");
     assert!(!ids.iter().any(|i| i.ends_with("-2k")), "{ids:?}");
     let r = http
         .post(format!("{base}/v1/images/generations"))
@@ -134,10 +88,7 @@ async fn binary_prints_the_listening_line_first_and_serves() {
 async fn binary_lenient_flag_accepts_the_old_forms() {
     let (_child, base) = spawn(&["--port", "0", "--lenient"]).await;
     let ids = model_ids(&base, "sk_test_1").await;
-    assert!(
-        ids.iter().any(|i| i == "gemini-3.1-flash-image-preview-2k"),
-        "{ids:?}"
-    );
+    assert!(ids.iter().any(|i| i == "gemini-3.1-flash-image-preview-2k"), "{ids:?}");
     let r = reqwest::Client::new()
         .post(format!("{base}/v1/images/generations"))
         .bearer_auth("sk_test_1")
@@ -147,18 +98,12 @@ async fn binary_lenient_flag_accepts_the_old_forms() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let v: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(
-        v["usage"]["size"], "512x512",
-        "the suffix wins over a keyword"
-    );
+    assert_eq!(v["usage"]["size"], "512x512", "the suffix wins over a keyword");
 }
 
 #[test]
 fn help_documents_the_flags_and_the_fault_api() {
-    let out = Command::new(env!("CARGO_BIN_EXE_pixapi-sim"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pixapi-sim")).arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
     for needle in [

@@ -25,20 +25,13 @@ pub async fn lenient_sim() -> Sim {
 }
 
 pub async fn lenient_sim_with(cfg: SimConfig) -> Sim {
-    sim_with(SimConfig {
-        strict: false,
-        ..cfg
-    })
-    .await
+    sim_with(SimConfig { strict: false, ..cfg }).await
 }
 
 pub async fn sim_with(cfg: SimConfig) -> Sim {
     let server = SimServer::start(cfg).await.expect("sim starts");
     let base = server.base_url();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
     Sim { server, base, http }
 }
 
@@ -48,13 +41,7 @@ impl Sim {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.http
-            .post(self.url(path))
-            .bearer_auth(KEY)
-            .json(body)
-            .send()
-            .await
-            .expect("sent")
+        self.http.post(self.url(path)).bearer_auth(KEY).json(body).send().await.expect("sent")
     }
 
     pub async fn generate(&self, body: Value) -> Response {
@@ -62,12 +49,7 @@ impl Sim {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.http
-            .get(self.url(path))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .expect("sent")
+        self.http.get(self.url(path)).bearer_auth(KEY).send().await.expect("sent")
     }
 
     pub async fn edit(&self, form: reqwest::multipart::Form) -> Response {
@@ -75,13 +57,7 @@ impl Sim {
     }
 
     pub async fn edit_at(&self, path: &str, form: reqwest::multipart::Form) -> Response {
-        self.http
-            .post(self.url(path))
-            .bearer_auth(KEY)
-            .multipart(form)
-            .send()
-            .await
-            .expect("sent")
+        self.http.post(self.url(path)).bearer_auth(KEY).multipart(form).send().await.expect("sent")
     }
 
     pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -101,16 +77,12 @@ impl Sim {
 
     /// `charged` of `GET /__sim/state`.
     pub async fn charged(&self) -> i64 {
-        self.state_json().await["charged"]
-            .as_i64()
-            .expect("charged")
+        self.state_json().await["charged"].as_i64().expect("charged")
     }
 
     /// The records of `GET /__sim/requests`, over HTTP (oldest first).
     pub async fn request_log(&self) -> Vec<Value> {
-        let v = self
-            .admin(reqwest::Method::GET, "/__sim/requests", None)
-            .await;
+        let v = self.admin(reqwest::Method::GET, "/__sim/requests", None).await;
         v["requests"].as_array().expect("requests").clone()
     }
 
@@ -124,13 +96,7 @@ impl Sim {
 /// `{"error":{"code":"<code>","message":"...","request_id":"req_..."}}`, the id being the
 /// answer's `x-request-id`. Returns the body.
 pub async fn expect_string_error(r: Response, status: StatusCode, code: &str) -> Value {
-    let rid = r
-        .headers()
-        .get("x-request-id")
-        .expect("x-request-id")
-        .to_str()
-        .unwrap()
-        .to_string();
+    let rid = r.headers().get("x-request-id").expect("x-request-id").to_str().unwrap().to_string();
     let v = expect_json(r, status).await;
     let e = &v["error"];
     assert_eq!(e["code"], code, "{v}");
@@ -138,10 +104,7 @@ pub async fn expect_string_error(r: Response, status: StatusCode, code: &str) ->
     assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
     assert_eq!(e["request_id"], rid.as_str(), "{v}");
     assert!(rid.starts_with("req_"), "{rid}");
-    assert!(
-        e.get("type").is_none(),
-        "no `type` in the string shape: {v}"
-    );
+    assert!(e.get("type").is_none(), "no `type` in the string shape: {v}");
     v
 }
 
@@ -151,19 +114,14 @@ pub async fn expect_integer_error(r: Response, status: StatusCode, type_name: &s
     let v = expect_json(r, status).await;
     assert_eq!(v["error"]["code"], status.as_u16(), "{v}");
     assert_eq!(v["error"]["type"], type_name, "{v}");
-    assert!(v["error"]["message"]
-        .as_str()
-        .is_some_and(|m| !m.is_empty()));
+    assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
     v
 }
 
 /// Asserts the status and returns the JSON body.
 pub async fn expect_json(r: Response, status: StatusCode) -> Value {
     let got = r.status();
-    assert!(
-        r.headers().contains_key("x-request-id"),
-        "x-request-id missing"
-    );
+    assert!(r.headers().contains_key("x-request-id"), "x-request-id missing");
     let text = r.text().await.expect("body");
     assert_eq!(got, status, "body: {text}");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
@@ -175,34 +133,23 @@ pub async fn expect_400(r: Response, param: &str) -> Value {
     assert_eq!(v["error"]["code"], 400, "{v}");
     assert_eq!(v["error"]["type"], "invalid_request_error", "{v}");
     assert_eq!(v["error"]["param"], param, "{v}");
-    assert!(v["error"]["message"]
-        .as_str()
-        .is_some_and(|m| !m.is_empty()));
+    assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
     v
 }
 
 pub fn b64_png(item: &Value) -> Vec<u8> {
     let s = item["b64_json"].as_str().expect("b64_json");
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .expect("base64")
+    base64::engine::general_purpose::STANDARD.decode(s).expect("base64")
 }
 
 pub fn decode(png: &[u8]) -> RgbImage {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
-    image::load_from_memory_with_format(png, image::ImageFormat::Png)
-        .expect("decodes")
-        .to_rgb8()
+    image::load_from_memory_with_format(png, image::ImageFormat::Png).expect("decodes").to_rgb8()
 }
 
 /// The PNGs of a b64_json answer.
 pub fn pngs(answer: &Value) -> Vec<Vec<u8>> {
-    answer["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .map(b64_png)
-        .collect()
+    answer["data"].as_array().expect("data").iter().map(b64_png).collect()
 }
 
 pub fn solid_png(w: u32, h: u32, rgb: [u8; 3]) -> Vec<u8> {
@@ -224,11 +171,7 @@ pub fn mean(img: &RgbImage) -> [f64; 3] {
 }
 
 pub fn dist(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).powi(2))
-        .sum::<f64>()
-        .sqrt()
+    a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt()
 }
 
 pub fn gen_body(prompt: &str) -> Value {
@@ -239,10 +182,7 @@ pub fn gen_body(prompt: &str) -> Value {
 pub async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !cond() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

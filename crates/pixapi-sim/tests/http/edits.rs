@@ -6,16 +6,11 @@ use serde_json::json;
 use crate::common::*;
 
 fn png_part(png: Vec<u8>, name: &str) -> Part {
-    Part::bytes(png)
-        .file_name(name.to_string())
-        .mime_str("image/png")
-        .unwrap()
+    Part::bytes(png).file_name(name.to_string()).mime_str("image/png").unwrap()
 }
 
 fn form(prompt: &str) -> Form {
-    Form::new()
-        .text("model", "nano-banana-2")
-        .text("prompt", prompt.to_string())
+    Form::new().text("model", "nano-banana-2").text("prompt", prompt.to_string())
 }
 
 const RED: [f64; 3] = [255.0, 0.0, 0.0];
@@ -38,12 +33,7 @@ async fn edit_with_image_repeated_is_derived_from_references() {
     let plain = expect_json(sim.generate(gen_body("a calm lake")).await, StatusCode::OK).await;
     let plain = decode(&pngs(&plain)[0]);
     let (de, dp) = (dist(mean(&edited), RED), dist(mean(&plain), RED));
-    assert!(
-        de < dp / 2.0,
-        "edit mean {:?} is not much closer to red than {:?}",
-        mean(&edited),
-        mean(&plain)
-    );
+    assert!(de < dp / 2.0, "edit mean {:?} is not much closer to red than {:?}", mean(&edited), mean(&plain));
     assert_eq!(sim.server.state().charged, 8 + 4);
 }
 
@@ -62,15 +52,7 @@ async fn edit_with_image_array_parts_and_other_fields() {
         .part("mask", png_part(solid_png(32, 32, [0, 0, 0]), "mask.png"));
     let v = expect_json(sim.edit(f).await, StatusCode::OK).await;
     let url = v["data"][0]["url"].as_str().unwrap();
-    let png = sim
-        .http
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let png = sim.http.get(url).send().await.unwrap().bytes().await.unwrap();
     let img = decode(&png);
     assert_eq!(img.dimensions(), (2048, 1152));
     // Left half from the red reference, right half from the blue one.
@@ -111,10 +93,7 @@ async fn edit_with_data_url_text_fields() {
     assert_eq!(a, b);
     // JSON edits with data URLs are accepted too.
     let r = sim
-        .post_json(
-            "/v1/images/edits",
-            &json!({"model": "nano-banana-2", "prompt": "json", "image": [data_url]}),
-        )
+        .post_json("/v1/images/edits", &json!({"model": "nano-banana-2", "prompt": "json", "image": [data_url]}))
         .await;
     expect_json(r, StatusCode::OK).await;
 }
@@ -134,13 +113,8 @@ async fn edit_can_reference_a_sim_url_and_jpeg() {
     let img = image::RgbImage::from_pixel(20, 20, image::Rgb([0, 255, 0]));
     let mut jpeg = std::io::Cursor::new(Vec::new());
     img.write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
-    let f = form("jpeg").part(
-        "image",
-        Part::bytes(jpeg.into_inner())
-            .file_name("g.jpg")
-            .mime_str("image/jpeg")
-            .unwrap(),
-    );
+    let f =
+        form("jpeg").part("image", Part::bytes(jpeg.into_inner()).file_name("g.jpg").mime_str("image/jpeg").unwrap());
     let v = expect_json(sim.edit(f).await, StatusCode::OK).await;
     let m = mean(&decode(&pngs(&v)[0]));
     assert!(m[1] > m[0] && m[1] > m[2], "{m:?}");

@@ -15,20 +15,14 @@ fn url_body(n: u32) -> Value {
 }
 
 fn b64_of(v: &Value) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .decode(v.as_str().unwrap())
-        .unwrap()
+    base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap()).unwrap()
 }
 
 #[tokio::test]
 async fn admin_takes_hostile_faults_and_checks_them() {
     let sim = sim().await;
     let v = sim
-        .admin(
-            Method::POST,
-            "/__sim/faults",
-            Some(json!({"kind": "hostile", "variant": "extra_items", "items": 5})),
-        )
+        .admin(Method::POST, "/__sim/faults", Some(json!({"kind": "hostile", "variant": "extra_items", "items": 5})))
         .await;
     assert_eq!(v["pending"], 1);
     let listed = sim.admin(Method::GET, "/__sim/faults", None).await;
@@ -93,10 +87,7 @@ async fn item_variants_and_their_charges() {
 #[tokio::test]
 async fn redirects_go_where_they_are_told_under_any_host() {
     let sim = sim().await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     sim.server.inject(Fault::hostile(HostileVariant::Redirect).hops(2));
     let v = expect_json(sim.generate(gen_body("p")).await, StatusCode::OK).await;
     let mut link = v["data"][0]["url"].as_str().unwrap().to_string();

@@ -7,7 +7,7 @@ mod edits;
 mod errors;
 mod faults;
 mod generations;
-mod props;
 mod hostile;
+mod props;
 mod strict;
 mod tasks;

@@ -16,22 +16,15 @@ use crate::common::*;
 
 fn config(cases: u32) -> Config {
     Config {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases),
         failure_persistence: None,
         max_shrink_iters: 256,
         ..Config::default()
     }
 }
 
-const PATHS: &[&str] = &[
-    "/v1/images/generations",
-    "/v1/images/edits",
-    "/v1/async/images/generations",
-    "/v1/async/images/edits",
-];
+const PATHS: &[&str] =
+    &["/v1/images/generations", "/v1/images/edits", "/v1/async/images/generations", "/v1/async/images/edits"];
 
 const FIELDS: &[&str] = &[
     "model",
@@ -115,26 +108,17 @@ fn base() -> impl Strategy<Value = Vec<(String, Value)>> {
 
 fn data_url() -> impl Strategy<Value = Value> {
     small_image().prop_map(|b| {
-        Value::String(format!(
-            "data:image/png;base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(b)
-        ))
+        Value::String(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(b)))
     })
 }
 
 fn json_body() -> impl Strategy<Value = Value> {
-    let image_value = prop_oneof![
-        data_url(),
-        proptest::collection::vec(data_url(), 0..4).prop_map(Value::Array),
-        value(),
-    ];
+    let image_value =
+        prop_oneof![data_url(), proptest::collection::vec(data_url(), 0..4).prop_map(Value::Array), value(),];
     (
         base(),
         proptest::collection::vec(
-            (
-                proptest::sample::select(&["image", "image[]", "images", "mask"][..]),
-                image_value,
-            ),
+            (proptest::sample::select(&["image", "image[]", "images", "mask"][..]), image_value),
             0..3,
         ),
         proptest::collection::vec((proptest::sample::select(FIELDS), value()), 0..5),
@@ -151,14 +135,8 @@ fn json_body() -> impl Strategy<Value = Value> {
         })
 }
 
-const MAGIC: &[&[u8]] = &[
-    b"\x89PNG\r\n\x1a\n",
-    b"\xff\xd8\xff",
-    b"GIF89a",
-    b"RIFF\0\0\0\0WEBPVP8 ",
-    b"BM",
-    b"\0\0\0\x18ftypheic",
-];
+const MAGIC: &[&[u8]] =
+    &[b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF89a", b"RIFF\0\0\0\0WEBPVP8 ", b"BM", b"\0\0\0\x18ftypheic"];
 
 /// A real image, an image cut short, or image magic and garbage.
 fn small_image() -> impl Strategy<Value = Vec<u8>> {
@@ -168,11 +146,11 @@ fn small_image() -> impl Strategy<Value = Vec<u8>> {
             let b = solid_png(w, h, rgb);
             b[..i.index(b.len())].to_vec()
         }),
-        (
-            proptest::sample::select(MAGIC),
-            proptest::collection::vec(any::<u8>(), 0..128),
-        )
-            .prop_map(|(m, rest)| [m, &rest[..]].concat()),
+        (proptest::sample::select(MAGIC), proptest::collection::vec(any::<u8>(), 0..128),).prop_map(|(m, rest)| [
+            m,
+            &rest[..]
+        ]
+        .concat()),
         proptest::collection::vec(any::<u8>(), 0..128),
     ]
 }
@@ -180,11 +158,7 @@ fn small_image() -> impl Strategy<Value = Vec<u8>> {
 #[derive(Clone, Debug)]
 enum PartBody {
     Text(String),
-    Bytes {
-        bytes: Vec<u8>,
-        file_name: Option<String>,
-        mime: Option<String>,
-    },
+    Bytes { bytes: Vec<u8>, file_name: Option<String>, mime: Option<String> },
 }
 
 fn text_part() -> impl Strategy<Value = PartBody> {
@@ -201,16 +175,8 @@ fn file_part() -> impl Strategy<Value = PartBody> {
         small_image(),
         proptest::option::weighted(0.8, "[a-z]{1,6}\\.(png|jpg|webp|heic|txt)"),
         proptest::option::of(
-            proptest::sample::select(
-                &[
-                    "image/png",
-                    "image/jpeg",
-                    "text/plain",
-                    "application/octet-stream",
-                    "x/y",
-                ][..],
-            )
-            .prop_map(str::to_string),
+            proptest::sample::select(&["image/png", "image/jpeg", "text/plain", "application/octet-stream", "x/y"][..])
+                .prop_map(str::to_string),
         ),
     )
         .prop_map(|(bytes, file_name, mime)| PartBody::Bytes { bytes, file_name, mime })
@@ -229,10 +195,7 @@ fn part() -> impl Strategy<Value = (String, PartBody)> {
 
 fn parts() -> impl Strategy<Value = Vec<(String, PartBody)>> {
     (base(), proptest::collection::vec(part(), 0..6)).prop_map(|(base, rest)| {
-        base.into_iter()
-            .map(|(k, v)| (k, PartBody::Text(v.as_str().unwrap().to_string())))
-            .chain(rest)
-            .collect()
+        base.into_iter().map(|(k, v)| (k, PartBody::Text(v.as_str().unwrap().to_string()))).chain(rest).collect()
     })
 }
 
@@ -255,13 +218,8 @@ enum Req {
 }
 
 fn raw_multipart() -> impl Strategy<Value = (String, Vec<u8>)> {
-    (
-        proptest::collection::vec(part(), 0..4),
-        any::<proptest::sample::Index>(),
-        any::<u8>(),
-        any::<bool>(),
-    )
-        .prop_map(|(parts, at, x, cut)| {
+    (proptest::collection::vec(part(), 0..4), any::<proptest::sample::Index>(), any::<u8>(), any::<bool>()).prop_map(
+        |(parts, at, x, cut)| {
             let mut b = Vec::new();
             for (name, body) in parts {
                 b.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"");
@@ -286,7 +244,8 @@ fn raw_multipart() -> impl Strategy<Value = (String, Vec<u8>)> {
                 b[i] = x;
             }
             ("multipart/form-data; boundary=XyZ".to_string(), b)
-        })
+        },
+    )
 }
 
 fn request() -> impl Strategy<Value = Req> {
@@ -336,22 +295,10 @@ async fn send(sim: &Sim, req: &Req) -> Result<(), TestCaseError> {
             }
         }
     };
-    let r = rb
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .map_err(|e| TestCaseError::fail(format!("no answer: {e}")))?;
+    let r = rb.bearer_auth(KEY).send().await.map_err(|e| TestCaseError::fail(format!("no answer: {e}")))?;
     let status = r.status();
-    let text = r
-        .text()
-        .await
-        .map_err(|e| TestCaseError::fail(format!("HTTP {status}: the body was cut: {e}")))?;
-    prop_assert!(
-        status.as_u16() != 500 && status.as_u16() < 600,
-        "HTTP {}: {}",
-        status,
-        text
-    );
+    let text = r.text().await.map_err(|e| TestCaseError::fail(format!("HTTP {status}: the body was cut: {e}")))?;
+    prop_assert!(status.as_u16() != 500 && status.as_u16() < 600, "HTTP {}: {}", status, text);
     let v: Value = serde_json::from_str(&text)
         .map_err(|e| TestCaseError::fail(format!("HTTP {status}: not JSON ({e}): {text}")))?;
     if status.is_success() {
@@ -370,11 +317,7 @@ async fn send(sim: &Sim, req: &Req) -> Result<(), TestCaseError> {
 
 /// Runs `cases` random requests against one simulator.
 fn run(strict: bool, cases: u32) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let sim = rt.block_on(sim_with(SimConfig {
         strict,
         credits: 1_000_000_000,

@@ -18,10 +18,7 @@ const PRO: &str = "gemini-3-pro-image-preview";
 const FLASH25: &str = "gemini-2.5-flash-image";
 
 fn png_part(png: Vec<u8>, name: &str) -> Part {
-    Part::bytes(png)
-        .file_name(name.to_string())
-        .mime_str("image/png")
-        .unwrap()
+    Part::bytes(png).file_name(name.to_string()).mime_str("image/png").unwrap()
 }
 
 fn red() -> Vec<u8> {
@@ -50,152 +47,33 @@ async fn poll_until_done(sim: &Sim, id: &str) -> Value {
 async fn documented_sizes_are_delivered_exactly_and_charged_by_the_delivered_tier() {
     let sim = sim().await;
     // (model, size, quality, delivered, credits per image, priced variant)
-    type Case = (
-        &'static str,
-        Option<&'static str>,
-        Option<&'static str>,
-        (u32, u32),
-        i64,
-        &'static str,
-    );
+    type Case = (&'static str, Option<&'static str>, Option<&'static str>, (u32, u32), i64, &'static str);
     let cases: &[Case] = &[
         // 3.1 Flash: "512x512, 1536x1024, 2K, 4K, or another model-supported size";
         // async example 2048x2048. Tiers by pixel count: 512 / 1K 4, 2K 6, 4K 8.
-        (
-            FLASH,
-            Some("512x512"),
-            None,
-            (512, 512),
-            4,
-            "gemini-3.1-flash-image-preview-512",
-        ),
-        (
-            FLASH,
-            Some("1536x1024"),
-            None,
-            (1536, 1024),
-            6,
-            "gemini-3.1-flash-image-preview-2k",
-        ),
-        (
-            FLASH,
-            Some("2048x2048"),
-            None,
-            (2048, 2048),
-            6,
-            "gemini-3.1-flash-image-preview-2k",
-        ),
-        (
-            FLASH,
-            Some("2K"),
-            None,
-            (2048, 2048),
-            6,
-            "gemini-3.1-flash-image-preview-2k",
-        ),
-        (
-            FLASH,
-            Some("4K"),
-            None,
-            (4096, 4096),
-            8,
-            "gemini-3.1-flash-image-preview-4k",
-        ),
+        (FLASH, Some("512x512"), None, (512, 512), 4, "gemini-3.1-flash-image-preview-512"),
+        (FLASH, Some("1536x1024"), None, (1536, 1024), 6, "gemini-3.1-flash-image-preview-2k"),
+        (FLASH, Some("2048x2048"), None, (2048, 2048), 6, "gemini-3.1-flash-image-preview-2k"),
+        (FLASH, Some("2K"), None, (2048, 2048), 6, "gemini-3.1-flash-image-preview-2k"),
+        (FLASH, Some("4K"), None, (4096, 4096), 8, "gemini-3.1-flash-image-preview-4k"),
         (FLASH, None, None, (1024, 1024), 4, FLASH),
-        (
-            "nano-banana-2",
-            Some("1024x1024"),
-            None,
-            (1024, 1024),
-            4,
-            FLASH,
-        ),
+        ("nano-banana-2", Some("1024x1024"), None, (1024, 1024), 4, FLASH),
         // 3 Pro: "1024x1024, 2048x1152, 3840x2160"; 1K 8, 2K 8, 4K 16.
         (PRO, Some("1024x1024"), None, (1024, 1024), 8, PRO),
-        (
-            PRO,
-            Some("2048x1152"),
-            None,
-            (2048, 1152),
-            8,
-            "gemini-3-pro-image-preview-2k",
-        ),
-        (
-            PRO,
-            Some("3840x2160"),
-            None,
-            (3840, 2160),
-            16,
-            "gemini-3-pro-image-preview-4k",
-        ),
-        (
-            "nano-banana-pro",
-            Some("1024x1024"),
-            None,
-            (1024, 1024),
-            8,
-            PRO,
-        ),
+        (PRO, Some("2048x1152"), None, (2048, 1152), 8, "gemini-3-pro-image-preview-2k"),
+        (PRO, Some("3840x2160"), None, (3840, 2160), 16, "gemini-3-pro-image-preview-4k"),
+        ("nano-banana-pro", Some("1024x1024"), None, (1024, 1024), 8, PRO),
         // 2.5 Flash: "1024x1024"; one price, 2.
         (FLASH25, Some("1024x1024"), None, (1024, 1024), 2, FLASH25),
-        (
-            "nano-banana",
-            Some("1024x1024"),
-            None,
-            (1024, 1024),
-            2,
-            FLASH25,
-        ),
+        ("nano-banana", Some("1024x1024"), None, (1024, 1024), 2, FLASH25),
         // gpt-image-1.5: "1024x1024 or auto"; 1.
-        (
-            "gpt-image-1.5",
-            Some("1024x1024"),
-            None,
-            (1024, 1024),
-            1,
-            "gpt-image-1.5",
-        ),
-        (
-            "gpt-image-1.5",
-            Some("auto"),
-            None,
-            (1024, 1024),
-            1,
-            "gpt-image-1.5",
-        ),
+        ("gpt-image-1.5", Some("1024x1024"), None, (1024, 1024), 1, "gpt-image-1.5"),
+        ("gpt-image-1.5", Some("auto"), None, (1024, 1024), 1, "gpt-image-1.5"),
         // gpt-image-2: example 1536x1024; long edge x quality (1K: 1 / 4 / 14).
-        (
-            "gpt-image-2",
-            Some("1536x1024"),
-            Some("low"),
-            (1536, 1024),
-            1,
-            "gpt-image-2",
-        ),
-        (
-            "gpt-image-2",
-            Some("1536x1024"),
-            Some("high"),
-            (1536, 1024),
-            14,
-            "gpt-image-2",
-        ),
-        (
-            "gpt-image-2",
-            Some("2048x1152"),
-            Some("medium"),
-            (2048, 1152),
-            17,
-            "gpt-image-2",
-        ),
-        (
-            "gpt-image-2",
-            Some("auto"),
-            None,
-            (1024, 1024),
-            14,
-            "gpt-image-2",
-        ),
+        ("gpt-image-2", Some("1536x1024"), Some("low"), (1536, 1024), 1, "gpt-image-2"),
+        ("gpt-image-2", Some("1536x1024"), Some("high"), (1536, 1024), 14, "gpt-image-2"),
+        ("gpt-image-2", Some("2048x1152"), Some("medium"), (2048, 1152), 17, "gpt-image-2"),
+        ("gpt-image-2", Some("auto"), None, (1024, 1024), 14, "gpt-image-2"),
     ];
     for &(model, size, quality, (w, h), credits, variant) in cases {
         let mut body = json!({"model": model, "prompt": "documented"});
@@ -223,8 +101,7 @@ async fn documented_sizes_are_delivered_exactly_and_charged_by_the_delivered_tie
     }
     // Times n.
     let v = expect_json(
-        sim.generate(json!({"model": FLASH, "prompt": "n", "size": "1536x1024", "n": 2}))
-            .await,
+        sim.generate(json!({"model": FLASH, "prompt": "n", "size": "1536x1024", "n": 2})).await,
         StatusCode::OK,
     )
     .await;
@@ -247,42 +124,22 @@ async fn suffixed_ids_are_404_model_not_found() {
         "gemini-3-pro-image-preview-2k",
         "gemini-3-pro-image-preview-4k",
     ] {
-        for body in [
-            json!({"model": id, "prompt": "p"}),
-            json!({"model": id, "prompt": "p", "size": "1024x1024"}),
-        ] {
-            let v = expect_string_error(
-                sim.generate(body.clone()).await,
-                StatusCode::NOT_FOUND,
-                "model_not_found",
-            )
-            .await;
+        for body in [json!({"model": id, "prompt": "p"}), json!({"model": id, "prompt": "p", "size": "1024x1024"})] {
+            let v =
+                expect_string_error(sim.generate(body.clone()).await, StatusCode::NOT_FOUND, "model_not_found").await;
             assert!(v["error"]["message"].as_str().unwrap().contains(id), "{v}");
             let r = sim.post_json("/v1/async/images/generations", &body).await;
             expect_string_error(r, StatusCode::NOT_FOUND, "model_not_found").await;
         }
-        let form = || {
-            Form::new()
-                .text("model", id)
-                .text("prompt", "p")
-                .part("image", png_part(red(), "r.png"))
-        };
-        expect_string_error(
-            sim.edit(form()).await,
-            StatusCode::NOT_FOUND,
-            "model_not_found",
-        )
-        .await;
+        let form = || Form::new().text("model", id).text("prompt", "p").part("image", png_part(red(), "r.png"));
+        expect_string_error(sim.edit(form()).await, StatusCode::NOT_FOUND, "model_not_found").await;
         let r = sim.edit_at("/v1/async/images/edits", form()).await;
         expect_string_error(r, StatusCode::NOT_FOUND, "model_not_found").await;
         let r = sim.get(&format!("/v1/models/{id}")).await;
         expect_string_error(r, StatusCode::NOT_FOUND, "model_not_found").await;
     }
     let st = sim.state_json().await;
-    assert_eq!(
-        (st["charged"].as_i64(), st["tasks"].as_i64()),
-        (Some(0), Some(0))
-    );
+    assert_eq!((st["charged"].as_i64(), st["tasks"].as_i64()), (Some(0), Some(0)));
 }
 
 /// 2b. Sizes no page documents are a 400 naming `size`, on every endpoint.
@@ -308,21 +165,11 @@ async fn undocumented_sizes_are_400_naming_size() {
         ("gpt-image-2", "1000x1000"),
         ("gpt-image-2", "4K"),
     ] {
-        let v = expect_400(
-            sim.generate(json!({"model": model, "prompt": "p", "size": size}))
-                .await,
-            "size",
-        )
-        .await;
+        let v = expect_400(sim.generate(json!({"model": model, "prompt": "p", "size": size})).await, "size").await;
         let msg = v["error"]["message"].as_str().unwrap();
         assert!(msg.contains(&format!("'{size}'")), "{model} {size}: {msg}");
     }
-    let r = sim
-        .post_json(
-            "/v1/async/images/generations",
-            &json!({"model": FLASH, "prompt": "p", "size": "1K"}),
-        )
-        .await;
+    let r = sim.post_json("/v1/async/images/generations", &json!({"model": FLASH, "prompt": "p", "size": "1K"})).await;
     expect_400(r, "size").await;
     let f = Form::new()
         .text("model", FLASH)
@@ -331,10 +178,7 @@ async fn undocumented_sizes_are_400_naming_size() {
         .part("image", png_part(red(), "r.png"));
     expect_400(sim.edit(f).await, "size").await;
     let st = sim.state_json().await;
-    assert_eq!(
-        (st["charged"].as_i64(), st["tasks"].as_i64()),
-        (Some(0), Some(0))
-    );
+    assert_eq!((st["charged"].as_i64(), st["tasks"].as_i64()), (Some(0), Some(0)));
 }
 
 /// 2c. `aspect_ratio` is no documented field: ignored (not read, not validated), the output is
@@ -343,27 +187,11 @@ async fn undocumented_sizes_are_400_naming_size() {
 async fn aspect_ratio_is_ignored_and_reported_as_unknown() {
     let sim = sim().await;
     let cases = [
-        (
-            json!({"model": FLASH, "prompt": "p", "aspect_ratio": "16:9"}),
-            (1024, 1024),
-            4,
-        ),
-        (
-            json!({"model": FLASH, "prompt": "p", "size": "2048x2048", "aspect_ratio": "9:16"}),
-            (2048, 2048),
-            6,
-        ),
-        (
-            json!({"model": "nano-banana-2", "prompt": "p", "size": "2K", "aspect_ratio": "21:9"}),
-            (2048, 2048),
-            6,
-        ),
+        (json!({"model": FLASH, "prompt": "p", "aspect_ratio": "16:9"}), (1024, 1024), 4),
+        (json!({"model": FLASH, "prompt": "p", "size": "2048x2048", "aspect_ratio": "9:16"}), (2048, 2048), 6),
+        (json!({"model": "nano-banana-2", "prompt": "p", "size": "2K", "aspect_ratio": "21:9"}), (2048, 2048), 6),
         // Not validated either: a ratio the family lacks is no 400.
-        (
-            json!({"model": PRO, "prompt": "p", "aspect_ratio": "7:5"}),
-            (1024, 1024),
-            8,
-        ),
+        (json!({"model": PRO, "prompt": "p", "aspect_ratio": "7:5"}), (1024, 1024), 8),
     ];
     for (body, dims, credits) in cases {
         let before = sim.charged().await;
@@ -371,17 +199,10 @@ async fn aspect_ratio_is_ignored_and_reported_as_unknown() {
         assert_eq!(decode(&pngs(&v)[0]).dimensions(), dims, "{body}");
         assert_eq!(sim.charged().await - before, credits, "{body}");
         let rec = sim.last_request().await;
-        assert_eq!(
-            rec["unknown_fields"],
-            json!(["aspect_ratio"]),
-            "{body} -> {rec}"
-        );
+        assert_eq!(rec["unknown_fields"], json!(["aspect_ratio"]), "{body} -> {rec}");
         let fields = rec["fields"].as_array().unwrap();
         assert!(fields.contains(&json!("aspect_ratio")), "{rec}");
-        assert!(
-            fields.contains(&json!("model")) && fields.contains(&json!("prompt")),
-            "{rec}"
-        );
+        assert!(fields.contains(&json!("model")) && fields.contains(&json!("prompt")), "{rec}");
     }
     // In a multipart edit too.
     let f = Form::new()
@@ -392,25 +213,16 @@ async fn aspect_ratio_is_ignored_and_reported_as_unknown() {
     let v = expect_json(sim.edit(f).await, StatusCode::OK).await;
     assert_eq!(decode(&pngs(&v)[0]).dimensions(), (1024, 1024));
     let rec = sim.last_request().await;
-    assert_eq!(
-        rec["fields"],
-        json!(["model", "prompt", "aspect_ratio", "image"])
-    );
+    assert_eq!(rec["fields"], json!(["model", "prompt", "aspect_ratio", "image"]));
     assert_eq!(rec["unknown_fields"], json!(["aspect_ratio"]));
     // `quality` is a GPT field: on a Gemini model it is unknown as well.
     let v = expect_json(
-        sim.generate(
-            json!({"model": FLASH, "prompt": "p", "size": "1024x1024", "quality": "high"}),
-        )
-        .await,
+        sim.generate(json!({"model": FLASH, "prompt": "p", "size": "1024x1024", "quality": "high"})).await,
         StatusCode::OK,
     )
     .await;
     assert_eq!(v["usage"]["credits"], 4);
-    assert_eq!(
-        sim.last_request().await["unknown_fields"],
-        json!(["quality"])
-    );
+    assert_eq!(sim.last_request().await["unknown_fields"], json!(["quality"]));
 }
 
 /// The GPT models take OpenAI's output fields (quality, background, output_format,
@@ -487,10 +299,7 @@ async fn multipart_part_names_are_recorded_and_undocumented_image_parts_refused(
     assert!(left[0] > left[2] + 60.0, "left {left:?}");
     assert!(right[2] > right[0] + 60.0, "right {right:?}");
     let rec = sim.last_request().await;
-    assert_eq!(
-        rec["fields"],
-        json!(["model", "prompt", "image[]", "image[]"])
-    );
+    assert_eq!(rec["fields"], json!(["model", "prompt", "image[]", "image[]"]));
     assert_eq!(rec["unknown_fields"], json!([]));
 
     // `image` repeated.
@@ -502,24 +311,15 @@ async fn multipart_part_names_are_recorded_and_undocumented_image_parts_refused(
         .part("image", png_part(red(), "c.png"));
     expect_json(sim.edit(f).await, StatusCode::OK).await;
     let rec = sim.last_request().await;
-    assert_eq!(
-        rec["fields"],
-        json!(["model", "prompt", "image", "image", "image"])
-    );
+    assert_eq!(rec["fields"], json!(["model", "prompt", "image", "image", "image"]));
     assert_eq!(rec["unknown_fields"], json!([]));
     assert_eq!(sim.charged().await, 3 * 4);
 
     // Other image part names: refused, as files or as data URLs, sync and async.
     for name in ["images", "images[]", "image[0]", "image[1]"] {
-        let f = Form::new()
-            .text("model", FLASH)
-            .text("prompt", "p")
-            .part(name, png_part(red(), "r.png"));
+        let f = Form::new().text("model", FLASH).text("prompt", "p").part(name, png_part(red(), "r.png"));
         let v = expect_400(sim.edit(f).await, "image").await;
-        assert!(
-            v["error"]["message"].as_str().unwrap().contains("image[]"),
-            "{v}"
-        );
+        assert!(v["error"]["message"].as_str().unwrap().contains("image[]"), "{v}");
         // Even next to a valid `image` part.
         let f = Form::new()
             .text("model", FLASH)
@@ -528,10 +328,7 @@ async fn multipart_part_names_are_recorded_and_undocumented_image_parts_refused(
             .part(name, png_part(blue(), "b.png"));
         expect_400(sim.edit(f).await, "image").await;
     }
-    let f = Form::new()
-        .text("model", FLASH)
-        .text("prompt", "p")
-        .part("images", png_part(red(), "r.png"));
+    let f = Form::new().text("model", FLASH).text("prompt", "p").part("images", png_part(red(), "r.png"));
     expect_400(sim.edit_at("/v1/async/images/edits", f).await, "image").await;
     let r = sim
         .post_json(
@@ -550,40 +347,22 @@ async fn multipart_part_names_are_recorded_and_undocumented_image_parts_refused(
 #[tokio::test]
 async fn deliver_size_fault_bills_what_is_delivered_sync() {
     let sim = sim().await;
-    let v = sim
-        .admin(
-            Method::POST,
-            "/__sim/faults",
-            Some(json!({"kind": "deliver_size", "size": "2048x2048"})),
-        )
-        .await;
+    let v = sim.admin(Method::POST, "/__sim/faults", Some(json!({"kind": "deliver_size", "size": "2048x2048"}))).await;
     assert_eq!(v["pending"], 1);
     let listed = sim.admin(Method::GET, "/__sim/faults", None).await;
     assert_eq!(listed["faults"][0]["kind"], "deliver_size");
     assert_eq!(listed["faults"][0]["size"], "2048x2048");
 
     // Asked 4096x4096 (8 credits), delivered 2048x2048 (6).
-    let r = sim
-        .generate(json!({"model": FLASH, "prompt": "big", "size": "4096x4096"}))
-        .await;
-    assert_eq!(
-        r.headers()["x-sim-resolved-model"],
-        "gemini-3.1-flash-image-preview-2k"
-    );
-    assert_eq!(
-        r.headers()["x-sim-latency-ms"],
-        "12",
-        "the latency of what is delivered"
-    );
+    let r = sim.generate(json!({"model": FLASH, "prompt": "big", "size": "4096x4096"})).await;
+    assert_eq!(r.headers()["x-sim-resolved-model"], "gemini-3.1-flash-image-preview-2k");
+    assert_eq!(r.headers()["x-sim-latency-ms"], "12", "the latency of what is delivered");
     let v = expect_json(r, StatusCode::OK).await;
     assert_eq!(decode(&pngs(&v)[0]).dimensions(), (2048, 2048));
     assert_eq!(v["usage"]["credits"], 6);
     assert_eq!(v["usage"]["size"], "2048x2048");
     let st = sim.state_json().await;
-    assert_eq!(
-        (st["charged"].as_i64(), st["balance"].as_i64()),
-        (Some(6), Some(994))
-    );
+    assert_eq!((st["charged"].as_i64(), st["balance"].as_i64()), (Some(6), Some(994)));
     let rec = sim.last_request().await;
     assert_eq!(rec["fault"], "deliver_size");
     assert_eq!(rec["size"], "4096x4096");
@@ -593,20 +372,16 @@ async fn deliver_size_fault_bills_what_is_delivered_sync() {
     assert!(sim.server.faults().is_empty());
 
     // The next request is delivered as asked.
-    let v = expect_json(
-        sim.generate(json!({"model": FLASH, "prompt": "big", "size": "4096x4096"}))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let v =
+        expect_json(sim.generate(json!({"model": FLASH, "prompt": "big", "size": "4096x4096"})).await, StatusCode::OK)
+            .await;
     assert_eq!(decode(&pngs(&v)[0]).dimensions(), (4096, 4096));
     assert_eq!(sim.charged().await, 6 + 8);
 
     // Larger than asked: billed by what is delivered, beyond the reservation.
     sim.server.inject(Fault::deliver_size(4096, 4096));
     let v = expect_json(
-        sim.generate(json!({"model": FLASH, "prompt": "p", "size": "1024x1024", "n": 2}))
-            .await,
+        sim.generate(json!({"model": FLASH, "prompt": "p", "size": "1024x1024", "n": 2})).await,
         StatusCode::OK,
     )
     .await;
@@ -616,13 +391,9 @@ async fn deliver_size_fault_bills_what_is_delivered_sync() {
     assert_eq!(sim.charged().await, 6 + 8 + 2 * 8);
 
     // gpt-image-2 bills by long edge x quality: asked 3840x2160 low (4), delivered 1536x1024 (1).
-    sim.server
-        .inject(Fault::deliver_size(1536, 1024).model("gpt-image-2"));
+    sim.server.inject(Fault::deliver_size(1536, 1024).model("gpt-image-2"));
     let v = expect_json(
-        sim.generate(
-            json!({"model": "gpt-image-2", "prompt": "p", "size": "3840x2160", "quality": "low"}),
-        )
-        .await,
+        sim.generate(json!({"model": "gpt-image-2", "prompt": "p", "size": "3840x2160", "quality": "low"})).await,
         StatusCode::OK,
     )
     .await;
@@ -637,13 +408,7 @@ async fn deliver_size_fault_bills_what_is_delivered_sync() {
         json!({"kind": "deliver_size", "size": "0x1024"}),
         json!({"kind": "deliver_size", "size": "9000x1024"}),
     ] {
-        let r = sim
-            .http
-            .post(sim.url("/__sim/faults"))
-            .json(&bad)
-            .send()
-            .await
-            .unwrap();
+        let r = sim.http.post(sim.url("/__sim/faults")).json(&bad).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
     }
     assert!(sim.server.faults().is_empty());
@@ -653,17 +418,13 @@ async fn deliver_size_fault_bills_what_is_delivered_sync() {
 #[tokio::test]
 async fn deliver_size_fault_bills_what_is_delivered_async() {
     let sim = sim().await;
-    sim.server
-        .inject(Fault::deliver_size(2048, 2048).path("/v1/async/images/generations"));
+    sim.server.inject(Fault::deliver_size(2048, 2048).path("/v1/async/images/generations"));
     // A sync request does not consume a fault limited to the async path.
     expect_json(sim.generate(gen_body("sync")).await, StatusCode::OK).await;
     assert_eq!(sim.server.faults().len(), 1);
     let v = expect_json(
-        sim.post_json(
-            "/v1/async/images/generations",
-            &json!({"model": FLASH, "prompt": "big", "size": "4096x4096"}),
-        )
-        .await,
+        sim.post_json("/v1/async/images/generations", &json!({"model": FLASH, "prompt": "big", "size": "4096x4096"}))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -679,32 +440,21 @@ async fn deliver_size_fault_bills_what_is_delivered_async() {
     assert_eq!(done["result"]["usage"]["size"], "2048x2048");
     wait_until("task settled", || sim.server.state().in_flight == 0).await;
     let st = sim.state_json().await;
-    assert_eq!(
-        (st["charged"].as_i64(), st["balance"].as_i64()),
-        (Some(4 + 6), Some(990))
-    );
+    assert_eq!((st["charged"].as_i64(), st["balance"].as_i64()), (Some(4 + 6), Some(990)));
 
     // An async edit on 3 Pro: asked 3840x2160 (16), delivered 2048x1152 (8).
-    sim.server
-        .inject(Fault::deliver_size(2048, 1152).path("/v1/async/images/edits"));
+    sim.server.inject(Fault::deliver_size(2048, 1152).path("/v1/async/images/edits"));
     let f = Form::new()
         .text("model", PRO)
         .text("prompt", "edit")
         .text("size", "3840x2160")
         .part("image", png_part(red(), "r.png"));
-    let v = expect_json(
-        sim.edit_at("/v1/async/images/edits", f).await,
-        StatusCode::OK,
-    )
-    .await;
+    let v = expect_json(sim.edit_at("/v1/async/images/edits", f).await, StatusCode::OK).await;
     let done = poll_until_done(&sim, v["id"].as_str().unwrap()).await;
     assert_eq!(done["status"], "completed", "{done}");
     assert_eq!(decode(&pngs(&done["result"])[0]).dimensions(), (2048, 1152));
     assert_eq!(done["result"]["usage"]["credits"], 8);
-    assert_eq!(
-        done["result"]["usage"]["model"],
-        "gemini-3-pro-image-preview-2k"
-    );
+    assert_eq!(done["result"]["usage"]["model"], "gemini-3-pro-image-preview-2k");
     wait_until("task settled", || sim.server.state().in_flight == 0).await;
     assert_eq!(sim.charged().await, 4 + 6 + 8);
 }
@@ -713,40 +463,21 @@ async fn deliver_size_fault_bills_what_is_delivered_async() {
 ///    request id; 400 and 500 keep the integer shape.
 #[tokio::test]
 async fn documented_error_codes_use_the_string_shape_with_request_id() {
-    let sim = sim_with(SimConfig {
-        keys: vec!["sk_good".into()],
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = sim_with(SimConfig { keys: vec!["sk_good".into()], ..SimConfig::default() }).await;
     let url = sim.url("/v1/images/generations");
     let body = json!({"model": FLASH, "prompt": "p", "size": "1024x1024"});
     let send = |key: &'static str| sim.http.post(&url).bearer_auth(key).json(&body).send();
 
     // 401: a wrong key, with the documented message, and no key at all.
-    let v = expect_string_error(
-        send("sk_wrong").await.unwrap(),
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
+    let v = expect_string_error(send("sk_wrong").await.unwrap(), StatusCode::UNAUTHORIZED, "unauthorized").await;
     assert_eq!(v["error"]["message"], "Invalid API key.");
     let r = sim.http.post(&url).json(&body).send().await.unwrap();
     expect_string_error(r, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    let r = sim
-        .http
-        .get(sim.url("/v1/tasks/task_x"))
-        .send()
-        .await
-        .unwrap();
+    let r = sim.http.get(sim.url("/v1/tasks/task_x")).send().await.unwrap();
     expect_string_error(r, StatusCode::UNAUTHORIZED, "unauthorized").await;
 
     // 429: the concurrency limit, with Retry-After.
-    sim.admin(
-        Method::POST,
-        "/__sim/state",
-        Some(json!({"max_concurrency": 0})),
-    )
-    .await;
+    sim.admin(Method::POST, "/__sim/state", Some(json!({"max_concurrency": 0}))).await;
     let r = send("sk_good").await.unwrap();
     assert_eq!(r.headers()["retry-after"], "1");
     let v = expect_string_error(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
@@ -754,34 +485,17 @@ async fn documented_error_codes_use_the_string_shape_with_request_id() {
     let rec = sim.last_request().await;
     assert_eq!(rec["status"], 429);
     assert_eq!(rec["request_id"], v["error"]["request_id"]);
-    sim.admin(
-        Method::POST,
-        "/__sim/state",
-        Some(json!({"max_concurrency": 8})),
-    )
-    .await;
+    sim.admin(Method::POST, "/__sim/state", Some(json!({"max_concurrency": 8}))).await;
 
     // 503: the provider is unavailable (injected), on sync, async and the task poll.
     sim.server.inject(Fault::status(503).count(2));
     let r = send("sk_good").await.unwrap();
     expect_string_error(r, StatusCode::SERVICE_UNAVAILABLE, "model_unavailable").await;
-    let r = sim
-        .http
-        .post(sim.url("/v1/async/images/generations"))
-        .bearer_auth("sk_good")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let r =
+        sim.http.post(sim.url("/v1/async/images/generations")).bearer_auth("sk_good").json(&body).send().await.unwrap();
     expect_string_error(r, StatusCode::SERVICE_UNAVAILABLE, "model_unavailable").await;
     sim.server.inject(Fault::status(503).path("/v1/tasks"));
-    let r = sim
-        .http
-        .get(sim.url("/v1/tasks/task_x"))
-        .bearer_auth("sk_good")
-        .send()
-        .await
-        .unwrap();
+    let r = sim.http.get(sim.url("/v1/tasks/task_x")).bearer_auth("sk_good").send().await.unwrap();
     expect_string_error(r, StatusCode::SERVICE_UNAVAILABLE, "model_unavailable").await;
 
     // 400 and 500: the integer shape.

@@ -18,10 +18,7 @@ use crate::describe::{redact, PartDescription, RequestBody, RequestDescription};
 use crate::error::{Endpoint, Error, Result};
 use crate::types::{EditRequest, GenerationRequest, ImageInput, ModelInfo};
 use crate::wire;
-use crate::{
-    API_KEY_ENV, PATH_ASYNC_EDITS, PATH_ASYNC_GENERATIONS, PATH_EDITS, PATH_GENERATIONS,
-    PATH_MODELS,
-};
+use crate::{API_KEY_ENV, PATH_ASYNC_EDITS, PATH_ASYNC_GENERATIONS, PATH_EDITS, PATH_GENERATIONS, PATH_MODELS};
 
 use transport::{root_cause, Op};
 
@@ -38,33 +35,22 @@ pub struct Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.base)
-            .field("config", &self.cfg)
-            .finish()
+        f.debug_struct("Client").field("base_url", &self.base).field("config", &self.cfg).finish()
     }
 }
 
 fn normalize_base(base: &str) -> Result<String> {
     let trimmed = base.trim().trim_end_matches('/');
-    let trimmed = trimmed
-        .strip_suffix("/v1")
-        .unwrap_or(trimmed)
-        .trim_end_matches('/');
-    let url = url::Url::parse(trimmed).map_err(|e| Error::InvalidInput {
-        detail: format!("base URL {:?} is not a URL: {e}", redact(base)),
-    })?;
+    let trimmed = trimmed.strip_suffix("/v1").unwrap_or(trimmed).trim_end_matches('/');
+    let url = url::Url::parse(trimmed)
+        .map_err(|e| Error::InvalidInput { detail: format!("base URL {:?} is not a URL: {e}", redact(base)) })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(Error::InvalidInput {
-            detail: format!("base URL {:?} must be http(s)://host", redact(base)),
-        }
-        .into());
+        return Err(
+            Error::InvalidInput { detail: format!("base URL {:?} must be http(s)://host", redact(base)) }.into()
+        );
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::InvalidInput {
-            detail: "base URL must not have a query or fragment".into(),
-        }
-        .into());
+        return Err(Error::InvalidInput { detail: "base URL must not have a query or fragment".into() }.into());
     }
     Ok(trimmed.to_string())
 }
@@ -77,13 +63,9 @@ fn auth_header(key: Option<&str>) -> Result<Option<HeaderValue>> {
             if k.is_empty() {
                 return Ok(None);
             }
-            let mut v =
-                HeaderValue::from_str(&format!("Bearer {k}")).map_err(|_| Error::InvalidInput {
-                    detail: format!(
-                        "the API key ({}) contains characters not allowed in a header",
-                        mask_key(k)
-                    ),
-                })?;
+            let mut v = HeaderValue::from_str(&format!("Bearer {k}")).map_err(|_| Error::InvalidInput {
+                detail: format!("the API key ({}) contains characters not allowed in a header", mask_key(k)),
+            })?;
             v.set_sensitive(true);
             Ok(Some(v))
         }
@@ -111,16 +93,8 @@ impl Client {
             .dns_resolver(Arc::new(resolver))
             .redirect(crate::net::redirect_policy(policy.clone()))
             .build()
-            .map_err(|e| Error::InvalidInput {
-                detail: format!("cannot build the HTTP client: {}", root_cause(&e)),
-            })?;
-        Ok(Client {
-            http,
-            cfg: Arc::new(cfg),
-            base: Arc::from(base),
-            auth,
-            policy: Arc::new(policy),
-        })
+            .map_err(|e| Error::InvalidInput { detail: format!("cannot build the HTTP client: {}", root_cause(&e)) })?;
+        Ok(Client { http, cfg: Arc::new(cfg), base: Arc::from(base), auth, policy: Arc::new(policy) })
     }
 
     /// The same client (and connection pool) with another key.
@@ -165,13 +139,9 @@ impl Client {
     pub async fn list_models(&self, cancel: &CancellationToken) -> Result<Vec<ModelInfo>> {
         let url = self.url(PATH_MODELS);
         let (a, attempts) = self
-            .execute(
-                Op::Get,
-                Endpoint::Models,
-                self.cfg.max_response_bytes,
-                cancel,
-                || Ok(self.request(Method::GET, &url)),
-            )
+            .execute(Op::Get, Endpoint::Models, self.cfg.max_response_bytes, cancel, || {
+                Ok(self.request(Method::GET, &url))
+            })
             .await?;
         wire::parse_models(&a.body).map_err(|k| self.answer_error(k, &a, attempts))
     }
@@ -181,10 +151,7 @@ impl Client {
     fn described_headers(&self, content_type: &str) -> Vec<(String, String)> {
         let mut h = Vec::new();
         if self.auth.is_some() {
-            h.push((
-                "Authorization".to_string(),
-                format!("Bearer ${API_KEY_ENV}"),
-            ));
+            h.push(("Authorization".to_string(), format!("Bearer ${API_KEY_ENV}")));
         }
         h.push(("Content-Type".to_string(), content_type.to_string()));
         h.push(("User-Agent".to_string(), self.cfg.user_agent.clone()));
@@ -219,11 +186,7 @@ impl Client {
             size: i.bytes.len(),
             text: None,
         };
-        parts.extend(
-            req.images
-                .iter()
-                .map(|i| file(req.image_part_name(), i)),
-        );
+        parts.extend(req.images.iter().map(|i| file(req.image_part_name(), i)));
         parts.extend(req.mask.iter().map(|m| file("mask", m)));
         RequestDescription {
             method: "POST".into(),
@@ -277,28 +240,16 @@ mod tests {
 
     #[test]
     fn base_url_normalization() {
-        assert_eq!(
-            normalize_base("https://api.pixapi.ai/").unwrap(),
-            "https://api.pixapi.ai"
-        );
-        assert_eq!(
-            normalize_base("https://api.pixapi.ai/v1/").unwrap(),
-            "https://api.pixapi.ai"
-        );
-        assert_eq!(
-            normalize_base("http://127.0.0.1:9/prefix").unwrap(),
-            "http://127.0.0.1:9/prefix"
-        );
+        assert_eq!(normalize_base("https://api.pixapi.ai/").unwrap(), "https://api.pixapi.ai");
+        assert_eq!(normalize_base("https://api.pixapi.ai/v1/").unwrap(), "https://api.pixapi.ai");
+        assert_eq!(normalize_base("http://127.0.0.1:9/prefix").unwrap(), "http://127.0.0.1:9/prefix");
         assert!(normalize_base("ftp://x").is_err());
         assert!(normalize_base("not a url").is_err());
     }
 
     #[test]
     fn client_debug_hides_key() {
-        let c = Client::new(
-            ClientConfig::new("http://h:1").with_api_key("sk_live_0123456789abcdefXYZW"),
-        )
-        .unwrap();
+        let c = Client::new(ClientConfig::new("http://h:1").with_api_key("sk_live_0123456789abcdefXYZW")).unwrap();
         let s = format!("{c:?}");
         assert!(!s.contains("0123456789abcdef"), "{s}");
         let c2 = c.with_key("sk_other_key_987654321").unwrap();
@@ -308,23 +259,14 @@ mod tests {
 
     #[test]
     fn describe_hides_key() {
-        let c =
-            Client::new(ClientConfig::new("http://h:1").with_api_key("sk_live_0123456789abcdef"))
-                .unwrap();
+        let c = Client::new(ClientConfig::new("http://h:1").with_api_key("sk_live_0123456789abcdef")).unwrap();
         let mut req = GenerationRequest::new("m", "p");
         req.n = Some(1);
         let d = c.describe_generation(&req);
         assert_eq!(d.url, "http://h:1/v1/images/generations");
-        assert_eq!(
-            d.headers[0],
-            ("Authorization".into(), "Bearer $PIXAPI_KEY".into())
-        );
+        assert_eq!(d.headers[0], ("Authorization".into(), "Bearer $PIXAPI_KEY".into()));
         assert!(!serde_json::to_string(&d).unwrap().contains("0123456789"));
-        let e = EditRequest::new(
-            "m",
-            "p",
-            vec![ImageInput::from_bytes("a.png", &b"\x89PNG\r\n\x1a\nxx"[..])],
-        );
+        let e = EditRequest::new("m", "p", vec![ImageInput::from_bytes("a.png", &b"\x89PNG\r\n\x1a\nxx"[..])]);
         let d = c.describe_edit(&e);
         match &d.body {
             // One image is `image`, as every Pixapi example sends it.
@@ -342,7 +284,8 @@ mod tests {
             two.image_field = style;
             match &c.describe_edit(&two).body {
                 RequestBody::Multipart(parts) => {
-                    let names: Vec<&str> = parts.iter().filter(|p| p.file_name.is_some()).map(|p| p.name.as_str()).collect();
+                    let names: Vec<&str> =
+                        parts.iter().filter(|p| p.file_name.is_some()).map(|p| p.name.as_str()).collect();
                     assert_eq!(names, [want, want]);
                 }
                 b => panic!("{b:?}"),

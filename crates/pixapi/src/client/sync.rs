@@ -12,8 +12,8 @@ use super::Client;
 use crate::describe::redact;
 use crate::error::{Endpoint, Error, Result};
 use crate::types::{
-    AnswerData, AnswerItem, EditRequest, GenerationRequest, ImageInput, ImageSource, ImagesAnswer,
-    ImagesResult, OutputImage, SyncTiming, Timing,
+    AnswerData, AnswerItem, EditRequest, GenerationRequest, ImageInput, ImageSource, ImagesAnswer, ImagesResult,
+    OutputImage, SyncTiming, Timing,
 };
 use crate::wire::{self, elide_b64};
 use crate::{PATH_EDITS, PATH_GENERATIONS};
@@ -23,18 +23,10 @@ fn form_text_part(name: &str, text: String) -> (String, Part) {
 }
 
 fn file_part(img: &ImageInput) -> Result<Part> {
-    Part::stream_with_length(
-        reqwest::Body::from(img.bytes.clone()),
-        img.bytes.len() as u64,
-    )
-    .file_name(img.file_name.clone())
-    .mime_str(&img.mime)
-    .map_err(|_| {
-        Error::InvalidInput {
-            detail: format!("{:?} is not a MIME type", img.mime),
-        }
-        .into()
-    })
+    Part::stream_with_length(reqwest::Body::from(img.bytes.clone()), img.bytes.len() as u64)
+        .file_name(img.file_name.clone())
+        .mime_str(&img.mime)
+        .map_err(|_| Error::InvalidInput { detail: format!("{:?} is not a MIME type", img.mime) }.into())
 }
 
 pub(super) fn build_form(req: &EditRequest) -> Result<Form> {
@@ -55,16 +47,10 @@ pub(super) fn build_form(req: &EditRequest) -> Result<Form> {
 
 pub(super) fn validate_edit(req: &EditRequest) -> Result<()> {
     if req.images.is_empty() {
-        return Err(Error::InvalidInput {
-            detail: "an edit needs at least one reference image".into(),
-        }
-        .into());
+        return Err(Error::InvalidInput { detail: "an edit needs at least one reference image".into() }.into());
     }
     if let Some(i) = req.images.iter().find(|i| i.bytes.is_empty()) {
-        return Err(Error::InvalidInput {
-            detail: format!("reference image {:?} is empty", i.file_name),
-        }
-        .into());
+        return Err(Error::InvalidInput { detail: format!("reference image {:?} is empty", i.file_name) }.into());
     }
     Ok(())
 }
@@ -74,71 +60,42 @@ impl Client {
 
     /// `POST /v1/images/generations`: waits for the images, decodes them and downloads
     /// `url` outputs at once.
-    pub async fn generate(
-        &self,
-        req: &GenerationRequest,
-        cancel: &CancellationToken,
-    ) -> Result<ImagesResult> {
+    pub async fn generate(&self, req: &GenerationRequest, cancel: &CancellationToken) -> Result<ImagesResult> {
         let answer = self.generate_answer(req, cancel).await?;
         self.fetch_at_most(answer, req.n.unwrap_or(1) as usize, cancel).await
     }
 
     /// Like [`generate`](Self::generate) but leaves `url` outputs undownloaded: finish
     /// with [`fetch_images`](Self::fetch_images).
-    pub async fn generate_answer(
-        &self,
-        req: &GenerationRequest,
-        cancel: &CancellationToken,
-    ) -> Result<ImagesAnswer> {
+    pub async fn generate_answer(&self, req: &GenerationRequest, cancel: &CancellationToken) -> Result<ImagesAnswer> {
         let started = Instant::now();
         let body = json_body(req)?;
         let url = self.url(PATH_GENERATIONS);
         debug!(url = %url, model = %req.model, "pixapi generate");
         let (a, attempts) = self
-            .execute(
-                Op::SyncPost,
-                Endpoint::Images,
-                self.cfg.max_response_bytes,
-                cancel,
-                || {
-                    Ok(self
-                        .request(Method::POST, &url)
-                        .header(CONTENT_TYPE, "application/json")
-                        .body(body.clone()))
-                },
-            )
+            .execute(Op::SyncPost, Endpoint::Images, self.cfg.max_response_bytes, cancel, || {
+                Ok(self.request(Method::POST, &url).header(CONTENT_TYPE, "application/json").body(body.clone()))
+            })
             .await?;
         self.images_answer(a, attempts, started)
     }
 
     /// `POST /v1/images/edits` (multipart): like [`generate`](Self::generate).
-    pub async fn edit(
-        &self,
-        req: &EditRequest,
-        cancel: &CancellationToken,
-    ) -> Result<ImagesResult> {
+    pub async fn edit(&self, req: &EditRequest, cancel: &CancellationToken) -> Result<ImagesResult> {
         let answer = self.edit_answer(req, cancel).await?;
         self.fetch_at_most(answer, req.n.unwrap_or(1) as usize, cancel).await
     }
 
     /// Like [`edit`](Self::edit) but leaves `url` outputs undownloaded.
-    pub async fn edit_answer(
-        &self,
-        req: &EditRequest,
-        cancel: &CancellationToken,
-    ) -> Result<ImagesAnswer> {
+    pub async fn edit_answer(&self, req: &EditRequest, cancel: &CancellationToken) -> Result<ImagesAnswer> {
         let started = Instant::now();
         validate_edit(req)?;
         let url = self.url(PATH_EDITS);
         debug!(url = %url, model = %req.model, images = req.images.len(), "pixapi edit");
         let (a, attempts) = self
-            .execute(
-                Op::SyncPost,
-                Endpoint::Images,
-                self.cfg.max_response_bytes,
-                cancel,
-                || Ok(self.request(Method::POST, &url).multipart(build_form(req)?)),
-            )
+            .execute(Op::SyncPost, Endpoint::Images, self.cfg.max_response_bytes, cancel, || {
+                Ok(self.request(Method::POST, &url).multipart(build_form(req)?))
+            })
             .await?;
         self.images_answer(a, attempts, started)
     }
@@ -169,11 +126,7 @@ impl Client {
 
     /// Downloads the `url` outputs of an answer (concurrently) and completes its timing;
     /// at most [`ClientConfig::max_outputs`](crate::ClientConfig::max_outputs) of them.
-    pub async fn fetch_images(
-        &self,
-        answer: ImagesAnswer,
-        cancel: &CancellationToken,
-    ) -> Result<ImagesResult> {
+    pub async fn fetch_images(&self, answer: ImagesAnswer, cancel: &CancellationToken) -> Result<ImagesResult> {
         self.fetch_at_most(answer, usize::MAX, cancel).await
     }
 
@@ -186,10 +139,7 @@ impl Client {
         cancel: &CancellationToken,
     ) -> Result<ImagesResult> {
         let t = Instant::now();
-        let has_urls = answer
-            .items
-            .iter()
-            .any(|i| matches!(i.data, AnswerData::Url(_)));
+        let has_urls = answer.items.iter().any(|i| matches!(i.data, AnswerData::Url(_)));
         let (images, dropped) = self.resolve_items(answer.items, n, cancel).await?;
         let mut timing = answer.timing;
         timing.download_ms = if has_urls { ms(t.elapsed()) } else { 0.0 };
@@ -237,11 +187,7 @@ impl Client {
                 }),
                 AnswerData::Url(u) => {
                     let bytes = self.download_within(&u, Some(budget), cancel).await?;
-                    Ok(OutputImage {
-                        bytes,
-                        source: ImageSource::Url(u),
-                        revised_prompt: it.revised_prompt,
-                    })
+                    Ok(OutputImage { bytes, source: ImageSource::Url(u), revised_prompt: it.revised_prompt })
                 }
             }
         });
@@ -275,44 +221,18 @@ impl Client {
             let v = wire::decode_b64(url).map_err(|detail| Error::Malformed { detail })?;
             return Ok(Bytes::from(v));
         }
-        let full = if url.starts_with('/') {
-            self.url(url)
-        } else {
-            url.to_string()
-        };
-        let parsed = url::Url::parse(&full).map_err(|e| Error::Malformed {
-            detail: format!("output URL {:?} is invalid: {e}", redact(url)),
-        })?;
-        self.policy.check_url(&parsed).map_err(|r| Error::RefusedUrl {
-            detail: redact(&r.0),
-        })?;
-        let same_origin = url::Url::parse(&self.base)
-            .map(|b| b.origin() == parsed.origin())
-            .unwrap_or(false);
+        let full = if url.starts_with('/') { self.url(url) } else { url.to_string() };
+        let parsed = url::Url::parse(&full)
+            .map_err(|e| Error::Malformed { detail: format!("output URL {:?} is invalid: {e}", redact(url)) })?;
+        self.policy.check_url(&parsed).map_err(|r| Error::RefusedUrl { detail: redact(&r.0) })?;
+        let same_origin = url::Url::parse(&self.base).map(|b| b.origin() == parsed.origin()).unwrap_or(false);
         let (a, _) = self
-            .execute_within(
-                Op::Get,
-                Endpoint::Download,
-                self.cfg.max_response_bytes,
-                budget,
-                cancel,
-                || {
-                    Ok(if same_origin {
-                        self.request(Method::GET, &full)
-                    } else {
-                        self.http.get(&full)
-                    })
-                },
-            )
+            .execute_within(Op::Get, Endpoint::Download, self.cfg.max_response_bytes, budget, cancel, || {
+                Ok(if same_origin { self.request(Method::GET, &full) } else { self.http.get(&full) })
+            })
             .await?;
         if a.body.is_empty() {
-            return Err(self.answer_error(
-                Error::Malformed {
-                    detail: "the image download is empty".into(),
-                },
-                &a,
-                1,
-            ));
+            return Err(self.answer_error(Error::Malformed { detail: "the image download is empty".into() }, &a, 1));
         }
         Ok(a.body)
     }
@@ -324,7 +244,10 @@ pub(super) fn html_or(kind: Error, body: &[u8]) -> Error {
     let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
     let head = &body[start..body.len().min(start + 512)];
     let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
-    if lower.starts_with("<!doctype html") || lower.starts_with("<html") || (lower.starts_with('<') && lower.contains("<body")) {
+    if lower.starts_with("<!doctype html")
+        || lower.starts_with("<html")
+        || (lower.starts_with('<') && lower.contains("<body"))
+    {
         return Error::Malformed {
             detail: "the server answered with an HTML page, not the API's JSON; the base URL may point at a website, a proxy or a login portal instead of the API".into(),
         };
@@ -333,10 +256,7 @@ pub(super) fn html_or(kind: Error, body: &[u8]) -> Error {
 }
 
 pub(super) fn json_body(req: &GenerationRequest) -> Result<Bytes> {
-    serde_json::to_vec(req).map(Bytes::from).map_err(|e| {
-        Error::InvalidInput {
-            detail: format!("cannot encode the request: {e}"),
-        }
-        .into()
-    })
+    serde_json::to_vec(req)
+        .map(Bytes::from)
+        .map_err(|e| Error::InvalidInput { detail: format!("cannot encode the request: {e}") }.into())
 }

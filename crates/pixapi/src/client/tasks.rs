@@ -12,8 +12,7 @@ use super::Client;
 use crate::describe::redact;
 use crate::error::{truncate, ApiError, Endpoint, Error, Result};
 use crate::types::{
-    AnswerData, AsyncTiming, EditRequest, GenerationRequest, ImagesResult, TaskHandle, TaskState,
-    TaskStatus, Timing,
+    AnswerData, AsyncTiming, EditRequest, GenerationRequest, ImagesResult, TaskHandle, TaskState, TaskStatus, Timing,
 };
 use crate::wire::{self, elide_b64};
 use crate::{PATH_ASYNC_EDITS, PATH_ASYNC_GENERATIONS, PATH_TASKS};
@@ -22,36 +21,22 @@ impl Client {
     // ----- async -----------------------------------------------------------------------
 
     /// `POST /v1/async/images/generations`: the task handle. Persist `id` before polling.
-    pub async fn submit_generation(
-        &self,
-        req: &GenerationRequest,
-        cancel: &CancellationToken,
-    ) -> Result<TaskHandle> {
+    pub async fn submit_generation(&self, req: &GenerationRequest, cancel: &CancellationToken) -> Result<TaskHandle> {
         let body = json_body(req)?;
         let url = self.url(PATH_ASYNC_GENERATIONS);
         debug!(url = %url, model = %req.model, "pixapi submit generation");
         self.submit(cancel, || {
-            Ok(self
-                .request(Method::POST, &url)
-                .header(CONTENT_TYPE, "application/json")
-                .body(body.clone()))
+            Ok(self.request(Method::POST, &url).header(CONTENT_TYPE, "application/json").body(body.clone()))
         })
         .await
     }
 
     /// `POST /v1/async/images/edits` (multipart): the task handle.
-    pub async fn submit_edit(
-        &self,
-        req: &EditRequest,
-        cancel: &CancellationToken,
-    ) -> Result<TaskHandle> {
+    pub async fn submit_edit(&self, req: &EditRequest, cancel: &CancellationToken) -> Result<TaskHandle> {
         validate_edit(req)?;
         let url = self.url(PATH_ASYNC_EDITS);
         debug!(url = %url, model = %req.model, "pixapi submit edit");
-        self.submit(cancel, || {
-            Ok(self.request(Method::POST, &url).multipart(build_form(req)?))
-        })
-        .await
+        self.submit(cancel, || Ok(self.request(Method::POST, &url).multipart(build_form(req)?))).await
     }
 
     async fn submit<F>(&self, cancel: &CancellationToken, build: F) -> Result<TaskHandle>
@@ -59,23 +44,11 @@ impl Client {
         F: Fn() -> Result<RequestBuilder>,
     {
         let started = Instant::now();
-        let (a, attempts) = self
-            .execute(
-                Op::Submit,
-                Endpoint::Images,
-                self.cfg.max_response_bytes,
-                cancel,
-                build,
-            )
-            .await?;
+        let (a, attempts) =
+            self.execute(Op::Submit, Endpoint::Images, self.cfg.max_response_bytes, cancel, build).await?;
         let raw: Value = serde_json::from_slice(&a.body).map_err(|e| {
             self.answer_error(
-                super::sync::html_or(
-                    Error::Malformed {
-                        detail: format!("submit answer is not JSON: {e}"),
-                    },
-                    &a.body,
-                ),
+                super::sync::html_or(Error::Malformed { detail: format!("submit answer is not JSON: {e}") }, &a.body),
                 &a,
                 attempts,
             )
@@ -83,9 +56,7 @@ impl Client {
         let info = wire::task_info(&raw);
         let Some(id) = info.id else {
             return Err(self.answer_error(
-                Error::Malformed {
-                    detail: "the submit answer has no task id".into(),
-                },
+                Error::Malformed { detail: "the submit answer has no task id".into() },
                 &a,
                 attempts,
             ));
@@ -93,11 +64,7 @@ impl Client {
         debug!(task = %id, status = %info.status, attempts, "pixapi task submitted");
         Ok(TaskHandle {
             id,
-            status: if info.status.is_empty() {
-                "submitted".into()
-            } else {
-                info.status
-            },
+            status: if info.status.is_empty() { "submitted".into() } else { info.status },
             progress: info.progress,
             raw,
             request_id: a.request_id.or(info.request_id),
@@ -108,10 +75,7 @@ impl Client {
 
     fn task_url(&self, id: &str) -> Result<String> {
         if id.trim().is_empty() {
-            return Err(Error::InvalidInput {
-                detail: "empty task id".into(),
-            }
-            .into());
+            return Err(Error::InvalidInput { detail: "empty task id".into() }.into());
         }
         let mut enc = String::with_capacity(id.len());
         for b in id.bytes() {
@@ -128,12 +92,7 @@ impl Client {
     fn task_status_from(&self, a: &Answer, id: &str) -> Result<(TaskStatus, String), Error> {
         let elided = elide_b64(&a.body);
         let raw: Value = serde_json::from_str(&elided).map_err(|e| {
-            super::sync::html_or(
-                Error::Malformed {
-                    detail: format!("task answer is not JSON: {e}"),
-                },
-                &a.body,
-            )
+            super::sync::html_or(Error::Malformed { detail: format!("task answer is not JSON: {e}") }, &a.body)
         })?;
         let info = wire::task_info(&raw);
         let status = TaskStatus {
@@ -153,17 +112,11 @@ impl Client {
     pub async fn get_task(&self, id: &str, cancel: &CancellationToken) -> Result<TaskStatus> {
         let url = self.task_url(id)?;
         let (a, attempts) = self
-            .execute(
-                Op::Get,
-                Endpoint::Task,
-                self.cfg.max_response_bytes,
-                cancel,
-                || Ok(self.request(Method::GET, &url)),
-            )
+            .execute(Op::Get, Endpoint::Task, self.cfg.max_response_bytes, cancel, || {
+                Ok(self.request(Method::GET, &url))
+            })
             .await?;
-        self.task_status_from(&a, id)
-            .map(|(s, _)| s)
-            .map_err(|k| self.answer_error(k, &a, attempts))
+        self.task_status_from(&a, id).map(|(s, _)| s).map_err(|k| self.answer_error(k, &a, attempts))
     }
 
     /// Polls `GET /v1/tasks/{id}` with backoff until the task is `completed` (then
@@ -178,16 +131,7 @@ impl Client {
         cancel: &CancellationToken,
         mut on_update: impl FnMut(&TaskStatus) + Send,
     ) -> Result<ImagesResult> {
-        self.wait_inner(
-            id,
-            cancel,
-            &mut on_update,
-            Instant::now(),
-            AsyncTiming::default(),
-            1,
-            None,
-        )
-        .await
+        self.wait_inner(id, cancel, &mut on_update, Instant::now(), AsyncTiming::default(), 1, None).await
     }
 
     /// Submit, then [`wait_task`](Self::wait_task). `on_submitted` is called with the
@@ -227,12 +171,8 @@ impl Client {
         on_update: &mut (dyn FnMut(&TaskStatus) + Send),
     ) -> Result<ImagesResult> {
         on_submitted(&h);
-        let timing = AsyncTiming {
-            submit_ms: h.submit_ms,
-            ..Default::default()
-        };
-        self.wait_inner(&h.id, cancel, on_update, started, timing, h.attempts, h.request_id.clone())
-            .await
+        let timing = AsyncTiming { submit_ms: h.submit_ms, ..Default::default() };
+        self.wait_inner(&h.id, cancel, on_update, started, timing, h.attempts, h.request_id.clone()).await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -257,22 +197,15 @@ impl Client {
                 return Err(Error::Cancelled.into());
             }
             timing.polls += 1;
-            let outcome = match self
-                .attempt(
-                    self.request(Method::GET, &url),
-                    self.cfg.max_response_bytes,
-                    None,
-                    cancel,
-                )
-                .await
-            {
-                Ok(a) if (200..300).contains(&a.status) => match self.task_status_from(&a, id) {
-                    Ok((st, elided)) => Ok((a, st, elided)),
-                    Err(k) => Err((self.answer_error(k, &a, 1), None)),
-                },
-                Ok(a) => Err((self.error_from(&a, Endpoint::Task, 1), a.retry_after)),
-                Err(k) => Err((k.into(), None)),
-            };
+            let outcome =
+                match self.attempt(self.request(Method::GET, &url), self.cfg.max_response_bytes, None, cancel).await {
+                    Ok(a) if (200..300).contains(&a.status) => match self.task_status_from(&a, id) {
+                        Ok((st, elided)) => Ok((a, st, elided)),
+                        Err(k) => Err((self.answer_error(k, &a, 1), None)),
+                    },
+                    Ok(a) => Err((self.error_from(&a, Endpoint::Task, 1), a.retry_after)),
+                    Err(k) => Err((k.into(), None)),
+                };
             let pause = match outcome {
                 Ok((a, st, elided)) => {
                     errors = 0;
@@ -282,14 +215,11 @@ impl Client {
                         TaskState::Completed => {
                             timing.wait_ms = ms(wait_start.elapsed());
                             let t = Instant::now();
-                            let parsed = wire::parse_task_images(&a.body)
-                                .map_err(|k| self.answer_error(k, &a, attempts))?;
+                            let parsed =
+                                wire::parse_task_images(&a.body).map_err(|k| self.answer_error(k, &a, attempts))?;
                             timing.decode_ms = ms(t.elapsed());
                             let t = Instant::now();
-                            let has_urls = parsed
-                                .items
-                                .iter()
-                                .any(|i| matches!(i.data, AnswerData::Url(_)));
+                            let has_urls = parsed.items.iter().any(|i| matches!(i.data, AnswerData::Url(_)));
                             // A task's `n` is not known here (a resumed task): the
                             // caller keeps what it asked for.
                             let (images, dropped) = self.resolve_items(parsed.items, usize::MAX, cancel).await?;
@@ -308,14 +238,9 @@ impl Client {
                             });
                         }
                         TaskState::Failed => {
-                            let message = st
-                                .error
-                                .clone()
-                                .unwrap_or_else(|| "the server gave no reason".into());
+                            let message = st.error.clone().unwrap_or_else(|| "the server gave no reason".into());
                             return Err(ApiError {
-                                kind: Error::TaskFailed {
-                                    message: message.clone(),
-                                },
+                                kind: Error::TaskFailed { message: message.clone() },
                                 request_id: st.request_id.or(submit_request_id),
                                 message: Some(message),
                                 raw_body: Some(truncate(redact(&elided), RAW_BODY_KEEP)),
@@ -348,19 +273,14 @@ impl Client {
                         return Err(ApiError { attempts, ..e });
                     }
                     match retry_after {
-                        Some(ra) if self.cfg.retry.honour_retry_after => {
-                            ra.min(self.cfg.retry.max_retry_after)
-                        }
+                        Some(ra) if self.cfg.retry.honour_retry_after => ra.min(self.cfg.retry.max_retry_after),
                         _ => interval,
                     }
                 }
             };
             let now = Instant::now();
             if now >= deadline {
-                return Err(ApiError {
-                    attempts,
-                    ..Error::PollDeadline.into()
-                });
+                return Err(ApiError { attempts, ..Error::PollDeadline.into() });
             }
             sleep_or_cancel(cancel, pause.min(deadline - now)).await?;
         }
@@ -375,14 +295,8 @@ mod tests {
     #[test]
     fn task_ids_are_escaped() {
         let c = Client::new(ClientConfig::new("http://h:1")).unwrap();
-        assert_eq!(
-            c.task_url("task_01AB").unwrap(),
-            "http://h:1/v1/tasks/task_01AB"
-        );
-        assert_eq!(
-            c.task_url("a/b c").unwrap(),
-            "http://h:1/v1/tasks/a%2Fb%20c"
-        );
+        assert_eq!(c.task_url("task_01AB").unwrap(), "http://h:1/v1/tasks/task_01AB");
+        assert_eq!(c.task_url("a/b c").unwrap(), "http://h:1/v1/tasks/a%2Fb%20c");
         assert!(c.task_url(" ").is_err());
     }
 }

@@ -10,9 +10,7 @@ use tracing::debug;
 
 use super::Client;
 use crate::describe::redact;
-use crate::error::{
-    classify, parse_error_body, parse_retry_after, truncate, ApiError, Endpoint, Error, Result,
-};
+use crate::error::{classify, parse_error_body, parse_retry_after, truncate, ApiError, Endpoint, Error, Result};
 use crate::wire::elide_b64;
 
 /// Largest error body read (the rest is dropped).
@@ -63,9 +61,7 @@ impl Budget {
 
     /// Takes `n` bytes, or `false` (and nothing) if fewer are left.
     pub(super) fn take(&self, n: u64) -> bool {
-        self.left
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |l| l.checked_sub(n))
-            .is_ok()
+        self.left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |l| l.checked_sub(n)).is_ok()
     }
 
     pub(super) fn give(&self, n: u64) {
@@ -93,11 +89,7 @@ impl Drop for Taken<'_> {
 }
 
 /// Runs `fut` unless `cancel` fires first or it makes no progress for `limit`.
-async fn guarded<F: Future>(
-    cancel: &CancellationToken,
-    limit: Duration,
-    fut: F,
-) -> Result<F::Output, Error> {
+async fn guarded<F: Future>(cancel: &CancellationToken, limit: Duration, fut: F) -> Result<F::Output, Error> {
     tokio::select! {
         biased;
         _ = cancel.cancelled() => Err(Error::Cancelled),
@@ -107,11 +99,7 @@ async fn guarded<F: Future>(
 
 pub(super) async fn sleep_or_cancel(cancel: &CancellationToken, d: Duration) -> Result<(), Error> {
     if d.is_zero() {
-        return if cancel.is_cancelled() {
-            Err(Error::Cancelled)
-        } else {
-            Ok(())
-        };
+        return if cancel.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) };
     }
     tokio::select! {
         biased;
@@ -134,15 +122,11 @@ fn map_send_error(e: reqwest::Error) -> Error {
         return Error::RefusedUrl { detail: r.0 };
     }
     if e.is_connect() {
-        Error::Connect {
-            detail: root_cause(&e),
-        }
+        Error::Connect { detail: root_cause(&e) }
     } else if e.is_timeout() {
         Error::Timeout
     } else if e.is_builder() {
-        Error::InvalidInput {
-            detail: root_cause(&e),
-        }
+        Error::InvalidInput { detail: root_cause(&e) }
     } else {
         Error::ConnectionLost { mid_body: false }
     }
@@ -157,11 +141,7 @@ fn map_body_error(e: reqwest::Error) -> Error {
 }
 
 fn header_str(h: &HeaderMap, name: &str) -> Option<String> {
-    h.get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+    h.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 fn should_retry(op: Op, e: &Error, retry_on_lost_post: bool) -> bool {
@@ -172,9 +152,7 @@ fn should_retry(op: Op, e: &Error, retry_on_lost_post: bool) -> bool {
             Op::Submit => false,
             Op::Get => true,
         },
-        Error::ConnectionLost { .. } | Error::Timeout | Error::TooSlow { .. } => {
-            op == Op::Get || retry_on_lost_post
-        }
+        Error::ConnectionLost { .. } | Error::Timeout | Error::TooSlow { .. } => op == Op::Get || retry_on_lost_post,
         _ => false,
     }
 }
@@ -217,10 +195,7 @@ impl Client {
             let next = match guarded(cancel, wait, resp.chunk()).await {
                 // Bytes came, but too slowly (an idle body is a plain timeout).
                 Err(Error::Timeout) if total > 0 && left <= read_timeout => {
-                    return Err(Error::TooSlow {
-                        received: total,
-                        secs: head.elapsed().as_secs(),
-                    })
+                    return Err(Error::TooSlow { received: total, secs: head.elapsed().as_secs() })
                 }
                 r => r?.map_err(map_body_error)?,
             };
@@ -269,37 +244,19 @@ impl Client {
         cancel: &CancellationToken,
     ) -> Result<Answer, Error> {
         let t0 = Instant::now();
-        let resp = guarded(cancel, self.cfg.read_timeout, rb.send())
-            .await?
-            .map_err(map_send_error)?;
+        let resp = guarded(cancel, self.cfg.read_timeout, rb.send()).await?.map_err(map_send_error)?;
         let send_ms = ms(t0.elapsed());
         let status = resp.status().as_u16();
         let request_id = header_str(resp.headers(), "x-request-id");
-        let retry_after = header_str(resp.headers(), RETRY_AFTER.as_str())
-            .and_then(|v| parse_retry_after(&v, SystemTime::now()));
-        let location = resp
-            .status()
-            .is_redirection()
-            .then(|| header_str(resp.headers(), LOCATION.as_str()))
-            .flatten();
+        let retry_after =
+            header_str(resp.headers(), RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(&v, SystemTime::now()));
+        let location = resp.status().is_redirection().then(|| header_str(resp.headers(), LOCATION.as_str())).flatten();
         if resp.status().is_success() {
             let (body, ttfb_ms, body_ms) = self.read_body(resp, limit, budget, cancel, t0).await?;
-            return Ok(Answer {
-                status,
-                request_id,
-                retry_after,
-                body,
-                location: None,
-                send_ms,
-                ttfb_ms,
-                body_ms,
-            });
+            return Ok(Answer { status, request_id, retry_after, body, location: None, send_ms, ttfb_ms, body_ms });
         }
         // Error answer: its body is informative only; a failure to read it is not fatal.
-        let body = if resp
-            .content_length()
-            .is_some_and(|cl| cl > ERROR_BODY_LIMIT)
-        {
+        let body = if resp.content_length().is_some_and(|cl| cl > ERROR_BODY_LIMIT) {
             Bytes::new()
         } else {
             match self.read_body(resp, ERROR_BODY_LIMIT, None, cancel, t0).await {
@@ -308,16 +265,7 @@ impl Client {
                 Err(_) => Bytes::new(),
             }
         };
-        Ok(Answer {
-            status,
-            request_id,
-            retry_after,
-            body,
-            location,
-            send_ms,
-            ttfb_ms: send_ms,
-            body_ms: 0.0,
-        })
+        Ok(Answer { status, request_id, retry_after, body, location, send_ms, ttfb_ms: send_ms, body_ms: 0.0 })
     }
 
     /// The [`ApiError`] for a non-2xx answer.
@@ -386,10 +334,7 @@ impl Client {
         loop {
             attempt += 1;
             if cancel.is_cancelled() {
-                return Err(ApiError {
-                    attempts: attempt - 1,
-                    ..Error::Cancelled.into()
-                });
+                return Err(ApiError { attempts: attempt - 1, ..Error::Cancelled.into() });
             }
             let rb = build()?;
             let t = Instant::now();
@@ -406,13 +351,7 @@ impl Client {
                     return Ok((a, attempt));
                 }
                 Ok(a) => (self.error_from(&a, endpoint, attempt), a.retry_after),
-                Err(kind) => (
-                    ApiError {
-                        attempts: attempt,
-                        ..kind.into()
-                    },
-                    None,
-                ),
+                Err(kind) => (ApiError { attempts: attempt, ..kind.into() }, None),
             };
             let retry = attempt < max && should_retry(op, &err.kind, policy.retry_on_lost_post);
             debug!(?op, attempt, status = ?err.http_status, error = %err.kind, retry, "pixapi request failed");
@@ -420,10 +359,7 @@ impl Client {
                 return Err(err);
             }
             let delay = policy.delay(attempt, retry_after);
-            sleep_or_cancel(cancel, delay).await.map_err(|k| ApiError {
-                attempts: attempt,
-                ..k.into()
-            })?;
+            sleep_or_cancel(cancel, delay).await.map_err(|k| ApiError { attempts: attempt, ..k.into() })?;
         }
     }
 }
@@ -431,10 +367,9 @@ impl Client {
 fn redirect_refusal(location: &str) -> Error {
     let shown = truncate(redact(location), 200);
     let detail = match url::Url::parse(location) {
-        Ok(u) if !matches!(u.scheme(), "http" | "https") => format!(
-            "the server redirected to a {}: URL ({shown}), and only http(s) links are followed",
-            u.scheme()
-        ),
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => {
+            format!("the server redirected to a {}: URL ({shown}), and only http(s) links are followed", u.scheme())
+        }
         _ => format!("the server redirected to {shown}, which is not followed"),
     };
     Error::RefusedUrl { detail }
@@ -455,44 +390,18 @@ mod tests {
     #[test]
     fn retry_rules_by_request_kind() {
         let lost = Error::ConnectionLost { mid_body: false };
-        assert!(should_retry(
-            Op::SyncPost,
-            &Error::RateLimited { retry_after: None },
-            false
-        ));
-        assert!(should_retry(
-            Op::SyncPost,
-            &Error::Server { status: 500 },
-            false
-        ));
-        assert!(!should_retry(
-            Op::SyncPost,
-            &Error::Server { status: 504 },
-            false
-        ));
+        assert!(should_retry(Op::SyncPost, &Error::RateLimited { retry_after: None }, false));
+        assert!(should_retry(Op::SyncPost, &Error::Server { status: 500 }, false));
+        assert!(!should_retry(Op::SyncPost, &Error::Server { status: 504 }, false));
         assert!(should_retry(Op::SyncPost, &Error::Unavailable, false));
         assert!(!should_retry(Op::SyncPost, &lost, false));
         assert!(should_retry(Op::SyncPost, &lost, true));
         assert!(!should_retry(Op::SyncPost, &Error::Timeout, false));
-        assert!(!should_retry(
-            Op::Submit,
-            &Error::Server { status: 500 },
-            false
-        ));
-        assert!(should_retry(
-            Op::Submit,
-            &Error::Connect {
-                detail: String::new()
-            },
-            false
-        ));
+        assert!(!should_retry(Op::Submit, &Error::Server { status: 500 }, false));
+        assert!(should_retry(Op::Submit, &Error::Connect { detail: String::new() }, false));
         assert!(should_retry(Op::Get, &lost, false));
         assert!(should_retry(Op::Get, &Error::Server { status: 502 }, false));
         assert!(!should_retry(Op::Get, &Error::UrlExpired, false));
-        assert!(!should_retry(
-            Op::SyncPost,
-            &Error::InsufficientCredits,
-            false
-        ));
+        assert!(!should_retry(Op::SyncPost, &Error::InsufficientCredits, false));
     }
 }

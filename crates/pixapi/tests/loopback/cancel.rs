@@ -22,11 +22,7 @@ async fn hang_is_cancelled_promptly() {
     cancel.cancel();
     let e = task.await.unwrap().unwrap_err();
     assert_eq!(e.kind, Error::Cancelled);
-    assert!(
-        t.elapsed() < Duration::from_millis(100),
-        "{:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() < Duration::from_millis(100), "{:?}", t.elapsed());
     // The request was dropped: the sim sees the disconnect and charges nothing.
     let deadline = Instant::now() + Duration::from_secs(3);
     while sim.state().in_flight != 0 && Instant::now() < deadline {
@@ -42,10 +38,7 @@ async fn cancelled_before_start_sends_nothing() {
     let sim = sim().await;
     let cancel = CancellationToken::new();
     cancel.cancel();
-    let e = client(&sim)
-        .generate(&gen("nano-banana-2", "x"), &cancel)
-        .await
-        .unwrap_err();
+    let e = client(&sim).generate(&gen("nano-banana-2", "x"), &cancel).await.unwrap_err();
     assert_eq!(e.kind, Error::Cancelled);
     assert_eq!(sim.state().requests, 0);
     sim.shutdown().await;
@@ -56,10 +49,7 @@ async fn cancelling_an_async_wait_never_resubmits() {
     let sim = sim().await;
     let c = client(&sim);
     sim.inject(Fault::slow(10_000).path("/v1/async"));
-    let h = c
-        .submit_generation(&gen("nano-banana-2", "x"), &never())
-        .await
-        .unwrap();
+    let h = c.submit_generation(&gen("nano-banana-2", "x"), &never()).await.unwrap();
     let cancel = CancellationToken::new();
     let waiter = {
         let (c, cancel, id) = (c.clone(), cancel.clone(), h.id.clone());

@@ -1,8 +1,6 @@
 use std::time::Duration;
 
-use pixapi::{
-    ApiError, Client, ClientConfig, GenerationRequest, PollPolicy, RetryPolicy, SyncTiming, Timing,
-};
+use pixapi::{ApiError, Client, ClientConfig, GenerationRequest, PollPolicy, RetryPolicy, SyncTiming, Timing};
 use pixapi_sim::{SimConfig, SimServer};
 use tokio_util::sync::CancellationToken;
 
@@ -64,10 +62,7 @@ pub fn assert_sync_timing_consistent(t: &SyncTiming) {
     assert!(t.send_ms > 0.0, "{t:?}");
     assert!(t.ttfb_ms + eps >= t.send_ms, "{t:?}");
     assert!(t.body_ms >= 0.0 && t.decode_ms > 0.0, "{t:?}");
-    assert!(
-        t.total_ms + eps >= t.ttfb_ms + t.body_ms + t.decode_ms + t.download_ms,
-        "{t:?}"
-    );
+    assert!(t.total_ms + eps >= t.ttfb_ms + t.body_ms + t.decode_ms + t.download_ms, "{t:?}");
 }
 
 /// A small PNG to send as a reference image.
@@ -79,19 +74,11 @@ pub fn reference_png(seed: u8) -> Vec<u8> {
 }
 
 pub fn submissions(sim: &SimServer) -> usize {
-    sim.requests()
-        .iter()
-        .filter(|r| r.path.starts_with("/v1/async/"))
-        .count()
+    sim.requests().iter().filter(|r| r.path.starts_with("/v1/async/")).count()
 }
 
 pub fn assert_no_key(e: &ApiError) {
-    for s in [
-        format!("{e}"),
-        format!("{e:?}"),
-        e.user_message(),
-        e.raw_body().unwrap_or_default().to_string(),
-    ] {
+    for s in [format!("{e}"), format!("{e:?}"), e.user_message(), e.raw_body().unwrap_or_default().to_string()] {
         assert!(!s.contains(KEY), "key leaked: {s}");
     }
 }

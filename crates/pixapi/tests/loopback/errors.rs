@@ -19,19 +19,14 @@ async fn bad_request_names_the_field_and_is_not_retried() {
     }
     assert_eq!(e.http_status(), Some(400));
     assert!(e.request_id().is_some());
-    assert!(e
-        .raw_body()
-        .is_some_and(|b| b.contains("invalid_request_error")));
+    assert!(e.raw_body().is_some_and(|b| b.contains("invalid_request_error")));
     assert!(e.user_message().contains("`n`"), "{}", e.user_message());
     assert!(!e.is_retryable());
     assert_eq!(e.attempts, 1);
     let mut req = gen("nano-banana-2", "x");
     req.size = Some("3K".into());
     let e = c.generate(&req, &never()).await.unwrap_err();
-    assert!(
-        matches!(&e.kind, Error::BadRequest { field: Some(f), .. } if f == "size"),
-        "{e:?}"
-    );
+    assert!(matches!(&e.kind, Error::BadRequest { field: Some(f), .. } if f == "size"), "{e:?}");
     assert_eq!(sim.state().requests, 2);
     assert_eq!(sim.state().charged, 0);
     sim.shutdown().await;
@@ -41,25 +36,13 @@ async fn bad_request_names_the_field_and_is_not_retried() {
 async fn wrong_key_is_unauthorized_and_never_shown() {
     let sim = sim().await;
     let c = client(&sim).with_key("sk_wrong_key_123456789").unwrap();
-    let e = c
-        .generate(&gen("nano-banana-2", "x"), &never())
-        .await
-        .unwrap_err();
+    let e = c.generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
     assert_eq!(e.kind, Error::Unauthorized, "{e}");
     assert_eq!(e.attempts, 1);
-    for s in [
-        format!("{e}"),
-        format!("{e:?}"),
-        e.user_message(),
-        e.raw_body().unwrap_or_default().to_string(),
-    ] {
+    for s in [format!("{e}"), format!("{e:?}"), e.user_message(), e.raw_body().unwrap_or_default().to_string()] {
         assert!(!s.contains("123456789"), "key leaked: {s}");
     }
-    let no_key = Client::new(ClientConfig {
-        api_key: None,
-        ..config(&sim)
-    })
-    .unwrap();
+    let no_key = Client::new(ClientConfig { api_key: None, ..config(&sim) }).unwrap();
     let e = no_key.list_models(&never()).await.unwrap_err();
     assert_eq!(e.kind, Error::Unauthorized);
     sim.shutdown().await;
@@ -67,31 +50,21 @@ async fn wrong_key_is_unauthorized_and_never_shown() {
 
 #[tokio::test]
 async fn insufficient_credits_charges_nothing() {
-    let sim = start(SimConfig {
-        credits: 5,
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = start(SimConfig { credits: 5, ..SimConfig::default() }).await;
     let c = client(&sim);
     let mut req = gen("nano-banana-2", "x");
     req.n = Some(2);
     let e = c.generate(&req, &never()).await.unwrap_err();
     assert_eq!(e.kind, Error::InsufficientCredits, "{e}");
     assert_eq!(e.http_status(), Some(402));
-    assert!(
-        e.request_id().is_some_and(|id| id.starts_with("req")),
-        "{e:?}"
-    );
+    assert!(e.request_id().is_some_and(|id| id.starts_with("req")), "{e:?}");
     assert!(e.user_message().starts_with("Not enough credits"));
     assert_eq!(e.attempts, 1);
     let st = sim.state();
     assert_eq!((st.balance, st.charged), (5, 0));
     // Async submissions are refused the same way.
     sim.set_balance(0);
-    let e = c
-        .submit_generation(&gen("nano-banana-2", "x"), &never())
-        .await
-        .unwrap_err();
+    let e = c.submit_generation(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
     assert_eq!(e.kind, Error::InsufficientCredits);
     assert_eq!(sim.state().tasks, 0);
     assert_no_key(&e);
@@ -101,10 +74,7 @@ async fn insufficient_credits_charges_nothing() {
 #[tokio::test]
 async fn unknown_model_is_model_not_found() {
     let sim = sim().await;
-    let e = client(&sim)
-        .generate(&gen("no-such-model", "x"), &never())
-        .await
-        .unwrap_err();
+    let e = client(&sim).generate(&gen("no-such-model", "x"), &never()).await.unwrap_err();
     assert_eq!(e.kind, Error::ModelNotFound, "{e}");
     assert_eq!(e.attempts, 1);
     sim.shutdown().await;
@@ -114,10 +84,7 @@ async fn unknown_model_is_model_not_found() {
 async fn prompt_rejected_via_fault() {
     let sim = sim().await;
     sim.inject(Fault::status(422));
-    let e = client(&sim)
-        .generate(&gen("nano-banana-2", "x"), &never())
-        .await
-        .unwrap_err();
+    let e = client(&sim).generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
     assert_eq!(e.kind, Error::PromptRejected, "{e}");
     assert_eq!(e.attempts, 1);
     assert!(e.user_message().contains("moderation"));

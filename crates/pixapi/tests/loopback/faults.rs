@@ -13,17 +13,10 @@ async fn hang_hits_the_read_timeout_and_is_not_retried() {
     let c = Client::new(cfg).unwrap();
     sim.inject(Fault::new(FaultKind::Hang).count(5));
     let t = Instant::now();
-    let e = c
-        .generate(&gen("nano-banana-2", "x"), &never())
-        .await
-        .unwrap_err();
+    let e = c.generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
     assert_eq!(e.kind, Error::Timeout, "{e}");
     assert_eq!(e.attempts, 1, "a POST that may have run is not repeated");
-    assert!(
-        t.elapsed() >= Duration::from_millis(300) && t.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() >= Duration::from_millis(300) && t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
     assert_eq!(sim.state().requests, 1);
     // A read (GET) that hangs is retried.
     sim.clear_faults();
@@ -37,10 +30,7 @@ async fn hang_hits_the_read_timeout_and_is_not_retried() {
 async fn close_mid_body_is_connection_lost_and_not_retried() {
     let sim = sim().await;
     sim.inject(Fault::new(FaultKind::CloseMidBody));
-    let e = client(&sim)
-        .generate(&gen("nano-banana-2", "x"), &never())
-        .await
-        .unwrap_err();
+    let e = client(&sim).generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
     assert_eq!(e.kind, Error::ConnectionLost { mid_body: true }, "{e}");
     assert_eq!(e.attempts, 1);
     assert!(!e.is_retryable());
@@ -52,10 +42,7 @@ async fn close_mid_body_is_connection_lost_and_not_retried() {
 async fn malformed_json_is_malformed() {
     let sim = sim().await;
     sim.inject(Fault::new(FaultKind::MalformedJson));
-    let e = client(&sim)
-        .generate(&gen("nano-banana-2", "x"), &never())
-        .await
-        .unwrap_err();
+    let e = client(&sim).generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
     assert!(matches!(e.kind, Error::Malformed { .. }), "{e:?}");
     assert_eq!(e.attempts, 1);
     assert_eq!(e.http_status(), Some(200));
@@ -68,15 +55,9 @@ async fn task_fail_is_task_failed_and_free() {
     let sim = sim().await;
     sim.inject(Fault::new(FaultKind::TaskFail));
     let c = client(&sim);
-    let h = c
-        .submit_generation(&gen("nano-banana-2", "x"), &never())
-        .await
-        .unwrap();
+    let h = c.submit_generation(&gen("nano-banana-2", "x"), &never()).await.unwrap();
     let mut last = None;
-    let e = c
-        .wait_task(&h.id, &never(), |s| last = Some(s.clone()))
-        .await
-        .unwrap_err();
+    let e = c.wait_task(&h.id, &never(), |s| last = Some(s.clone())).await.unwrap_err();
     match &e.kind {
         Error::TaskFailed { message } => assert!(!message.is_empty()),
         k => panic!("{k:?}"),
@@ -102,10 +83,7 @@ async fn partial_answers_carry_fewer_images() {
     assert_eq!(sim.state().charged, 4);
     // The same in a task result.
     sim.inject(Fault::partial(1).path("/v1/async"));
-    let out = c
-        .generate_async(&req, &never(), |_| {}, |_| {})
-        .await
-        .unwrap();
+    let out = c.generate_async(&req, &never(), |_| {}, |_| {}).await.unwrap();
     assert_eq!(out.images.len(), 2);
     assert_eq!(sim.state().charged, 4 + 8);
     sim.shutdown().await;
@@ -115,10 +93,7 @@ async fn partial_answers_carry_fewer_images() {
 async fn slow_answers_show_in_the_timing() {
     let sim = sim().await;
     sim.inject(Fault::slow(300));
-    let out = client(&sim)
-        .generate(&gen("nano-banana-2", "x"), &never())
-        .await
-        .unwrap();
+    let out = client(&sim).generate(&gen("nano-banana-2", "x"), &never()).await.unwrap();
     let t = sync_timing(&out.timing);
     assert!(t.send_ms >= 300.0, "{t:?}");
     assert!(t.total_ms >= t.send_ms);
@@ -137,19 +112,10 @@ async fn faults_can_be_injected_over_http() {
         .await
         .unwrap();
     assert!(r.status().is_success());
-    let out = client(&sim)
-        .generate(&gen("nano-banana-2", "x"), &never())
-        .await
-        .unwrap();
+    let out = client(&sim).generate(&gen("nano-banana-2", "x"), &never()).await.unwrap();
     assert_eq!(out.attempts, 2);
-    let state: serde_json::Value = http
-        .get(format!("{}/__sim/state", sim.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: serde_json::Value =
+        http.get(format!("{}/__sim/state", sim.base_url())).send().await.unwrap().json().await.unwrap();
     assert_eq!(state["charged"], 4);
     sim.shutdown().await;
 }

@@ -21,11 +21,7 @@ async fn generate_b64_1k_with_timing_and_elided_body() {
     assert!(out.request_id.as_deref().is_some_and(|id| !id.is_empty()));
     assert!(out.created.is_some());
     assert!(out.usage.is_some());
-    assert!(
-        out.raw_body_elided.contains("base64 chars elided"),
-        "{}",
-        out.raw_body_elided
-    );
+    assert!(out.raw_body_elided.contains("base64 chars elided"), "{}", out.raw_body_elided);
     assert!(out.raw_body_elided.len() < 2000, "{}", out.raw_body_elided);
     let t = sync_timing(&out.timing);
     assert_sync_timing_consistent(t);
@@ -66,17 +62,10 @@ async fn url_outputs_are_downloaded_at_once() {
     let out = c.generate(&req, &never()).await.unwrap();
     assert_eq!(out.images.len(), 2);
     for img in &out.images {
-        assert!(
-            matches!(&img.source, ImageSource::Url(u) if u.contains("/files/")),
-            "{:?}",
-            img.source
-        );
+        assert!(matches!(&img.source, ImageSource::Url(u) if u.contains("/files/")), "{:?}", img.source);
         assert_eq!(dims(&img.bytes), (1024, 1024));
     }
-    assert_ne!(
-        out.images[0].bytes, out.images[1].bytes,
-        "outputs differ by index"
-    );
+    assert_ne!(out.images[0].bytes, out.images[1].bytes, "outputs differ by index");
     let t = sync_timing(&out.timing);
     assert!(t.download_ms > 0.0);
     assert_sync_timing_consistent(t);
@@ -86,11 +75,7 @@ async fn url_outputs_are_downloaded_at_once() {
 
 #[tokio::test]
 async fn url_expiry_gives_url_expired() {
-    let sim = start(SimConfig {
-        url_ttl: Duration::from_millis(150),
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = start(SimConfig { url_ttl: Duration::from_millis(150), ..SimConfig::default() }).await;
     let c = client(&sim);
     let mut req = gen("nano-banana-2", "a clock");
     req.response_format = Some(ResponseFormat::Url);

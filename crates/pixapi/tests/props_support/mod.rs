@@ -13,10 +13,7 @@ use serde_json::{Map, Value};
 /// overrides the number of cases (for a longer run by hand).
 pub fn config(cases: u32) -> Config {
     Config {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(cases),
         failure_persistence: None,
         max_shrink_iters: 2048,
         ..Config::default()
@@ -81,8 +78,11 @@ pub fn json() -> impl Strategy<Value = Value> {
     leaf().prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            proptest::collection::vec((key(), inner), 0..6)
-                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<String, Value>>())),
+            proptest::collection::vec((key(), inner), 0..6).prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<
+                String,
+                Value,
+            >>(
+            ))),
         ]
     })
 }

@@ -110,7 +110,10 @@ impl Engine {
                 // at most ten a second between.
                 if p.in_flight == 0 || last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
                     last = Some(Instant::now());
-                    engine.emit(EngineEvent::BenchProgress(BenchProgressEvent { id: opts.bench_id.clone().unwrap_or_default(), progress: p.clone() }));
+                    engine.emit(EngineEvent::BenchProgress(BenchProgressEvent {
+                        id: opts.bench_id.clone().unwrap_or_default(),
+                        progress: p.clone(),
+                    }));
                 }
             })
             .await;
@@ -187,7 +190,9 @@ impl Engine {
         };
         let ext = match format {
             "csv" | "json" => format,
-            other => return Err(CoreError::Ui(ui("invalid", format!("Unknown export format “{other}”: use csv or json.")))),
+            other => {
+                return Err(CoreError::Ui(ui("invalid", format!("Unknown export format “{other}”: use csv or json."))))
+            }
         };
         let path = match path {
             Some(p) => p,
@@ -224,7 +229,10 @@ pub fn input_of_matrix(m: &Matrix) -> BenchInput {
         prompts: m
             .prompts
             .iter()
-            .map(|p| BenchPromptInput { text: p.text.clone(), images: p.images.iter().map(|i| i.display().to_string()).collect() })
+            .map(|p| BenchPromptInput {
+                text: p.text.clone(),
+                images: p.images.iter().map(|i| i.display().to_string()).collect(),
+            })
             .collect(),
         references: vec![],
         targets: m.targets.iter().map(|t| TargetSpec { model_id: t.model.clone(), n: t.n, size: None }).collect(),

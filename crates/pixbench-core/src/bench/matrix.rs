@@ -117,7 +117,13 @@ impl Matrix {
         for w in 0..self.warmup {
             for t in 0..self.targets.len() {
                 let p = (w as usize + t) % self.prompts.len();
-                jobs.push(Job { seq: jobs.len() as u32, prompt_idx: p as u32, target_idx: t as u32, repeat: w, warmup: true });
+                jobs.push(Job {
+                    seq: jobs.len() as u32,
+                    prompt_idx: p as u32,
+                    target_idx: t as u32,
+                    repeat: w,
+                    warmup: true,
+                });
             }
         }
         for r in 0..self.repeats {
@@ -206,7 +212,11 @@ fn check_target(catalog: &Catalog, t: &BenchTarget, aspect: Option<&str>, max_re
     }
     if let Some(a) = aspect {
         if !e.aspect_ratios.iter().any(|x| x == a) {
-            return Err(format!("{} does not offer the aspect ratio {a} (it offers {})", t.model, e.aspect_ratios.join(", ")));
+            return Err(format!(
+                "{} does not offer the aspect ratio {a} (it offers {})",
+                t.model,
+                e.aspect_ratios.join(", ")
+            ));
         }
     }
     if max_refs > 0 {
@@ -214,7 +224,10 @@ fn check_target(catalog: &Catalog, t: &BenchTarget, aspect: Option<&str>, max_re
             return Err(format!("{} does not take reference images, and a prompt has some", t.model));
         }
         if max_refs > e.max_references as usize {
-            return Err(format!("{} takes at most {} reference images; a prompt has {max_refs}", t.model, e.max_references));
+            return Err(format!(
+                "{} takes at most {} reference images; a prompt has {max_refs}",
+                t.model, e.max_references
+            ));
         }
     }
     Ok(())
@@ -300,7 +313,8 @@ fn key_on_line(text: &str, line: usize) -> Option<String> {
     let l = text.lines().nth(line.checked_sub(1)?)?;
     let (k, _) = l.split_once('=')?;
     let k = k.trim().trim_matches(|c| c == '"' || c == '\'');
-    (!k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')).then(|| k.to_string())
+    (!k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+        .then(|| k.to_string())
 }
 
 /// The table header a line is under (`prompt` for lines after `[[prompt]]`), if any.
@@ -377,7 +391,13 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
             "auto" => SyncMode::Auto,
             "sync" => SyncMode::Sync,
             "async" => SyncMode::Async,
-            other => return Err(err(at(s.span()), "mode", format!("must be \"sync\", \"async\" or \"auto\", not \"{other}\""))),
+            other => {
+                return Err(err(
+                    at(s.span()),
+                    "mode",
+                    format!("must be \"sync\", \"async\" or \"auto\", not \"{other}\""),
+                ))
+            }
         },
     };
     let response_format = match &raw.response_format {
@@ -385,7 +405,13 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
         Some(s) => match s.get_ref().trim() {
             "b64_json" => ResponseFormatChoice::B64Json,
             "url" => ResponseFormatChoice::Url,
-            other => return Err(err(at(s.span()), "response_format", format!("must be \"b64_json\" or \"url\", not \"{other}\""))),
+            other => {
+                return Err(err(
+                    at(s.span()),
+                    "response_format",
+                    format!("must be \"b64_json\" or \"url\", not \"{other}\""),
+                ))
+            }
         },
     };
     let budget = match &raw.budget {
@@ -436,7 +462,11 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
         prompts.push((BenchPrompt { text: p.text.get_ref().clone(), images }, at(p.text.span()), field));
     }
     if prompts.is_empty() {
-        return Err(err(0, "prompts", "no prompt: write `prompts = [\"...\"]`, `prompts_file = \"...\"` or a [[prompt]] table".into()));
+        return Err(err(
+            0,
+            "prompts",
+            "no prompt: write `prompts = [\"...\"]`, `prompts_file = \"...\"` or a [[prompt]] table".into(),
+        ));
     }
 
     // Targets.
@@ -456,7 +486,11 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
             toml::Value::Table(tab) => {
                 for k in tab.keys() {
                     if k != "model" && k != "n" {
-                        return Err(err(line, &field, format!("unknown key `{k}` in a target table (use `model` and `n`)")));
+                        return Err(err(
+                            line,
+                            &field,
+                            format!("unknown key `{k}` in a target table (use `model` and `n`)"),
+                        ));
                     }
                 }
                 let model = tab
@@ -466,7 +500,9 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
                 let n = match tab.get("n") {
                     None => default_n,
                     Some(toml::Value::Integer(n)) if (1..=10).contains(n) => *n as u32,
-                    Some(other) => return Err(err(line, &field, format!("n must be a number from 1 to 10, not {other}"))),
+                    Some(other) => {
+                        return Err(err(line, &field, format!("n must be a number from 1 to 10, not {other}")))
+                    }
                 };
                 BenchTarget { model: model.trim().to_string(), n }
             }
@@ -474,7 +510,10 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
                 return Err(err(
                     line,
                     &field,
-                    format!("a target is a string like \"MODEL\" or \"MODEL:N\", or {{ model = \"...\", n = N }}; found {}", other.type_str()),
+                    format!(
+                        "a target is a string like \"MODEL\" or \"MODEL:N\", or {{ model = \"...\", n = N }}; found {}",
+                        other.type_str()
+                    ),
                 ))
             }
         };
@@ -612,7 +651,8 @@ concurrency = 4
         assert_eq!((e.line, e.field.as_str()), (3, "repeats"), "{e}");
         assert!(e.to_string().starts_with("m.toml: line 3: field `repeats`:"), "{e}");
         // an unknown target, third line of a multi-line list
-        let e = bad("prompts = [\"a\"]\ntargets = [\n  \"gemini-3.1-flash-image-preview\",\n  \"gemini-9-ultra\",\n]\n");
+        let e =
+            bad("prompts = [\"a\"]\ntargets = [\n  \"gemini-3.1-flash-image-preview\",\n  \"gemini-9-ultra\",\n]\n");
         assert_eq!((e.line, e.field.as_str()), (4, "targets[1]"), "{e}");
         assert!(e.reason.contains("gemini-9-ultra") && e.reason.contains("not in the catalog"), "{e}");
         // an unknown key
@@ -641,14 +681,18 @@ concurrency = 4
         let e = bad("targets = [\"gemini-3.1-flash-image-preview\"]\n");
         assert_eq!(e.field, "prompts");
         // duplicate target
-        let e = bad("prompts = [\"a\"]\ntargets = [\"gemini-3.1-flash-image-preview\", \"gemini-3.1-flash-image-preview\"]\n");
+        let e = bad(
+            "prompts = [\"a\"]\ntargets = [\"gemini-3.1-flash-image-preview\", \"gemini-3.1-flash-image-preview\"]\n",
+        );
         assert!(e.reason.contains("twice"), "{e}");
         // a key inside [[prompt]]
-        let e = bad("targets = [\"gemini-3.1-flash-image-preview\"]\n\n[[prompt]]\ntext = \"x\"\nimage = [\"a.png\"]\n");
+        let e =
+            bad("targets = [\"gemini-3.1-flash-image-preview\"]\n\n[[prompt]]\ntext = \"x\"\nimage = [\"a.png\"]\n");
         assert_eq!(e.line, 5, "{e}");
         assert_eq!(e.field, "prompt.image", "{e}");
         // a missing reference image
-        let e = bad("targets = [\"gemini-3.1-flash-image-preview\"]\n[[prompt]]\ntext = \"x\"\nimages = [\"nope.png\"]\n");
+        let e =
+            bad("targets = [\"gemini-3.1-flash-image-preview\"]\n[[prompt]]\ntext = \"x\"\nimages = [\"nope.png\"]\n");
         assert_eq!((e.line, e.field.as_str()), (4, "prompt[0].images[0]"), "{e}");
     }
 
@@ -692,7 +736,13 @@ images = ["ref.png"]
         assert_eq!(spec.targets[0].n, 3);
         assert_eq!(spec.sync_mode, SyncMode::Async);
 
-        let csv_m = Matrix::parse("prompts_file = \"more.csv\"\ntargets = [\"gemini-3.1-flash-image-preview\"]\n", None, dir.path(), &cat()).unwrap();
+        let csv_m = Matrix::parse(
+            "prompts_file = \"more.csv\"\ntargets = [\"gemini-3.1-flash-image-preview\"]\n",
+            None,
+            dir.path(),
+            &cat(),
+        )
+        .unwrap();
         assert_eq!(csv_m.prompts.len(), 2);
         assert_eq!(csv_m.prompts[0].text, "with, comma");
         assert_eq!(csv_m.prompts[0].images, vec![dir.path().join("ref.png")]);

@@ -50,7 +50,12 @@ pub fn failure_groups(samples: &[Sample]) -> Vec<FailureGroup> {
         let kind = f.error_kind.clone().unwrap_or_else(|| f.status.clone());
         match out.iter_mut().find(|g| g.model == f.model && g.kind == kind) {
             Some(g) => g.count += 1,
-            None => out.push(FailureGroup { model: f.model.clone(), kind, message: f.error.clone().unwrap_or_default(), count: 1 }),
+            None => out.push(FailureGroup {
+                model: f.model.clone(),
+                kind,
+                message: f.error.clone().unwrap_or_default(),
+                count: 1,
+            }),
         }
     }
     out
@@ -182,10 +187,39 @@ impl BenchReport {
 
 /// The CSV header of [`write_csv`].
 pub const CSV_COLUMNS: &[&str] = &[
-    "seq", "warmup", "prompt_idx", "prompt", "target_idx", "model", "n", "repeat", "run_id", "status", "ok",
-    "is_async", "images", "credits", "usd", "start_ms", "end_ms", "wall_ms", "total_ms", "send_ms", "ttfb_ms",
-    "body_ms", "decode_ms", "download_ms", "submit_ms", "wait_ms", "polls", "http_status", "attempts",
-    "request_id", "error_kind", "error", "outputs",
+    "seq",
+    "warmup",
+    "prompt_idx",
+    "prompt",
+    "target_idx",
+    "model",
+    "n",
+    "repeat",
+    "run_id",
+    "status",
+    "ok",
+    "is_async",
+    "images",
+    "credits",
+    "usd",
+    "start_ms",
+    "end_ms",
+    "wall_ms",
+    "total_ms",
+    "send_ms",
+    "ttfb_ms",
+    "body_ms",
+    "decode_ms",
+    "download_ms",
+    "submit_ms",
+    "wait_ms",
+    "polls",
+    "http_status",
+    "attempts",
+    "request_id",
+    "error_kind",
+    "error",
+    "outputs",
 ];
 
 /// Every request's raw figures, one row each (`outputs` is a `;`-separated list of SHA-256).
@@ -317,7 +351,9 @@ pub fn summary_of(report: &BenchReport, id: &str, path: Option<&Path>) -> BenchS
 /// Reports saved by [`save_report`], newest first.
 pub fn saved_reports(engine: &Engine) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(engine.data_dir().join("benchmarks"))
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect()
+        })
         .unwrap_or_default();
     v.sort();
     v.reverse();
@@ -385,7 +421,10 @@ mod tests {
         let st = target_stats(&targets, &samples, 0.01);
         let a = &st[0];
         assert_eq!((a.count, a.succeeded, a.failed, a.cancelled), (100, 100, 0, 0));
-        assert_eq!((a.min_ms, a.p50_ms, a.p90_ms, a.p99_ms, a.max_ms), (Some(1.0), Some(50.0), Some(90.0), Some(99.0), Some(100.0)));
+        assert_eq!(
+            (a.min_ms, a.p50_ms, a.p90_ms, a.p99_ms, a.max_ms),
+            (Some(1.0), Some(50.0), Some(90.0), Some(99.0), Some(100.0))
+        );
         assert_eq!(a.ttfb_p50_ms, Some(25.0));
         assert_eq!(a.mean_ms, Some(50.5));
         assert_eq!(a.credits, 400, "warm-up credits are not the target's");
@@ -424,7 +463,22 @@ mod tests {
         for k in ["requests", "succeeded", "failed", "credits", "targets", "samples"] {
             assert!(json.get(k).is_some(), "{k}");
         }
-        for k in ["model", "count", "succeeded", "credits", "p50_ms", "p90_ms", "p99_ms", "min_ms", "max_ms", "credits_per_image", "usd_per_image", "images_per_minute", "ttfb_p50_ms", "queue_wait_p50_ms"] {
+        for k in [
+            "model",
+            "count",
+            "succeeded",
+            "credits",
+            "p50_ms",
+            "p90_ms",
+            "p99_ms",
+            "min_ms",
+            "max_ms",
+            "credits_per_image",
+            "usd_per_image",
+            "images_per_minute",
+            "ttfb_p50_ms",
+            "queue_wait_p50_ms",
+        ] {
             assert!(json["targets"][0].get(k).is_some(), "{k}");
         }
         let mut csv_bytes = Vec::new();

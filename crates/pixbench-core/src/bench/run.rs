@@ -94,7 +94,14 @@ async fn run_job(engine: Engine, job: Job, spec: RunSpec, t0: Instant, cancel: C
 /// runs are cancelled through the engine and kept as `cancelled`; jobs not started are
 /// counted in `not_started`). `on_progress` is called at the start and after every
 /// finished request.
-pub async fn run<F>(engine: &Engine, plan: &BenchPlan, opts: &RunOptions, preflight: Option<Preflight>, cancel: &CancellationToken, mut on_progress: F) -> BenchReport
+pub async fn run<F>(
+    engine: &Engine,
+    plan: &BenchPlan,
+    opts: &RunOptions,
+    preflight: Option<Preflight>,
+    cancel: &CancellationToken,
+    mut on_progress: F,
+) -> BenchReport
 where
     F: FnMut(&BenchProgress),
 {
@@ -148,7 +155,8 @@ where
 
     loop {
         // Start what may start; a measured job only once every warm-up has finished.
-        while !cancel.is_cancelled() && stop_reason.is_none() && in_flight.len() < concurrency && next < plan.jobs.len() {
+        while !cancel.is_cancelled() && stop_reason.is_none() && in_flight.len() < concurrency && next < plan.jobs.len()
+        {
             let job = plan.jobs[next];
             if !job.warmup && warmups_left > 0 {
                 break;
@@ -171,7 +179,13 @@ where
                 // A job that panicked: kept as a failed request rather than lost.
                 let Some((job, spec, at)) = running.remove(&e.id()) else { continue };
                 let now = t0.elapsed().as_secs_f64() * 1000.0;
-                Sample::refused(&job, &spec, ui("internal", format!("The benchmark job ended abnormally: {e}")), at, now)
+                Sample::refused(
+                    &job,
+                    &spec,
+                    ui("internal", format!("The benchmark job ended abnormally: {e}")),
+                    at,
+                    now,
+                )
             }
         };
         if sample.warmup {
@@ -191,7 +205,10 @@ where
                 l.failed += 1;
             }
         }
-        if stop_reason.is_none() && sample.is_failed() && sample.error_kind.as_deref().is_some_and(|k| STOP_KINDS.contains(&k)) {
+        if stop_reason.is_none()
+            && sample.is_failed()
+            && sample.error_kind.as_deref().is_some_and(|k| STOP_KINDS.contains(&k))
+        {
             let left = plan.jobs.len() - next;
             stop_reason = Some(format!(
                 "Stopped: {} The other {left} requests would fail the same way, so they were not sent.",
@@ -199,7 +216,13 @@ where
             ));
         }
         samples.push(sample.clone());
-        on_progress(&progress(&samples, &live, in_flight.len(), warmups_left > 0 && !cancel.is_cancelled(), Some(sample)));
+        on_progress(&progress(
+            &samples,
+            &live,
+            in_flight.len(),
+            warmups_left > 0 && !cancel.is_cancelled(),
+            Some(sample),
+        ));
     }
 
     let not_started = (plan.jobs.len() - next) as u32;
@@ -230,7 +253,8 @@ pub fn report_of_run(engine: &Engine, run: &RunView, elapsed_ms: f64, started_at
         text: run.prompt.clone(),
         images: run.references.iter().map(|r| engine.blobs().image_path(&r.sha256)).collect(),
     }];
-    let targets: Vec<BenchTarget> = run.targets.iter().map(|t| BenchTarget { model: t.model_id.clone(), n: t.n }).collect();
+    let targets: Vec<BenchTarget> =
+        run.targets.iter().map(|t| BenchTarget { model: t.model_id.clone(), n: t.n }).collect();
     let mut matrix = Matrix::new(prompts, targets);
     matrix.concurrency = run.targets.len().max(1) as u32;
     matrix.mode = run.sync_mode;
@@ -250,6 +274,7 @@ pub fn report_of_run(engine: &Engine, run: &RunView, elapsed_ms: f64, started_at
     } else {
         BenchStatus::Complete
     };
-    let meta = ReportMeta { matrix, preflight: None, started_at, status, not_started: 0, stop_reason: None, elapsed_ms };
+    let meta =
+        ReportMeta { matrix, preflight: None, started_at, status, not_started: 0, stop_reason: None, elapsed_ms };
     BenchReport::build(engine, meta, samples)
 }

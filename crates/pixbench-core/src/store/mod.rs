@@ -28,15 +28,12 @@ pub const SANDBOX_ID: &str = "sandbox";
 mod migrations;
 use migrations::MIGRATIONS;
 
-
 pub struct Store {
     conn: Mutex<Connection>,
 }
 
 pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// One output as stored.
@@ -152,10 +149,7 @@ impl Store {
     // ---- settings ----
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn()
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+        Ok(self.conn().query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
@@ -267,7 +261,11 @@ impl Store {
 
     pub fn session(&self, id: &str) -> Result<SessionRow> {
         self.conn()
-            .query_row("SELECT id, name, started_at, budget_credits FROM sessions WHERE id = ?1", [id], Self::session_from_row)
+            .query_row(
+                "SELECT id, name, started_at, budget_credits FROM sessions WHERE id = ?1",
+                [id],
+                Self::session_from_row,
+            )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("session {id}")))
     }
@@ -315,7 +313,10 @@ impl Store {
             ],
         )?;
         for (pos, sha) in run.spec.references.iter().enumerate() {
-            tx.execute("INSERT INTO run_references(run_id, pos, sha256) VALUES(?1, ?2, ?3)", params![run.id, pos as i64, sha])?;
+            tx.execute(
+                "INSERT INTO run_references(run_id, pos, sha256) VALUES(?1, ?2, ?3)",
+                params![run.id, pos as i64, sha],
+            )?;
         }
         for t in targets {
             tx.execute(
@@ -348,7 +349,8 @@ impl Store {
         let tx = conn.transaction()?;
         // A run deleted while a cancelled task was still finishing: its image has no row
         // to belong to, but the money was spent: the ledger keeps it.
-        let run_exists = tx.query_row("SELECT 1 FROM runs WHERE id = ?1", [&o.run_id], |_| Ok(())).optional()?.is_some();
+        let run_exists =
+            tx.query_row("SELECT 1 FROM runs WHERE id = ?1", [&o.run_id], |_| Ok(())).optional()?.is_some();
         if !run_exists {
             let n = tx.execute(
                 "INSERT OR IGNORE INTO ledger(session_id, profile_id, run_id, target_idx, output_idx, model_id, variant, credits, official_usd, simulated, at)
@@ -374,7 +376,14 @@ impl Store {
         Ok(inserted == 1)
     }
 
-    pub fn rate_output(&self, run_id: &str, target_idx: u32, idx: u32, rating: Option<u8>, note: Option<&str>) -> Result<()> {
+    pub fn rate_output(
+        &self,
+        run_id: &str,
+        target_idx: u32,
+        idx: u32,
+        rating: Option<u8>,
+        note: Option<&str>,
+    ) -> Result<()> {
         let n = self.conn().execute(
             "UPDATE outputs SET rating = ?4, note = ?5 WHERE run_id = ?1 AND target_idx = ?2 AND idx = ?3",
             params![run_id, target_idx, idx, rating, note],
@@ -615,7 +624,11 @@ impl Store {
 
     pub fn benchmark(&self, id: &str) -> Result<BenchSummary> {
         self.conn()
-            .query_row(&format!("SELECT {} FROM benchmarks WHERE id = ?1", Self::BENCH_COLUMNS), [id], Self::benchmark_from_row)
+            .query_row(
+                &format!("SELECT {} FROM benchmarks WHERE id = ?1", Self::BENCH_COLUMNS),
+                [id],
+                Self::benchmark_from_row,
+            )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("benchmark {id}")))
     }

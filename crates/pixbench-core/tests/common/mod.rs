@@ -59,7 +59,15 @@ pub async fn engine_on(dir: &std::path::Path, secrets: Arc<MemoryStore>, base: &
         Some(p) => p.id,
         None => {
             let p = e
-                .profile_save(ProfileInput { id: None, name: name.into(), base_url: base.into(), default_model: String::new(), budget_credits: None, request_style: None, image_parts: None })
+                .profile_save(ProfileInput {
+                    id: None,
+                    name: name.into(),
+                    base_url: base.into(),
+                    default_model: String::new(),
+                    budget_credits: None,
+                    request_style: None,
+                    image_parts: None,
+                })
                 .unwrap();
             e.profile_set_key(&p.id, "sk_test_1").unwrap();
             p.id
