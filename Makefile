@@ -7,7 +7,7 @@ APP := target/debug/pixbench-desktop
 TAURI_DRIVER_VERSION := 2.1.0
 CARGO ?= cargo
 
-.PHONY: help deps deps-test ui build run test test-rust test-bindings test-ui test-sdk test-e2e test-flaky test-deb bench tauri-driver deb clean-e2e
+.PHONY: help deps deps-test ui build run test test-lint test-rust test-bindings test-ui test-sdk test-e2e test-flaky test-deb bench tauri-driver deb clean-e2e
 
 help:
 	@echo "make run     build and start Pixbench (Sandbox: offline, no key needed)"
@@ -43,12 +43,18 @@ run: build
 
 # ---- tests ----
 test: deps-test ui
+	$(MAKE) test-lint
 	$(MAKE) test-rust
 	$(MAKE) test-bindings
 	$(MAKE) test-ui
 	$(MAKE) test-sdk
 	$(MAKE) test-e2e
 	@echo "make test: all suites passed"
+
+# Gates: the Rust code is rustfmt-clean (rustfmt.toml). (Clippy -D warnings is not a gate
+# yet: five older lints in pixbench-core remain; see the closing note of issue 15.)
+test-lint:
+	$(CARGO) fmt --all -- --check
 
 # Unit, loopback, keychain (real Secret Service) and mock-runtime tests.
 test-rust:
