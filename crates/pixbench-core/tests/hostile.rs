@@ -38,25 +38,7 @@ async fn open(
     let mut cfg = EngineConfig::new(dir, secrets.clone() as Arc<dyn pixbench_core::secrets::SecretStore>);
     tune(&mut cfg);
     let e = Engine::open(cfg).await.expect("engine opens");
-    let id = match e.profiles_list().unwrap().into_iter().find(|p| p.name == "live") {
-        Some(p) => p.id,
-        None => {
-            let p = e
-                .profile_save(ProfileInput {
-                    id: None,
-                    name: "live".into(),
-                    base_url: base.into(),
-                    default_model: String::new(),
-                    budget_credits: None,
-                    request_style: None,
-                    image_parts: None,
-                })
-                .unwrap();
-            e.profile_set_key(&p.id, "sk_test_1").unwrap();
-            p.id
-        }
-    };
-    e.profile_select(&id).unwrap();
+    common::use_live_profile(&e, base, "live");
     e
 }
 

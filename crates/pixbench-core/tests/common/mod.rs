@@ -55,6 +55,12 @@ pub fn png_bytes(w: u32, h: u32, rgb: [u8; 3]) -> Vec<u8> {
 /// external sim that outlives the engine, for crash and ledger tests.
 pub async fn engine_on(dir: &std::path::Path, secrets: Arc<MemoryStore>, base: &str, name: &str) -> Engine {
     let e = engine_with(dir, secrets as Arc<dyn pixbench_core::secrets::SecretStore>).await;
+    use_live_profile(&e, base, name);
+    e
+}
+
+/// Makes the profile named `name` (key `sk_test_1`, at `base`) current, creating it once.
+pub fn use_live_profile(e: &Engine, base: &str, name: &str) {
     let id = match e.profiles_list().unwrap().into_iter().find(|p| p.name == name) {
         Some(p) => p.id,
         None => {
@@ -74,5 +80,4 @@ pub async fn engine_on(dir: &std::path::Path, secrets: Arc<MemoryStore>, base: &
         }
     };
     e.profile_select(&id).unwrap();
-    e
 }
