@@ -136,4 +136,45 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE profiles ADD COLUMN key_origin TEXT;
     UPDATE profiles SET key_origin = base_url WHERE key_mask IS NOT NULL;
     "#,
+    // 6: evaluation. Where a run came from (an edit started from an output of another run),
+    // blind A/B votes (kept with their labels when the runs are deleted), and image metrics
+    // computed once per pair of images (`sha_a < sha_b`; `algo` names the method, so a
+    // change of method recomputes).
+    r#"
+    ALTER TABLE runs ADD COLUMN parent_run_id TEXT;
+    ALTER TABLE runs ADD COLUMN parent_target_idx INTEGER;
+    ALTER TABLE runs ADD COLUMN parent_output_idx INTEGER;
+    ALTER TABLE runs ADD COLUMN parent_sha256 TEXT;
+    CREATE INDEX runs_by_parent ON runs(parent_run_id);
+    CREATE TABLE votes(
+        id INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        prompt TEXT NOT NULL,
+        left_run_id TEXT NOT NULL,
+        left_target_idx INTEGER NOT NULL,
+        left_output_idx INTEGER NOT NULL,
+        left_label TEXT NOT NULL,
+        left_sha256 TEXT NOT NULL,
+        right_run_id TEXT NOT NULL,
+        right_target_idx INTEGER NOT NULL,
+        right_output_idx INTEGER NOT NULL,
+        right_label TEXT NOT NULL,
+        right_sha256 TEXT NOT NULL,
+        winner TEXT NOT NULL CHECK(winner IN ('left', 'right', 'tie')),
+        at TEXT NOT NULL
+    );
+    CREATE INDEX votes_by_session ON votes(session_id);
+    CREATE TABLE metric_pairs(
+        sha_a TEXT NOT NULL,
+        sha_b TEXT NOT NULL,
+        algo TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        ssim REAL NOT NULL,
+        psnr REAL,
+        phash_distance INTEGER NOT NULL,
+        computed_ms REAL NOT NULL,
+        PRIMARY KEY(sha_a, sha_b, algo)
+    );
+    "#,
 ];
