@@ -309,7 +309,8 @@ pub fn parse(text: &str, path: &Path, source: CatalogSource) -> Result<Catalog, 
         err(line, e.message().to_string())
     })?;
     let credit_usd = file.credit_usd.as_ref().map(|c| *c.get_ref()).unwrap_or(0.01);
-    if !(credit_usd > 0.0) {
+    // Written so that NaN is refused too.
+    if credit_usd.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         let line = file.credit_usd.as_ref().map(|c| line_of(text, c.span().start)).unwrap_or(1);
         return Err(err(line, "credit_usd must be a positive number of dollars".into()));
     }

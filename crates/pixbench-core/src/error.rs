@@ -56,7 +56,7 @@ pub fn api_error_view(e: &pixapi::ApiError, profile_name: &str) -> UiError {
         detail.push_str(&format!(" · {} attempts", e.attempts));
     }
     if let Some(b) = e.raw_body() {
-        detail.push_str("\n");
+        detail.push('\n');
         detail.push_str(b);
     }
     let mut u = UiError::new(kind, message);

@@ -77,7 +77,7 @@ impl Engine {
     /// one row per output, a label under each image. Answers the file written.
     pub fn export_contact_sheet(&self, run_id: &str, path: Option<PathBuf>) -> CoreResult<PathBuf> {
         let run = self.run_get(run_id)?;
-        let mut cells: Vec<Vec<Option<(RgbImage, String, String)>>> = vec![];
+        let mut cells: Vec<Vec<SheetCell>> = vec![];
         let rows = run.targets.iter().map(|t| t.outputs.len().max(1)).max().unwrap_or(1);
         for t in &run.targets {
             let mut col = vec![];
@@ -214,9 +214,12 @@ const BG: Rgb<u8> = Rgb([250, 250, 252]);
 const INK: Rgb<u8> = Rgb([24, 24, 28]);
 const MUTED: Rgb<u8> = Rgb([100, 100, 110]);
 
+/// One cell of the sheet: the thumbnail and its two label lines, or nothing (a failed output).
+type SheetCell = Option<(RgbImage, String, String)>;
+
 fn render_sheet(
     prompt: &str,
-    cells: &[Vec<Option<(RgbImage, String, String)>>],
+    cells: &[Vec<SheetCell>],
     rows: usize,
     targets: &[TargetView],
 ) -> RgbImage {

@@ -90,13 +90,12 @@ impl SecretStore for KeyringStore {
             return Some(SecretError::Unavailable("this build has no platform keychain".into()));
         }
         // Reading an account that never exists answers NoEntry when the store works.
-        match Self::entry("__pixbench_probe__").and_then(|e| match e.get_password() {
-            Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(map_keyring_error(e)),
-        }) {
-            Ok(()) => None,
-            Err(e) => Some(e),
-        }
+        Self::entry("__pixbench_probe__")
+            .and_then(|e| match e.get_password() {
+                Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
+                Err(e) => Err(map_keyring_error(e)),
+            })
+            .err()
     }
 }
 
