@@ -590,10 +590,6 @@ impl UiError {
     pub fn new(kind: &str, message: impl Into<String>) -> Self {
         UiError { kind: kind.into(), message: message.into(), detail: None }
     }
-    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
-        self
-    }
 }
 
 impl std::fmt::Display for UiError {

@@ -404,16 +404,6 @@ impl Engine {
         Ok(self.profile_view(&self.inner.store.profile(id)?))
     }
 
-    pub fn profile_by_name(&self, name: &str) -> CoreResult<ProfileView> {
-        self.inner
-            .store
-            .profiles()?
-            .iter()
-            .find(|p| p.name == name || p.id == name)
-            .map(|p| self.profile_view(p))
-            .ok_or_else(|| CoreError::Ui(ui("not_found", format!("There is no profile named “{name}”."))))
-    }
-
     pub fn profile_select(&self, id: &str) -> CoreResult<ProfileView> {
         let p = self.inner.store.profile(id)?;
         self.inner.store.set_setting("current_profile", &p.id)?;

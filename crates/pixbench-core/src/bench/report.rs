@@ -348,18 +348,6 @@ pub fn summary_of(report: &BenchReport, id: &str, path: Option<&Path>) -> BenchS
     }
 }
 
-/// Reports saved by [`save_report`], newest first.
-pub fn saved_reports(engine: &Engine) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(engine.data_dir().join("benchmarks"))
-        .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v.reverse();
-    v
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
