@@ -40,6 +40,11 @@ describe("kindTitle", () => {
     expect(kindTitle("some_new_kind")).toBe("Some new kind");
     expect(kindTitle("")).toBe("Error");
   });
+  it("names the hostile-server kinds in words a user reads", () => {
+    expect(kindTitle("refused_url")).toBe("Image address refused");
+    expect(kindTitle("too_slow")).toBe("Server too slow");
+    expect(kindTitle("extra_outputs")).toBe("More images than asked");
+  });
 });
 
 describe("error kinds", () => {

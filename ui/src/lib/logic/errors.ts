@@ -86,6 +86,9 @@ const KIND_TITLES: Record<string, string> = {
   invalid_input: "Invalid input",
   url_expired: "Image URL expired",
   not_an_image: "Not an image",
+  refused_url: "Image address refused",
+  too_slow: "Server too slow",
+  extra_outputs: "More images than asked",
   over_budget: "Over budget",
 };
 
