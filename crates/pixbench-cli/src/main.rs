@@ -546,7 +546,8 @@ fn find_entry<'a>(catalog: &'a Catalog, model: &str) -> Res<&'a CatalogEntry> {
 /// is sent as `size` as is, and priced by the tier it asks for.
 fn resolve_model(catalog: &Catalog, model: &str, size: Option<&str>, n: u32) -> Res<TargetSpec> {
     let entry = find_entry(catalog, model)?;
-    let target = |e: &CatalogEntry, size: Option<String>| TargetSpec { model_id: e.id.clone(), n, size };
+    let target =
+        |e: &CatalogEntry, size: Option<String>| TargetSpec { model_id: e.id.clone(), n, size, ..Default::default() };
     let Some(size) = size.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(target(entry, None));
     };
@@ -687,7 +688,7 @@ async fn compare_cmd(g: &Global, a: CompareArgs) -> Res<ExitCode> {
     for t in &a.targets {
         let bt = BenchTarget::parse(t, 1).map_err(|e| CliError::Config(format!("--target {e}")))?;
         let id = find_entry(&catalog, &bt.model)?.id.clone();
-        targets.push(TargetSpec { model_id: id, n: bt.n, size: None });
+        targets.push(TargetSpec { model_id: id, n: bt.n, size: None, ..Default::default() });
     }
     let (engine, _) = open_engine(g, targets.len() as u32).await?;
     let options = field_options(&a.req)?;

@@ -27,7 +27,7 @@ async fn main() {
             let spec = RunSpec {
                 mode: RunMode::Generate,
                 prompt: format!("visible {label} {i}"),
-                targets: vec![TargetSpec { model_id: model.into(), n: 1, size: None }],
+                targets: vec![TargetSpec { model_id: model.into(), n: 1, size: None, ..Default::default() }],
                 aspect_ratio: None,
                 response_format: ResponseFormatChoice::B64Json,
                 sync_mode: SyncMode::Sync,

@@ -37,7 +37,10 @@ async fn main() {
         let spec = RunSpec {
             mode: RunMode::Generate,
             prompt: format!("comparison round {round}"),
-            targets: models.iter().map(|m| TargetSpec { model_id: m.to_string(), n: 4, size: None }).collect(),
+            targets: models
+                .iter()
+                .map(|m| TargetSpec { model_id: m.to_string(), n: 4, size: None, ..Default::default() })
+                .collect(),
             aspect_ratio: None,
             response_format: ResponseFormatChoice::B64Json,
             sync_mode: SyncMode::Auto,

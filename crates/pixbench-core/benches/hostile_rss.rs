@@ -95,7 +95,12 @@ async fn child(name: &str, base: &str) {
     let spec = RunSpec {
         mode: RunMode::Generate,
         prompt: format!("hostile {name}"),
-        targets: vec![TargetSpec { model_id: "gemini-3.1-flash-image-preview".into(), n: case.n, size: None }],
+        targets: vec![TargetSpec {
+            model_id: "gemini-3.1-flash-image-preview".into(),
+            n: case.n,
+            size: None,
+            ..Default::default()
+        }],
         aspect_ratio: None,
         response_format: if case.url { ResponseFormatChoice::Url } else { ResponseFormatChoice::B64Json },
         sync_mode: SyncMode::Sync,

@@ -162,6 +162,7 @@ ipc! {
         pub latency_ms: f64,
     }
 
+    #[derive(Default, PartialEq)]
     pub struct TargetSpec {
         /// A catalog entry's id.
         pub model_id: String,
@@ -171,6 +172,33 @@ ipc! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         pub size: Option<String>,
+        /// This target's aspect ratio, overriding the run's (a sweep's aspect axis).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub aspect_ratio: Option<String>,
+        /// Model-specific fields for this target only, merged over the run's `options`
+        /// (a sweep's `quality` / `output_format` / `background` axes).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub fields: Option<serde_json::Map<String, serde_json::Value>>,
+        /// This target's prompt after a sweep's variables are expanded; the run's prompt
+        /// stays the template.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub prompt: Option<String>,
+        /// The sweep axis values this target stands for, in axis order (for labels and
+        /// ranking); empty outside a sweep.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[ts(as = "Option<Vec<AxisValue>>", optional)]
+        pub axes: Vec<AxisValue>,
+    }
+
+    /// One axis value of a sweep target, e.g. `quality` = `high`, or the variable
+    /// `animal` = `fox` (variables are named `{{animal}}`).
+    #[derive(PartialEq, Eq, Hash)]
+    pub struct AxisValue {
+        pub axis: String,
+        pub value: String,
     }
 
     /// What the composer sends to run.

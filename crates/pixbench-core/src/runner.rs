@@ -423,8 +423,12 @@ impl Engine {
             self.publish(&state, idx);
             return;
         } else {
-            let target =
-                spec.targets.get(idx).cloned().unwrap_or(TargetSpec { model_id: model_id.clone(), n, size: None });
+            let target = spec.targets.get(idx).cloned().unwrap_or(TargetSpec {
+                model_id: model_id.clone(),
+                n,
+                size: None,
+                ..Default::default()
+            });
             let profile_id = lock(&state).row.profile_id.clone();
             let built = self
                 .store()

@@ -31,7 +31,10 @@ fn input(prompts: &[&str], targets: &[(&str, u32)], repeats: u32, concurrency: u
         name: Some("fox vs car".into()),
         prompts: prompts.iter().map(|p| BenchPromptInput { text: p.to_string(), images: vec![] }).collect(),
         references: vec![],
-        targets: targets.iter().map(|(m, n)| TargetSpec { model_id: m.to_string(), n: *n, size: None }).collect(),
+        targets: targets
+            .iter()
+            .map(|(m, n)| TargetSpec { model_id: m.to_string(), n: *n, size: None, ..Default::default() })
+            .collect(),
         repeats,
         concurrency,
         warmup: 0,

@@ -235,7 +235,11 @@ pub fn input_of_matrix(m: &Matrix) -> BenchInput {
             })
             .collect(),
         references: vec![],
-        targets: m.targets.iter().map(|t| TargetSpec { model_id: t.model.clone(), n: t.n, size: None }).collect(),
+        targets: m
+            .targets
+            .iter()
+            .map(|t| TargetSpec { model_id: t.model.clone(), n: t.n, size: None, ..Default::default() })
+            .collect(),
         repeats: m.repeats,
         concurrency: m.concurrency,
         warmup: m.warmup,

@@ -160,7 +160,7 @@ impl Matrix {
         RunSpec {
             mode: if references.is_empty() { RunMode::Generate } else { RunMode::Edit },
             prompt: self.prompts[prompt].text.clone(),
-            targets: vec![TargetSpec { model_id: t.model.clone(), n: t.n, size: None }],
+            targets: vec![TargetSpec { model_id: t.model.clone(), n: t.n, size: None, ..Default::default() }],
             aspect_ratio: self.aspect_ratio.clone(),
             response_format: self.response_format,
             sync_mode: self.mode,

@@ -17,7 +17,10 @@ pub fn spec(prompt: &str, targets: &[(&str, u32)]) -> RunSpec {
     RunSpec {
         mode: RunMode::Generate,
         prompt: prompt.into(),
-        targets: targets.iter().map(|(m, n)| TargetSpec { model_id: m.to_string(), n: *n, size: None }).collect(),
+        targets: targets
+            .iter()
+            .map(|(m, n)| TargetSpec { model_id: m.to_string(), n: *n, size: None, ..Default::default() })
+            .collect(),
         aspect_ratio: None,
         response_format: ResponseFormatChoice::B64Json,
         sync_mode: SyncMode::Auto,
