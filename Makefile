@@ -7,7 +7,7 @@ APP := target/debug/pixbench-desktop
 TAURI_DRIVER_VERSION := 2.1.0
 CARGO ?= cargo
 
-.PHONY: help deps deps-test ui build run test test-lint test-rust test-bindings test-ui test-sdk test-e2e test-flaky test-deb bench tauri-driver deb clean-e2e
+.PHONY: help deps deps-test ui build run test test-lint test-rust test-bindings test-ui test-sdk test-e2e test-flaky test-deb bench bench-app tauri-driver deb clean-e2e
 
 help:
 	@echo "make run     build and start Pixbench (Sandbox: offline, no key needed)"
@@ -94,6 +94,13 @@ bench:
 	$(CARGO) bench -p pixapi --bench overhead
 	$(CARGO) bench -p pixbench-core
 	$(CARGO) bench -p pixbench-cli --bench runner_overhead
+	$(MAKE) bench-app
+
+# The release app as a user runs it: cold start to an interactive window and idle memory
+# of the app and WebKit's processes (scripts/measure-app.sh), on `make deb`'s binary.
+bench-app:
+	@test -x target/release/pixbench-desktop || $(MAKE) deb
+	PIXBENCH_APP=target/release/pixbench-desktop scripts/measure-app.sh 5
 
 # The Tauri CLI finds the project from the repository root (src-tauri/tauri.conf.json).
 DEB_DIR := target/release/bundle/deb
