@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod references;
+pub mod request;
 pub mod runner;
 pub mod secrets;
 pub mod session;
