@@ -111,6 +111,10 @@ ipc! {
     pub struct Settings {
         /// "new_each_start" (a new session every time the app starts) or "continue_today".
         pub session_mode: String,
+        /// The most requests one sweep may make (default 64); `None` when saving keeps it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub max_sweep_requests: Option<u32>,
     }
 
     pub struct CatalogView {
@@ -331,6 +335,14 @@ ipc! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         pub saved_ms: Option<f64>,
+        /// The sweep axis values this target stands for (its spec's), for the grid's labels.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[ts(as = "Option<Vec<AxisValue>>", optional)]
+        pub axes: Vec<AxisValue>,
+        /// The prompt this target sent when it is not the run's (a sweep's variables expanded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub prompt: Option<String>,
     }
 
     pub struct RunView {

@@ -21,6 +21,7 @@ pub mod secrets;
 pub mod session;
 pub mod settings;
 pub mod store;
+pub mod sweep;
 
 pub use engine::{Engine, EngineConfig, EngineEvent};
 pub use error::{CoreError, CoreResult};

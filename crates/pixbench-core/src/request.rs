@@ -20,31 +20,7 @@ pub fn problems(spec: &RunSpec, catalog: &Catalog, refs: &[ReferenceView]) -> Ve
         p.push("An edit needs at least one reference image: add one, or switch to Generate.".to_string());
     }
     if let Some(opts) = &spec.options {
-        for key in opts.keys() {
-            if crate::catalog::TYPED_FIELDS.contains(&key.as_str()) {
-                p.push(format!(
-                    "The extra field “{key}” cannot be set by hand: the request sets it from the composer (target, n, size, format, images)."
-                ));
-            }
-        }
-        for spec_field in crate::catalog::field_specs() {
-            let Some(v) = opts.get(&spec_field.name) else { continue };
-            let ok = if spec_field.values.is_empty() {
-                v.as_u64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())).is_some_and(|n| {
-                    spec_field.min.is_none_or(|m| n >= m as u64) && spec_field.max.is_none_or(|m| n <= m as u64)
-                })
-            } else {
-                v.as_str().is_some_and(|s| spec_field.values.iter().any(|x| x == s))
-            };
-            if !ok {
-                let allowed = if spec_field.values.is_empty() {
-                    format!("a whole number from {} to {}", spec_field.min.unwrap_or(0), spec_field.max.unwrap_or(100))
-                } else {
-                    spec_field.values.join(", ")
-                };
-                p.push(format!("{} must be {allowed}.", spec_field.label));
-            }
-        }
+        p.extend(field_problems(opts));
     }
     for t in &spec.targets {
         let Some(e) = catalog.get(&t.model_id) else {
@@ -54,7 +30,7 @@ pub fn problems(spec: &RunSpec, catalog: &Catalog, refs: &[ReferenceView]) -> Ve
         if t.n < 1 || t.n > e.max_n {
             p.push(format!("{}: n must be between 1 and {}.", e.label, e.max_n));
         }
-        if let Some(ar) = &spec.aspect_ratio {
+        if let Some(ar) = target_aspect(spec, t) {
             if t.size.is_none() && !e.aspect_ratios.iter().any(|a| a == ar) {
                 p.push(format!("{} does not offer the aspect ratio {ar}.", e.label));
             }
@@ -63,6 +39,17 @@ pub fn problems(spec: &RunSpec, catalog: &Catalog, refs: &[ReferenceView]) -> Ve
             if crate::catalog::size_dims(size, e.long_edge).is_none() {
                 p.push(format!("{}: the size “{size}” is not WIDTHxHEIGHT (e.g. 1536x1024) or 2K / 4K.", e.label));
             }
+        }
+        if let Some(fields) = &t.fields {
+            for problem in field_problems(fields) {
+                let problem = format!("{}: {problem}", e.label);
+                if !p.contains(&problem) {
+                    p.push(problem);
+                }
+            }
+        }
+        if t.prompt.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            p.push(format!("{}: this target's prompt is empty.", e.label));
         }
         if spec.mode == RunMode::Edit {
             if !e.supports_edit {
@@ -85,30 +72,87 @@ pub fn problems(spec: &RunSpec, catalog: &Catalog, refs: &[ReferenceView]) -> Ve
     p
 }
 
+/// Reasons the model-specific fields of `opts` would be refused.
+fn field_problems(opts: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+    let mut p = Vec::new();
+    for key in opts.keys() {
+        if crate::catalog::TYPED_FIELDS.contains(&key.as_str()) {
+            p.push(format!(
+                "The extra field “{key}” cannot be set by hand: the request sets it from the composer (target, n, size, format, images)."
+            ));
+        }
+    }
+    for spec_field in crate::catalog::field_specs() {
+        let Some(v) = opts.get(&spec_field.name) else { continue };
+        let ok = if spec_field.values.is_empty() {
+            v.as_u64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())).is_some_and(|n| {
+                spec_field.min.is_none_or(|m| n >= m as u64) && spec_field.max.is_none_or(|m| n <= m as u64)
+            })
+        } else {
+            v.as_str().is_some_and(|s| spec_field.values.iter().any(|x| x == s))
+        };
+        if !ok {
+            let allowed = if spec_field.values.is_empty() {
+                format!("a whole number from {} to {}", spec_field.min.unwrap_or(0), spec_field.max.unwrap_or(100))
+            } else {
+                spec_field.values.join(", ")
+            };
+            p.push(format!("{} must be {allowed}.", spec_field.label));
+        }
+    }
+    p
+}
+
+/// The aspect ratio a target is asked at: its own (a sweep's), else the run's.
+pub fn target_aspect<'a>(spec: &'a RunSpec, target: &'a TargetSpec) -> Option<&'a str> {
+    target.aspect_ratio.as_deref().or(spec.aspect_ratio.as_deref())
+}
+
+/// The prompt a target sends: its own (a sweep's expanded template), else the run's.
+pub fn target_prompt<'a>(spec: &'a RunSpec, target: &'a TargetSpec) -> &'a str {
+    target.prompt.as_deref().unwrap_or(&spec.prompt)
+}
+
+/// The model-specific fields a target is asked with: its own over the run's.
+pub fn target_options(spec: &RunSpec, target: &TargetSpec) -> serde_json::Map<String, serde_json::Value> {
+    let mut out = spec.options.clone().unwrap_or_default();
+    for (k, v) in target.fields.iter().flatten() {
+        out.insert(k.clone(), v.clone());
+    }
+    out
+}
+
 pub(crate) enum WireRequest {
     Generate(pixapi::GenerationRequest),
     Edit(pixapi::EditRequest),
 }
 
 /// The `quality` a target is asked at, if its model takes one.
-pub(crate) fn quality_for(spec: &RunSpec, entry: &CatalogEntry) -> Option<String> {
+pub(crate) fn quality_for(spec: &RunSpec, target: &TargetSpec, entry: &CatalogEntry) -> Option<String> {
     if !entry.fields.iter().any(|f| f == "quality") {
         return None;
+    }
+    if let Some(q) = target.fields.as_ref().and_then(|f| f.get("quality")) {
+        return q.as_str().map(str::to_string);
     }
     spec.options.as_ref()?.get("quality")?.as_str().map(str::to_string)
 }
 
 /// The extra fields one target is sent: the model-specific fields its entry lists, and any
 /// free-form field no catalog field names (for other gateways). Typed fields never.
-fn extra_fields(spec: &RunSpec, entry: &CatalogEntry) -> serde_json::Map<String, serde_json::Value> {
+fn extra_fields(
+    spec: &RunSpec,
+    target: &TargetSpec,
+    entry: &CatalogEntry,
+) -> serde_json::Map<String, serde_json::Value> {
     let known: Vec<String> = crate::catalog::field_specs().into_iter().map(|f| f.name).collect();
     let mut out = serde_json::Map::new();
-    for (k, v) in spec.options.iter().flatten() {
+    for (k, v) in target_options(spec, target) {
         if crate::catalog::TYPED_FIELDS.contains(&k.as_str()) {
             continue;
         }
-        if !known.contains(k) || entry.fields.contains(k) {
-            out.insert(k.clone(), v.clone());
+        if !known.contains(&k) || entry.fields.contains(&k) {
+            out.insert(k, v);
         }
     }
     out
@@ -123,16 +167,17 @@ pub(crate) fn build_request(
     refs: &[ReferenceView],
 ) -> CoreResult<WireRequest> {
     let (model, size) =
-        wire_model_and_size(entry, spec.aspect_ratio.as_deref(), target.size.as_deref(), profile.request_style);
+        wire_model_and_size(entry, target_aspect(spec, target), target.size.as_deref(), profile.request_style);
+    let prompt = target_prompt(spec, target).to_string();
     let response_format = Some(match spec.response_format {
         ResponseFormatChoice::B64Json => pixapi::ResponseFormat::B64Json,
         ResponseFormatChoice::Url => pixapi::ResponseFormat::Url,
     });
-    let extra = extra_fields(spec, entry);
+    let extra = extra_fields(spec, target, entry);
     Ok(match spec.mode {
         RunMode::Generate => WireRequest::Generate(pixapi::GenerationRequest {
             model,
-            prompt: spec.prompt.clone(),
+            prompt,
             n: Some(target.n),
             size,
             response_format,
@@ -147,7 +192,7 @@ pub(crate) fn build_request(
                 input.mime = r.mime.clone();
                 images.push(input);
             }
-            let mut e = pixapi::EditRequest::new(model, spec.prompt.clone(), images);
+            let mut e = pixapi::EditRequest::new(model, prompt, images);
             e.n = Some(target.n);
             e.size = size;
             e.response_format = response_format;
@@ -214,4 +259,3 @@ pub fn request_description(v: &RequestView) -> pixapi::RequestDescription {
         },
     }
 }
-

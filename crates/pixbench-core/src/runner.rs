@@ -15,7 +15,7 @@ use crate::error::{api_error_view, ui, CoreError, CoreResult};
 use crate::store::{now_rfc3339, LedgerRow, OutputRow, RunRow};
 // Re-exported: their callers name them `runner::...`.
 pub use crate::request::{problems, request_description, request_view};
-use crate::request::{build_request, describe, quality_for, WireRequest};
+use crate::request::{build_request, describe, quality_for, target_aspect, WireRequest};
 
 /// How long a cancelled, already accepted task is still polled for its (paid) images.
 const SALVAGE_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 60);
@@ -56,15 +56,17 @@ impl Engine {
         if refs.len() < spec.references.len() {
             problems.push("A reference image is missing from the data folder; add it again.".into());
         }
+        problems.extend(crate::sweep::limit_problem(spec, self.max_sweep_requests()?));
         let targets: Vec<TargetEstimate> = spec
             .targets
             .iter()
             .map(|t| {
                 let entry = catalog.get(&t.model_id);
-                let per =
-                    entry.map(|e| catalog.price(e, t.size.as_deref(), quality_for(spec, e).as_deref())).unwrap_or(0);
+                let per = entry
+                    .map(|e| catalog.price(e, t.size.as_deref(), quality_for(spec, t, e).as_deref()))
+                    .unwrap_or(0);
                 let size = entry.and_then(|e| {
-                    wire_model_and_size(e, spec.aspect_ratio.as_deref(), t.size.as_deref(), RequestStyle::Size).1
+                    wire_model_and_size(e, target_aspect(spec, t), t.size.as_deref(), RequestStyle::Size).1
                 });
                 TargetEstimate {
                     model_id: t.model_id.clone(),
@@ -187,6 +189,8 @@ impl Engine {
                 response_raw: None,
                 attempts: 0,
                 saved_ms: None,
+                axes: t.axes.clone(),
+                prompt: t.prompt.clone(),
             });
         }
         // Written before anything is sent.
@@ -496,7 +500,10 @@ impl Engine {
         let mut not_images: Vec<String> = Vec::new();
         let mut got = 0usize;
         let catalog = self.catalog();
-        let quality = quality_for(&lock(state).row.spec, entry);
+        let quality = {
+            let s = lock(state);
+            s.row.spec.targets.get(idx).and_then(|t| quality_for(&s.row.spec, t, entry))
+        };
         for (i, img) in r.images.into_iter().enumerate() {
             let blobs = self.blobs().clone();
             let bytes = img.bytes;

@@ -5,10 +5,23 @@ use crate::engine::Engine;
 use crate::error::{ui, CoreError, CoreResult};
 
 const SESSION_MODES: &[&str] = &["new_each_start", "continue_today"];
+/// How many requests a sweep may make unless the user says otherwise.
+pub const DEFAULT_MAX_SWEEP_REQUESTS: u32 = 64;
+/// The highest sweep limit a user may set: past it a typo would be an expensive mistake.
+pub const MAX_SWEEP_REQUESTS_CEILING: u32 = 10_000;
 
 impl Engine {
     pub fn settings_get(&self) -> CoreResult<Settings> {
-        Ok(Settings { session_mode: self.store().setting("session_mode")?.unwrap_or_else(|| "new_each_start".into()) })
+        Ok(Settings {
+            session_mode: self.store().setting("session_mode")?.unwrap_or_else(|| "new_each_start".into()),
+            max_sweep_requests: Some(self.max_sweep_requests()?),
+        })
+    }
+
+    /// The most requests one sweep may make.
+    pub fn max_sweep_requests(&self) -> CoreResult<u32> {
+        let stored = self.store().setting("max_sweep_requests")?;
+        Ok(stored.and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_MAX_SWEEP_REQUESTS))
     }
 
     pub fn settings_set(&self, s: Settings) -> CoreResult<Settings> {
@@ -18,7 +31,18 @@ impl Engine {
                 format!("Unknown session mode “{}”: use new_each_start or continue_today.", s.session_mode),
             )));
         }
+        if let Some(max) = s.max_sweep_requests {
+            if !(1..=MAX_SWEEP_REQUESTS_CEILING).contains(&max) {
+                return Err(CoreError::Ui(ui(
+                    "invalid",
+                    format!("The sweep limit must be from 1 to {MAX_SWEEP_REQUESTS_CEILING} requests; {max} is not."),
+                )));
+            }
+        }
         self.store().set_setting("session_mode", &s.session_mode)?;
+        if let Some(max) = s.max_sweep_requests {
+            self.store().set_setting("max_sweep_requests", &max.to_string())?;
+        }
         self.settings_get()
     }
 }
@@ -38,12 +62,29 @@ mod tests {
         let first = e.session_id();
         let mut s = e.settings_get().unwrap();
         assert_eq!(s.session_mode, "new_each_start");
+        assert_eq!(s.max_sweep_requests, Some(super::DEFAULT_MAX_SWEEP_REQUESTS));
         s.session_mode = "continue_today".into();
         e.settings_set(s).unwrap();
         drop(e);
         let e = open().await.unwrap();
         assert_eq!(e.session_id(), first);
-        let bad = e.settings_set(crate::api::Settings { session_mode: "weekly".into() });
+        let bad = e.settings_set(crate::api::Settings { session_mode: "weekly".into(), max_sweep_requests: None });
         assert!(bad.is_err());
+    }
+
+    #[tokio::test]
+    async fn the_sweep_limit_is_kept_and_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Engine::open(EngineConfig::new(dir.path(), Arc::new(MemoryStore::default()))).await.unwrap();
+        let mut s = e.settings_get().unwrap();
+        s.max_sweep_requests = Some(8);
+        assert_eq!(e.settings_set(s.clone()).unwrap().max_sweep_requests, Some(8));
+        // Saving without the field keeps it.
+        s.max_sweep_requests = None;
+        assert_eq!(e.settings_set(s.clone()).unwrap().max_sweep_requests, Some(8));
+        s.max_sweep_requests = Some(0);
+        let err = e.settings_set(s).unwrap_err().to_string();
+        assert!(err.contains("from 1 to 10000"), "{err}");
+        assert_eq!(e.max_sweep_requests().unwrap(), 8);
     }
 }

@@ -7,4 +7,8 @@ export type Settings = {
 /**
  * "new_each_start" (a new session every time the app starts) or "continue_today".
  */
-sessionMode: string, };
+sessionMode: string, 
+/**
+ * The most requests one sweep may make (default 64); `None` when saving keeps it.
+ */
+maxSweepRequests?: number, };
