@@ -183,6 +183,8 @@ pub(crate) struct Inner {
     /// quick runs cannot both pass it. Checked and taken under `budget_gate`.
     pub reservations: Mutex<HashMap<String, crate::runner::Reservation>>,
     pub budget_gate: Mutex<()>,
+    /// Blind A/B pairs handed out and not yet voted on (see `votes`).
+    pub blind: Mutex<crate::votes::BlindState>,
 }
 
 #[derive(Clone)]
@@ -270,6 +272,7 @@ impl Engine {
         if engine.inner.cfg.resume_unfinished {
             // A benchmark cannot go on after a stop; its finished requests are in history.
             engine.store().mark_running_benchmarks_interrupted()?;
+                blind: Mutex::new(Default::default()),
             engine.recover_unfinished_runs();
         }
         Ok(engine)

@@ -1,5 +1,6 @@
 //! Exports: "copy as curl", a comparison's contact sheet (one PNG rendered here), all of
-//! a run's images with readable names, and a session's outputs as CSV or JSON.
+//! a run's images with readable names, and a session's outputs (with its blind A/B votes
+//! and leaderboard) as CSV or JSON.
 
 use std::path::{Path, PathBuf};
 
@@ -137,8 +138,13 @@ impl Engine {
                     session: &'a SessionView,
                     outputs: &'a [ExportRow],
                 }
-                let doc = Doc { session: &session, outputs: &rows };
+                let scope = crate::votes::VoteScope::Session(session.id.clone());
+                let (votes, leaderboard) = (self.votes_list(&scope)?, self.leaderboard(&scope)?);
+                let doc = Doc { session: &session, outputs: &rows, votes, leaderboard };
                 (serde_json::to_vec_pretty(&doc).map_err(|e| CoreError::Ui(ui("encode", e.to_string())))?, "json")
+                    /// Blind A/B votes cast in this session, and their leaderboard.
+                    votes: Vec<crate::votes::VoteRecord>,
+                    leaderboard: crate::votes::Leaderboard,
             }
             other => {
                 return Err(CoreError::Ui(ui("invalid", format!("Unknown export format “{other}”: use csv or json."))))
@@ -152,6 +158,10 @@ impl Engine {
         Ok(path)
     }
 
+        if ext == "csv" {
+            // CSV is one table a file: the votes and the leaderboard go beside it.
+            self.write_vote_csvs(&path)?;
+        }
     /// One row per requested image of a session: delivered ones with their figures,
     /// failed ones with their status and no credits.
     pub fn session_rows(&self, session_id: &str) -> CoreResult<Vec<ExportRow>> {

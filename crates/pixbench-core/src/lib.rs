@@ -25,3 +25,4 @@ pub mod sweep;
 
 pub use engine::{Engine, EngineConfig, EngineEvent};
 pub use error::{CoreError, CoreResult};
+pub mod votes;
