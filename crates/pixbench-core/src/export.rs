@@ -54,14 +54,17 @@ impl Engine {
         Ok(pixapi::to_curl(&desc, &files))
     }
 
-    /// Writes every image of a run into `dir` with readable names; answers how many.
+    /// Writes every image of a run into `dir` with readable names, each with its recipe
+    /// (`recipe.rs`); answers how many.
     pub fn export_images(&self, run_id: &str, dir: &Path) -> CoreResult<usize> {
         let run = self.run_get(run_id)?;
+        let (row, catalog) = (self.store().run_row(run_id)?, self.catalog());
         let base = slug(&run.prompt, 40);
         let mut n = 0;
         for t in &run.targets {
             for o in &t.outputs {
                 let bytes = self.blobs().get(&o.sha256).map_err(|e| CoreError::Ui(ui("missing", e.to_string())))?;
+                let (bytes, _) = self.with_recipe(&crate::recipe::Recipe::of_output(&row, t, o, &catalog), bytes);
                 let ext =
                     crate::references::sniff(&bytes).map(|f| if f == "jpeg" { "jpg" } else { f }).unwrap_or("png");
                 // A catalog id comes from a file (`/`, `..`): slugged, it stays one name in `dir`.
@@ -274,7 +277,7 @@ fn render_sheet(
 
 /// `dir/stem.ext`, or `dir/stem-2.ext`, ... when that name is taken: an export never
 /// overwrites a file.
-fn unused_name(dir: &Path, stem: &str, ext: &str) -> PathBuf {
+pub(crate) fn unused_name(dir: &Path, stem: &str, ext: &str) -> PathBuf {
     let first = dir.join(format!("{stem}.{ext}"));
     if !first.exists() {
         return first;
