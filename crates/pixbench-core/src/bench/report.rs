@@ -104,6 +104,10 @@ pub struct BenchReport {
     #[serde(default)]
     pub failures: Vec<FailureGroup>,
     pub samples: Vec<Sample>,
+    /// Each request's first image against the reference target's (see `metrics::bench`);
+    /// `None` for one target, or a report built without an engine.
+    #[serde(default)]
+    pub metrics: Option<crate::metrics::bench::BenchMetrics>,
 }
 
 /// What a report needs besides its samples.
@@ -176,6 +180,7 @@ impl BenchReport {
             percentile_method: PERCENTILE_METHOD.into(),
             failures: failure_groups(&samples),
             samples,
+            metrics: None,
         }
     }
 
@@ -222,10 +227,12 @@ pub const CSV_COLUMNS: &[&str] = &[
     "outputs",
 ];
 
-/// Every request's raw figures, one row each (`outputs` is a `;`-separated list of SHA-256).
+/// Every request's raw figures, one row each (`outputs` is a `;`-separated list of SHA-256),
+/// then the metric columns ([`crate::metrics::bench::CSV_METRIC_COLUMNS`]: the request's first
+/// image against the reference target's for the same prompt and repeat).
 pub fn write_csv<W: std::io::Write>(report: &BenchReport, w: W) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    out.write_record(CSV_COLUMNS)?;
+    out.write_record(CSV_COLUMNS.iter().chain(crate::metrics::bench::CSV_METRIC_COLUMNS))?;
     let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_default();
     let o = |x: Option<String>| x.unwrap_or_default();
     for s in &report.samples {
@@ -263,7 +270,9 @@ pub fn write_csv<W: std::io::Write>(report: &BenchReport, w: W) -> std::io::Resu
             o(s.error_kind.clone()),
             o(s.error.clone()),
             s.outputs.join(";"),
-        ])?;
+        ]
+        .into_iter()
+        .chain(crate::metrics::bench::csv_cells(report, s.seq)))?;
     }
     out.flush()
 }
@@ -473,7 +482,10 @@ mod tests {
         write_csv(&r, &mut csv_bytes).unwrap();
         let text = String::from_utf8(csv_bytes).unwrap();
         let mut rdr = csv::Reader::from_reader(text.as_bytes());
-        assert_eq!(rdr.headers().unwrap().len(), CSV_COLUMNS.len());
+        assert_eq!(
+            rdr.headers().unwrap().len(),
+            CSV_COLUMNS.len() + crate::metrics::bench::CSV_METRIC_COLUMNS.len()
+        );
         let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
         assert_eq!(rows.len(), 105);
         // recompute a p50 from the CSV: the same figure

@@ -244,6 +244,7 @@ where
     };
     let mut report = BenchReport::build(engine, meta, samples);
     report.id = opts.bench_id.clone();
+    report.metrics = engine.bench_metrics(&report).await;
     report
 }
 
