@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use pixbench_core::api::*;
+use pixbench_core::lineage::{Lineage, OutputRef};
 use pixbench_core::Engine;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
@@ -98,6 +99,21 @@ fn run_get(s: State<'_, AppState>, run_id: String) -> Res<RunView> {
 #[tauri::command]
 fn run_delete(s: State<'_, AppState>, run_id: String) -> Res<()> {
     ok(s.engine.run_delete(&run_id))
+}
+
+/// "Edit from this": the output registered as a reference and the draft for the composer.
+#[tauri::command]
+async fn run_iterate_from(s: State<'_, AppState>, from: OutputRef) -> Res<RunDraft> {
+    let engine = s.engine.clone();
+    // Registering the output decodes it (and may downscale it): off the IPC thread.
+    tauri::async_runtime::spawn_blocking(move || ok(engine.iterate_from(&from)))
+        .await
+        .map_err(|e| UiError::new("internal", e.to_string()))?
+}
+
+#[tauri::command]
+fn run_lineage(s: State<'_, AppState>, run_id: String) -> Res<Lineage> {
+    ok(s.engine.lineage(&run_id))
 }
 
 #[tauri::command]
@@ -336,3 +352,5 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         bench_matrix_pick,
     ]
 }
+        run_iterate_from,
+        run_lineage,

@@ -628,6 +628,7 @@ async fn run_spec(g: &Global, engine: &Engine, spec: RunSpec, save: Option<&Path
             .map(|b| format!("; budget {b} credits, {} spent", est.spent_credits))
             .unwrap_or_default();
         eprintln!(
+        parent: None,
             "pixbench: {} target(s), up to {} credits (${:.2}){}{}",
             spec.targets.len(),
             est.total_credits,

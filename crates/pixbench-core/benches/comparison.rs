@@ -48,6 +48,7 @@ async fn main() {
             options: None,
             ignore_budget: true,
             bench_id: None,
+            parent: None,
         };
         let t = Instant::now();
         let run = e.run_start(spec).await.unwrap();

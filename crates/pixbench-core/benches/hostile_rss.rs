@@ -108,6 +108,7 @@ async fn child(name: &str, base: &str) {
         options: None,
         ignore_budget: true,
         bench_id: None,
+        parent: None,
     };
     let run = e.run_start(spec).await.unwrap();
     let done = e.wait_run(&run.id).await.unwrap();

@@ -228,6 +228,18 @@ ipc! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         pub bench_id: Option<String>,
+        /// The output this edit starts from (its lineage): checked to be an output of that
+        /// run, and recorded with the run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub parent: Option<crate::lineage::OutputRef>,
+    }
+
+    /// A request ready for the composer, not sent: a spec and the reference images it names
+    /// (with their thumbnails), e.g. "edit from this output".
+    pub struct RunDraft {
+        pub spec: RunSpec,
+        pub references: Vec<ReferenceView>,
     }
 
     pub struct TargetEstimate {
@@ -366,6 +378,10 @@ ipc! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         pub bench_id: Option<String>,
+        /// The output this edit started from.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub parent: Option<crate::lineage::OutputRef>,
     }
 
     pub struct RunSummary {
@@ -380,6 +396,14 @@ ipc! {
         pub credits: i64,
         pub images: u32,
         pub thumb_url: Option<String>,
+        /// The run whose output this edit started from.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub parent_run_id: Option<String>,
+        /// How many runs started from this run's outputs (omitted when none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub children: Option<u32>,
     }
 
     /// What the benchmark form sends (the app's side of a matrix file).

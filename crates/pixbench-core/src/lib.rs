@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod lineage;
 pub mod metrics;
 pub mod recipe;
 pub mod references;

@@ -57,6 +57,7 @@ impl Engine {
             problems.push("A reference image is missing from the data folder; add it again.".into());
         }
         problems.extend(crate::sweep::limit_problem(spec, self.max_sweep_requests()?));
+        problems.extend(self.parent_problems(spec));
         let targets: Vec<TargetEstimate> = spec
             .targets
             .iter()
@@ -232,6 +233,7 @@ impl Engine {
             credits: s.row.credits,
             targets,
             bench_id: s.row.spec.bench_id.clone(),
+            parent: s.row.spec.parent.clone(),
         }
     }
 

@@ -2,4 +2,12 @@
 import type { RunMode } from "./RunMode";
 import type { RunStatus } from "./RunStatus";
 
-export type RunSummary = { id: string, createdAt: string, prompt: string, mode: RunMode, status: RunStatus, models: Array<string>, profileName: string, simulated: boolean, credits: number, images: number, thumbUrl: string | null, };
+export type RunSummary = { id: string, createdAt: string, prompt: string, mode: RunMode, status: RunStatus, models: Array<string>, profileName: string, simulated: boolean, credits: number, images: number, thumbUrl: string | null, 
+/**
+ * The run whose output this edit started from.
+ */
+parentRunId?: string, 
+/**
+ * How many runs started from this run's outputs (omitted when none).
+ */
+children?: number, };

@@ -168,6 +168,7 @@ impl Matrix {
             options: None,
             ignore_budget: false,
             bench_id: None,
+            parent: None,
         }
     }
 

@@ -25,6 +25,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 pub const SANDBOX_ID: &str = "sandbox";
 
+pub mod lineage;
 mod migrations;
 use migrations::MIGRATIONS;
 
@@ -320,6 +321,9 @@ impl Store {
         }
         for t in targets {
             tx.execute(
+        if let Some(parent) = &run.spec.parent {
+            lineage::record_parent(&tx, &run.id, parent)?;
+        }
                 "INSERT INTO run_targets(run_id, idx, model_id, status, task_id, state_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
                 params![run.id, t.idx, t.model_id, t.status.as_str(), t.task_id, target_json(t)?],
             )?;
@@ -494,7 +498,8 @@ impl Store {
         let mut sql = String::from(
             "SELECT r.id, r.created_at, r.prompt, r.mode, r.status, r.models, r.profile_name, r.simulated, r.credits,
                     (SELECT COUNT(*) FROM outputs o WHERE o.run_id = r.id),
-                    (SELECT o.sha256 FROM outputs o WHERE o.run_id = r.id ORDER BY o.target_idx, o.idx LIMIT 1)
+                    (SELECT o.sha256 FROM outputs o WHERE o.run_id = r.id ORDER BY o.target_idx, o.idx LIMIT 1),
+                    r.parent_run_id, (SELECT COUNT(*) FROM runs c WHERE c.parent_run_id = r.id)
              FROM runs r WHERE 1=1",
         );
         if !f.include_bench_runs.unwrap_or(false) {
@@ -566,6 +571,8 @@ impl Store {
                  report_path = excluded.report_path",
             params![
                 b.id,
+                    parent_run_id: r.get(11)?,
+                    children: r.get::<_, Option<u32>>(12)?.filter(|n| *n > 0),
                 b.name,
                 b.status,
                 b.started_at,

@@ -28,6 +28,7 @@ pub fn spec(prompt: &str, targets: &[(&str, u32)]) -> RunSpec {
         options: None,
         ignore_budget: false,
         bench_id: None,
+        parent: None,
     }
 }
 
