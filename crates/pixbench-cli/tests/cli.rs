@@ -662,3 +662,107 @@ async fn help_is_the_manual() {
         assert!(text.contains(s), "bench --help lacks {s}");
     }
 }
+
+/// Polls the data dir's database (as a second reader) until `f` holds; bounded.
+async fn wait_db(env: &Env, what: &str, mut f: impl FnMut(&pixbench_core::store::Store) -> bool) {
+    let t = std::time::Instant::now();
+    loop {
+        if let Ok(store) = pixbench_core::store::Store::open(&env.data().join("pixbench.sqlite")) {
+            if f(&store) {
+                return;
+            }
+        }
+        assert!(t.elapsed() < std::time::Duration::from_secs(30), "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+fn only_run(store: &pixbench_core::store::Store) -> Option<(String, RunStatus)> {
+    let runs = store.history(&all_history()).ok()?;
+    runs.first().map(|r| (r.id.clone(), r.status))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_opening_the_data_dir_leaves_the_clis_run_in_flight_alone() {
+    let sim = sim().await;
+    // The CLI's sync request takes 3 s to answer: the app opens meanwhile.
+    inject(&sim, serde_json::json!({"kind": "slow", "delay_ms": 3000, "path": "/v1/images/generations"})).await;
+    let env = Env::new();
+    let cli = env
+        .cmd(
+            Some(KEY),
+            &[
+                "--base-url",
+                &sim.base_url(),
+                "--quiet",
+                "run",
+                "--prompt",
+                "mine",
+                "--model",
+                "gemini-3.1-flash-image-preview",
+                "--sync",
+            ],
+        )
+        .spawn()
+        .unwrap();
+    wait_db(&env, "the CLI's run", |s| matches!(only_run(s), Some((_, RunStatus::Running)))).await;
+    let (run_id, _) = only_run(&pixbench_core::store::Store::open(&env.data().join("pixbench.sqlite")).unwrap()).unwrap();
+
+    let app = env.engine().await;
+    // Recovery is decided while opening: the run stays the CLI's, and is not interrupted.
+    let owner = app.store().run_owner(&run_id).unwrap();
+    assert!(owner.is_some() && owner.as_deref() != Some(pixbench_core::owner::this_process()), "{owner:?}");
+    assert_eq!(app.run_get(&run_id).unwrap().status, RunStatus::Running);
+    let benches = app.store().benchmarks(10).unwrap();
+    assert!(benches.iter().all(|b| b.status == "running"), "the CLI's benchmark is not marked interrupted");
+
+    let out = cli.wait_with_output().await.unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let done = app.run_get(&run_id).unwrap();
+    assert_eq!(done.status, RunStatus::Done, "{:?}", done.targets[0].error);
+    assert_eq!(done.targets[0].outputs.len(), 1);
+    assert_eq!(charged(&sim).await, 4);
+    assert_eq!(done.credits, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_clis_async_run_is_taken_over_by_the_next_engine_and_charged_once() {
+    let sim = sim().await;
+    inject(&sim, serde_json::json!({"kind": "slow", "delay_ms": 2000, "path": "/v1/images/generations"})).await;
+    let env = Env::new();
+    let mut cli = env
+        .cmd(
+            Some(KEY),
+            &[
+                "--base-url",
+                &sim.base_url(),
+                "--quiet",
+                "run",
+                "--prompt",
+                "orphan",
+                "--model",
+                "gemini-3.1-flash-image-preview",
+                "--async",
+            ],
+        )
+        .spawn()
+        .unwrap();
+    wait_db(&env, "the task id", |s| {
+        only_run(s).and_then(|(id, _)| s.targets(&id).ok()).is_some_and(|t| t[0].task_id.is_some())
+    })
+    .await;
+    cli.kill().await.unwrap(); // SIGKILL: its owner lock goes with it
+    let (run_id, status) =
+        only_run(&pixbench_core::store::Store::open(&env.data().join("pixbench.sqlite")).unwrap()).unwrap();
+    assert_eq!(status, RunStatus::Running);
+
+    let mut cfg = EngineConfig::new(env.data(), Arc::new(MemoryStore::default()));
+    cfg.env_key = Some(KEY.into());
+    cfg.env_key_origins = vec![sim.base_url()];
+    let app = Engine::open(cfg).await.unwrap();
+    assert_eq!(app.store().run_owner(&run_id).unwrap().as_deref(), Some(pixbench_core::owner::this_process()));
+    let done = app.wait_run(&run_id).await.unwrap();
+    assert_eq!(done.status, RunStatus::Done, "{:?}", done.targets[0].error);
+    assert_eq!(charged(&sim).await, 4, "the task was polled, not sent again");
+    assert_eq!(done.credits, 4);
+}

@@ -209,6 +209,11 @@ impl Engine {
             ))
         })?;
         let store = Store::open(&cfg.data_dir.join("pixbench.sqlite"))?;
+        // Runs this process starts are its own until it ends (see `owner`).
+        if let Err(e) = crate::owner::claim(&cfg.data_dir) {
+            tracing::warn!("could not take the owner lock in {}: {e}", cfg.data_dir.display());
+        }
+        store.set_owner(crate::owner::this_process());
         let blobs = Blobs::new(cfg.data_dir.join("blobs"));
         // Half-written files of a crash (an hour old: no write in progress is).
         blobs.sweep_temp(std::time::Duration::from_secs(3600));
@@ -267,12 +272,13 @@ impl Engine {
                 benches: Mutex::new(HashMap::new()),
                 reservations: Mutex::new(HashMap::new()),
                 budget_gate: Mutex::new(()),
+                blind: Mutex::new(Default::default()),
             }),
         };
         if engine.inner.cfg.resume_unfinished {
             // A benchmark cannot go on after a stop; its finished requests are in history.
-            engine.store().mark_running_benchmarks_interrupted()?;
-                blind: Mutex::new(Default::default()),
+            let dir = engine.data_dir().to_path_buf();
+            engine.store().mark_running_benchmarks_interrupted(|o| crate::owner::may_take_over(&dir, o))?;
             engine.recover_unfinished_runs();
         }
         Ok(engine)

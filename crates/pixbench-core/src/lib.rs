@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod owner;
 pub mod lineage;
 pub mod metrics;
 pub mod recipe;
@@ -25,7 +26,7 @@ pub mod session;
 pub mod settings;
 pub mod store;
 pub mod sweep;
+pub mod votes;
 
 pub use engine::{Engine, EngineConfig, EngineEvent};
 pub use error::{CoreError, CoreResult};
-pub mod votes;

@@ -690,8 +690,13 @@ impl Engine {
     /// tasks cancelled after the server accepted them (recently) are polled quietly again
     /// for their paid images.
     pub(crate) fn recover_unfinished_runs(&self) {
-        let unfinished = match self.store().unfinished_runs() {
-            Ok(ids) => ids,
+        // Another live process's runs (the CLI's, while the app opens) are left to it.
+        let unfinished: Vec<String> = match self.store().unfinished_runs() {
+            Ok(ids) => ids
+                .into_iter()
+                .filter(|(_, owner)| crate::owner::may_take_over(self.data_dir(), owner.as_deref()))
+                .map(|(id, _)| id)
+                .collect(),
             Err(e) => {
                 tracing::warn!("could not list unfinished runs: {e}");
                 return;
@@ -702,12 +707,21 @@ impl Engine {
             .unwrap_or_default();
         let mut salvage: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
         match self.store().cancelled_accepted_targets(&since) {
-            Ok(v) => v.into_iter().for_each(|(run, idx)| salvage.entry(run).or_default().push(idx)),
+            Ok(v) => v
+                .into_iter()
+                .filter(|(run, _)| {
+                    let owner = self.store().run_owner(run).ok().flatten();
+                    crate::owner::may_take_over(self.data_dir(), owner.as_deref())
+                })
+                .for_each(|(run, idx)| salvage.entry(run).or_default().push(idx)),
             Err(e) => tracing::warn!("could not list cancelled tasks: {e}"),
         }
         let mut ids = unfinished.clone();
         ids.extend(salvage.keys().filter(|k| !unfinished.contains(k)).cloned());
         for id in ids {
+            if let Err(e) = self.store().take_over_run(&id) {
+                tracing::warn!("could not take over run {id}: {e}");
+            }
             let Ok(row) = self.store().run_row(&id) else { continue };
             let Ok(targets) = self.store().targets(&id) else { continue };
             let references = row.spec.references.iter().filter_map(|s| self.reference(s).ok()).collect();

@@ -177,4 +177,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY(sha_a, sha_b, algo)
     );
     "#,
+    // 7: the process that drives a run or a benchmark in flight (see `owner`), so that
+    // an engine opening the same data dir does not take over another live process's work
+    r#"
+    ALTER TABLE runs ADD COLUMN owner TEXT;
+    ALTER TABLE benchmarks ADD COLUMN owner TEXT;
+    "#,
 ];

@@ -31,6 +31,8 @@ use migrations::MIGRATIONS;
 
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Recorded on the runs and benchmarks this store starts (see `crate::owner`).
+    owner: std::sync::OnceLock<String>,
 }
 
 pub fn now_rfc3339() -> String {
@@ -121,9 +123,14 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let store = Store { conn: Mutex::new(conn) };
+        let store = Store { conn: Mutex::new(conn), owner: Default::default() };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// The owner recorded on runs and benchmarks inserted from now on.
+    pub fn set_owner(&self, owner: &str) {
+        let _ = self.owner.set(owner.to_string());
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -294,8 +301,8 @@ impl Store {
         let tx = conn.transaction()?;
         let models: Vec<&str> = run.spec.targets.iter().map(|t| t.model_id.as_str()).collect();
         tx.execute(
-            "INSERT INTO runs(id, session_id, profile_id, profile_name, simulated, created_at, mode, prompt, models, spec_json, status, estimate_credits, credits, bench_id)
-             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            "INSERT INTO runs(id, session_id, profile_id, profile_name, simulated, created_at, mode, prompt, models, spec_json, status, estimate_credits, credits, bench_id, owner)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 run.id,
                 run.session_id,
@@ -310,7 +317,8 @@ impl Store {
                 run.status.as_str(),
                 run.estimate_credits,
                 run.credits,
-                run.spec.bench_id
+                run.spec.bench_id,
+                self.owner.get()
             ],
         )?;
         for (pos, sha) in run.spec.references.iter().enumerate() {
@@ -473,11 +481,24 @@ impl Store {
     }
 
     /// Runs that were still going when the app stopped.
-    pub fn unfinished_runs(&self) -> Result<Vec<String>> {
+    /// Runs left queued or running, with their owner (see `crate::owner`).
+    pub fn unfinished_runs(&self) -> Result<Vec<(String, Option<String>)>> {
         let conn = self.conn();
-        let mut st = conn.prepare("SELECT id FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at")?;
-        let ids = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut st =
+            conn.prepare("SELECT id, owner FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at")?;
+        let ids = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(ids)
+    }
+
+    /// The owner of a run (who may drive it), `None` for rows written before owners.
+    pub fn run_owner(&self, run_id: &str) -> Result<Option<String>> {
+        Ok(self.conn().query_row("SELECT owner FROM runs WHERE id = ?1", [run_id], |r| r.get(0))?)
+    }
+
+    /// This store's owner takes over a run (its previous owner is gone).
+    pub fn take_over_run(&self, run_id: &str) -> Result<()> {
+        self.conn().execute("UPDATE runs SET owner = ?2 WHERE id = ?1", params![run_id, self.owner.get()])?;
+        Ok(())
     }
 
     /// Targets cancelled after the server accepted their task, with nothing delivered yet,
@@ -562,8 +583,8 @@ impl Store {
         let targets = serde_json::to_string(&b.targets).map_err(|e| StoreError::Invalid(e.to_string()))?;
         self.conn().execute(
             "INSERT INTO benchmarks(id, name, status, started_at, finished_at, profile, simulated, requests,
-                 succeeded, failed, cancelled, credits, usd, targets_json, elapsed_ms, report_path)
-             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                 succeeded, failed, cancelled, credits, usd, targets_json, elapsed_ms, report_path, owner)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, status = excluded.status,
                  finished_at = excluded.finished_at, requests = excluded.requests,
                  succeeded = excluded.succeeded, failed = excluded.failed, cancelled = excluded.cancelled,
@@ -587,7 +608,8 @@ impl Store {
                 b.usd,
                 targets,
                 b.elapsed_ms,
-                b.report_path
+                b.report_path,
+                self.owner.get()
             ],
         )?;
         Ok(())
@@ -641,11 +663,21 @@ impl Store {
     }
 
     /// Benchmarks still marked running: the process that ran them stopped.
-    pub fn mark_running_benchmarks_interrupted(&self) -> Result<usize> {
-        Ok(self.conn().execute(
-            "UPDATE benchmarks SET status = 'interrupted', finished_at = COALESCE(finished_at, ?1) WHERE status = 'running'",
-            [now_rfc3339()],
-        )?)
+    /// Marks interrupted the benchmarks left running whose owner `may_take_over` says is gone.
+    pub fn mark_running_benchmarks_interrupted(&self, may_take_over: impl Fn(Option<&str>) -> bool) -> Result<usize> {
+        let conn = self.conn();
+        let running: Vec<(String, Option<String>)> = conn
+            .prepare("SELECT id, owner FROM benchmarks WHERE status = 'running'")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut n = 0;
+        for (id, _) in running.iter().filter(|(_, o)| may_take_over(o.as_deref())) {
+            n += conn.execute(
+                "UPDATE benchmarks SET status = 'interrupted', finished_at = COALESCE(finished_at, ?2) WHERE id = ?1",
+                params![id, now_rfc3339()],
+            )?;
+        }
+        Ok(n)
     }
 
     pub fn delete_benchmark(&self, id: &str) -> Result<()> {
