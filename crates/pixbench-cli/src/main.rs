@@ -2,6 +2,7 @@
 //! data dir, so every request lands in the app's history), driven from a terminal or a
 //! script: one run, one comparison, or a benchmark matrix. See `pixbench --help`.
 
+mod leaderboard;
 mod output;
 
 use std::path::{Path, PathBuf};
@@ -59,6 +60,7 @@ EXAMPLES
       --target gemini-3.1-flash-image-preview-512 --target gemini-3.1-flash-image-preview-4k:2
   PIXAPI_KEY=sk_... pixbench --base-url https://api.pixapi.ai bench matrix.toml --out r.csv
   pixbench --sandbox bench matrix.toml --json > report.json
+  pixbench leaderboard --all            # the blind A/B votes' scores (vote in the app)
 
 A MATRIX FILE (matrix.toml)
   prompts = [\"a red fox in snow\", \"a blue vintage car\"]
@@ -163,6 +165,9 @@ enum Cmd {
     History(HistoryArgs),
     /// The catalog: targets, variants and prices.
     Models,
+    /// The blind A/B leaderboard: scores, intervals, W/L/T and cost per win of the votes.
+    #[command(after_long_help = leaderboard::LEADERBOARD_AFTER_HELP)]
+    Leaderboard(leaderboard::LeaderboardArgs),
 }
 
 #[derive(Args)]
@@ -306,6 +311,7 @@ async fn dispatch(cli: Cli) -> Res<ExitCode> {
         Cmd::Compare(a) => compare_cmd(&cli.g, a).await,
         Cmd::History(a) => history_cmd(&cli.g, a).await,
         Cmd::Models => models_cmd(&cli.g).await,
+        Cmd::Leaderboard(a) => leaderboard::leaderboard_cmd(&cli.g, a).await,
     }
 }
 
