@@ -140,14 +140,14 @@ impl Engine {
                 struct Doc<'a> {
                     session: &'a SessionView,
                     outputs: &'a [ExportRow],
+                    /// Blind A/B votes cast in this session, and their leaderboard.
+                    votes: Vec<crate::votes::VoteRecord>,
+                    leaderboard: crate::votes::Leaderboard,
                 }
                 let scope = crate::votes::VoteScope::Session(session.id.clone());
                 let (votes, leaderboard) = (self.votes_list(&scope)?, self.leaderboard(&scope)?);
                 let doc = Doc { session: &session, outputs: &rows, votes, leaderboard };
                 (serde_json::to_vec_pretty(&doc).map_err(|e| CoreError::Ui(ui("encode", e.to_string())))?, "json")
-                    /// Blind A/B votes cast in this session, and their leaderboard.
-                    votes: Vec<crate::votes::VoteRecord>,
-                    leaderboard: crate::votes::Leaderboard,
             }
             other => {
                 return Err(CoreError::Ui(ui("invalid", format!("Unknown export format “{other}”: use csv or json."))))
@@ -158,13 +158,13 @@ impl Engine {
             None => exports_dir(self)?.join(format!("session_{}.{ext}", slug(&session.name, 40))),
         };
         write_file(&path, &bytes)?;
-        Ok(path)
-    }
-
         if ext == "csv" {
             // CSV is one table a file: the votes and the leaderboard go beside it.
             self.write_vote_csvs(&path)?;
         }
+        Ok(path)
+    }
+
     /// One row per requested image of a session: delivered ones with their figures,
     /// failed ones with their status and no credits.
     pub fn session_rows(&self, session_id: &str) -> CoreResult<Vec<ExportRow>> {
