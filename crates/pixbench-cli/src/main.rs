@@ -4,6 +4,7 @@
 
 mod leaderboard;
 mod output;
+mod recipe_cmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -60,6 +61,7 @@ EXAMPLES
       --target gemini-3.1-flash-image-preview-512 --target gemini-3.1-flash-image-preview-4k:2
   PIXAPI_KEY=sk_... pixbench --base-url https://api.pixapi.ai bench matrix.toml --out r.csv
   pixbench --sandbox bench matrix.toml --json > report.json
+  pixbench recipe out/fox.png    # what an exported image was made with (run --recipe: again)
   pixbench leaderboard --all            # the blind A/B votes' scores (vote in the app)
 
 A MATRIX FILE (matrix.toml)
@@ -165,6 +167,9 @@ enum Cmd {
     History(HistoryArgs),
     /// The catalog: targets, variants and prices.
     Models,
+    /// The recipe an exported image carries (prompt, model, size, fields, run, credits).
+    #[command(after_long_help = recipe_cmd::RECIPE_AFTER_HELP)]
+    Recipe(recipe_cmd::RecipeArgs),
     /// The blind A/B leaderboard: scores, intervals, W/L/T and cost per win of the votes.
     #[command(after_long_help = leaderboard::LEADERBOARD_AFTER_HELP)]
     Leaderboard(leaderboard::LeaderboardArgs),
@@ -190,8 +195,8 @@ struct BenchArgs {
 
 #[derive(Args, Clone)]
 struct RequestArgs {
-    /// The prompt.
-    #[arg(long, short)]
+    /// The prompt (required, except with `run --recipe`, where it replaces the recipe's).
+    #[arg(long, short, default_value = "", hide_default_value = true)]
     prompt: String,
     /// Aspect ratio, e.g. 16:9 (must be offered by the target): sent as the target's
     /// documented WIDTHxHEIGHT for that ratio (Pixapi has no `aspect_ratio` field).
@@ -236,6 +241,10 @@ struct RunArgs {
     /// WIDTHxHEIGHT (sent as `size` as is, priced by its tier).
     #[arg(long, value_name = "SIZE")]
     size: Option<String>,
+    /// Make an exported image again: its recipe's prompt, model, size, fields and
+    /// references (see `pixbench recipe --help`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["model", "size", "image"])]
+    recipe: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -311,6 +320,7 @@ async fn dispatch(cli: Cli) -> Res<ExitCode> {
         Cmd::Compare(a) => compare_cmd(&cli.g, a).await,
         Cmd::History(a) => history_cmd(&cli.g, a).await,
         Cmd::Models => models_cmd(&cli.g).await,
+        Cmd::Recipe(a) => recipe_cmd::recipe_cmd(&cli.g, a).await,
         Cmd::Leaderboard(a) => leaderboard::leaderboard_cmd(&cli.g, a).await,
     }
 }
@@ -679,6 +689,9 @@ async fn run_spec(g: &Global, engine: &Engine, spec: RunSpec, save: Option<&Path
 }
 
 async fn run_cmd(g: &Global, a: RunArgs) -> Res<ExitCode> {
+    if let Some(file) = &a.recipe {
+        return recipe_cmd::run_recipe(g, &a, file).await;
+    }
     let (engine, profile) = open_engine(g, 1).await?;
     let catalog = engine.catalog();
     let model = a.model.clone().unwrap_or_else(|| profile.default_model.clone());
