@@ -77,6 +77,14 @@ fn estimate(s: State<'_, AppState>, spec: RunSpec) -> Res<Estimate> {
 }
 
 #[tauri::command]
+fn sweep_expand(
+    s: State<'_, AppState>,
+    spec: pixbench_core::sweep::SweepSpec,
+) -> Res<pixbench_core::sweep::SweepPlan> {
+    ok(s.engine.sweep_expand(&spec))
+}
+
+#[tauri::command]
 async fn run_start(s: State<'_, AppState>, spec: RunSpec) -> Res<RunView> {
     ok(s.engine.run_start(spec).await)
 }
@@ -322,6 +330,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         profile_remove_key,
         profile_test,
         estimate,
+        sweep_expand,
         run_start,
         run_cancel,
         run_cancel_target,

@@ -23,6 +23,8 @@ import type {
   RunView,
   SessionView,
   Settings,
+  SweepPlan,
+  SweepSpec,
 } from "./types";
 
 export const api = {
@@ -38,6 +40,8 @@ export const api = {
   profileTest: (id: string) => invoke<KeyTestResult>("profile_test", { id }),
 
   estimate: (spec: RunSpec) => invoke<Estimate>("estimate", { spec }),
+  /** A sweep expanded by the core: its run, request count, estimate, or what to fix. */
+  sweepExpand: (spec: SweepSpec) => invoke<SweepPlan>("sweep_expand", { spec }),
   runStart: (spec: RunSpec) => invoke<RunView>("run_start", { spec }),
   runCancel: (runId: string) => invoke<null>("run_cancel", { runId }),
   runCancelTarget: (runId: string, targetIdx: number) =>

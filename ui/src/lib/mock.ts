@@ -7,6 +7,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { sizeOption } from "./logic/aspect";
 import { entryCredits, type Options } from "./logic/options";
+import { mockSweepExpand } from "./mock-sweep";
 import type {
   BenchInput,
   CatalogEntry,
@@ -27,6 +28,7 @@ import type {
   RunView,
   SessionView,
   Settings,
+  SweepSpec,
 } from "./types";
 
 /** "1:1=1024x1024 16:9=1376x768 …" as the catalog's sizes (keywords 2K/4K are squares). */
@@ -138,7 +140,7 @@ let session: SessionView = {
   avgCreditsPerImage: null, savingsUsd: null, byVariant: [], overTime: [], budgetWarning: false,
 };
 
-let settings: Settings = { sessionMode: "new_each_start" };
+let settings: Settings = { sessionMode: "new_each_start", maxSweepRequests: 64 };
 
 const runs = new Map<string, RunView>();
 const timers = new Map<string, ReturnType<typeof setTimeout>[]>();
@@ -184,8 +186,8 @@ function summary(r: RunView): RunSummary {
 function estimate(spec: RunSpec): Estimate {
   const targets = spec.targets.map((t) => {
     const e = catalog.find((c) => c.id === t.modelId);
-    const per = price(e, spec);
-    const size = t.size ?? (e ? sizeOption(e, spec.aspectRatio)?.size : undefined);
+    const per = price(e, t.fields ? { ...spec, options: { ...spec.options, ...t.fields } } : spec);
+    const size = t.size ?? (e ? sizeOption(e, t.aspectRatio ?? spec.aspectRatio)?.size : undefined);
     return { modelId: t.modelId, n: t.n, creditsPerImage: per, credits: per * t.n, size, priceFrom: e?.priceFrom ?? false };
   });
   const total = targets.reduce((s, t) => s + Number(t.credits), 0);
@@ -295,6 +297,7 @@ function start(spec: RunSpec): RunView {
         taskId: isAsync ? `task_${idx}${seq}` : null, polls: [], outputs: [], credits: 0, timing: null, error: null,
         request: describe(spec, e, t.modelId, t.n, isAsync),
         httpStatus: null, requestId: null, responseRaw: null, attempts: 1,
+        ...(t.axes ? { axes: t.axes } : {}), ...(t.prompt ? { prompt: t.prompt } : {}),
       };
     }),
   };
@@ -453,6 +456,8 @@ export function installMock(): void {
           return { ok: true, message: "The key works.", models: 9, latencyMs: 143 };
         case "estimate":
           return estimate(a.spec as RunSpec);
+        case "sweep_expand":
+          return mockSweepExpand(a.spec as SweepSpec, catalog, settings.maxSweepRequests ?? 64, estimate);
         case "run_start":
           return start(a.spec as RunSpec);
         case "run_cancel":

@@ -95,6 +95,10 @@ export class AppStore {
   dragging = $state(false);
   addingRefs = $state(false);
   ready = $state(false);
+  /** Set by the sweep state: turns a spec into the sweep it runs (or the problems to fix). */
+  sweepRun: ((spec: RunSpec) => Promise<{ spec: RunSpec } | { problems: string[] }>) | null = null;
+  /** Set by the sweep state: loads a past run's sweep axes and variables. */
+  sweepLoad: ((run: RunView) => void) | null = null;
   loadError = $state<UiError | null>(null);
 
   #nextId = 1;
@@ -267,7 +271,7 @@ export class AppStore {
 
   async run(ignoreBudget = false): Promise<void> {
     if (this.starting) return;
-    const spec = buildSpec(this.composer, this.catalog, ignoreBudget);
+    let spec = buildSpec(this.composer, this.catalog, ignoreBudget);
     const problems = localProblems(spec);
     if (problems.length > 0) {
       this.runProblems = problems;
@@ -277,6 +281,14 @@ export class AppStore {
     this.starting = true;
     try {
       await this.#budgetOp;
+      if (this.sweepRun) {
+        const swept = await this.sweepRun(spec);
+        if ("problems" in swept) {
+          this.runProblems = swept.problems;
+          return;
+        }
+        spec = swept.spec;
+      }
       if (!ignoreBudget) {
         let est: Estimate;
         try {
@@ -361,6 +373,7 @@ export class AppStore {
     const run = this.currentRun;
     if (!run) return;
     this.composer = pruneComposer(composerFromRun(run, this.catalog, this.composer), this.catalog);
+    this.sweepLoad?.(run);
     await this.run();
   }
 
@@ -369,6 +382,7 @@ export class AppStore {
     const run = this.currentRun;
     if (!run) return;
     this.updateComposer((s) => composerFromRun(run, this.catalog, s));
+    this.sweepLoad?.(run);
   }
 
   async deleteRun(id: string): Promise<void> {
