@@ -69,6 +69,29 @@ pub fn open_engine<R: Runtime>(app: &tauri::AppHandle<R>, cfg: EngineConfig) -> 
     tauri::async_runtime::block_on(Engine::open(cfg)).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// The sentence shown when the engine cannot open, with what to do about it.
+pub fn startup_failure_text(dir: &std::path::Path, error: &str) -> String {
+    format!(
+        "Pixbench could not open its data folder {}:\n\n{error}\n\nNothing in it was changed. To start afresh, move that folder aside (your history and images stay in it) or start Pixbench with PIXBENCH_DATA_DIR set to another folder.",
+        dir.display()
+    )
+}
+
+fn show_startup_failure<R: Runtime>(app: &tauri::AppHandle<R>, dir: &std::path::Path, error: &str) {
+    use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+    eprintln!("Pixbench could not start: {error}");
+    // The main window has no engine behind it: hide it, show why, and quit on OK.
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.hide();
+    }
+    let handle = app.clone();
+    app.dialog()
+        .message(startup_failure_text(dir, error))
+        .title("Pixbench could not start")
+        .kind(MessageDialogKind::Error)
+        .show(move |_| handle.exit(1));
+}
+
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
     tracing_subscriber::fmt()
@@ -81,8 +104,13 @@ pub fn run() {
         .setup(|app| {
             let handle = app.handle().clone();
             let dir = data_dir(&handle);
-            let engine = open_engine(&handle, engine_config(&handle, dir))?;
-            app.manage(AppState { engine });
+            match open_engine(&handle, engine_config(&handle, dir.clone())) {
+                Ok(engine) => {
+                    app.manage(AppState { engine });
+                }
+                // Started from a desktop entry, nobody reads stderr: say it in a window.
+                Err(e) => show_startup_failure(&handle, &dir, &e.to_string()),
+            }
             Ok(())
         })
         .build(tauri::generate_context!());
