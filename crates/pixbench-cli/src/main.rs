@@ -3,6 +3,7 @@
 //! script: one run, one comparison, or a benchmark matrix. See `pixbench --help`.
 
 mod leaderboard;
+mod metrics_cmd;
 mod output;
 mod recipe_cmd;
 
@@ -63,6 +64,8 @@ EXAMPLES
   pixbench --sandbox bench matrix.toml --json > report.json
   pixbench recipe out/fox.png    # what an exported image was made with (run --recipe: again)
   pixbench leaderboard --all            # the blind A/B votes' scores (vote in the app)
+  pixbench metrics a.png b.png          # SSIM / PSNR / pHash of two images
+  pixbench metrics --run RUN_ID         # was the resolution worth it, per model
 
 A MATRIX FILE (matrix.toml)
   prompts = [\"a red fox in snow\", \"a blue vintage car\"]
@@ -173,6 +176,9 @@ enum Cmd {
     /// The blind A/B leaderboard: scores, intervals, W/L/T and cost per win of the votes.
     #[command(after_long_help = leaderboard::LEADERBOARD_AFTER_HELP)]
     Leaderboard(leaderboard::LeaderboardArgs),
+    /// SSIM / PSNR / pHash of two image files, or a run's "was the resolution worth it" table.
+    #[command(after_long_help = metrics_cmd::METRICS_AFTER_HELP)]
+    Metrics(metrics_cmd::MetricsArgs),
 }
 
 #[derive(Args)]
@@ -322,6 +328,7 @@ async fn dispatch(cli: Cli) -> Res<ExitCode> {
         Cmd::Models => models_cmd(&cli.g).await,
         Cmd::Recipe(a) => recipe_cmd::recipe_cmd(&cli.g, a).await,
         Cmd::Leaderboard(a) => leaderboard::leaderboard_cmd(&cli.g, a).await,
+        Cmd::Metrics(a) => metrics_cmd::metrics_cmd(&cli.g, a).await,
     }
 }
 

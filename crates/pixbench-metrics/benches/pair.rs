@@ -1,8 +1,12 @@
 //! A 4K pair (4096 × 4096, photo-like) compared at full size, and a 4K output against a 2K
 //! one (downscaled first, as the resolution-worth-it table does). Goal: under 1 s each.
 //! `cargo bench -p pixbench-metrics --bench pair`
+//!
+//! Before criterion's figures it prints each case's CPU time per pair (user + system, from
+//! /proc/self/stat on Linux): unlike wall time it does not grow when other processes load
+//! the machine; wall time on an idle machine lies between CPU time / cores and CPU time.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use image::{DynamicImage, RgbImage};
 
 fn photo_like(edge: u32, seed: u32) -> DynamicImage {
@@ -33,5 +37,44 @@ fn pairs(c: &mut Criterion) {
     g.finish();
 }
 
+/// CPU seconds this process has used (Linux; `None` elsewhere).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) end at its closing parenthesis.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0) // USER_HZ is 100 on Linux
+}
+
+fn cpu_figures() {
+    let a = photo_like(4096, 1);
+    let b = photo_like(4096, 2);
+    let half = photo_like(2048, 3);
+    for (name, x, y) in [("4096x4096 vs 4096x4096", &a, &b), ("4096x4096 vs 2048x2048", &a, &half)] {
+        let runs = 5;
+        let (c0, t0) = (cpu_seconds(), std::time::Instant::now());
+        for _ in 0..runs {
+            std::hint::black_box(pixbench_metrics::compare(x, y).unwrap());
+        }
+        let wall = t0.elapsed().as_secs_f64() / runs as f64;
+        match (c0, cpu_seconds()) {
+            (Some(c0), Some(c1)) => {
+                println!(
+                    "{name}: {:.0} ms CPU per pair, {:.0} ms wall",
+                    (c1 - c0) / runs as f64 * 1000.0,
+                    wall * 1000.0
+                )
+            }
+            _ => println!("{name}: {:.0} ms wall per pair", wall * 1000.0),
+        }
+    }
+}
+
 criterion_group!(benches, pairs);
-criterion_main!(benches);
+
+fn main() {
+    cpu_figures();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
