@@ -102,12 +102,15 @@ mod client;
 mod config;
 mod describe;
 mod error;
+mod inline;
 pub mod net;
 mod types;
 mod wire;
 
 #[cfg(test)]
 mod props;
+#[cfg(test)]
+mod props_inline;
 
 pub use client::Client;
 pub use config::{mask_key, ClientConfig, PollPolicy, RetryPolicy};

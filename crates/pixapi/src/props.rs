@@ -3,7 +3,7 @@
 //! readers are in `tests/props.rs`.) Bounded: a few hundred cases each, no failure files.
 
 #[path = "../tests/props_support/mod.rs"]
-mod support;
+pub(crate) mod support;
 
 use std::time::Duration;
 

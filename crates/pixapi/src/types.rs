@@ -247,7 +247,9 @@ pub struct SyncTiming {
     pub ttfb_ms: f64,
     /// From the first to the last byte of the response body.
     pub body_ms: f64,
-    /// JSON parse of the answer plus base64 decoding of every inline image.
+    /// After the last body byte: the JSON parse of the answer plus the base64 decoding
+    /// of inline images not already decoded while the body arrived (strict base64 is
+    /// decoded as it comes, inside `body_ms`).
     pub decode_ms: f64,
     /// Wall time to download every `url` output (0 when there is none).
     pub download_ms: f64,
@@ -265,7 +267,8 @@ pub struct AsyncTiming {
     /// From the start of waiting until a poll answer saying `completed` was read
     /// (queue plus processing plus poll granularity).
     pub wait_ms: f64,
-    /// JSON parse of the final task answer plus base64 decoding of inline images.
+    /// JSON parse of the final task answer plus base64 decoding of inline images not
+    /// already decoded while its body arrived (see [`SyncTiming::decode_ms`]).
     pub decode_ms: f64,
     /// Wall time to download every `url` output.
     pub download_ms: f64,

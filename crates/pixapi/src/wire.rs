@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::inline::Inline;
 use crate::types::{AnswerData, AnswerItem, ModelInfo, TaskState};
 
 /// Index of the closing quote of a JSON string whose content starts at `k`, and the
@@ -181,13 +182,18 @@ fn as_string(v: &Value) -> Option<String> {
     }
 }
 
-fn decode_items(items: Vec<WireItem<'_>>) -> Result<Vec<AnswerItem>, Error> {
+/// The items' images; a `b64_json` value that is a token of `inline` is the bytes
+/// decoded while the body arrived.
+fn decode_items(items: Vec<WireItem<'_>>, mut inline: Option<&mut Inline>) -> Result<Vec<AnswerItem>, Error> {
     let mut out = Vec::with_capacity(items.len());
     for (i, it) in items.into_iter().enumerate() {
         let data = match (it.b64_json, it.url) {
-            (Some(b), _) if !b.0.is_empty() => AnswerData::Bytes(Bytes::from(
-                decode_b64(&b.0).map_err(|e| Error::Malformed { detail: format!("data[{i}].b64_json: {e}") })?,
-            )),
+            (Some(b), _) if !b.0.is_empty() => AnswerData::Bytes(match inline.as_mut().and_then(|x| x.take(&b.0)) {
+                Some(bytes) => bytes,
+                None => Bytes::from(
+                    decode_b64(&b.0).map_err(|e| Error::Malformed { detail: format!("data[{i}].b64_json: {e}") })?,
+                ),
+            }),
             (_, Some(u)) if !u.is_empty() => AnswerData::Url(u),
             _ => return Err(Error::Malformed { detail: format!("data[{i}] has neither b64_json nor url") }),
         };
@@ -197,11 +203,40 @@ fn decode_items(items: Vec<WireItem<'_>>) -> Result<Vec<AnswerItem>, Error> {
 }
 
 /// Reads a sync images answer (`{"created", "data": [...], "usage"}`). An answer with
-/// no `data` items is malformed.
+/// no `data` items is malformed. (The client reads through [`parse_images_streamed`].)
+#[cfg(test)]
 pub(crate) fn parse_images(body: &[u8]) -> Result<ParsedImages, Error> {
+    images_in(body, None)
+}
+
+/// [`parse_images`] of `body`, its inline images already decoded as it arrived: the
+/// skeleton is read when it gives an answer that uses every decoded value; otherwise
+/// (an error, a token left in a kept field) `body` is read whole, so the outcome is
+/// always `parse_images(body)`'s.
+pub(crate) fn parse_images_streamed(body: &[u8], inline: Option<Inline>) -> Result<ParsedImages, Error> {
+    with_inline(body, inline, images_in)
+}
+
+fn with_inline<T>(
+    body: &[u8],
+    inline: Option<Inline>,
+    parse: fn(&[u8], Option<&mut Inline>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    if let Some(mut inl) = inline {
+        let skeleton = std::mem::take(&mut inl.skeleton);
+        if let Ok(p) = parse(&skeleton, Some(&mut inl)) {
+            if inl.all_used() {
+                return Ok(p);
+            }
+        }
+    }
+    parse(body, None)
+}
+
+fn images_in(body: &[u8], inline: Option<&mut Inline>) -> Result<ParsedImages, Error> {
     let w: WireAnswer<'_> = serde_json::from_slice(body)
         .map_err(|e| Error::Malformed { detail: format!("answer is not the expected JSON: {e}") })?;
-    let items = decode_items(w.data.unwrap_or_default())?;
+    let items = decode_items(w.data.unwrap_or_default(), inline)?;
     if items.is_empty() {
         return Err(Error::Malformed { detail: "the answer holds no images".into() });
     }
@@ -249,7 +284,18 @@ struct WireTask<'a> {
 
 /// Reads the images of a completed task: `result.data[]` (documented), or
 /// `result.images[]`, `result` as a list, or top-level `data[]`.
+#[cfg(test)]
 pub(crate) fn parse_task_images(body: &[u8]) -> Result<ParsedImages, Error> {
+    task_images_in(body, None)
+}
+
+/// [`parse_task_images`] with inline images decoded as the body arrived (see
+/// [`parse_images_streamed`]).
+pub(crate) fn parse_task_images_streamed(body: &[u8], inline: Option<Inline>) -> Result<ParsedImages, Error> {
+    with_inline(body, inline, task_images_in)
+}
+
+fn task_images_in(body: &[u8], inline: Option<&mut Inline>) -> Result<ParsedImages, Error> {
     let bad = |e: serde_json::Error| Error::Malformed { detail: format!("task answer is not the expected JSON: {e}") };
     let (items, created, usage) = match serde_json::from_slice::<WireTask<'_>>(body) {
         Ok(t) => {
@@ -286,7 +332,7 @@ pub(crate) fn parse_task_images(body: &[u8]) -> Result<ParsedImages, Error> {
             (items.or(data), created.or(l.created), usage.or(l.usage))
         }
     };
-    let items = decode_items(items.unwrap_or_default())?;
+    let items = decode_items(items.unwrap_or_default(), inline)?;
     if items.is_empty() {
         return Err(Error::Malformed { detail: "the completed task holds no images".into() });
     }

@@ -73,7 +73,7 @@ impl Client {
         let url = self.url(PATH_GENERATIONS);
         debug!(url = %url, model = %req.model, "pixapi generate");
         let (a, attempts) = self
-            .execute(Op::SyncPost, Endpoint::Images, self.cfg.max_response_bytes, cancel, || {
+            .execute_inline(Op::SyncPost, Endpoint::Images, self.cfg.max_response_bytes, cancel, || {
                 Ok(self.request(Method::POST, &url).header(CONTENT_TYPE, "application/json").body(body.clone()))
             })
             .await?;
@@ -93,16 +93,18 @@ impl Client {
         let url = self.url(PATH_EDITS);
         debug!(url = %url, model = %req.model, images = req.images.len(), "pixapi edit");
         let (a, attempts) = self
-            .execute(Op::SyncPost, Endpoint::Images, self.cfg.max_response_bytes, cancel, || {
+            .execute_inline(Op::SyncPost, Endpoint::Images, self.cfg.max_response_bytes, cancel, || {
                 Ok(self.request(Method::POST, &url).multipart(build_form(req)?))
             })
             .await?;
         self.images_answer(a, attempts, started)
     }
 
-    fn images_answer(&self, a: Answer, attempts: u32, started: Instant) -> Result<ImagesAnswer> {
+    fn images_answer(&self, mut a: Answer, attempts: u32, started: Instant) -> Result<ImagesAnswer> {
         let t = Instant::now();
-        let parsed = wire::parse_images(&a.body).map_err(|k| self.answer_error(html_or(k, &a.body), &a, attempts))?;
+        let inline = a.scan.take().and_then(|s| s.finish(&a.body));
+        let parsed = wire::parse_images_streamed(&a.body, inline)
+            .map_err(|k| self.answer_error(html_or(k, &a.body), &a, attempts))?;
         let decode_ms = ms(t.elapsed());
         Ok(ImagesAnswer {
             created: parsed.created,
@@ -227,7 +229,7 @@ impl Client {
         self.policy.check_url(&parsed).map_err(|r| Error::RefusedUrl { detail: redact(&r.0) })?;
         let same_origin = url::Url::parse(&self.base).map(|b| b.origin() == parsed.origin()).unwrap_or(false);
         let (a, _) = self
-            .execute_within(Op::Get, Endpoint::Download, self.cfg.max_response_bytes, budget, cancel, || {
+            .execute_within(Op::Get, Endpoint::Download, self.cfg.max_response_bytes, budget, false, cancel, || {
                 Ok(if same_origin { self.request(Method::GET, &full) } else { self.http.get(&full) })
             })
             .await?;

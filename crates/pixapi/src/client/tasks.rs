@@ -197,15 +197,17 @@ impl Client {
                 return Err(Error::Cancelled.into());
             }
             timing.polls += 1;
-            let outcome =
-                match self.attempt(self.request(Method::GET, &url), self.cfg.max_response_bytes, None, cancel).await {
-                    Ok(a) if (200..300).contains(&a.status) => match self.task_status_from(&a, id) {
-                        Ok((st, elided)) => Ok((a, st, elided)),
-                        Err(k) => Err((self.answer_error(k, &a, 1), None)),
-                    },
-                    Ok(a) => Err((self.error_from(&a, Endpoint::Task, 1), a.retry_after)),
-                    Err(k) => Err((k.into(), None)),
-                };
+            let outcome = match self
+                .attempt(self.request(Method::GET, &url), self.cfg.max_response_bytes, None, cancel, true)
+                .await
+            {
+                Ok(a) if (200..300).contains(&a.status) => match self.task_status_from(&a, id) {
+                    Ok((st, elided)) => Ok((a, st, elided)),
+                    Err(k) => Err((self.answer_error(k, &a, 1), None)),
+                },
+                Ok(a) => Err((self.error_from(&a, Endpoint::Task, 1), a.retry_after)),
+                Err(k) => Err((k.into(), None)),
+            };
             let pause = match outcome {
                 Ok((a, st, elided)) => {
                     errors = 0;
@@ -215,8 +217,10 @@ impl Client {
                         TaskState::Completed => {
                             timing.wait_ms = ms(wait_start.elapsed());
                             let t = Instant::now();
-                            let parsed =
-                                wire::parse_task_images(&a.body).map_err(|k| self.answer_error(k, &a, attempts))?;
+                            let mut a = a;
+                            let inline = a.scan.take().and_then(|s| s.finish(&a.body));
+                            let parsed = wire::parse_task_images_streamed(&a.body, inline)
+                                .map_err(|k| self.answer_error(k, &a, attempts))?;
                             timing.decode_ms = ms(t.elapsed());
                             let t = Instant::now();
                             let has_urls = parsed.items.iter().any(|i| matches!(i.data, AnswerData::Url(_)));

@@ -11,6 +11,7 @@ use tracing::debug;
 use super::Client;
 use crate::describe::redact;
 use crate::error::{classify, parse_error_body, parse_retry_after, truncate, ApiError, Endpoint, Error, Result};
+use crate::inline::InlineScan;
 use crate::wire::elide_b64;
 
 /// Largest error body read (the rest is dropped).
@@ -41,6 +42,9 @@ pub(super) struct Answer {
     pub(super) body: Bytes,
     /// The `Location` of a 3xx answer (one the client did not follow).
     pub(super) location: Option<String>,
+    /// The inline images decoded while a 2xx body arrived (when asked for), to finish
+    /// with [`InlineScan::finish`].
+    pub(super) scan: Option<InlineScan>,
     pub(super) send_ms: f64,
     pub(super) ttfb_ms: f64,
     pub(super) body_ms: f64,
@@ -169,6 +173,7 @@ impl Client {
         budget: Option<&Budget>,
         cancel: &CancellationToken,
         t0: Instant,
+        mut scan: Option<&mut InlineScan>,
     ) -> Result<(Bytes, f64, f64), Error> {
         let read_timeout = self.cfg.read_timeout;
         if let Some(cl) = resp.content_length() {
@@ -213,6 +218,9 @@ impl Client {
                 }
                 taken.bytes += chunk.len() as u64;
             }
+            if let Some(s) = scan.as_deref_mut() {
+                s.feed(&chunk);
+            }
             match (&mut buf, first.take()) {
                 (None, None) => first = Some(chunk),
                 (None, Some(f)) => {
@@ -235,13 +243,15 @@ impl Client {
     }
 
     /// One attempt: send, read the head, read the body (the full one on success, at
-    /// most [`ERROR_BODY_LIMIT`] otherwise).
+    /// most [`ERROR_BODY_LIMIT`] otherwise). With `inline`, the `b64_json` values of a
+    /// 2xx body are decoded as it arrives ([`crate::inline`]).
     pub(super) async fn attempt(
         &self,
         rb: RequestBuilder,
         limit: u64,
         budget: Option<&Budget>,
         cancel: &CancellationToken,
+        inline: bool,
     ) -> Result<Answer, Error> {
         let t0 = Instant::now();
         let resp = guarded(cancel, self.cfg.read_timeout, rb.send()).await?.map_err(map_send_error)?;
@@ -252,20 +262,41 @@ impl Client {
             header_str(resp.headers(), RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(&v, SystemTime::now()));
         let location = resp.status().is_redirection().then(|| header_str(resp.headers(), LOCATION.as_str())).flatten();
         if resp.status().is_success() {
-            let (body, ttfb_ms, body_ms) = self.read_body(resp, limit, budget, cancel, t0).await?;
-            return Ok(Answer { status, request_id, retry_after, body, location: None, send_ms, ttfb_ms, body_ms });
+            let mut scan = inline.then(|| InlineScan::new(resp.content_length()));
+            let (body, ttfb_ms, body_ms) = self.read_body(resp, limit, budget, cancel, t0, scan.as_mut()).await?;
+            return Ok(Answer {
+                status,
+                request_id,
+                retry_after,
+                body,
+                location: None,
+                scan,
+                send_ms,
+                ttfb_ms,
+                body_ms,
+            });
         }
         // Error answer: its body is informative only; a failure to read it is not fatal.
         let body = if resp.content_length().is_some_and(|cl| cl > ERROR_BODY_LIMIT) {
             Bytes::new()
         } else {
-            match self.read_body(resp, ERROR_BODY_LIMIT, None, cancel, t0).await {
+            match self.read_body(resp, ERROR_BODY_LIMIT, None, cancel, t0, None).await {
                 Ok((b, _, _)) => b,
                 Err(Error::Cancelled) => return Err(Error::Cancelled),
                 Err(_) => Bytes::new(),
             }
         };
-        Ok(Answer { status, request_id, retry_after, body, location, send_ms, ttfb_ms: send_ms, body_ms: 0.0 })
+        Ok(Answer {
+            status,
+            request_id,
+            retry_after,
+            body,
+            location,
+            scan: None,
+            send_ms,
+            ttfb_ms: send_ms,
+            body_ms: 0.0,
+        })
     }
 
     /// The [`ApiError`] for a non-2xx answer.
@@ -312,16 +343,34 @@ impl Client {
     where
         F: Fn() -> Result<RequestBuilder>,
     {
-        self.execute_within(op, endpoint, limit, None, cancel, build).await
+        self.execute_within(op, endpoint, limit, None, false, cancel, build).await
     }
 
-    /// Like [`execute`](Self::execute), the body also counted against `budget`.
+    /// Like [`execute`](Self::execute), decoding inline images as the body arrives.
+    pub(super) async fn execute_inline<F>(
+        &self,
+        op: Op,
+        endpoint: Endpoint,
+        limit: u64,
+        cancel: &CancellationToken,
+        build: F,
+    ) -> Result<(Answer, u32)>
+    where
+        F: Fn() -> Result<RequestBuilder>,
+    {
+        self.execute_within(op, endpoint, limit, None, true, cancel, build).await
+    }
+
+    /// Like [`execute`](Self::execute), the body also counted against `budget`, and its
+    /// inline images decoded as it arrives with `inline`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn execute_within<F>(
         &self,
         op: Op,
         endpoint: Endpoint,
         limit: u64,
         budget: Option<&Budget>,
+        inline: bool,
         cancel: &CancellationToken,
         build: F,
     ) -> Result<(Answer, u32)>
@@ -338,7 +387,7 @@ impl Client {
             }
             let rb = build()?;
             let t = Instant::now();
-            let (err, retry_after) = match self.attempt(rb, limit, budget, cancel).await {
+            let (err, retry_after) = match self.attempt(rb, limit, budget, cancel, inline).await {
                 Ok(a) if (200..300).contains(&a.status) => {
                     debug!(
                         ?op,
