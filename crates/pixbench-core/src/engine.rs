@@ -596,6 +596,11 @@ impl Engine {
         Ok((client, p))
     }
 
+    /// Every key this engine has handed a client (to scrub them from what servers say).
+    pub(crate) fn known_keys(&self) -> Vec<String> {
+        lock(&self.inner.clients).values().map(|(_, k, _)| k.clone()).collect()
+    }
+
     pub async fn profile_test(&self, id: &str) -> CoreResult<KeyTestResult> {
         let (client, p) = self.client_for(id)?;
         let started = std::time::Instant::now();
@@ -615,7 +620,10 @@ impl Engine {
                         "The key of profile “{}” was rejected (401). Check it on your Pixapi dashboard and paste it again.",
                         p.name
                     ),
-                    _ => e.user_message(),
+                    _ => {
+                        let m = e.user_message();
+                        crate::scrub::scrub(&m, &self.known_keys()).unwrap_or(m)
+                    }
                 },
                 models: 0,
                 latency_ms,

@@ -21,6 +21,7 @@ pub mod recipe;
 pub mod references;
 pub mod request;
 pub mod runner;
+pub mod scrub;
 pub mod secrets;
 pub mod session;
 pub mod settings;

@@ -270,8 +270,11 @@ impl Engine {
 
     /// Saves a target's state and tells the UI.
     fn publish(&self, state: &Shared, idx: usize) {
+        let keys = self.known_keys();
         let (run_id, t) = {
-            let s = lock(state);
+            let mut s = lock(state);
+            // A server may echo the key in any words: never store or show it.
+            crate::scrub::scrub_target(&mut s.targets[idx], &keys);
             (s.row.id.clone(), s.targets[idx].clone())
         };
         if let Err(e) = self.store().update_target(&run_id, &t) {
