@@ -1,5 +1,9 @@
 //! Image bytes on disk, content-addressed by SHA-256 and written atomically (temp file +
 //! rename), plus thumbnails made once per image. Metadata lives in SQLite; bytes live here.
+//!
+//! A paid image that cannot be written (a full disk, a folder gone) is held in memory
+//! instead of dropped: it is served from there, and written as soon as a write works
+//! again ([`Blobs::flush_held`]). Held images are bounded ([`MAX_HELD_BYTES`]).
 
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
@@ -24,6 +28,27 @@ pub enum BlobError {
 #[derive(Clone, Debug)]
 pub struct Blobs {
     root: PathBuf,
+    held: std::sync::Arc<std::sync::Mutex<Held>>,
+}
+
+/// Images that could not be written yet, by hash.
+#[derive(Debug, Default)]
+struct Held {
+    images: std::collections::HashMap<String, std::sync::Arc<Vec<u8>>>,
+    bytes: usize,
+}
+
+/// At most this much image data is held in memory waiting for the disk (past it, a
+/// failed write is an error, as before).
+pub const MAX_HELD_BYTES: usize = 1 << 30;
+
+/// How [`Blobs::put_or_hold`] kept an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// On disk.
+    Saved(String),
+    /// In memory only, because the write failed (the sentence says why).
+    Held(String, String),
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -41,7 +66,7 @@ pub const MAX_DECODE_PIXELS: u64 = 8192 * 8192;
 
 impl Blobs {
     pub fn new(root: impl Into<PathBuf>) -> Blobs {
-        Blobs { root: root.into() }
+        Blobs { root: root.into(), held: Default::default() }
     }
 
     pub fn root(&self) -> &Path {
@@ -75,9 +100,58 @@ impl Blobs {
         Ok(sha)
     }
 
+    /// Stores bytes like [`Blobs::put`]; when the write fails, holds them in memory (if
+    /// there is room) so that a paid image is never dropped.
+    pub fn put_or_hold(&self, bytes: &[u8]) -> Result<Stored, BlobError> {
+        match self.put(bytes) {
+            Ok(sha) => Ok(Stored::Saved(sha)),
+            Err(e) => {
+                let sha = sha256_hex(bytes);
+                let mut held = self.held();
+                if !held.images.contains_key(&sha) {
+                    if held.bytes + bytes.len() > MAX_HELD_BYTES {
+                        return Err(e);
+                    }
+                    held.bytes += bytes.len();
+                    held.images.insert(sha.clone(), std::sync::Arc::new(bytes.to_vec()));
+                }
+                Ok(Stored::Held(sha, e.to_string()))
+            }
+        }
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many images wait in memory for the disk.
+    pub fn held_count(&self) -> usize {
+        self.held().images.len()
+    }
+
+    /// Writes the held images that can be written now; answers the hashes written.
+    pub fn flush_held(&self) -> Vec<String> {
+        let pending: Vec<(String, std::sync::Arc<Vec<u8>>)> =
+            self.held().images.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut written = vec![];
+        for (sha, bytes) in pending {
+            if write_atomic(&self.image_path(&sha), &bytes).is_ok() {
+                let mut held = self.held();
+                if let Some(b) = held.images.remove(&sha) {
+                    held.bytes -= b.len();
+                }
+                written.push(sha);
+            }
+        }
+        written
+    }
+
     pub fn get(&self, sha: &str) -> Result<Vec<u8>, BlobError> {
         if !valid_sha(sha) {
             return Err(BlobError::Missing(sha.into()));
+        }
+        if let Some(b) = self.held().images.get(sha) {
+            return Ok(b.as_ref().clone());
         }
         std::fs::read(self.image_path(sha)).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
@@ -90,6 +164,11 @@ impl Blobs {
 
     pub fn remove(&self, sha: &str) {
         if valid_sha(sha) {
+            let mut held = self.held();
+            if let Some(b) = held.images.remove(sha) {
+                held.bytes -= b.len();
+            }
+            drop(held);
             let _ = std::fs::remove_file(self.image_path(sha));
             let _ = std::fs::remove_file(self.thumb_path(sha));
         }
@@ -133,7 +212,12 @@ impl Blobs {
         }
         let full = self.get(sha)?;
         let jpeg = make_thumbnail(&full, THUMB_EDGE)?;
-        write_atomic(&path, &jpeg)?;
+        if let Err(e) = write_atomic(&path, &jpeg) {
+            // A held image's thumbnail is made again from memory until the disk works.
+            if !self.held().images.contains_key(sha) {
+                return Err(e);
+            }
+        }
         Ok(jpeg)
     }
 }

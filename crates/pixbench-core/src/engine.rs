@@ -183,6 +183,8 @@ pub(crate) struct Inner {
     /// quick runs cannot both pass it. Checked and taken under `budget_gate`.
     pub reservations: Mutex<HashMap<String, crate::runner::Reservation>>,
     pub budget_gate: Mutex<()>,
+    /// Targets whose paid images wait in memory for the disk (see `held`).
+    pub held: Mutex<crate::held::HeldTargets>,
     /// Blind A/B pairs handed out and not yet voted on (see `votes`).
     pub blind: Mutex<crate::votes::BlindState>,
 }
@@ -272,6 +274,7 @@ impl Engine {
                 benches: Mutex::new(HashMap::new()),
                 reservations: Mutex::new(HashMap::new()),
                 budget_gate: Mutex::new(()),
+                held: Mutex::new(Default::default()),
                 blind: Mutex::new(Default::default()),
             }),
         };

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod held;
 pub mod owner;
 pub mod lineage;
 pub mod metrics;

@@ -502,6 +502,11 @@ impl Engine {
         let extra = r.dropped + r.images.len().saturating_sub(n as usize);
         r.images.truncate(n as usize);
         let mut save_error: Option<String> = None;
+        let mut held_images: Vec<(usize, String)> = Vec::new();
+        // Images held from an earlier failed write go first, if the disk works again.
+        if self.blobs().held_count() > 0 {
+            self.save_held();
+        }
         let mut not_images: Vec<String> = Vec::new();
         let mut got = 0usize;
         let catalog = self.catalog();
@@ -515,9 +520,10 @@ impl Engine {
             // Hashing and writing a 4K PNG is real work: off the async threads.
             let saved = tokio::task::spawn_blocking(move || {
                 let mut dims = crate::blobs::probe(&bytes).map(|(w, h, _)| (w, h)).unwrap_or((0, 0));
-                let put = blobs.put(&bytes).map_err(|e| e.to_string());
+                // A failed write keeps the paid image in memory (see `held`).
+                let put = blobs.put_or_hold(&bytes).map_err(|e| e.to_string());
                 let sha = match &put {
-                    Ok(s) => s.clone(),
+                    Ok(crate::blobs::Stored::Saved(s) | crate::blobs::Stored::Held(s, _)) => s.clone(),
                     Err(_) => crate::blobs::sha256_hex(&bytes),
                 };
                 // Thumbnail once, now, so the grid never decodes the full image. It is also
@@ -535,10 +541,15 @@ impl Engine {
                         blobs.remove(&sha);
                     }
                 }
-                (sha, dims, bytes.len() as u64, put.err())
+                let (err, held) = match put {
+                    Ok(crate::blobs::Stored::Held(_, why)) => (None, Some(why)),
+                    Ok(_) => (None, None),
+                    Err(e) => (Some(e), None),
+                };
+                (sha, dims, bytes.len() as u64, err, held)
             })
             .await;
-            let (sha, (w, h), len, err) = match saved {
+            let (sha, (w, h), len, err, held) = match saved {
                 Ok(v) => v,
                 Err(e) => {
                     save_error = Some(e.to_string());
@@ -553,6 +564,9 @@ impl Engine {
             got += 1;
             if let Some(e) = err {
                 save_error = Some(e);
+            }
+            if let Some(why) = held {
+                held_images.push((i + 1, why));
             }
             // Billing follows the delivered output: its tier, its model's price.
             let billed = catalog.bill(entry, w, h, quality.as_deref());
@@ -657,7 +671,12 @@ impl Engine {
                     "partial",
                     format!("{got} of {n} images came back; the server charges only delivered images."),
                 ));
+            } else if let Some((_, why)) = held_images.first() {
+                t.error = Some(crate::held::held_notice(held_images.len(), why));
             }
+        }
+        if !held_images.is_empty() {
+            self.note_held(&run_id, idx as u32);
         }
         self.publish(state, idx);
     }

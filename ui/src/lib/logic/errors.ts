@@ -89,6 +89,7 @@ const KIND_TITLES: Record<string, string> = {
   refused_url: "Image address refused",
   too_slow: "Server too slow",
   extra_outputs: "More images than asked",
+  unsaved: "Not saved to disk yet",
   over_budget: "Over budget",
 };
 
