@@ -33,5 +33,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 for tool in node npm cargo; do
-  command -v "$tool" >/dev/null || { echo "deps: $tool is required (Node.js >= 20.19, Rust >= 1.88)" >&2; exit 1; }
+  command -v "$tool" >/dev/null || { echo "deps: $tool is required (Node.js >= 20.19, Rust >= 1.89)" >&2; exit 1; }
 done
