@@ -172,6 +172,74 @@ fn output_rate(
     s: State<'_, AppState>,
     run_id: String,
     target_idx: u32,
+/// The recipe of pasted image bytes; refused with a sentence when it has none.
+#[tauri::command]
+async fn recipe_read_bytes(s: State<'_, AppState>, bytes: Vec<u8>) -> Res<pixbench_core::recipe::RecipeLoad> {
+    let engine = s.engine.clone();
+    tauri::async_runtime::spawn_blocking(move || ok(engine.recipe_read(&bytes)))
+        .await
+        .map_err(|e| UiError::new("internal", e.to_string()))?
+}
+
+/// The recipe of a dropped file, if it carries one (none for any other file, which the
+/// composer then adds as a reference). Read bounded, as references are.
+#[tauri::command]
+async fn recipe_probe_path(
+    s: State<'_, AppState>,
+    granted: State<'_, crate::GrantedPaths>,
+    path: PathBuf,
+) -> Res<Option<pixbench_core::recipe::RecipeLoad>> {
+    granted.check(&path)?;
+    let engine = s.engine.clone();
+    tauri::async_runtime::spawn_blocking(move || match engine.recipe_read_path(&path) {
+        Ok(load) => Ok(Some(load)),
+        Err(e) => {
+            let u = UiError::from(e);
+            // A damaged recipe is worth a sentence; any other file is just not a recipe.
+            if u.kind == "invalid_recipe" {
+                Err(u)
+            } else {
+                Ok(None)
+            }
+        }
+    })
+    .await
+    .map_err(|e| UiError::new("internal", e.to_string()))?
+}
+
+/// Asks for an image (native dialog) and answers its recipe; none if dismissed.
+#[tauri::command]
+async fn recipe_pick<R: Runtime>(
+    app: AppHandle<R>,
+    s: State<'_, AppState>,
+) -> Res<Option<pixbench_core::recipe::RecipeLoad>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Open an image's recipe")
+        .add_filter("Images exported by Pixbench", &["png", "jpg", "jpeg", "webp"])
+        .pick_file(move |file| {
+            let _ = tx.send(file);
+        });
+    let Some(path) = rx.await.ok().flatten().and_then(|f| f.into_path().ok()) else {
+        return Ok(None);
+    };
+    let engine = s.engine.clone();
+    tauri::async_runtime::spawn_blocking(move || ok(engine.recipe_read_path(&path)).map(Some))
+        .await
+        .map_err(|e| UiError::new("internal", e.to_string()))?
+}
+
+/// Saves one output, with its recipe, into the data dir's exports folder; answers the path.
+#[tauri::command]
+async fn export_output(s: State<'_, AppState>, run_id: String, target_idx: u32, output_idx: u32) -> Res<String> {
+    let engine = s.engine.clone();
+    tauri::async_runtime::spawn_blocking(move || ok(engine.export_output(&run_id, target_idx, output_idx, None)))
+        .await
+        .map_err(|e| UiError::new("internal", e.to_string()))?
+        .map(|p| p.display().to_string())
+}
+
     output_idx: u32,
     rating: Option<u8>,
     note: Option<String>,
@@ -363,3 +431,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
 }
         run_iterate_from,
         run_lineage,
+        recipe_read_bytes,
+        recipe_probe_path,
+        recipe_pick,
+        export_output,

@@ -19,6 +19,7 @@ import type {
   ProfileView,
   ReferenceView,
   RunSpec,
+  RecipeLoad,
   RunSummary,
   RunView,
   SessionView,
@@ -63,6 +64,15 @@ export const api = {
   exportImages: (runId: string) => invoke<string | null>("export_images", { runId }),
 
   settingsGet: () => invoke<Settings>("settings_get"),
+  /** The recipe of pasted image bytes; refused (kind `no_recipe`) when it has none. */
+  recipeReadBytes: (bytes: Uint8Array) => invoke<RecipeLoad>("recipe_read_bytes", { bytes: Array.from(bytes) }),
+  /** The recipe of a dropped file, or null when it carries none. */
+  recipeProbePath: (path: string) => invoke<RecipeLoad | null>("recipe_probe_path", { path }),
+  /** Asks for an image (native dialog) and answers its recipe; null if dismissed. */
+  recipePick: () => invoke<RecipeLoad | null>("recipe_pick"),
+  /** Saves one output with its recipe into the exports folder; answers the path. */
+  exportOutput: (runId: string, targetIdx: number, outputIdx: number) =>
+    invoke<string>("export_output", { runId, targetIdx, outputIdx }),
   settingsSet: (settings: Settings) => invoke<Settings>("settings_set", { settings }),
 
   sessionCurrent: () => invoke<SessionView>("session_current"),

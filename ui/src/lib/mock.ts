@@ -532,3 +532,10 @@ export function installMock(): void {
     { shouldMockEvents: true },
   );
 }
+        case "recipe_read_bytes":
+          throw { kind: "no_recipe", message: "This image has no Pixbench recipe; add it as a reference instead?", detail: null };
+        case "recipe_probe_path":
+        case "recipe_pick":
+          return null;
+        case "export_output":
+          return "/tmp/pixbench-mock/exports/output.png";

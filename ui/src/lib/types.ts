@@ -36,6 +36,8 @@ export type { RequestView } from "../bindings/RequestView";
 export type { ResponseFormatChoice } from "../bindings/ResponseFormatChoice";
 export type { RunMode } from "../bindings/RunMode";
 export type { RunSpec } from "../bindings/RunSpec";
+export type { Recipe } from "../bindings/Recipe";
+export type { RecipeLoad } from "../bindings/RecipeLoad";
 export type { RunStatus } from "../bindings/RunStatus";
 export type { RunSummary } from "../bindings/RunSummary";
 export type { RunView } from "../bindings/RunView";

@@ -440,7 +440,7 @@ impl Engine {
     pub fn recipe_read_path(&self, path: &std::path::Path) -> CoreResult<RecipeLoad> {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "The file".into());
         let bytes = crate::engine::read_bounded(path, crate::engine::MAX_REFERENCE_FILE)
-            .map_err(|why| CoreError::Ui(ui("invalid_recipe", format!("{name} could not be read: {why}."))))?;
+            .map_err(|why| CoreError::Ui(ui("unreadable", format!("{name} could not be read: {why}."))))?;
         self.recipe_read(&bytes)
     }
 }

@@ -97,6 +97,8 @@ export class AppStore {
   ready = $state(false);
   /** Set by the sweep state: turns a spec into the sweep it runs (or the problems to fix). */
   sweepRun: ((spec: RunSpec) => Promise<{ spec: RunSpec } | { problems: string[] }>) | null = null;
+  /** Set by the recipe state: dropped files go there first (an image may carry a recipe). */
+  onFileDrop: ((paths: string[]) => Promise<void>) | null = null;
   /** Set by the sweep state: loads a past run's sweep axes and variables. */
   sweepLoad: ((run: RunView) => void) | null = null;
   loadError = $state<UiError | null>(null);
@@ -176,7 +178,7 @@ export class AppStore {
         if (e.type === "enter" || e.type === "over") this.dragging = true;
         else if (e.type === "drop") {
           this.dragging = false;
-          void this.addReferencePaths(e.paths);
+          void (this.onFileDrop ? this.onFileDrop(e.paths) : this.addReferencePaths(e.paths));
         } else this.dragging = false;
       });
     } catch {

@@ -1,0 +1,98 @@
+// Recipes read from image files (crates/pixbench-core/src/recipe): a dropped or pasted
+// image that carries one asks "Load its recipe" or "Add as reference"; "Open recipe…" loads
+// one from a native dialog; the viewer saves an output with its recipe.
+import { api } from "../api";
+import { pruneComposer } from "../logic/composer";
+import { toUiError } from "../logic/errors";
+import { composerFromRecipe } from "../logic/recipe";
+import type { RecipeLoad } from "../types";
+import { store } from "./state.svelte";
+
+/** Pasted files above this are added as references without looking for a recipe. */
+const PROBE_LIMIT = 64 * 1024 * 1024;
+
+export interface RecipeOffer {
+  load: RecipeLoad;
+  /** The file's name, for the offer's title. */
+  name: string;
+  /** What "Add as reference" does with the file. */
+  addAsReference: () => Promise<void>;
+}
+
+class RecipeState {
+  offer = $state<RecipeOffer | null>(null);
+
+  /** Fills the composer with the recipe's request (nothing is sent). */
+  load(load: RecipeLoad): void {
+    this.offer = null;
+    store.updateComposer((s) => pruneComposer(composerFromRecipe(load, store.catalog, s), store.catalog));
+    for (const n of load.notes) store.toast(n);
+    store.toast("Recipe loaded: check the request, then Run.");
+  }
+
+  async addAsReference(): Promise<void> {
+    const o = this.offer;
+    this.offer = null;
+    if (o) await o.addAsReference();
+  }
+
+  dismiss(): void {
+    this.offer = null;
+  }
+
+  async open(): Promise<void> {
+    try {
+      const load = await api.recipePick();
+      if (load) this.load(load);
+    } catch (e) {
+      store.report(e, "Opening a recipe");
+    }
+  }
+
+  /** Dropped files: one with a recipe asks what to do; any other is a reference. */
+  async dropped(paths: string[]): Promise<void> {
+    if (paths.length === 1) {
+      try {
+        const load = await api.recipeProbePath(paths[0]);
+        if (load) {
+          const name = paths[0].split(/[\\/]/).pop() ?? "image";
+          this.offer = { load, name, addAsReference: () => store.addReferencePaths(paths) };
+          return;
+        }
+      } catch (e) {
+        store.report(e, "Reading the dropped image's recipe");
+      }
+    }
+    await store.addReferencePaths(paths);
+  }
+
+  /** Pasted image files: the same choice for one that carries a recipe. */
+  async pasted(files: File[]): Promise<void> {
+    if (files.length === 1 && files[0].size <= PROBE_LIMIT) {
+      try {
+        const load = await api.recipeReadBytes(new Uint8Array(await files[0].arrayBuffer()));
+        this.offer = { load, name: files[0].name || "pasted image", addAsReference: () => store.addReferenceFiles(files) };
+        return;
+      } catch (e) {
+        const err = toUiError(e);
+        if (err.kind !== "no_recipe" && err.kind !== "not_an_image") store.report(e, "Reading the pasted image's recipe");
+      }
+    }
+    await store.addReferenceFiles(files);
+  }
+
+  /** Saves one output, with its recipe, into the exports folder; answers the path. */
+  async saveOutput(runId: string, targetIdx: number, outputIdx: number): Promise<string | null> {
+    try {
+      const path = await api.exportOutput(runId, targetIdx, outputIdx);
+      store.toast(`Image saved with its recipe to ${path}`);
+      return path;
+    } catch (e) {
+      store.report(e, "Saving the image");
+      return null;
+    }
+  }
+}
+
+export const recipes = new RecipeState();
+store.onFileDrop = (paths) => recipes.dropped(paths);
