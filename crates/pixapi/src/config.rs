@@ -47,6 +47,9 @@ pub struct ClientConfig {
     /// host other than the base URL's then go through the output-URL policy,
     /// [`crate::net`]). `None`: the system's resolver. Tests stub it.
     pub resolver: Option<Arc<dyn Resolve>>,
+    /// Decode strict `b64_json` base64 while the answer's body arrives (default), rather
+    /// than after its last byte; the result is the same either way. Off only to compare.
+    pub decode_while_receiving: bool,
 }
 
 impl Default for ClientConfig {
@@ -62,6 +65,7 @@ impl Default for ClientConfig {
             poll: PollPolicy::default(),
             user_agent: concat!("pixapi-rs/", env!("CARGO_PKG_VERSION")).to_string(),
             resolver: None,
+            decode_while_receiving: true,
         }
     }
 }

@@ -262,6 +262,7 @@ impl Client {
             header_str(resp.headers(), RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(&v, SystemTime::now()));
         let location = resp.status().is_redirection().then(|| header_str(resp.headers(), LOCATION.as_str())).flatten();
         if resp.status().is_success() {
+            let inline = inline && self.cfg.decode_while_receiving;
             let mut scan = inline.then(|| InlineScan::new(resp.content_length()));
             let (body, ttfb_ms, body_ms) = self.read_body(resp, limit, budget, cancel, t0, scan.as_mut()).await?;
             return Ok(Answer {
