@@ -42,6 +42,8 @@ const COMMANDS: &[&str] = &[
     "bench_delete",
     "bench_prompts_pick",
     "bench_matrix_pick",
+    "metrics_pair",
+    "metrics_worth",
 ];
 
 fn main() {

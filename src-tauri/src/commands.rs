@@ -386,6 +386,22 @@ async fn bench_matrix_pick<R: Runtime>(app: AppHandle<R>, s: State<'_, AppState>
     ok(s.engine.bench_input_from_matrix(&path)).map(Some)
 }
 
+/// Metrics of two stored images (computed off the IPC thread once, then cached).
+#[tauri::command]
+async fn metrics_pair(
+    s: State<'_, AppState>,
+    sha_a: String,
+    sha_b: String,
+) -> Res<pixbench_core::metrics::PairMetricsView> {
+    ok(s.engine.metrics_pair(&sha_a, &sha_b).await)
+}
+
+/// "Was the resolution worth it" for a run of one model's variants.
+#[tauri::command]
+async fn metrics_worth(s: State<'_, AppState>, run_id: String) -> Res<pixbench_core::metrics::worth::WorthReport> {
+    ok(s.engine.metrics_worth(&run_id).await)
+}
+
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         app_info,
@@ -427,6 +443,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         bench_delete,
         bench_prompts_pick,
         bench_matrix_pick,
+        metrics_pair,
+        metrics_worth,
     ]
 }
         run_iterate_from,

@@ -26,6 +26,8 @@ import type {
   Settings,
   SweepPlan,
   SweepSpec,
+  PairMetricsView,
+  WorthReport,
 } from "./types";
 
 export const api = {
@@ -91,6 +93,11 @@ export const api = {
   benchPromptsPick: () => invoke<BenchPromptInput[]>("bench_prompts_pick"),
   /** Asks for a matrix file (native dialog) and answers it as a form input; null if dismissed. */
   benchMatrixPick: () => invoke<BenchInput | null>("bench_matrix_pick"),
+
+  /** SSIM / PSNR / pHash of two stored images (computed once off the UI path, then cached). */
+  metricsPair: (shaA: string, shaB: string) => invoke<PairMetricsView>("metrics_pair", { shaA, shaB }),
+  /** "Was the resolution worth it" tables of a run. */
+  metricsWorth: (runId: string) => invoke<WorthReport>("metrics_worth", { runId }),
 };
 
 export type Api = typeof api;

@@ -7,6 +7,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { sizeOption } from "./logic/aspect";
 import { entryCredits, type Options } from "./logic/options";
+import { mockPair, mockWorth } from "./mock-metrics";
 import { mockSweepExpand } from "./mock-sweep";
 import type {
   BenchInput,
@@ -471,6 +472,10 @@ export function installMock(): void {
         case "run_delete":
           runs.delete(String(a.runId));
           return null;
+        case "metrics_pair":
+          return mockPair(String(a.shaA), String(a.shaB));
+        case "metrics_worth":
+          return mockWorth(runs.get(String(a.runId)), catalog);
         case "history_list":
           return [...runs.values()].map(summary).sort((x, y) => y.createdAt.localeCompare(x.createdAt));
         case "references_pick":
