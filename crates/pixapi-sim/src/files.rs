@@ -1,4 +1,4 @@
-//! Outputs served by URL: `GET /files/{token}.png`, expiring after `url_ttl`.
+//! Outputs served by URL: `GET /files/{token}.{png|jpeg|webp}`, expiring after `url_ttl`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,29 +11,46 @@ use bytes::Bytes;
 
 use crate::errors::ApiError;
 use crate::ids;
+use crate::imagegen::Encoding;
 use crate::state::Shared;
+
+struct File {
+    bytes: Bytes,
+    encoding: Encoding,
+    expires: Instant,
+}
 
 #[derive(Default)]
 pub struct FileStore {
-    inner: Mutex<HashMap<String, (Bytes, Instant)>>,
+    inner: Mutex<HashMap<String, File>>,
 }
 
 impl FileStore {
-    /// Stores a PNG for `ttl`; returns its token.
-    pub fn put(&self, png: Bytes, ttl: Duration) -> String {
+    /// Stores an output for `ttl`; returns its token.
+    pub fn put(&self, bytes: Bytes, encoding: Encoding, ttl: Duration) -> String {
         let token = ids::file_token();
         let now = Instant::now();
         let mut g = self.inner.lock().expect("files lock");
-        g.retain(|_, (_, exp)| *exp > now);
-        g.insert(token.clone(), (png, now + ttl));
+        g.retain(|_, f| f.expires > now);
+        g.insert(token.clone(), File { bytes, encoding, expires: now + ttl });
         token
     }
 
-    /// The PNG of a token that has not expired.
-    pub fn get(&self, token: &str) -> Option<Bytes> {
+    /// Stores an output and answers its URL under `base`.
+    pub fn url(&self, base: &str, bytes: Bytes, encoding: Encoding, ttl: Duration) -> String {
+        let token = self.put(bytes, encoding, ttl);
+        format!("{base}/files/{token}.{}", encoding.extension())
+    }
+
+    /// The bytes and content type of a file (`{token}.{ext}`, the extension its URL was
+    /// given) that has not expired.
+    pub fn get(&self, file: &str) -> Option<(Bytes, &'static str)> {
+        let (token, ext) = file.rsplit_once('.')?;
         let mut g = self.inner.lock().expect("files lock");
         match g.get(token) {
-            Some((png, exp)) if *exp > Instant::now() => Some(png.clone()),
+            Some(f) if f.expires > Instant::now() => {
+                (f.encoding.extension() == ext).then(|| (f.bytes.clone(), f.encoding.mime()))
+            }
             Some(_) => {
                 g.remove(token);
                 None
@@ -43,13 +60,12 @@ impl FileStore {
     }
 }
 
-/// `GET /files/{token}.png`
+/// `GET /files/{token}.{ext}`
 pub async fn serve(State(s): State<Arc<Shared>>, Path(file): Path<String>) -> Response {
-    let token = file.strip_suffix(".png").unwrap_or("");
-    match s.files.get(token) {
-        Some(png) => {
-            let mut r = png.into_response();
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    match s.files.get(&file) {
+        Some((bytes, mime)) => {
+            let mut r = bytes.into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
             r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"));
             r
         }

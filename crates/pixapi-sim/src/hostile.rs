@@ -178,9 +178,10 @@ async fn draw(s: &Arc<Shared>, job: &ImageRequest) -> Result<Vec<Bytes>, ApiErro
             width: job.resolved.width,
             height: job.resolved.height,
             references: job.references.clone(),
+            encoding: job.encoding,
         };
         let s = s.clone();
-        let png = tokio::task::spawn_blocking(move || s.cache.png(&spec))
+        let png = tokio::task::spawn_blocking(move || s.cache.image(&spec))
             .await
             .map_err(|e| ApiError::internal(format!("image generation crashed: {e}")))?;
         out.push(png);
@@ -228,8 +229,7 @@ pub(crate) async fn respond(
             let items: Vec<Value> = (0..total as usize)
                 .map(|i| {
                     // The extras are the same bytes under new links (cheap to serve).
-                    let token = s.files.put(pngs[i % pngs.len()].clone(), s.cfg.url_ttl);
-                    json!({"url": format!("{base}/files/{token}.png")})
+                    json!({"url": s.files.url(base, pngs[i % pngs.len()].clone(), job.encoding, s.cfg.url_ttl)})
                 })
                 .collect();
             let credits = price * total as i64;
@@ -257,7 +257,7 @@ pub(crate) async fn respond(
         }
         HostileVariant::DataUrl => {
             let pngs = draw(s, job).await?;
-            let prefix = "data:image/png;base64,";
+            let prefix = format!("data:{};base64,", job.encoding.mime());
             let want = fault.bytes.unwrap_or(DEFAULT_DATA_URL) as usize;
             let payload = want.saturating_sub(prefix.len()) / 4 * 3;
             let items: Vec<Value> = pngs
@@ -298,8 +298,7 @@ pub(crate) async fn respond(
                 .map(|png| match job.response_format {
                     crate::request::ResponseFormat::B64Json => json!({"b64_json": b64(png)}),
                     crate::request::ResponseFormat::Url => {
-                        let token = s.files.put(png.clone(), s.cfg.url_ttl);
-                        json!({"url": format!("{base}/files/{token}.png")})
+                        json!({"url": s.files.url(base, png.clone(), job.encoding, s.cfg.url_ttl)})
                     }
                 })
                 .collect();

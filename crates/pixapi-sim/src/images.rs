@@ -170,9 +170,10 @@ async fn produce(
             width: job.resolved.width,
             height: job.resolved.height,
             references: job.references.clone(),
+            encoding: job.encoding,
         };
         let s = s.clone();
-        tokio::task::spawn_blocking(move || s.cache.png(&spec))
+        tokio::task::spawn_blocking(move || s.cache.image(&spec))
     });
     // Encode the answer while the latency floor runs, so the configured latency is what
     // a client sees (plus transfer), not latency + encoding.
@@ -182,16 +183,13 @@ async fn produce(
             return Err(ApiError::internal("Every output of this request failed (injected partial fault)."));
         }
         let mut data = Vec::new();
-        for png in pngs {
-            let png = png.map_err(|e| ApiError::internal(format!("image generation crashed: {e}")))?;
+        for image in pngs {
+            let image = image.map_err(|e| ApiError::internal(format!("image generation crashed: {e}")))?;
             data.push(match job.response_format {
                 ResponseFormat::B64Json => {
-                    json!({"b64_json": base64::engine::general_purpose::STANDARD.encode(&png)})
+                    json!({"b64_json": base64::engine::general_purpose::STANDARD.encode(&image)})
                 }
-                ResponseFormat::Url => {
-                    let token = s.files.put(png, s.cfg.url_ttl);
-                    json!({"url": format!("{base}/files/{token}.png")})
-                }
+                ResponseFormat::Url => json!({"url": s.files.url(base, image, job.encoding, s.cfg.url_ttl)}),
             });
         }
         let credits = job.resolved.credits_per_image * count as i64;

@@ -78,9 +78,13 @@
 //!
 //! ## Outputs
 //!
-//! See [`imagegen`]: seeded palette gradient, stripes, discs, rings and boxes; the output
-//! index as `index + 1` white squares top left; variants of one prompt show the same
-//! picture. Encoded PNGs are cached (LRU) so repeated requests are cheap.
+//! See [`imagegen`]: a seeded landscape drawn like a photograph (sky, clouds, sun, hills,
+//! trees and boulders, texture and grain), deterministic per prompt and index; variants of
+//! one prompt show the same scene, each with detail down to its own pixel, so a 4K output
+//! resolves what its 1K variant cannot (PNGs of about 1 MB at 1K, 4 MB at 2K, 14 MB at 4K).
+//! The GPT models honour `output_format` (png, jpeg with `output_compression` as its
+//! quality, lossless webp); the Gemini models answer PNG. Encoded outputs are cached (an
+//! LRU bounded by bytes, keyed by prompt, index, references, size and format).
 //!
 #![doc = include_str!("API.md")]
 

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::{self, Resolved, VariantQuery};
 use crate::errors::ApiError;
-use crate::imagegen::Reference;
+use crate::imagegen::{Encoding, Reference};
 use crate::state::Shared;
 
 /// Longest prompt accepted, in characters.
@@ -46,6 +46,9 @@ pub struct ImageRequest {
     pub size: Option<String>,
     /// `quality` as sent (GPT models).
     pub quality: Option<String>,
+    /// The file format of the outputs: `output_format` (and `output_compression`) where the
+    /// model documents them, else PNG.
+    pub encoding: Encoding,
     /// Every field and part name received, in order (multipart) or sorted (JSON).
     pub fields: Vec<String>,
     /// The fields a strict server does not know for this model (ignored).
@@ -285,8 +288,9 @@ pub async fn parse(shared: &Arc<Shared>, req: Request, edit: bool) -> Result<Ima
     };
     let resolved = catalog::resolve_mode(entry, &query, strict)?;
     if gpt && strict {
-        check_gpt_fields(&raw)?;
+        check_gpt_fields(&raw, entry.family)?;
     }
+    let encoding = output_encoding(&raw, entry.family)?;
     let size = query.size.map(str::to_string);
     let quality = query.quality.map(str::to_string);
 
@@ -328,13 +332,14 @@ pub async fn parse(shared: &Arc<Shared>, req: Request, edit: bool) -> Result<Ima
         references,
         size,
         quality,
+        encoding,
         fields: raw.names,
         unknown_fields,
     })
 }
 
 /// The OpenAI output fields of the GPT models, checked against OpenAI's documented values.
-fn check_gpt_fields(raw: &Raw) -> Result<(), ApiError> {
+fn check_gpt_fields(raw: &Raw, family: catalog::Family) -> Result<(), ApiError> {
     let one_of = |name: &str, allowed: &[&str]| -> Result<(), ApiError> {
         match str_field(raw, name)? {
             Some(v) if !allowed.contains(&v) => {
@@ -344,7 +349,7 @@ fn check_gpt_fields(raw: &Raw) -> Result<(), ApiError> {
         }
     };
     one_of("background", &["transparent", "opaque", "auto"])?;
-    one_of("output_format", &["png", "jpeg", "webp"])?;
+    one_of("output_format", family.output_formats())?;
     one_of("moderation", &["low", "auto"])?;
     let compression = match raw.fields.get("output_compression") {
         None | Some(Value::Null) => None,
@@ -361,6 +366,23 @@ fn check_gpt_fields(raw: &Raw) -> Result<(), ApiError> {
         }
     }
     Ok(())
+}
+
+/// The encoding of the outputs. A model whose catalog entry documents no `output_format`
+/// gives PNG whatever is sent (the field is unknown to it). Lenient, an unknown format or a
+/// compression that is not an integer falls back to PNG / the default (strict has refused
+/// them in [`check_gpt_fields`]).
+fn output_encoding(raw: &Raw, family: catalog::Family) -> Result<Encoding, ApiError> {
+    if family.output_formats().is_empty() {
+        return Ok(Encoding::Png);
+    }
+    let compression = match raw.fields.get("output_compression") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(t)) => t.trim().parse().ok(),
+        _ => None,
+    };
+    let format = str_field(raw, "output_format")?.filter(|f| family.output_formats().contains(&f.trim()));
+    Ok(Encoding::from_request(format, compression).unwrap_or_default())
 }
 
 /// The bytes of one image source, checked against `max_image_bytes`.
@@ -386,8 +408,8 @@ fn load_source(shared: &Shared, host_base: &str, src: ImageSrc, param: &str, i: 
                 .strip_prefix(host_base)
                 .or_else(|| url.strip_prefix(&format!("http://{}", shared.addr)))
                 .and_then(|p| p.strip_prefix("/files/"))
-                .and_then(|f| f.strip_suffix(".png"))
-                .and_then(|t| shared.files.get(t));
+                .and_then(|f| shared.files.get(f))
+                .map(|(bytes, _)| bytes);
             own.ok_or_else(|| {
                 ApiError::invalid(
                     format!(

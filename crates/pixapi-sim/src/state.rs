@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::catalog::Tier;
 use crate::faults::FaultStore;
 use crate::files::FileStore;
-use crate::imagegen::PngCache;
+use crate::imagegen::ImageCache;
 use crate::tasks::TaskStore;
 use crate::{LatencyProfile, SimConfig, SimState};
 
@@ -101,7 +101,7 @@ pub struct Shared {
     pub faults: FaultStore,
     pub tasks: TaskStore,
     pub files: FileStore,
-    pub cache: PngCache,
+    pub cache: ImageCache,
     pub log: Mutex<VecDeque<RequestRecord>>,
     pub shutdown: CancellationToken,
 }
@@ -118,7 +118,7 @@ impl Shared {
             faults: FaultStore::default(),
             tasks: TaskStore::default(),
             files: FileStore::default(),
-            cache: PngCache::new(192 << 20),
+            cache: ImageCache::new(256 << 20),
             log: Mutex::new(VecDeque::new()),
             shutdown: CancellationToken::new(),
             addr,

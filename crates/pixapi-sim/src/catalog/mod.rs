@@ -250,6 +250,15 @@ impl Family {
         }
     }
 
+    /// The `output_format` values this family documents (OpenAI's image API for the GPT
+    /// models: png, jpeg, webp); none for the Gemini families, whose outputs are PNG.
+    pub fn output_formats(self) -> &'static [&'static str] {
+        match self {
+            Family::GptImage15 | Family::GptImage2 => &["png", "jpeg", "webp"],
+            _ => &[],
+        }
+    }
+
     /// Most reference images an edit may carry for this family (before `max_images`).
     pub fn max_references(self) -> usize {
         match self {

@@ -74,11 +74,12 @@ async fn item_variants_and_their_charges() {
     sim.server.inject(Fault::hostile(HostileVariant::FileUrl));
     let v = expect_json(sim.generate(gen_body("p")).await, StatusCode::OK).await;
     assert_eq!(v["data"][0]["url"], "file:///etc/passwd");
-    sim.server.inject(Fault::hostile(HostileVariant::DataUrl).bytes(1 << 20));
+    // (4 MiB: more than a 1K output, about 1 MB, so the padding shows.)
+    sim.server.inject(Fault::hostile(HostileVariant::DataUrl).bytes(4 << 20));
     let v = expect_json(sim.generate(gen_body("p")).await, StatusCode::OK).await;
     let u = v["data"][0]["url"].as_str().unwrap();
     assert!(u.starts_with("data:image/png;base64,iVBOR"), "{}", &u[..40]);
-    assert!(u.len() <= 1 << 20 && u.len() > (1 << 20) - 8, "{}", u.len());
+    assert!(u.len() <= 4 << 20 && u.len() > (4 << 20) - 8, "{}", u.len());
     // 36 + 4 x 5 (each of the five answers above charged as one delivered image)
     assert_eq!(sim.charged().await, 56);
     sim.server.shutdown().await;

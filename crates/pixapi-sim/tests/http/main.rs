@@ -6,6 +6,7 @@ mod common;
 mod edits;
 mod errors;
 mod faults;
+mod formats;
 mod generations;
 mod hostile;
 mod props;
