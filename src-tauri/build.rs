@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "profile_remove_key",
     "profile_test",
     "estimate",
+    "sweep_expand",
     "run_start",
     "run_cancel",
     "run_cancel_target",

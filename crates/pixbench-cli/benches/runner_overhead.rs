@@ -46,7 +46,7 @@ async fn measure(engine: &Engine, model: &str, configured: f64, n: u32, concurre
     engine.sandbox().reset();
     let mut m = Matrix::new(
         vec![BenchPrompt { text: "a red fox in snow, overhead bench".into(), images: vec![] }],
-        vec![BenchTarget { model: model.into(), n: 1 }],
+        vec![BenchTarget { model: model.into(), n: 1, axes: vec![] }],
     );
     m.repeats = n;
     m.warmup = 5;

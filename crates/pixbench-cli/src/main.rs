@@ -6,6 +6,7 @@ mod leaderboard;
 mod metrics_cmd;
 mod output;
 mod recipe_cmd;
+mod sweep_cmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -58,6 +59,8 @@ const AFTER_HELP: &str = "\
 EXAMPLES
   pixbench --sandbox run --prompt \"a red fox in snow\" --model gemini-3.1-flash-image-preview
   pixbench --sandbox run --prompt \"make it a poster\" --image a.png --image b.png --async
+  pixbench --sandbox run --model gpt-image-2 --prompt \"a {{animal}} at dawn\" \\
+      --sweep quality=low,high --sweep aspect_ratio=1:1,16:9 --var animal=fox,owl
   pixbench --profile work compare --prompt \"a lighthouse\" \\
       --target gemini-3.1-flash-image-preview-512 --target gemini-3.1-flash-image-preview-4k:2
   PIXAPI_KEY=sk_... pixbench --base-url https://api.pixapi.ai bench matrix.toml --out r.csv
@@ -75,33 +78,10 @@ A MATRIX FILE (matrix.toml)
 
   See `pixbench bench --help` for every key.";
 
-const BENCH_AFTER_HELP: &str = "\
-THE MATRIX FILE (TOML; only prompts and targets are required)
-  name = \"flash 512 vs 1K\"            # a label for the report
-  prompts = [\"a red fox in snow\", \"a blue vintage car\"]
-  prompts_file = \"prompts.txt\"        # more prompts: .txt one a line (# comments),
-                                      # or .csv with columns prompt,images (images ;-separated)
-  targets = [\"gemini-3.1-flash-image-preview-512\",   # catalog ids (`pixbench models`)
-             \"gemini-3.1-flash-image-preview:2\",     # MODEL:N = N images per request
-             { model = \"gemini-3.1-flash-image-preview-2k\", n = 1 }]
-  repeats = 2                         # each prompt x target this many times (default 1)
-  concurrency = 4                     # requests in flight at most (default 4, max 64)
-  warmup = 1                          # warm-up requests per target, sent first, not in the
-                                      # figures (but charged, and in the pre-flight)
-  mode = \"auto\"                       # sync | async | auto (async for 2K/4K)
-  n = 1                               # images per request unless a target says MODEL:N
-  aspect_ratio = \"16:9\"               # must be offered by every target
-  response_format = \"b64_json\"        # or url
-  budget = 500                        # refuse to start above this many credits
-
-  [[prompt]]                          # a prompt with reference images: an edit
-  text = \"make it a poster\"
-  images = [\"ref/a.png\", \"ref/b.jpg\"] # relative to the matrix file
-
-  Top-level keys go before the first [[prompt]] table. Paths are relative to the file.
-  A bad file is refused with its line and field, e.g.
-    matrix.toml: line 3: field `repeats`: invalid type: string \"two\", expected i64
-
+// The matrix format is written once, in docs/matrix-file.txt (the core's rustdoc shows it too).
+const BENCH_AFTER_HELP: &str = concat!(
+    include_str!("../../../docs/matrix-file.txt"),
+    "
 BEFORE IT STARTS
   The pre-flight shows the requests and the most they can cost (every image succeeding,
   warm-ups included) against the session budget and the matrix's budget. Over budget it
@@ -118,7 +98,8 @@ THE REPORT
   percentiles, credits and dollars per image, images per minute. Percentiles are
   nearest-rank: exact, always one of the samples. `samples` holds every request's raw
   figures, so anyone can recompute. Top-level `credits` is everything charged, warm-ups
-  included.";
+  included."
+);
 
 #[derive(Parser)]
 #[command(name = "pixbench", version, about = ABOUT, long_about = LONG_ABOUT, after_long_help = AFTER_HELP)]
@@ -251,6 +232,15 @@ struct RunArgs {
     /// references (see `pixbench recipe --help`).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["model", "size", "image"])]
     recipe: Option<PathBuf>,
+    /// Sweep an axis (repeatable): aspect_ratio, size, or a field the model documents
+    /// (quality, output_format, background), e.g. --sweep quality=low,high. Every combination
+    /// is one request of one run; the count and estimate are printed first, and a sweep past
+    /// the limit (the app's Settings, default 64 requests) is refused.
+    #[arg(long = "sweep", value_name = "AXIS=V1,V2", conflicts_with = "recipe")]
+    sweep: Vec<String>,
+    /// Values of a prompt variable (repeatable): --prompt "a {{animal}}" --var animal=fox,owl.
+    #[arg(long = "var", value_name = "NAME=V1,V2", conflicts_with = "recipe")]
+    vars: Vec<String>,
 }
 
 #[derive(Args)]
@@ -704,7 +694,10 @@ async fn run_cmd(g: &Global, a: RunArgs) -> Res<ExitCode> {
     let model = a.model.clone().unwrap_or_else(|| profile.default_model.clone());
     let target = resolve_model(&catalog, &model, a.size.as_deref(), a.n)?;
     let options = field_options(&a.req)?;
-    let spec = request_spec(&engine, g, &a.req, vec![target], options)?;
+    let mut spec = request_spec(&engine, g, &a.req, vec![target], options)?;
+    if sweep_cmd::is_sweep(&a.sweep, &a.vars, &spec.prompt) {
+        spec = sweep_cmd::expand(&engine, g.quiet, spec, &a.sweep, &a.vars)?;
+    }
     run_spec(g, &engine, spec, a.req.save.as_deref()).await
 }
 

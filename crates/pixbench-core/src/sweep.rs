@@ -487,6 +487,27 @@ fn credits_at_most(
     total
 }
 
+/// The target a sweep's axis values stand for, as [`expand`] makes it (a benchmark job is
+/// built from its target's axes this way); `not sent` values and the model axis send nothing.
+pub fn target_from_axes(model_id: &str, n: u32, axes: &[AxisValue]) -> TargetSpec {
+    let mut t = TargetSpec { model_id: model_id.into(), n, axes: axes.to_vec(), ..Default::default() };
+    let mut fields = serde_json::Map::new();
+    for a in axes.iter().filter(|a| a.value != NOT_SENT) {
+        match a.axis.as_str() {
+            "aspect_ratio" => t.aspect_ratio = Some(a.value.clone()),
+            "size" => t.size = Some(a.value.clone()),
+            axis if FIELD_AXES.contains(&axis) => {
+                fields.insert(axis.to_string(), serde_json::Value::String(a.value.clone()));
+            }
+            _ => {}
+        }
+    }
+    if !fields.is_empty() {
+        t.fields = Some(fields);
+    }
+    t
+}
+
 /// The refusal of a run whose targets are a sweep's, past the user's limit (checked again at
 /// `run_start`, whatever built the spec).
 pub fn limit_problem(spec: &RunSpec, limit: u32) -> Option<String> {

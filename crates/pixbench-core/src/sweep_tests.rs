@@ -212,3 +212,17 @@ fn templates_fill_and_keep_unknown_markers() {
     assert_eq!(fill_template("{{a}} and {{ b }} and {{c}}", &[("a", "x"), ("b", "y")]), "x and y and {{c}}");
     assert_eq!(fill_template("no variables", &[]), "no variables");
 }
+
+#[test]
+fn a_target_rebuilt_from_its_axes_is_the_one_expanded() {
+    let c = Catalog::built_in();
+    let s = sweep(
+        "a fox",
+        vec![target("gpt-image-2", 2), target("gemini-3.1-flash-image-preview", 1)],
+        vec![axis("quality", &["low", "high"]), axis("aspect_ratio", &["1:1", "16:9"])],
+        vec![],
+    );
+    for t in expand(&s, &c, 64).run_spec.unwrap().targets {
+        assert_eq!(target_from_axes(&t.model_id, t.n, &t.axes), t);
+    }
+}

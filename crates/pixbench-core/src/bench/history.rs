@@ -38,7 +38,11 @@ impl Engine {
             prompts.push(BenchPrompt { text: p.text.trim().to_string(), images });
             refs_of_prompt.push(refs);
         }
-        let targets = input.targets.iter().map(|t| BenchTarget { model: t.model_id.clone(), n: t.n }).collect();
+        let targets = input
+            .targets
+            .iter()
+            .map(|t| BenchTarget { model: t.model_id.clone(), n: t.n, axes: t.axes.clone() })
+            .collect();
         let mut m = Matrix::new(prompts, targets);
         m.name = input.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(String::from);
         m.repeats = input.repeats;

@@ -26,16 +26,30 @@ pub struct BenchPrompt {
     pub images: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct BenchTarget {
     /// A catalog id (a model and its variant).
     pub model: String,
     /// Images per request.
     pub n: u32,
+    /// The `[sweep]` axis values this target stands for (what it sends); empty outside a sweep.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<AxisValue>>", optional)]
+    pub axes: Vec<AxisValue>,
 }
 
 impl BenchTarget {
+    /// The target as reports name it: its model, then its sweep values, e.g.
+    /// `gpt-image-2 quality=low aspect_ratio=16:9`.
+    pub fn label(&self) -> String {
+        let mut out = self.model.clone();
+        for a in &self.axes {
+            out.push_str(&format!(" {}={}", a.axis, a.value));
+        }
+        out
+    }
+
     /// Parses `MODEL` or `MODEL:N` (N defaults to `default_n`).
     pub fn parse(s: &str, default_n: u32) -> Result<BenchTarget, String> {
         let s = s.trim();
@@ -52,7 +66,7 @@ impl BenchTarget {
         if model.is_empty() {
             return Err("a target needs a model id".into());
         }
-        Ok(BenchTarget { model: model.to_string(), n })
+        Ok(BenchTarget { model: model.to_string(), n, axes: vec![] })
     }
 }
 
@@ -160,7 +174,7 @@ impl Matrix {
         RunSpec {
             mode: if references.is_empty() { RunMode::Generate } else { RunMode::Edit },
             prompt: self.prompts[prompt].text.clone(),
-            targets: vec![TargetSpec { model_id: t.model.clone(), n: t.n, size: None, ..Default::default() }],
+            targets: vec![crate::sweep::target_from_axes(&t.model, t.n, &t.axes)],
             aspect_ratio: self.aspect_ratio.clone(),
             response_format: self.response_format,
             sync_mode: self.mode,
@@ -289,6 +303,8 @@ struct RawMatrix {
     aspect_ratio: Option<Spanned<String>>,
     response_format: Option<Spanned<String>>,
     budget: Option<Spanned<i64>>,
+    sweep: Option<super::matrix_sweep::RawAxes>,
+    vars: Option<super::matrix_sweep::RawAxes>,
 }
 
 #[derive(Deserialize)]
@@ -361,7 +377,7 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
         };
         let msg = if msg.contains("unknown field") {
             format!(
-                "{msg}. Known keys: name, prompts, prompts_file, [[prompt]] (text, images), targets, repeats, concurrency, warmup, mode, n, aspect_ratio, response_format, budget"
+                "{msg}. Known keys: name, prompts, prompts_file, [[prompt]] (text, images), targets, repeats, concurrency, warmup, mode, n, aspect_ratio, response_format, budget, [sweep], [vars]"
             )
         } else {
             msg
@@ -462,6 +478,8 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
         }
         prompts.push((BenchPrompt { text: p.text.get_ref().clone(), images }, at(p.text.span()), field));
     }
+    let prompts = super::matrix_sweep::expand_prompts(prompts, raw.vars.as_ref(), &|o| line_of(text, o))
+        .map_err(|(line, field, reason)| err(line, &field, reason))?;
     if prompts.is_empty() {
         return Err(err(
             0,
@@ -477,7 +495,7 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
     if ts.get_ref().is_empty() {
         return Err(err(at(ts.span()), "targets", "the list of targets is empty".into()));
     }
-    let mut targets: Vec<BenchTarget> = Vec::new();
+    let mut targets: Vec<(BenchTarget, usize, String)> = Vec::new();
     let mut seen = HashSet::new();
     for (i, v) in ts.get_ref().iter().enumerate() {
         let field = format!("targets[{i}]");
@@ -505,7 +523,7 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
                         return Err(err(line, &field, format!("n must be a number from 1 to 10, not {other}")))
                     }
                 };
-                BenchTarget { model: model.trim().to_string(), n }
+                BenchTarget { model: model.trim().to_string(), n, axes: vec![] }
             }
             other => {
                 return Err(err(
@@ -524,8 +542,13 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
         let refs = prompts.iter().map(|p| p.0.images.len()).max().unwrap_or(0);
         // Named at the target's line (an aspect ratio it lacks, too many references...).
         check_target(catalog, &t, aspect_ratio.as_deref(), refs).map_err(|r| err(line, &field, r))?;
-        targets.push(t);
+        targets.push((t, line, field));
     }
+    let targets =
+        super::matrix_sweep::expand_targets(targets, raw.sweep.as_ref(), aspect_ratio.as_deref(), catalog, &|o| {
+            line_of(text, o)
+        })
+        .map_err(|(line, field, reason)| err(line, &field, reason))?;
 
     Ok(Matrix {
         name: raw.name.map(|n| n.into_inner()).filter(|n| !n.trim().is_empty()),
@@ -607,8 +630,8 @@ concurrency = 4
         assert_eq!(
             m.targets,
             vec![
-                BenchTarget { model: "gemini-3.1-flash-image-preview-512".into(), n: 1 },
-                BenchTarget { model: "gemini-3.1-flash-image-preview".into(), n: 1 }
+                BenchTarget { model: "gemini-3.1-flash-image-preview-512".into(), n: 1, axes: vec![] },
+                BenchTarget { model: "gemini-3.1-flash-image-preview".into(), n: 1, axes: vec![] }
             ]
         );
         assert_eq!((m.repeats, m.concurrency, m.warmup), (2, 4, 0));
@@ -764,8 +787,8 @@ images = ["ref.png"]
 
     #[test]
     fn targets_parse() {
-        assert_eq!(BenchTarget::parse("m:3", 1).unwrap(), BenchTarget { model: "m".into(), n: 3 });
-        assert_eq!(BenchTarget::parse(" m ", 2).unwrap(), BenchTarget { model: "m".into(), n: 2 });
+        assert_eq!(BenchTarget::parse("m:3", 1).unwrap(), BenchTarget { model: "m".into(), n: 3, axes: vec![] });
+        assert_eq!(BenchTarget::parse(" m ", 2).unwrap(), BenchTarget { model: "m".into(), n: 2, axes: vec![] });
         assert!(BenchTarget::parse("m:x", 1).is_err());
         assert!(BenchTarget::parse(":2", 1).is_err());
     }

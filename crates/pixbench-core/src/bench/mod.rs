@@ -5,27 +5,12 @@
 //! finished, and a report with exact percentiles and every request's raw figures.
 //!
 //! ## The matrix file (TOML)
-//! ```toml
-//! name = "flash 512 vs 1K"          # optional
-//! prompts = ["a red fox in snow", "a blue vintage car"]
-//! targets = ["gemini-3.1-flash-image-preview-512", "gemini-3.1-flash-image-preview:2"]
-//! repeats = 2                       # default 1
-//! concurrency = 4                   # requests in flight at most; default 4
-//! warmup = 1                        # warm-up requests per target, not counted; default 0
-//! mode = "auto"                     # "sync" | "async" | "auto" (the catalog's default)
-//! n = 1                             # images per request unless a target says `model:N`
-//! aspect_ratio = "16:9"             # optional
-//! response_format = "b64_json"      # or "url"
-//! budget = 500                      # refuse to start if the estimate is above (credits)
-//! prompts_file = "prompts.csv"      # more prompts: .txt one a line, or .csv `prompt,images`
-//!
-//! [[prompt]]                        # a prompt with reference images (an edit)
-//! text = "make it a poster"
-//! images = ["ref/a.png", "ref/b.jpg"]   # relative to the matrix file
-//! ```
+//! Written once, in `docs/matrix-file.txt`, which `pixbench bench --help` prints:
+#![doc = concat!("```text\n", include_str!("../../../../docs/matrix-file.txt"), "```\n")]
 //! A target is `"MODEL"`, `"MODEL:N"` or `{ model = "MODEL", n = N }`. The prompts are
-//! those of `prompts`, then `prompts_file`, then the `[[prompt]]` tables. (In TOML, top-level
-//! keys must come before the first `[[prompt]]` table.)
+//! those of `prompts`, then `prompts_file`, then the `[[prompt]]` tables, each prompt that
+//! names a `[vars]` variable once per combination of their values; each target once per
+//! combination of the `[sweep]` values (see `matrix_sweep`).
 //!
 //! ## How it runs
 //! [`Matrix::expand`] makes the jobs: `warmup` warm-ups per target first (cycling
@@ -47,6 +32,7 @@
 
 mod history;
 mod matrix;
+mod matrix_sweep;
 mod plan;
 mod report;
 mod run;

@@ -401,7 +401,10 @@ mod tests {
 
     #[test]
     fn stats_and_cost_sums() {
-        let targets = vec![BenchTarget { model: "m0".into(), n: 1 }, BenchTarget { model: "m1".into(), n: 1 }];
+        let targets = vec![
+            BenchTarget { model: "m0".into(), n: 1, axes: vec![] },
+            BenchTarget { model: "m1".into(), n: 1, axes: vec![] },
+        ];
         let mut samples = vec![
             sample(0, 0, true, true, 500.0, 4), // warm-up: charged, not in stats
             sample(1, 1, true, true, 500.0, 6),

@@ -115,7 +115,7 @@ where
         .targets
         .iter()
         .map(|t| TargetLive {
-            model: t.model.clone(),
+            model: t.label(),
             n: t.n,
             total: (m.prompts.len() as u32) * m.repeats,
             succeeded: 0,
@@ -255,7 +255,7 @@ pub fn report_of_run(engine: &Engine, run: &RunView, elapsed_ms: f64, started_at
         images: run.references.iter().map(|r| engine.blobs().image_path(&r.sha256)).collect(),
     }];
     let targets: Vec<BenchTarget> =
-        run.targets.iter().map(|t| BenchTarget { model: t.model_id.clone(), n: t.n }).collect();
+        run.targets.iter().map(|t| BenchTarget { model: t.model_id.clone(), n: t.n, axes: t.axes.clone() }).collect();
     let mut matrix = Matrix::new(prompts, targets);
     matrix.concurrency = run.targets.len().max(1) as u32;
     matrix.mode = run.sync_mode;

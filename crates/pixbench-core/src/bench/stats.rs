@@ -233,7 +233,7 @@ pub fn target_stats(targets: &[BenchTarget], samples: &[Sample], credit_usd: f64
                 _ => None,
             };
             TargetStats {
-                model: t.model.clone(),
+                model: t.label(),
                 n: t.n,
                 count,
                 succeeded,

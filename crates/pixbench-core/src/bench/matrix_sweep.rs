@@ -1,0 +1,250 @@
+//! Sweeps in a matrix file: `[sweep]` axes multiply each target into one target per
+//! combination (an axis its model does not document collapses to one), `[vars]` values
+//! multiply each prompt that names `{{variable}}` into one prompt per combination. Errors
+//! name the line and the field (`sweep.quality`, `vars.animal`, `prompts[1]`).
+
+use std::collections::BTreeMap;
+
+use toml::Spanned;
+
+use super::{BenchPrompt, BenchTarget};
+use crate::api::{AxisValue, TargetSpec};
+use crate::catalog::Catalog;
+use crate::sweep::{expand, fill_template, template_variables, SweepAxis, SweepSpec, MODEL_AXIS};
+
+/// `[sweep]` or `[vars]` as written: a key, and its list of values, with their places.
+pub(crate) type RawAxes = BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>;
+
+/// A problem at a line, in a field.
+pub(crate) type Located = (usize, String, String);
+
+/// Axes or variables in file order (a TOML table's keys come sorted).
+fn in_file_order(raw: &RawAxes) -> Vec<(&Spanned<String>, &Spanned<Vec<Spanned<String>>>)> {
+    let mut v: Vec<_> = raw.iter().collect();
+    v.sort_by_key(|(k, _)| k.span().start);
+    v
+}
+
+fn values_of(v: &Spanned<Vec<Spanned<String>>>) -> Vec<String> {
+    v.get_ref().iter().map(|s| s.get_ref().trim().to_string()).collect()
+}
+
+/// Each target times the `[sweep]` axes. `targets` carry their line and field; `at` maps a
+/// byte offset to its line.
+pub(crate) fn expand_targets(
+    targets: Vec<(BenchTarget, usize, String)>,
+    sweep: Option<&RawAxes>,
+    aspect_ratio: Option<&str>,
+    catalog: &Catalog,
+    at: &dyn Fn(usize) -> usize,
+) -> Result<Vec<BenchTarget>, Located> {
+    let Some(sweep) = sweep.filter(|s| !s.is_empty()) else {
+        return Ok(targets.into_iter().map(|t| t.0).collect());
+    };
+    let axes: Vec<(SweepAxis, usize, String)> = in_file_order(sweep)
+        .into_iter()
+        .map(|(k, v)| {
+            let axis = SweepAxis { axis: k.get_ref().trim().to_string(), values: values_of(v) };
+            (axis, at(k.span().start), format!("sweep.{}", k.get_ref()))
+        })
+        .collect();
+    let base = |axes: Vec<SweepAxis>| SweepSpec {
+        prompt: "matrix".into(),
+        targets: targets
+            .iter()
+            .map(|(t, _, _)| TargetSpec { model_id: t.model.clone(), n: t.n, ..Default::default() })
+            .collect(),
+        aspect_ratio: aspect_ratio.map(str::to_string),
+        axes,
+        ..Default::default()
+    };
+    // Each axis alone first, so a problem is named at its own line.
+    for (axis, line, field) in &axes {
+        if let Some(p) = expand(&base(vec![axis.clone()]), catalog, u32::MAX).problems.into_iter().next() {
+            return Err((*line, field.clone(), p));
+        }
+    }
+    let all = expand(&base(axes.iter().map(|a| a.0.clone()).collect()), catalog, u32::MAX);
+    if let Some(p) = all.problems.into_iter().next() {
+        let (_, line, _) = &axes[0];
+        return Err((*line, "sweep".into(), p));
+    }
+    Ok(all
+        .run_spec
+        .map(|r| r.targets)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| BenchTarget {
+            model: t.model_id,
+            n: t.n,
+            axes: t.axes.into_iter().filter(|a| a.axis != MODEL_AXIS).collect::<Vec<AxisValue>>(),
+        })
+        .collect())
+}
+
+/// Each prompt that names `{{variables}}` times their `[vars]` values, in order of first use.
+pub(crate) fn expand_prompts(
+    prompts: Vec<(BenchPrompt, usize, String)>,
+    vars: Option<&RawAxes>,
+    at: &dyn Fn(usize) -> usize,
+) -> Result<Vec<(BenchPrompt, usize, String)>, Located> {
+    let vars: Vec<(String, Vec<String>, usize)> = vars
+        .map(in_file_order)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k.get_ref().trim().to_string(), values_of(v), at(k.span().start)))
+        .collect();
+    for (name, values, line) in &vars {
+        let field = format!("vars.{name}");
+        if values.is_empty() {
+            return Err((*line, field, format!("{{{{{name}}}}} has no values: give it at least one, or remove it.")));
+        }
+        if let Some(v) = values.iter().find(|v| v.is_empty()) {
+            return Err((*line, field, format!("{{{{{name}}}}} has an empty value “{v}”: remove it.")));
+        }
+    }
+    let mut used_any: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for (p, line, field) in prompts {
+        let names = template_variables(&p.text).map_err(|e| (line, field.clone(), e))?;
+        let mut combos: Vec<Vec<(&str, &str)>> = vec![vec![]];
+        for name in &names {
+            let Some((_, values, _)) = vars.iter().find(|(n, _, _)| n == name) else {
+                return Err((
+                    line,
+                    field,
+                    format!("the prompt uses {{{{{name}}}}} but [vars] gives it no values: add `{name} = [\"...\"]` under [vars]."),
+                ));
+            };
+            combos = combos
+                .into_iter()
+                .flat_map(|c| {
+                    values.iter().map(move |v| {
+                        let mut c = c.clone();
+                        c.push((name.as_str(), v.as_str()));
+                        c
+                    })
+                })
+                .collect();
+            used_any.push(name.clone());
+        }
+        if names.is_empty() {
+            out.push((p, line, field));
+            continue;
+        }
+        for c in combos {
+            out.push((BenchPrompt { text: fill_template(&p.text, &c), images: p.images.clone() }, line, field.clone()));
+        }
+    }
+    for (name, _, line) in &vars {
+        if !used_any.contains(name) {
+            return Err((
+                *line,
+                format!("vars.{name}"),
+                format!(
+                    "{{{{{name}}}}} has values but no prompt uses it: add {{{{{name}}}}} to a prompt, or remove it."
+                ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::bench::Matrix;
+    use crate::catalog::Catalog;
+
+    fn parse(text: &str) -> Result<Matrix, String> {
+        Matrix::parse(text, Some(Path::new("m.toml")), Path::new("."), &Catalog::built_in()).map_err(|e| e.to_string())
+    }
+
+    const SWEEP: &str = r#"prompts = ["a {{animal}} in snow", "a blue car"]
+targets = ["gpt-image-2", "gemini-3.1-flash-image-preview"]
+
+[sweep]
+quality = ["low", "high"]
+aspect_ratio = ["1:1", "16:9"]
+
+[vars]
+animal = ["fox", "owl"]
+"#;
+
+    #[test]
+    fn a_sweep_multiplies_targets_and_variables_multiply_prompts() {
+        let m = parse(SWEEP).unwrap();
+        let texts: Vec<&str> = m.prompts.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, vec!["a fox in snow", "a owl in snow", "a blue car"]);
+        let labels: Vec<String> = m.targets.iter().map(|t| t.label()).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "gpt-image-2 quality=low aspect_ratio=1:1",
+                "gpt-image-2 quality=low aspect_ratio=16:9",
+                "gpt-image-2 quality=high aspect_ratio=1:1",
+                "gpt-image-2 quality=high aspect_ratio=16:9",
+                // Nano Banana 2 takes no quality: one target per aspect ratio, not two.
+                "gemini-3.1-flash-image-preview quality=not sent aspect_ratio=1:1",
+                "gemini-3.1-flash-image-preview quality=not sent aspect_ratio=16:9",
+            ]
+        );
+        assert_eq!(m.measured_jobs(), 3 * 6);
+        // Each job's run spec sends the target's own fields and aspect ratio.
+        let spec = m.spec(0, 3, vec![]);
+        let t = &spec.targets[0];
+        assert_eq!(
+            (t.aspect_ratio.as_deref(), t.fields.as_ref().unwrap()["quality"].as_str()),
+            (Some("16:9"), Some("high"))
+        );
+        let spec = m.spec(2, 4, vec![]);
+        assert!(spec.targets[0].fields.is_none());
+        assert_eq!(spec.prompt, "a blue car");
+    }
+
+    #[test]
+    fn sweep_and_variable_errors_name_their_line_and_field() {
+        let bad = |from: &str, to: &str| parse(&SWEEP.replace(from, to)).unwrap_err();
+        assert_eq!(
+            bad(r#"quality = ["low", "high"]"#, r#"quality = ["low", "ultra"]"#),
+            "m.toml: line 5: field `sweep.quality`: Quality “ultra” is not a value Pixapi documents: use auto, low, medium, high."
+        );
+        assert_eq!(
+            bad(r#"aspect_ratio = ["1:1", "16:9"]"#, r#"aspect_ratio = []"#),
+            "m.toml: line 6: field `sweep.aspect_ratio`: The aspect ratio axis has no values: add at least one, or remove it."
+        );
+        assert!(
+            bad("quality =", "style =").starts_with("m.toml: line 5: field `sweep.style`: “style” is not a sweep axis")
+        );
+        assert_eq!(
+            bad(r#"animal = ["fox", "owl"]"#, "animal = []"),
+            "m.toml: line 9: field `vars.animal`: {{animal}} has no values: give it at least one, or remove it."
+        );
+        assert_eq!(
+            bad(r#"animal = ["fox", "owl"]"#, r#"colour = ["red"]"#),
+            "m.toml: line 1: field `prompts[0]`: the prompt uses {{animal}} but [vars] gives it no values: add `animal = [\"...\"]` under [vars]."
+        );
+        assert_eq!(
+            bad(r#"animal = ["fox", "owl"]"#, "animal = [\"fox\"]\ncolour = [\"red\"]"),
+            "m.toml: line 10: field `vars.colour`: {{colour}} has values but no prompt uses it: add {{colour}} to a prompt, or remove it."
+        );
+        // A value of the wrong type is TOML's error, at its line and field.
+        let e = bad(r#"quality = ["low", "high"]"#, "quality = [1]");
+        assert!(e.starts_with("m.toml: line 5: field `sweep.quality`"), "{e}");
+        // Gemini only: no model takes background.
+        let gemini_only = SWEEP
+            .replace(r#""gpt-image-2", "#, "")
+            .replace(r#"quality = ["low", "high"]"#, r#"background = ["opaque"]"#);
+        let e = parse(&gemini_only).unwrap_err();
+        assert!(e.contains("field `sweep.background`: None of the chosen models takes background"), "{e}");
+    }
+
+    #[test]
+    fn a_matrix_without_sweep_is_unchanged() {
+        let m = parse("prompts = [\"a fox\"]\ntargets = [\"gpt-image-2\"]\n").unwrap();
+        assert!(m.targets[0].axes.is_empty());
+        assert_eq!(m.targets[0].label(), "gpt-image-2");
+        assert!(m.spec(0, 0, vec![]).targets[0].fields.is_none());
+    }
+}
