@@ -16,6 +16,8 @@ const COMMANDS: &[&str] = &[
     "run_cancel_target",
     "run_get",
     "run_delete",
+    "run_iterate_from",
+    "run_lineage",
     "history_list",
     "references_add_paths",
     "reference_add_bytes",

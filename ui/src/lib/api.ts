@@ -15,10 +15,13 @@ import type {
   Estimate,
   HistoryFilter,
   KeyTestResult,
+  Lineage,
+  OutputRef,
   ProfileInput,
   ProfileView,
   ReferenceView,
   RunSpec,
+  RunDraft,
   RecipeLoad,
   RunSummary,
   RunView,
@@ -53,6 +56,9 @@ export const api = {
   runDelete: (runId: string) => invoke<null>("run_delete", { runId }),
   historyList: (filter: HistoryFilter) => invoke<RunSummary[]>("history_list", { filter }),
 
+  /** "Edit from this": the output as the reference of a new edit, as a composer draft. */
+  runIterateFrom: (from: OutputRef) => invoke<RunDraft>("run_iterate_from", { from }),
+  runLineage: (runId: string) => invoke<Lineage>("run_lineage", { runId }),
   referencesAddPaths: (paths: string[]) => invoke<ReferenceView[]>("references_add_paths", { paths }),
   referenceAddBytes: (name: string, bytes: Uint8Array) =>
     invoke<ReferenceView>("reference_add_bytes", { name, bytes: Array.from(bytes) }),

@@ -26,6 +26,10 @@ import type {
   ReferenceView,
   RunSpec,
   RunSummary,
+  RunDraft,
+  OutputRef,
+  Lineage,
+  LineageNode,
   RunView,
   SessionView,
   Settings,
@@ -283,13 +287,57 @@ function push(r: RunView): void {
 
 function start(spec: RunSpec): RunView {
   const id = `run-${++seq}-${Date.now().toString(36)}`;
+/** "Edit from this": the output as a reference, and the draft (lineage.rs's rules). */
+function iterateFrom(from: OutputRef): RunDraft {
+  const r = runs.get(from.runId);
+  const t = r?.targets[from.targetIdx];
+  const out = t?.outputs[from.outputIdx];
+  if (!r || !t || !out) throw { kind: "invalid_request", message: "That image is not in history any more.", detail: null };
+  const ref: ReferenceView = { sha256: out.sha256, name: `run-${r.id.slice(0, 8)}-${from.targetIdx + 1}-${from.outputIdx + 1}.png`, mime: "image/png", width: out.width, height: out.height, bytes: out.bytes, thumbUrl: out.thumbUrl, originalBytes: null, originalWidth: null, originalHeight: null, note: null };
+  references.set(ref.sha256, ref);
+  const spec: RunSpec = {
+    mode: "edit", prompt: r.prompt, targets: [{ modelId: t.modelId, n: t.n }], aspectRatio: r.aspectRatio, responseFormat: r.responseFormat,
+    syncMode: r.syncMode, references: [ref.sha256], options: null, ignoreBudget: false, parent: from,
+  };
+  return { spec, references: [ref] };
+}
+
+function lineage(runId: string): Lineage {
+  const nodes: LineageNode[] = [];
+  const node = (r: RunView, depth: number, relation: LineageNode["relation"]): LineageNode => ({
+    run: { ...summary(r), parentRunId: r.parent?.runId }, depth, relation, from: r.parent ?? null,
+    fromThumbUrl: r.parent ? (runs.get(r.parent.runId)?.targets[r.parent.targetIdx]?.outputs[r.parent.outputIdx]?.thumbUrl ?? null) : null,
+  });
+  const up: RunView[] = [];
+  let cur = runs.get(runId);
+  if (!cur) throw { kind: "not_found", message: "That run is not in history any more.", detail: null };
+  const self = cur;
+  let deletedAncestor: string | null = null;
+  while (cur?.parent && up.length < 32) {
+    const p = runs.get(cur.parent.runId);
+    if (!p) { deletedAncestor = cur.parent.runId; break; }
+    up.unshift(p);
+    cur = p;
+  }
+  up.forEach((r, i) => nodes.push(node(r, i, "ancestor")));
+  nodes.push(node(self, up.length, "current"));
+  const down = (id: string, depth: number): void => {
+    for (const c of [...runs.values()].filter((r) => r.parent?.runId === id).sort((x, y) => x.createdAt.localeCompare(y.createdAt))) {
+      nodes.push(node(c, depth + 1, "descendant"));
+      if (depth < 16) down(c.id, depth + 1);
+    }
+  };
+  down(runId, up.length);
+  return { runId, nodes, deletedAncestor, truncated: false };
+}
+
   const slow = /slow/i.test(spec.prompt);
   const fail = /fail/i.test(spec.prompt);
   const r: RunView = {
     id, createdAt: new Date().toISOString(), sessionId: session.id, profileId: current().id, profileName: current().name, simulated: current().isSandbox,
     mode: spec.mode, prompt: spec.prompt, aspectRatio: spec.aspectRatio, responseFormat: spec.responseFormat, syncMode: spec.syncMode,
     references: spec.mode === "edit" ? spec.references.map((sha) => references.get(sha)).filter((r): r is ReferenceView => r !== undefined) : [],
-    status: "running", estimateCredits: estimate(spec).totalCredits, credits: 0,
+    status: "running", estimateCredits: estimate(spec).totalCredits, credits: 0, parent: spec.parent,
     targets: spec.targets.map((t, idx) => {
       const e = catalog.find((c) => c.id === t.modelId);
       const isAsync = spec.syncMode === "async" || (spec.syncMode === "auto" && (e?.defaultAsync ?? false));
@@ -474,6 +522,10 @@ export function installMock(): void {
           return null;
         case "metrics_pair":
           return mockPair(String(a.shaA), String(a.shaB));
+        case "run_iterate_from":
+          return iterateFrom(a.from as OutputRef);
+        case "run_lineage":
+          return lineage(String(a.runId));
         case "metrics_worth":
           return mockWorth(runs.get(String(a.runId)), catalog);
         case "history_list":

@@ -6,6 +6,7 @@ import type {
   CatalogEntry,
   Estimate,
   TargetEstimate,
+  OutputRef,
   ReferenceView,
   ResponseFormatChoice,
   RunMode,
@@ -31,6 +32,25 @@ export interface ComposerState {
   references: ReferenceView[];
   /** Model options (quality, background, ...): sent to the targets that take them. */
   options: Options;
+  /** The output this edit starts from ("edit from this"), while its reference is kept. */
+  parent?: DraftParent | null;
+}
+
+/** The output a draft starts from, and the reference image that stands for it. */
+export interface DraftParent {
+  ref: OutputRef;
+  sha256: string;
+}
+
+function parentField(s: ComposerState): { parent?: OutputRef } {
+  const parent = activeParent(s);
+  return parent ? { parent } : {};
+}
+
+/** The draft's parent, when the composer still edits from it (Edit mode, its reference kept). */
+export function activeParent(s: ComposerState): OutputRef | null {
+  const p = s.parent;
+  return p && s.mode === "edit" && s.references.some((r) => r.sha256 === p.sha256) ? p.ref : null;
 }
 
 export function initialComposer(entries: CatalogEntry[]): ComposerState {
@@ -140,6 +160,7 @@ export function buildSpec(s: ComposerState, entries: CatalogEntry[], ignoreBudge
     references: s.mode === "edit" ? s.references.map((r) => r.sha256) : [],
     options: specOptions(s.options, sent),
     ignoreBudget,
+    ...parentField(s),
   };
 }
 
@@ -167,6 +188,8 @@ export function composerFromRun(run: RunView, entries: CatalogEntry[], prev: Com
     responseFormat: run.responseFormat,
     syncMode: run.syncMode,
     references: run.references,
+    // A re-run of an edit from an output is still an edit from that output.
+    parent: run.parent && run.references[0] ? { ref: run.parent, sha256: run.references[0].sha256 } : null,
   };
 }
 

@@ -1,5 +1,6 @@
 // Runs and history as state: pure reducers over the RunView / RunSummary the Rust side sends.
 import type { RunStatus, RunSummary, RunView, TargetView } from "../types";
+import { countChild, keepChildren } from "./lineage";
 
 /** What a result cell shows (and what its `data-status` says). */
 export type CellStatus = "running" | "done" | "failed" | "cancelled";
@@ -66,6 +67,7 @@ export function summaryFromRun(run: RunView): RunSummary {
     credits: run.credits,
     images,
     thumbUrl,
+    ...(run.parent ? { parentRunId: run.parent.runId } : {}),
   };
 }
 
@@ -81,10 +83,10 @@ export function upsertSummary(list: RunSummary[], row: RunSummary): RunSummary[]
   const i = list.findIndex((r) => r.id === row.id);
   if (i >= 0) {
     const next = list.slice();
-    next[i] = row;
+    next[i] = keepChildren(row, list[i]);
     return next;
   }
-  return [row, ...list].sort(newerFirst);
+  return countChild([row, ...list], row).sort(newerFirst);
 }
 
 export function removeSummary(list: RunSummary[], id: string): RunSummary[] {

@@ -15,6 +15,7 @@ import {
   type ComposerState,
 } from "../logic/composer";
 import { debounce, latestOnly } from "../logic/debounce";
+import { composerFromDraft } from "../logic/lineage";
 import { BUDGET_KINDS, pushError, toUiError, type ErrorEntry } from "../logic/errors";
 import { setOption } from "../logic/options";
 import { applyHistoryFilter, toHistoryFilter, type DateRange } from "../logic/historyFilter";
@@ -29,6 +30,7 @@ import type {
   ProfileInput,
   ProfileView,
   ReferenceView,
+  RunDraft,
   RunSpec,
   RunSummary,
   RunStatus,
@@ -559,6 +561,15 @@ export class AppStore {
     } catch (e) {
       this.report(e, "Saving the settings");
     }
+  }
+
+  /**
+   * Loads a draft (a RunSpec and its reference images, e.g. "edit from this") into the
+   * composer, without running; the draft's parent stays with its reference.
+   */
+  loadDraft(draft: RunDraft): void {
+    this.updateComposer((s) => composerFromDraft(draft, this.catalog, s));
+    for (const r of draft.references) if (r.note) this.toast(`${r.name}: ${r.note}`);
   }
 
   /** Opens a past run and loads its prompt, targets and references into the composer. */
