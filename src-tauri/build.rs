@@ -45,6 +45,9 @@ const COMMANDS: &[&str] = &[
     "bench_delete",
     "bench_prompts_pick",
     "bench_matrix_pick",
+    "blind_next",
+    "blind_vote",
+    "leaderboard",
     "metrics_pair",
     "metrics_worth",
 ];

@@ -402,6 +402,37 @@ async fn metrics_worth(s: State<'_, AppState>, run_id: String) -> Res<pixbench_c
     ok(s.engine.metrics_worth(&run_id).await)
 }
 
+/// The next blind A/B pair: the current session's outputs, or with `all` every output.
+#[tauri::command]
+fn blind_next(s: State<'_, AppState>, all: Option<bool>) -> Res<pixbench_core::votes::BlindNext> {
+    ok(s.engine.blind_next(all.unwrap_or(false).then_some(pixbench_core::votes::VoteScope::All)))
+}
+
+#[tauri::command]
+fn blind_vote(
+    s: State<'_, AppState>,
+    token: String,
+    choice: pixbench_core::votes::BlindChoice,
+) -> Res<pixbench_core::votes::BlindReveal> {
+    ok(s.engine.blind_vote(&token, choice))
+}
+
+/// The leaderboard of a session's votes (default: the current one), or with `all` of every vote.
+#[tauri::command]
+fn leaderboard(
+    s: State<'_, AppState>,
+    session_id: Option<String>,
+    all: Option<bool>,
+) -> Res<pixbench_core::votes::Leaderboard> {
+    use pixbench_core::votes::VoteScope;
+    let scope = match (all.unwrap_or(false), session_id) {
+        (true, _) => VoteScope::All,
+        (false, Some(id)) => VoteScope::Session(id),
+        (false, None) => VoteScope::Session(s.engine.session_id()),
+    };
+    ok(s.engine.leaderboard(&scope))
+}
+
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         app_info,
@@ -443,6 +474,9 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         bench_delete,
         bench_prompts_pick,
         bench_matrix_pick,
+        blind_next,
+        blind_vote,
+        leaderboard,
         metrics_pair,
         metrics_worth,
     ]

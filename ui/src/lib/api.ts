@@ -32,6 +32,7 @@ import type {
   PairMetricsView,
   WorthReport,
 } from "./types";
+import type { BlindChoice, BlindNext, BlindReveal, Leaderboard } from "./types";
 
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
@@ -99,6 +100,13 @@ export const api = {
   benchPromptsPick: () => invoke<BenchPromptInput[]>("bench_prompts_pick"),
   /** Asks for a matrix file (native dialog) and answers it as a form input; null if dismissed. */
   benchMatrixPick: () => invoke<BenchInput | null>("bench_matrix_pick"),
+
+  /** The next blind A/B pair (no labels): the current session's outputs, or with `all` every one. */
+  blindNext: (all: boolean) => invoke<BlindNext>("blind_next", { all }),
+  /** Votes on a pair by its token (good once); answers its two labels. */
+  blindVote: (token: string, choice: BlindChoice) => invoke<BlindReveal>("blind_vote", { token, choice }),
+  /** The board of a session's votes (null: the current session), or with `all` of every vote. */
+  leaderboard: (sessionId: string | null, all: boolean) => invoke<Leaderboard>("leaderboard", { sessionId, all }),
 
   /** SSIM / PSNR / pHash of two stored images (computed once off the UI path, then cached). */
   metricsPair: (shaA: string, shaB: string) => invoke<PairMetricsView>("metrics_pair", { shaA, shaB }),

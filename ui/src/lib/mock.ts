@@ -8,6 +8,7 @@ import { emit } from "@tauri-apps/api/event";
 import { sizeOption } from "./logic/aspect";
 import { entryCredits, type Options } from "./logic/options";
 import { mockPair, mockWorth } from "./mock-metrics";
+import { mockBlindNext, mockBlindVote, mockLeaderboard } from "./mock-blind";
 import { mockSweepExpand } from "./mock-sweep";
 import type {
   BenchInput,
@@ -35,6 +36,7 @@ import type {
   Settings,
   SweepSpec,
 } from "./types";
+import type { BlindChoice } from "./types";
 
 /** "1:1=1024x1024 16:9=1376x768 …" as the catalog's sizes (keywords 2K/4K are squares). */
 function sizes(spec: string): SizeOption[] {
@@ -566,6 +568,12 @@ export function installMock(): void {
         case "settings_set":
           settings = { ...(a.settings as Settings) };
           return settings;
+        case "blind_next":
+          return mockBlindNext(runs.values());
+        case "blind_vote":
+          return mockBlindVote(String(a.token), a.choice as BlindChoice);
+        case "leaderboard":
+          return mockLeaderboard();
         case "bench_list":
           return [];
         case "bench_preflight":
