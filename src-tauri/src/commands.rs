@@ -130,7 +130,12 @@ fn history_list(s: State<'_, AppState>, filter: HistoryFilter) -> Res<Vec<RunSum
 }
 
 #[tauri::command]
-async fn references_add_paths(s: State<'_, AppState>, paths: Vec<PathBuf>) -> Res<Vec<ReferenceView>> {
+async fn references_add_paths(
+    s: State<'_, AppState>,
+    granted: State<'_, crate::GrantedPaths>,
+    paths: Vec<PathBuf>,
+) -> Res<Vec<ReferenceView>> {
+    granted.check_all(paths.iter().map(|p| p.as_path()))?;
     let engine = s.engine.clone();
     // Decoding and downscaling large files is CPU work: off the IPC thread.
     tauri::async_runtime::spawn_blocking(move || ok(engine.references_add_paths(&paths)))
@@ -167,11 +172,6 @@ async fn references_pick<R: Runtime>(app: AppHandle<R>, s: State<'_, AppState>) 
         .map_err(|e| UiError::new("internal", e.to_string()))?
 }
 
-#[tauri::command]
-fn output_rate(
-    s: State<'_, AppState>,
-    run_id: String,
-    target_idx: u32,
 /// The recipe of pasted image bytes; refused with a sentence when it has none.
 #[tauri::command]
 async fn recipe_read_bytes(s: State<'_, AppState>, bytes: Vec<u8>) -> Res<pixbench_core::recipe::RecipeLoad> {
@@ -240,6 +240,11 @@ async fn export_output(s: State<'_, AppState>, run_id: String, target_idx: u32, 
         .map(|p| p.display().to_string())
 }
 
+#[tauri::command]
+fn output_rate(
+    s: State<'_, AppState>,
+    run_id: String,
+    target_idx: u32,
     output_idx: u32,
     rating: Option<u8>,
     note: Option<String>,
@@ -309,13 +314,28 @@ fn session_export(s: State<'_, AppState>, format: String) -> Res<String> {
 }
 
 #[tauri::command]
-fn bench_preflight(s: State<'_, AppState>, input: BenchInput) -> Res<pixbench_core::bench::Preflight> {
+fn bench_preflight(
+    s: State<'_, AppState>,
+    granted: State<'_, crate::GrantedPaths>,
+    input: BenchInput,
+) -> Res<pixbench_core::bench::Preflight> {
+    check_bench_images(&granted, &input)?;
     ok(s.engine.bench_preflight(&input))
 }
 
 #[tauri::command]
-async fn bench_start(s: State<'_, AppState>, input: BenchInput) -> Res<BenchSummary> {
+async fn bench_start(
+    s: State<'_, AppState>,
+    granted: State<'_, crate::GrantedPaths>,
+    input: BenchInput,
+) -> Res<BenchSummary> {
+    check_bench_images(&granted, &input)?;
     ok(s.engine.bench_start(input).await)
+}
+
+/// A benchmark's input images are files: only those the user handed over natively.
+fn check_bench_images(granted: &crate::GrantedPaths, input: &BenchInput) -> Res<()> {
+    granted.check_all(input.prompts.iter().flat_map(|p| p.images.iter()).map(std::path::Path::new))
 }
 
 #[tauri::command]
@@ -350,7 +370,10 @@ fn bench_delete(s: State<'_, AppState>, id: String) -> Res<()> {
 /// Asks for a prompts file (native dialog): `.txt` one prompt a line, or `.csv` with
 /// `prompt,images`. Answers its prompts (empty if dismissed).
 #[tauri::command]
-async fn bench_prompts_pick<R: Runtime>(app: AppHandle<R>) -> Res<Vec<BenchPromptInput>> {
+async fn bench_prompts_pick<R: Runtime>(
+    app: AppHandle<R>,
+    granted: State<'_, crate::GrantedPaths>,
+) -> Res<Vec<BenchPromptInput>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog().file().set_title("Load prompts").add_filter("Prompts", &["txt", "csv"]).pick_file(move |file| {
         let _ = tx.send(file);
@@ -360,6 +383,8 @@ async fn bench_prompts_pick<R: Runtime>(app: AppHandle<R>) -> Res<Vec<BenchPromp
     };
     pixbench_core::bench::read_prompts_file(&path)
         .map(|ps| {
+            // The images a chosen prompts file names are the user's choice too.
+            granted.grant(ps.iter().flat_map(|p| p.images.iter()));
             ps.into_iter()
                 .map(|p| BenchPromptInput {
                     text: p.text,
@@ -373,7 +398,11 @@ async fn bench_prompts_pick<R: Runtime>(app: AppHandle<R>) -> Res<Vec<BenchPromp
 /// Asks for a matrix file (native dialog; the TOML `pixbench bench` takes) and answers it
 /// as the benchmark form's input (none if dismissed).
 #[tauri::command]
-async fn bench_matrix_pick<R: Runtime>(app: AppHandle<R>, s: State<'_, AppState>) -> Res<Option<BenchInput>> {
+async fn bench_matrix_pick<R: Runtime>(
+    app: AppHandle<R>,
+    s: State<'_, AppState>,
+    s_granted: State<'_, crate::GrantedPaths>,
+) -> Res<Option<BenchInput>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog().file().set_title("Open a benchmark matrix").add_filter("Matrix (TOML)", &["toml"]).pick_file(
         move |file| {
@@ -383,23 +412,10 @@ async fn bench_matrix_pick<R: Runtime>(app: AppHandle<R>, s: State<'_, AppState>
     let Some(path) = rx.await.ok().flatten().and_then(|f| f.into_path().ok()) else {
         return Ok(None);
     };
-    ok(s.engine.bench_input_from_matrix(&path)).map(Some)
-}
-
-/// Metrics of two stored images (computed off the IPC thread once, then cached).
-#[tauri::command]
-async fn metrics_pair(
-    s: State<'_, AppState>,
-    sha_a: String,
-    sha_b: String,
-) -> Res<pixbench_core::metrics::PairMetricsView> {
-    ok(s.engine.metrics_pair(&sha_a, &sha_b).await)
-}
-
-/// "Was the resolution worth it" for a run of one model's variants.
-#[tauri::command]
-async fn metrics_worth(s: State<'_, AppState>, run_id: String) -> Res<pixbench_core::metrics::worth::WorthReport> {
-    ok(s.engine.metrics_worth(&run_id).await)
+    let input = ok(s.engine.bench_input_from_matrix(&path))?;
+    // The images a chosen matrix file names are the user's choice too.
+    s_granted.grant(input.prompts.iter().flat_map(|p| p.images.iter()));
+    Ok(Some(input))
 }
 
 /// The next blind A/B pair: the current session's outputs, or with `all` every output.
@@ -433,6 +449,22 @@ fn leaderboard(
     ok(s.engine.leaderboard(&scope))
 }
 
+/// Metrics of two stored images (computed off the IPC thread once, then cached).
+#[tauri::command]
+async fn metrics_pair(
+    s: State<'_, AppState>,
+    sha_a: String,
+    sha_b: String,
+) -> Res<pixbench_core::metrics::PairMetricsView> {
+    ok(s.engine.metrics_pair(&sha_a, &sha_b).await)
+}
+
+/// "Was the resolution worth it" for a run of one model's variants.
+#[tauri::command]
+async fn metrics_worth(s: State<'_, AppState>, run_id: String) -> Res<pixbench_core::metrics::worth::WorthReport> {
+    ok(s.engine.metrics_worth(&run_id).await)
+}
+
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         app_info,
@@ -451,10 +483,16 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         run_cancel_target,
         run_get,
         run_delete,
+        run_iterate_from,
+        run_lineage,
         history_list,
         references_add_paths,
         reference_add_bytes,
         references_pick,
+        recipe_read_bytes,
+        recipe_probe_path,
+        recipe_pick,
+        export_output,
         output_rate,
         export_curl,
         export_contact_sheet,
@@ -481,9 +519,3 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         metrics_worth,
     ]
 }
-        run_iterate_from,
-        run_lineage,
-        recipe_read_bytes,
-        recipe_probe_path,
-        recipe_pick,
-        export_output,

@@ -4,6 +4,7 @@
 //! opens native dialogs. Everything else lives in the crates.
 
 mod commands;
+mod granted;
 mod images;
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use pixbench_core::{Engine, EngineConfig, EngineEvent};
 use tauri::{Emitter, Manager, Runtime};
 
 pub use commands::AppState;
+pub use granted::GrantedPaths;
 
 /// When the process started: `app_info` (the UI's first call once it is up) reports the
 /// time to an interactive window when `PIXBENCH_STARTUP_PROBE` is set (benchmarks).
@@ -58,6 +60,15 @@ pub fn engine_config<R: Runtime>(app: &tauri::AppHandle<R>, data_dir: PathBuf) -
 /// Registers everything the app needs on a builder (shared by the app and the mock-runtime tests).
 pub fn setup_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
+        .manage(GrantedPaths::default())
+        // Files dropped on the window are handed over natively: the webview may name them.
+        // This runs in the same event-loop callback that tells the webview of the drop, so
+        // the grant is in place before the webview's command about it can be handled.
+        .on_webview_event(|webview, event| {
+            if let tauri::WebviewEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                webview.state::<GrantedPaths>().grant(paths);
+            }
+        })
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(commands::handler())
         .register_asynchronous_uri_scheme_protocol("pxb", images::serve)

@@ -139,3 +139,36 @@ fn a_benchmark_runs_over_ipc_and_its_report_keeps_snake_case() {
     invoke(&w, "bench_delete", json!({ "id": id })).unwrap();
     assert!(invoke(&w, "bench_list", json!({})).unwrap().as_array().unwrap().is_empty());
 }
+
+#[test]
+fn the_webview_cannot_name_a_file_the_user_did_not_hand_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, w) = app(dir.path());
+    let img = dir.path().join("chosen.png");
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(8, 8, image::Rgb([1, 2, 3]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    std::fs::write(&img, &png).unwrap();
+
+    for path in ["/etc/passwd", img.to_str().unwrap(), "/no/such/file.png"] {
+        let err = invoke(&w, "references_add_paths", json!({ "paths": [path] })).unwrap_err();
+        assert_eq!(err["kind"], "not_granted", "{path}: {err}");
+        let err = invoke(&w, "recipe_probe_path", json!({ "path": path })).unwrap_err();
+        assert_eq!(err["kind"], "not_granted", "{path}: {err}");
+    }
+    let bench = json!({ "input": {
+        "name": null, "references": [], "aspectRatio": null, "budget": null,
+        "targets": [{"modelId": "gemini-3.1-flash-image-preview", "n": 1}],
+        "prompts": [{"text": "x", "images": ["/etc/hostname"]}],
+        "repeats": 1, "warmup": 0, "concurrency": 1, "syncMode": "sync", "responseFormat": "b64_json",
+        "ignoreBudget": false,
+    }});
+    let err = invoke(&w, "bench_preflight", bench.clone()).unwrap_err();
+    assert_eq!(err["kind"], "not_granted", "{err}");
+
+    // Once dropped on the window (the shell grants it), the same path is read.
+    app.state::<pixbench_desktop::GrantedPaths>().grant([&img]);
+    let refs = invoke(&w, "references_add_paths", json!({ "paths": [img.to_str().unwrap()] })).unwrap();
+    assert_eq!(refs[0]["width"], 8);
+}

@@ -90,6 +90,7 @@ const KIND_TITLES: Record<string, string> = {
   too_slow: "Server too slow",
   extra_outputs: "More images than asked",
   unsaved: "Not saved to disk yet",
+  not_granted: "File not handed over",
   over_budget: "Over budget",
 };
 
