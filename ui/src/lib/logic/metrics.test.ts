@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCreditDelta, formatLatencyDelta, formatPhash, formatPsnr, formatSsim, hasVariantSteps, tone } from "./metrics";
+import { formatCreditDelta, formatLatencyDelta, formatPhash, formatPsnr, formatSsim, hasVariantSteps, tone, verdictShort } from "./metrics";
 import type { CatalogEntry, PairMetricsView, RunView } from "../types";
 
 const m = (ssim: number, phashDistance: number, psnrDb: number | null = 40): PairMetricsView => ({
@@ -24,6 +24,13 @@ describe("metric labels", () => {
     expect(tone(m(0.98, 4))).toBe("same");
     expect(tone(m(0.97, 4))).toBe("close");
     expect(tone(m(0.99, 13))).toBe("far");
+  });
+
+  it("shortens a verdict by the same rule", () => {
+    expect(verdictShort({ addsLittle: true, metrics: m(0.99, 1) })).toBe("adds little at the lower size");
+    expect(verdictShort({ addsLittle: false, metrics: m(0.5, 30) })).toBe("a different picture: detail not judged");
+    expect(verdictShort({ addsLittle: false, metrics: m(0.9, 3) })).toBe("adds detail visible at the lower size");
+    expect(verdictShort({ addsLittle: false, metrics: null })).toBe("not compared");
   });
 });
 

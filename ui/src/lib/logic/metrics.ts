@@ -61,3 +61,11 @@ export function formatLatencyDelta(ms: number | null): string {
   const sign = ms > 0 ? "+" : ms < 0 ? "−" : "";
   return `${sign}${(Math.abs(ms) / 1000).toFixed(1)} s`;
 }
+
+/** A step's verdict in a few words, for the table (the full sentence, with the cost, is its title). */
+export function verdictShort(s: { addsLittle: boolean; metrics: PairMetricsView | null }): string {
+  if (!s.metrics) return "not compared";
+  if (s.addsLittle) return "adds little at the lower size";
+  if (s.metrics.phashDistance > 12) return "a different picture: detail not judged";
+  return "adds detail visible at the lower size";
+}
