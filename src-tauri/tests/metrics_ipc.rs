@@ -1,0 +1,71 @@
+//! The metric commands through Tauri's mock runtime with the app's real capabilities:
+//! `metrics_worth` and `metrics_pair` over a real engine and its Sandbox, camelCase on the
+//! wire, errors as `UiError`.
+
+use std::sync::Arc;
+
+use pixbench_core::secrets::MemoryStore;
+use pixbench_core::{Engine, EngineConfig};
+use pixbench_desktop::AppState;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+fn app(dir: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = pixbench_desktop::setup_builder(mock_builder()).build(tauri::generate_context!()).expect("app builds");
+    let engine = tauri::async_runtime::block_on(Engine::open(EngineConfig::new(dir, Arc::new(MemoryStore::default()))))
+        .expect("engine opens");
+    app.manage(AppState { engine });
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("webview");
+    (app, webview)
+}
+
+fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        w,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().expect("json answer"))
+}
+
+#[test]
+fn metrics_answer_over_ipc() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    let spec = json!({
+        "mode": "generate", "prompt": "ipc metrics",
+        "targets": [{"modelId": "gemini-3.1-flash-image-preview-512", "n": 1}, {"modelId": "gemini-3.1-flash-image-preview", "n": 1}],
+        "aspectRatio": null, "responseFormat": "b64_json", "syncMode": "auto", "references": [], "options": null,
+        "ignoreBudget": false
+    });
+    let run = invoke(&w, "run_start", json!({ "spec": spec })).unwrap();
+    let id = run["id"].as_str().unwrap().to_string();
+    let engine = w.state::<AppState>().engine.clone();
+    tauri::async_runtime::block_on(engine.wait_run(&id)).unwrap();
+
+    let worth = invoke(&w, "metrics_worth", json!({ "runId": id })).unwrap();
+    let steps = worth["tables"][0]["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1);
+    assert_eq!(steps[0]["step"], "512→1K");
+    assert!(steps[0]["metrics"]["ssim"].as_f64().is_some());
+    assert!(steps[0]["creditDelta"].is_i64());
+
+    let (hi, lo) = (steps[0]["higherSha256"].clone(), steps[0]["lowerSha256"].clone());
+    let pair = invoke(&w, "metrics_pair", json!({ "shaA": lo, "shaB": hi })).unwrap();
+    assert_eq!(pair["cached"], true, "the worth-it table computed it already");
+    assert_eq!((pair["width"].as_u64(), pair["height"].as_u64()), (Some(512), Some(512)));
+    assert_eq!(pair["shaA"], lo);
+
+    let err = invoke(&w, "metrics_pair", json!({ "shaA": "nope", "shaB": hi })).unwrap_err();
+    assert_eq!(err["kind"], "invalid_input", "{err}");
+}
