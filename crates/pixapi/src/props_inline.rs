@@ -1,17 +1,20 @@
 //! Property tests of decoding inline images while the body arrives ([`crate::inline`]):
 //! whatever the chunking, a body gives exactly what reading it whole gives, images and
-//! errors alike, and a strict base64 answer really is decoded on the way.
+//! errors alike; the body restored from the skeleton is the body, and so is its elided
+//! text; and a strict base64 answer really is decoded on the way.
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use crate::props::support::*;
 
 use crate::error::Error;
-use crate::inline::{Inline, InlineScan, MAX_VALUES};
+use crate::inline::{InlineScan, Streamed, MAX_VALUES};
+use crate::props::support::*;
 use crate::types::AnswerItem;
-use crate::wire::{parse_images, parse_images_streamed, parse_task_images, parse_task_images_streamed, ParsedImages};
+use crate::wire::{
+    elide_b64, images_from_skeleton, parse_images, parse_task_images, task_images_from_skeleton, ParsedImages,
+};
 
 type Outcome = Result<(Option<i64>, Vec<AnswerItem>, Option<Value>, Option<String>), Error>;
 
@@ -20,7 +23,7 @@ fn outcome(r: Result<ParsedImages, Error>) -> Outcome {
 }
 
 /// `body` fed in chunks of the given sizes (cycled).
-fn scanned(body: &[u8], sizes: &[usize]) -> Option<Inline> {
+fn scanned(body: &[u8], sizes: &[usize]) -> Streamed {
     let mut s = InlineScan::new(Some(body.len() as u64));
     let (mut at, mut k) = (0, 0);
     while at < body.len() {
@@ -29,9 +32,30 @@ fn scanned(body: &[u8], sizes: &[usize]) -> Option<Inline> {
         at += n;
         k += 1;
     }
-    s.finish(body)
+    s.finish()
 }
 
+/// What the client reads from `body` received in chunks of `sizes` (images or task
+/// images), and whether it was decoded on the way; checks that what is kept gives the
+/// body back, and its elided text.
+fn read(body: &[u8], sizes: &[usize], task: bool) -> Result<(Outcome, bool), TestCaseError> {
+    let whole = |b: &[u8]| outcome(if task { parse_task_images(b) } else { parse_images(b) });
+    match scanned(body, sizes) {
+        Streamed::Whole(b) => {
+            prop_assert!(&b[..] == body, "the body kept is not the body");
+            Ok((whole(&b), false))
+        }
+        Streamed::Decoded(mut inl) => {
+            prop_assert!(inl.original() == body, "the restored body is not the body");
+            prop_assert_eq!(inl.elided(), elide_b64(body));
+            let fast = if task { task_images_from_skeleton(&mut inl) } else { images_from_skeleton(&mut inl) };
+            match fast {
+                Some(p) => Ok((outcome(Ok(p)), true)),
+                None => Ok((whole(&inl.original()), true)),
+            }
+        }
+    }
+}
 /// An output as servers send it: strict base64 (the fast path), URL-safe unpadded (the
 /// fallback), or a link.
 fn item() -> impl Strategy<Value = Value> {
@@ -130,25 +154,18 @@ proptest! {
         let values: Vec<&str> = items.iter().filter_map(|i| i["b64_json"].as_str()).filter(|s| !s.is_empty()).collect();
         let strict = !values.is_empty() && values.iter().all(|s| STANDARD.decode(s).is_ok());
         let body = answer(items, created, escape, pretty, &spoil, task);
-        let inline = scanned(&body, &sizes);
+        let (streamed, decoded) = read(&body, &sizes, task)?;
         if strict && matches!(spoil, Spoil::None) {
-            prop_assert!(inline.is_some(), "a strict base64 answer was not decoded on the way");
+            prop_assert!(decoded, "a strict base64 answer was not decoded on the way");
         }
-        let (streamed, whole) = if task {
-            (parse_task_images_streamed(&body, inline), parse_task_images(&body))
-        } else {
-            (parse_images_streamed(&body, inline), parse_images(&body))
-        };
-        prop_assert_eq!(outcome(streamed), outcome(whole));
+        let whole = if task { parse_task_images(&body) } else { parse_images(&body) };
+        prop_assert_eq!(streamed, outcome(whole));
     }
 
     #[test]
     fn arbitrary_bodies_read_alike(body in body(), sizes in sizes()) {
-        prop_assert_eq!(outcome(parse_images_streamed(&body, scanned(&body, &sizes))), outcome(parse_images(&body)));
-        prop_assert_eq!(
-            outcome(parse_task_images_streamed(&body, scanned(&body, &sizes))),
-            outcome(parse_task_images(&body))
-        );
+        prop_assert_eq!(read(&body, &sizes, false)?.0, outcome(parse_images(&body)));
+        prop_assert_eq!(read(&body, &sizes, true)?.0, outcome(parse_task_images(&body)));
     }
 
     #[test]
@@ -159,42 +176,55 @@ proptest! {
     ) {
         let text = if escape { s.replace('/', "\\/") } else { s.clone() };
         let body = format!(r#"{{"data":[{{"b64_json":"{text}"}}]}}"#).into_bytes();
-        match scanned(&body, &sizes) {
-            // Decoded on the way only if STANDARD takes the whole string.
-            Some(_) => prop_assert!(STANDARD.decode(&s).is_ok(), "{s} decoded on the way"),
-            None => prop_assert!(STANDARD.decode(&s).is_err(), "{s} not decoded on the way"),
-        }
-        prop_assert_eq!(outcome(parse_images_streamed(&body, scanned(&body, &sizes))), outcome(parse_images(&body)));
+        let (streamed, decoded) = read(&body, &sizes, false)?;
+        // Decoded on the way exactly when STANDARD takes the whole string.
+        prop_assert_eq!(decoded, STANDARD.decode(&s).is_ok(), "{}", s);
+        prop_assert_eq!(streamed, outcome(parse_images(&body)));
     }
+}
+
+fn no_check(body: &[u8], sizes: &[usize], task: bool) -> (Outcome, bool) {
+    read(body, sizes, task).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
 fn many_values_are_read_whole() {
     let body = format!(r#"{{"data":[{}]}}"#, vec![r#"{"b64_json":"QUJD"}"#; MAX_VALUES + 3].join(","));
-    assert!(scanned(body.as_bytes(), &[100]).is_none());
-    let p = parse_images_streamed(body.as_bytes(), None).unwrap();
-    assert_eq!(p.items.len(), MAX_VALUES + 3);
+    let (out, decoded) = no_check(body.as_bytes(), &[100], false);
+    assert!(!decoded);
+    assert_eq!(out.unwrap().1.len(), MAX_VALUES + 3);
 }
 
 #[test]
 fn a_token_left_in_a_kept_field_falls_back() {
     let body = br#"{"data":[{"b64_json":"QUJD"}],"usage":{"b64_json":"REVG"}}"#;
-    let inline = scanned(body, &[7]).unwrap();
-    let p = parse_images_streamed(body, Some(inline)).unwrap();
-    assert_eq!(p.usage.unwrap()["b64_json"], "REVG");
+    let (out, decoded) = no_check(body, &[7], false);
+    assert!(decoded);
+    assert_eq!(out.unwrap().2.unwrap()["b64_json"], "REVG");
 }
 
 #[test]
 fn a_forged_token_is_only_a_string() {
     // A server cannot know the nonce: a token-like value (under a key the scanner does
-    // not take for `b64_json`, but serde does) is decoded as the (URL-safe) base64 it is.
-    let body = br#"{"data":[{"b64_json":"QUJD"},{"b64\u005fjson":"pixapi-inline-0000000000000000-0"}]}"#;
-    let inline = scanned(body, &[5]).unwrap();
-    let streamed = outcome(parse_images_streamed(body, Some(inline)));
-    let items = &streamed.as_ref().unwrap().1;
-    assert_eq!(
-        items[1].data,
-        crate::AnswerData::Bytes(crate::wire::decode_b64("pixapi-inline-0000000000000000-0").unwrap().into())
+    // not take for `b64_json`, but serde does) is read as base64, and fails as such.
+    let body = br#"{"data":[{"b64_json":"QUJD"},{"b64\u005fjson":"pixapi-inline-0000000000000000-00"}]}"#;
+    let (out, decoded) = no_check(body, &[5], false);
+    assert!(decoded);
+    assert!(
+        matches!(&out, Err(Error::Malformed { detail }) if detail.starts_with("data[1].b64_json: bad base64")),
+        "{out:?}"
     );
-    assert_eq!(streamed, outcome(parse_images(body)));
+    assert_eq!(out, outcome(parse_images(body)));
+}
+
+#[test]
+fn mixed_slash_escapes_are_read_whole_and_restored() {
+    let raw = [0xFFu8; 30];
+    let b64 = STANDARD.encode(raw);
+    let mixed = b64.replacen('/', "\\/", 1);
+    let body = format!(r#"{{"data":[{{"b64_json":"{b64}"}},{{"b64_json":"{mixed}"}}]}}"#);
+    for chunk in [1, 2, 3, 7, 64, 1000] {
+        let (out, _) = no_check(body.as_bytes(), &[chunk], false);
+        assert_eq!(out, outcome(parse_images(body.as_bytes())));
+    }
 }

@@ -50,6 +50,18 @@ pub const MAX_SHOWN_BODY: usize = 64 * 1024;
 /// `MAX_SHOWN_BODY` bytes and the `… <N bytes more>` marker; a truncated body is kept as
 /// far as it goes.
 pub fn elide_b64(body: &[u8]) -> String {
+    elide_with(body, &|_| None, &|_| 0)
+}
+
+/// [`elide_b64`] of a body of which `body` is the skeleton ([`crate::inline`]): a
+/// `b64_json` value starting at `p` has `n_at(p)` chars in the received body (when it
+/// is a token), and the tokens from `p` on stand for `hidden_from(p)` bytes more than
+/// their own.
+pub(crate) fn elide_with(
+    body: &[u8],
+    n_at: &dyn Fn(usize) -> Option<usize>,
+    hidden_from: &dyn Fn(usize) -> isize,
+) -> String {
     // Enough kept bytes to fill the cut: copying stops there, whatever the body's size.
     let keep = MAX_SHOWN_BODY + 4;
     let mut out: Vec<u8> = Vec::with_capacity(body.len().min(8192));
@@ -82,7 +94,10 @@ pub fn elide_b64(body: &[u8]) -> String {
         let Some((ve, escapes)) = string_end(body, vs + 1) else {
             break;
         };
-        let n = ve - (vs + 1) - escapes;
+        let n = match n_at(vs + 1) {
+            Some(n) if is_b64 => n,
+            _ => ve - (vs + 1) - escapes,
+        };
         if is_b64 || n > MAX_SHOWN_STRING {
             out.extend_from_slice(&body[copied..vs]);
             let what = if is_b64 { "base64 chars" } else { "chars" };
@@ -93,7 +108,7 @@ pub fn elide_b64(body: &[u8]) -> String {
     }
     let end = body.len().min(copied + keep.saturating_sub(out.len()));
     out.extend_from_slice(&body[copied..end]);
-    let unread = body.len() - end;
+    let unread = (body.len() - end).saturating_add_signed(hidden_from(end));
     // Invalid UTF-8 is replaced before the cut: a replacement char is 3 bytes for 1.
     let mut s = match String::from_utf8(out) {
         Ok(s) => s,
@@ -203,34 +218,24 @@ fn decode_items(items: Vec<WireItem<'_>>, mut inline: Option<&mut Inline>) -> Re
 }
 
 /// Reads a sync images answer (`{"created", "data": [...], "usage"}`). An answer with
-/// no `data` items is malformed. (The client reads through [`parse_images_streamed`].)
-#[cfg(test)]
+/// no `data` items is malformed.
 pub(crate) fn parse_images(body: &[u8]) -> Result<ParsedImages, Error> {
     images_in(body, None)
 }
 
-/// [`parse_images`] of `body`, its inline images already decoded as it arrived: the
-/// skeleton is read when it gives an answer that uses every decoded value; otherwise
-/// (an error, a token left in a kept field) `body` is read whole, so the outcome is
-/// always `parse_images(body)`'s.
-pub(crate) fn parse_images_streamed(body: &[u8], inline: Option<Inline>) -> Result<ParsedImages, Error> {
-    with_inline(body, inline, images_in)
+/// [`parse_images`] of a body read by [`crate::inline::InlineScan`], from its skeleton:
+/// `None` when that gives an error or leaves a token unused (in a field kept as is);
+/// the caller then reads the restored body whole, so the outcome is always
+/// `parse_images(body)`'s.
+pub(crate) fn images_from_skeleton(inline: &mut Inline) -> Option<ParsedImages> {
+    from_skeleton(inline, images_in)
 }
 
-fn with_inline<T>(
-    body: &[u8],
-    inline: Option<Inline>,
-    parse: fn(&[u8], Option<&mut Inline>) -> Result<T, Error>,
-) -> Result<T, Error> {
-    if let Some(mut inl) = inline {
-        let skeleton = std::mem::take(&mut inl.skeleton);
-        if let Ok(p) = parse(&skeleton, Some(&mut inl)) {
-            if inl.all_used() {
-                return Ok(p);
-            }
-        }
-    }
-    parse(body, None)
+fn from_skeleton<T>(inline: &mut Inline, parse: fn(&[u8], Option<&mut Inline>) -> Result<T, Error>) -> Option<T> {
+    let skeleton = std::mem::take(&mut inline.skeleton);
+    let p = parse(&skeleton, Some(inline));
+    inline.skeleton = skeleton;
+    p.ok().filter(|_| inline.all_used())
 }
 
 fn images_in(body: &[u8], inline: Option<&mut Inline>) -> Result<ParsedImages, Error> {
@@ -284,15 +289,13 @@ struct WireTask<'a> {
 
 /// Reads the images of a completed task: `result.data[]` (documented), or
 /// `result.images[]`, `result` as a list, or top-level `data[]`.
-#[cfg(test)]
 pub(crate) fn parse_task_images(body: &[u8]) -> Result<ParsedImages, Error> {
     task_images_in(body, None)
 }
 
-/// [`parse_task_images`] with inline images decoded as the body arrived (see
-/// [`parse_images_streamed`]).
-pub(crate) fn parse_task_images_streamed(body: &[u8], inline: Option<Inline>) -> Result<ParsedImages, Error> {
-    with_inline(body, inline, task_images_in)
+/// [`parse_task_images`] from a skeleton (see [`images_from_skeleton`]).
+pub(crate) fn task_images_from_skeleton(inline: &mut Inline) -> Option<ParsedImages> {
+    from_skeleton(inline, task_images_in)
 }
 
 fn task_images_in(body: &[u8], inline: Option<&mut Inline>) -> Result<ParsedImages, Error> {

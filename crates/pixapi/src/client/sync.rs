@@ -15,7 +15,7 @@ use crate::types::{
     AnswerData, AnswerItem, EditRequest, GenerationRequest, ImageInput, ImageSource, ImagesAnswer, ImagesResult,
     OutputImage, SyncTiming, Timing,
 };
-use crate::wire::{self, elide_b64};
+use crate::wire;
 use crate::{PATH_EDITS, PATH_GENERATIONS};
 
 fn form_text_part(name: &str, text: String) -> (String, Part) {
@@ -102,9 +102,13 @@ impl Client {
 
     fn images_answer(&self, mut a: Answer, attempts: u32, started: Instant) -> Result<ImagesAnswer> {
         let t = Instant::now();
-        let inline = a.scan.take().and_then(|s| s.finish(&a.body));
-        let parsed = wire::parse_images_streamed(&a.body, inline)
-            .map_err(|k| self.answer_error(html_or(k, &a.body), &a, attempts))?;
+        let parsed = match a.inline.as_mut().and_then(wire::images_from_skeleton) {
+            Some(p) => p,
+            None => {
+                a.restore();
+                wire::parse_images(&a.body).map_err(|k| self.answer_error(html_or(k, &a.body), &a, attempts))?
+            }
+        };
         let decode_ms = ms(t.elapsed());
         Ok(ImagesAnswer {
             created: parsed.created,
@@ -112,7 +116,7 @@ impl Client {
             usage: parsed.usage,
             request_id: a.request_id.clone().or(parsed.request_id),
             http_status: a.status,
-            raw_body_elided: elide_b64(&a.body),
+            raw_body_elided: a.elided(),
             attempts,
             timing: SyncTiming {
                 send_ms: a.send_ms,

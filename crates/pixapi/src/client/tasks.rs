@@ -14,7 +14,7 @@ use crate::error::{truncate, ApiError, Endpoint, Error, Result};
 use crate::types::{
     AnswerData, AsyncTiming, EditRequest, GenerationRequest, ImagesResult, TaskHandle, TaskState, TaskStatus, Timing,
 };
-use crate::wire::{self, elide_b64};
+use crate::wire;
 use crate::{PATH_ASYNC_EDITS, PATH_ASYNC_GENERATIONS, PATH_TASKS};
 
 impl Client {
@@ -90,9 +90,9 @@ impl Client {
 
     /// Reads a task answer; returns the status and the elided body text.
     fn task_status_from(&self, a: &Answer, id: &str) -> Result<(TaskStatus, String), Error> {
-        let elided = elide_b64(&a.body);
+        let elided = a.elided();
         let raw: Value = serde_json::from_str(&elided).map_err(|e| {
-            super::sync::html_or(Error::Malformed { detail: format!("task answer is not JSON: {e}") }, &a.body)
+            super::sync::html_or(Error::Malformed { detail: format!("task answer is not JSON: {e}") }, &a.full_body())
         })?;
         let info = wire::task_info(&raw);
         let status = TaskStatus {
@@ -201,15 +201,18 @@ impl Client {
                 .attempt(self.request(Method::GET, &url), self.cfg.max_response_bytes, None, cancel, true)
                 .await
             {
-                Ok(a) if (200..300).contains(&a.status) => match self.task_status_from(&a, id) {
+                Ok(mut a) if (200..300).contains(&a.status) => match self.task_status_from(&a, id) {
                     Ok((st, elided)) => Ok((a, st, elided)),
-                    Err(k) => Err((self.answer_error(k, &a, 1), None)),
+                    Err(k) => {
+                        a.restore();
+                        Err((self.answer_error(k, &a, 1), None))
+                    }
                 },
                 Ok(a) => Err((self.error_from(&a, Endpoint::Task, 1), a.retry_after)),
                 Err(k) => Err((k.into(), None)),
             };
             let pause = match outcome {
-                Ok((a, st, elided)) => {
+                Ok((mut a, st, elided)) => {
                     errors = 0;
                     debug!(task = %id, status = %st.status, progress = ?st.progress, poll = timing.polls, "pixapi poll");
                     on_update(&st);
@@ -217,10 +220,13 @@ impl Client {
                         TaskState::Completed => {
                             timing.wait_ms = ms(wait_start.elapsed());
                             let t = Instant::now();
-                            let mut a = a;
-                            let inline = a.scan.take().and_then(|s| s.finish(&a.body));
-                            let parsed = wire::parse_task_images_streamed(&a.body, inline)
-                                .map_err(|k| self.answer_error(k, &a, attempts))?;
+                            let parsed = match a.inline.as_mut().and_then(wire::task_images_from_skeleton) {
+                                Some(p) => p,
+                                None => {
+                                    a.restore();
+                                    wire::parse_task_images(&a.body).map_err(|k| self.answer_error(k, &a, attempts))?
+                                }
+                            };
                             timing.decode_ms = ms(t.elapsed());
                             let t = Instant::now();
                             let has_urls = parsed.items.iter().any(|i| matches!(i.data, AnswerData::Url(_)));

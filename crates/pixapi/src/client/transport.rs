@@ -11,7 +11,7 @@ use tracing::debug;
 use super::Client;
 use crate::describe::redact;
 use crate::error::{classify, parse_error_body, parse_retry_after, truncate, ApiError, Endpoint, Error, Result};
-use crate::inline::InlineScan;
+use crate::inline::{Inline, InlineScan, Streamed};
 use crate::wire::elide_b64;
 
 /// Largest error body read (the rest is dropped).
@@ -42,12 +42,38 @@ pub(super) struct Answer {
     pub(super) body: Bytes,
     /// The `Location` of a 3xx answer (one the client did not follow).
     pub(super) location: Option<String>,
-    /// The inline images decoded while a 2xx body arrived (when asked for), to finish
-    /// with [`InlineScan::finish`].
-    pub(super) scan: Option<InlineScan>,
+    /// The inline images decoded while a 2xx body arrived (when asked for): `body` is
+    /// then empty, and [`Answer::restore`] gives it back.
+    pub(super) inline: Option<Inline>,
     pub(super) send_ms: f64,
     pub(super) ttfb_ms: f64,
     pub(super) body_ms: f64,
+}
+
+impl Answer {
+    /// Puts the body as received back in `body` (from the skeleton and the decoded
+    /// values), for the readers and error reports that want it whole.
+    pub(super) fn restore(&mut self) {
+        if let Some(i) = self.inline.take() {
+            self.body = Bytes::from(i.original());
+        }
+    }
+
+    /// `elide_b64` of the body as received.
+    pub(super) fn elided(&self) -> String {
+        match &self.inline {
+            Some(i) => i.elided(),
+            None => elide_b64(&self.body),
+        }
+    }
+
+    /// The body as received (rebuilt when decoded on the way).
+    pub(super) fn full_body(&self) -> std::borrow::Cow<'_, [u8]> {
+        match &self.inline {
+            Some(i) => std::borrow::Cow::Owned(i.original()),
+            None => std::borrow::Cow::Borrowed(&self.body),
+        }
+    }
 }
 
 /// Bytes that several bodies read together may still take: the outputs of one answer
@@ -218,8 +244,10 @@ impl Client {
                 }
                 taken.bytes += chunk.len() as u64;
             }
+            // A scanned body is kept by the scanner (without its decoded base64).
             if let Some(s) = scan.as_deref_mut() {
                 s.feed(&chunk);
+                continue;
             }
             match (&mut buf, first.take()) {
                 (None, None) => first = Some(chunk),
@@ -265,13 +293,18 @@ impl Client {
             let inline = inline && self.cfg.decode_while_receiving;
             let mut scan = inline.then(|| InlineScan::new(resp.content_length()));
             let (body, ttfb_ms, body_ms) = self.read_body(resp, limit, budget, cancel, t0, scan.as_mut()).await?;
+            let (body, inline) = match scan.map(InlineScan::finish) {
+                Some(Streamed::Decoded(i)) => (Bytes::new(), Some(i)),
+                Some(Streamed::Whole(b)) => (b, None),
+                None => (body, None),
+            };
             return Ok(Answer {
                 status,
                 request_id,
                 retry_after,
                 body,
                 location: None,
-                scan,
+                inline,
                 send_ms,
                 ttfb_ms,
                 body_ms,
@@ -293,7 +326,7 @@ impl Client {
             retry_after,
             body,
             location,
-            scan: None,
+            inline: None,
             send_ms,
             ttfb_ms: send_ms,
             body_ms: 0.0,
