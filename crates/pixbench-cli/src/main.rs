@@ -3,6 +3,7 @@
 //! script: one run, one comparison, or a benchmark matrix. See `pixbench --help`.
 
 mod leaderboard;
+mod lineage_cmd;
 mod metrics_cmd;
 mod output;
 mod recipe_cmd;
@@ -160,6 +161,9 @@ enum Cmd {
     /// SSIM / PSNR / pHash of two image files, or a run's "was the resolution worth it" table.
     #[command(after_long_help = metrics_cmd::METRICS_AFTER_HELP)]
     Metrics(metrics_cmd::MetricsArgs),
+    /// Where a run came from and what was made from its images, as a tree.
+    #[command(after_long_help = lineage_cmd::LINEAGE_AFTER_HELP)]
+    Lineage(lineage_cmd::LineageArgs),
 }
 
 #[derive(Args)]
@@ -182,7 +186,8 @@ struct BenchArgs {
 
 #[derive(Args, Clone)]
 struct RequestArgs {
-    /// The prompt (required, except with `run --recipe`, where it replaces the recipe's).
+    /// The prompt (required, except with `run --recipe` or `run --from-output`, where it
+    /// replaces the recipe's or the run's).
     #[arg(long, short, default_value = "", hide_default_value = true)]
     prompt: String,
     /// Aspect ratio, e.g. 16:9 (must be offered by the target): sent as the target's
@@ -241,6 +246,11 @@ struct RunArgs {
     /// Values of a prompt variable (repeatable): --prompt "a {{animal}}" --var animal=fox,owl.
     #[arg(long = "var", value_name = "NAME=V1,V2", conflicts_with = "recipe")]
     vars: Vec<String>,
+    /// Edit from an output of a past run, RUN[/TARGET/IMAGE] (1-based; RUN alone is its
+    /// first image): its model, size, ratio and fields, and its prompt unless --prompt is
+    /// given. The run records where it came from (see `pixbench lineage --help`).
+    #[arg(long, value_name = "RUN[/T/I]", conflicts_with_all = ["model", "size", "image", "recipe", "sweep", "vars"])]
+    from_output: Option<String>,
 }
 
 #[derive(Args)]
@@ -319,6 +329,7 @@ async fn dispatch(cli: Cli) -> Res<ExitCode> {
         Cmd::Recipe(a) => recipe_cmd::recipe_cmd(&cli.g, a).await,
         Cmd::Leaderboard(a) => leaderboard::leaderboard_cmd(&cli.g, a).await,
         Cmd::Metrics(a) => metrics_cmd::metrics_cmd(&cli.g, a).await,
+        Cmd::Lineage(a) => lineage_cmd::lineage_cmd(&cli.g, a).await,
     }
 }
 
@@ -688,6 +699,9 @@ async fn run_spec(g: &Global, engine: &Engine, spec: RunSpec, save: Option<&Path
 async fn run_cmd(g: &Global, a: RunArgs) -> Res<ExitCode> {
     if let Some(file) = &a.recipe {
         return recipe_cmd::run_recipe(g, &a, file).await;
+    }
+    if let Some(from) = &a.from_output {
+        return lineage_cmd::run_from_output(g, &a, from).await;
     }
     let (engine, profile) = open_engine(g, 1).await?;
     let catalog = engine.catalog();

@@ -295,7 +295,7 @@ function iterateFrom(from: OutputRef): RunDraft {
   const t = r?.targets[from.targetIdx];
   const out = t?.outputs[from.outputIdx];
   if (!r || !t || !out) throw { kind: "invalid_request", message: "That image is not in history any more.", detail: null };
-  const ref: ReferenceView = { sha256: out.sha256, name: `run-${r.id.slice(0, 8)}-${from.targetIdx + 1}-${from.outputIdx + 1}.png`, mime: "image/png", width: out.width, height: out.height, bytes: out.bytes, thumbUrl: out.thumbUrl, originalBytes: null, originalWidth: null, originalHeight: null, note: null };
+  const ref: ReferenceView = { sha256: out.sha256, name: `run-${r.id.slice(-8)}-${from.targetIdx + 1}-${from.outputIdx + 1}.png`, mime: "image/png", width: out.width, height: out.height, bytes: out.bytes, thumbUrl: out.thumbUrl, originalBytes: null, originalWidth: null, originalHeight: null, note: null };
   references.set(ref.sha256, ref);
   const spec: RunSpec = {
     mode: "edit", prompt: r.prompt, targets: [{ modelId: t.modelId, n: t.n }], aspectRatio: r.aspectRatio, responseFormat: r.responseFormat,

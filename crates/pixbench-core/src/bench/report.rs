@@ -236,43 +236,45 @@ pub fn write_csv<W: std::io::Write>(report: &BenchReport, w: W) -> std::io::Resu
     let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_default();
     let o = |x: Option<String>| x.unwrap_or_default();
     for s in &report.samples {
-        out.write_record([
-            s.seq.to_string(),
-            s.warmup.to_string(),
-            s.prompt_idx.to_string(),
-            s.prompt.clone(),
-            s.target_idx.to_string(),
-            s.model.clone(),
-            s.n.to_string(),
-            s.repeat.to_string(),
-            o(s.run_id.clone()),
-            s.status.clone(),
-            s.ok.to_string(),
-            s.is_async.to_string(),
-            s.images.to_string(),
-            s.credits.to_string(),
-            format!("{:.4}", s.credits as f64 * report.credit_usd),
-            format!("{:.3}", s.start_ms),
-            format!("{:.3}", s.end_ms),
-            format!("{:.3}", s.wall_ms),
-            f(s.total_ms),
-            f(s.send_ms),
-            f(s.ttfb_ms),
-            f(s.body_ms),
-            f(s.decode_ms),
-            f(s.download_ms),
-            f(s.submit_ms),
-            f(s.wait_ms),
-            s.polls.map(|p| p.to_string()).unwrap_or_default(),
-            s.http_status.map(|p| p.to_string()).unwrap_or_default(),
-            s.attempts.to_string(),
-            o(s.request_id.clone()),
-            o(s.error_kind.clone()),
-            o(s.error.clone()),
-            s.outputs.join(";"),
-        ]
-        .into_iter()
-        .chain(crate::metrics::bench::csv_cells(report, s.seq)))?;
+        out.write_record(
+            [
+                s.seq.to_string(),
+                s.warmup.to_string(),
+                s.prompt_idx.to_string(),
+                s.prompt.clone(),
+                s.target_idx.to_string(),
+                s.model.clone(),
+                s.n.to_string(),
+                s.repeat.to_string(),
+                o(s.run_id.clone()),
+                s.status.clone(),
+                s.ok.to_string(),
+                s.is_async.to_string(),
+                s.images.to_string(),
+                s.credits.to_string(),
+                format!("{:.4}", s.credits as f64 * report.credit_usd),
+                format!("{:.3}", s.start_ms),
+                format!("{:.3}", s.end_ms),
+                format!("{:.3}", s.wall_ms),
+                f(s.total_ms),
+                f(s.send_ms),
+                f(s.ttfb_ms),
+                f(s.body_ms),
+                f(s.decode_ms),
+                f(s.download_ms),
+                f(s.submit_ms),
+                f(s.wait_ms),
+                s.polls.map(|p| p.to_string()).unwrap_or_default(),
+                s.http_status.map(|p| p.to_string()).unwrap_or_default(),
+                s.attempts.to_string(),
+                o(s.request_id.clone()),
+                o(s.error_kind.clone()),
+                o(s.error.clone()),
+                s.outputs.join(";"),
+            ]
+            .into_iter()
+            .chain(crate::metrics::bench::csv_cells(report, s.seq)),
+        )?;
     }
     out.flush()
 }
@@ -485,10 +487,7 @@ mod tests {
         write_csv(&r, &mut csv_bytes).unwrap();
         let text = String::from_utf8(csv_bytes).unwrap();
         let mut rdr = csv::Reader::from_reader(text.as_bytes());
-        assert_eq!(
-            rdr.headers().unwrap().len(),
-            CSV_COLUMNS.len() + crate::metrics::bench::CSV_METRIC_COLUMNS.len()
-        );
+        assert_eq!(rdr.headers().unwrap().len(), CSV_COLUMNS.len() + crate::metrics::bench::CSV_METRIC_COLUMNS.len());
         let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
         assert_eq!(rows.len(), 105);
         // recompute a p50 from the CSV: the same figure
