@@ -99,7 +99,10 @@ THE REPORT
   percentiles, credits and dollars per image, images per minute. Percentiles are
   nearest-rank: exact, always one of the samples. `samples` holds every request's raw
   figures, so anyone can recompute. Top-level `credits` is everything charged, warm-ups
-  included."
+  included.
+  Image metrics (see `pixbench metrics --help`): each request's first image against the
+  first target's for the same prompt and repeat; JSON `metrics`, CSV columns ref_seq, ssim,
+  psnr_db (inf = identical), phash_distance (empty for the first target itself)."
 );
 
 #[derive(Parser)]

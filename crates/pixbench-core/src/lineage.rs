@@ -83,9 +83,10 @@ fn invalid(message: impl Into<String>) -> CoreError {
     CoreError::Ui(ui("invalid_request", message))
 }
 
-/// `0193a4f2-…` → `0193a4f2`: enough to tell runs apart in a sentence.
+/// The last 8 characters of a run id, to tell runs apart in a sentence: a v7 UUID begins
+/// with its time (runs a minute apart share their first 8) and ends with random bits.
 pub fn short_id(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
+    id.get(id.len().saturating_sub(8)..).unwrap_or(id)
 }
 
 impl Engine {

@@ -60,7 +60,7 @@ async fn a_chain_of_three_edits_keeps_its_lineage() {
         assert_eq!(reference.sha256, source.sha256);
     }
     assert_eq!(reference.original_width.unwrap_or(reference.width), source.width);
-    assert!(reference.name.starts_with(&format!("run-{}-1-2.", &a.id[..8])), "{}", reference.name);
+    assert!(reference.name.starts_with(&format!("run-{}-1-2.", &a.id[a.id.len() - 8..])), "{}", reference.name);
 
     let posts_before = sim_posts(&e).await.len();
     let b = edit_from(&e, out(&a, 0, 1), "a lighthouse at dawn, in watercolour").await;

@@ -25,7 +25,7 @@ async function composerEditsFrom(runId, prompt) {
   await waitUntil(async () => (await allById("reference-thumb")).length === 1, "the composer does not show one reference");
   await waitUntil(async () => (await allById("reference-from")).length === 1, "the reference is not marked as from a run");
   const chip = await byId("composer-parent").getText();
-  assert.ok(chip.includes(`from run ${runId.slice(0, 8)}`), `the chip says "${chip}", not run ${runId}`);
+  assert.ok(chip.includes(`from run ${runId.slice(-8)}`), `the chip says "${chip}", not run ${runId}`);
   assert.equal(await byId("prompt").getValue(), prompt);
   const focused = await browser.execute(() => document.activeElement?.getAttribute("data-testid") ?? null);
   assert.equal(focused, "prompt", "the prompt is not focused for editing");
@@ -68,7 +68,7 @@ describe("lineage", function () {
     await runEditAndCheckImageSent();
     ids = await historyIds();
     const from = await byId("run-parent").getText();
-    assert.ok(from.includes(ids[1].slice(0, 8)), `the run's header says "${from}"`);
+    assert.ok(from.includes(ids[1].slice(-8)), `the run's header says "${from}"`);
   });
 
   it("'Edit from this' on a cell starts the third edit", async () => {
@@ -104,7 +104,7 @@ describe("lineage", function () {
   it("history shows the middle run's ancestor and descendant as a tree", async () => {
     const items = await allById("history-item");
     await items[1].click();
-    await waitUntil(async () => (await byId("run-parent").getText()).includes(ids[2].slice(0, 8)), "the middle run did not open");
+    await waitUntil(async () => (await byId("run-parent").getText()).includes(ids[2].slice(-8)), "the middle run did not open");
     await byId("lineage-open").click();
     await waitUntil(async () => (await allById("lineage-node")).length === 3, "the lineage does not show three runs");
     const nodes = await allById("lineage-node");

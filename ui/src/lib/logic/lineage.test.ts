@@ -131,10 +131,10 @@ describe("small helpers", () => {
     expect(togglePick(["a", "b"], "a")).toEqual(["b"]);
   });
 
-  it("labels name the run by its first 8 characters", () => {
-    expect(shortId(FROM.runId)).toBe("0193a4f2");
-    expect(parentLabel(FROM)).toBe("from run 0193a4f2 · image 2");
-    expect(parentLabel({ ...FROM, targetIdx: 2 }, 3)).toBe("from run 0193a4f2 · target 3 · image 2");
+  it("labels name the run by its last 8 characters (a v7 id begins with its time)", () => {
+    expect(shortId(FROM.runId)).toBe("00000001");
+    expect(parentLabel(FROM)).toBe("from run 00000001 · image 2");
+    expect(parentLabel({ ...FROM, targetIdx: 2 }, 3)).toBe("from run 00000001 · target 3 · image 2");
   });
 
   it("outputAt reads the cell and slot of an element", () => {

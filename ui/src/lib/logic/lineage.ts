@@ -4,9 +4,12 @@ import { diffWordsWithSpace } from "diff";
 import type { ComposerState, DraftParent } from "./composer";
 import type { CatalogEntry, Lineage, LineageNode, OutputRef, RunDraft, RunSummary } from "../types";
 
-/** `0193a4f2-…` → `0193a4f2`: what the UI calls a run in a sentence (as lineage.rs does). */
+/**
+ * The last 8 characters of a run id: what the UI calls a run in a sentence (as lineage.rs
+ * does). A v7 UUID begins with its time, so runs a minute apart share their first 8.
+ */
 export function shortId(id: string): string {
-  return id.slice(0, 8);
+  return id.slice(-8);
 }
 
 /** "from run 0193a4f2 · image 2" (the target too when the run had several). */
