@@ -12,20 +12,22 @@ use crate::api::{AxisValue, TargetSpec};
 use crate::catalog::Catalog;
 use crate::sweep::{expand, fill_template, template_variables, SweepAxis, SweepSpec, MODEL_AXIS};
 
+/// The values of one `[sweep]` axis or `[vars]` variable, with their places.
+pub(crate) type RawValues = Spanned<Vec<Spanned<String>>>;
 /// `[sweep]` or `[vars]` as written: a key, and its list of values, with their places.
-pub(crate) type RawAxes = BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>;
+pub(crate) type RawAxes = BTreeMap<Spanned<String>, RawValues>;
 
 /// A problem at a line, in a field.
 pub(crate) type Located = (usize, String, String);
 
 /// Axes or variables in file order (a TOML table's keys come sorted).
-fn in_file_order(raw: &RawAxes) -> Vec<(&Spanned<String>, &Spanned<Vec<Spanned<String>>>)> {
+fn in_file_order(raw: &RawAxes) -> Vec<(&Spanned<String>, &RawValues)> {
     let mut v: Vec<_> = raw.iter().collect();
     v.sort_by_key(|(k, _)| k.span().start);
     v
 }
 
-fn values_of(v: &Spanned<Vec<Spanned<String>>>) -> Vec<String> {
+fn values_of(v: &RawValues) -> Vec<String> {
     v.get_ref().iter().map(|s| s.get_ref().trim().to_string()).collect()
 }
 
