@@ -2,12 +2,26 @@
 //!
 //! `cargo bench -p pixapi-sim --bench imagegen` (set `IMAGEGEN_BENCH_OUT=<dir>` to also
 //! write the 1K and 4K PNGs there, to look at them). Prints, for each size: the median of
-//! a few runs of drawing, of PNG / JPEG (quality 100 and 75) / WebP encoding, and each
-//! file's size. The sim caches encoded outputs; these are the uncached figures.
+//! a few runs of drawing (and its mean CPU time over all threads), of PNG / JPEG (quality
+//! 100 and 75) / WebP encoding (one thread each), and each file's size. The sim caches
+//! encoded outputs; these are the uncached figures. `IMAGEGEN_BENCH_FORMATS=png,webp`
+//! times only those encoders.
 
 use std::time::{Duration, Instant};
 
 use pixapi_sim::imagegen::{encode, render, Encoding, Spec};
+
+/// CPU time of this process so far (user + system, all threads), from /proc on Linux: on a
+/// busy machine the wall time says little, the CPU time what the work costs.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses): utime and stime are the
+    // 12th and 13th, in clock ticks (100 a second on Linux).
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -48,8 +62,13 @@ fn main() {
                 references: vec![],
                 encoding: Encoding::Png,
             };
+            let cpu0 = cpu_time();
             let (draw, img) = time(runs, || render(&spec));
-            let mut line = format!("{label:>3} {prompt:<26} draw {}", ms(draw));
+            let cpu = match (cpu0, cpu_time()) {
+                (Some(a), Some(b)) => format!(" (cpu {})", ms((b - a) / runs as u32)),
+                _ => String::new(),
+            };
+            let mut line = format!("{label:>3} {prompt:<26} draw {}{cpu}", ms(draw));
             for (name, enc) in [
                 ("png", Encoding::Png),
                 ("jpeg100", Encoding::Jpeg { quality: 100 }),

@@ -599,7 +599,7 @@ pub fn render(spec: &Spec) -> RgbImage {
     } else {
         std::thread::scope(|s| {
             for _ in 0..threads {
-                s.spawn(&work);
+                s.spawn(work);
             }
         });
     }

@@ -116,6 +116,18 @@ def test_gpt_image_2_quality_low_and_high():
         assert last_request()["unknown_fields"] == []
 
 
+def test_gpt_image_2_output_format_jpeg_and_webp():
+    # The SDK's own output_format / output_compression parameters; the bytes are that format.
+    r = client().images.generate(
+        model="gpt-image-2", prompt="a kite", quality="low", output_format="jpeg", output_compression=60
+    )
+    assert base64.b64decode(r.data[0].b64_json)[:3] == b"\xff\xd8\xff"
+    r = client().images.generate(model="gpt-image-2", prompt="a kite", quality="low", output_format="webp")
+    webp = base64.b64decode(r.data[0].b64_json)
+    assert webp[:4] == b"RIFF" and webp[8:12] == b"WEBP"
+    assert last_request()["unknown_fields"] == []
+
+
 def test_edit_with_two_images():
     red = solid_png(32, 32, (255, 0, 0))
     blue = solid_png(32, 32, (0, 0, 255))
