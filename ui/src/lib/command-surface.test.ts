@@ -16,7 +16,10 @@ function rustCommands(): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const re = /#\[tauri::command[^\]]*\]\s*(?:pub\s+)?(?:async\s+)?fn\s+(\w+)\s*(?:<[^>]*>)?\(([^)]*)\)/g;
   for (const m of src.matchAll(re)) {
-    const args = m[2]
+    // Generic arguments (`State<'_, crate::X>`) hold commas: drop them before splitting.
+    let params = m[2];
+    while (/<[^<>]*>/.test(params)) params = params.replace(/<[^<>]*>/g, "");
+    const args = params
       .split(",")
       .map((a) => a.trim())
       .filter((a) => a.includes(":"))
