@@ -144,5 +144,11 @@ describe("lineage", function () {
     await shot("compare");
     await browser.keys("Escape");
     await waitUntil(async () => (await allById("lineage-compare-view")).length === 0, "Escape did not close the comparison");
+    // The panel's close button sits in its header, inside the panel.
+    const [panel, close] = await Promise.all([byId("lineage-panel").getLocation(), byId("lineage-close").getLocation()]);
+    const width = (await byId("lineage-panel").getSize()).width;
+    assert.ok(close.x > panel.x + width / 2 && close.y >= panel.y && close.y < panel.y + 48, `the close button is at ${JSON.stringify(close)}, the panel at ${JSON.stringify(panel)}`);
+    await byId("lineage-close").click();
+    await waitUntil(async () => (await allById("lineage-panel")).length === 0, "the close button did not close the panel");
   });
 });

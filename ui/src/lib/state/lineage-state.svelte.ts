@@ -91,7 +91,10 @@ export class LineageState {
       this.drag = null;
       this.#dragStart = null;
       if (d) {
+        // The click that follows this pointerup (when it ends on the handle) is not an
+        // "edit from this"; a click after that is.
         this.#dragged = true;
+        setTimeout(() => (this.#dragged = false), 0);
         if (d.overComposer) void this.editFrom(d.ref);
       }
     };
@@ -121,7 +124,10 @@ export class LineageState {
     this.loading = true;
     this.error = null;
     try {
-      this.lineage = await api.runLineage(runId);
+      const l = await api.runLineage(runId);
+      this.lineage = l;
+      // Picks of runs that are not in this tree are dropped.
+      this.picks = this.picks.filter((id) => l.nodes.some((n) => n.run.id === id));
     } catch (e) {
       this.error = store.report(e, "Reading the run's lineage").message;
       this.lineage = null;
@@ -135,10 +141,9 @@ export class LineageState {
     this.compared = null;
   }
 
-  /** Opens a run of the tree in the results (the panel stays, on that run's lineage). */
+  /** Opens a run of the tree in the results (the panel follows it to that run's lineage). */
   async openRun(id: string): Promise<void> {
     await store.openRun(id);
-    await this.load(id);
   }
 
   pick(id: string): void {
