@@ -159,6 +159,10 @@ struct Item {
     credits: i64,
 }
 
+/// How soon a pair is shown, least first: (skipped this process, votes between its two
+/// labels, votes on its two outputs, a random tiebreak).
+type PairRank = (bool, u32, u32, u64);
+
 #[derive(Debug, Clone)]
 pub(crate) struct PendingPair {
     session_id: String,
@@ -228,10 +232,6 @@ fn label_of(spec: &serde_json::Value, idx: u32) -> Option<(String, String, Strin
     let prompt = t.get("prompt").and_then(|p| p.as_str()).filter(|p| !p.trim().is_empty()).unwrap_or(run_prompt);
     let model = t.get("modelId").and_then(|m| m.as_str()).unwrap_or("?");
     Some((target_label(run_prompt, t), prompt.to_string(), model.to_string()))
-}
-
-fn sql_err(e: rusqlite::Error) -> CoreError {
-    CoreError::Store(e.into())
 }
 
 impl Engine {
@@ -367,8 +367,7 @@ impl Engine {
         let state = lock(&self.inner.blind);
         let mut rng = rand::rng();
         let (mut comparable, mut voted_n) = (0u32, 0u32);
-        // (skipped, votes between the labels, votes on the two outputs, random tiebreak)
-        let mut best: Option<((bool, u32, u32, u64), &Item, &Item)> = None;
+        let mut best: Option<(PairRank, &Item, &Item)> = None;
         for group in by_prompt.values() {
             for (i, a) in group.iter().enumerate() {
                 for b in &group[i + 1..] {
