@@ -36,7 +36,10 @@ async function composerEditsFrom(runId, prompt) {
 /** Runs the composer and checks the Sandbox received an edit with an image part. */
 async function runEditAndCheckImageSent() {
   const from = (await simAdmin.requests()).requests.length;
+  const runs = (await allById("history-item")).length;
   await clickRun();
+  // The new run is in history (and the grid) before its cells are awaited.
+  await waitUntil(async () => (await allById("history-item")).length === runs + 1, "the edit did not start");
   const [cell] = await waitRunFinished(1);
   assert.equal(cell.status, "done");
   const posts = (await simAdmin.requests()).requests.slice(from).filter((r) => r.method === "POST");
