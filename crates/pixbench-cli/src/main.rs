@@ -155,12 +155,12 @@ enum Cmd {
     History(HistoryArgs),
     /// The catalog: targets, variants and prices.
     Models,
-    /// The recipe an exported image carries (prompt, model, size, fields, run, credits).
-    #[command(after_long_help = recipe_cmd::RECIPE_AFTER_HELP)]
-    Recipe(recipe_cmd::RecipeArgs),
     /// The blind A/B leaderboard: scores, intervals, W/L/T and cost per win of the votes.
     #[command(after_long_help = leaderboard::LEADERBOARD_AFTER_HELP)]
     Leaderboard(leaderboard::LeaderboardArgs),
+    /// The recipe an exported image carries (prompt, model, size, fields, run, credits).
+    #[command(after_long_help = recipe_cmd::RECIPE_AFTER_HELP)]
+    Recipe(recipe_cmd::RecipeArgs),
     /// SSIM / PSNR / pHash of two image files, or a run's "was the resolution worth it" table.
     #[command(after_long_help = metrics_cmd::METRICS_AFTER_HELP)]
     Metrics(metrics_cmd::MetricsArgs),
@@ -329,8 +329,8 @@ async fn dispatch(cli: Cli) -> Res<ExitCode> {
         Cmd::Compare(a) => compare_cmd(&cli.g, a).await,
         Cmd::History(a) => history_cmd(&cli.g, a).await,
         Cmd::Models => models_cmd(&cli.g).await,
-        Cmd::Recipe(a) => recipe_cmd::recipe_cmd(&cli.g, a).await,
         Cmd::Leaderboard(a) => leaderboard::leaderboard_cmd(&cli.g, a).await,
+        Cmd::Recipe(a) => recipe_cmd::recipe_cmd(&cli.g, a).await,
         Cmd::Metrics(a) => metrics_cmd::metrics_cmd(&cli.g, a).await,
         Cmd::Lineage(a) => lineage_cmd::lineage_cmd(&cli.g, a).await,
     }
@@ -640,6 +640,7 @@ fn request_spec(
         options,
         ignore_budget: g.yes,
         bench_id: None,
+        parent: None,
     })
 }
 
@@ -655,7 +656,6 @@ async fn run_spec(g: &Global, engine: &Engine, spec: RunSpec, save: Option<&Path
             .map(|b| format!("; budget {b} credits, {} spent", est.spent_credits))
             .unwrap_or_default();
         eprintln!(
-        parent: None,
             "pixbench: {} target(s), up to {} credits (${:.2}){}{}",
             spec.targets.len(),
             est.total_credits,

@@ -19,10 +19,10 @@ import type {
   OutputRef,
   ProfileInput,
   ProfileView,
-  ReferenceView,
-  RunSpec,
-  RunDraft,
   RecipeLoad,
+  ReferenceView,
+  RunDraft,
+  RunSpec,
   RunSummary,
   RunView,
   SessionView,
@@ -56,23 +56,14 @@ export const api = {
   runGet: (runId: string) => invoke<RunView>("run_get", { runId }),
   runDelete: (runId: string) => invoke<null>("run_delete", { runId }),
   historyList: (filter: HistoryFilter) => invoke<RunSummary[]>("history_list", { filter }),
-
   /** "Edit from this": the output as the reference of a new edit, as a composer draft. */
   runIterateFrom: (from: OutputRef) => invoke<RunDraft>("run_iterate_from", { from }),
   runLineage: (runId: string) => invoke<Lineage>("run_lineage", { runId }),
+
   referencesAddPaths: (paths: string[]) => invoke<ReferenceView[]>("references_add_paths", { paths }),
   referenceAddBytes: (name: string, bytes: Uint8Array) =>
     invoke<ReferenceView>("reference_add_bytes", { name, bytes: Array.from(bytes) }),
   referencesPick: () => invoke<ReferenceView[]>("references_pick"),
-
-  outputRate: (runId: string, targetIdx: number, outputIdx: number, rating: number | null, note: string | null) =>
-    invoke<null>("output_rate", { runId, targetIdx, outputIdx, rating, note }),
-  exportCurl: (runId: string, targetIdx: number) => invoke<string>("export_curl", { runId, targetIdx }),
-  exportContactSheet: (runId: string) => invoke<string>("export_contact_sheet", { runId }),
-  /** Asks for a folder (native dialog) and saves every image of the run there; null if dismissed. */
-  exportImages: (runId: string) => invoke<string | null>("export_images", { runId }),
-
-  settingsGet: () => invoke<Settings>("settings_get"),
   /** The recipe of pasted image bytes; refused (kind `no_recipe`) when it has none. */
   recipeReadBytes: (bytes: Uint8Array) => invoke<RecipeLoad>("recipe_read_bytes", { bytes: Array.from(bytes) }),
   /** The recipe of a dropped file, or null when it carries none. */
@@ -82,6 +73,15 @@ export const api = {
   /** Saves one output with its recipe into the exports folder; answers the path. */
   exportOutput: (runId: string, targetIdx: number, outputIdx: number) =>
     invoke<string>("export_output", { runId, targetIdx, outputIdx }),
+
+  outputRate: (runId: string, targetIdx: number, outputIdx: number, rating: number | null, note: string | null) =>
+    invoke<null>("output_rate", { runId, targetIdx, outputIdx, rating, note }),
+  exportCurl: (runId: string, targetIdx: number) => invoke<string>("export_curl", { runId, targetIdx }),
+  exportContactSheet: (runId: string) => invoke<string>("export_contact_sheet", { runId }),
+  /** Asks for a folder (native dialog) and saves every image of the run there; null if dismissed. */
+  exportImages: (runId: string) => invoke<string | null>("export_images", { runId }),
+
+  settingsGet: () => invoke<Settings>("settings_get"),
   settingsSet: (settings: Settings) => invoke<Settings>("settings_set", { settings }),
 
   sessionCurrent: () => invoke<SessionView>("session_current"),

@@ -7,9 +7,9 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { sizeOption } from "./logic/aspect";
 import { entryCredits, type Options } from "./logic/options";
+import { mockSweepExpand } from "./mock-sweep";
 import { mockPair, mockWorth } from "./mock-metrics";
 import { mockBlindNext, mockBlindVote, mockLeaderboard } from "./mock-blind";
-import { mockSweepExpand } from "./mock-sweep";
 import type {
   BenchInput,
   CatalogEntry,
@@ -26,11 +26,11 @@ import type {
   ProfileView,
   ReferenceView,
   RunSpec,
-  RunSummary,
   RunDraft,
   OutputRef,
   Lineage,
   LineageNode,
+  RunSummary,
   RunView,
   SessionView,
   Settings,
@@ -287,8 +287,6 @@ function push(r: RunView): void {
   void emit("run-updated", structuredClone(r));
 }
 
-function start(spec: RunSpec): RunView {
-  const id = `run-${++seq}-${Date.now().toString(36)}`;
 /** "Edit from this": the output as a reference, and the draft (lineage.rs's rules). */
 function iterateFrom(from: OutputRef): RunDraft {
   const r = runs.get(from.runId);
@@ -333,6 +331,8 @@ function lineage(runId: string): Lineage {
   return { runId, nodes, deletedAncestor, truncated: false };
 }
 
+function start(spec: RunSpec): RunView {
+  const id = `run-${++seq}-${Date.now().toString(36)}`;
   const slow = /slow/i.test(spec.prompt);
   const fail = /fail/i.test(spec.prompt);
   const r: RunView = {
@@ -522,12 +522,12 @@ export function installMock(): void {
         case "run_delete":
           runs.delete(String(a.runId));
           return null;
-        case "metrics_pair":
-          return mockPair(String(a.shaA), String(a.shaB));
         case "run_iterate_from":
           return iterateFrom(a.from as OutputRef);
         case "run_lineage":
           return lineage(String(a.runId));
+        case "metrics_pair":
+          return mockPair(String(a.shaA), String(a.shaB));
         case "metrics_worth":
           return mockWorth(runs.get(String(a.runId)), catalog);
         case "history_list":
@@ -547,6 +547,13 @@ export function installMock(): void {
           references.set(ref.sha256, ref);
           return ref;
         }
+        case "recipe_read_bytes":
+          throw { kind: "no_recipe", message: "This image has no Pixbench recipe; add it as a reference instead?", detail: null };
+        case "recipe_probe_path":
+        case "recipe_pick":
+          return null;
+        case "export_output":
+          return "/tmp/pixbench-mock/exports/output.png";
         case "output_rate":
           return null;
         case "export_curl":
@@ -597,10 +604,3 @@ export function installMock(): void {
     { shouldMockEvents: true },
   );
 }
-        case "recipe_read_bytes":
-          throw { kind: "no_recipe", message: "This image has no Pixbench recipe; add it as a reference instead?", detail: null };
-        case "recipe_probe_path":
-        case "recipe_pick":
-          return null;
-        case "export_output":
-          return "/tmp/pixbench-mock/exports/output.png";

@@ -321,6 +321,9 @@ impl Store {
                 self.owner.get()
             ],
         )?;
+        if let Some(parent) = &run.spec.parent {
+            lineage::record_parent(&tx, &run.id, parent)?;
+        }
         for (pos, sha) in run.spec.references.iter().enumerate() {
             tx.execute(
                 "INSERT INTO run_references(run_id, pos, sha256) VALUES(?1, ?2, ?3)",
@@ -329,9 +332,6 @@ impl Store {
         }
         for t in targets {
             tx.execute(
-        if let Some(parent) = &run.spec.parent {
-            lineage::record_parent(&tx, &run.id, parent)?;
-        }
                 "INSERT INTO run_targets(run_id, idx, model_id, status, task_id, state_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
                 params![run.id, t.idx, t.model_id, t.status.as_str(), t.task_id, target_json(t)?],
             )?;
@@ -571,6 +571,8 @@ impl Store {
                     credits: r.get(8)?,
                     images: r.get(9)?,
                     thumb_url: thumb,
+                    parent_run_id: r.get(11)?,
+                    children: r.get::<_, Option<u32>>(12)?.filter(|n| *n > 0),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -592,8 +594,6 @@ impl Store {
                  report_path = excluded.report_path",
             params![
                 b.id,
-                    parent_run_id: r.get(11)?,
-                    children: r.get::<_, Option<u32>>(12)?.filter(|n| *n > 0),
                 b.name,
                 b.status,
                 b.started_at,

@@ -97,10 +97,10 @@ export class AppStore {
   dragging = $state(false);
   addingRefs = $state(false);
   ready = $state(false);
-  /** Set by the sweep state: turns a spec into the sweep it runs (or the problems to fix). */
-  sweepRun: ((spec: RunSpec) => Promise<{ spec: RunSpec } | { problems: string[] }>) | null = null;
   /** Set by the recipe state: dropped files go there first (an image may carry a recipe). */
   onFileDrop: ((paths: string[]) => Promise<void>) | null = null;
+  /** Set by the sweep state: turns a spec into the sweep it runs (or the problems to fix). */
+  sweepRun: ((spec: RunSpec) => Promise<{ spec: RunSpec } | { problems: string[] }>) | null = null;
   /** Set by the sweep state: loads a past run's sweep axes and variables. */
   sweepLoad: ((run: RunView) => void) | null = null;
   loadError = $state<UiError | null>(null);
