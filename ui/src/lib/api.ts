@@ -51,8 +51,7 @@ export const api = {
   sweepExpand: (spec: SweepSpec) => invoke<SweepPlan>("sweep_expand", { spec }),
   runStart: (spec: RunSpec) => invoke<RunView>("run_start", { spec }),
   runCancel: (runId: string) => invoke<null>("run_cancel", { runId }),
-  runCancelTarget: (runId: string, targetIdx: number) =>
-    invoke<null>("run_cancel_target", { runId, targetIdx }),
+  runCancelTarget: (runId: string, targetIdx: number) => invoke<null>("run_cancel_target", { runId, targetIdx }),
   runGet: (runId: string) => invoke<RunView>("run_get", { runId }),
   runDelete: (runId: string) => invoke<null>("run_delete", { runId }),
   historyList: (filter: HistoryFilter) => invoke<RunSummary[]>("history_list", { filter }),
@@ -132,10 +131,7 @@ export function onBenchUpdated(cb: (s: BenchSummary) => void): Promise<UnlistenF
   return listen<BenchSummary>("bench-updated", (e) => cb(e.payload));
 }
 
-export type DropEvent =
-  | { type: "enter" | "over" }
-  | { type: "drop"; paths: string[] }
-  | { type: "leave" };
+export type DropEvent = { type: "enter" | "over" } | { type: "drop"; paths: string[] } | { type: "leave" };
 
 /** Files dragged onto the window (Tauri delivers drops as paths, not as DOM events). */
 export async function onFileDrop(cb: (e: DropEvent) => void): Promise<UnlistenFn> {

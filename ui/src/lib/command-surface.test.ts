@@ -24,7 +24,14 @@ function rustCommands(): Map<string, string[]> {
       .map((a) => a.trim())
       .filter((a) => a.includes(":"))
       .filter((a) => !/:\s*(State|AppHandle|Window|WebviewWindow|tauri::)/.test(a))
-      .map((a) => camel(a.split(":")[0].trim().replace(/^mut\s+/, "")));
+      .map((a) =>
+        camel(
+          a
+            .split(":")[0]
+            .trim()
+            .replace(/^mut\s+/, ""),
+        ),
+      );
     out.set(m[1], args);
   }
   return out;

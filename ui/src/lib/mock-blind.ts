@@ -21,7 +21,13 @@ function sides(runs: Iterable<RunView>): Side[] {
   for (const r of runs)
     for (const t of r.targets)
       for (const o of t.outputs)
-        out.push({ key: `${r.id}/${t.idx}/${o.idx}`, url: o.url, label: t.modelId, credits: o.credits, prompt: r.prompt });
+        out.push({
+          key: `${r.id}/${t.idx}/${o.idx}`,
+          url: o.url,
+          label: t.modelId,
+          credits: o.credits,
+          prompt: r.prompt,
+        });
   return out;
 }
 
@@ -43,7 +49,11 @@ export function mockBlindNext(runs: Iterable<RunView>): BlindNext {
   if (!pick) return { pair: null, comparable, voted: done };
   const token = `mock-${++counter}`;
   pending.set(token, pick);
-  return { pair: { token, prompt: pick[0].prompt, leftUrl: pick[0].url, rightUrl: pick[1].url }, comparable, voted: done };
+  return {
+    pair: { token, prompt: pick[0].prompt, leftUrl: pick[0].url, rightUrl: pick[1].url },
+    comparable,
+    voted: done,
+  };
 }
 
 export function mockBlindVote(token: string, choice: BlindChoice): BlindReveal {
@@ -64,7 +74,20 @@ export function mockLeaderboard(): Leaderboard {
   const row = (label: string) => {
     let r = rows.get(label);
     if (!r) {
-      r = { rank: 0, label, modelId: label, score: 1500, low: 1500, high: 1500, wins: 0, losses: 0, ties: 0, votes: 0, credits: 0, costPerWin: null };
+      r = {
+        rank: 0,
+        label,
+        modelId: label,
+        score: 1500,
+        low: 1500,
+        high: 1500,
+        wins: 0,
+        losses: 0,
+        ties: 0,
+        votes: 0,
+        credits: 0,
+        costPerWin: null,
+      };
       rows.set(label, r);
     }
     return r;
@@ -88,7 +111,14 @@ export function mockLeaderboard(): Leaderboard {
     const rate = (r.wins + r.ties / 2 + 0.5) / (r.votes + 1);
     const score = Math.round(1500 + 400 * Math.log10(rate / (1 - rate)));
     const spread = Math.round(400 / Math.sqrt(r.votes + 1));
-    return { ...r, score, low: score - spread, high: score + spread, credits: r.votes * 4, costPerWin: r.wins ? (r.votes * 4) / r.wins : null };
+    return {
+      ...r,
+      score,
+      low: score - spread,
+      high: score + spread,
+      credits: r.votes * 4,
+      costPerWin: r.wins ? (r.votes * 4) / r.wins : null,
+    };
   });
   list.sort((a, b) => b.score - a.score);
   list.forEach((r, i) => (r.rank = i + 1));

@@ -15,16 +15,22 @@ export function mockPair(shaA: string, shaB: string, width = 1024, height = 1024
   const same = shaA === shaB;
   const r = hash([shaA, shaB].sort().join(":"));
   return {
-    shaA, shaB, algo: ALGO, width, height,
+    shaA,
+    shaB,
+    algo: ALGO,
+    width,
+    height,
     ssim: same ? 1 : 0.9 + r * 0.095,
     psnrDb: same ? null : 30 + r * 12,
     phashDistance: same ? 0 : Math.round(r * 6),
-    computedMs: 120, cached: false,
+    computedMs: 120,
+    cached: false,
   };
 }
 
 export function mockWorth(run: RunView | undefined, catalog: CatalogEntry[]): WorthReport {
-  const rule = "SSIM ≥ 0.98 and pHash ≤ 4 at the lower size: the step adds little; pHash > 12: different pictures; otherwise the step adds detail.";
+  const rule =
+    "SSIM ≥ 0.98 and pHash ≤ 4 at the lower size: the step adds little; pHash > 12: different pictures; otherwise the step adds detail.";
   const report: WorthReport = { runId: run?.id ?? "", tables: [], rule, method: "mock metrics" };
   if (!run) return report;
   const groups = new Map<string, { label: string; items: { t: RunView["targets"][number]; e: CatalogEntry }[] }>();
@@ -41,7 +47,8 @@ export function mockWorth(run: RunView | undefined, catalog: CatalogEntry[]): Wo
     g.items.sort((a, b) => px(a) - px(b));
     const steps: WorthStep[] = [];
     for (let i = 1; i < g.items.length; i++) {
-      const lo = g.items[i - 1], hi = g.items[i];
+      const lo = g.items[i - 1],
+        hi = g.items[i];
       const [ol, oh] = [lo.t.outputs[0], hi.t.outputs[0]];
       const m = mockPair(oh.sha256, ol.sha256, ol.width, ol.height);
       const creditDelta = oh.credits - ol.credits;
@@ -49,10 +56,25 @@ export function mockWorth(run: RunView | undefined, catalog: CatalogEntry[]): Wo
       const addsLittle = m.ssim >= 0.98 && m.phashDistance <= 4;
       const cost = `${creditDelta >= 0 ? "+" : ""}${creditDelta} credits${latencyDeltaMs === null ? "" : `, ${latencyDeltaMs >= 0 ? "+" : ""}${(latencyDeltaMs / 1000).toFixed(1)} s`}`;
       steps.push({
-        step: `${lo.e.variant}→${hi.e.variant}`, lowerId: lo.e.id, higherId: hi.e.id, lowerTarget: lo.t.idx, higherTarget: hi.t.idx,
-        lowerSha256: ol.sha256, higherSha256: oh.sha256, lowerWidth: ol.width, lowerHeight: ol.height, higherWidth: oh.width, higherHeight: oh.height,
-        metrics: m, error: null, creditDelta, latencyDeltaMs, addsLittle,
-        verdict: addsLittle ? `adds little at the lower size: ${cost}` : `adds detail that shows at the lower size (SSIM ${m.ssim.toFixed(3)}): ${cost}`,
+        step: `${lo.e.variant}→${hi.e.variant}`,
+        lowerId: lo.e.id,
+        higherId: hi.e.id,
+        lowerTarget: lo.t.idx,
+        higherTarget: hi.t.idx,
+        lowerSha256: ol.sha256,
+        higherSha256: oh.sha256,
+        lowerWidth: ol.width,
+        lowerHeight: ol.height,
+        higherWidth: oh.width,
+        higherHeight: oh.height,
+        metrics: m,
+        error: null,
+        creditDelta,
+        latencyDeltaMs,
+        addsLittle,
+        verdict: addsLittle
+          ? `adds little at the lower size: ${cost}`
+          : `adds detail that shows at the lower size (SSIM ${m.ssim.toFixed(3)}): ${cost}`,
       });
     }
     report.tables.push({ model, label: g.label, steps });

@@ -17,8 +17,16 @@ beforeAll(async () => {
 });
 
 const spec = (over: Partial<RunSpec> = {}): RunSpec => ({
-  mode: "generate", prompt: "a fox", targets: [], aspectRatio: null, responseFormat: "url", syncMode: "sync",
-  references: [], options: null, ignoreBudget: false, ...over,
+  mode: "generate",
+  prompt: "a fox",
+  targets: [],
+  aspectRatio: null,
+  responseFormat: "url",
+  syncMode: "sync",
+  references: [],
+  options: null,
+  ignoreBudget: false,
+  ...over,
 });
 
 describe("browser mock", () => {
@@ -29,15 +37,34 @@ describe("browser mock", () => {
     expect(g2.model).toBe("gpt-image-2");
     expect(g2.fields).toContain("quality");
     expect(g2.qualityCredits.find((q) => q.quality === "low")?.credits).toBe(1);
-    expect(g2.sizes.find((s) => s.aspectRatio === "16:9")).toEqual({ aspectRatio: "16:9", size: "1536x864", width: 1536, height: 864 });
+    expect(g2.sizes.find((s) => s.aspectRatio === "16:9")).toEqual({
+      aspectRatio: "16:9",
+      size: "1536x864",
+      width: 1536,
+      height: 864,
+    });
     const nb2k = c.entries.find((e) => e.id === "gemini-3.1-flash-image-preview-2k")!;
     expect(nb2k.model).toBe("gemini-3.1-flash-image-preview");
     expect(nb2k.sizes[0]).toEqual({ aspectRatio: "1:1", size: "2K", width: 2048, height: 2048 });
-    expect(c.fields.map((f) => f.name)).toEqual(["quality", "background", "output_format", "output_compression", "moderation"]);
+    expect(c.fields.map((f) => f.name)).toEqual([
+      "quality",
+      "background",
+      "output_format",
+      "output_compression",
+      "moderation",
+    ]);
   });
   it("estimates with the size sent, the quality's price and 'from'", async () => {
     const e = await invoke<Estimate>("estimate", {
-      spec: spec({ aspectRatio: "3:2", options: { quality: "low" }, targets: [{ modelId: "gpt-image-2", n: 2 }, { modelId: "gpt-image-1.5", n: 1 }, { modelId: "gemini-3.1-flash-image-preview", n: 1 }] }),
+      spec: spec({
+        aspectRatio: "3:2",
+        options: { quality: "low" },
+        targets: [
+          { modelId: "gpt-image-2", n: 2 },
+          { modelId: "gpt-image-1.5", n: 1 },
+          { modelId: "gemini-3.1-flash-image-preview", n: 1 },
+        ],
+      }),
     });
     expect(e.targets.map((t) => [t.modelId, t.size, t.creditsPerImage, t.credits, t.priceFrom])).toEqual([
       ["gpt-image-2", "1536x1024", 1, 2, false],
@@ -47,17 +74,50 @@ describe("browser mock", () => {
     expect(e.totalCredits).toBe(7);
   });
   it("saves a profile's compatibility, and keeps the Sandbox's documented form", async () => {
-    const p = await invoke<ProfileView>("profile_save", { input: { id: null, name: "GW", baseUrl: "https://gw.example", defaultModel: "gpt-image-2", budgetCredits: null, requestStyle: "suffix", imageParts: "repeated" } });
+    const p = await invoke<ProfileView>("profile_save", {
+      input: {
+        id: null,
+        name: "GW",
+        baseUrl: "https://gw.example",
+        defaultModel: "gpt-image-2",
+        budgetCredits: null,
+        requestStyle: "suffix",
+        imageParts: "repeated",
+      },
+    });
     expect([p.requestStyle, p.imageParts]).toEqual(["suffix", "repeated"]);
-    const kept = await invoke<ProfileView>("profile_save", { input: { id: p.id, name: "GW", baseUrl: "https://gw.example", defaultModel: "gpt-image-2", budgetCredits: null } });
+    const kept = await invoke<ProfileView>("profile_save", {
+      input: { id: p.id, name: "GW", baseUrl: "https://gw.example", defaultModel: "gpt-image-2", budgetCredits: null },
+    });
     expect([kept.requestStyle, kept.imageParts]).toEqual(["suffix", "repeated"]);
-    const sb = await invoke<ProfileView>("profile_save", { input: { id: "sandbox", name: "Sandbox", baseUrl: "http://127.0.0.1:38517", defaultModel: "gpt-image-2", budgetCredits: null, requestStyle: "suffix", imageParts: "repeated" } });
+    const sb = await invoke<ProfileView>("profile_save", {
+      input: {
+        id: "sandbox",
+        name: "Sandbox",
+        baseUrl: "http://127.0.0.1:38517",
+        defaultModel: "gpt-image-2",
+        budgetCredits: null,
+        requestStyle: "suffix",
+        imageParts: "repeated",
+      },
+    });
     expect([sb.requestStyle, sb.imageParts]).toEqual(["size", "auto"]);
   });
   it("sends the model id plus a size, and names several images image[]", async () => {
-    const refs = [...(await invoke<ReferenceView[]>("references_pick")), ...(await invoke<ReferenceView[]>("references_pick"))];
+    const refs = [
+      ...(await invoke<ReferenceView[]>("references_pick")),
+      ...(await invoke<ReferenceView[]>("references_pick")),
+    ];
     const r = await invoke<RunView>("run_start", {
-      spec: spec({ mode: "edit", references: refs.map((x) => x.sha256), options: { quality: "low" }, targets: [{ modelId: "gpt-image-2-2k", n: 1 }, { modelId: "gemini-3.1-flash-image-preview-4k", n: 1 }] }),
+      spec: spec({
+        mode: "edit",
+        references: refs.map((x) => x.sha256),
+        options: { quality: "low" },
+        targets: [
+          { modelId: "gpt-image-2-2k", n: 1 },
+          { modelId: "gemini-3.1-flash-image-preview-4k", n: 1 },
+        ],
+      }),
     });
     const [gpt, nb] = r.targets.map((t) => t.request!);
     expect(gpt.url).toMatch(/\/v1\/images\/edits$/);
@@ -70,7 +130,9 @@ describe("browser mock", () => {
   });
   it("bills a downscaled output at the delivered tier, with the note", async () => {
     vi.useFakeTimers();
-    const r = await invoke<RunView>("run_start", { spec: spec({ prompt: "downscale me", targets: [{ modelId: "gemini-3.1-flash-image-preview-4k", n: 1 }] }) });
+    const r = await invoke<RunView>("run_start", {
+      spec: spec({ prompt: "downscale me", targets: [{ modelId: "gemini-3.1-flash-image-preview-4k", n: 1 }] }),
+    });
     await vi.advanceTimersByTimeAsync(20_000);
     const done = await invoke<RunView>("run_get", { runId: r.id });
     vi.useRealTimers();

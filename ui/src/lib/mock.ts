@@ -51,7 +51,12 @@ function sizes(spec: string): SizeOption[] {
 const GPT_FIELDS = ["quality", "background", "output_format", "output_compression", "moderation"];
 
 function quality(low: number, medium: number, high: number): QualityPrice[] {
-  return [["low", low], ["medium", medium], ["high", high], ["auto", high]].map(([q, c]) => ({ quality: String(q), credits: Number(c) }));
+  return [
+    ["low", low],
+    ["medium", medium],
+    ["high", high],
+    ["auto", high],
+  ].map(([q, c]) => ({ quality: String(q), credits: Number(c) }));
 }
 
 interface Row {
@@ -74,12 +79,27 @@ interface Row {
 function entry(r: Row): CatalogEntry {
   const sz = sizes(r.sizes);
   return {
-    id: r.id, model: r.model, family: r.model, label: r.label, alias: r.alias ?? null, variant: r.variant, longEdge: r.longEdge,
-    credits: r.credits, qualityCredits: r.qualityCredits ?? [], priceFrom: r.priceFrom ?? false,
-    tierRule: r.qualityCredits ? "long_edge" : "pixel_count", officialUsd: r.officialUsd ?? null, sizes: sz,
-    fields: r.gpt ? GPT_FIELDS : [], maxReferences: r.maxReferences ?? 14, maxReferenceBytes: 7 << 20,
-    referenceFormats: ["png", "jpeg", "webp", "heic", "heif"], aspectRatios: sz.map((x) => x.aspectRatio), supportsEdit: true,
-    defaultAsync: r.async ?? false, maxN: 10,
+    id: r.id,
+    model: r.model,
+    family: r.model,
+    label: r.label,
+    alias: r.alias ?? null,
+    variant: r.variant,
+    longEdge: r.longEdge,
+    credits: r.credits,
+    qualityCredits: r.qualityCredits ?? [],
+    priceFrom: r.priceFrom ?? false,
+    tierRule: r.qualityCredits ? "long_edge" : "pixel_count",
+    officialUsd: r.officialUsd ?? null,
+    sizes: sz,
+    fields: r.gpt ? GPT_FIELDS : [],
+    maxReferences: r.maxReferences ?? 14,
+    maxReferenceBytes: 7 << 20,
+    referenceFormats: ["png", "jpeg", "webp", "heic", "heif"],
+    aspectRatios: sz.map((x) => x.aspectRatio),
+    supportsEdit: true,
+    defaultAsync: r.async ?? false,
+    maxN: 10,
   };
 }
 
@@ -87,39 +107,194 @@ const NB2 = "gemini-3.1-flash-image-preview";
 const PRO = "gemini-3-pro-image-preview";
 // A mirror of crates/pixbench-core/catalog.toml (ids, models, sizes per ratio, prices).
 const catalog: CatalogEntry[] = [
-  entry({ id: `${NB2}-512`, model: NB2, label: "Nano Banana 2 · 512", variant: "512", longEdge: 512, credits: 4, alias: "nano-banana-2", officialUsd: 0.05,
-    sizes: "1:1=512x512 16:9=688x384 9:16=384x688 3:2=632x424 2:3=424x632 4:3=600x448 3:4=448x600 5:4=576x464 4:5=464x576 21:9=792x336 4:1=1024x256 1:4=256x1024 8:1=1536x192 1:8=192x1536" }),
-  entry({ id: NB2, model: NB2, label: "Nano Banana 2 · 1K", variant: "1K", longEdge: 1024, credits: 4, alias: "nano-banana-2", officialUsd: 0.067,
-    sizes: "1:1=1024x1024 16:9=1376x768 9:16=768x1376 3:2=1264x848 2:3=848x1264 4:3=1200x896 3:4=896x1200 5:4=1152x928 4:5=928x1152 21:9=1584x672 4:1=2048x512 1:4=512x2048 8:1=3072x384 1:8=384x3072" }),
-  entry({ id: `${NB2}-2k`, model: NB2, label: "Nano Banana 2 · 2K", variant: "2K", longEdge: 2048, credits: 6, alias: "nano-banana-2", officialUsd: 0.101, async: true,
-    sizes: "1:1=2K 16:9=2752x1536 9:16=1536x2752 3:2=2528x1696 2:3=1696x2528 4:3=2400x1792 3:4=1792x2400 5:4=2304x1856 4:5=1856x2304 21:9=3168x1344 4:1=4096x1024 1:4=1024x4096 8:1=6144x768 1:8=768x6144" }),
-  entry({ id: `${NB2}-4k`, model: NB2, label: "Nano Banana 2 · 4K", variant: "4K", longEdge: 4096, credits: 8, alias: "nano-banana-2", officialUsd: 0.151, async: true,
-    sizes: "1:1=4K 16:9=5504x3072 9:16=3072x5504 3:2=5056x3392 2:3=3392x5056 4:3=4800x3584 3:4=3584x4800 5:4=4608x3712 4:5=3712x4608 21:9=6336x2688 4:1=8192x2048 1:4=2048x8192 8:1=11584x1448 1:8=1448x11584" }),
-  entry({ id: PRO, model: PRO, label: "Nano Banana Pro · 1K", variant: "1K", longEdge: 1024, credits: 8, alias: "nano-banana-pro", officialUsd: 0.134,
-    sizes: "1:1=1024x1024 16:9=1376x768 9:16=768x1376 3:2=1264x848 2:3=848x1264 4:3=1200x896 3:4=896x1200 5:4=1152x928 4:5=928x1152 21:9=1584x672" }),
-  entry({ id: `${PRO}-2k`, model: PRO, label: "Nano Banana Pro · 2K", variant: "2K", longEdge: 2048, credits: 8, alias: "nano-banana-pro", officialUsd: 0.134, async: true,
-    sizes: "1:1=2048x2048 16:9=2048x1152 9:16=1536x2752 3:2=2528x1696 2:3=1696x2528 4:3=2400x1792 3:4=1792x2400 5:4=2304x1856 4:5=1856x2304 21:9=3168x1344" }),
-  entry({ id: `${PRO}-4k`, model: PRO, label: "Nano Banana Pro · 4K", variant: "4K", longEdge: 4096, credits: 16, alias: "nano-banana-pro", officialUsd: 0.268, async: true,
-    sizes: "1:1=4096x4096 16:9=3840x2160 9:16=3072x5504 3:2=5056x3392 2:3=3392x5056 4:3=4800x3584 3:4=3584x4800 5:4=4608x3712 4:5=3712x4608 21:9=6336x2688" }),
-  entry({ id: "gemini-2.5-flash-image", model: "gemini-2.5-flash-image", label: "Nano Banana · 1K", variant: "1K", longEdge: 1024, credits: 2, alias: "nano-banana", officialUsd: 0.039, maxReferences: 3,
-    sizes: "1:1=1024x1024 16:9=1344x768 9:16=768x1344 3:2=1248x832 2:3=832x1248 4:3=1184x864 3:4=864x1184 5:4=1152x896 4:5=896x1152 21:9=1536x672" }),
-  entry({ id: "gpt-image-1.5", model: "gpt-image-1.5", label: "GPT Image 1.5 · 1K", variant: "1K", longEdge: 1536, credits: 1, maxReferences: 16, gpt: true, priceFrom: true,
-    sizes: "1:1=1024x1024 3:2=1536x1024 2:3=1024x1536" }),
-  entry({ id: "gpt-image-2", model: "gpt-image-2", label: "GPT Image 2 · 1K", variant: "1K", longEdge: 1536, credits: 14, maxReferences: 16, gpt: true, qualityCredits: quality(1, 4, 14),
-    sizes: "1:1=1024x1024 16:9=1536x864 9:16=864x1536 3:2=1536x1024 2:3=1024x1536 4:3=1344x1008 3:4=1008x1344" }),
-  entry({ id: "gpt-image-2-2k", model: "gpt-image-2", label: "GPT Image 2 · 2K", variant: "2K", longEdge: 2048, credits: 67, maxReferences: 16, gpt: true, async: true, qualityCredits: quality(2, 17, 67),
-    sizes: "1:1=2048x2048 16:9=2048x1152 9:16=1152x2048 3:2=2048x1360 2:3=1360x2048 4:3=2048x1536 3:4=1536x2048" }),
-  entry({ id: "gpt-image-2-4k", model: "gpt-image-2", label: "GPT Image 2 · 4K", variant: "4K", longEdge: 3840, credits: 133, maxReferences: 16, gpt: true, async: true, qualityCredits: quality(4, 34, 133),
-    sizes: "1:1=2880x2880 16:9=3840x2160 9:16=2160x3840 3:2=3520x2352 2:3=2352x3520 4:3=3312x2480 3:4=2480x3312" }),
+  entry({
+    id: `${NB2}-512`,
+    model: NB2,
+    label: "Nano Banana 2 · 512",
+    variant: "512",
+    longEdge: 512,
+    credits: 4,
+    alias: "nano-banana-2",
+    officialUsd: 0.05,
+    sizes:
+      "1:1=512x512 16:9=688x384 9:16=384x688 3:2=632x424 2:3=424x632 4:3=600x448 3:4=448x600 5:4=576x464 4:5=464x576 21:9=792x336 4:1=1024x256 1:4=256x1024 8:1=1536x192 1:8=192x1536",
+  }),
+  entry({
+    id: NB2,
+    model: NB2,
+    label: "Nano Banana 2 · 1K",
+    variant: "1K",
+    longEdge: 1024,
+    credits: 4,
+    alias: "nano-banana-2",
+    officialUsd: 0.067,
+    sizes:
+      "1:1=1024x1024 16:9=1376x768 9:16=768x1376 3:2=1264x848 2:3=848x1264 4:3=1200x896 3:4=896x1200 5:4=1152x928 4:5=928x1152 21:9=1584x672 4:1=2048x512 1:4=512x2048 8:1=3072x384 1:8=384x3072",
+  }),
+  entry({
+    id: `${NB2}-2k`,
+    model: NB2,
+    label: "Nano Banana 2 · 2K",
+    variant: "2K",
+    longEdge: 2048,
+    credits: 6,
+    alias: "nano-banana-2",
+    officialUsd: 0.101,
+    async: true,
+    sizes:
+      "1:1=2K 16:9=2752x1536 9:16=1536x2752 3:2=2528x1696 2:3=1696x2528 4:3=2400x1792 3:4=1792x2400 5:4=2304x1856 4:5=1856x2304 21:9=3168x1344 4:1=4096x1024 1:4=1024x4096 8:1=6144x768 1:8=768x6144",
+  }),
+  entry({
+    id: `${NB2}-4k`,
+    model: NB2,
+    label: "Nano Banana 2 · 4K",
+    variant: "4K",
+    longEdge: 4096,
+    credits: 8,
+    alias: "nano-banana-2",
+    officialUsd: 0.151,
+    async: true,
+    sizes:
+      "1:1=4K 16:9=5504x3072 9:16=3072x5504 3:2=5056x3392 2:3=3392x5056 4:3=4800x3584 3:4=3584x4800 5:4=4608x3712 4:5=3712x4608 21:9=6336x2688 4:1=8192x2048 1:4=2048x8192 8:1=11584x1448 1:8=1448x11584",
+  }),
+  entry({
+    id: PRO,
+    model: PRO,
+    label: "Nano Banana Pro · 1K",
+    variant: "1K",
+    longEdge: 1024,
+    credits: 8,
+    alias: "nano-banana-pro",
+    officialUsd: 0.134,
+    sizes:
+      "1:1=1024x1024 16:9=1376x768 9:16=768x1376 3:2=1264x848 2:3=848x1264 4:3=1200x896 3:4=896x1200 5:4=1152x928 4:5=928x1152 21:9=1584x672",
+  }),
+  entry({
+    id: `${PRO}-2k`,
+    model: PRO,
+    label: "Nano Banana Pro · 2K",
+    variant: "2K",
+    longEdge: 2048,
+    credits: 8,
+    alias: "nano-banana-pro",
+    officialUsd: 0.134,
+    async: true,
+    sizes:
+      "1:1=2048x2048 16:9=2048x1152 9:16=1536x2752 3:2=2528x1696 2:3=1696x2528 4:3=2400x1792 3:4=1792x2400 5:4=2304x1856 4:5=1856x2304 21:9=3168x1344",
+  }),
+  entry({
+    id: `${PRO}-4k`,
+    model: PRO,
+    label: "Nano Banana Pro · 4K",
+    variant: "4K",
+    longEdge: 4096,
+    credits: 16,
+    alias: "nano-banana-pro",
+    officialUsd: 0.268,
+    async: true,
+    sizes:
+      "1:1=4096x4096 16:9=3840x2160 9:16=3072x5504 3:2=5056x3392 2:3=3392x5056 4:3=4800x3584 3:4=3584x4800 5:4=4608x3712 4:5=3712x4608 21:9=6336x2688",
+  }),
+  entry({
+    id: "gemini-2.5-flash-image",
+    model: "gemini-2.5-flash-image",
+    label: "Nano Banana · 1K",
+    variant: "1K",
+    longEdge: 1024,
+    credits: 2,
+    alias: "nano-banana",
+    officialUsd: 0.039,
+    maxReferences: 3,
+    sizes:
+      "1:1=1024x1024 16:9=1344x768 9:16=768x1344 3:2=1248x832 2:3=832x1248 4:3=1184x864 3:4=864x1184 5:4=1152x896 4:5=896x1152 21:9=1536x672",
+  }),
+  entry({
+    id: "gpt-image-1.5",
+    model: "gpt-image-1.5",
+    label: "GPT Image 1.5 · 1K",
+    variant: "1K",
+    longEdge: 1536,
+    credits: 1,
+    maxReferences: 16,
+    gpt: true,
+    priceFrom: true,
+    sizes: "1:1=1024x1024 3:2=1536x1024 2:3=1024x1536",
+  }),
+  entry({
+    id: "gpt-image-2",
+    model: "gpt-image-2",
+    label: "GPT Image 2 · 1K",
+    variant: "1K",
+    longEdge: 1536,
+    credits: 14,
+    maxReferences: 16,
+    gpt: true,
+    qualityCredits: quality(1, 4, 14),
+    sizes: "1:1=1024x1024 16:9=1536x864 9:16=864x1536 3:2=1536x1024 2:3=1024x1536 4:3=1344x1008 3:4=1008x1344",
+  }),
+  entry({
+    id: "gpt-image-2-2k",
+    model: "gpt-image-2",
+    label: "GPT Image 2 · 2K",
+    variant: "2K",
+    longEdge: 2048,
+    credits: 67,
+    maxReferences: 16,
+    gpt: true,
+    async: true,
+    qualityCredits: quality(2, 17, 67),
+    sizes: "1:1=2048x2048 16:9=2048x1152 9:16=1152x2048 3:2=2048x1360 2:3=1360x2048 4:3=2048x1536 3:4=1536x2048",
+  }),
+  entry({
+    id: "gpt-image-2-4k",
+    model: "gpt-image-2",
+    label: "GPT Image 2 · 4K",
+    variant: "4K",
+    longEdge: 3840,
+    credits: 133,
+    maxReferences: 16,
+    gpt: true,
+    async: true,
+    qualityCredits: quality(4, 34, 133),
+    sizes: "1:1=2880x2880 16:9=3840x2160 9:16=2160x3840 3:2=3520x2352 2:3=2352x3520 4:3=3312x2480 3:4=2480x3312",
+  }),
 ];
 
 // crates/pixbench-core/src/catalog.rs `field_specs`.
 const fields: FieldSpec[] = [
-  { name: "quality", label: "Quality", values: ["auto", "low", "medium", "high"], min: null, max: null, source: "pixapi.ai/docs/models/gpt-image/" },
-  { name: "background", label: "Background", values: ["auto", "opaque", "transparent"], min: null, max: null, source: "OpenAI image API" },
-  { name: "output_format", label: "Format", values: ["png", "jpeg", "webp"], min: null, max: null, source: "OpenAI image API" },
+  {
+    name: "quality",
+    label: "Quality",
+    values: ["auto", "low", "medium", "high"],
+    min: null,
+    max: null,
+    source: "pixapi.ai/docs/models/gpt-image/",
+  },
+  {
+    name: "background",
+    label: "Background",
+    values: ["auto", "opaque", "transparent"],
+    min: null,
+    max: null,
+    source: "OpenAI image API",
+  },
+  {
+    name: "output_format",
+    label: "Format",
+    values: ["png", "jpeg", "webp"],
+    min: null,
+    max: null,
+    source: "OpenAI image API",
+  },
   { name: "output_compression", label: "Compression %", values: [], min: 0, max: 100, source: "OpenAI image API" },
-  { name: "moderation", label: "Moderation", values: ["auto", "low"], min: null, max: null, source: "OpenAI image API" },
+  {
+    name: "moderation",
+    label: "Moderation",
+    values: ["auto", "low"],
+    min: null,
+    max: null,
+    source: "OpenAI image API",
+  },
 ];
 
 /** The options one target is sent: the fields its entry lists (the core's rule). */
@@ -135,16 +310,57 @@ function price(e: CatalogEntry | undefined, spec: RunSpec): number {
 }
 
 let profiles: ProfileView[] = [
-  { id: "sandbox", name: "Sandbox", baseUrl: "http://127.0.0.1:38517", defaultModel: NB2, budgetCredits: null, isSandbox: true, isCurrent: true, keyMask: null, keyState: "sandbox", keyNote: null, requestStyle: "size", imageParts: "auto" },
-  { id: "p-prod", name: "Pixapi", baseUrl: "https://api.pixapi.example", defaultModel: NB2, budgetCredits: null, isSandbox: false, isCurrent: false, keyMask: "sk_…9f2c", keyState: "stored", keyNote: null, requestStyle: "size", imageParts: "auto" },
+  {
+    id: "sandbox",
+    name: "Sandbox",
+    baseUrl: "http://127.0.0.1:38517",
+    defaultModel: NB2,
+    budgetCredits: null,
+    isSandbox: true,
+    isCurrent: true,
+    keyMask: null,
+    keyState: "sandbox",
+    keyNote: null,
+    requestStyle: "size",
+    imageParts: "auto",
+  },
+  {
+    id: "p-prod",
+    name: "Pixapi",
+    baseUrl: "https://api.pixapi.example",
+    defaultModel: NB2,
+    budgetCredits: null,
+    isSandbox: false,
+    isCurrent: false,
+    keyMask: "sk_…9f2c",
+    keyState: "stored",
+    keyNote: null,
+    requestStyle: "size",
+    imageParts: "auto",
+  },
 ];
 
 const references = new Map<string, ReferenceView>();
 
 let session: SessionView = {
-  id: "s1", name: "Session 1", startedAt: new Date().toISOString(), budgetCredits: null, profileId: "sandbox", simulated: true,
-  credits: 0, usd: 0, realCredits: 0, simulatedCredits: 0, images: 0, failedImages: 0, successRate: null,
-  avgCreditsPerImage: null, savingsUsd: null, byVariant: [], overTime: [], budgetWarning: false,
+  id: "s1",
+  name: "Session 1",
+  startedAt: new Date().toISOString(),
+  budgetCredits: null,
+  profileId: "sandbox",
+  simulated: true,
+  credits: 0,
+  usd: 0,
+  realCredits: 0,
+  simulatedCredits: 0,
+  images: 0,
+  failedImages: 0,
+  successRate: null,
+  avgCreditsPerImage: null,
+  savingsUsd: null,
+  byVariant: [],
+  overTime: [],
+  budgetWarning: false,
 };
 
 let settings: Settings = { sessionMode: "new_each_start", maxSweepRequests: 64 };
@@ -185,8 +401,17 @@ function picture(seed: string, w: number, h: number, label: string): string {
 function summary(r: RunView): RunSummary {
   const outs = r.targets.flatMap((t) => t.outputs);
   return {
-    id: r.id, createdAt: r.createdAt, prompt: r.prompt, mode: r.mode, status: r.status, models: r.targets.map((t) => t.modelId),
-    profileName: r.profileName, simulated: r.simulated, credits: r.credits, images: outs.length, thumbUrl: outs[0]?.thumbUrl ?? null,
+    id: r.id,
+    createdAt: r.createdAt,
+    prompt: r.prompt,
+    mode: r.mode,
+    status: r.status,
+    models: r.targets.map((t) => t.modelId),
+    profileName: r.profileName,
+    simulated: r.simulated,
+    credits: r.credits,
+    images: outs.length,
+    thumbUrl: outs[0]?.thumbUrl ?? null,
   };
 }
 
@@ -195,7 +420,14 @@ function estimate(spec: RunSpec): Estimate {
     const e = catalog.find((c) => c.id === t.modelId);
     const per = price(e, t.fields ? { ...spec, options: { ...spec.options, ...t.fields } } : spec);
     const size = t.size ?? (e ? sizeOption(e, t.aspectRatio ?? spec.aspectRatio)?.size : undefined);
-    return { modelId: t.modelId, n: t.n, creditsPerImage: per, credits: per * t.n, size, priceFrom: e?.priceFrom ?? false };
+    return {
+      modelId: t.modelId,
+      n: t.n,
+      creditsPerImage: per,
+      credits: per * t.n,
+      size,
+      priceFrom: e?.priceFrom ?? false,
+    };
   });
   const total = targets.reduce((s, t) => s + Number(t.credits), 0);
   const budget = session.budgetCredits === null ? null : Number(session.budgetCredits);
@@ -203,13 +435,34 @@ function estimate(spec: RunSpec): Estimate {
   const problems: string[] = [];
   if (!spec.prompt) problems.push("Write a prompt first.");
   for (const key of Object.keys(spec.options ?? {})) {
-    if (["model", "prompt", "n", "size", "response_format", "image", "image[]", "images", "mask", "aspect_ratio"].includes(key)) {
-      problems.push(`The extra field “${key}” cannot be set by hand: the request sets it from the composer (target, n, size, format, images).`);
+    if (
+      [
+        "model",
+        "prompt",
+        "n",
+        "size",
+        "response_format",
+        "image",
+        "image[]",
+        "images",
+        "mask",
+        "aspect_ratio",
+      ].includes(key)
+    ) {
+      problems.push(
+        `The extra field “${key}” cannot be set by hand: the request sets it from the composer (target, n, size, format, images).`,
+      );
     }
   }
   return {
-    targets, totalCredits: total, totalUsd: total * 0.01, simulated: current().isSandbox, budgetCredits: budget,
-    spentCredits: spent, overBudget: budget !== null && spent + total > budget, problems,
+    targets,
+    totalCredits: total,
+    totalUsd: total * 0.01,
+    simulated: current().isSandbox,
+    budgetCredits: budget,
+    spentCredits: spent,
+    overBudget: budget !== null && spent + total > budget,
+    problems,
   };
 }
 
@@ -218,7 +471,13 @@ function current(): ProfileView {
 }
 
 /** The request one target sends, as the core describes it (key redacted). */
-function describe(spec: RunSpec, e: CatalogEntry | undefined, modelId: string, n: number, isAsync: boolean): TargetView["request"] {
+function describe(
+  spec: RunSpec,
+  e: CatalogEntry | undefined,
+  modelId: string,
+  n: number,
+  isAsync: boolean,
+): TargetView["request"] {
   const p = current();
   // The Sandbox always uses the documented form.
   const style = p.isSandbox ? "size" : p.requestStyle;
@@ -232,7 +491,13 @@ function describe(spec: RunSpec, e: CatalogEntry | undefined, modelId: string, n
   const url = `${p.baseUrl.replace(/\/$/, "")}${path}`;
   const auth: [string, string] = ["authorization", p.isSandbox ? "Bearer sk_…sim" : `Bearer ${p.keyMask ?? "…"}`];
   if (spec.mode === "edit") {
-    const text = (name: string, v: unknown): RequestPart => ({ name, fileName: null, mime: null, size: String(v).length, text: String(v) });
+    const text = (name: string, v: unknown): RequestPart => ({
+      name,
+      fileName: null,
+      mime: null,
+      size: String(v).length,
+      text: String(v),
+    });
     const parts: RequestPart[] = [text("model", model), text("prompt", spec.prompt), text("n", n)];
     if (size) parts.push(text("size", size));
     parts.push(text("response_format", spec.responseFormat));
@@ -240,7 +505,13 @@ function describe(spec: RunSpec, e: CatalogEntry | undefined, modelId: string, n
     const refs = spec.references.map((sha) => references.get(sha)).filter((r): r is ReferenceView => r !== undefined);
     const name = refs.length > 1 && imageParts === "auto" ? "image[]" : "image";
     for (const r of refs) parts.push({ name, fileName: r.name, mime: r.mime, size: Number(r.bytes), text: null });
-    return { method: "POST", url, headers: [auth, ["content-type", "multipart/form-data; boundary=…"]], jsonBody: null, parts };
+    return {
+      method: "POST",
+      url,
+      headers: [auth, ["content-type", "multipart/form-data; boundary=…"]],
+      jsonBody: null,
+      parts,
+    };
   }
   const body: Record<string, JsonValue> = { model, prompt: spec.prompt, n };
   if (size) body.size = size;
@@ -253,9 +524,17 @@ function describe(spec: RunSpec, e: CatalogEntry | undefined, modelId: string, n
  * What one image is delivered and billed: as asked; with "downscale" in the prompt, a 2K or
  * 4K target delivers one tier lower and is billed that tier (with the core's note).
  */
-function delivered(spec: RunSpec, e: CatalogEntry | undefined): { width: number; height: number; credits: number; note?: string; variant: string } {
+function delivered(
+  spec: RunSpec,
+  e: CatalogEntry | undefined,
+): { width: number; height: number; credits: number; note?: string; variant: string } {
   const asked = e ? sizeOption(e, spec.aspectRatio) : undefined;
-  const base = { width: asked?.width ?? 1024, height: asked?.height ?? 1024, credits: price(e, spec), variant: e?.variant ?? "" };
+  const base = {
+    width: asked?.width ?? 1024,
+    height: asked?.height ?? 1024,
+    credits: price(e, spec),
+    variant: e?.variant ?? "",
+  };
   if (!e || !/downscale/i.test(spec.prompt) || (e.variant !== "2K" && e.variant !== "4K")) return base;
   const lower = catalog.find((c) => c.model === e.model && c.variant === (e.variant === "4K" ? "2K" : "1K"));
   const got = lower ? sizeOption(lower, spec.aspectRatio) : undefined;
@@ -277,8 +556,14 @@ function recompute(r: RunView): void {
 
 function charge(credits: number, images: number): void {
   const c = Number(session.credits) + credits;
-  session = { ...session, credits: c, simulatedCredits: c, usd: c * 0.01, images: session.images + images,
-    budgetWarning: session.budgetCredits !== null && c >= 0.8 * Number(session.budgetCredits) };
+  session = {
+    ...session,
+    credits: c,
+    simulatedCredits: c,
+    usd: c * 0.01,
+    images: session.images + images,
+    budgetWarning: session.budgetCredits !== null && c >= 0.8 * Number(session.budgetCredits),
+  };
   void emit("session-updated", session);
 }
 
@@ -292,12 +577,33 @@ function iterateFrom(from: OutputRef): RunDraft {
   const r = runs.get(from.runId);
   const t = r?.targets[from.targetIdx];
   const out = t?.outputs[from.outputIdx];
-  if (!r || !t || !out) throw { kind: "invalid_request", message: "That image is not in history any more.", detail: null };
-  const ref: ReferenceView = { sha256: out.sha256, name: `run-${r.id.slice(-8)}-${from.targetIdx + 1}-${from.outputIdx + 1}.png`, mime: "image/png", width: out.width, height: out.height, bytes: out.bytes, thumbUrl: out.thumbUrl, originalBytes: null, originalWidth: null, originalHeight: null, note: null };
+  if (!r || !t || !out)
+    throw { kind: "invalid_request", message: "That image is not in history any more.", detail: null };
+  const ref: ReferenceView = {
+    sha256: out.sha256,
+    name: `run-${r.id.slice(-8)}-${from.targetIdx + 1}-${from.outputIdx + 1}.png`,
+    mime: "image/png",
+    width: out.width,
+    height: out.height,
+    bytes: out.bytes,
+    thumbUrl: out.thumbUrl,
+    originalBytes: null,
+    originalWidth: null,
+    originalHeight: null,
+    note: null,
+  };
   references.set(ref.sha256, ref);
   const spec: RunSpec = {
-    mode: "edit", prompt: r.prompt, targets: [{ modelId: t.modelId, n: t.n }], aspectRatio: r.aspectRatio, responseFormat: r.responseFormat,
-    syncMode: r.syncMode, references: [ref.sha256], options: null, ignoreBudget: false, parent: from,
+    mode: "edit",
+    prompt: r.prompt,
+    targets: [{ modelId: t.modelId, n: t.n }],
+    aspectRatio: r.aspectRatio,
+    responseFormat: r.responseFormat,
+    syncMode: r.syncMode,
+    references: [ref.sha256],
+    options: null,
+    ignoreBudget: false,
+    parent: from,
   };
   return { spec, references: [ref] };
 }
@@ -305,8 +611,13 @@ function iterateFrom(from: OutputRef): RunDraft {
 function lineage(runId: string): Lineage {
   const nodes: LineageNode[] = [];
   const node = (r: RunView, depth: number, relation: LineageNode["relation"]): LineageNode => ({
-    run: { ...summary(r), parentRunId: r.parent?.runId }, depth, relation, from: r.parent ?? null,
-    fromThumbUrl: r.parent ? (runs.get(r.parent.runId)?.targets[r.parent.targetIdx]?.outputs[r.parent.outputIdx]?.thumbUrl ?? null) : null,
+    run: { ...summary(r), parentRunId: r.parent?.runId },
+    depth,
+    relation,
+    from: r.parent ?? null,
+    fromThumbUrl: r.parent
+      ? (runs.get(r.parent.runId)?.targets[r.parent.targetIdx]?.outputs[r.parent.outputIdx]?.thumbUrl ?? null)
+      : null,
   });
   const up: RunView[] = [];
   let cur = runs.get(runId);
@@ -315,14 +626,19 @@ function lineage(runId: string): Lineage {
   let deletedAncestor: string | null = null;
   while (cur?.parent && up.length < 32) {
     const p = runs.get(cur.parent.runId);
-    if (!p) { deletedAncestor = cur.parent.runId; break; }
+    if (!p) {
+      deletedAncestor = cur.parent.runId;
+      break;
+    }
     up.unshift(p);
     cur = p;
   }
   up.forEach((r, i) => nodes.push(node(r, i, "ancestor")));
   nodes.push(node(self, up.length, "current"));
   const down = (id: string, depth: number): void => {
-    for (const c of [...runs.values()].filter((r) => r.parent?.runId === id).sort((x, y) => x.createdAt.localeCompare(y.createdAt))) {
+    for (const c of [...runs.values()]
+      .filter((r) => r.parent?.runId === id)
+      .sort((x, y) => x.createdAt.localeCompare(y.createdAt))) {
       nodes.push(node(c, depth + 1, "descendant"));
       if (depth < 16) down(c.id, depth + 1);
     }
@@ -336,19 +652,48 @@ function start(spec: RunSpec): RunView {
   const slow = /slow/i.test(spec.prompt);
   const fail = /fail/i.test(spec.prompt);
   const r: RunView = {
-    id, createdAt: new Date().toISOString(), sessionId: session.id, profileId: current().id, profileName: current().name, simulated: current().isSandbox,
-    mode: spec.mode, prompt: spec.prompt, aspectRatio: spec.aspectRatio, responseFormat: spec.responseFormat, syncMode: spec.syncMode,
-    references: spec.mode === "edit" ? spec.references.map((sha) => references.get(sha)).filter((r): r is ReferenceView => r !== undefined) : [],
-    status: "running", estimateCredits: estimate(spec).totalCredits, credits: 0, parent: spec.parent,
+    id,
+    createdAt: new Date().toISOString(),
+    sessionId: session.id,
+    profileId: current().id,
+    profileName: current().name,
+    simulated: current().isSandbox,
+    mode: spec.mode,
+    prompt: spec.prompt,
+    aspectRatio: spec.aspectRatio,
+    responseFormat: spec.responseFormat,
+    syncMode: spec.syncMode,
+    references:
+      spec.mode === "edit"
+        ? spec.references.map((sha) => references.get(sha)).filter((r): r is ReferenceView => r !== undefined)
+        : [],
+    status: "running",
+    estimateCredits: estimate(spec).totalCredits,
+    credits: 0,
+    parent: spec.parent,
     targets: spec.targets.map((t, idx) => {
       const e = catalog.find((c) => c.id === t.modelId);
       const isAsync = spec.syncMode === "async" || (spec.syncMode === "auto" && (e?.defaultAsync ?? false));
       return {
-        idx, modelId: t.modelId, n: t.n, status: "running", isAsync, progress: isAsync ? 0 : null,
-        taskId: isAsync ? `task_${idx}${seq}` : null, polls: [], outputs: [], credits: 0, timing: null, error: null,
+        idx,
+        modelId: t.modelId,
+        n: t.n,
+        status: "running",
+        isAsync,
+        progress: isAsync ? 0 : null,
+        taskId: isAsync ? `task_${idx}${seq}` : null,
+        polls: [],
+        outputs: [],
+        credits: 0,
+        timing: null,
+        error: null,
         request: describe(spec, e, t.modelId, t.n, isAsync),
-        httpStatus: null, requestId: null, responseRaw: null, attempts: 1,
-        ...(t.axes ? { axes: t.axes } : {}), ...(t.prompt ? { prompt: t.prompt } : {}),
+        httpStatus: null,
+        requestId: null,
+        responseRaw: null,
+        attempts: 1,
+        ...(t.axes ? { axes: t.axes } : {}),
+        ...(t.prompt ? { prompt: t.prompt } : {}),
       };
     }),
   };
@@ -358,43 +703,88 @@ function start(spec: RunSpec): RunView {
     const e = catalog.find((c) => c.id === t.modelId);
     const dur = (slow ? 9000 : 700) + (e?.longEdge ?? 1024) * (slow ? 2 : 0.9) + i * 150;
     for (let k = 1; k < 4; k++) {
-      ts.push(setTimeout(() => {
+      ts.push(
+        setTimeout(
+          () => {
+            if (t.status !== "running") return;
+            if (t.isAsync) {
+              t.progress = k / 4;
+              t.polls.push({ atMs: (dur * k) / 4, status: "processing", progress: k / 4 });
+            }
+            push(r);
+          },
+          (dur * k) / 4,
+        ),
+      );
+    }
+    ts.push(
+      setTimeout(() => {
         if (t.status !== "running") return;
-        if (t.isAsync) {
-          t.progress = k / 4;
-          t.polls.push({ atMs: (dur * k) / 4, status: "processing", progress: k / 4 });
+        if (fail && i === r.targets.length - 1) {
+          t.status = "failed";
+          t.httpStatus = 500;
+          t.attempts = 3;
+          t.error = {
+            kind: "server_error",
+            message: "The server failed 3 times in a row (HTTP 500). Try again in a minute; nothing was charged.",
+            detail: '{"error":{"message":"internal error","type":"server_error"}}',
+          };
+        } else {
+          const got = delivered(spec, e);
+          t.outputs = Array.from({ length: t.n }, (_, oi): OutputView => {
+            const url = picture(`${spec.prompt}${t.modelId}${oi}`, got.width, got.height, got.variant);
+            const out: OutputView = {
+              idx: oi,
+              sha256: `${id}${i}${oi}`,
+              width: got.width,
+              height: got.height,
+              bytes: got.width * got.height * 1.4,
+              url,
+              thumbUrl: url,
+              credits: got.credits,
+              rating: null,
+              note: null,
+            };
+            if (got.note) out.billingNote = got.note;
+            return out;
+          });
+          t.status = "done";
+          t.progress = 1;
+          t.httpStatus = 200;
+          t.requestId = `req_${Math.random().toString(36).slice(2, 10)}`;
+          t.credits = got.credits * t.n;
+          t.responseRaw = JSON.stringify({
+            created: 1700000000,
+            data: t.outputs.map(() => ({ url: "http://127.0.0.1:38517/files/…" })),
+          });
+          t.timing = t.isAsync
+            ? {
+                sendMs: null,
+                ttfbMs: null,
+                bodyMs: null,
+                decodeMs: 40,
+                submitMs: 35,
+                waitMs: dur - 300,
+                downloadMs: 180,
+                polls: t.polls.length,
+                totalMs: dur,
+              }
+            : {
+                sendMs: 3,
+                ttfbMs: dur - 120,
+                bodyMs: 80,
+                decodeMs: 30,
+                submitMs: null,
+                waitMs: null,
+                downloadMs: null,
+                polls: null,
+                totalMs: dur,
+              };
+          charge(Number(t.credits), t.n);
         }
         push(r);
-      }, (dur * k) / 4));
-    }
-    ts.push(setTimeout(() => {
-      if (t.status !== "running") return;
-      if (fail && i === r.targets.length - 1) {
-        t.status = "failed";
-        t.httpStatus = 500;
-        t.attempts = 3;
-        t.error = { kind: "server_error", message: "The server failed 3 times in a row (HTTP 500). Try again in a minute; nothing was charged.", detail: '{"error":{"message":"internal error","type":"server_error"}}' };
-      } else {
-        const got = delivered(spec, e);
-        t.outputs = Array.from({ length: t.n }, (_, oi): OutputView => {
-          const url = picture(`${spec.prompt}${t.modelId}${oi}`, got.width, got.height, got.variant);
-          const out: OutputView = { idx: oi, sha256: `${id}${i}${oi}`, width: got.width, height: got.height, bytes: got.width * got.height * 1.4, url, thumbUrl: url, credits: got.credits, rating: null, note: null };
-          if (got.note) out.billingNote = got.note;
-          return out;
-        });
-        t.status = "done";
-        t.progress = 1;
-        t.httpStatus = 200;
-        t.requestId = `req_${Math.random().toString(36).slice(2, 10)}`;
-        t.credits = got.credits * t.n;
-        t.responseRaw = JSON.stringify({ created: 1700000000, data: t.outputs.map(() => ({ url: "http://127.0.0.1:38517/files/…" })) });
-        t.timing = t.isAsync
-          ? { sendMs: null, ttfbMs: null, bodyMs: null, decodeMs: 40, submitMs: 35, waitMs: dur - 300, downloadMs: 180, polls: t.polls.length, totalMs: dur }
-          : { sendMs: 3, ttfbMs: dur - 120, bodyMs: 80, decodeMs: 30, submitMs: null, waitMs: null, downloadMs: null, polls: null, totalMs: dur };
-        charge(Number(t.credits), t.n);
-      }
-      push(r);
-    }, dur));
+      }, dur),
+    );
   });
   timers.set(id, ts);
   return structuredClone(r);
@@ -403,31 +793,108 @@ function start(spec: RunSpec): RunView {
 function cancel(runId: string, only?: number): void {
   const r = runs.get(runId);
   if (!r) return;
-  for (const t of r.targets) if ((only === undefined || t.idx === only) && t.status === "running") t.status = "cancelled";
+  for (const t of r.targets)
+    if ((only === undefined || t.idx === only) && t.status === "running") t.status = "cancelled";
   push(r);
 }
 
 function seed(): void {
-  const prompts = ["a lighthouse at dawn, volumetric fog, 35 mm", "isometric cozy bookshop interior, warm light", "macro photo of a dew drop on a fern"];
+  const prompts = [
+    "a lighthouse at dawn, volumetric fog, 35 mm",
+    "isometric cozy bookshop interior, warm light",
+    "macro photo of a dew drop on a fern",
+  ];
   prompts.forEach((p, i) => {
     const id = `old-${i}`;
     const e = catalog[1];
     const url = picture(p, 512, 512, "1K");
     const r: RunView = {
-      id, createdAt: new Date(Date.now() - (i + 1) * 3600_000).toISOString(), sessionId: "s0", profileId: "sandbox", profileName: "Sandbox",
-      simulated: true, mode: "generate", prompt: p, aspectRatio: null, responseFormat: "url", syncMode: "auto", references: [], status: "done",
-      estimateCredits: 4, credits: 4,
-      targets: [{ idx: 0, modelId: e.id, n: 1, status: "done", isAsync: false, progress: 1, taskId: null, polls: [],
-        outputs: [{ idx: 0, sha256: id, width: 1024, height: 1024, bytes: 1_400_000, url, thumbUrl: url, credits: 4, rating: null, note: null }],
-        credits: 4, timing: { sendMs: 2, ttfbMs: 1800, bodyMs: 90, decodeMs: 30, submitMs: null, waitMs: null, downloadMs: null, polls: null, totalMs: 1930 },
-        error: null, request: null, httpStatus: 200, requestId: "req_old", responseRaw: "{}", attempts: 1 }],
+      id,
+      createdAt: new Date(Date.now() - (i + 1) * 3600_000).toISOString(),
+      sessionId: "s0",
+      profileId: "sandbox",
+      profileName: "Sandbox",
+      simulated: true,
+      mode: "generate",
+      prompt: p,
+      aspectRatio: null,
+      responseFormat: "url",
+      syncMode: "auto",
+      references: [],
+      status: "done",
+      estimateCredits: 4,
+      credits: 4,
+      targets: [
+        {
+          idx: 0,
+          modelId: e.id,
+          n: 1,
+          status: "done",
+          isAsync: false,
+          progress: 1,
+          taskId: null,
+          polls: [],
+          outputs: [
+            {
+              idx: 0,
+              sha256: id,
+              width: 1024,
+              height: 1024,
+              bytes: 1_400_000,
+              url,
+              thumbUrl: url,
+              credits: 4,
+              rating: null,
+              note: null,
+            },
+          ],
+          credits: 4,
+          timing: {
+            sendMs: 2,
+            ttfbMs: 1800,
+            bodyMs: 90,
+            decodeMs: 30,
+            submitMs: null,
+            waitMs: null,
+            downloadMs: null,
+            polls: null,
+            totalMs: 1930,
+          },
+          error: null,
+          request: null,
+          httpStatus: 200,
+          requestId: "req_old",
+          responseRaw: "{}",
+          attempts: 1,
+        },
+      ],
     };
     if (i === 0) {
       // A 4K ask delivered at 2K: billed 2K, with the core's note.
       const big = picture(`${p}4k`, 512, 512, "2K");
-      r.targets.push({ ...structuredClone(r.targets[0]), idx: 1, modelId: `${NB2}-4k`, isAsync: true, taskId: "task_old", credits: 6,
-        outputs: [{ idx: 0, sha256: `${id}-4k`, width: 2048, height: 2048, bytes: 5_200_000, url: big, thumbUrl: big, credits: 6, rating: null, note: null,
-          billingNote: "Asked 4K, delivered 2048×2048 (2K): 6 credits." }] });
+      r.targets.push({
+        ...structuredClone(r.targets[0]),
+        idx: 1,
+        modelId: `${NB2}-4k`,
+        isAsync: true,
+        taskId: "task_old",
+        credits: 6,
+        outputs: [
+          {
+            idx: 0,
+            sha256: `${id}-4k`,
+            width: 2048,
+            height: 2048,
+            bytes: 5_200_000,
+            url: big,
+            thumbUrl: big,
+            credits: 6,
+            rating: null,
+            note: null,
+            billingNote: "Asked 4K, delivered 2048×2048 (2K): 6 credits.",
+          },
+        ],
+      });
       r.estimateCredits = 12;
       r.credits = 10;
     }
@@ -464,7 +931,13 @@ export function installMock(): void {
       const a = (payload ?? {}) as Record<string, unknown>;
       switch (cmd) {
         case "app_info":
-          return { version: "0.1.0-mock", dataDir: "/tmp/pixbench-mock", catalogSource: "built-in", keychainProblem: null, sandboxUrl: "http://127.0.0.1:38517" };
+          return {
+            version: "0.1.0-mock",
+            dataDir: "/tmp/pixbench-mock",
+            catalogSource: "built-in",
+            keychainProblem: null,
+            sandboxUrl: "http://127.0.0.1:38517",
+          };
         case "catalog":
           return { source: "built-in", entries: catalog, fields };
         case "profiles_list":
@@ -480,21 +953,40 @@ export function installMock(): void {
               // The Sandbox keeps the documented form whatever is sent (as the core does).
               const requestStyle = p.isSandbox ? "size" : (input.requestStyle ?? p.requestStyle);
               const imageParts = p.isSandbox ? "auto" : (input.imageParts ?? p.imageParts);
-              return { ...p, name: input.name, baseUrl: input.baseUrl, defaultModel: input.defaultModel, budgetCredits: input.budgetCredits, requestStyle, imageParts };
+              return {
+                ...p,
+                name: input.name,
+                baseUrl: input.baseUrl,
+                defaultModel: input.defaultModel,
+                budgetCredits: input.budgetCredits,
+                requestStyle,
+                imageParts,
+              };
             });
             return profiles.find((p) => p.id === input.id);
           }
           const p: ProfileView = {
-            id: `p-${Date.now()}`, name: input.name, baseUrl: input.baseUrl, defaultModel: input.defaultModel, budgetCredits: input.budgetCredits,
-            isSandbox: false, isCurrent: false, keyMask: null, keyState: "missing", keyNote: null,
-            requestStyle: input.requestStyle ?? "size", imageParts: input.imageParts ?? "auto",
+            id: `p-${Date.now()}`,
+            name: input.name,
+            baseUrl: input.baseUrl,
+            defaultModel: input.defaultModel,
+            budgetCredits: input.budgetCredits,
+            isSandbox: false,
+            isCurrent: false,
+            keyMask: null,
+            keyState: "missing",
+            keyNote: null,
+            requestStyle: input.requestStyle ?? "size",
+            imageParts: input.imageParts ?? "auto",
           };
           profiles = [...profiles, p];
           return p;
         }
         case "profile_set_key": {
           const key = String(a.key);
-          profiles = profiles.map((p) => (p.id === a.id ? { ...p, keyState: "stored", keyMask: `${key.slice(0, 3)}…${key.slice(-4)}` } : p));
+          profiles = profiles.map((p) =>
+            p.id === a.id ? { ...p, keyState: "stored", keyMask: `${key.slice(0, 3)}…${key.slice(-4)}` } : p,
+          );
           return profiles.find((p) => p.id === a.id);
         }
         case "profile_remove_key":
@@ -536,19 +1028,47 @@ export function installMock(): void {
         case "references_add_paths": {
           const k = references.size + 1;
           const url = picture(`ref${Date.now()}`, 800, 600, "ref");
-          const ref: ReferenceView = { sha256: `ref-${Date.now()}-${k}`, name: `photo-${k}.jpg`, mime: "image/jpeg", width: 800, height: 600, bytes: 120_000, thumbUrl: url, originalBytes: null, originalWidth: null, originalHeight: null, note: null };
+          const ref: ReferenceView = {
+            sha256: `ref-${Date.now()}-${k}`,
+            name: `photo-${k}.jpg`,
+            mime: "image/jpeg",
+            width: 800,
+            height: 600,
+            bytes: 120_000,
+            thumbUrl: url,
+            originalBytes: null,
+            originalWidth: null,
+            originalHeight: null,
+            note: null,
+          };
           references.set(ref.sha256, ref);
           return [ref];
         }
         case "reference_add_bytes": {
           const k = references.size + 1;
           const url = picture(`paste${Date.now()}`, 800, 600, "ref");
-          const ref: ReferenceView = { sha256: `ref-${Date.now()}-${k}`, name: String(a.name ?? "pasted.png"), mime: "image/png", width: 800, height: 600, bytes: (a.bytes as number[] | undefined)?.length ?? 1, thumbUrl: url, originalBytes: null, originalWidth: null, originalHeight: null, note: null };
+          const ref: ReferenceView = {
+            sha256: `ref-${Date.now()}-${k}`,
+            name: String(a.name ?? "pasted.png"),
+            mime: "image/png",
+            width: 800,
+            height: 600,
+            bytes: (a.bytes as number[] | undefined)?.length ?? 1,
+            thumbUrl: url,
+            originalBytes: null,
+            originalWidth: null,
+            originalHeight: null,
+            note: null,
+          };
           references.set(ref.sha256, ref);
           return ref;
         }
         case "recipe_read_bytes":
-          throw { kind: "no_recipe", message: "This image has no Pixbench recipe; add it as a reference instead?", detail: null };
+          throw {
+            kind: "no_recipe",
+            message: "This image has no Pixbench recipe; add it as a reference instead?",
+            detail: null,
+          };
         case "recipe_probe_path":
         case "recipe_pick":
           return null;
@@ -563,7 +1083,15 @@ export function installMock(): void {
         case "session_current":
           return session;
         case "session_new":
-          session = { ...session, id: `s${Date.now()}`, name: String(a.name), credits: 0, usd: 0, images: 0, budgetWarning: false };
+          session = {
+            ...session,
+            id: `s${Date.now()}`,
+            name: String(a.name),
+            credits: 0,
+            usd: 0,
+            images: 0,
+            budgetWarning: false,
+          };
           return session;
         case "session_set_budget":
           session = { ...session, budgetCredits: a.credits === null ? null : Number(a.credits) };

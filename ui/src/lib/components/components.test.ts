@@ -77,7 +77,10 @@ describe("per-target estimate", () => {
     store.composer = choose("gemini-3.1-flash-image-preview-4k", "gpt-image-1.5");
     const spec = buildSpec(store.composer, CATALOG);
     store.estimate = estimate({
-      targets: [targetEstimate("gemini-3.1-flash-image-preview-4k", 8, { size: "4K" }), targetEstimate("gpt-image-1.5", 1, { size: "1024x1024", priceFrom: true })],
+      targets: [
+        targetEstimate("gemini-3.1-flash-image-preview-4k", 8, { size: "4K" }),
+        targetEstimate("gpt-image-1.5", 1, { size: "1024x1024", priceFrom: true }),
+      ],
     });
     store.estimateKey = priceKey(spec);
     const html = render(EstimateTargets).body;
@@ -103,18 +106,33 @@ describe("billing note", () => {
   const billed = () =>
     run("r1", {
       status: "done",
-      targets: [target(0, { modelId: "gemini-3.1-flash-image-preview-4k", status: "done", credits: 6, outputs: [{ ...output(0, 2048, 2048), credits: 6, billingNote: NOTE }] })],
+      targets: [
+        target(0, {
+          modelId: "gemini-3.1-flash-image-preview-4k",
+          status: "done",
+          credits: 6,
+          outputs: [{ ...output(0, 2048, 2048), credits: 6, billingNote: NOTE }],
+        }),
+      ],
     });
 
   it("shows on the result cell next to the credits, with the note as the tooltip", () => {
     const r = billed();
-    const html = render(ResultCell, { props: { run: r, target: r.targets[0], entry: CATALOG[3], selected: false, now: Date.now() } }).body;
-    expect(html).toMatch(/data-testid="billing-note" title="Asked 4K, delivered 2048×2048 \(2K\): 6 credits\.">billed 2K</);
-    expect(html).toMatch(/class="num credits[^"]*billed[^"]*" data-testid="cell-credits" title="Credits charged, by the delivered output:\nAsked 4K/);
+    const html = render(ResultCell, {
+      props: { run: r, target: r.targets[0], entry: CATALOG[3], selected: false, now: Date.now() },
+    }).body;
+    expect(html).toMatch(
+      /data-testid="billing-note" title="Asked 4K, delivered 2048×2048 \(2K\): 6 credits\.">billed 2K</,
+    );
+    expect(html).toMatch(
+      /class="num credits[^"]*billed[^"]*" data-testid="cell-credits" title="Credits charged, by the delivered output:\nAsked 4K/,
+    );
   });
   it("is absent when billed as asked", () => {
     const r = run("r2", { status: "done", targets: [target(0, { status: "done", credits: 4, outputs: [output(0)] })] });
-    const html = render(ResultCell, { props: { run: r, target: r.targets[0], entry: CATALOG[1], selected: false, now: Date.now() } }).body;
+    const html = render(ResultCell, {
+      props: { run: r, target: r.targets[0], entry: CATALOG[1], selected: false, now: Date.now() },
+    }).body;
     expect(count(html, "billing-note")).toBe(0);
     expect(html).toContain('title="Credits charged"');
   });

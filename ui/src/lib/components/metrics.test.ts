@@ -18,7 +18,12 @@ beforeEach(() => {
 describe("MetricBadges", () => {
   it("shows a spinner until the figures come, then three badges", () => {
     expect(render(MetricBadges, { props: { a: "x", b: "y" } }).body).toContain("Measuring…");
-    metrics.pairs = { [key("x", "y")]: { state: "ok", m: { ...mockPair("x", "y", 512, 512), ssim: 0.9823, psnrDb: null, phashDistance: 3 } } };
+    metrics.pairs = {
+      [key("x", "y")]: {
+        state: "ok",
+        m: { ...mockPair("x", "y", 512, 512), ssim: 0.9823, psnrDb: null, phashDistance: 3 },
+      },
+    };
     const html = render(MetricBadges, { props: { a: "y", b: "x", showSize: true } }).body;
     expect(html).toContain('data-state="ok"');
     expect(html).toMatch(/SSIM<\/b> <span class="num[^"]*">0\.982</);
@@ -38,7 +43,10 @@ describe("MetricBadges", () => {
 });
 
 describe("CellMetrics", () => {
-  const r = run("r1", { status: "done", targets: [target(0, { status: "done", outputs: [output(0)] }), target(1, { status: "done", outputs: [output(1)] })] });
+  const r = run("r1", {
+    status: "done",
+    targets: [target(0, { status: "done", outputs: [output(0)] }), target(1, { status: "done", outputs: [output(1)] })],
+  });
   it("is empty without a reference in this run", () => {
     expect(render(CellMetrics, { props: { run: r, sha: "sha0" } }).body).not.toContain("cell-metrics");
     metrics.reference = { runId: "other", sha: "sha0" };

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { boxAspect, commonAspectRatios, expectedSize, fitBox, gridColumns, gridLayout, parseRatio, entrySize, sizeOption } from "./aspect";
+import {
+  boxAspect,
+  commonAspectRatios,
+  expectedSize,
+  fitBox,
+  gridColumns,
+  gridLayout,
+  parseRatio,
+  entrySize,
+  sizeOption,
+} from "./aspect";
 import { CATALOG } from "./fixtures.test-util";
 
 describe("parseRatio", () => {

@@ -20,7 +20,10 @@ export function expectedSize(longEdge: number, ratio: string | null | undefined)
 }
 
 /** The `size` an entry sends for a ratio (null: the model's default, 1:1), if it has one. */
-export function sizeOption(entry: Pick<CatalogEntry, "sizes">, ratio: string | null | undefined): SizeOption | undefined {
+export function sizeOption(
+  entry: Pick<CatalogEntry, "sizes">,
+  ratio: string | null | undefined,
+): SizeOption | undefined {
   const r = ratio ?? "1:1";
   return entry.sizes.find((s) => s.aspectRatio === r);
 }
@@ -30,7 +33,7 @@ export function sizeOption(entry: Pick<CatalogEntry, "sizes">, ratio: string | n
  * the ratio when the catalog gives one, else the long edge at the ratio.
  */
 export function entrySize(
-  entry: (Pick<CatalogEntry, "sizes" | "longEdge">) | undefined,
+  entry: Pick<CatalogEntry, "sizes" | "longEdge"> | undefined,
   ratio: string | null | undefined,
 ): { width: number; height: number } {
   const opt = entry ? sizeOption(entry, ratio) : undefined;
@@ -42,10 +45,7 @@ export function entrySize(
  * The CSS `aspect-ratio` of a cell's image box. Uses the true size once known so the
  * box never jumps; before that the requested ratio.
  */
-export function boxAspect(
-  ratio: string | null | undefined,
-  actual?: { width: number; height: number } | null,
-): string {
+export function boxAspect(ratio: string | null | undefined, actual?: { width: number; height: number } | null): string {
   if (actual && actual.width > 0 && actual.height > 0) return `${actual.width} / ${actual.height}`;
   const [w, h] = parseRatio(ratio);
   return `${w} / ${h}`;

@@ -51,8 +51,17 @@ function form(over: Partial<BenchForm> = {}): BenchForm {
 
 function reference(sha256: string): ReferenceView {
   return {
-    sha256, name: `${sha256}.png`, mime: "image/png", width: 512, height: 512, bytes: 1000, thumbUrl: `pxb://localhost/thumb/${sha256}`,
-    originalBytes: null, originalWidth: null, originalHeight: null, note: null,
+    sha256,
+    name: `${sha256}.png`,
+    mime: "image/png",
+    width: 512,
+    height: 512,
+    bytes: 1000,
+    thumbUrl: `pxb://localhost/thumb/${sha256}`,
+    originalBytes: null,
+    originalWidth: null,
+    originalHeight: null,
+    note: null,
   };
 }
 
@@ -63,24 +72,83 @@ function composer(over: Partial<ComposerState> = {}): ComposerState {
 /** A measured, succeeded request of target `targetIdx` that took `totalMs`. */
 function sample(targetIdx: number, totalMs: number | null, over: Partial<Sample> = {}): Sample {
   return {
-    seq: 0, warmup: false, prompt_idx: 0, prompt: "a fox", target_idx: targetIdx, model: `model-${targetIdx}`, n: 1, repeat: 0,
-    run_id: "run-1", status: "done", ok: true, is_async: false, images: 1, credits: 4, start_ms: 0, end_ms: totalMs ?? 0,
-    wall_ms: (totalMs ?? 0) + 5, total_ms: totalMs, send_ms: 1, ttfb_ms: null, body_ms: null, decode_ms: null, download_ms: null,
-    submit_ms: null, wait_ms: null, polls: null, http_status: 200, attempts: 1, request_id: null, error_kind: null, error: null,
-    outputs: [], ...over,
+    seq: 0,
+    warmup: false,
+    prompt_idx: 0,
+    prompt: "a fox",
+    target_idx: targetIdx,
+    model: `model-${targetIdx}`,
+    n: 1,
+    repeat: 0,
+    run_id: "run-1",
+    status: "done",
+    ok: true,
+    is_async: false,
+    images: 1,
+    credits: 4,
+    start_ms: 0,
+    end_ms: totalMs ?? 0,
+    wall_ms: (totalMs ?? 0) + 5,
+    total_ms: totalMs,
+    send_ms: 1,
+    ttfb_ms: null,
+    body_ms: null,
+    decode_ms: null,
+    download_ms: null,
+    submit_ms: null,
+    wait_ms: null,
+    polls: null,
+    http_status: 200,
+    attempts: 1,
+    request_id: null,
+    error_kind: null,
+    error: null,
+    outputs: [],
+    ...over,
   };
 }
 
 function failed(targetIdx: number, totalMs: number | null, over: Partial<Sample> = {}): Sample {
-  return sample(targetIdx, totalMs, { ok: false, status: "failed", images: 0, credits: 0, http_status: 500, error_kind: "server", error: "boom", ...over });
+  return sample(targetIdx, totalMs, {
+    ok: false,
+    status: "failed",
+    images: 0,
+    credits: 0,
+    http_status: 500,
+    error_kind: "server",
+    error: "boom",
+    ...over,
+  });
 }
 
 function stats(model: string, over: Partial<TargetStats> = {}): TargetStats {
   return {
-    model, n: 1, count: 0, succeeded: 0, failed: 0, cancelled: 0, success_rate: null, images: 0, credits: 0, usd: 0,
-    min_ms: null, p50_ms: null, p90_ms: null, p99_ms: null, max_ms: null, mean_ms: null,
-    ttfb_p50_ms: null, ttfb_p90_ms: null, ttfb_p99_ms: null, queue_wait_p50_ms: null, queue_wait_p90_ms: null, queue_wait_p99_ms: null,
-    credits_per_image: null, usd_per_image: null, images_per_minute: null, ...over,
+    model,
+    n: 1,
+    count: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+    success_rate: null,
+    images: 0,
+    credits: 0,
+    usd: 0,
+    min_ms: null,
+    p50_ms: null,
+    p90_ms: null,
+    p99_ms: null,
+    max_ms: null,
+    mean_ms: null,
+    ttfb_p50_ms: null,
+    ttfb_p90_ms: null,
+    ttfb_p99_ms: null,
+    queue_wait_p50_ms: null,
+    queue_wait_p90_ms: null,
+    queue_wait_p99_ms: null,
+    credits_per_image: null,
+    usd_per_image: null,
+    images_per_minute: null,
+    ...over,
   };
 }
 
@@ -113,7 +181,12 @@ describe("promptCount", () => {
 
 describe("formFromComposer", () => {
   it("copies the prompt (trimmed), targets, aspect ratio and sync mode", () => {
-    const c = composer({ prompt: "  a fox in the snow \n", selected: { [NB_4K]: 2, [GPT]: 1 }, aspectRatio: "16:9", syncMode: "async" });
+    const c = composer({
+      prompt: "  a fox in the snow \n",
+      selected: { [NB_4K]: 2, [GPT]: 1 },
+      aspectRatio: "16:9",
+      syncMode: "async",
+    });
     const f = formFromComposer(c);
     expect(f.promptsText).toBe("a fox in the snow");
     expect(f.selected).toEqual({ [NB_4K]: 2, [GPT]: 1 });
@@ -149,7 +222,9 @@ describe("formProblems", () => {
   it("is empty for a valid form", () => expect(formProblems(form())).toEqual([]));
   it("accepts the limits themselves", () => {
     expect(formProblems(form({ repeats: 1, concurrency: 1, warmup: 0, budget: 0 }))).toEqual([]);
-    expect(formProblems(form({ repeats: MAX_REPEATS, concurrency: MAX_CONCURRENCY, warmup: MAX_WARMUP, budget: 500 }))).toEqual([]);
+    expect(
+      formProblems(form({ repeats: MAX_REPEATS, concurrency: MAX_CONCURRENCY, warmup: MAX_WARMUP, budget: 500 })),
+    ).toEqual([]);
   });
   it("accepts prompts from a file alone", () => {
     expect(formProblems(form({ promptsText: "", filePrompts: [{ text: "x", images: ["/tmp/a.png"] }] }))).toEqual([]);
@@ -160,7 +235,8 @@ describe("formProblems", () => {
   });
   it("wants a target", () => only(form({ selected: {} }), /target/i));
   it("wants whole repeats from 1 to the maximum", () => {
-    for (const repeats of [0, -1, Number.NaN, 1.5, MAX_REPEATS + 1, Number.POSITIVE_INFINITY]) only(form({ repeats }), /^Repeats/);
+    for (const repeats of [0, -1, Number.NaN, 1.5, MAX_REPEATS + 1, Number.POSITIVE_INFINITY])
+      only(form({ repeats }), /^Repeats/);
   });
   it("wants whole concurrency from 1 to 64", () => {
     expect(MAX_CONCURRENCY).toBe(64);
@@ -306,7 +382,11 @@ describe("latencyChart bins", () => {
   it("puts a sample on a bin edge in the bin that starts there", () => {
     // 30 bins over 0..1000 ms: 500 ms starts bin 15 (500-533 ms), not bin 14.
     const area: ChartArea = { width: 400, padLeft: 100, padRight: 0, padTop: 0, padBottom: 0, rowHeight: 40, bins: 30 };
-    const c = latencyChart([stats("a", { p50_ms: 500, p90_ms: 900, p99_ms: 900 })], [sample(0, 500), sample(0, 900)], area);
+    const c = latencyChart(
+      [stats("a", { p50_ms: 500, p90_ms: 900, p99_ms: 900 })],
+      [sample(0, 500), sample(0, 900)],
+      area,
+    );
     expect(c.xMax).toBe(1000);
     const froms = c.rows[0].bars.map((b) => Math.round(b.fromMs));
     expect(froms).toEqual([500, 900]);
@@ -315,7 +395,15 @@ describe("latencyChart bins", () => {
 
 describe("latencyChart", () => {
   // plot from x = 100 to x = 380 (280 wide), rows 40 high from y = 10
-  const AREA: ChartArea = { width: 400, padLeft: 100, padRight: 20, padTop: 10, padBottom: 30, rowHeight: 40, bins: 10 };
+  const AREA: ChartArea = {
+    width: 400,
+    padLeft: 100,
+    padRight: 20,
+    padTop: 10,
+    padBottom: 30,
+    rowHeight: 40,
+    bins: 10,
+  };
   const PLOT_W = AREA.width - AREA.padLeft - AREA.padRight;
   const TARGETS = [
     stats("fast", { count: 4, succeeded: 4, min_ms: 10, p50_ms: 10, p90_ms: 40, p99_ms: 40, max_ms: 40 }),
@@ -496,12 +584,20 @@ describe("outputRows", () => {
 
 describe("progressLine", () => {
   it("shows done / total and what is left", () => {
-    expect(progressLine({ done: 12, total: 40, failed: 0, cancelled: 0, remaining: 28 })).toBe("12 / 40 done · 28 left");
+    expect(progressLine({ done: 12, total: 40, failed: 0, cancelled: 0, remaining: 28 })).toBe(
+      "12 / 40 done · 28 left",
+    );
   });
   it("adds failed and cancelled only when there are some", () => {
-    expect(progressLine({ done: 12, total: 40, failed: 1, cancelled: 0, remaining: 28 })).toBe("12 / 40 done · 1 failed · 28 left");
-    expect(progressLine({ done: 30, total: 40, failed: 2, cancelled: 3, remaining: 10 })).toBe("30 / 40 done · 2 failed · 3 cancelled · 10 left");
-    expect(progressLine({ done: 5, total: 40, failed: 0, cancelled: 35, remaining: 0 })).toBe("5 / 40 done · 35 cancelled · 0 left");
+    expect(progressLine({ done: 12, total: 40, failed: 1, cancelled: 0, remaining: 28 })).toBe(
+      "12 / 40 done · 1 failed · 28 left",
+    );
+    expect(progressLine({ done: 30, total: 40, failed: 2, cancelled: 3, remaining: 10 })).toBe(
+      "30 / 40 done · 2 failed · 3 cancelled · 10 left",
+    );
+    expect(progressLine({ done: 5, total: 40, failed: 0, cancelled: 35, remaining: 0 })).toBe(
+      "5 / 40 done · 35 cancelled · 0 left",
+    );
   });
 });
 
@@ -535,7 +631,10 @@ describe("formFromInput", () => {
         { text: "a blue car", images: [] },
       ],
       references: [],
-      targets: [{ modelId: NB_1K, n: 2 }, { modelId: GPT, n: 1 }],
+      targets: [
+        { modelId: NB_1K, n: 2 },
+        { modelId: GPT, n: 1 },
+      ],
       repeats: 3,
       concurrency: 5,
       warmup: 1,

@@ -67,7 +67,10 @@ export function formFromInput(i: BenchInput): BenchForm {
   for (const t of i.targets) selected[t.modelId] = t.n;
   return {
     name: i.name ?? "",
-    promptsText: i.prompts.filter((p) => p.images.length === 0).map((p) => p.text).join("\n"),
+    promptsText: i.prompts
+      .filter((p) => p.images.length === 0)
+      .map((p) => p.text)
+      .join("\n"),
     filePrompts: i.prompts.filter((p) => p.images.length > 0),
     selected,
     repeats: i.repeats,
@@ -120,9 +123,11 @@ export function formProblems(f: BenchForm): string[] {
   if (promptCount(f) === 0) p.push("Type at least one prompt (one a line), or load a prompts file.");
   if (Object.keys(f.selected).length === 0) p.push("Pick at least one target.");
   if (!whole(f.repeats, 1, MAX_REPEATS)) p.push(`Repeats must be a whole number from 1 to ${MAX_REPEATS}.`);
-  if (!whole(f.concurrency, 1, MAX_CONCURRENCY)) p.push(`Concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}.`);
+  if (!whole(f.concurrency, 1, MAX_CONCURRENCY))
+    p.push(`Concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}.`);
   if (!whole(f.warmup, 0, MAX_WARMUP)) p.push(`Warm-up must be a whole number from 0 to ${MAX_WARMUP}.`);
-  if (f.budget !== null && !(Number.isInteger(f.budget) && f.budget >= 0)) p.push("The budget must be a whole number of credits.");
+  if (f.budget !== null && !(Number.isInteger(f.budget) && f.budget >= 0))
+    p.push("The budget must be a whole number of credits.");
   return p;
 }
 
@@ -221,13 +226,35 @@ export function latencyChart(targets: TargetStats[], samples: Sample[], area: Ch
     counts.forEach((c, b) => {
       if (c === 0) return;
       const h = Math.max(2, (c / peak) * inner);
-      bars.push({ x: xOf(b * binW), y: y + 3 + inner - h, w: Math.max(1, plotW / area.bins - 1), h, count: c, fromMs: b * binW, toMs: (b + 1) * binW });
+      bars.push({
+        x: xOf(b * binW),
+        y: y + 3 + inner - h,
+        w: Math.max(1, plotW / area.bins - 1),
+        h,
+        count: c,
+        fromMs: b * binW,
+        toMs: (b + 1) * binW,
+      });
     });
     const mark = (v: number | null): number | null => (v === null || all[i].length === 0 ? null : xOf(v));
-    return { model: t.model, y, bars, p50: mark(t.p50_ms), p90: mark(t.p90_ms), p99: mark(t.p99_ms), samples: all[i].length };
+    return {
+      model: t.model,
+      y,
+      bars,
+      p50: mark(t.p50_ms),
+      p90: mark(t.p90_ms),
+      p99: mark(t.p99_ms),
+      samples: all[i].length,
+    };
   });
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({ x: xOf(f * xMax), ms: f * xMax }));
-  return { width: area.width, height: area.padTop + targets.length * area.rowHeight + area.padBottom, xMax, ticks, rows };
+  return {
+    width: area.width,
+    height: area.padTop + targets.length * area.rowHeight + area.padBottom,
+    xMax,
+    ticks,
+    rows,
+  };
 }
 
 // ---- the outputs grid ---------------------------------------------------------------
@@ -258,7 +285,13 @@ export function outputRows(report: Pick<BenchReport, "samples" | "targets">): Ou
 }
 
 /** "12 / 40 done · 1 failed · 28 left". */
-export function progressLine(p: { done: number; total: number; failed: number; cancelled: number; remaining: number }): string {
+export function progressLine(p: {
+  done: number;
+  total: number;
+  failed: number;
+  cancelled: number;
+  remaining: number;
+}): string {
   const parts = [`${p.done} / ${p.total} done`];
   if (p.failed > 0) parts.push(`${p.failed} failed`);
   if (p.cancelled > 0) parts.push(`${p.cancelled} cancelled`);

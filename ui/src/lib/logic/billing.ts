@@ -32,7 +32,9 @@ export function creditsTitle(t: Pick<TargetView, "outputs">): string {
 }
 
 /** The note of one output, for the viewer's bar. */
-export function outputBilling(o: Pick<OutputView, "billingNote"> | null | undefined): { tag: string; note: string } | null {
+export function outputBilling(
+  o: Pick<OutputView, "billingNote"> | null | undefined,
+): { tag: string; note: string } | null {
   const note = o?.billingNote?.trim();
   if (!note) return null;
   return { tag: billingTag(note) ?? "billed as delivered", note };

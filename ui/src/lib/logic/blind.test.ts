@@ -3,18 +3,43 @@ import { choiceForKey, costPerWin, emptyMessage, intervalBars, progressLine, rec
 import type { LeaderRow } from "../types";
 
 const row = (label: string, score: number, low: number, high: number, over: Partial<LeaderRow> = {}): LeaderRow => ({
-  rank: 1, label, modelId: label, score, low, high, wins: 2, losses: 1, ties: 0, votes: 3, credits: 8, costPerWin: 4, ...over,
+  rank: 1,
+  label,
+  modelId: label,
+  score,
+  low,
+  high,
+  wins: 2,
+  losses: 1,
+  ties: 0,
+  votes: 3,
+  credits: 8,
+  costPerWin: 4,
+  ...over,
 });
 
 describe("blind A/B logic", () => {
   it("maps the keys 1 / 2 / 0 / S and nothing else", () => {
-    expect(["1", "2", "0", "s", "S", "3", "Enter", " "].map(choiceForKey)).toEqual(["left", "right", "tie", "skip", "skip", null, null, null]);
+    expect(["1", "2", "0", "s", "S", "3", "Enter", " "].map(choiceForKey)).toEqual([
+      "left",
+      "right",
+      "tie",
+      "skip",
+      "skip",
+      null,
+      null,
+      null,
+    ]);
   });
 
   it("says what to do when there is no pair", () => {
     expect(emptyMessage(null, false)).toBeNull();
-    expect(emptyMessage({ pair: { token: "t", prompt: "p", leftUrl: "a", rightUrl: "b" }, comparable: 3, voted: 0 }, false)).toBeNull();
-    expect(emptyMessage({ pair: null, comparable: 0, voted: 0 }, false)?.title).toBe("Run a comparison with two or more models first");
+    expect(
+      emptyMessage({ pair: { token: "t", prompt: "p", leftUrl: "a", rightUrl: "b" }, comparable: 3, voted: 0 }, false),
+    ).toBeNull();
+    expect(emptyMessage({ pair: null, comparable: 0, voted: 0 }, false)?.title).toBe(
+      "Run a comparison with two or more models first",
+    );
     expect(emptyMessage({ pair: null, comparable: 12, voted: 12 }, false)?.body).toContain("All 12 pairs have a vote");
     expect(progressLine({ pair: null, comparable: 12, voted: 5 })).toBe("5 of 12 pairs voted");
     expect(progressLine({ pair: null, comparable: 0, voted: 0 })).toBe("");

@@ -25,7 +25,10 @@ const rated = (idx: number, rating: number | null) => ({ ...output(idx), rating 
 describe("columns", () => {
   it("follow the run's targets", () => {
     expect(normalizeColumns(undefined, [0, 1, 2])).toEqual({ order: [0, 1, 2], hidden: [] });
-    expect(normalizeColumns({ order: [2, 0, 7], hidden: [7, 0] }, [0, 1, 2])).toEqual({ order: [2, 0, 1], hidden: [0] });
+    expect(normalizeColumns({ order: [2, 0, 7], hidden: [7, 0] }, [0, 1, 2])).toEqual({
+      order: [2, 0, 1],
+      hidden: [0],
+    });
   });
   it("never hide every column", () => {
     expect(normalizeColumns({ order: [0], hidden: [0] }, [0])).toEqual({ order: [0], hidden: [] });
@@ -60,14 +63,23 @@ describe("two-up picks", () => {
     expect(pickLabel(p, { targetIdx: 0, outputIdx: 0 })).toBe("A");
     expect(pickLabel(p, { targetIdx: 2, outputIdx: 0 })).toBe("B");
     p = togglePick(p, { targetIdx: 3, outputIdx: 0 });
-    expect(p).toEqual([{ targetIdx: 2, outputIdx: 0 }, { targetIdx: 3, outputIdx: 0 }]);
+    expect(p).toEqual([
+      { targetIdx: 2, outputIdx: 0 },
+      { targetIdx: 3, outputIdx: 0 },
+    ]);
     p = togglePick(p, { targetIdx: 2, outputIdx: 0 });
     expect(p).toEqual([{ targetIdx: 3, outputIdx: 0 }]);
     expect(pickLabel(p, { targetIdx: 1, outputIdx: 0 })).toBeNull();
   });
   it("only keep picks that are images of the run", () => {
     const r = run("r", { targets: [target(0, { outputs: [output(0)] }), target(1)] });
-    expect(validPicks(r, [{ targetIdx: 0, outputIdx: 0 }, { targetIdx: 1, outputIdx: 0 }, { targetIdx: 0, outputIdx: 1 }])).toEqual([{ targetIdx: 0, outputIdx: 0 }]);
+    expect(
+      validPicks(r, [
+        { targetIdx: 0, outputIdx: 0 },
+        { targetIdx: 1, outputIdx: 0 },
+        { targetIdx: 0, outputIdx: 1 },
+      ]),
+    ).toEqual([{ targetIdx: 0, outputIdx: 0 }]);
     expect(validPicks(null, [{ targetIdx: 0, outputIdx: 0 }])).toEqual([]);
   });
 });
@@ -105,11 +117,19 @@ describe("winners", () => {
 
 describe("ordering", () => {
   it("lists images column by column in display order", () => {
-    const r = run("r", { targets: [target(0, { outputs: [output(0), output(1)] }), target(1, { outputs: [output(0)] })] });
-    expect(orderedOutputs(r, [1, 0]).map((x) => [x.target.idx, x.outputIdx])).toEqual([[1, 0], [0, 0], [0, 1]]);
+    const r = run("r", {
+      targets: [target(0, { outputs: [output(0), output(1)] }), target(1, { outputs: [output(0)] })],
+    });
+    expect(orderedOutputs(r, [1, 0]).map((x) => [x.target.idx, x.outputIdx])).toEqual([
+      [1, 0],
+      [0, 0],
+      [0, 1],
+    ]);
   });
   it("counts rows, reserving those still expected", () => {
-    expect(rowCount([target(0, { status: "running", n: 3 }), target(1, { status: "done", outputs: [output(0)] })])).toBe(3);
+    expect(
+      rowCount([target(0, { status: "running", n: 3 }), target(1, { status: "done", outputs: [output(0)] })]),
+    ).toBe(3);
     expect(rowCount([target(0, { status: "failed" })])).toBe(1);
   });
 });
@@ -140,12 +160,19 @@ describe("remembered columns", () => {
   it("ignores damaged or foreign data", () => {
     expect(loadColumns(memory({ [COLUMNS_KEY]: "not json" }))).toEqual({});
     expect(loadColumns(memory({ [COLUMNS_KEY]: "[1,2]" }))).toEqual({});
-    expect(loadColumns(memory({ [COLUMNS_KEY]: '{"a":{"order":["x"],"hidden":[]},"b":{"order":[0],"hidden":[]}}' }))).toEqual({ b: { order: [0], hidden: [] } });
+    expect(
+      loadColumns(memory({ [COLUMNS_KEY]: '{"a":{"order":["x"],"hidden":[]},"b":{"order":[0],"hidden":[]}}' })),
+    ).toEqual({ b: { order: [0], hidden: [] } });
     expect(loadColumns(null)).toEqual({});
   });
 
   it("survives a storage that refuses writes", () => {
-    const s = { getItem: () => null, setItem: () => { throw new Error("quota"); } };
+    const s = {
+      getItem: () => null,
+      setItem: () => {
+        throw new Error("quota");
+      },
+    };
     expect(saveColumns(s, { r: { order: [0], hidden: [] } }, "r")).toEqual({ r: { order: [0], hidden: [] } });
   });
 });

@@ -152,7 +152,10 @@ export function orderedOutputs(run: RunView, columns: number[]): { target: Targe
 
 /** The number of output rows the grid needs (the most images, or requested images while running). */
 export function rowCount(targets: TargetView[]): number {
-  return Math.max(1, ...targets.map((t) => Math.max(t.outputs.length, t.status === "running" || t.status === "queued" ? t.n : 0)));
+  return Math.max(
+    1,
+    ...targets.map((t) => Math.max(t.outputs.length, t.status === "running" || t.status === "queued" ? t.n : 0)),
+  );
 }
 
 /** Where the columns of recent runs are kept between launches (webview storage). */
@@ -184,7 +187,12 @@ export function loadColumns(storage: KeyValueStore | null): Record<string, Colum
  * Remembers the layouts, keeping the `max` most recently changed runs (object key order
  * is insertion order: `changed` goes last).
  */
-export function saveColumns(storage: KeyValueStore | null, all: Record<string, Columns>, changed: string, max = COLUMNS_KEPT): Record<string, Columns> {
+export function saveColumns(
+  storage: KeyValueStore | null,
+  all: Record<string, Columns>,
+  changed: string,
+  max = COLUMNS_KEPT,
+): Record<string, Columns> {
   const entries = Object.entries(all).filter(([id]) => id !== changed);
   if (all[changed]) entries.push([changed, all[changed]]);
   const kept = Object.fromEntries(entries.slice(Math.max(0, entries.length - max)));

@@ -87,7 +87,24 @@ describe("buildSpec", () => {
   it("sends references and only edit-capable targets in edit mode", () => {
     let s: ComposerState = { ...initialComposer(CATALOG), mode: "edit" };
     s = toggleTarget(s, "gpt-image-1.5", true);
-    s = { ...s, references: [{ sha256: "abc", name: "a.png", mime: "image/png", width: 1, height: 1, bytes: 1, thumbUrl: "", originalBytes: null, originalWidth: null, originalHeight: null, note: null }] };
+    s = {
+      ...s,
+      references: [
+        {
+          sha256: "abc",
+          name: "a.png",
+          mime: "image/png",
+          width: 1,
+          height: 1,
+          bytes: 1,
+          thumbUrl: "",
+          originalBytes: null,
+          originalWidth: null,
+          originalHeight: null,
+          note: null,
+        },
+      ],
+    };
     const spec = buildSpec(s, CATALOG);
     expect(spec.references).toEqual(["abc"]);
     expect(spec.targets.map((t) => t.modelId)).toEqual(["gemini-3.1-flash-image-preview"]);
@@ -104,8 +121,12 @@ describe("localProblems", () => {
   it("asks for a prompt, a target, and references to edit", () => {
     const s = initialComposer(CATALOG);
     expect(localProblems(buildSpec(s, CATALOG))).toEqual(["Write a prompt."]);
-    expect(localProblems(buildSpec({ ...s, prompt: "x", selected: {} }, CATALOG))).toEqual(["Choose at least one target."]);
-    expect(localProblems(buildSpec({ ...s, prompt: "x", mode: "edit" }, CATALOG))).toEqual(["Add a reference image to edit."]);
+    expect(localProblems(buildSpec({ ...s, prompt: "x", selected: {} }, CATALOG))).toEqual([
+      "Choose at least one target.",
+    ]);
+    expect(localProblems(buildSpec({ ...s, prompt: "x", mode: "edit" }, CATALOG))).toEqual([
+      "Add a reference image to edit.",
+    ]);
     expect(localProblems(buildSpec({ ...s, prompt: "x" }, CATALOG))).toEqual([]);
   });
 });
@@ -116,7 +137,10 @@ describe("composerFromRun", () => {
       prompt: "owl",
       aspectRatio: "16:9",
       syncMode: "async",
-      targets: [target(0, { modelId: "gemini-3.1-flash-image-preview-2k", n: 2 }), target(1, { modelId: "gone-model" })],
+      targets: [
+        target(0, { modelId: "gemini-3.1-flash-image-preview-2k", n: 2 }),
+        target(1, { modelId: "gone-model" }),
+      ],
     });
     const s = composerFromRun(r, CATALOG, initialComposer(CATALOG));
     expect(s.prompt).toBe("owl");
@@ -132,7 +156,9 @@ describe("estimate texts", () => {
     expect(estimateLine({ totalCredits: 1, totalUsd: 0.01 })).toBe("Up to 1 credit ($0.01)");
   });
   it("explains a blocked run with figures", () => {
-    const t = budgetText(estimate({ overBudget: true, budgetCredits: 10, spentCredits: 0, totalCredits: 22, totalUsd: 0.22 }));
+    const t = budgetText(
+      estimate({ overBudget: true, budgetCredits: 10, spentCredits: 0, totalCredits: 22, totalUsd: 0.22 }),
+    );
     expect(t).not.toBeNull();
     expect(t!.body).toContain("up to 22 credits ($0.22)");
     expect(t!.body).toContain("0 of its 10-credit budget (10 left)");
@@ -219,12 +245,20 @@ describe("per-target estimate lines", () => {
     // gpt-image-1.5 has no 16:9: the spec drops the ratio, and every line shows its 1:1 size.
     const mixed = spec2("16:9");
     expect(mixed.aspectRatio).toBeNull();
-    expect(estimateRows(mixed, CATALOG, null, false).map((r) => r.size)).toEqual(["1024x1024", "4096x4096", "1024x1024"]);
+    expect(estimateRows(mixed, CATALOG, null, false).map((r) => r.size)).toEqual([
+      "1024x1024",
+      "4096x4096",
+      "1024x1024",
+    ]);
     const stale = estimate({ targets: [targetEstimate("gemini-3.1-flash-image-preview", 99, { size: "9x9" })] });
     expect(estimateRows(spec, CATALOG, stale, false)[0].credits).toBe(4);
   });
   it("prices gpt-image-2 at the chosen quality before the core answers", () => {
-    const s = toggleTarget({ ...initialComposer(CATALOG), prompt: "x", selected: {}, options: { quality: "low" } }, "gpt-image-2", true);
+    const s = toggleTarget(
+      { ...initialComposer(CATALOG), prompt: "x", selected: {}, options: { quality: "low" } },
+      "gpt-image-2",
+      true,
+    );
     const rows = estimateRows(buildSpec(s, CATALOG), CATALOG, null, false, s.options);
     expect(rows[0]).toMatchObject({ size: "1024x1024", creditsPerImage: 1, creditsText: "1 cr" });
   });
@@ -234,14 +268,25 @@ describe("per-target estimate lines", () => {
     expect(sizeText(null)).toBe("");
   });
   it("says 'from' in the total when prices are floors", () => {
-    expect(estimateLine({ totalCredits: 1, totalUsd: 0.01, targets: [targetEstimate("gpt-image-1.5", 1, { priceFrom: true })] })).toBe("From 1 credit ($0.01)");
+    expect(
+      estimateLine({
+        totalCredits: 1,
+        totalUsd: 0.01,
+        targets: [targetEstimate("gpt-image-1.5", 1, { priceFrom: true })],
+      }),
+    ).toBe("From 1 credit ($0.01)");
     expect(
       estimateLine({
         totalCredits: 9,
         totalUsd: 0.09,
-        targets: [targetEstimate("gemini-3.1-flash-image-preview-4k", 8), targetEstimate("gpt-image-1.5", 1, { priceFrom: true })],
+        targets: [
+          targetEstimate("gemini-3.1-flash-image-preview-4k", 8),
+          targetEstimate("gpt-image-1.5", 1, { priceFrom: true }),
+        ],
       }),
     ).toBe("Up to 8 + from 1 credit ($0.09)");
-    expect(estimateLine({ totalCredits: 8, totalUsd: 0.08, targets: [targetEstimate("x", 8)] })).toBe("Up to 8 credits ($0.08)");
+    expect(estimateLine({ totalCredits: 8, totalUsd: 0.08, targets: [targetEstimate("x", 8)] })).toBe(
+      "Up to 8 credits ($0.08)",
+    );
   });
 });

@@ -203,7 +203,8 @@ export function estimateLine(e: Pick<Estimate, "totalCredits" | "totalUsd"> & { 
   if (floors.length === 0) return `Up to ${formatCredits(e.totalCredits)} (${usd})`;
   const floor = floors.reduce((a, t) => a + t.credits, 0);
   const capped = e.totalCredits - floor;
-  if (floors.length === (e.targets ?? []).length || capped <= 0) return `From ${formatCredits(e.totalCredits)} (${usd})`;
+  if (floors.length === (e.targets ?? []).length || capped <= 0)
+    return `From ${formatCredits(e.totalCredits)} (${usd})`;
   return `Up to ${formatInt(capped)} + from ${formatCredits(floor)} (${usd})`;
 }
 
@@ -258,7 +259,9 @@ export function estimateRows(
   return spec.targets.map((t) => {
     const entry = entries.find((e) => e.id === t.modelId);
     const got = fresh ? est?.targets.find((x) => x.modelId === t.modelId && x.n === t.n) : undefined;
-    const size = got ? (got.size ?? null) : (t.size ?? (entry ? (sizeOption(entry, spec.aspectRatio)?.size ?? null) : null));
+    const size = got
+      ? (got.size ?? null)
+      : (t.size ?? (entry ? (sizeOption(entry, spec.aspectRatio)?.size ?? null) : null));
     const per = got ? got.creditsPerImage : entry ? entryCredits(entry, options) : 0;
     const priceFrom = got ? got.priceFrom : (entry?.priceFrom ?? false);
     const credits = got ? got.credits : per * t.n;

@@ -10,7 +10,11 @@ describe("toUiError", () => {
     });
   });
   it("turns Tauri's plain strings into sentences", () => {
-    expect(toUiError("command run_start not found")).toEqual({ kind: "internal", message: "Command run_start not found.", detail: null });
+    expect(toUiError("command run_start not found")).toEqual({
+      kind: "internal",
+      message: "Command run_start not found.",
+      detail: null,
+    });
   });
   it("takes an Error's message", () => {
     const e = toUiError(new Error("boom"));
@@ -63,9 +67,15 @@ describe("error kinds", () => {
     expect(kindTitle("not_an_image")).toBe("Not an image");
   });
   it("tells transient failures and content refusals from faults", () => {
-    expect(["rate_limited", "server_error", "model_unavailable", "connect", "timeout", "connection_lost"].map(kindTone)).toEqual(Array(6).fill("transient"));
+    expect(
+      ["rate_limited", "server_error", "model_unavailable", "connect", "timeout", "connection_lost"].map(kindTone),
+    ).toEqual(Array(6).fill("transient"));
     expect(kindTone("prompt_rejected")).toBe("policy");
-    expect(["unprocessable", "bad_request", "poll_deadline", "task_not_found", "unexpected_status", "not_an_image"].map(kindTone)).toEqual(Array(6).fill("fault"));
+    expect(
+      ["unprocessable", "bad_request", "poll_deadline", "task_not_found", "unexpected_status", "not_an_image"].map(
+        kindTone,
+      ),
+    ).toEqual(Array(6).fill("fault"));
   });
 });
 

@@ -119,13 +119,7 @@ export interface ErrorEntry extends UiError {
  * Adds an error to the banner list. The same message twice in a row is not repeated;
  * at most `max` stay (the oldest go).
  */
-export function pushError(
-  list: ErrorEntry[],
-  err: UiError,
-  context: string | null,
-  id: number,
-  max = 4,
-): ErrorEntry[] {
+export function pushError(list: ErrorEntry[], err: UiError, context: string | null, id: number, max = 4): ErrorEntry[] {
   const last = list[list.length - 1];
   if (last && last.message === err.message && last.kind === err.kind && last.context === context) {
     return list;

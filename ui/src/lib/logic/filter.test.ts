@@ -5,7 +5,11 @@ import { run, target } from "./fixtures.test-util";
 
 const fox = summaryFromRun(run("1", { prompt: "A red fox in the snow", status: "done" }));
 const owl = summaryFromRun(
-  run("2", { prompt: "an owl at night", status: "failed", targets: [target(0, { modelId: "gemini-3.1-flash-image-preview-4k" })] }),
+  run("2", {
+    prompt: "an owl at night",
+    status: "failed",
+    targets: [target(0, { modelId: "gemini-3.1-flash-image-preview-4k" })],
+  }),
 );
 const live = summaryFromRun(run("3", { prompt: "red car", profileName: "Prod", simulated: false, mode: "edit" }));
 const all = [fox, owl, live];

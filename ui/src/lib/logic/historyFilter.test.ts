@@ -5,7 +5,9 @@ import { run, target } from "./fixtures.test-util";
 
 const now = new Date(2026, 0, 10, 15, 30); // local time
 
-const fox = summaryFromRun(run("1", { prompt: "a red fox", status: "done", createdAt: new Date(2026, 0, 10, 9).toISOString() }));
+const fox = summaryFromRun(
+  run("1", { prompt: "a red fox", status: "done", createdAt: new Date(2026, 0, 10, 9).toISOString() }),
+);
 const owl = summaryFromRun(
   run("2", {
     prompt: "an owl",
@@ -15,7 +17,13 @@ const owl = summaryFromRun(
   }),
 );
 const car = summaryFromRun(
-  run("3", { prompt: "a red car", status: "queued", profileId: "p2", profileName: "Prod", createdAt: new Date(2025, 11, 1).toISOString() }),
+  run("3", {
+    prompt: "a red car",
+    status: "queued",
+    profileId: "p2",
+    profileName: "Prod",
+    createdAt: new Date(2025, 11, 1).toISOString(),
+  }),
 );
 const all = [car, owl, fox]; // not in order on purpose
 
@@ -31,7 +39,13 @@ describe("sinceFor", () => {
 describe("toHistoryFilter", () => {
   it("builds the IPC filter, empty text as null", () => {
     expect(toHistoryFilter({ ...NO_FILTERS, text: "  " }, now, 50)).toEqual({
-      text: null, model: null, status: null, profileId: null, since: null, until: null, limit: 50,
+      text: null,
+      model: null,
+      status: null,
+      profileId: null,
+      since: null,
+      until: null,
+      limit: 50,
     });
     const f = toHistoryFilter({ text: " fox ", model: "m", status: "done", profileId: "p", date: "today" }, now);
     expect(f).toMatchObject({ text: "fox", model: "m", status: "done", profileId: "p", limit: null });
@@ -46,7 +60,9 @@ describe("toHistoryFilter", () => {
 
 describe("applyHistoryFilter", () => {
   const ids = (f: Parameters<typeof toHistoryFilter>[0]) =>
-    applyHistoryFilter(all, toHistoryFilter(f, now), (id) => (id === "p2" ? "Prod" : id === "sandbox" ? "Sandbox" : null)).map((r) => r.id);
+    applyHistoryFilter(all, toHistoryFilter(f, now), (id) =>
+      id === "p2" ? "Prod" : id === "sandbox" ? "Sandbox" : null,
+    ).map((r) => r.id);
   it("keeps everything newest first without filters", () => expect(ids(NO_FILTERS)).toEqual(["1", "2", "3"]));
   it("filters by model (exact id)", () => {
     expect(ids({ ...NO_FILTERS, model: "gemini-3.1-flash-image-preview-4k" })).toEqual(["2"]);

@@ -42,7 +42,11 @@ export function sinceFor(range: DateRange, now: Date = new Date()): string | nul
   }
 }
 
-export function toHistoryFilter(c: HistoryControls, now: Date = new Date(), limit: number | null = null): HistoryFilter {
+export function toHistoryFilter(
+  c: HistoryControls,
+  now: Date = new Date(),
+  limit: number | null = null,
+): HistoryFilter {
   const text = c.text.trim();
   return {
     text: text === "" ? null : text,

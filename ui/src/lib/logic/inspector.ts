@@ -28,7 +28,10 @@ export function phases(t: PhaseTimings | null): Phase[] {
 }
 
 /** The headline latency of a target: total, plus TTFB (sync) or queue wait (async). */
-export function latencyParts(t: PhaseTimings | null, isAsync: boolean): { total: number; second: { label: string; ms: number } | null } | null {
+export function latencyParts(
+  t: PhaseTimings | null,
+  isAsync: boolean,
+): { total: number; second: { label: string; ms: number } | null } | null {
   if (!t) return null;
   if (isAsync && t.waitMs !== null) return { total: t.totalMs, second: { label: "wait", ms: t.waitMs } };
   if (t.ttfbMs !== null) return { total: t.totalMs, second: { label: "TTFB", ms: t.ttfbMs } };

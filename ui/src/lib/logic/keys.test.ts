@@ -19,7 +19,11 @@ describe("maskKey", () => {
 
 describe("keyDisplay", () => {
   it("shows the mask of a stored key", () => {
-    expect(keyDisplay({ keyState: "stored", keyMask: "sk_…9f2c", keyNote: null })).toEqual({ text: "sk_…9f2c", tone: "ok", note: null });
+    expect(keyDisplay({ keyState: "stored", keyMask: "sk_…9f2c", keyNote: null })).toEqual({
+      text: "sk_…9f2c",
+      tone: "ok",
+      note: null,
+    });
   });
   it("asks for a key when there is none", () => {
     const d = keyDisplay({ keyState: "missing", keyMask: null, keyNote: null });

@@ -16,17 +16,34 @@ import { upsertSummary, summaryFromRun } from "./runs";
 import type { Lineage, LineageNode, ReferenceView, RunDraft, RunSummary } from "../types";
 
 const REF: ReferenceView = {
-  sha256: "out-sha", name: "run-0193a4f2-1-2.png", mime: "image/png", width: 1024, height: 1024, bytes: 900_000,
-  thumbUrl: "pxb://localhost/thumb/out-sha", originalBytes: null, originalWidth: null, originalHeight: null, note: null,
+  sha256: "out-sha",
+  name: "run-0193a4f2-1-2.png",
+  mime: "image/png",
+  width: 1024,
+  height: 1024,
+  bytes: 900_000,
+  thumbUrl: "pxb://localhost/thumb/out-sha",
+  originalBytes: null,
+  originalWidth: null,
+  originalHeight: null,
+  note: null,
 };
 const FROM = { runId: "0193a4f2-7c1d-7000-8000-000000000001", targetIdx: 0, outputIdx: 1 };
 
 function draft(over: Partial<RunDraft["spec"]> = {}): RunDraft {
   return {
     spec: {
-      mode: "edit", prompt: "a fox in snow", targets: [{ modelId: "gemini-3.1-flash-image-preview-2k", n: 2 }], aspectRatio: "16:9",
-      responseFormat: "b64_json", syncMode: "sync", references: [REF.sha256], options: { quality: "high" }, ignoreBudget: false,
-      parent: FROM, ...over,
+      mode: "edit",
+      prompt: "a fox in snow",
+      targets: [{ modelId: "gemini-3.1-flash-image-preview-2k", n: 2 }],
+      aspectRatio: "16:9",
+      responseFormat: "b64_json",
+      syncMode: "sync",
+      references: [REF.sha256],
+      options: { quality: "high" },
+      ignoreBudget: false,
+      parent: FROM,
+      ...over,
     },
     references: [REF],
   };
@@ -95,10 +112,28 @@ describe("promptDiff", () => {
 });
 
 function summary(id: string, over: Partial<RunSummary> = {}): RunSummary {
-  return { id, createdAt: "2026-01-01T10:00:00Z", prompt: id, mode: "edit", status: "done", models: ["m"], profileName: "Sandbox", simulated: true, credits: 4, images: 1, thumbUrl: null, ...over };
+  return {
+    id,
+    createdAt: "2026-01-01T10:00:00Z",
+    prompt: id,
+    mode: "edit",
+    status: "done",
+    models: ["m"],
+    profileName: "Sandbox",
+    simulated: true,
+    credits: 4,
+    images: 1,
+    thumbUrl: null,
+    ...over,
+  };
 }
 
-function node(id: string, depth: number, relation: LineageNode["relation"], from: LineageNode["from"] = null): LineageNode {
+function node(
+  id: string,
+  depth: number,
+  relation: LineageNode["relation"],
+  from: LineageNode["from"] = null,
+): LineageNode {
   return { run: summary(id, { mode: from ? "edit" : "generate" }), depth, relation, from, fromThumbUrl: null };
 }
 
@@ -106,7 +141,11 @@ describe("lineageRows", () => {
   it("indents by depth and says which image each edit came from", () => {
     const l: Lineage = {
       runId: "b",
-      nodes: [node("a", 0, "ancestor"), node("b", 1, "current", { runId: "a", targetIdx: 0, outputIdx: 1 }), node("c", 2, "descendant", { runId: "b", targetIdx: 1, outputIdx: 0 })],
+      nodes: [
+        node("a", 0, "ancestor"),
+        node("b", 1, "current", { runId: "a", targetIdx: 0, outputIdx: 1 }),
+        node("c", 2, "descendant", { runId: "b", targetIdx: 1, outputIdx: 0 }),
+      ],
       deletedAncestor: null,
       truncated: false,
     };
@@ -119,7 +158,12 @@ describe("lineageRows", () => {
   });
 
   it("a root whose parent was deleted says so", () => {
-    const l: Lineage = { runId: "c", nodes: [{ ...node("c", 0, "current"), from: null }], deletedAncestor: "b", truncated: false };
+    const l: Lineage = {
+      runId: "c",
+      nodes: [{ ...node("c", 0, "current"), from: null }],
+      deletedAncestor: "b",
+      truncated: false,
+    };
     expect(lineageRows(l)[0].caption).toBe("edit of a deleted run");
   });
 });
@@ -162,7 +206,9 @@ describe("small helpers", () => {
 describe("history rows of a lineage", () => {
   it("a new edit from an output counts as a child of its run, and updates keep the count", () => {
     const first = summary("a", { children: 1 });
-    const child = summaryFromRun(run("b", { parent: { runId: "a", targetIdx: 0, outputIdx: 0 }, targets: [target(0, { outputs: [output(0)] })] }));
+    const child = summaryFromRun(
+      run("b", { parent: { runId: "a", targetIdx: 0, outputIdx: 0 }, targets: [target(0, { outputs: [output(0)] })] }),
+    );
     expect(child.parentRunId).toBe("a");
     let list = upsertSummary([first], child);
     expect(list.find((r) => r.id === "a")?.children).toBe(2);

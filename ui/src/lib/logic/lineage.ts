@@ -61,7 +61,8 @@ export interface LineageRow {
 export function lineageRows(l: Lineage): LineageRow[] {
   return l.nodes.map((node, i) => {
     let caption: string;
-    if (node.from) caption = `edit of image ${node.from.outputIdx + 1}${node.from.targetIdx > 0 ? ` (target ${node.from.targetIdx + 1})` : ""}`;
+    if (node.from)
+      caption = `edit of image ${node.from.outputIdx + 1}${node.from.targetIdx > 0 ? ` (target ${node.from.targetIdx + 1})` : ""}`;
     else if (i === 0 && l.deletedAncestor) caption = "edit of a deleted run";
     else caption = node.run.mode === "edit" ? "edit" : "first run";
     return { node, indent: node.depth, caption };
@@ -116,8 +117,8 @@ export function diffSummary(parts: DiffPart[]): string {
 
 /** The output a key press or a drop means: `data-target` / `data-output` of the element's cell and slot. */
 export function outputAt(el: Element | null, runId: string): OutputRef | null {
-  const slot = el?.closest?.("[data-testid=\"result-slot\"]");
-  const cell = el?.closest?.("[data-testid=\"result-cell\"]");
+  const slot = el?.closest?.('[data-testid="result-slot"]');
+  const cell = el?.closest?.('[data-testid="result-cell"]');
   if (!slot || !cell) return null;
   const targetIdx = Number(cell.getAttribute("data-target"));
   const outputIdx = Number(slot.getAttribute("data-output"));

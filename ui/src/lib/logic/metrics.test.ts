@@ -1,9 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { formatCreditDelta, formatLatencyDelta, formatPhash, formatPsnr, formatSsim, hasVariantSteps, tone, verdictShort } from "./metrics";
+import {
+  formatCreditDelta,
+  formatLatencyDelta,
+  formatPhash,
+  formatPsnr,
+  formatSsim,
+  hasVariantSteps,
+  tone,
+  verdictShort,
+} from "./metrics";
 import type { CatalogEntry, PairMetricsView, RunView } from "../types";
 
 const m = (ssim: number, phashDistance: number, psnrDb: number | null = 40): PairMetricsView => ({
-  shaA: "a", shaB: "b", algo: "x", width: 512, height: 512, ssim, psnrDb, phashDistance, computedMs: 5, cached: false,
+  shaA: "a",
+  shaB: "b",
+  algo: "x",
+  width: 512,
+  height: 512,
+  ssim,
+  psnrDb,
+  phashDistance,
+  computedMs: 5,
+  cached: false,
 });
 
 describe("metric labels", () => {
@@ -38,7 +56,9 @@ describe("hasVariantSteps", () => {
   const entry = (id: string, model: string) => ({ id, model }) as CatalogEntry;
   const catalog = [entry("f-512", "f"), entry("f-1k", "f"), entry("g", "g")];
   const run = (...ids: [string, boolean][]) =>
-    ({ targets: ids.map(([modelId, out], idx) => ({ idx, modelId, outputs: out ? [{ sha256: `s${idx}` }] : [] })) }) as unknown as RunView;
+    ({
+      targets: ids.map(([modelId, out], idx) => ({ idx, modelId, outputs: out ? [{ sha256: `s${idx}` }] : [] })),
+    }) as unknown as RunView;
 
   it("needs two variants of one model with images", () => {
     expect(hasVariantSteps(run(["f-512", true], ["f-1k", true]), catalog)).toBe(true);

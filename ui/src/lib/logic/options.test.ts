@@ -37,7 +37,13 @@ describe("which fields show", () => {
     const f = optionFields([NB2, GPT2_2K], FIELDS);
     expect(f.map((x) => x.spec.name)).toEqual(["quality"]);
     const g = optionFields([GPT2_2K, GPT2], FIELDS);
-    expect(g.map((x) => x.spec.name)).toEqual(["quality", "background", "output_format", "output_compression", "moderation"]);
+    expect(g.map((x) => x.spec.name)).toEqual([
+      "quality",
+      "background",
+      "output_format",
+      "output_compression",
+      "moderation",
+    ]);
   });
   it("names the takers only when not every chosen target takes the field", () => {
     const all = optionFields([GPT2, GPT15], FIELDS);
@@ -95,7 +101,10 @@ describe("setting and dropping options", () => {
   it("builds RunSpec.options for the targets sent, or null", () => {
     expect(specOptions({}, [GPT2])).toBeNull();
     expect(specOptions({ quality: "low" }, [NB2])).toBeNull();
-    expect(specOptions({ quality: "low", output_compression: 70 }, [NB2, GPT2])).toEqual({ output_compression: 70, quality: "low" });
+    expect(specOptions({ quality: "low", output_compression: 70 }, [NB2, GPT2])).toEqual({
+      output_compression: 70,
+      quality: "low",
+    });
     expect(specOptions({ quality: "high", moderation: "low" }, [GPT2_2K])).toEqual({ quality: "high" });
   });
 });
@@ -117,6 +126,8 @@ describe("prices by quality", () => {
     expect(priceText(1, true)).toBe("from 1 cr");
     expect(priceTitle(NB2, {})).toBe("4 credits per image");
     expect(priceTitle(GPT15, {})).toMatch(/^From 1 credit per image/);
-    expect(priceTitle(GPT2, { quality: "low" })).toBe("1 credit per image at quality low (by quality: low 1 · medium 4 · high 14 · auto 14)");
+    expect(priceTitle(GPT2, { quality: "low" })).toBe(
+      "1 credit per image at quality low (by quality: low 1 · medium 4 · high 14 · auto 14)",
+    );
   });
 });

@@ -5,21 +5,53 @@ import { composerFromRecipe, recipeLines } from "./recipe";
 import type { RecipeLoad, ReferenceView } from "../types";
 
 const REF: ReferenceView = {
-  sha256: "a".repeat(64), name: "ref.png", mime: "image/png", width: 64, height: 48, bytes: 900,
-  thumbUrl: "pxb://localhost/thumb/aaaa", originalBytes: null, originalWidth: null, originalHeight: null, note: null,
+  sha256: "a".repeat(64),
+  name: "ref.png",
+  mime: "image/png",
+  width: 64,
+  height: 48,
+  bytes: 900,
+  thumbUrl: "pxb://localhost/thumb/aaaa",
+  originalBytes: null,
+  originalWidth: null,
+  originalHeight: null,
+  note: null,
 };
 
 function load(extra: Partial<RecipeLoad["spec"]> = {}, recipe: Partial<RecipeLoad["recipe"]> = {}): RecipeLoad {
   return {
     recipe: {
-      format: "pixbench-recipe", version: 1, prompt: "a lighthouse at dawn", mode: "generate",
-      modelId: "gpt-image-2", model: "gpt-image-2", size: "1536x864", aspectRatio: "16:9", fields: { quality: "low" },
-      references: [], n: 2, runId: "r1", targetIdx: 0, outputIdx: 1, credits: 1, simulated: true,
-      createdAt: "2026-12-02T00:10:00Z", appVersion: "0.1.0", ...recipe,
+      format: "pixbench-recipe",
+      version: 1,
+      prompt: "a lighthouse at dawn",
+      mode: "generate",
+      modelId: "gpt-image-2",
+      model: "gpt-image-2",
+      size: "1536x864",
+      aspectRatio: "16:9",
+      fields: { quality: "low" },
+      references: [],
+      n: 2,
+      runId: "r1",
+      targetIdx: 0,
+      outputIdx: 1,
+      credits: 1,
+      simulated: true,
+      createdAt: "2026-12-02T00:10:00Z",
+      appVersion: "0.1.0",
+      ...recipe,
     },
     spec: {
-      mode: "generate", prompt: "a lighthouse at dawn", targets: [{ modelId: "gpt-image-2", n: 2 }], aspectRatio: "16:9",
-      responseFormat: "b64_json", syncMode: "auto", references: [], options: { quality: "low" }, ignoreBudget: false, ...extra,
+      mode: "generate",
+      prompt: "a lighthouse at dawn",
+      targets: [{ modelId: "gpt-image-2", n: 2 }],
+      aspectRatio: "16:9",
+      responseFormat: "b64_json",
+      syncMode: "auto",
+      references: [],
+      options: { quality: "low" },
+      ignoreBudget: false,
+      ...extra,
     },
     references: [],
     notes: [],
@@ -43,7 +75,11 @@ describe("composerFromRecipe", () => {
 
   it("keeps the targets when the recipe's model is unknown, and takes the references in history", () => {
     const prev = initialComposer(CATALOG);
-    const l = { ...load({ targets: [], mode: "edit", references: [REF.sha256] }), references: [REF], modelKnown: false };
+    const l = {
+      ...load({ targets: [], mode: "edit", references: [REF.sha256] }),
+      references: [REF],
+      modelKnown: false,
+    };
     const s = composerFromRecipe(l, CATALOG, prev);
     expect(s.selected).toEqual(prev.selected);
     expect(s.mode).toBe("edit");
@@ -51,7 +87,11 @@ describe("composerFromRecipe", () => {
   });
 
   it("drops field values that are not strings or numbers", () => {
-    const s = composerFromRecipe(load({ options: { quality: "high", odd: { x: 1 }, output_compression: 80 } }), CATALOG, initialComposer(CATALOG));
+    const s = composerFromRecipe(
+      load({ options: { quality: "high", odd: { x: 1 }, output_compression: 80 } }),
+      CATALOG,
+      initialComposer(CATALOG),
+    );
     expect(s.options).toEqual({ quality: "high", output_compression: 80 });
   });
 });
@@ -66,7 +106,10 @@ describe("recipeLines", () => {
   });
 
   it("says when the model is not in this catalog and how many references are in history", () => {
-    const l = { ...load({ targets: [] }, { modelId: "made-up", mode: "edit", references: ["a", "b"] }), references: [REF] };
+    const l = {
+      ...load({ targets: [] }, { modelId: "made-up", mode: "edit", references: ["a", "b"] }),
+      references: [REF],
+    };
     const lines = recipeLines(l, CATALOG);
     expect(lines.find((x) => x.label === "Model")?.value).toBe("made-up (not in this catalog)");
     expect(lines.find((x) => x.label === "References")?.value).toBe("1 of 2 in history");

@@ -35,11 +35,20 @@ export function recipeLines(load: RecipeLoad, entries: CatalogEntry[]): { label:
   const entry = entries.find((e) => e.id === load.spec.targets[0]?.modelId);
   const lines = [
     { label: "Model", value: entry ? entry.label : `${r.modelId} (not in this catalog)` },
-    { label: "Size", value: [r.size ? sizeText(r.size) : null, r.aspectRatio].filter(Boolean).join(" · ") || "the model's default" },
+    {
+      label: "Size",
+      value: [r.size ? sizeText(r.size) : null, r.aspectRatio].filter(Boolean).join(" · ") || "the model's default",
+    },
   ];
-  const fields = Object.entries(r.fields ?? {}).map(([k, v]) => `${k} ${typeof v === "string" ? v : JSON.stringify(v)}`);
+  const fields = Object.entries(r.fields ?? {}).map(
+    ([k, v]) => `${k} ${typeof v === "string" ? v : JSON.stringify(v)}`,
+  );
   if (fields.length > 0) lines.push({ label: "Fields", value: fields.join(", ") });
-  if (r.mode === "edit") lines.push({ label: "References", value: `${load.references.length} of ${r.references.length} in history` });
-  lines.push({ label: "Made", value: `${r.createdAt.slice(0, 16).replace("T", " ")} · ${formatCredits(r.credits)}${r.simulated ? " (Sandbox)" : ""}` });
+  if (r.mode === "edit")
+    lines.push({ label: "References", value: `${load.references.length} of ${r.references.length} in history` });
+  lines.push({
+    label: "Made",
+    value: `${r.createdAt.slice(0, 16).replace("T", " ")} · ${formatCredits(r.credits)}${r.simulated ? " (Sandbox)" : ""}`,
+  });
   return lines;
 }

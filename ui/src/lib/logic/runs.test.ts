@@ -41,7 +41,10 @@ describe("summaryFromRun", () => {
     const r = run("r1", {
       status: "done",
       credits: 8,
-      targets: [target(0, { status: "failed" }), target(1, { modelId: "x-4k", status: "done", outputs: [output(0), output(1)] })],
+      targets: [
+        target(0, { status: "failed" }),
+        target(1, { modelId: "x-4k", status: "done", outputs: [output(0), output(1)] }),
+      ],
     });
     const s = summaryFromRun(r);
     expect(s.images).toBe(2);
@@ -119,7 +122,9 @@ describe("run aggregates", () => {
     expect(runCredits(r)).toBe(4);
   });
   it("lists outputs in comparison order", () => {
-    const two = run("t", { targets: [target(0, { outputs: [output(0), output(1)] }), target(1, { outputs: [output(0)] })] });
+    const two = run("t", {
+      targets: [target(0, { outputs: [output(0), output(1)] }), target(1, { outputs: [output(0)] })],
+    });
     expect(allOutputs(two).map((x) => `${x.target.idx}.${x.outputIdx}`)).toEqual(["0.0", "0.1", "1.0"]);
   });
 });

@@ -1,10 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { budgetLevel, defaultSessionName, formatRate, moveItem, niceMax, shortTime, stepChart, usdPerCredit, variantBars } from "./spend";
+import {
+  budgetLevel,
+  defaultSessionName,
+  formatRate,
+  moveItem,
+  niceMax,
+  shortTime,
+  stepChart,
+  usdPerCredit,
+  variantBars,
+} from "./spend";
 
 const BOX = { width: 200, height: 100, padLeft: 20, padRight: 10, padTop: 10, padBottom: 20 };
 
 describe("budgetLevel", () => {
-  const s = (credits: number, budget: number | null, budgetWarning = false) => ({ credits, budgetCredits: budget, budgetWarning });
+  const s = (credits: number, budget: number | null, budgetWarning = false) => ({
+    credits,
+    budgetCredits: budget,
+    budgetWarning,
+  });
   it("is none without a budget", () => expect(budgetLevel(s(50, null))).toBe("none"));
   it("is ok under 80%", () => expect(budgetLevel(s(7, 10))).toBe("ok"));
   it("warns from 80%", () => {
@@ -52,7 +66,13 @@ describe("stepChart", () => {
   });
   it("spreads points by index when they share one instant", () => {
     const at = "2026-01-01T10:00:00Z";
-    const c = stepChart([{ at, cumulativeCredits: 4 }, { at, cumulativeCredits: 8 }], BOX);
+    const c = stepChart(
+      [
+        { at, cumulativeCredits: 4 },
+        { at, cumulativeCredits: 8 },
+      ],
+      BOX,
+    );
     expect(c.byIndex).toBe(true);
     expect(c.yMax).toBe(10);
     expect(c.line).toBe("M20,80 H20 V52 H190 V24");

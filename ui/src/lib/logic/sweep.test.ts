@@ -26,14 +26,24 @@ const byId = (id: string) => CATALOG.find((e) => e.id === id)!;
 
 function base(prompt: string): RunSpec {
   return {
-    mode: "generate", prompt, targets: [{ modelId: "gpt-image-2", n: 1 }], aspectRatio: null, responseFormat: "url",
-    syncMode: "auto", references: [], options: null, ignoreBudget: false,
+    mode: "generate",
+    prompt,
+    targets: [{ modelId: "gpt-image-2", n: 1 }],
+    aspectRatio: null,
+    responseFormat: "url",
+    syncMode: "auto",
+    references: [],
+    options: null,
+    ignoreBudget: false,
   };
 }
 
 describe("prompt variables", () => {
   it("finds {{names}} in order of first use, spaces allowed, malformed ones left out", () => {
-    expect(promptVariables("a {{animal}} in {{ place }}, {{animal}} again, {{bad name}}, {{}}")).toEqual(["animal", "place"]);
+    expect(promptVariables("a {{animal}} in {{ place }}, {{animal}} again, {{bad name}}, {{}}")).toEqual([
+      "animal",
+      "place",
+    ]);
     expect(promptVariables("no variables")).toEqual([]);
   });
   it("typed values are split on commas, trimmed, deduplicated", () => {
@@ -64,11 +74,17 @@ describe("the sweep draft", () => {
     d = addAxis(d, "aspect_ratio", ["1:1", "16:9"]);
     d = setVariable(d, "animal", ["fox", "owl"]);
     d = setVariable(d, "gone", ["x"]);
-    expect(d.axes).toEqual([{ axis: "quality", values: ["high"] }, { axis: "aspect_ratio", values: ["1:1", "16:9"] }]);
+    expect(d.axes).toEqual([
+      { axis: "quality", values: ["high"] },
+      { axis: "aspect_ratio", values: ["1:1", "16:9"] },
+    ]);
     const s = sweepSpec(base("a {{animal}} and a {{cat}}"), d);
     expect(s.axes).toBe(d.axes);
     // `cat` has no values yet: sent empty, so the core says so; `gone` is not in the prompt.
-    expect(s.variables).toEqual([{ name: "animal", values: ["fox", "owl"] }, { name: "cat", values: [] }]);
+    expect(s.variables).toEqual([
+      { name: "animal", values: ["fox", "owl"] },
+      { name: "cat", values: [] },
+    ]);
     expect(s.targets).toEqual([{ modelId: "gpt-image-2", n: 1 }]);
     expect("aspectRatio" in s).toBe(false);
     expect(isSweeping(removeAxis(removeAxis(d, "quality"), "aspect_ratio"), "plain")).toBe(false);
@@ -80,11 +96,41 @@ describe("the sweep grid", () => {
   const ax = (pairs: [string, string][]) => pairs.map(([axis, value]) => ({ axis, value }));
   const sweepRun = run("r", {
     targets: [
-      target(0, { axes: ax([["quality", "low"], ["aspect_ratio", "1:1"], ["{{animal}}", "fox"]]) }),
-      target(1, { axes: ax([["quality", "low"], ["aspect_ratio", "16:9"], ["{{animal}}", "fox"]]) }),
-      target(2, { axes: ax([["quality", "high"], ["aspect_ratio", "1:1"], ["{{animal}}", "fox"]]) }),
-      target(3, { axes: ax([["quality", "high"], ["aspect_ratio", "16:9"], ["{{animal}}", "fox"]]) }),
-      target(4, { axes: ax([["quality", "low"], ["aspect_ratio", "1:1"], ["{{animal}}", "owl"]]) }),
+      target(0, {
+        axes: ax([
+          ["quality", "low"],
+          ["aspect_ratio", "1:1"],
+          ["{{animal}}", "fox"],
+        ]),
+      }),
+      target(1, {
+        axes: ax([
+          ["quality", "low"],
+          ["aspect_ratio", "16:9"],
+          ["{{animal}}", "fox"],
+        ]),
+      }),
+      target(2, {
+        axes: ax([
+          ["quality", "high"],
+          ["aspect_ratio", "1:1"],
+          ["{{animal}}", "fox"],
+        ]),
+      }),
+      target(3, {
+        axes: ax([
+          ["quality", "high"],
+          ["aspect_ratio", "16:9"],
+          ["{{animal}}", "fox"],
+        ]),
+      }),
+      target(4, {
+        axes: ax([
+          ["quality", "low"],
+          ["aspect_ratio", "1:1"],
+          ["{{animal}}", "owl"],
+        ]),
+      }),
     ],
   });
 
@@ -103,10 +149,19 @@ describe("the sweep grid", () => {
     expect(pages.map((p) => p.fixed)).toEqual([ax([["{{animal}}", "fox"]]), ax([["{{animal}}", "owl"]])]);
     expect(pages[0].xValues).toEqual(["low", "high"]);
     expect(pages[0].yValues).toEqual(["1:1", "16:9"]);
-    expect(pages[0].cells.map((row) => row.map((t) => t?.idx ?? null))).toEqual([[0, 2], [1, 3]]);
-    expect(pages[1].cells.map((row) => row.map((t) => t?.idx ?? null))).toEqual([[4, null], [null, null]]);
+    expect(pages[0].cells.map((row) => row.map((t) => t?.idx ?? null))).toEqual([
+      [0, 2],
+      [1, 3],
+    ]);
+    expect(pages[1].cells.map((row) => row.map((t) => t?.idx ?? null))).toEqual([
+      [4, null],
+      [null, null],
+    ]);
     // Swapped axes transpose; no Y axis is one row per page.
-    expect(sweepPages(sweepRun, "aspect_ratio", "quality")[0].cells.map((r) => r.map((t) => t?.idx ?? null))).toEqual([[0, 1], [2, 3]]);
+    expect(sweepPages(sweepRun, "aspect_ratio", "quality")[0].cells.map((r) => r.map((t) => t?.idx ?? null))).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     const rows = sweepPages(sweepRun, "{{animal}}", null);
     expect(rows.length).toBe(4);
     expect(rows[0].cells).toHaveLength(1);

@@ -41,7 +41,9 @@ export function promptVariables(template: string): string[] {
 /** The axes the chosen targets allow: aspect ratio, size, and the documented field axes. */
 export function axisChoices(chosen: CatalogEntry[], specs: FieldSpec[]): AxisChoice[] {
   const ratios: string[] = [];
-  for (const e of chosen) for (const r of e.aspectRatios) if (chosen.every((o) => o.aspectRatios.includes(r)) && !ratios.includes(r)) ratios.push(r);
+  for (const e of chosen)
+    for (const r of e.aspectRatios)
+      if (chosen.every((o) => o.aspectRatios.includes(r)) && !ratios.includes(r)) ratios.push(r);
   const out: AxisChoice[] = [
     { axis: "aspect_ratio", label: "Aspect ratio", values: ratios, hint: null },
     { axis: "size", label: "Size", values: [], hint: null },
@@ -50,7 +52,10 @@ export function axisChoices(chosen: CatalogEntry[], specs: FieldSpec[]): AxisCho
     const spec = specs.find((s) => s.name === name);
     const takers = chosen.filter((e) => e.fields.includes(name));
     if (!spec || takers.length === 0) continue;
-    const hint = takers.length === chosen.length ? null : `Only ${[...new Set(takers.map((e) => e.label.split(" · ")[0]))].join(", ")}; one request for the others`;
+    const hint =
+      takers.length === chosen.length
+        ? null
+        : `Only ${[...new Set(takers.map((e) => e.label.split(" · ")[0]))].join(", ")}; one request for the others`;
     out.push({ axis: name, label: spec.label, values: spec.values, hint });
   }
   return out;
@@ -178,7 +183,8 @@ export function sweepPages(run: Pick<RunView, "targets">, x: string, y: string |
   const ys = y ? (axes.find((a) => a.axis === y)?.values ?? [""]) : [""];
   const others = axes.filter((a) => a.axis !== x && a.axis !== y);
   const pages: SweepGridPage[] = [];
-  const pageOf = (t: TargetView): AxisValue[] => others.map((o) => ({ axis: o.axis, value: valueOf(t.axes, o.axis) ?? "" }));
+  const pageOf = (t: TargetView): AxisValue[] =>
+    others.map((o) => ({ axis: o.axis, value: valueOf(t.axes, o.axis) ?? "" }));
   const key = (f: AxisValue[]) => f.map((v) => `${v.axis}=${v.value}`).join("\u0000");
   for (const t of run.targets) {
     const fixed = pageOf(t);

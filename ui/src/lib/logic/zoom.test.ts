@@ -1,5 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { actualZoom, cellView, clampView, FIT, MAX_ZOOM, needsFull, panBy, rectKey, transformFor, viewRect, zoomAt, zoomLabel } from "./zoom";
+import {
+  actualZoom,
+  cellView,
+  clampView,
+  FIT,
+  MAX_ZOOM,
+  needsFull,
+  panBy,
+  rectKey,
+  transformFor,
+  viewRect,
+  zoomAt,
+  zoomLabel,
+} from "./zoom";
 
 const close = (a: number, b: number) => expect(a).toBeCloseTo(b, 6);
 

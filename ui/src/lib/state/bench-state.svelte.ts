@@ -7,7 +7,6 @@ import { BUDGET_KINDS, toUiError } from "../logic/errors";
 import { store } from "./state.svelte";
 import type { BenchProgress, BenchSummary, BenchView, Preflight } from "../types";
 
-
 export class BenchStore {
   open = $state(false);
   form = $state<BenchForm | null>(null);
@@ -26,7 +25,9 @@ export class BenchStore {
   lastExport = $state<string | null>(null);
 
   #listening = false;
-  #preflightLatest = latestOnly((f: BenchForm) => api.benchPreflight(benchInput(f, this.#references(), false, this.#order())));
+  #preflightLatest = latestOnly((f: BenchForm) =>
+    api.benchPreflight(benchInput(f, this.#references(), false, this.#order())),
+  );
   #preflightDebounced = debounce((f: BenchForm) => void this.#runPreflight(f), 200);
 
   selected = $derived(this.list.find((b) => b.id === this.selectedId) ?? null);
@@ -127,7 +128,9 @@ export class BenchStore {
     this.overBudget = false;
     this.lastExport = null;
     try {
-      const s = await api.benchStart(benchInput($state.snapshot(f) as BenchForm, this.#references(), ignoreBudget, this.#order()));
+      const s = await api.benchStart(
+        benchInput($state.snapshot(f) as BenchForm, this.#references(), ignoreBudget, this.#order()),
+      );
       // A short benchmark can finish (its `bench-updated` event arrive) before this
       // answer: the list's entry is then newer than `s`, and is kept.
       const known = this.list.find((b) => b.id === s.id);

@@ -78,7 +78,10 @@ export class CompareState {
   // ---- columns -----------------------------------------------------------------------
 
   columnsOf(run: RunView): Columns {
-    return normalizeColumns(this.columns[run.id], run.targets.map((t) => t.idx));
+    return normalizeColumns(
+      this.columns[run.id],
+      run.targets.map((t) => t.idx),
+    );
   }
 
   visible(run: RunView): number[] {
@@ -122,7 +125,12 @@ export class CompareState {
   // ---- ratings, winners and notes -----------------------------------------------------
 
   /** Saves a rating and/or a note of one image (optimistic, restored on failure). */
-  async save(run: RunView, targetIdx: number, outputIdx: number, change: { rating?: number | null; note?: string | null }): Promise<boolean> {
+  async save(
+    run: RunView,
+    targetIdx: number,
+    outputIdx: number,
+    change: { rating?: number | null; note?: string | null },
+  ): Promise<boolean> {
     const live = store.runs[run.id] ?? run;
     const out = live.targets.find((t) => t.idx === targetIdx)?.outputs[outputIdx];
     if (!out) return false;

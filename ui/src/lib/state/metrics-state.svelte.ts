@@ -4,7 +4,8 @@
 import { api } from "../api";
 import type { PairMetricsView, RunView } from "../types";
 
-export type PairState = { state: "loading" } | { state: "ok"; m: PairMetricsView } | { state: "error"; message: string };
+export type PairState =
+  { state: "loading" } | { state: "ok"; m: PairMetricsView } | { state: "error"; message: string };
 
 function messageOf(e: unknown): string {
   if (e && typeof e === "object" && "message" in e) return String((e as { message: unknown }).message);

@@ -71,11 +71,16 @@ class RecipeState {
     if (files.length === 1 && files[0].size <= PROBE_LIMIT) {
       try {
         const load = await api.recipeReadBytes(new Uint8Array(await files[0].arrayBuffer()));
-        this.offer = { load, name: files[0].name || "pasted image", addAsReference: () => store.addReferenceFiles(files) };
+        this.offer = {
+          load,
+          name: files[0].name || "pasted image",
+          addAsReference: () => store.addReferenceFiles(files),
+        };
         return;
       } catch (e) {
         const err = toUiError(e);
-        if (err.kind !== "no_recipe" && err.kind !== "not_an_image") store.report(e, "Reading the pasted image's recipe");
+        if (err.kind !== "no_recipe" && err.kind !== "not_an_image")
+          store.report(e, "Reading the pasted image's recipe");
       }
     }
     await store.addReferenceFiles(files);

@@ -418,7 +418,9 @@ export class AppStore {
     try {
       const text = await api.exportCurl(runId, targetIdx);
       const ok = await copyText(text);
-      this.toast(ok ? "Copied the request as curl (the key is a placeholder)." : "Copy failed: select the command and copy it.");
+      this.toast(
+        ok ? "Copied the request as curl (the key is a placeholder)." : "Copy failed: select the command and copy it.",
+      );
       return text;
     } catch (e) {
       this.report(e, "Copying as curl");
@@ -516,7 +518,14 @@ export class AppStore {
 
   /** Moves a reference image `delta` places (the order is the order sent). */
   moveReference(sha256: string, delta: number): void {
-    this.updateComposer((s) => ({ ...s, references: moveItem(s.references, s.references.findIndex((r) => r.sha256 === sha256), delta) }));
+    this.updateComposer((s) => ({
+      ...s,
+      references: moveItem(
+        s.references,
+        s.references.findIndex((r) => r.sha256 === sha256),
+        delta,
+      ),
+    }));
   }
 
   // ---- session -----------------------------------------------------------------

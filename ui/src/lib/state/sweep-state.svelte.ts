@@ -38,7 +38,13 @@ export class SweepState {
       this.#lastKey = "";
       return;
     }
-    const key = JSON.stringify([spec, this.draft, store.currentProfile?.id, store.session?.credits, store.settings?.maxSweepRequests]);
+    const key = JSON.stringify([
+      spec,
+      this.draft,
+      store.currentProfile?.id,
+      store.session?.credits,
+      store.settings?.maxSweepRequests,
+    ]);
     if (key === this.#lastKey) return;
     this.#lastKey = key;
     this.#refreshSoon(spec, $state.snapshot(this.draft) as SweepDraft);
