@@ -77,10 +77,7 @@ fn estimate(s: State<'_, AppState>, spec: RunSpec) -> Res<Estimate> {
 }
 
 #[tauri::command]
-fn sweep_expand(
-    s: State<'_, AppState>,
-    spec: pixbench_core::sweep::SweepSpec,
-) -> Res<pixbench_core::sweep::SweepPlan> {
+fn sweep_expand(s: State<'_, AppState>, spec: pixbench_core::sweep::SweepSpec) -> Res<pixbench_core::sweep::SweepPlan> {
     ok(s.engine.sweep_expand(&spec))
 }
 

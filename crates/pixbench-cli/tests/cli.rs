@@ -706,7 +706,8 @@ async fn the_app_opening_the_data_dir_leaves_the_clis_run_in_flight_alone() {
         .spawn()
         .unwrap();
     wait_db(&env, "the CLI's run", |s| matches!(only_run(s), Some((_, RunStatus::Running)))).await;
-    let (run_id, _) = only_run(&pixbench_core::store::Store::open(&env.data().join("pixbench.sqlite")).unwrap()).unwrap();
+    let (run_id, _) =
+        only_run(&pixbench_core::store::Store::open(&env.data().join("pixbench.sqlite")).unwrap()).unwrap();
 
     let app = env.engine().await;
     // Recovery is decided while opening: the run stays the CLI's, and is not interrupted.

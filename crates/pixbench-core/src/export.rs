@@ -230,12 +230,7 @@ const MUTED: Rgb<u8> = Rgb([100, 100, 110]);
 /// One cell of the sheet: the thumbnail and its two label lines, or nothing (a failed output).
 type SheetCell = Option<(RgbImage, String, String)>;
 
-fn render_sheet(
-    prompt: &str,
-    cells: &[Vec<SheetCell>],
-    rows: usize,
-    targets: &[TargetView],
-) -> RgbImage {
+fn render_sheet(prompt: &str, cells: &[Vec<SheetCell>], rows: usize, targets: &[TargetView]) -> RgbImage {
     let cols = cells.len().max(1) as u32;
     let w = PAD + cols * (CELL + PAD);
     let h = TITLE_H + rows as u32 * (CELL + LABEL_H + PAD) + PAD;

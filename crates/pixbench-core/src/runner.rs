@@ -14,8 +14,8 @@ use crate::engine::{ActiveRun, Engine, EngineEvent};
 use crate::error::{api_error_view, ui, CoreError, CoreResult};
 use crate::store::{now_rfc3339, LedgerRow, OutputRow, RunRow};
 // Re-exported: their callers name them `runner::...`.
-pub use crate::request::{problems, request_description, request_view};
 use crate::request::{build_request, describe, quality_for, target_aspect, WireRequest};
+pub use crate::request::{problems, request_description, request_view};
 
 /// How long a cancelled, already accepted task is still polled for its (paid) images.
 const SALVAGE_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 60);
@@ -63,9 +63,8 @@ impl Engine {
             .iter()
             .map(|t| {
                 let entry = catalog.get(&t.model_id);
-                let per = entry
-                    .map(|e| catalog.price(e, t.size.as_deref(), quality_for(spec, t, e).as_deref()))
-                    .unwrap_or(0);
+                let per =
+                    entry.map(|e| catalog.price(e, t.size.as_deref(), quality_for(spec, t, e).as_deref())).unwrap_or(0);
                 let size = entry.and_then(|e| {
                     wire_model_and_size(e, target_aspect(spec, t), t.size.as_deref(), RequestStyle::Size).1
                 });

@@ -12,7 +12,8 @@ use pixbench_core::secrets::MemoryStore;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_image_the_disk_refuses_is_held_shown_and_saved_when_the_disk_works_again() {
-    let sim = pixapi_sim::SimServer::start(pixapi_sim::SimConfig { credits: 1_000, ..Default::default() }).await.unwrap();
+    let sim =
+        pixapi_sim::SimServer::start(pixapi_sim::SimConfig { credits: 1_000, ..Default::default() }).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let e = engine_on(dir.path(), Arc::new(MemoryStore::default()), &sim.base_url(), "live").await;
     let images = e.blobs().root().join("images");
@@ -41,7 +42,10 @@ async fn an_image_the_disk_refuses_is_held_shown_and_saved_when_the_disk_works_a
 
     // Still refused: nothing written, still held, the notice stays.
     assert_eq!(e.save_held(), 1);
-    assert_eq!(e.run_get(&run.id).unwrap().targets[0].error.as_ref().map(|e| e.kind.clone()).as_deref(), Some("unsaved"));
+    assert_eq!(
+        e.run_get(&run.id).unwrap().targets[0].error.as_ref().map(|e| e.kind.clone()).as_deref(),
+        Some("unsaved")
+    );
 
     // The disk works again.
     std::fs::remove_file(&images).unwrap();

@@ -35,7 +35,9 @@ async fn a_key_echoed_by_the_server_is_scrubbed_everywhere_it_would_be_kept() {
         .unwrap();
     e.profile_set_key(&p.id, KEY).unwrap();
     e.profile_select(&p.id).unwrap();
-    let echo = format!(r#"{{"error":{{"message":"Incorrect API key provided: {KEY}. You can find your key at pixapi.ai.","type":"invalid_request_error","code":"invalid_api_key"}}}}"#);
+    let echo = format!(
+        r#"{{"error":{{"message":"Incorrect API key provided: {KEY}. You can find your key at pixapi.ai.","type":"invalid_request_error","code":"invalid_api_key"}}}}"#
+    );
     inject(&sim.base_url(), json!({"kind": "status", "status": 401, "body": echo, "count": 2})).await;
 
     let mut s = spec("echo my key", &[("gemini-3.1-flash-image-preview", 1)]);
