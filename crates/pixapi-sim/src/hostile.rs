@@ -41,6 +41,9 @@ pub enum HostileVariant {
     HugeBody,
     /// `url` = `to` (default `file:///etc/passwd`).
     FileUrl,
+    /// `n` links: all but the last to the sim's own files (real images), the last = `to`
+    /// (default `file:///etc/passwd`): one bad link among good ones.
+    MixedUrls,
     /// `url` = the sim's own `/__sim/redirect`, which answers 302 to `to` (default
     /// `file:///etc/passwd`), after `hops` redirects to itself.
     Redirect,
@@ -62,6 +65,7 @@ impl HostileVariant {
             HostileVariant::Bomb => "bomb",
             HostileVariant::HugeBody => "huge_body",
             HostileVariant::FileUrl => "file_url",
+            HostileVariant::MixedUrls => "mixed_urls",
             HostileVariant::Redirect => "redirect",
             HostileVariant::Html => "html",
             HostileVariant::Drip => "drip",
@@ -70,12 +74,13 @@ impl HostileVariant {
     }
 
     /// Every variant.
-    pub const ALL: [HostileVariant; 9] = [
+    pub const ALL: [HostileVariant; 10] = [
         HostileVariant::ExtraItems,
         HostileVariant::NotImage,
         HostileVariant::Bomb,
         HostileVariant::HugeBody,
         HostileVariant::FileUrl,
+        HostileVariant::MixedUrls,
         HostileVariant::Redirect,
         HostileVariant::Html,
         HostileVariant::Drip,
@@ -249,6 +254,19 @@ pub(crate) async fn respond(
         HostileVariant::FileUrl => {
             let to = fault.to.clone().unwrap_or_else(|| DEFAULT_TARGET.into());
             plain(vec![json!({"url": to}); n as usize])
+        }
+        HostileVariant::MixedUrls => {
+            let pngs = draw(s, job).await?;
+            let to = fault.to.clone().unwrap_or_else(|| DEFAULT_TARGET.into());
+            let mut items: Vec<Value> = pngs
+                .iter()
+                .map(|png| json!({"url": s.files.url(base, png.clone(), job.encoding, s.cfg.url_ttl)}))
+                .collect();
+            if let Some(last) = items.last_mut() {
+                *last = json!({"url": to});
+            }
+            let credits = price * n as i64;
+            Ok(HostileAnswer { response: json_response(&answer(items, credits, n, job))?, credits, images: n })
         }
         HostileVariant::Redirect => {
             let to = fault.to.clone().unwrap_or_else(|| DEFAULT_TARGET.into());

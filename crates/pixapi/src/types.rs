@@ -343,6 +343,20 @@ pub struct ImagesResult {
     /// Items the answer carried beyond what was asked (or beyond `max_outputs`): not
     /// downloaded, not returned.
     pub dropped: usize,
+    /// Items whose link could not be fetched (refused, expired, too large...) while
+    /// others were: the images that came stay, these say why the rest did not.
+    pub failed: Vec<FailedOutput>,
+}
+
+/// One output of an answer that could not be fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedOutput {
+    /// Its position in the answer's `data` (0-based).
+    pub index: usize,
+    /// [`Error::code`](crate::Error::code) of why.
+    pub code: &'static str,
+    /// The sentence for a person.
+    pub message: String,
 }
 
 /// A parsed sync answer whose `url` outputs are not downloaded yet: what

@@ -665,6 +665,19 @@ impl Engine {
                     "malformed",
                     "The server answered without any image. Nothing was charged for it by Pixbench's ledger.",
                 ));
+            } else if let Some(f) = r.failed.first() {
+                // Some links failed while others came: the images that came are kept.
+                if t.status == RunStatus::Done {
+                    t.status = RunStatus::Partial;
+                }
+                t.error = Some(ui(
+                    f.code,
+                    format!(
+                        "{} of the answer's images could not be fetched ({}); the {got} that came are kept and counted. The server may have charged for the others: their links are in the inspector.",
+                        r.failed.len(),
+                        f.message.trim_end_matches('.')
+                    ),
+                ));
             } else if got < n as usize {
                 t.error = Some(ui(
                     "partial",

@@ -227,6 +227,24 @@ async fn a_file_url_is_not_opened() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_refused_link_does_not_lose_the_images_that_came() {
+    let c = case(json!({"kind": "hostile", "variant": "mixed_urls"}), no_tuning).await;
+    let run = run(&c, 3, ResponseFormatChoice::Url).await;
+    let t = &run.targets[0];
+    assert_eq!(t.status, RunStatus::Partial, "{:?}", t.error);
+    assert_eq!(t.outputs.len(), 2, "the two good links are kept");
+    let e = t.error.as_ref().expect("says why one is missing");
+    assert_eq!(e.kind, "refused_url", "{e:?}");
+    assert!(e.message.contains("1 of the answer's images could not be fetched"), "{}", e.message);
+    assert!(!e.message.contains("root:"), "{}", e.message);
+    // The ledger counts what came; the server billed all three.
+    assert_eq!(ledger(&c, &run), (2, 2 * PRICE));
+    assert_eq!(c.sim.state().charged, 3 * PRICE);
+    assert_eq!(stored_images(&c), 2);
+    assert_intact(c, &run).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redirect_to_a_file_url_is_not_followed() {
     let c = case(json!({"kind": "hostile", "variant": "redirect", "to": "file:///etc/passwd"}), no_tuning).await;
     let run = run(&c, 1, ResponseFormatChoice::Url).await;

@@ -146,7 +146,7 @@ impl Client {
     ) -> Result<ImagesResult> {
         let t = Instant::now();
         let has_urls = answer.items.iter().any(|i| matches!(i.data, AnswerData::Url(_)));
-        let (images, dropped) = self.resolve_items(answer.items, n, cancel).await?;
+        let (images, dropped, failed) = self.resolve_items(answer.items, n, cancel).await?;
         let mut timing = answer.timing;
         timing.download_ms = if has_urls { ms(t.elapsed()) } else { 0.0 };
         timing.total_ms = ms(answer.started.elapsed());
@@ -160,6 +160,7 @@ impl Client {
             timing: Timing::Sync(timing),
             attempts: answer.attempts,
             dropped,
+            failed,
         })
     }
 
@@ -171,7 +172,7 @@ impl Client {
         mut items: Vec<AnswerItem>,
         n: usize,
         cancel: &CancellationToken,
-    ) -> Result<(Vec<OutputImage>, usize)> {
+    ) -> Result<(Vec<OutputImage>, usize, Vec<crate::FailedOutput>)> {
         let keep = n.min(self.cfg.max_outputs).max(1);
         let dropped = items.len().saturating_sub(keep);
         items.truncate(keep);
@@ -197,7 +198,27 @@ impl Client {
                 }
             }
         });
-        Ok((futures::future::try_join_all(futs).await?, dropped))
+        // One link that fails (a refused address, an expired link) does not lose the images
+        // that did come: they are paid for. Only when none came is the answer an error.
+        let mut images = vec![];
+        let mut failed = vec![];
+        let mut first_err = None;
+        for (index, r) in futures::future::join_all(futs).await.into_iter().enumerate() {
+            match r {
+                Ok(img) => images.push(img),
+                // The size limit is the answer's, shared by its links (which of them
+                // crossed it depends on how their bytes interleaved): it fails the answer.
+                Err(e) if matches!(e.kind, Error::Cancelled | Error::TooLarge { .. }) => return Err(e),
+                Err(e) => {
+                    failed.push(crate::FailedOutput { index, code: e.kind.code(), message: e.user_message() });
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        match first_err {
+            Some(e) if images.is_empty() => Err(e),
+            _ => Ok((images, dropped, failed)),
+        }
     }
 
     /// Downloads an output link (`data:` URLs are decoded in place; a path is taken

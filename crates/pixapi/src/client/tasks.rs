@@ -232,7 +232,8 @@ impl Client {
                             let has_urls = parsed.items.iter().any(|i| matches!(i.data, AnswerData::Url(_)));
                             // A task's `n` is not known here (a resumed task): the
                             // caller keeps what it asked for.
-                            let (images, dropped) = self.resolve_items(parsed.items, usize::MAX, cancel).await?;
+                            let (images, dropped, failed) =
+                                self.resolve_items(parsed.items, usize::MAX, cancel).await?;
                             timing.download_ms = if has_urls { ms(t.elapsed()) } else { 0.0 };
                             timing.total_ms = ms(started.elapsed());
                             return Ok(ImagesResult {
@@ -245,6 +246,7 @@ impl Client {
                                 timing: Timing::Async(timing),
                                 attempts,
                                 dropped,
+                                failed,
                             });
                         }
                         TaskState::Failed => {
