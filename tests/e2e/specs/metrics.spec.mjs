@@ -40,6 +40,10 @@ describe("image metrics", function () {
     const table = byId("worth-table");
     await table.waitForExist({ timeout: T.short });
     await waitUntil(async () => (await table.getAttribute("data-state")) === "ready", "the worth-it table did not fill in", T.run);
+    // Closed at first, so that the grid keeps its space; its head counts the steps.
+    assert.equal(await byId("worth-toggle").getAttribute("aria-expanded"), "false");
+    assert.equal(await byId("worth-steps").getText(), "3 steps");
+    await byId("worth-toggle").click();
     const models = await allById("worth-model");
     assert.equal(models.length, 1, "one model, one table");
     const rows = await allById("worth-row");
