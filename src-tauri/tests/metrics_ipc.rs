@@ -2,41 +2,12 @@
 //! `metrics_worth` and `metrics_pair` over a real engine and its Sandbox, camelCase on the
 //! wire, errors as `UiError`.
 
-use std::sync::Arc;
+mod common;
 
-use pixbench_core::secrets::MemoryStore;
-use pixbench_core::{Engine, EngineConfig};
+use common::{app, invoke};
 use pixbench_desktop::AppState;
-use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
-
-fn app(dir: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = pixbench_desktop::setup_builder(mock_builder()).build(tauri::generate_context!()).expect("app builds");
-    let engine = tauri::async_runtime::block_on(Engine::open(EngineConfig::new(dir, Arc::new(MemoryStore::default()))))
-        .expect("engine opens");
-    app.manage(AppState { engine });
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("webview");
-    (app, webview)
-}
-
-fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    get_ipc_response(
-        w,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|b| b.deserialize::<Value>().expect("json answer"))
-}
+use serde_json::json;
+use tauri::Manager;
 
 #[test]
 fn metrics_answer_over_ipc() {
