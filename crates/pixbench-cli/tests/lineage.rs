@@ -1,30 +1,13 @@
 //! `pixbench run --from-output` and `pixbench lineage`, the built binary on its own
 //! Sandbox, in a fresh data dir.
 
-use std::path::Path;
 use std::process::Output;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pixbench");
+mod common;
 
-fn pixbench(data: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("PIXAPI_KEY")
-        .env_remove("PIXAPI_API_KEY")
-        .env_remove("PIXBENCH_DATA_DIR")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("pixbench runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
+use common::{pixbench, text};
 fn json(o: &Output) -> Value {
     assert!(o.status.success(), "{}", text(&o.stderr));
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&o.stdout)))

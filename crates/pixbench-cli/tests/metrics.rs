@@ -2,22 +2,10 @@
 //! table), and the metric columns of a benchmark's CSV, all on the in-process Sandbox.
 
 use std::path::Path;
-use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pixbench");
+mod common;
 
-fn pixbench(data: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("PIXAPI_KEY")
-        .env_remove("PIXAPI_API_KEY")
-        .env_remove("PIXBENCH_DATA_DIR")
-        .output()
-        .expect("pixbench runs")
-}
-
+use common::pixbench;
 fn text(o: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }

@@ -2,29 +2,12 @@
 //! Sandbox, each test in a fresh data dir.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pixbench");
+mod common;
 
-fn pixbench(data: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env_remove("PIXAPI_KEY")
-        .env_remove("PIXAPI_API_KEY")
-        .env_remove("PIXBENCH_DATA_DIR")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("pixbench runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
+use common::{pixbench, text};
 fn only_file(dir: &Path) -> PathBuf {
     let files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(files.len(), 1, "{files:?}");
