@@ -26,9 +26,9 @@ function count(html: string, id: string): number {
 beforeEach(() => {
   store.catalog = CATALOG;
   store.fieldSpecs = FIELDS;
-  store.composer = choose("gemini-3.1-flash-image-preview");
-  store.estimate = null;
-  store.estimateKey = "";
+  store.composer.form = choose("gemini-3.1-flash-image-preview");
+  store.composer.estimate = null;
+  store.composer.estimateKey = "";
 });
 
 describe("Model options", () => {
@@ -36,7 +36,7 @@ describe("Model options", () => {
     expect(count(render(ModelOptions).body, "model-options")).toBe(0);
   });
   it("shows every field of gpt-image-2, with one shared hint when others are chosen too", () => {
-    store.composer = choose("gemini-3.1-flash-image-preview", "gpt-image-2");
+    store.composer.form = choose("gemini-3.1-flash-image-preview", "gpt-image-2");
     const html = render(ModelOptions).body;
     expect(count(html, "model-option")).toBe(5);
     expect(html).toContain('data-testid="option-quality"');
@@ -45,44 +45,44 @@ describe("Model options", () => {
     expect(count(html, "model-option-hint")).toBe(0);
   });
   it("has no hint when every chosen target takes the fields", () => {
-    store.composer = choose("gpt-image-2");
+    store.composer.form = choose("gpt-image-2");
     const html = render(ModelOptions).body;
     expect(count(html, "model-options-hint") + count(html, "model-option-hint")).toBe(0);
   });
   it("gives each field its own hint when the takers differ, and prices quality for one priced taker", () => {
-    store.composer = choose("gemini-3.1-flash-image-preview", "gpt-image-2-2k", "gpt-image-1.5");
+    store.composer.form = choose("gemini-3.1-flash-image-preview", "gpt-image-2-2k", "gpt-image-1.5");
     const html = render(ModelOptions).body;
     expect(count(html, "model-option-hint")).toBe(5);
     expect(html).toContain("Only gpt-image-1.5 (1K), GPT Image 2 (2K)");
     expect(html).toContain(">low · 2 cr</option>");
   });
   it("shows the chosen value, and drops options when their targets are unchecked", () => {
-    store.composer = choose("gpt-image-2");
-    store.setOption("quality", "low");
-    store.setOption("output_compression", "150");
-    expect(store.composer.options).toEqual({ quality: "low", output_compression: 100 });
-    expect(store.spec.options).toEqual({ output_compression: 100, quality: "low" });
+    store.composer.form = choose("gpt-image-2");
+    store.composer.setOption("quality", "low");
+    store.composer.setOption("output_compression", "150");
+    expect(store.composer.form.options).toEqual({ quality: "low", output_compression: 100 });
+    expect(store.composer.spec.options).toEqual({ output_compression: 100, quality: "low" });
     expect(render(ModelOptions).body).toContain('<option value="low" selected');
-    store.setOption("quality", null);
-    expect(store.composer.options).toEqual({ output_compression: 100 });
-    store.toggleTarget("gemini-3.1-flash-image-preview", true);
-    store.toggleTarget("gpt-image-2", false);
-    expect(store.composer.options).toEqual({});
-    expect(store.spec.options).toBeNull();
+    store.composer.setOption("quality", null);
+    expect(store.composer.form.options).toEqual({ output_compression: 100 });
+    store.composer.toggleTarget("gemini-3.1-flash-image-preview", true);
+    store.composer.toggleTarget("gpt-image-2", false);
+    expect(store.composer.form.options).toEqual({});
+    expect(store.composer.spec.options).toBeNull();
   });
 });
 
 describe("per-target estimate", () => {
   it("lists each target's size and credits, 'from' for a floor", () => {
-    store.composer = choose("gemini-3.1-flash-image-preview-4k", "gpt-image-1.5");
-    const spec = buildSpec(store.composer, CATALOG);
-    store.estimate = estimate({
+    store.composer.form = choose("gemini-3.1-flash-image-preview-4k", "gpt-image-1.5");
+    const spec = buildSpec(store.composer.form, CATALOG);
+    store.composer.estimate = estimate({
       targets: [
         targetEstimate("gemini-3.1-flash-image-preview-4k", 8, { size: "4K" }),
         targetEstimate("gpt-image-1.5", 1, { size: "1024x1024", priceFrom: true }),
       ],
     });
-    store.estimateKey = priceKey(spec);
+    store.composer.estimateKey = priceKey(spec);
     const html = render(EstimateTargets).body;
     expect(count(html, "estimate-target")).toBe(2);
     expect(html).toMatch(/data-model="gemini-3.1-flash-image-preview-4k" data-size="4K"/);
@@ -92,10 +92,10 @@ describe("per-target estimate", () => {
     expect(html).not.toContain("stale");
   });
   it("dims the lines while a new estimate is on its way", () => {
-    store.composer = choose("gpt-image-2");
-    store.estimate = estimate({ targets: [targetEstimate("gpt-image-2", 14, { size: "1024x1024" })] });
-    store.estimateKey = priceKey(store.spec);
-    store.setOption("quality", "low");
+    store.composer.form = choose("gpt-image-2");
+    store.composer.estimate = estimate({ targets: [targetEstimate("gpt-image-2", 14, { size: "1024x1024" })] });
+    store.composer.estimateKey = priceKey(store.composer.spec);
+    store.composer.setOption("quality", "low");
     const html = render(EstimateTargets).body;
     expect(html).toContain("stale");
     expect(html).toContain('data-testid="estimate-credits">1 cr<');
@@ -149,14 +149,14 @@ describe("billing note", () => {
         { name: "image[]", fileName: "b.png", mime: "image/png", size: 10, text: null },
       ],
     };
-    store.inspectorOpen = true;
-    store.selectedTarget = 0;
+    store.runs.inspectorOpen = true;
+    store.runs.selectedTarget = 0;
     const html = render(Inspector, { props: { run: r } }).body;
     expect(html).toContain('data-testid="inspector-billing-note"');
     expect(html).toContain(NOTE);
     expect(html).toContain("Images sent as image[] (2 parts)");
     expect(count(html, "request-part")).toBe(3);
     expect(html).toContain('data-name="image[]"');
-    store.inspectorOpen = false;
+    store.runs.inspectorOpen = false;
   });
 });

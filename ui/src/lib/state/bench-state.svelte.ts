@@ -39,7 +39,7 @@ export class BenchStore {
   }
 
   #references(): string[] {
-    return store.composer.references.map((r) => r.sha256);
+    return store.composer.form.references.map((r) => r.sha256);
   }
 
   async #listen(): Promise<void> {
@@ -50,7 +50,7 @@ export class BenchStore {
       await onBenchUpdated((s) => this.#onUpdated(s));
     } catch (e) {
       this.#listening = false;
-      store.report(e, "Listening to benchmark events");
+      store.notices.report(e, "Listening to benchmark events");
     }
   }
 
@@ -63,13 +63,13 @@ export class BenchStore {
   /** Opens the panel; the form starts from the composer the first time. */
   async show(): Promise<void> {
     this.open = true;
-    if (!this.form) this.form = formFromComposer(store.composer);
+    if (!this.form) this.form = formFromComposer(store.composer.form);
     await this.#listen();
     try {
       this.list = await api.benchList();
       if (!this.selectedId && this.list.length > 0) await this.select(this.list[0].id);
     } catch (e) {
-      store.report(e, "Listing benchmarks");
+      store.notices.report(e, "Listing benchmarks");
     }
     this.requestPreflight();
   }
@@ -80,7 +80,7 @@ export class BenchStore {
 
   /** Starts the form over from the composer's current prompt and targets. */
   resetFromComposer(): void {
-    this.form = formFromComposer(store.composer);
+    this.form = formFromComposer(store.composer.form);
     this.requestPreflight();
   }
 
@@ -150,7 +150,7 @@ export class BenchStore {
     try {
       await api.benchCancel(id);
     } catch (e) {
-      store.report(e, "Cancelling the benchmark");
+      store.notices.report(e, "Cancelling the benchmark");
     }
   }
 
@@ -166,7 +166,7 @@ export class BenchStore {
       const v = await api.benchGet(id);
       if (this.selectedId === id) this.view = v;
     } catch (e) {
-      store.report(e, "Opening the benchmark");
+      store.notices.report(e, "Opening the benchmark");
     } finally {
       this.loadingView = false;
     }
@@ -176,9 +176,9 @@ export class BenchStore {
     if (!this.selectedId) return;
     try {
       this.lastExport = await api.benchExport(this.selectedId, format);
-      store.toast(`Report saved to ${this.lastExport}`);
+      store.notices.toast(`Report saved to ${this.lastExport}`);
     } catch (e) {
-      store.report(e, "Exporting the benchmark");
+      store.notices.report(e, "Exporting the benchmark");
     }
   }
 
@@ -191,7 +191,7 @@ export class BenchStore {
         this.view = null;
       }
     } catch (e) {
-      store.report(e, "Deleting the benchmark");
+      store.notices.report(e, "Deleting the benchmark");
     }
   }
 
@@ -221,7 +221,7 @@ export class BenchStore {
   /** Shows one request's run in the comparison grid. */
   async openRun(runId: string): Promise<void> {
     this.open = false;
-    await store.openRun(runId);
+    await store.runs.open(runId);
   }
 }
 

@@ -131,7 +131,7 @@ export class CompareState {
     outputIdx: number,
     change: { rating?: number | null; note?: string | null },
   ): Promise<boolean> {
-    const live = store.runs[run.id] ?? run;
+    const live = store.runs.byId[run.id] ?? run;
     const out = live.targets.find((t) => t.idx === targetIdx)?.outputs[outputIdx];
     if (!out) return false;
     const before = { rating: out.rating, note: out.note };
@@ -145,7 +145,7 @@ export class CompareState {
     } catch (e) {
       out.rating = before.rating;
       out.note = before.note;
-      store.report(e, note !== before.note ? "Saving the note" : "Saving the rating");
+      store.notices.report(e, note !== before.note ? "Saving the note" : "Saving the rating");
       return false;
     }
   }

@@ -35,15 +35,15 @@ export class LineageState {
     this.editing = true;
     try {
       const draft = await api.runIterateFrom(ref);
-      store.loadDraft(draft);
-      store.viewer = null;
+      store.composer.loadDraft(draft);
+      store.runs.viewer = null;
       this.open = false;
       await tick();
       const prompt = document.querySelector<HTMLTextAreaElement>('[data-testid="prompt"]');
       prompt?.focus();
       prompt?.setSelectionRange(prompt.value.length, prompt.value.length);
     } catch (e) {
-      store.report(e, "Starting an edit from the image");
+      store.notices.report(e, "Starting an edit from the image");
     } finally {
       this.editing = false;
     }
@@ -52,15 +52,15 @@ export class LineageState {
   /** "Edit from this" on a run as a whole: its first image. */
   async editFromRun(runId: string): Promise<void> {
     try {
-      const run = store.runs[runId] ?? (await api.runGet(runId));
+      const run = store.runs.byId[runId] ?? (await api.runGet(runId));
       const t = run.targets.find((x) => x.outputs.length > 0);
       if (!t) {
-        store.toast("This run has no image to edit from.");
+        store.notices.toast("This run has no image to edit from.");
         return;
       }
       await this.editFrom({ runId, targetIdx: t.idx, outputIdx: t.outputs[0].idx });
     } catch (e) {
-      store.report(e, "Starting an edit from the run");
+      store.notices.report(e, "Starting an edit from the run");
     }
   }
 
@@ -129,7 +129,7 @@ export class LineageState {
       // Picks of runs that are not in this tree are dropped.
       this.picks = this.picks.filter((id) => l.nodes.some((n) => n.run.id === id));
     } catch (e) {
-      this.error = store.report(e, "Reading the run's lineage").message;
+      this.error = store.notices.report(e, "Reading the run's lineage").message;
       this.lineage = null;
     } finally {
       this.loading = false;
@@ -143,7 +143,7 @@ export class LineageState {
 
   /** Opens a run of the tree in the results (the panel follows it to that run's lineage). */
   async openRun(id: string): Promise<void> {
-    await store.openRun(id);
+    await store.runs.open(id);
   }
 
   pick(id: string): void {
@@ -156,10 +156,10 @@ export class LineageState {
     if (!l || this.picks.length !== 2) return;
     const [a, b] = comparePair(l, this.picks[0], this.picks[1]);
     try {
-      const [ra, rb] = await Promise.all([a, b].map((id) => store.runs[id] ?? api.runGet(id)));
+      const [ra, rb] = await Promise.all([a, b].map((id) => store.runs.byId[id] ?? api.runGet(id)));
       this.compared = [ra, rb];
     } catch (e) {
-      store.report(e, "Opening the runs to compare");
+      store.notices.report(e, "Opening the runs to compare");
     }
   }
 }

@@ -25,9 +25,9 @@ class RecipeState {
   /** Fills the composer with the recipe's request (nothing is sent). */
   load(load: RecipeLoad): void {
     this.offer = null;
-    store.updateComposer((s) => pruneComposer(composerFromRecipe(load, store.catalog, s), store.catalog));
-    for (const n of load.notes) store.toast(n);
-    store.toast("Recipe loaded: check the request, then Run.");
+    store.composer.update((s) => pruneComposer(composerFromRecipe(load, store.catalog, s), store.catalog));
+    for (const n of load.notes) store.notices.toast(n);
+    store.notices.toast("Recipe loaded: check the request, then Run.");
   }
 
   async addAsReference(): Promise<void> {
@@ -45,7 +45,7 @@ class RecipeState {
       const load = await api.recipePick();
       if (load) this.load(load);
     } catch (e) {
-      store.report(e, "Opening a recipe");
+      store.notices.report(e, "Opening a recipe");
     }
   }
 
@@ -56,14 +56,14 @@ class RecipeState {
         const load = await api.recipeProbePath(paths[0]);
         if (load) {
           const name = paths[0].split(/[\\/]/).pop() ?? "image";
-          this.offer = { load, name, addAsReference: () => store.addReferencePaths(paths) };
+          this.offer = { load, name, addAsReference: () => store.composer.addReferencePaths(paths) };
           return;
         }
       } catch (e) {
-        store.report(e, "Reading the dropped image's recipe");
+        store.notices.report(e, "Reading the dropped image's recipe");
       }
     }
-    await store.addReferencePaths(paths);
+    await store.composer.addReferencePaths(paths);
   }
 
   /** Pasted image files: the same choice for one that carries a recipe. */
@@ -74,26 +74,26 @@ class RecipeState {
         this.offer = {
           load,
           name: files[0].name || "pasted image",
-          addAsReference: () => store.addReferenceFiles(files),
+          addAsReference: () => store.composer.addReferenceFiles(files),
         };
         return;
       } catch (e) {
         const err = toUiError(e);
         if (err.kind !== "no_recipe" && err.kind !== "not_an_image")
-          store.report(e, "Reading the pasted image's recipe");
+          store.notices.report(e, "Reading the pasted image's recipe");
       }
     }
-    await store.addReferenceFiles(files);
+    await store.composer.addReferenceFiles(files);
   }
 
   /** Saves one output, with its recipe, into the exports folder; answers the path. */
   async saveOutput(runId: string, targetIdx: number, outputIdx: number): Promise<string | null> {
     try {
       const path = await api.exportOutput(runId, targetIdx, outputIdx);
-      store.toast(`Image saved with its recipe to ${path}`);
+      store.notices.toast(`Image saved with its recipe to ${path}`);
       return path;
     } catch (e) {
-      store.report(e, "Saving the image");
+      store.notices.report(e, "Saving the image");
       return null;
     }
   }

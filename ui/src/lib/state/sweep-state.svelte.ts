@@ -1,6 +1,6 @@
 // The composer's sweep (Svelte 5 runes): its axes and variable values, and the core's
 // expansion of it (`sweep_expand`: count, estimate, problems), refreshed as the composer
-// changes. A Run with a sweep runs the expansion's RunSpec (the store asks `forRun`).
+// changes. A Run with a sweep runs the expansion's RunSpec (the composer's Run asks `forRun`).
 import { api } from "../api";
 import { debounce, latestOnly } from "../logic/debounce";
 import { toUiError } from "../logic/errors";
@@ -29,7 +29,7 @@ export class SweepState {
   #refreshSoon = debounce((spec: RunSpec, draft: SweepDraft) => void this.#expand(spec, draft), 150);
 
   /** Whether Run runs a sweep: an axis is set, or the prompt has a {{variable}}. */
-  active = $derived(isSweeping(this.draft, store.composer.prompt));
+  active = $derived(isSweeping(this.draft, store.composer.form.prompt));
 
   /** Asks for a new expansion soon, when the composer or the sweep changed. */
   refresh(spec: RunSpec): void {
@@ -41,8 +41,8 @@ export class SweepState {
     const key = JSON.stringify([
       spec,
       this.draft,
-      store.currentProfile?.id,
-      store.session?.credits,
+      store.profiles.current?.id,
+      store.session.current?.credits,
       store.settings?.maxSweepRequests,
     ]);
     if (key === this.#lastKey) return;

@@ -20,7 +20,12 @@ vi.mock("../api", () => ({
   },
 }));
 vi.mock("./state.svelte", () => ({
-  store: { composer: { prompt: "a fox" }, currentProfile: null, session: null, settings: null },
+  store: {
+    composer: { form: { prompt: "a fox" } },
+    profiles: { current: null },
+    session: { current: null },
+    settings: null,
+  },
 }));
 
 describe("sweep state", () => {

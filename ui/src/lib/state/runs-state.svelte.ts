@@ -1,0 +1,209 @@
+// The runs (Svelte 5 runes): the history and its filters, the loaded runs, the current one
+// with its inspector and viewer, and what is done to a run (open, re-run, delete, export).
+import { api } from "../api";
+import { composerFromRun, pruneComposer } from "../logic/composer";
+import { applyHistoryFilter, NO_FILTERS, toHistoryFilter, type HistoryControls } from "../logic/historyFilter";
+import { applyRunStarted, applyRunUpdated, isActive, removeSummary } from "../logic/runs";
+import type { AppStore } from "./state.svelte";
+import type { RunSummary, RunView } from "../types";
+
+export interface ViewerState {
+  runId: string;
+  targetIdx: number;
+  outputIdx: number;
+}
+
+export class RunsState {
+  /** The runs loaded in full, by id. */
+  byId = $state<Record<string, RunView>>({});
+  history = $state<RunSummary[]>([]);
+  /** The sidebar's filters of the history. */
+  filters = $state<HistoryControls>({ ...NO_FILTERS });
+  currentId = $state<string | null>(null);
+  /** The target the inspector shows (index in the current run). */
+  selectedTarget = $state(0);
+  inspectorOpen = $state(false);
+  /** The output shown full-size, if any. */
+  viewer = $state<ViewerState | null>(null);
+
+  readonly #app: AppStore;
+
+  current = $derived(this.currentId ? (this.byId[this.currentId] ?? null) : null);
+  running = $derived(this.current !== null && isActive(this.current.status));
+  filteredHistory = $derived(
+    applyHistoryFilter(
+      this.history,
+      toHistoryFilter(this.filters),
+      (id) => this.#app.profiles.list.find((p) => p.id === id)?.name ?? null,
+    ),
+  );
+
+  constructor(app: AppStore) {
+    this.#app = app;
+  }
+
+  clearFilters(): void {
+    this.filters = { ...NO_FILTERS };
+  }
+
+  /** A run the composer started: it becomes the current one. */
+  started(run: RunView): void {
+    const next = applyRunStarted({ runs: this.byId, history: this.history }, run);
+    this.byId = next.runs;
+    this.history = next.history;
+    this.currentId = run.id;
+    this.selectedTarget = 0;
+  }
+
+  /** A run's `run-updated` event. */
+  updated(run: RunView): void {
+    const next = applyRunUpdated({ runs: this.byId, history: this.history }, run);
+    this.byId = next.runs;
+    this.history = next.history;
+  }
+
+  async open(id: string): Promise<void> {
+    this.currentId = id;
+    this.selectedTarget = 0;
+    try {
+      const run = await api.runGet(id);
+      this.byId = { ...this.byId, [id]: run };
+    } catch (e) {
+      this.#app.notices.report(e, "Opening the run");
+    }
+  }
+
+  /** Cancels the current run. */
+  async cancel(): Promise<void> {
+    const run = this.current;
+    if (!run) return;
+    try {
+      await api.runCancel(run.id);
+    } catch (e) {
+      this.#app.notices.report(e, "Cancelling the run");
+    }
+  }
+
+  async cancelTarget(runId: string, idx: number): Promise<void> {
+    try {
+      await api.runCancelTarget(runId, idx);
+    } catch (e) {
+      this.#app.notices.report(e, "Cancelling the target");
+    }
+  }
+
+  /** Runs the current run's request again (its sweep too), from the composer. */
+  async rerun(): Promise<void> {
+    const run = this.current;
+    if (!run) return;
+    const composer = this.#app.composer;
+    const catalog = this.#app.catalog;
+    // Not through `update` (which clears the shown problems and block first): `run` sets those.
+    composer.form = pruneComposer(composerFromRun(run, catalog, composer.form), catalog);
+    this.#app.sweepLoad?.(run);
+    await composer.run();
+  }
+
+  /** Fills the composer from the current run, without running. */
+  editAgain(): void {
+    const run = this.current;
+    if (!run) return;
+    this.#app.composer.fillFromRun(run);
+    this.#app.sweepLoad?.(run);
+  }
+
+  /** Opens a past run and loads its prompt, targets and references into the composer. */
+  async loadIntoComposer(id: string): Promise<void> {
+    await this.open(id);
+    this.editAgain();
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await api.runDelete(id);
+      this.history = removeSummary(this.history, id);
+      const { [id]: _gone, ...rest } = this.byId;
+      this.byId = rest;
+      if (this.currentId === id) this.currentId = null;
+    } catch (e) {
+      this.#app.notices.report(e, "Deleting the run");
+    }
+  }
+
+  async rate(runId: string, targetIdx: number, outputIdx: number, rating: number | null): Promise<void> {
+    const run = this.byId[runId];
+    const out = run?.targets[targetIdx]?.outputs[outputIdx];
+    const before = out?.rating ?? null;
+    if (out) out.rating = rating;
+    try {
+      await api.outputRate(runId, targetIdx, outputIdx, rating, out?.note ?? null);
+    } catch (e) {
+      if (out) out.rating = before;
+      this.#app.notices.report(e, "Saving the rating");
+    }
+  }
+
+  async copyCurl(runId: string, targetIdx: number): Promise<string | null> {
+    const notices = this.#app.notices;
+    try {
+      const text = await api.exportCurl(runId, targetIdx);
+      const ok = await copyText(text);
+      notices.toast(
+        ok ? "Copied the request as curl (the key is a placeholder)." : "Copy failed: select the command and copy it.",
+      );
+      return text;
+    } catch (e) {
+      notices.report(e, "Copying as curl");
+      return null;
+    }
+  }
+
+  async contactSheet(): Promise<void> {
+    const run = this.current;
+    if (!run) return;
+    try {
+      const path = await api.exportContactSheet(run.id);
+      this.#app.notices.toast(`Contact sheet saved to ${path}`);
+    } catch (e) {
+      this.#app.notices.report(e, "Making the contact sheet");
+    }
+  }
+
+  async saveImages(): Promise<void> {
+    const run = this.current;
+    if (!run) return;
+    try {
+      const msg = await api.exportImages(run.id);
+      if (msg) this.#app.notices.toast(msg);
+    } catch (e) {
+      this.#app.notices.report(e, "Saving the images");
+    }
+  }
+}
+
+/** Copies text with the Clipboard API, or the old way where that is not allowed. */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    if (navigator.clipboard?.writeText) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+  } catch {
+    // fall through
+  }
+  const ta = document.createElement("textarea");
+  ta.value = text;
+  ta.setAttribute("readonly", "");
+  ta.style.position = "fixed";
+  ta.style.opacity = "0";
+  document.body.appendChild(ta);
+  ta.select();
+  let ok = false;
+  try {
+    ok = document.execCommand("copy");
+  } catch {
+    ok = false;
+  }
+  ta.remove();
+  return ok;
+}
