@@ -3,7 +3,6 @@ import {
   boxAspect,
   commonAspectRatios,
   expectedSize,
-  fitBox,
   gridColumns,
   gridLayout,
   parseRatio,
@@ -42,15 +41,6 @@ describe("boxAspect", () => {
   it("uses the true size once known", () => {
     expect(boxAspect("16:9", { width: 1024, height: 572 })).toBe("1024 / 572");
     expect(boxAspect("16:9", { width: 0, height: 0 })).toBe("16 / 9");
-  });
-});
-
-describe("fitBox", () => {
-  it("fits inside, never upscales", () => {
-    expect(fitBox(4096, 2048, 1000, 800)).toEqual({ width: 1000, height: 500 });
-    expect(fitBox(512, 512, 1000, 800)).toEqual({ width: 512, height: 512 });
-    expect(fitBox(1000, 4000, 1000, 800)).toEqual({ width: 200, height: 800 });
-    expect(fitBox(0, 10, 10, 10)).toEqual({ width: 0, height: 0 });
   });
 });
 

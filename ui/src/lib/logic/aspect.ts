@@ -52,16 +52,6 @@ export function boxAspect(ratio: string | null | undefined, actual?: { width: nu
 }
 
 /**
- * The box that fits an image of ratio w:h inside `maxW` x `maxH`, keeping the ratio
- * (for the full-size viewer's "fit" mode).
- */
-export function fitBox(w: number, h: number, maxW: number, maxH: number): { width: number; height: number } {
-  if (w <= 0 || h <= 0 || maxW <= 0 || maxH <= 0) return { width: 0, height: 0 };
-  const scale = Math.min(maxW / w, maxH / h, 1);
-  return { width: Math.round(w * scale), height: Math.round(h * scale) };
-}
-
-/**
  * The ratios every selected target accepts, in the order of the first one.
  * With no target selected, the ratios of the whole catalog's first entry.
  */

@@ -12,7 +12,6 @@ import {
   rowCount,
   rowWinner,
   showAllColumns,
-  showColumn,
   togglePick,
   validPicks,
   visibleColumns,
@@ -51,7 +50,6 @@ describe("columns", () => {
     c = hideColumn(c, 1);
     c = hideColumn(c, 2);
     expect(visibleColumns(c)).toEqual([0]);
-    expect(showColumn(c, 2).hidden).toEqual([1]);
     expect(visibleColumns(showAllColumns(c))).toEqual([0, 1, 2]);
   });
 });

@@ -45,10 +45,6 @@ export function hideColumn(c: Columns, idx: number): Columns {
   return { order: c.order.slice(), hidden: [...c.hidden, idx] };
 }
 
-export function showColumn(c: Columns, idx: number): Columns {
-  return { order: c.order.slice(), hidden: c.hidden.filter((i) => i !== idx) };
-}
-
 export function showAllColumns(c: Columns): Columns {
   return { order: c.order.slice(), hidden: [] };
 }

@@ -2,20 +2,6 @@
 // Rust side: only its mask (e.g. `sk_…9f2c`).
 import type { KeyState, ProfileView } from "../types";
 
-/**
- * A mask of a key the user typed, in the same form the Rust side uses:
- * the prefix up to the first `_` or `-` (if short), an ellipsis, the last 4 characters.
- * Short keys show only the ellipsis and their last 2 characters.
- */
-export function maskKey(raw: string): string {
-  const key = raw.trim();
-  if (key.length === 0) return "";
-  if (key.length < 12) return `…${key.slice(-2)}`;
-  const m = /^([A-Za-z]{1,8}[_-])/.exec(key);
-  const prefix = m ? m[1] : "";
-  return `${prefix}…${key.slice(-4)}`;
-}
-
 export type KeyTone = "ok" | "warn" | "muted";
 
 export interface KeyDisplay {

@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
-  allOutputs,
   applyRunStarted,
   applyRunUpdated,
   cellCounts,
   cellStatus,
   historyStatus,
   removeSummary,
-  runCredits,
-  runProgress,
   summaryFromRun,
   upsertSummary,
 } from "./runs";
@@ -111,20 +108,7 @@ describe("run aggregates", () => {
       target(3, { status: "queued" }),
     ],
   });
-  it("progress weighs targets equally", () => {
-    expect(runProgress(r)).toBeCloseTo((1 + 0.5 + 1 + 0) / 4);
-    expect(runProgress(run("e", { targets: [] }))).toBe(0);
-  });
   it("counts cells", () => {
     expect(cellCounts(r)).toEqual({ running: 2, done: 1, failed: 1, cancelled: 0 });
-  });
-  it("sums credits", () => {
-    expect(runCredits(r)).toBe(4);
-  });
-  it("lists outputs in comparison order", () => {
-    const two = run("t", {
-      targets: [target(0, { outputs: [output(0), output(1)] }), target(1, { outputs: [output(0)] })],
-    });
-    expect(allOutputs(two).map((x) => `${x.target.idx}.${x.outputIdx}`)).toEqual(["0.0", "0.1", "1.0"]);
   });
 });

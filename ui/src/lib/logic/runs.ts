@@ -119,32 +119,9 @@ export function applyRunStarted(state: RunsState, run: RunView): RunsState {
   return applyRunUpdated(state, run);
 }
 
-/** 0..1 progress of a whole run (targets weigh the same; finished ones count as 1). */
-export function runProgress(run: RunView): number {
-  if (run.targets.length === 0) return 0;
-  let sum = 0;
-  for (const t of run.targets) {
-    if (!isActive(t.status)) sum += 1;
-    else sum += Math.min(1, Math.max(0, t.progress ?? 0));
-  }
-  return sum / run.targets.length;
-}
-
 /** Counts of cells by display status. */
 export function cellCounts(run: RunView): Record<CellStatus, number> {
   const c: Record<CellStatus, number> = { running: 0, done: 0, failed: 0, cancelled: 0 };
   for (const t of run.targets) c[cellStatus(t)]++;
   return c;
-}
-
-/** Credits actually charged by a run (sum of its targets). */
-export function runCredits(run: RunView): number {
-  return run.targets.reduce((s, t) => s + t.credits, 0);
-}
-
-/** The outputs of a run in comparison order (targets, then outputs), with their target. */
-export function allOutputs(run: RunView): { target: TargetView; outputIdx: number }[] {
-  const out: { target: TargetView; outputIdx: number }[] = [];
-  for (const t of run.targets) t.outputs.forEach((_, i) => out.push({ target: t, outputIdx: i }));
-  return out;
 }

@@ -130,19 +130,6 @@ export class RunsState {
     }
   }
 
-  async rate(runId: string, targetIdx: number, outputIdx: number, rating: number | null): Promise<void> {
-    const run = this.byId[runId];
-    const out = run?.targets[targetIdx]?.outputs[outputIdx];
-    const before = out?.rating ?? null;
-    if (out) out.rating = rating;
-    try {
-      await api.outputRate(runId, targetIdx, outputIdx, rating, out?.note ?? null);
-    } catch (e) {
-      if (out) out.rating = before;
-      this.#app.notices.report(e, "Saving the rating");
-    }
-  }
-
   async copyCurl(runId: string, targetIdx: number): Promise<string | null> {
     const notices = this.#app.notices;
     try {
