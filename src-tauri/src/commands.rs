@@ -113,7 +113,7 @@ async fn run_iterate_from(s: State<'_, AppState>, from: OutputRef) -> Res<RunDra
     // Registering the output decodes it (and may downscale it): off the IPC thread.
     tauri::async_runtime::spawn_blocking(move || ok(engine.iterate_from(&from)))
         .await
-        .map_err(|e| UiError::new("internal", e.to_string()))?
+        .map_err(|e| UiError::new(ErrorKind::Internal, e.to_string()))?
 }
 
 #[tauri::command]
@@ -137,7 +137,7 @@ async fn references_add_paths(
     // Decoding and downscaling large files is CPU work: off the IPC thread.
     tauri::async_runtime::spawn_blocking(move || ok(engine.references_add_paths(&paths)))
         .await
-        .map_err(|e| UiError::new("internal", e.to_string()))?
+        .map_err(|e| UiError::new(ErrorKind::Internal, e.to_string()))?
 }
 
 #[tauri::command]
@@ -145,7 +145,7 @@ async fn reference_add_bytes(s: State<'_, AppState>, name: String, bytes: Vec<u8
     let engine = s.engine.clone();
     tauri::async_runtime::spawn_blocking(move || ok(engine.reference_add_bytes(&name, bytes)))
         .await
-        .map_err(|e| UiError::new("internal", e.to_string()))?
+        .map_err(|e| UiError::new(ErrorKind::Internal, e.to_string()))?
 }
 
 #[tauri::command]
@@ -166,7 +166,7 @@ async fn references_pick<R: Runtime>(app: AppHandle<R>, s: State<'_, AppState>) 
     let engine = s.engine.clone();
     tauri::async_runtime::spawn_blocking(move || ok(engine.references_add_paths(&paths)))
         .await
-        .map_err(|e| UiError::new("internal", e.to_string()))?
+        .map_err(|e| UiError::new(ErrorKind::Internal, e.to_string()))?
 }
 
 /// The recipe of pasted image bytes; refused with a sentence when it has none.
@@ -175,7 +175,7 @@ async fn recipe_read_bytes(s: State<'_, AppState>, bytes: Vec<u8>) -> Res<pixben
     let engine = s.engine.clone();
     tauri::async_runtime::spawn_blocking(move || ok(engine.recipe_read(&bytes)))
         .await
-        .map_err(|e| UiError::new("internal", e.to_string()))?
+        .map_err(|e| UiError::new(ErrorKind::Internal, e.to_string()))?
 }
 
 /// The recipe of a dropped file, if it carries one (none for any other file, which the
@@ -193,7 +193,7 @@ async fn recipe_probe_path(
         Err(e) => {
             let u = UiError::from(e);
             // A damaged recipe is worth a sentence; any other file is just not a recipe.
-            if u.kind == "invalid_recipe" {
+            if u.kind == ErrorKind::Invalid {
                 Err(u)
             } else {
                 Ok(None)
@@ -201,7 +201,7 @@ async fn recipe_probe_path(
         }
     })
     .await
-    .map_err(|e| UiError::new("internal", e.to_string()))?
+    .map_err(|e| UiError::new(ErrorKind::Internal, e.to_string()))?
 }
 
 /// Asks for an image (native dialog) and answers its recipe; none if dismissed.
@@ -224,7 +224,7 @@ async fn recipe_pick<R: Runtime>(
     let engine = s.engine.clone();
     tauri::async_runtime::spawn_blocking(move || ok(engine.recipe_read_path(&path)).map(Some))
         .await
-        .map_err(|e| UiError::new("internal", e.to_string()))?
+        .map_err(|e| UiError::new(ErrorKind::Internal, e.to_string()))?
 }
 
 /// Saves one output, with its recipe, into the data dir's exports folder; answers the path.
@@ -233,7 +233,7 @@ async fn export_output(s: State<'_, AppState>, run_id: String, target_idx: u32, 
     let engine = s.engine.clone();
     tauri::async_runtime::spawn_blocking(move || ok(engine.export_output(&run_id, target_idx, output_idx, None)))
         .await
-        .map_err(|e| UiError::new("internal", e.to_string()))?
+        .map_err(|e| UiError::new(ErrorKind::Internal, e.to_string()))?
         .map(|p| p.display().to_string())
 }
 
@@ -259,7 +259,7 @@ async fn export_contact_sheet(s: State<'_, AppState>, run_id: String) -> Res<Str
     let engine = s.engine.clone();
     tauri::async_runtime::spawn_blocking(move || ok(engine.export_contact_sheet(&run_id, None)))
         .await
-        .map_err(|e| UiError::new("internal", e.to_string()))?
+        .map_err(|e| UiError::new(ErrorKind::Internal, e.to_string()))?
         .map(|p| p.display().to_string())
 }
 
@@ -276,7 +276,7 @@ async fn export_images<R: Runtime>(app: AppHandle<R>, s: State<'_, AppState>, ru
     let shown = dir.display().to_string();
     tauri::async_runtime::spawn_blocking(move || ok(engine.export_images(&run_id, &dir)))
         .await
-        .map_err(|e| UiError::new("internal", e.to_string()))?
+        .map_err(|e| UiError::new(ErrorKind::Internal, e.to_string()))?
         .map(|n| Some(format!("{n} images saved in {shown}")))
 }
 
@@ -306,8 +306,8 @@ fn session_set_budget(s: State<'_, AppState>, credits: Option<i64>) -> Res<Sessi
 }
 
 #[tauri::command]
-fn session_export(s: State<'_, AppState>, format: String) -> Res<String> {
-    ok(s.engine.session_export(&format, None)).map(|p| p.display().to_string())
+fn session_export(s: State<'_, AppState>, format: ExportFormat) -> Res<String> {
+    ok(s.engine.session_export(format, None)).map(|p| p.display().to_string())
 }
 
 #[tauri::command]
@@ -351,12 +351,12 @@ async fn bench_get(s: State<'_, AppState>, id: String) -> Res<BenchView> {
     let engine = s.engine.clone();
     tauri::async_runtime::spawn_blocking(move || ok(engine.bench_get(&id)))
         .await
-        .map_err(|e| UiError::new("internal", e.to_string()))?
+        .map_err(|e| UiError::new(ErrorKind::Internal, e.to_string()))?
 }
 
 #[tauri::command]
-fn bench_export(s: State<'_, AppState>, id: String, format: String) -> Res<String> {
-    ok(s.engine.bench_export(&id, &format, None)).map(|p| p.display().to_string())
+fn bench_export(s: State<'_, AppState>, id: String, format: ExportFormat) -> Res<String> {
+    ok(s.engine.bench_export(&id, format, None)).map(|p| p.display().to_string())
 }
 
 #[tauri::command]
@@ -389,7 +389,7 @@ async fn bench_prompts_pick<R: Runtime>(
                 })
                 .collect()
         })
-        .map_err(|e| UiError::new("invalid", format!("The prompts file could not be used: {e}.")))
+        .map_err(|e| UiError::new(ErrorKind::Invalid, format!("The prompts file could not be used: {e}.")))
 }
 
 /// Asks for a matrix file (native dialog; the TOML `pixbench bench` takes) and answers it

@@ -5,6 +5,7 @@
 //! natively (dropped on the window, or picked in a native dialog), and the commands that
 //! take paths refuse any other.
 
+use pixbench_core::ErrorKind;
 use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -54,7 +55,7 @@ impl GrantedPaths {
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         Err(UiError::new(
-            "not_granted",
+            ErrorKind::NotGranted,
             format!(
                 "Pixbench opens only files you drop on its window or choose in its dialogs; “{name}” was neither. Drop it on the window or choose it again."
             ),
@@ -85,7 +86,7 @@ mod tests {
         assert!(g.check(&dir.path().join("sub/../a.png")).is_ok() || !dir.path().join("sub").exists());
         assert!(g.check(&dir.path().join(".").join("a.png")).is_ok());
         let e = g.check(&other).unwrap_err();
-        assert_eq!(e.kind, "not_granted");
+        assert_eq!(e.kind, ErrorKind::NotGranted);
         // Says nothing about whether a path exists.
         let missing = g.check(Path::new("/no/such/file.png")).unwrap_err();
         assert_eq!(missing.message.replace("file.png", "b.png"), e.message);

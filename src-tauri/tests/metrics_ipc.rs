@@ -38,5 +38,5 @@ fn metrics_answer_over_ipc() {
     assert_eq!(pair["shaA"], lo);
 
     let err = invoke(&w, "metrics_pair", json!({ "shaA": "nope", "shaB": hi })).unwrap_err();
-    assert_eq!(err["kind"], "invalid_input", "{err}");
+    assert_eq!(err["kind"], "invalid", "{err}");
 }

@@ -349,12 +349,12 @@ pub struct ImagesResult {
 }
 
 /// One output of an answer that could not be fetched.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FailedOutput {
     /// Its position in the answer's `data` (0-based).
     pub index: usize,
-    /// [`Error::code`](crate::Error::code) of why.
-    pub code: &'static str,
+    /// Why it could not be fetched.
+    pub error: crate::Error,
     /// The sentence for a person.
     pub message: String,
 }

@@ -109,7 +109,7 @@ impl Progress {
                 let what = if s.ok {
                     format!("ok        {}", ms(s.total_ms))
                 } else {
-                    format!("{:<9} {}", s.status, s.error_kind.as_deref().unwrap_or(""))
+                    format!("{:<9} {}", s.status, s.error_kind.map(|k| k.as_str()).unwrap_or(""))
                 };
                 let mw = *mw;
                 let eta = p.eta_ms.map(secs).unwrap_or_else(|| "-".into());

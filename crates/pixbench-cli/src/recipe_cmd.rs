@@ -1,6 +1,7 @@
 //! `pixbench recipe FILE` (what an exported image was made with) and `pixbench run --recipe
 //! FILE` (make it again). The recipe is read by the core (`pixbench_core::recipe`), bounded.
 
+use pixbench_core::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -31,7 +32,7 @@ pub struct RecipeArgs {
 async fn load(engine: &Engine, file: &Path) -> Res<RecipeLoad> {
     engine.recipe_read_path(file).map_err(|e| {
         let u: UiError = e.into();
-        if u.kind == "no_recipe" {
+        if u.kind == ErrorKind::NoRecipe {
             CliError::Config(format!(
                 "{} has no Pixbench recipe (only images exported by Pixbench carry one).",
                 file.display()

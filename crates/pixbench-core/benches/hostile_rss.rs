@@ -112,7 +112,7 @@ async fn child(name: &str, base: &str) {
     };
     let run = e.run_start(spec).await.unwrap();
     let done = e.wait_run(&run.id).await.unwrap();
-    let kind = done.targets[0].error.as_ref().map(|x| x.kind.clone()).unwrap_or_else(|| "-".into());
+    let kind = done.targets[0].error.as_ref().map(|x| x.kind.as_str()).unwrap_or("-");
     println!("RESULT {:?} {kind} {} {}", done.status, done.targets[0].outputs.len(), vm_hwm_kib());
 }
 

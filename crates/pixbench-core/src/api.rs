@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use crate::kind::ErrorKind;
+
 /// Where ts-rs writes the bindings, relative to this crate.
 macro_rules! ipc {
     ($($item:item)*) => {
@@ -20,8 +22,8 @@ macro_rules! ipc {
 ipc! {
     /// An error as the UI shows it: a sentence for a person plus details for the inspector.
     pub struct UiError {
-        /// Stable machine-readable kind, e.g. `unauthorized`, `insufficient_credits`, `keychain`, `not_an_image`.
-        pub kind: String,
+        /// What kind of failure it is (the UI picks its title and tone by it).
+        pub kind: ErrorKind,
         /// What happened and what to do, for a person.
         pub message: String,
         /// Raw details (server body, request id), never containing a key.
@@ -109,8 +111,8 @@ ipc! {
 
     /// The user's settings.
     pub struct Settings {
-        /// "new_each_start" (a new session every time the app starts) or "continue_today".
-        pub session_mode: String,
+        /// Whether the app starts a new session each time or continues today's.
+        pub session_mode: SessionMode,
         /// The most requests one sweep may make (default 64); `None` when saving keeps it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
@@ -650,9 +652,73 @@ impl RunStatus {
     }
 }
 
+/// What a session is when the app starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SessionMode {
+    /// A new session every time the app starts (the default).
+    #[default]
+    NewEachStart,
+    /// Go on with the last session if it was started today.
+    ContinueToday,
+}
+
+impl SessionMode {
+    /// The name stored in settings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionMode::NewEachStart => "new_each_start",
+            SessionMode::ContinueToday => "continue_today",
+        }
+    }
+
+    /// The mode of a stored name; a name this build does not know is the default.
+    pub fn from_stored(name: &str) -> SessionMode {
+        [SessionMode::NewEachStart, SessionMode::ContinueToday]
+            .into_iter()
+            .find(|m| m.as_str() == name)
+            .unwrap_or_default()
+    }
+}
+
+/// The formats a table (a session, a benchmark report) exports as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ExportFormat {
+    /// One row per output or request.
+    Csv,
+    /// Everything, as one document.
+    Json,
+}
+
+impl ExportFormat {
+    /// The file extension, which is also the name users type (`--format csv`).
+    pub fn ext(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+        }
+    }
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = crate::api::UiError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "csv" => Ok(ExportFormat::Csv),
+            "json" => Ok(ExportFormat::Json),
+            other => {
+                Err(UiError::new(ErrorKind::Invalid, format!("Unknown export format “{other}”: use csv or json.")))
+            }
+        }
+    }
+}
+
 impl UiError {
-    pub fn new(kind: &str, message: impl Into<String>) -> Self {
-        UiError { kind: kind.into(), message: message.into(), detail: None }
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        UiError { kind, message: message.into(), detail: None }
     }
 }
 

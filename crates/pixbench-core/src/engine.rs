@@ -203,7 +203,7 @@ impl Engine {
     pub async fn open(cfg: EngineConfig) -> CoreResult<Engine> {
         std::fs::create_dir_all(&cfg.data_dir).map_err(|e| {
             CoreError::Ui(ui(
-                "data_dir",
+                ErrorKind::DataDir,
                 format!(
                     "Could not create the data folder {}: {e}. Choose a writable folder with PIXBENCH_DATA_DIR.",
                     cfg.data_dir.display()
@@ -234,7 +234,7 @@ impl Engine {
             ..Default::default()
         })
         .await
-        .map_err(|e| CoreError::Ui(ui("sandbox", format!("The Sandbox server could not start: {e}"))))?;
+        .map_err(|e| CoreError::Ui(ui(ErrorKind::Sandbox, format!("The Sandbox server could not start: {e}"))))?;
 
         // The Sandbox profile always exists; its URL is the live server's.
         if store.profile(SANDBOX_ID).is_err() {
@@ -288,7 +288,9 @@ impl Engine {
     }
 
     fn start_or_continue_session(store: &Store) -> CoreResult<SessionRow> {
-        let continue_today = store.setting("session_mode")?.as_deref() == Some("continue_today");
+        let continue_today = store
+            .setting("session_mode")?
+            .is_some_and(|m| crate::api::SessionMode::from_stored(&m) == crate::api::SessionMode::ContinueToday);
         if continue_today {
             if let Some(s) = store.latest_session()? {
                 let today = &now_rfc3339()[..10];
@@ -438,25 +440,25 @@ impl Engine {
     pub fn profile_save(&self, input: ProfileInput) -> CoreResult<ProfileView> {
         let name = input.name.trim().to_string();
         if name.is_empty() {
-            return Err(CoreError::Ui(ui("invalid", "A profile needs a name.")));
+            return Err(CoreError::Ui(ui(ErrorKind::Invalid, "A profile needs a name.")));
         }
         let base_url = input.base_url.trim().trim_end_matches('/').to_string();
         let base_url = if base_url.is_empty() { DEFAULT_BASE_URL.to_string() } else { base_url };
         let Some(new_origin) = origin_of(&base_url) else {
             return Err(CoreError::Ui(ui(
-                "invalid",
+                ErrorKind::Invalid,
                 "The base URL must start with https:// (or http:// for a local server).",
             )));
         };
         // A key (and prompts) must not cross a network in the clear.
         if new_origin.starts_with("http://") && !is_loopback_origin(&new_origin) {
             return Err(CoreError::Ui(ui(
-                "invalid",
+                ErrorKind::Invalid,
                 "The base URL must use https:// (http:// is only for a server on this computer: localhost, 127.0.0.1, [::1]).",
             )));
         }
         if input.budget_credits.is_some_and(|b| b < 0) {
-            return Err(CoreError::Ui(ui("invalid", "A budget cannot be negative.")));
+            return Err(CoreError::Ui(ui(ErrorKind::Invalid, "A budget cannot be negative.")));
         }
         let (id, is_sandbox, mut key_mask, style, parts, mut key_origin) = match &input.id {
             Some(id) => {
@@ -468,7 +470,7 @@ impl Engine {
         // A key belongs to the server it was entered for: a new origin asks for it again,
         // so that editing the URL can never send a stored key elsewhere.
         if !is_sandbox && key_origin.as_deref().and_then(origin_of).is_some_and(|o| o != new_origin) {
-            self.inner.cfg.secrets.delete(&id).map_err(|e| CoreError::Ui(ui("keychain", e.to_string())))?;
+            self.inner.cfg.secrets.delete(&id).map_err(|e| CoreError::Ui(ui(ErrorKind::Keychain, e.to_string())))?;
             key_mask = None;
             key_origin = None;
         }
@@ -479,7 +481,7 @@ impl Engine {
             (input.request_style.unwrap_or(style), input.image_parts.unwrap_or(parts))
         };
         if is_sandbox && name != SANDBOX_NAME {
-            return Err(CoreError::Ui(ui("invalid", "The Sandbox profile cannot be renamed.")));
+            return Err(CoreError::Ui(ui(ErrorKind::Invalid, "The Sandbox profile cannot be renamed.")));
         }
         let row = ProfileRow {
             id: id.clone(),
@@ -504,10 +506,10 @@ impl Engine {
     pub fn profile_delete(&self, id: &str) -> CoreResult<()> {
         let p = self.inner.store.profile(id)?;
         if p.is_sandbox {
-            return Err(CoreError::Ui(ui("invalid", "The Sandbox profile cannot be deleted.")));
+            return Err(CoreError::Ui(ui(ErrorKind::Invalid, "The Sandbox profile cannot be deleted.")));
         }
         // Remove the key first: a profile row without a key is harmless, a key without a profile is not.
-        self.inner.cfg.secrets.delete(id).map_err(|e| CoreError::Ui(ui("keychain", e.to_string())))?;
+        self.inner.cfg.secrets.delete(id).map_err(|e| CoreError::Ui(ui(ErrorKind::Keychain, e.to_string())))?;
         self.inner.store.delete_profile(id)?;
         if self.current_profile_id() == id {
             self.profile_select(SANDBOX_ID)?;
@@ -518,10 +520,10 @@ impl Engine {
     pub fn profile_set_key(&self, id: &str, raw_key: &str) -> CoreResult<ProfileView> {
         let mut p = self.inner.store.profile(id)?;
         if p.is_sandbox {
-            return Err(CoreError::Ui(ui("invalid", "The Sandbox needs no key and cannot hold one.")));
+            return Err(CoreError::Ui(ui(ErrorKind::Invalid, "The Sandbox needs no key and cannot hold one.")));
         }
-        let key = normalize_key(raw_key).map_err(|m| CoreError::Ui(ui("invalid_key", m)))?;
-        self.inner.cfg.secrets.set(id, &key).map_err(|e| CoreError::Ui(ui("keychain", e.to_string())))?;
+        let key = normalize_key(raw_key).map_err(|m| CoreError::Ui(ui(ErrorKind::Invalid, m)))?;
+        self.inner.cfg.secrets.set(id, &key).map_err(|e| CoreError::Ui(ui(ErrorKind::Keychain, e.to_string())))?;
         p.key_mask = Some(mask_key(&key));
         p.key_origin = Some(p.base_url.clone());
         self.inner.store.upsert_profile(&p)?;
@@ -530,7 +532,7 @@ impl Engine {
 
     pub fn profile_remove_key(&self, id: &str) -> CoreResult<ProfileView> {
         let mut p = self.inner.store.profile(id)?;
-        self.inner.cfg.secrets.delete(id).map_err(|e| CoreError::Ui(ui("keychain", e.to_string())))?;
+        self.inner.cfg.secrets.delete(id).map_err(|e| CoreError::Ui(ui(ErrorKind::Keychain, e.to_string())))?;
         p.key_mask = None;
         p.key_origin = None;
         self.inner.store.upsert_profile(&p)?;
@@ -561,7 +563,7 @@ impl Engine {
                 // Defence in depth: a key goes only to the origin it was entered for.
                 Ok(Some(_)) if p.key_origin.as_deref().and_then(origin_of) != origin_of(&p.base_url) => {
                     return Err(CoreError::Ui(ui(
-                        "no_key",
+                        ErrorKind::NoKey,
                         format!(
                             "The base URL of profile “{}” is not the one its key was entered for. Open Profiles and paste the key again to use it with {}.",
                             p.name, p.base_url
@@ -571,14 +573,14 @@ impl Engine {
                 Ok(Some(k)) => (p.base_url.clone(), k),
                 Ok(None) => {
                     return Err(CoreError::Ui(ui(
-                        "no_key",
+                        ErrorKind::NoKey,
                         format!(
                             "Profile “{}” has no key stored. Open Profiles and paste its key (or set PIXAPI_KEY).",
                             p.name
                         ),
                     )))
                 }
-                Err(e) => return Err(CoreError::Ui(ui("keychain", e.to_string()))),
+                Err(e) => return Err(CoreError::Ui(ui(ErrorKind::Keychain, e.to_string()))),
             }
         };
         if let Some((b, k, c)) = lock(&self.inner.clients).get(&p.id) {
@@ -594,7 +596,7 @@ impl Engine {
         if let Some(b) = self.inner.cfg.client_max_response_bytes {
             cfg.max_response_bytes = b;
         }
-        let client = pixapi::Client::new(cfg).map_err(|e| CoreError::Ui(ui("client", e.user_message())))?;
+        let client = pixapi::Client::new(cfg).map_err(|e| CoreError::Ui(ui(ErrorKind::Client, e.user_message())))?;
         lock(&self.inner.clients).insert(p.id.clone(), (base, key, client.clone()));
         Ok((client, p))
     }
@@ -661,7 +663,7 @@ impl Engine {
 
     pub fn session_set_budget(&self, credits: Option<i64>) -> CoreResult<SessionView> {
         if credits.is_some_and(|c| c < 0) {
-            return Err(CoreError::Ui(ui("invalid", "A budget cannot be negative.")));
+            return Err(CoreError::Ui(ui(ErrorKind::Invalid, "A budget cannot be negative.")));
         }
         self.inner.store.set_session_budget(&self.session_id(), credits)?;
         let v = self.session_current()?;
@@ -687,8 +689,9 @@ impl Engine {
     pub fn reference_add_bytes(&self, name: &str, bytes: Vec<u8>) -> CoreResult<ReferenceView> {
         let (formats, max) = self.reference_limits();
         let prepared = crate::references::prepare(name, bytes, &formats, max)
-            .map_err(|m| CoreError::Ui(ui("invalid_reference", m)))?;
-        let sha = self.inner.blobs.put(&prepared.bytes).map_err(|e| CoreError::Ui(ui("disk", e.to_string())))?;
+            .map_err(|m| CoreError::Ui(ui(ErrorKind::Invalid, m)))?;
+        let sha =
+            self.inner.blobs.put(&prepared.bytes).map_err(|e| CoreError::Ui(ui(ErrorKind::Disk, e.to_string())))?;
         let view = ReferenceView {
             sha256: sha.clone(),
             name: prepared.name,
@@ -711,7 +714,7 @@ impl Engine {
         for p in paths {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
             let bytes = read_bounded(p, MAX_REFERENCE_FILE)
-                .map_err(|why| CoreError::Ui(ui("invalid_reference", format!("{name} could not be added: {why}."))))?;
+                .map_err(|why| CoreError::Ui(ui(ErrorKind::Invalid, format!("{name} could not be added: {why}."))))?;
             out.push(self.reference_add_bytes(&name, bytes)?);
         }
         Ok(out)
@@ -739,7 +742,10 @@ impl Engine {
 
     pub fn run_delete(&self, run_id: &str) -> CoreResult<()> {
         if lock(&self.inner.active).contains_key(run_id) {
-            return Err(CoreError::Ui(ui("busy", "This run is still going. Cancel it first, then delete it.")));
+            return Err(CoreError::Ui(ui(
+                ErrorKind::Busy,
+                "This run is still going. Cancel it first, then delete it.",
+            )));
         }
         for sha in self.inner.store.delete_run(run_id)? {
             self.inner.blobs.remove(&sha);
@@ -756,7 +762,7 @@ impl Engine {
         note: Option<String>,
     ) -> CoreResult<()> {
         if rating.is_some_and(|r| !(1..=5).contains(&r)) {
-            return Err(CoreError::Ui(ui("invalid", "A rating goes from 1 to 5.")));
+            return Err(CoreError::Ui(ui(ErrorKind::Invalid, "A rating goes from 1 to 5.")));
         }
         self.inner.store.rate_output(run_id, target_idx, idx, rating, note.as_deref())?;
         if let Ok(v) = self.run_get(run_id) {

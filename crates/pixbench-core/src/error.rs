@@ -2,6 +2,7 @@
 //! details — at the boundary.
 
 use crate::api::UiError;
+use crate::kind::ErrorKind;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -14,7 +15,7 @@ pub enum CoreError {
 
 pub type CoreResult<T> = Result<T, CoreError>;
 
-pub fn ui(kind: &str, message: impl Into<String>) -> UiError {
+pub fn ui(kind: ErrorKind, message: impl Into<String>) -> UiError {
     UiError::new(kind, message)
 }
 
@@ -23,9 +24,9 @@ impl From<CoreError> for UiError {
         match e {
             CoreError::Ui(u) => u,
             CoreError::Store(StoreError::NotFound(what)) => {
-                UiError::new("not_found", format!("{what} was not found; it may have been deleted."))
+                UiError::new(ErrorKind::NotFound, format!("{what} was not found; it may have been deleted."))
             }
-            CoreError::Store(s) => UiError::new("store", s.to_string()),
+            CoreError::Store(s) => UiError::new(ErrorKind::Store, s.to_string()),
         }
     }
 }
@@ -38,7 +39,7 @@ impl From<UiError> for CoreError {
 
 /// A client error as the UI shows it.
 pub fn api_error_view(e: &pixapi::ApiError, profile_name: &str) -> UiError {
-    let kind = e.kind().code();
+    let kind = ErrorKind::from(e.kind());
     let message = match e.kind() {
         pixapi::Error::Unauthorized => format!(
             "The key of profile “{profile_name}” was rejected (401). Check it on your Pixapi dashboard and paste it again in Profiles."

@@ -14,7 +14,7 @@ use crate::error::{ui, CoreError, CoreResult};
 pub(crate) fn exports_dir(engine: &Engine) -> CoreResult<PathBuf> {
     let d = engine.data_dir().join("exports");
     std::fs::create_dir_all(&d)
-        .map_err(|e| CoreError::Ui(ui("disk", format!("Could not create {}: {e}", d.display()))))?;
+        .map_err(|e| CoreError::Ui(ui(ErrorKind::Disk, format!("Could not create {}: {e}", d.display()))))?;
     Ok(d)
 }
 
@@ -34,7 +34,7 @@ pub(crate) fn slug(s: &str, max: usize) -> String {
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> CoreResult<()> {
-    crate::blobs::write_atomic(path, bytes).map_err(|e| CoreError::Ui(ui("disk", e.to_string())))
+    crate::blobs::write_atomic(path, bytes).map_err(|e| CoreError::Ui(ui(ErrorKind::Disk, e.to_string())))
 }
 
 impl Engine {
@@ -46,9 +46,11 @@ impl Engine {
             .targets
             .iter()
             .find(|t| t.idx == target_idx)
-            .ok_or_else(|| CoreError::Ui(ui("not_found", "That target is not part of the run.")))?;
-        let req =
-            t.request.as_ref().ok_or_else(|| CoreError::Ui(ui("not_found", "This target has no stored request.")))?;
+            .ok_or_else(|| CoreError::Ui(ui(ErrorKind::NotFound, "That target is not part of the run.")))?;
+        let req = t
+            .request
+            .as_ref()
+            .ok_or_else(|| CoreError::Ui(ui(ErrorKind::NotFound, "This target has no stored request.")))?;
         let files: Vec<PathBuf> = run.references.iter().map(|r| self.blobs().image_path(&r.sha256)).collect();
         let desc = crate::runner::request_description(req);
         Ok(pixapi::to_curl(&desc, &files))
@@ -63,7 +65,8 @@ impl Engine {
         let mut n = 0;
         for t in &run.targets {
             for o in &t.outputs {
-                let bytes = self.blobs().get(&o.sha256).map_err(|e| CoreError::Ui(ui("missing", e.to_string())))?;
+                let bytes =
+                    self.blobs().get(&o.sha256).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
                 let (bytes, _) = self.with_recipe(&crate::recipe::Recipe::of_output(&row, t, o, &catalog), bytes);
                 let ext =
                     crate::references::sniff(&bytes).map(|f| if f == "jpeg" { "jpg" } else { f }).unwrap_or("png");
@@ -88,10 +91,12 @@ impl Engine {
             for r in 0..rows {
                 let cell = match t.outputs.get(r) {
                     Some(o) => {
-                        let thumb =
-                            self.blobs().thumb(&o.sha256).map_err(|e| CoreError::Ui(ui("missing", e.to_string())))?;
+                        let thumb = self
+                            .blobs()
+                            .thumb(&o.sha256)
+                            .map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
                         let img = image::load_from_memory(&thumb)
-                            .map_err(|e| CoreError::Ui(ui("decode", e.to_string())))?
+                            .map_err(|e| CoreError::Ui(ui(ErrorKind::Decode, e.to_string())))?
                             .to_rgb8();
                         let latency = t.timing.as_ref().map(|x| format!("{:.0} ms", x.total_ms)).unwrap_or_default();
                         Some((
@@ -110,7 +115,7 @@ impl Engine {
         let mut out = Vec::new();
         sheet
             .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-            .map_err(|e| CoreError::Ui(ui("encode", e.to_string())))?;
+            .map_err(|e| CoreError::Ui(ui(ErrorKind::Encode, e.to_string())))?;
         let path = match path {
             Some(p) => p,
             None => exports_dir(self)?.join(format!(
@@ -124,18 +129,18 @@ impl Engine {
     }
 
     /// Writes the current session's outputs (one row per output) as `csv` or `json`.
-    pub fn session_export(&self, format: &str, path: Option<PathBuf>) -> CoreResult<PathBuf> {
+    pub fn session_export(&self, format: ExportFormat, path: Option<PathBuf>) -> CoreResult<PathBuf> {
         let session = self.session_current()?;
         let rows = self.session_rows(&session.id)?;
         let (bytes, ext) = match format {
-            "csv" => {
+            ExportFormat::Csv => {
                 let mut w = csv::Writer::from_writer(vec![]);
                 for r in &rows {
-                    w.serialize(r).map_err(|e| CoreError::Ui(ui("encode", e.to_string())))?;
+                    w.serialize(r).map_err(|e| CoreError::Ui(ui(ErrorKind::Encode, e.to_string())))?;
                 }
-                (w.into_inner().map_err(|e| CoreError::Ui(ui("encode", e.to_string())))?, "csv")
+                (w.into_inner().map_err(|e| CoreError::Ui(ui(ErrorKind::Encode, e.to_string())))?, "csv")
             }
-            "json" => {
+            ExportFormat::Json => {
                 #[derive(Serialize)]
                 struct Doc<'a> {
                     session: &'a SessionView,
@@ -147,10 +152,10 @@ impl Engine {
                 let scope = crate::votes::VoteScope::Session(session.id.clone());
                 let (votes, leaderboard) = (self.votes_list(&scope)?, self.leaderboard(&scope)?);
                 let doc = Doc { session: &session, outputs: &rows, votes, leaderboard };
-                (serde_json::to_vec_pretty(&doc).map_err(|e| CoreError::Ui(ui("encode", e.to_string())))?, "json")
-            }
-            other => {
-                return Err(CoreError::Ui(ui("invalid", format!("Unknown export format “{other}”: use csv or json."))))
+                (
+                    serde_json::to_vec_pretty(&doc).map_err(|e| CoreError::Ui(ui(ErrorKind::Encode, e.to_string())))?,
+                    "json",
+                )
             }
         };
         let path = match path {

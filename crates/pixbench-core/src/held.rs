@@ -9,9 +9,7 @@ use std::time::Duration;
 use crate::api::UiError;
 use crate::engine::{lock, Engine, EngineEvent};
 use crate::error::ui;
-
-/// The kind of a target's notice while some of its images are held in memory.
-pub const HELD_KIND: &str = "unsaved";
+use crate::kind::ErrorKind;
 
 const RETRY_EVERY: Duration = Duration::from_secs(15);
 
@@ -24,7 +22,7 @@ pub struct HeldTargets {
 
 pub(crate) fn held_notice(count: usize, why: &str) -> UiError {
     ui(
-        HELD_KIND,
+        ErrorKind::Unsaved,
         format!(
             "{count} paid image(s) could not be written to the data folder ({why}). Pixbench keeps them in memory and shows them, and saves them as soon as it can: free some disk space. If Pixbench quits before that, they are lost."
         ),
@@ -74,7 +72,7 @@ impl Engine {
         for (run_id, idx) in &done {
             let Ok(targets) = self.store().targets(run_id) else { continue };
             let Some(mut t) = targets.into_iter().find(|t| t.idx == *idx) else { continue };
-            if t.error.as_ref().is_some_and(|e| e.kind == HELD_KIND) {
+            if t.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Unsaved) {
                 t.error = None;
                 if let Err(e) = self.store().update_target(run_id, &t) {
                     tracing::warn!("could not clear the held-images notice: {e}");

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod held;
+pub mod kind;
 pub mod lineage;
 pub mod metrics;
 pub mod owner;
@@ -32,3 +33,4 @@ pub mod votes;
 
 pub use engine::{Engine, EngineConfig, EngineEvent};
 pub use error::{CoreError, CoreResult};
+pub use kind::ErrorKind;

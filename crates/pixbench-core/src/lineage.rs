@@ -6,6 +6,7 @@
 //! (the walk up stops with [`Lineage::deleted_ancestor`]), its parent no longer lists it,
 //! and nobody is re-linked to a run its image did not come from.
 
+use crate::kind::ErrorKind;
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
@@ -80,7 +81,7 @@ struct Descent {
 }
 
 fn invalid(message: impl Into<String>) -> CoreError {
-    CoreError::Ui(ui("invalid_request", message))
+    CoreError::Ui(ui(ErrorKind::Invalid, message))
 }
 
 /// The last 8 characters of a run id, to tell runs apart in a sentence: a v7 UUID begins
@@ -136,7 +137,7 @@ impl Engine {
             row.spec.targets.get(from.target_idx as usize).cloned().ok_or_else(|| {
                 invalid(format!("Run {} has no target {}.", short_id(&from.run_id), from.target_idx + 1))
             })?;
-        let bytes = self.blobs().get(&sha).map_err(|e| CoreError::Ui(ui("missing_image", e.to_string())))?;
+        let bytes = self.blobs().get(&sha).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
         let ext = crate::references::sniff(&bytes).unwrap_or("png");
         let name = format!("run-{}-{}-{}.{ext}", short_id(&from.run_id), from.target_idx + 1, from.output_idx + 1);
         let reference = self.reference_add_bytes(&name, bytes)?;
@@ -172,7 +173,7 @@ impl Engine {
     pub fn lineage(&self, run_id: &str) -> CoreResult<Lineage> {
         let store = self.store();
         let Some(current) = store.lineage_row(run_id)? else {
-            return Err(CoreError::Ui(ui("not_found", "That run is not in history any more.")));
+            return Err(CoreError::Ui(ui(ErrorKind::NotFound, "That run is not in history any more.")));
         };
         let mut seen: HashSet<String> = HashSet::from([current.summary.id.clone()]);
         let mut truncated = false;

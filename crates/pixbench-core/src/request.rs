@@ -187,7 +187,7 @@ pub(crate) fn build_request(
             let mut images = Vec::with_capacity(refs.len());
             for r in refs {
                 let bytes =
-                    engine.blobs().get(&r.sha256).map_err(|e| CoreError::Ui(ui("missing_reference", e.to_string())))?;
+                    engine.blobs().get(&r.sha256).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
                 let mut input = pixapi::ImageInput::from_bytes(r.name.clone(), bytes);
                 input.mime = r.mime.clone();
                 images.push(input);

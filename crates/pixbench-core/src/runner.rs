@@ -110,7 +110,7 @@ impl Engine {
         let mut out = Vec::with_capacity(spec.targets.len());
         for t in &spec.targets {
             let entry = catalog.get(&t.model_id).ok_or_else(|| {
-                CoreError::Ui(ui("invalid_request", format!("“{}” is not in the catalog.", t.model_id)))
+                CoreError::Ui(ui(ErrorKind::Invalid, format!("“{}” is not in the catalog.", t.model_id)))
             })?;
             let is_async = match spec.sync_mode {
                 SyncMode::Auto => entry.default_async,
@@ -130,12 +130,12 @@ impl Engine {
         let gate = lock(&self.inner.budget_gate);
         let est = self.estimate(&spec)?;
         if !est.problems.is_empty() {
-            return Err(CoreError::Ui(ui("invalid_request", est.problems.join(" "))));
+            return Err(CoreError::Ui(ui(ErrorKind::Invalid, est.problems.join(" "))));
         }
         if est.over_budget && !spec.ignore_budget {
             let budget = est.budget_credits.unwrap_or(0);
             return Err(CoreError::Ui(ui(
-                "over_budget",
+                ErrorKind::OverBudget,
                 format!(
                     "This run could cost up to {} credits (${:.2}); with {} spent or still running that crosses the budget of {} credits. Nothing was sent. Run anyway, or raise the budget.",
                     est.total_credits,
@@ -318,7 +318,7 @@ impl Engine {
         self.publish(&state, idx);
         let catalog = self.catalog();
         let Some(entry) = catalog.get(&model_id).cloned() else {
-            self.fail_target(&state, idx, ui("catalog", format!("“{model_id}” is no longer in the catalog.")));
+            self.fail_target(&state, idx, ui(ErrorKind::Catalog, format!("“{model_id}” is no longer in the catalog.")));
             return;
         };
         let started = std::time::Instant::now();
@@ -348,7 +348,7 @@ impl Engine {
             let t = &mut s.targets[idx];
             t.status = RunStatus::Interrupted;
             t.error = Some(ui(
-                "interrupted",
+                ErrorKind::Interrupted,
                 "Pixbench stopped while this request was in flight; its answer is lost and Pixapi may have charged it. Re-run if you need the images.",
             ));
             drop(s);
@@ -401,7 +401,7 @@ impl Engine {
                     t.status = RunStatus::Cancelled;
                     if t.task_id.is_some() {
                         t.error = Some(ui(
-                            "cancelled",
+                            ErrorKind::Cancelled,
                             "Cancelled. The server had already accepted the task and may still finish and charge it; if it does, its images will appear here.",
                         ));
                     }
@@ -454,9 +454,9 @@ impl Engine {
         {
             let mut s = lock(&state);
             let t = &mut s.targets[idx];
-            if t.error.is_none() || t.error.as_ref().is_some_and(|e| e.kind == "cancelled") {
+            if t.error.is_none() || t.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Cancelled) {
                 t.error = Some(ui(
-                    "finished_after_cancel",
+                    ErrorKind::FinishedAfterCancel,
                     "Finished after you cancelled it: the server had already accepted the task and charged it, so its images are kept.",
                 ));
             }
@@ -642,14 +642,14 @@ impl Engine {
             };
             if extra > 0 && t.status == RunStatus::Done {
                 t.error = Some(ui(
-                    "extra_outputs",
+                    ErrorKind::ExtraOutputs,
                     format!("The server answered with {extra} more image(s) than the {n} asked for; Pixbench kept {n} and did not download or count the rest."),
                 ));
             }
             if !not_images.is_empty() {
                 t.status = if got == 0 { RunStatus::Failed } else { RunStatus::Partial };
                 t.error = Some(ui(
-                    "not_an_image",
+                    ErrorKind::NotAnImage,
                     format!(
                         "The server answered with bytes that are not an image ({}). Pixbench's ledger does not count them; the answer is in the inspector. If the server charged for them, ask its support.",
                         not_images.join(", ")
@@ -657,12 +657,12 @@ impl Engine {
                 ));
             } else if let Some(e) = save_error {
                 t.error = Some(ui(
-                    "disk",
+                    ErrorKind::Disk,
                     format!("The server delivered {got} image(s) but they could not all be saved: {e}. Free disk space; the ledger still counts them."),
                 ));
             } else if got == 0 {
                 t.error = Some(ui(
-                    "malformed",
+                    ErrorKind::Malformed,
                     "The server answered without any image. Nothing was charged for it by Pixbench's ledger.",
                 ));
             } else if let Some(f) = r.failed.first() {
@@ -671,7 +671,7 @@ impl Engine {
                     t.status = RunStatus::Partial;
                 }
                 t.error = Some(ui(
-                    f.code,
+                    ErrorKind::from(&f.error),
                     format!(
                         "{} of the answer's images could not be fetched ({}); the {got} that came are kept and counted. The server may have charged for the others: their links are in the inspector.",
                         r.failed.len(),
@@ -680,7 +680,7 @@ impl Engine {
                 ));
             } else if got < n as usize {
                 t.error = Some(ui(
-                    "partial",
+                    ErrorKind::Partial,
                     format!("{got} of {n} images came back; the server charges only delivered images."),
                 ));
             } else if let Some((_, why)) = held_images.first() {
@@ -789,7 +789,7 @@ impl Engine {
                     let mut s = lock(&state);
                     for t in s.targets.iter_mut().filter(|t| !t.status.is_terminal()) {
                         t.status = RunStatus::Interrupted;
-                        t.error = Some(ui("interrupted", format!("Could not resume: {}", msg.message)));
+                        t.error = Some(ui(ErrorKind::Interrupted, format!("Could not resume: {}", msg.message)));
                     }
                     s.row.status = aggregate(&s.targets);
                     let (run_id, status, ts) = (s.row.id.clone(), s.row.status, s.targets.clone());

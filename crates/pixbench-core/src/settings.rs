@@ -1,10 +1,10 @@
 //! The user's settings, kept in the store.
 
-use crate::api::Settings;
+use crate::api::{SessionMode, Settings};
 use crate::engine::Engine;
 use crate::error::{ui, CoreError, CoreResult};
+use crate::kind::ErrorKind;
 
-const SESSION_MODES: &[&str] = &["new_each_start", "continue_today"];
 /// How many requests a sweep may make unless the user says otherwise.
 pub const DEFAULT_MAX_SWEEP_REQUESTS: u32 = 64;
 /// The highest sweep limit a user may set: past it a typo would be an expensive mistake.
@@ -13,7 +13,11 @@ pub const MAX_SWEEP_REQUESTS_CEILING: u32 = 10_000;
 impl Engine {
     pub fn settings_get(&self) -> CoreResult<Settings> {
         Ok(Settings {
-            session_mode: self.store().setting("session_mode")?.unwrap_or_else(|| "new_each_start".into()),
+            session_mode: self
+                .store()
+                .setting("session_mode")?
+                .map(|m| SessionMode::from_stored(&m))
+                .unwrap_or_default(),
             max_sweep_requests: Some(self.max_sweep_requests()?),
         })
     }
@@ -25,21 +29,15 @@ impl Engine {
     }
 
     pub fn settings_set(&self, s: Settings) -> CoreResult<Settings> {
-        if !SESSION_MODES.contains(&s.session_mode.as_str()) {
-            return Err(CoreError::Ui(ui(
-                "invalid",
-                format!("Unknown session mode “{}”: use new_each_start or continue_today.", s.session_mode),
-            )));
-        }
         if let Some(max) = s.max_sweep_requests {
             if !(1..=MAX_SWEEP_REQUESTS_CEILING).contains(&max) {
                 return Err(CoreError::Ui(ui(
-                    "invalid",
+                    ErrorKind::Invalid,
                     format!("The sweep limit must be from 1 to {MAX_SWEEP_REQUESTS_CEILING} requests; {max} is not."),
                 )));
             }
         }
-        self.store().set_setting("session_mode", &s.session_mode)?;
+        self.store().set_setting("session_mode", s.session_mode.as_str())?;
         if let Some(max) = s.max_sweep_requests {
             self.store().set_setting("max_sweep_requests", &max.to_string())?;
         }
@@ -51,6 +49,7 @@ impl Engine {
 mod tests {
     use std::sync::Arc;
 
+    use crate::api::SessionMode;
     use crate::secrets::MemoryStore;
     use crate::{Engine, EngineConfig};
 
@@ -61,15 +60,15 @@ mod tests {
         let e = open().await.unwrap();
         let first = e.session_id();
         let mut s = e.settings_get().unwrap();
-        assert_eq!(s.session_mode, "new_each_start");
+        assert_eq!(s.session_mode, SessionMode::NewEachStart);
         assert_eq!(s.max_sweep_requests, Some(super::DEFAULT_MAX_SWEEP_REQUESTS));
-        s.session_mode = "continue_today".into();
+        s.session_mode = SessionMode::ContinueToday;
         e.settings_set(s).unwrap();
         drop(e);
         let e = open().await.unwrap();
         assert_eq!(e.session_id(), first);
-        let bad = e.settings_set(crate::api::Settings { session_mode: "weekly".into(), max_sweep_requests: None });
-        assert!(bad.is_err());
+        // A stored name this build does not know reads as the default.
+        assert_eq!(SessionMode::from_stored("weekly"), SessionMode::NewEachStart);
     }
 
     #[tokio::test]

@@ -121,13 +121,14 @@ async fn a_benchmark_runs_in_the_background_reports_progress_and_is_kept_in_hist
     }
 
     // Exports: one CSV row per request; JSON is the same report.
-    let csv = std::fs::read_to_string(e.bench_export(&started.id, "csv", None).unwrap()).unwrap();
+    let csv = std::fs::read_to_string(e.bench_export(&started.id, ExportFormat::Csv, None).unwrap()).unwrap();
     assert_eq!(csv.lines().count(), 1 + 8);
     let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(e.bench_export(&started.id, "json", None).unwrap()).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(e.bench_export(&started.id, ExportFormat::Json, None).unwrap()).unwrap())
+            .unwrap();
     assert_eq!(json["credits"].as_i64(), Some(report.credits));
     assert_eq!(json["targets"].as_array().unwrap().len(), 2);
-    assert!(e.bench_export(&started.id, "xml", None).is_err());
+    assert!("xml".parse::<ExportFormat>().is_err());
 
     // A restart lists it with its report; deleting it keeps its runs.
     drop(e);
@@ -197,7 +198,7 @@ async fn a_budget_stops_a_benchmark_before_anything_is_sent() {
     assert_eq!(pre.credits, 16);
     assert!(pre.over_budget);
     let err: UiError = e.bench_start(inp.clone()).await.unwrap_err().into();
-    assert_eq!(err.kind, "over_budget");
+    assert_eq!(err.kind, ErrorKind::OverBudget);
     assert!(err.message.contains("16 credits"), "{}", err.message);
     assert_eq!(sim_state(&e.sandbox_url()).await["requests"].as_u64().unwrap(), 0);
     assert!(e.bench_list().unwrap().is_empty());
@@ -294,7 +295,7 @@ async fn a_matrix_file_fills_the_form_and_runs_the_same() {
     // A bad file names its line and field.
     std::fs::write(&matrix, "prompts = [\"a\"]\ntargets = [\"no-such-model\"]\n").unwrap();
     let err: UiError = e.bench_input_from_matrix(&matrix).unwrap_err().into();
-    assert_eq!(err.kind, "invalid_matrix");
+    assert_eq!(err.kind, ErrorKind::Invalid);
     assert!(err.message.contains("line 2") && err.message.contains("targets"), "{}", err.message);
 }
 
@@ -316,7 +317,7 @@ async fn a_rejected_key_stops_the_benchmark_and_says_why() {
     assert!(why.contains("rejected (401)") && why.contains("were not sent"), "{why}");
     // The failures, grouped: every one is a 401, with the sentence for a person.
     assert_eq!(report.failures.iter().map(|g| g.count).sum::<u32>(), report.failed);
-    assert!(report.failures.iter().all(|g| g.kind == "unauthorized" && g.message.contains("rejected (401)")));
+    assert!(report.failures.iter().all(|g| g.kind == ErrorKind::Unauthorized && g.message.contains("rejected (401)")));
     assert_eq!(sim_state(&base).await["charged"].as_i64(), Some(0));
 }
 
@@ -333,6 +334,6 @@ async fn a_server_failing_halfway_fails_those_requests_only_and_groups_them() {
     assert_eq!(report.requests, 6);
     assert_eq!((report.succeeded, report.failed), (4, 2));
     assert_eq!(report.failures.iter().map(|g| g.count).sum::<u32>(), report.failed);
-    assert!(report.failures.iter().all(|g| g.kind == "server_error"));
+    assert!(report.failures.iter().all(|g| g.kind == ErrorKind::ServerError));
     assert_eq!(report.credits, sim_state(&base).await["charged"].as_i64().unwrap());
 }

@@ -28,7 +28,7 @@ async fn an_image_the_disk_refuses_is_held_shown_and_saved_when_the_disk_works_a
     let t = &done.targets[0];
     assert_eq!(done.status, RunStatus::Done, "{:?}", t.error);
     assert_eq!(t.outputs.len(), 1, "the paid image is kept");
-    assert_eq!(t.error.as_ref().map(|e| e.kind.as_str()), Some("unsaved"), "{:?}", t.error);
+    assert_eq!(t.error.as_ref().map(|e| e.kind), Some(pixbench_core::ErrorKind::Unsaved), "{:?}", t.error);
     assert!(t.error.as_ref().unwrap().message.contains("free some disk space"), "{:?}", t.error);
     let sha = t.outputs[0].sha256.clone();
     assert!(!e.blobs().image_path(&sha).exists());
@@ -43,8 +43,8 @@ async fn an_image_the_disk_refuses_is_held_shown_and_saved_when_the_disk_works_a
     // Still refused: nothing written, still held, the notice stays.
     assert_eq!(e.save_held(), 1);
     assert_eq!(
-        e.run_get(&run.id).unwrap().targets[0].error.as_ref().map(|e| e.kind.clone()).as_deref(),
-        Some("unsaved")
+        e.run_get(&run.id).unwrap().targets[0].error.as_ref().map(|e| e.kind),
+        Some(pixbench_core::ErrorKind::Unsaved)
     );
 
     // The disk works again.

@@ -97,7 +97,7 @@ fn stored_images(c: &Case) -> usize {
 
 /// The failed target's error: its kind, and that its message has `phrase` and reads as
 /// a sentence.
-fn assert_error(run: &RunView, kind: &str, phrase: &str) -> String {
+fn assert_error(run: &RunView, kind: ErrorKind, phrase: &str) -> String {
     let t = &run.targets[0];
     let e = t.error.as_ref().unwrap_or_else(|| panic!("no error on {t:?}"));
     assert_eq!(e.kind, kind, "{e:?}");
@@ -156,7 +156,7 @@ async fn extra_items_keep_only_the_n_asked() {
     let c = case(json!({"kind": "hostile", "variant": "extra_items", "items": 2000}), no_tuning).await;
     let run = run(&c, 2, ResponseFormatChoice::Url).await;
     assert_eq!(run.status, RunStatus::Done, "{:?}", run.targets[0].error);
-    assert_error(&run, "extra_outputs", "2000 more image(s) than the 2 asked for");
+    assert_error(&run, ErrorKind::ExtraOutputs, "2000 more image(s) than the 2 asked for");
     assert_eq!(run.targets[0].outputs.len(), 2);
     assert_eq!(stored_images(&c), 2);
     assert_eq!(ledger(&c, &run), (2, 2 * PRICE));
@@ -169,7 +169,7 @@ async fn extra_items_keep_only_the_n_asked() {
 async fn bytes_that_are_not_an_image_are_not_counted() {
     let c = case(json!({"kind": "hostile", "variant": "not_image"}), no_tuning).await;
     let run = run(&c, 1, ResponseFormatChoice::B64Json).await;
-    assert_error(&run, "not_an_image", "not an image");
+    assert_error(&run, ErrorKind::NotAnImage, "not an image");
     assert_nothing_counted(&c, &run);
     assert_eq!(c.sim.state().charged, PRICE, "the sim charged it as delivered");
     assert_intact(c, &run).await;
@@ -181,7 +181,7 @@ async fn a_decode_bomb_is_not_decoded_or_counted() {
     let t = Instant::now();
     let run = run(&c, 1, ResponseFormatChoice::B64Json).await;
     assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
-    assert_error(&run, "not_an_image", "not an image");
+    assert_error(&run, ErrorKind::NotAnImage, "not an image");
     assert_nothing_counted(&c, &run);
     assert_eq!(c.sim.state().charged, PRICE);
     assert_intact(c, &run).await;
@@ -195,7 +195,7 @@ async fn a_huge_body_stops_at_the_answer_limit() {
         case(json!({"kind": "hostile", "variant": "huge_body"}), |cfg| cfg.client_max_response_bytes = Some(32 << 20))
             .await;
     let run = run(&c, 1, ResponseFormatChoice::B64Json).await;
-    assert_error(&run, "too_large", "larger than the 32 MiB limit");
+    assert_error(&run, ErrorKind::TooLarge, "larger than the 32 MiB limit");
     assert_nothing_counted(&c, &run);
     assert_eq!(c.sim.state().charged, PRICE);
     assert_intact(c, &run).await;
@@ -209,7 +209,7 @@ async fn huge_links_share_the_answer_limit() {
         case(json!({"kind": "hostile", "variant": "huge_body"}), |cfg| cfg.client_max_response_bytes = Some(8 << 20))
             .await;
     let run = run(&c, 10, ResponseFormatChoice::Url).await;
-    assert_error(&run, "too_large", "larger than the 8 MiB limit");
+    assert_error(&run, ErrorKind::TooLarge, "larger than the 8 MiB limit");
     assert_nothing_counted(&c, &run);
     assert_eq!(c.sim.state().charged, 10 * PRICE);
     assert_intact(c, &run).await;
@@ -219,7 +219,7 @@ async fn huge_links_share_the_answer_limit() {
 async fn a_file_url_is_not_opened() {
     let c = case(json!({"kind": "hostile", "variant": "file_url"}), no_tuning).await;
     let run = run(&c, 1, ResponseFormatChoice::Url).await;
-    let m = assert_error(&run, "refused_url", "file: URL");
+    let m = assert_error(&run, ErrorKind::RefusedUrl, "file: URL");
     assert!(!m.contains("root:"), "{m}");
     assert_nothing_counted(&c, &run);
     assert_eq!(c.sim.state().charged, PRICE);
@@ -234,7 +234,7 @@ async fn one_refused_link_does_not_lose_the_images_that_came() {
     assert_eq!(t.status, RunStatus::Partial, "{:?}", t.error);
     assert_eq!(t.outputs.len(), 2, "the two good links are kept");
     let e = t.error.as_ref().expect("says why one is missing");
-    assert_eq!(e.kind, "refused_url", "{e:?}");
+    assert_eq!(e.kind, ErrorKind::RefusedUrl, "{e:?}");
     assert!(e.message.contains("1 of the answer's images could not be fetched"), "{}", e.message);
     assert!(!e.message.contains("root:"), "{}", e.message);
     // The ledger counts what came; the server billed all three.
@@ -248,7 +248,7 @@ async fn one_refused_link_does_not_lose_the_images_that_came() {
 async fn a_redirect_to_a_file_url_is_not_followed() {
     let c = case(json!({"kind": "hostile", "variant": "redirect", "to": "file:///etc/passwd"}), no_tuning).await;
     let run = run(&c, 1, ResponseFormatChoice::Url).await;
-    assert_error(&run, "refused_url", "redirected to a file: URL");
+    assert_error(&run, ErrorKind::RefusedUrl, "redirected to a file: URL");
     assert_nothing_counted(&c, &run);
     assert_eq!(c.sim.state().charged, PRICE);
     assert_intact(c, &run).await;
@@ -259,7 +259,7 @@ async fn a_redirect_loop_is_cut() {
     let c = case(json!({"kind": "hostile", "variant": "redirect", "to": "http://127.0.0.1:1/", "hops": 40}), no_tuning)
         .await;
     let run = run(&c, 1, ResponseFormatChoice::Url).await;
-    assert_error(&run, "refused_url", "redirected more than 5 times");
+    assert_error(&run, ErrorKind::RefusedUrl, "redirected more than 5 times");
     assert_nothing_counted(&c, &run);
     assert_intact(c, &run).await;
 }
@@ -268,7 +268,7 @@ async fn a_redirect_loop_is_cut() {
 async fn an_html_page_says_it_is_one() {
     let c = case(json!({"kind": "hostile", "variant": "html"}), no_tuning).await;
     let run = run(&c, 1, ResponseFormatChoice::B64Json).await;
-    assert_error(&run, "malformed", "HTML page");
+    assert_error(&run, ErrorKind::Malformed, "HTML page");
     assert_nothing_counted(&c, &run);
     assert_eq!(c.sim.state().charged, 0, "a page in front of the API charges nothing");
     assert_intact(c, &run).await;
@@ -285,7 +285,7 @@ async fn a_drip_is_cut_off_by_the_read_timeout() {
     let t = Instant::now();
     let run = run(&c, 1, ResponseFormatChoice::B64Json).await;
     assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
-    assert_error(&run, "too_slow", "arrived too slowly");
+    assert_error(&run, ErrorKind::TooSlow, "arrived too slowly");
     assert_nothing_counted(&c, &run);
     assert_eq!(c.sim.state().charged, PRICE, "the sim made and billed the image it was sending");
     assert_intact(c, &run).await;
@@ -312,7 +312,7 @@ async fn a_data_url_over_the_limit_is_refused() {
         case(json!({"kind": "hostile", "variant": "data_url"}), |cfg| cfg.client_max_response_bytes = Some(16 << 20))
             .await;
     let run = run(&c, 1, ResponseFormatChoice::Url).await;
-    assert_error(&run, "too_large", "larger than the 16 MiB limit");
+    assert_error(&run, ErrorKind::TooLarge, "larger than the 16 MiB limit");
     assert_nothing_counted(&c, &run);
     assert_intact(c, &run).await;
 }

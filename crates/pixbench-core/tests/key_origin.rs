@@ -39,7 +39,7 @@ async fn a_changed_origin_asks_for_the_key_again() {
     assert_eq!(p.key_state, KeyState::Missing);
     assert_eq!(secrets.get(&p.id).unwrap(), None);
     let err: UiError = e.profile_test(&p.id).await.unwrap_err().into();
-    assert_eq!(err.kind, "no_key", "{}", err.message);
+    assert_eq!(err.kind, ErrorKind::NoKey, "{}", err.message);
     // A port is part of the origin.
     let p = e.profile_set_key(&p.id, "sk_live_abcdefgh1234").unwrap();
     let p = e.profile_save(input(Some(p.id.clone()), "https://elsewhere.example:8443")).unwrap();
@@ -59,7 +59,7 @@ async fn a_key_bound_to_another_origin_is_never_sent() {
     row.base_url = "https://elsewhere.example".into();
     e.store().upsert_profile(&row).unwrap();
     let err: UiError = e.profile_test(&p.id).await.unwrap_err().into();
-    assert_eq!(err.kind, "no_key");
+    assert_eq!(err.kind, ErrorKind::NoKey);
     assert!(err.message.contains("paste the key again"), "{}", err.message);
 }
 
@@ -71,7 +71,7 @@ async fn plain_http_is_only_for_this_computer() {
         ["http://gateway.example", "http://10.0.0.5:8080", "http://169.254.169.254", "ftp://x.example", "sk_live_123"]
     {
         let err: UiError = e.profile_save(input(None, bad)).unwrap_err().into();
-        assert_eq!(err.kind, "invalid", "{bad}");
+        assert_eq!(err.kind, ErrorKind::Invalid, "{bad}");
     }
     for good in ["http://127.0.0.1:8787", "http://localhost:9", "http://[::1]:9", "https://gateway.example"] {
         let p = e.profile_save(ProfileInput { name: format!("p {good}"), ..input(None, good) }).unwrap();

@@ -102,8 +102,8 @@ async fn a_profile_key_works_across_restarts_and_never_reaches_the_data_dir() {
         e.profile_select(&p.id).unwrap();
         let r = e.run_start(spec("with a real key", &[("gemini-3.1-flash-image-preview-512", 1)])).await.unwrap();
         assert_eq!(e.wait_run(&r.id).await.unwrap().status, RunStatus::Done);
-        e.session_export("csv", None).unwrap();
-        e.session_export("json", None).unwrap();
+        e.session_export(ExportFormat::Csv, None).unwrap();
+        e.session_export(ExportFormat::Json, None).unwrap();
         e.export_curl(&r.id, 0).unwrap();
     }
     // restart: the key comes back from the keychain
@@ -124,7 +124,7 @@ async fn a_profile_key_works_across_restarts_and_never_reaches_the_data_dir() {
     assert!(t.message.contains("“Team”") && t.message.contains("401"), "{}", t.message);
     let r = e.run_start(spec("wrong key", &[("gemini-3.1-flash-image-preview-512", 1)])).await.unwrap();
     let done = e.wait_run(&r.id).await.unwrap();
-    assert_eq!(done.targets[0].error.as_ref().unwrap().kind, "unauthorized");
+    assert_eq!(done.targets[0].error.as_ref().unwrap().kind, ErrorKind::Unauthorized);
     assert!(done.targets[0].error.as_ref().unwrap().message.contains("Team"));
 
     // the key removed outside the app: "no key stored", not an obscure failure
@@ -133,7 +133,7 @@ async fn a_profile_key_works_across_restarts_and_never_reaches_the_data_dir() {
     assert_eq!(p.key_state, KeyState::Missing);
     let err: UiError =
         e.run_start(spec("no key", &[("gemini-3.1-flash-image-preview-512", 1)])).await.unwrap_err().into();
-    assert_eq!(err.kind, "no_key");
+    assert_eq!(err.kind, ErrorKind::NoKey);
     assert!(err.message.contains("Team"));
 
     // deleting a profile removes its keychain entry

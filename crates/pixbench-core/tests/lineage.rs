@@ -164,7 +164,7 @@ async fn a_bad_parent_is_refused_with_a_sentence() {
     let mut no_run = draft.clone();
     no_run.parent = Some(OutputRef { run_id: "0000-no-such-run".into(), target_idx: 0, output_idx: 0 });
     let err = refused(no_run).await;
-    assert_eq!(err.kind, "invalid_request");
+    assert_eq!(err.kind, ErrorKind::Invalid);
     assert!(err.message.contains("not in history"), "{}", err.message);
 
     let mut no_image = draft.clone();
@@ -180,10 +180,10 @@ async fn a_bad_parent_is_refused_with_a_sentence() {
     // "Edit from this" on what is not there.
     for bad in [out(&a, 0, 3), out(&a, 2, 0), OutputRef { run_id: "gone".into(), target_idx: 0, output_idx: 0 }] {
         let err = UiError::from(e.iterate_from(&bad).unwrap_err());
-        assert_eq!(err.kind, "invalid_request", "{bad:?}");
+        assert_eq!(err.kind, ErrorKind::Invalid, "{bad:?}");
     }
     let err = UiError::from(e.lineage("gone").unwrap_err());
-    assert_eq!(err.kind, "not_found");
+    assert_eq!(err.kind, ErrorKind::NotFound);
     // Nothing was stored by the refusals.
     assert_eq!(e.lineage(&a.id).unwrap().nodes.len(), 1);
 }

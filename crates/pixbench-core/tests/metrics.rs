@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use pixbench_core::ErrorKind;
 
 use pixbench_core::metrics::ALGO;
 
@@ -56,7 +57,7 @@ async fn a_pair_is_computed_once_cached_and_answered_in_either_order() {
     let bad = e.metrics_pair("nope", &a).await.unwrap_err();
     assert!(pixbench_core::api::UiError::from(bad).message.contains("not an image of this history"));
     let missing = e.metrics_pair(&"0".repeat(64), &a).await.unwrap_err();
-    assert_eq!(pixbench_core::api::UiError::from(missing).kind, "metrics");
+    assert_eq!(pixbench_core::api::UiError::from(missing).kind, ErrorKind::Metrics);
 }
 
 #[tokio::test]
@@ -66,7 +67,7 @@ async fn different_shapes_answer_a_sentence() {
     let square = e.blobs().put(&png_bytes(64, 64, [10, 20, 30])).unwrap();
     let wide = e.blobs().put(&png_bytes(128, 64, [10, 20, 30])).unwrap();
     let e = pixbench_core::api::UiError::from(e.metrics_pair(&square, &wide).await.unwrap_err());
-    assert_eq!(e.kind, "metrics");
+    assert_eq!(e.kind, ErrorKind::Metrics);
     assert!(e.message.contains("64×64 and 128×64") && e.message.contains("same aspect ratio"), "{}", e.message);
 }
 

@@ -33,7 +33,7 @@ async fn no_secret_service_is_a_clear_message_and_the_sandbox_still_works() {
         .unwrap();
     assert_eq!(p.key_state, KeyState::Unavailable);
     let err: UiError = e.profile_set_key(&p.id, "sk_live_abcdefgh1234").unwrap_err().into();
-    assert_eq!(err.kind, "keychain");
+    assert_eq!(err.kind, ErrorKind::Keychain);
     assert!(err.message.contains("No keychain is available") && err.message.contains("PIXAPI_KEY"), "{}", err.message);
     // the Sandbox needs no keychain
     let r = e.run_start(spec("offline", &[("gemini-3.1-flash-image-preview-512", 1)])).await.unwrap();

@@ -110,9 +110,9 @@ async fn a_file_without_a_recipe_is_refused_with_a_sentence() {
     let dir = tempfile::tempdir().unwrap();
     let e = engine(dir.path()).await;
     let err: UiError = e.recipe_read(&png_bytes(8, 8, [1, 2, 3])).unwrap_err().into();
-    assert_eq!((err.kind.as_str(), err.message.as_str()), ("no_recipe", NO_RECIPE));
+    assert_eq!((err.kind, err.message.as_str()), (ErrorKind::NoRecipe, NO_RECIPE));
     let err: UiError = e.recipe_read(b"%PDF-1.7").unwrap_err().into();
-    assert_eq!(err.kind, "not_an_image");
+    assert_eq!(err.kind, ErrorKind::NotAnImage);
     let missing: UiError = e.recipe_read_path(&dir.path().join("nope.png")).unwrap_err().into();
     assert_eq!(missing.message, "nope.png could not be read: it is not a readable image file.");
 }

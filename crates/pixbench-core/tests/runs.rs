@@ -80,7 +80,7 @@ async fn one_failing_target_does_not_disturb_the_others() {
     assert_eq!(statuses, vec![RunStatus::Done, RunStatus::Done, RunStatus::Failed, RunStatus::Done]);
     assert_eq!(done.status, RunStatus::Partial);
     let err = done.targets[2].error.as_ref().unwrap();
-    assert_eq!(err.kind, "server_error");
+    assert_eq!(err.kind, ErrorKind::ServerError);
     assert!(!err.message.is_empty());
     assert_eq!(done.credits, 4 + 4 + 8);
     assert_eq!(sim_state(&e.sandbox_url()).await["charged"].as_i64().unwrap(), 16);
@@ -151,7 +151,7 @@ async fn a_cancelled_task_the_server_still_finishes_keeps_its_paid_images() {
     assert_eq!(charged, 6, "the sim charged the 2K image");
     assert_eq!(kept.credits, charged);
     assert_eq!(kept.targets[0].status, RunStatus::Done);
-    assert_eq!(kept.targets[0].error.as_ref().unwrap().kind, "finished_after_cancel");
+    assert_eq!(kept.targets[0].error.as_ref().unwrap().kind, ErrorKind::FinishedAfterCancel);
     assert_eq!(kept.status, RunStatus::Done);
     assert_eq!(e.session_current().unwrap().credits, charged, "the ledger matches the server");
     assert!(e.blobs().image_path(&kept.targets[0].outputs[0].sha256).exists());
@@ -167,7 +167,7 @@ async fn budget_stops_a_run_before_sending() {
     assert!(est.over_budget);
     let requests_before = sim_state(&e.sandbox_url()).await["requests"].as_u64().unwrap();
     let err: UiError = e.run_start(spec("budget", &targets)).await.unwrap_err().into();
-    assert_eq!(err.kind, "over_budget");
+    assert_eq!(err.kind, ErrorKind::OverBudget);
     assert!(err.message.contains("22") && err.message.contains("10"), "{}", err.message);
     let st = sim_state(&e.sandbox_url()).await;
     assert_eq!(st["charged"].as_i64().unwrap(), 0);
@@ -194,7 +194,7 @@ async fn two_quick_runs_cannot_both_pass_a_budget_only_one_fits() {
     assert!(est.over_budget);
     let err: UiError =
         e.run_start(spec("second", &[("gemini-3.1-flash-image-preview-4k", 1)])).await.unwrap_err().into();
-    assert_eq!(err.kind, "over_budget");
+    assert_eq!(err.kind, ErrorKind::OverBudget);
     assert!(err.message.contains("still running"), "{}", err.message);
     assert_eq!(e.wait_run(&first.id).await.unwrap().credits, 8);
     // Once it has delivered, what counts is what it cost.
@@ -216,7 +216,7 @@ async fn preflight_refuses_what_the_contract_would_reject() {
     let est = e.estimate(&edit).unwrap();
     assert!(est.problems.iter().any(|p| p.contains("at most 3")), "{:?}", est.problems);
     let err: UiError = e.run_start(edit).await.unwrap_err().into();
-    assert_eq!(err.kind, "invalid_request");
+    assert_eq!(err.kind, ErrorKind::Invalid);
     assert_eq!(sim_state(&e.sandbox_url()).await["requests"].as_u64().unwrap(), 0);
 }
 
@@ -301,13 +301,13 @@ async fn session_export_has_one_row_per_output_and_contact_sheet_decodes() {
         .unwrap();
     e.wait_run(&run.id).await.unwrap();
     e.output_rate(&run.id, 0, 1, Some(5), Some("best".into())).unwrap();
-    let csv_path = e.session_export("csv", None).unwrap();
+    let csv_path = e.session_export(ExportFormat::Csv, None).unwrap();
     let text = std::fs::read_to_string(&csv_path).unwrap();
     assert_eq!(text.lines().count(), 1 + 3, "{text}");
     assert!(text.lines().next().unwrap().contains("latency_ms"));
     assert!(text.contains(",5,"), "rating exported: {text}");
     let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(e.session_export("json", None).unwrap()).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(e.session_export(ExportFormat::Json, None).unwrap()).unwrap()).unwrap();
     assert_eq!(json["outputs"].as_array().unwrap().len(), 3);
     assert_eq!(json["session"]["credits"], 12);
     let sheet = e.export_contact_sheet(&run.id, None).unwrap();

@@ -4,6 +4,8 @@
 
 mod common;
 
+use pixbench_core::api::ExportFormat;
+use pixbench_core::ErrorKind;
 use std::collections::HashMap;
 
 use common::*;
@@ -45,7 +47,7 @@ async fn blind_votes_rank_the_targets_and_survive_their_runs() {
     let again = e.blind_vote(&pair.token, BlindChoice::Left).unwrap_err();
     assert!(pixbench_core::api::UiError::from(again).message.contains("not open for a vote"));
     let bogus = pixbench_core::api::UiError::from(e.blind_vote("0123-not-a-token", BlindChoice::Tie).unwrap_err());
-    assert_eq!(bogus.kind, "invalid");
+    assert_eq!(bogus.kind, ErrorKind::Invalid);
     let next = e.blind_next(None).unwrap().pair.unwrap();
     let set = |a: &str, b: &str| if a < b { (a.to_string(), b.to_string()) } else { (b.to_string(), a.to_string()) };
     assert_ne!(set(&next.left_url, &next.right_url), set(&pair.left_url, &pair.right_url), "a skipped pair waits");
@@ -88,11 +90,11 @@ async fn blind_votes_rank_the_targets_and_survive_their_runs() {
     assert_eq!((bottom.wins, bottom.losses, bottom.cost_per_win), (0, 8, None));
 
     // The session export carries the votes and the board: JSON in one file, CSV beside it.
-    let json = e.session_export("json", None).unwrap();
+    let json = e.session_export(ExportFormat::Json, None).unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
     assert_eq!(doc["votes"].as_array().unwrap().len(), 12);
     assert_eq!(doc["leaderboard"]["rows"][0]["label"], LADDER[2]);
-    let csv = e.session_export("csv", None).unwrap();
+    let csv = e.session_export(ExportFormat::Csv, None).unwrap();
     let stem = csv.file_stem().unwrap().to_string_lossy().into_owned();
     let board_csv = std::fs::read_to_string(csv.with_file_name(format!("{stem}-leaderboard.csv"))).unwrap();
     assert!(board_csv.lines().nth(1).unwrap().starts_with(&format!("1,{},", LADDER[2])), "{board_csv}");

@@ -32,7 +32,7 @@ import type {
   PairMetricsView,
   WorthReport,
 } from "./types";
-import type { BlindChoice, BlindNext, BlindReveal, Leaderboard } from "./types";
+import type { BlindChoice, BlindNext, BlindReveal, ExportFormat, Leaderboard } from "./types";
 
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
@@ -86,14 +86,14 @@ export const api = {
   sessionCurrent: () => invoke<SessionView>("session_current"),
   sessionNew: (name: string) => invoke<SessionView>("session_new", { name }),
   sessionSetBudget: (credits: number | null) => invoke<SessionView>("session_set_budget", { credits }),
-  sessionExport: (format: "csv" | "json") => invoke<string>("session_export", { format }),
+  sessionExport: (format: ExportFormat) => invoke<string>("session_export", { format }),
 
   benchPreflight: (input: BenchInput) => invoke<Preflight>("bench_preflight", { input }),
   benchStart: (input: BenchInput) => invoke<BenchSummary>("bench_start", { input }),
   benchCancel: (id: string) => invoke<null>("bench_cancel", { id }),
   benchList: () => invoke<BenchSummary[]>("bench_list"),
   benchGet: (id: string) => invoke<BenchView>("bench_get", { id }),
-  benchExport: (id: string, format: "csv" | "json") => invoke<string>("bench_export", { id, format }),
+  benchExport: (id: string, format: ExportFormat) => invoke<string>("bench_export", { id, format }),
   benchDelete: (id: string) => invoke<null>("bench_delete", { id }),
   /** Asks for a prompts file (native dialog); [] if dismissed. */
   benchPromptsPick: () => invoke<BenchPromptInput[]>("bench_prompts_pick"),

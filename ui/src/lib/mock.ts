@@ -36,7 +36,12 @@ import type {
   Settings,
   SweepSpec,
 } from "./types";
-import type { BlindChoice } from "./types";
+import type { BlindChoice, ErrorKind, UiError } from "./types";
+
+/** What a command rejects with, typed as the core's `UiError`. */
+function mockError(kind: ErrorKind, message: string): UiError {
+  return { kind, message, detail: null };
+}
 
 /** "1:1=1024x1024 16:9=1376x768 …" as the catalog's sizes (keywords 2K/4K are squares). */
 function sizes(spec: string): SizeOption[] {
@@ -577,8 +582,7 @@ function iterateFrom(from: OutputRef): RunDraft {
   const r = runs.get(from.runId);
   const t = r?.targets[from.targetIdx];
   const out = t?.outputs[from.outputIdx];
-  if (!r || !t || !out)
-    throw { kind: "invalid_request", message: "That image is not in history any more.", detail: null };
+  if (!r || !t || !out) throw mockError("invalid", "That image is not in history any more.");
   const ref: ReferenceView = {
     sha256: out.sha256,
     name: `run-${r.id.slice(-8)}-${from.targetIdx + 1}-${from.outputIdx + 1}.png`,
@@ -621,7 +625,7 @@ function lineage(runId: string): Lineage {
   });
   const up: RunView[] = [];
   let cur = runs.get(runId);
-  if (!cur) throw { kind: "not_found", message: "That run is not in history any more.", detail: null };
+  if (!cur) throw mockError("not_found", "That run is not in history any more.");
   const self = cur;
   let deletedAncestor: string | null = null;
   while (cur?.parent && up.length < 32) {
@@ -1064,11 +1068,7 @@ export function installMock(): void {
           return ref;
         }
         case "recipe_read_bytes":
-          throw {
-            kind: "no_recipe",
-            message: "This image has no Pixbench recipe; add it as a reference instead?",
-            detail: null,
-          };
+          throw mockError("no_recipe", "This image has no Pixbench recipe; add it as a reference instead?");
         case "recipe_probe_path":
         case "recipe_pick":
           return null;
@@ -1124,9 +1124,9 @@ export function installMock(): void {
         case "bench_matrix_pick":
         case "bench_prompts_pick":
           // Benchmarks need the engine: the browser mock only shows the form.
-          throw { kind: "unsupported", message: "Benchmarks run in the app, not in the browser mock.", detail: null };
+          throw mockError("internal", "Benchmarks run in the app, not in the browser mock.");
         default:
-          throw { kind: "not_found", message: `The mock has no command ${cmd}.`, detail: null };
+          throw mockError("not_found", `The mock has no command ${cmd}.`);
       }
     },
     { shouldMockEvents: true },

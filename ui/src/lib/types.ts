@@ -1,6 +1,9 @@
 // Re-exports of the generated IPC types (ui/src/bindings, made by ts-rs from
 // crates/pixbench-core/src/api.rs). Never declare IPC types by hand: import them from here.
 export type { AppInfo } from "../bindings/AppInfo";
+export type { ErrorKind } from "../bindings/ErrorKind";
+export type { ExportFormat } from "../bindings/ExportFormat";
+export type { SessionMode } from "../bindings/SessionMode";
 export type { BenchInput } from "../bindings/BenchInput";
 export type { BenchProgress } from "../bindings/BenchProgress";
 export type { BenchProgressEvent } from "../bindings/BenchProgressEvent";

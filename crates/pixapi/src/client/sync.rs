@@ -210,7 +210,7 @@ impl Client {
                 // crossed it depends on how their bytes interleaved): it fails the answer.
                 Err(e) if matches!(e.kind, Error::Cancelled | Error::TooLarge { .. }) => return Err(e),
                 Err(e) => {
-                    failed.push(crate::FailedOutput { index, code: e.kind.code(), message: e.user_message() });
+                    failed.push(crate::FailedOutput { index, error: e.kind.clone(), message: e.user_message() });
                     first_err.get_or_insert(e);
                 }
             }

@@ -23,7 +23,7 @@ impl Engine {
     /// The matrix of a form, checked against the catalog, and each prompt's stored
     /// references (its own files, else the composer's references).
     fn bench_matrix(&self, input: &BenchInput) -> CoreResult<(Matrix, Vec<Vec<String>>)> {
-        let invalid = |m: String| CoreError::Ui(ui("invalid_request", m));
+        let invalid = |m: String| CoreError::Ui(ui(ErrorKind::Invalid, m));
         let mut prompts = Vec::new();
         let mut refs_of_prompt = Vec::new();
         for p in input.prompts.iter().filter(|p| !p.text.trim().is_empty()) {
@@ -73,11 +73,14 @@ impl Engine {
         let plan = BenchPlan::with_references(m, refs);
         let pre = plan.preflight(self)?;
         if !pre.problems.is_empty() {
-            return Err(CoreError::Ui(ui("invalid_request", pre.problems.join(" "))));
+            return Err(CoreError::Ui(ui(ErrorKind::Invalid, pre.problems.join(" "))));
         }
         if !input.ignore_budget {
             if let Some(why) = pre.budget_problem() {
-                return Err(CoreError::Ui(ui("over_budget", format!("{why} Start anyway, or raise the budget."))));
+                return Err(CoreError::Ui(ui(
+                    ErrorKind::OverBudget,
+                    format!("{why} Start anyway, or raise the budget."),
+                )));
             }
         }
         let id = bench::new_bench_id();
@@ -184,20 +187,15 @@ impl Engine {
 
     /// Writes a finished benchmark's report as CSV (every request's raw figures) or JSON
     /// (everything) into the exports folder, or `path`; answers where it went.
-    pub fn bench_export(&self, id: &str, format: &str, path: Option<PathBuf>) -> CoreResult<PathBuf> {
+    pub fn bench_export(&self, id: &str, format: ExportFormat, path: Option<PathBuf>) -> CoreResult<PathBuf> {
         let view = self.bench_get(id)?;
         let Some(report) = view.report else {
             return Err(CoreError::Ui(ui(
-                "not_found",
+                ErrorKind::NotFound,
                 "This benchmark has no report to export (it is still running, or it was interrupted).",
             )));
         };
-        let ext = match format {
-            "csv" | "json" => format,
-            other => {
-                return Err(CoreError::Ui(ui("invalid", format!("Unknown export format “{other}”: use csv or json."))))
-            }
-        };
+        let ext = format.ext();
         let path = match path {
             Some(p) => p,
             None => {
@@ -207,14 +205,14 @@ impl Engine {
             }
         };
         bench::write_report_file(&report, &path)
-            .map_err(|e| CoreError::Ui(ui("disk", format!("Could not write {}: {e}", path.display()))))?;
+            .map_err(|e| CoreError::Ui(ui(ErrorKind::Disk, format!("Could not write {}: {e}", path.display()))))?;
         Ok(path)
     }
 
     /// Removes a benchmark from history and its report file; its runs stay in history.
     pub fn bench_delete(&self, id: &str) -> CoreResult<()> {
         if lock(&self.inner.benches).contains_key(id) {
-            return Err(CoreError::Ui(ui("busy", "This benchmark is running: cancel it first.")));
+            return Err(CoreError::Ui(ui(ErrorKind::Busy, "This benchmark is running: cancel it first.")));
         }
         let s = self.store().benchmark(id)?;
         if let Some(p) = s.report_path {
@@ -259,7 +257,8 @@ impl Engine {
     /// Reads a matrix file (TOML, as `pixbench bench` takes) into the form's input; a bad
     /// file is refused with its line and field.
     pub fn bench_input_from_matrix(&self, path: &std::path::Path) -> CoreResult<BenchInput> {
-        let m = Matrix::load(path, &self.catalog()).map_err(|e| CoreError::Ui(ui("invalid_matrix", e.to_string())))?;
+        let m =
+            Matrix::load(path, &self.catalog()).map_err(|e| CoreError::Ui(ui(ErrorKind::Invalid, e.to_string())))?;
         Ok(input_of_matrix(&m))
     }
 }

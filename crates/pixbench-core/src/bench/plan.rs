@@ -161,7 +161,7 @@ impl BenchPlan {
                 warmup_credits += c;
             }
         }
-        let first = first.ok_or_else(|| CoreError::Ui(ui("invalid", "The benchmark has no request.")))?;
+        let first = first.ok_or_else(|| CoreError::Ui(ui(ErrorKind::Invalid, "The benchmark has no request.")))?;
         let over_session = first.budget_credits.is_some_and(|b| first.spent_credits + credits > b);
         let over_matrix = self.matrix.budget.is_some_and(|b| credits > b);
         let profile = engine.profile_get(&engine.current_profile_id()).map(|p| p.name).unwrap_or_default();

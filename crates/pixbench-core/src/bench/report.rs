@@ -29,16 +29,12 @@ pub enum BenchStatus {
     Stopped,
 }
 
-/// Error kinds after which the next requests would fail the same way: a benchmark stops
-/// sending at the first one instead of spending its whole matrix on them.
-pub const STOP_KINDS: &[&str] = &["unauthorized", "insufficient_credits"];
-
 /// Failed requests of the same target and kind, with the message of the first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct FailureGroup {
     pub model: String,
-    pub kind: String,
+    pub kind: ErrorKind,
     pub message: String,
     pub count: u32,
 }
@@ -47,7 +43,9 @@ pub struct FailureGroup {
 pub fn failure_groups(samples: &[Sample]) -> Vec<FailureGroup> {
     let mut out: Vec<FailureGroup> = Vec::new();
     for f in samples.iter().filter(|s| s.is_failed()) {
-        let kind = f.error_kind.clone().unwrap_or_else(|| f.status.clone());
+        // A failure without an error of its own is one the app's stop cut short (or a bug).
+        let kind =
+            f.error_kind.unwrap_or(if f.status == "interrupted" { ErrorKind::Interrupted } else { ErrorKind::Unknown });
         match out.iter_mut().find(|g| g.model == f.model && g.kind == kind) {
             Some(g) => g.count += 1,
             None => out.push(FailureGroup {
@@ -268,7 +266,7 @@ pub fn write_csv<W: std::io::Write>(report: &BenchReport, w: W) -> std::io::Resu
                 s.http_status.map(|p| p.to_string()).unwrap_or_default(),
                 s.attempts.to_string(),
                 o(s.request_id.clone()),
-                o(s.error_kind.clone()),
+                o(s.error_kind.map(|k| k.as_str().to_string())),
                 o(s.error.clone()),
                 s.outputs.join(";"),
             ]
@@ -317,7 +315,8 @@ pub fn save_report(engine: &Engine, report: &BenchReport) -> CoreResult<PathBuf>
     }
     let id = report.id.clone().unwrap_or_else(new_bench_id);
     let write = |r: &BenchReport| {
-        write_report_file(r, &path).map_err(|e| CoreError::Ui(ui("disk", format!("Could not save the report: {e}"))))
+        write_report_file(r, &path)
+            .map_err(|e| CoreError::Ui(ui(ErrorKind::Disk, format!("Could not save the report: {e}"))))
     };
     if report.id.is_some() {
         write(report)?;
@@ -395,7 +394,7 @@ mod tests {
             http_status: Some(if ok { 200 } else { 500 }),
             attempts: 1,
             request_id: None,
-            error_kind: (!ok).then(|| "server_error".into()),
+            error_kind: (!ok).then_some(ErrorKind::ServerError),
             error: None,
             outputs: vec![],
         }

@@ -6,7 +6,7 @@ use ts_rs::TS;
 
 use super::matrix::{BenchPrompt, BenchTarget, Job, Matrix};
 use super::plan::{BenchPlan, Preflight};
-use super::report::{BenchReport, BenchStatus, ReportMeta, STOP_KINDS};
+use super::report::{BenchReport, BenchStatus, ReportMeta};
 use super::stats::{percentile, Sample};
 use crate::api::*;
 use crate::engine::Engine;
@@ -84,7 +84,7 @@ async fn run_job(engine: Engine, job: Job, spec: RunSpec, t0: Instant, cancel: C
     match view {
         Ok(v) => match v.targets.first() {
             Some(t) => Sample::from_target(&job, &v, t, ms(start), ms(end)),
-            None => Sample::refused(&job, &spec, ui("store", "The run has no target."), ms(start), ms(end)),
+            None => Sample::refused(&job, &spec, ui(ErrorKind::Store, "The run has no target."), ms(start), ms(end)),
         },
         Err(e) => refused(&spec, e),
     }
@@ -182,7 +182,7 @@ where
                 Sample::refused(
                     &job,
                     &spec,
-                    ui("internal", format!("The benchmark job ended abnormally: {e}")),
+                    ui(ErrorKind::Internal, format!("The benchmark job ended abnormally: {e}")),
                     at,
                     now,
                 )
@@ -205,10 +205,7 @@ where
                 l.failed += 1;
             }
         }
-        if stop_reason.is_none()
-            && sample.is_failed()
-            && sample.error_kind.as_deref().is_some_and(|k| STOP_KINDS.contains(&k))
-        {
+        if stop_reason.is_none() && sample.is_failed() && sample.error_kind.is_some_and(ErrorKind::stops_a_benchmark) {
             let left = plan.jobs.len() - next;
             stop_reason = Some(format!(
                 "Stopped: {} The other {left} requests would fail the same way, so they were not sent.",

@@ -76,7 +76,7 @@ pub struct Sample {
     pub http_status: Option<u16>,
     pub attempts: u32,
     pub request_id: Option<String>,
-    pub error_kind: Option<String>,
+    pub error_kind: Option<ErrorKind>,
     pub error: Option<String>,
     /// SHA-256 of the stored output images.
     pub outputs: Vec<String>,
@@ -143,7 +143,7 @@ impl Sample {
             http_status: t.http_status,
             attempts: t.attempts,
             request_id: t.request_id.clone(),
-            error_kind: t.error.as_ref().map(|e| e.kind.clone()),
+            error_kind: t.error.as_ref().map(|e| e.kind),
             error: t.error.as_ref().map(|e| e.message.clone()),
             outputs: t.outputs.iter().map(|o| o.sha256.clone()).collect(),
             ..Sample::blank(job, &run.prompt, &t.model_id, t.n, start_ms, end_ms)

@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod worth;
 
+use crate::kind::ErrorKind;
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -92,7 +93,7 @@ fn pair_lock(key: &str) -> Arc<tokio::sync::Mutex<()>> {
 }
 
 fn invalid(message: impl Into<String>) -> CoreError {
-    CoreError::Ui(ui("invalid_input", message))
+    CoreError::Ui(ui(ErrorKind::Invalid, message))
 }
 
 impl Engine {
@@ -112,7 +113,8 @@ impl Engine {
         let mut view = match self.metrics_cached(lo, hi)? {
             Some(v) => v,
             None => {
-                let _permit = permits().acquire().await.map_err(|e| CoreError::Ui(ui("internal", e.to_string())))?;
+                let _permit =
+                    permits().acquire().await.map_err(|e| CoreError::Ui(ui(ErrorKind::Internal, e.to_string())))?;
                 let blobs = self.blobs().clone();
                 let (a, b) = (lo.to_string(), hi.to_string());
                 let m = tokio::task::spawn_blocking(move || -> Result<pixbench_metrics::PairMetrics, String> {
@@ -121,8 +123,8 @@ impl Engine {
                     compare_bytes(&ba, &bb)
                 })
                 .await
-                .map_err(|e| CoreError::Ui(ui("internal", e.to_string())))?
-                .map_err(|e| CoreError::Ui(ui("metrics", e)))?;
+                .map_err(|e| CoreError::Ui(ui(ErrorKind::Internal, e.to_string())))?
+                .map_err(|e| CoreError::Ui(ui(ErrorKind::Metrics, e)))?;
                 let v = PairMetricsView {
                     sha_a: lo.into(),
                     sha_b: hi.into(),

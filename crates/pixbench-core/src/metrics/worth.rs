@@ -180,7 +180,7 @@ impl Engine {
                 };
                 let (metrics, error) = match self.metrics_pair(&hi.sha, &lo.sha).await {
                     Ok(m) => (Some(m), None),
-                    Err(CoreError::Ui(e)) if e.kind == "metrics" => (None, Some(e.message)),
+                    Err(CoreError::Ui(e)) if e.kind == crate::ErrorKind::Metrics => (None, Some(e.message)),
                     Err(e) => return Err(e),
                 };
                 let (adds_little, verdict) = match &metrics {

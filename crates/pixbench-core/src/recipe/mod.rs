@@ -346,7 +346,7 @@ fn sent_fields(req: &RequestView) -> Map<String, Value> {
 }
 
 fn no_recipe() -> CoreError {
-    CoreError::Ui(ui("no_recipe", NO_RECIPE))
+    CoreError::Ui(ui(ErrorKind::NoRecipe, NO_RECIPE))
 }
 
 impl Engine {
@@ -354,7 +354,7 @@ impl Engine {
     pub fn recipe_of_output(&self, run_id: &str, target_idx: u32, output_idx: u32) -> CoreResult<Recipe> {
         let row = self.store().run_row(run_id)?;
         let run = self.run_get(run_id)?;
-        let not_found = || CoreError::Ui(ui("not_found", "That image is not part of the run."));
+        let not_found = || CoreError::Ui(ui(ErrorKind::NotFound, "That image is not part of the run."));
         let t = run.targets.iter().find(|t| t.idx == target_idx).ok_or_else(not_found)?;
         let o = t.outputs.iter().find(|o| o.idx == output_idx).ok_or_else(not_found)?;
         Ok(Recipe::of_output(&row, t, o, &self.catalog()))
@@ -385,8 +385,8 @@ impl Engine {
             .find(|t| t.idx == target_idx)
             .and_then(|t| t.outputs.iter().find(|o| o.idx == output_idx))
             .map(|o| o.sha256.clone())
-            .ok_or_else(|| CoreError::Ui(ui("not_found", "That image is not part of the run.")))?;
-        let bytes = self.blobs().get(&sha).map_err(|e| CoreError::Ui(ui("missing", e.to_string())))?;
+            .ok_or_else(|| CoreError::Ui(ui(ErrorKind::NotFound, "That image is not part of the run.")))?;
+        let bytes = self.blobs().get(&sha).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
         Ok(self.with_recipe(&recipe, bytes).0)
     }
 
@@ -418,7 +418,7 @@ impl Engine {
             o.idx + 1
         );
         let path = crate::export::unused_name(&dir, &stem, ext);
-        crate::blobs::write_atomic(&path, &bytes).map_err(|e| CoreError::Ui(ui("disk", e.to_string())))?;
+        crate::blobs::write_atomic(&path, &bytes).map_err(|e| CoreError::Ui(ui(ErrorKind::Disk, e.to_string())))?;
         Ok(path)
     }
 
@@ -426,11 +426,11 @@ impl Engine {
     /// it. A file without one is refused with [`NO_RECIPE`].
     pub fn recipe_read(&self, bytes: &[u8]) -> CoreResult<RecipeLoad> {
         let (c, text) = container::extract(bytes).map_err(|e| match e {
-            ContainerError::NotAnImage => CoreError::Ui(ui("not_an_image", e.to_string())),
-            other => CoreError::Ui(ui("invalid_recipe", other.to_string())),
+            ContainerError::NotAnImage => CoreError::Ui(ui(ErrorKind::NotAnImage, e.to_string())),
+            other => CoreError::Ui(ui(ErrorKind::Invalid, other.to_string())),
         })?;
         let text = text.ok_or_else(no_recipe)?;
-        let recipe = Recipe::parse(&text).map_err(|m| CoreError::Ui(ui("invalid_recipe", m)))?;
+        let recipe = Recipe::parse(&text).map_err(|m| CoreError::Ui(ui(ErrorKind::Invalid, m)))?;
         let (spec, notes, model_known) = recipe.to_spec(&self.catalog(), |sha| self.reference(sha).is_ok());
         let references = spec.references.iter().filter_map(|s| self.reference(s).ok()).collect();
         Ok(RecipeLoad { recipe, spec, references, notes, model_known, container: c.name().into() })
@@ -440,7 +440,7 @@ impl Engine {
     pub fn recipe_read_path(&self, path: &std::path::Path) -> CoreResult<RecipeLoad> {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "The file".into());
         let bytes = crate::engine::read_bounded(path, crate::engine::MAX_REFERENCE_FILE)
-            .map_err(|why| CoreError::Ui(ui("unreadable", format!("{name} could not be read: {why}."))))?;
+            .map_err(|why| CoreError::Ui(ui(ErrorKind::Unreadable, format!("{name} could not be read: {why}."))))?;
         self.recipe_read(&bytes)
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod rank;
 
+use crate::kind::ErrorKind;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use rand::Rng;
@@ -436,7 +437,7 @@ impl Engine {
         };
         let Some(p) = taken else {
             return Err(CoreError::Ui(ui(
-                "invalid",
+                ErrorKind::Invalid,
                 "This pair is not open for a vote (it was already voted on, or it is from before the app restarted). Show the next pair.",
             )));
         };
@@ -509,7 +510,7 @@ impl Engine {
         })?;
         if !inserted {
             return Err(CoreError::Ui(ui(
-                "invalid",
+                ErrorKind::Invalid,
                 "This pair already has a vote; the first one counts. Show the next pair.",
             )));
         }
@@ -583,18 +584,18 @@ impl Engine {
         let mut written = vec![];
         let path = dir.join(format!("{stem}-votes.csv"));
         crate::blobs::write_atomic(&path, votes_csv(&votes)?.as_bytes())
-            .map_err(|e| CoreError::Ui(ui("disk", e.to_string())))?;
+            .map_err(|e| CoreError::Ui(ui(ErrorKind::Disk, e.to_string())))?;
         written.push(path);
         let path = dir.join(format!("{stem}-leaderboard.csv"));
         crate::blobs::write_atomic(&path, leaderboard_csv(&board)?.as_bytes())
-            .map_err(|e| CoreError::Ui(ui("disk", e.to_string())))?;
+            .map_err(|e| CoreError::Ui(ui(ErrorKind::Disk, e.to_string())))?;
         written.push(path);
         Ok(written)
     }
 }
 
 fn csv_of(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> CoreResult<String> {
-    let enc = |e: String| CoreError::Ui(ui("encode", e));
+    let enc = |e: String| CoreError::Ui(ui(ErrorKind::Encode, e));
     let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(header).map_err(|e| enc(e.to_string()))?;
     for r in rows {

@@ -115,7 +115,7 @@ function failed(targetIdx: number, totalMs: number | null, over: Partial<Sample>
     images: 0,
     credits: 0,
     http_status: 500,
-    error_kind: "server",
+    error_kind: "server_error",
     error: "boom",
     ...over,
   });

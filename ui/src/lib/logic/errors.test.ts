@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { BUDGET_KINDS, kindTitle, kindTone, pushError, sentence, toUiError } from "./errors";
+import { ALL_KINDS } from "../../bindings/errorKinds";
+import type { ErrorKind, UiError } from "../types";
+import { isBudgetKind, kindTitle, kindTone, pushError, sentence, toUiError } from "./errors";
 
 describe("toUiError", () => {
   it("keeps a UiError from a command", () => {
@@ -26,7 +28,10 @@ describe("toUiError", () => {
     expect(toUiError(undefined).message).toBe("Something went wrong.");
   });
   it("fills a missing detail with null", () => {
-    expect(toUiError({ kind: "x", message: "y" }).detail).toBeNull();
+    expect(toUiError({ kind: "internal", message: "y" }).detail).toBeNull();
+  });
+  it("reads a kind this build does not know as unknown", () => {
+    expect(toUiError({ kind: "some_new_kind", message: "y" }).kind).toBe("unknown");
   });
 });
 
@@ -41,8 +46,12 @@ describe("sentence", () => {
 describe("kindTitle", () => {
   it("makes a title of a kind", () => {
     expect(kindTitle("insufficient_credits")).toBe("Insufficient credits (402)");
-    expect(kindTitle("some_new_kind")).toBe("Some new kind");
-    expect(kindTitle("")).toBe("Error");
+    expect(kindTitle("unknown")).toBe("Error");
+  });
+  it("has a title of its own for every kind Rust declares", () => {
+    const titles = ALL_KINDS.map(kindTitle);
+    expect(titles.every((t) => t.length > 0)).toBe(true);
+    expect(new Set(titles).size).toBe(ALL_KINDS.length);
   });
   it("names the hostile-server kinds in words a user reads", () => {
     expect(kindTitle("refused_url")).toBe("Image address refused");
@@ -53,9 +62,7 @@ describe("kindTitle", () => {
 
 describe("error kinds", () => {
   it("treats only the core's over_budget as the budget notice", () => {
-    expect(BUDGET_KINDS.has("over_budget")).toBe(true);
-    expect(BUDGET_KINDS.has("insufficient_credits")).toBe(false);
-    expect(BUDGET_KINDS.has("budget")).toBe(false);
+    expect(ALL_KINDS.filter(isBudgetKind)).toEqual(["over_budget"]);
   });
   it("names the client's new kinds", () => {
     expect(kindTitle("unprocessable")).toBe("Unprocessable request (422)");
@@ -63,24 +70,41 @@ describe("error kinds", () => {
     expect(kindTitle("unexpected_status")).toBe("Unexpected HTTP status");
     expect(kindTitle("poll_deadline")).toBe("Task took too long");
     expect(kindTitle("task_not_found")).toBe("Task not found");
-    expect(kindTitle("invalid_input")).toBe("Invalid input");
+    expect(kindTitle("invalid")).toBe("Invalid input");
     expect(kindTitle("not_an_image")).toBe("Not an image");
   });
   it("tells transient failures and content refusals from faults", () => {
     expect(
-      ["rate_limited", "server_error", "model_unavailable", "connect", "timeout", "connection_lost"].map(kindTone),
-    ).toEqual(Array(6).fill("transient"));
+      (
+        [
+          "rate_limited",
+          "server_error",
+          "model_unavailable",
+          "connect",
+          "timeout",
+          "connection_lost",
+          "too_slow",
+        ] as const
+      ).map(kindTone),
+    ).toEqual(Array(7).fill("transient"));
     expect(kindTone("prompt_rejected")).toBe("policy");
     expect(
-      ["unprocessable", "bad_request", "poll_deadline", "task_not_found", "unexpected_status", "not_an_image"].map(
-        kindTone,
-      ),
+      (
+        [
+          "unprocessable",
+          "bad_request",
+          "poll_deadline",
+          "task_not_found",
+          "unexpected_status",
+          "not_an_image",
+        ] as const
+      ).map(kindTone),
     ).toEqual(Array(6).fill("fault"));
   });
 });
 
 describe("pushError", () => {
-  const e = { kind: "k", message: "m.", detail: null };
+  const e: UiError = { kind: "internal" satisfies ErrorKind, message: "m.", detail: null };
   it("adds, skips an immediate repeat, and keeps the newest few", () => {
     let l = pushError([], e, "ctx", 1);
     l = pushError(l, e, "ctx", 2);

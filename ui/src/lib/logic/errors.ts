@@ -1,5 +1,11 @@
 // Errors from `invoke` and from the app itself, as one shape: UiError.
-import type { UiError } from "../types";
+import type { ErrorKind, UiError } from "../types";
+import { ALL_KINDS, BUDGET_KINDS, POLICY_KINDS, TRANSIENT_KINDS } from "../../bindings/errorKinds";
+
+/** A kind from the wire as this build knows it (anything else is "unknown"). */
+function knownKind(kind: string): ErrorKind {
+  return (ALL_KINDS as readonly string[]).includes(kind) ? (kind as ErrorKind) : "unknown";
+}
 
 function isUiError(e: unknown): e is UiError {
   return (
@@ -14,9 +20,9 @@ function isUiError(e: unknown): e is UiError {
  * Whatever an `invoke` rejected with (a UiError from our commands, a plain string from
  * Tauri itself such as "command x not found", an Error from JS) as a UiError.
  */
-export function toUiError(e: unknown, fallbackKind = "internal"): UiError {
+export function toUiError(e: unknown, fallbackKind: ErrorKind = "internal"): UiError {
   if (isUiError(e)) {
-    return { kind: e.kind, message: sentence(e.message), detail: e.detail ?? null };
+    return { kind: knownKind(e.kind), message: sentence(e.message), detail: e.detail ?? null };
   }
   if (typeof e === "string") {
     return { kind: fallbackKind, message: sentence(e), detail: null };
@@ -41,31 +47,15 @@ export function sentence(msg: string): string {
   return /[.!?…]$/.test(first) ? first : `${first}.`;
 }
 
-/**
- * The `UiError.kind` a command uses when a run or a benchmark would cross the budget: the UI
- * shows its budget notice for it instead of an error (the core's only budget kind; a
- * server's 402 is `insufficient_credits`, the account's balance, not our budget).
- */
-export const BUDGET_KINDS: ReadonlySet<string> = new Set(["over_budget"]);
+/** Whether a command refused because a run or a benchmark would cross the budget: the UI
+ * shows its budget notice then instead of an error (a server's 402 is
+ * `insufficient_credits`, the account's balance, not our budget). */
+export function isBudgetKind(kind: ErrorKind): boolean {
+  return BUDGET_KINDS.includes(kind);
+}
 
-/**
- * Kinds of a failed request that may succeed when sent again (the client already retried
- * them, bounded): `pixapi::Error::is_retryable`.
- */
-export const TRANSIENT_KINDS: ReadonlySet<string> = new Set([
-  "rate_limited",
-  "server_error",
-  "model_unavailable",
-  "connect",
-  "timeout",
-  "connection_lost",
-]);
-
-/** Kinds that are a refusal of the content, not a fault: sending it again is refused again. */
-export const POLICY_KINDS: ReadonlySet<string> = new Set(["prompt_rejected"]);
-
-/** Titles where the words of the kind say too little. */
-const KIND_TITLES: Record<string, string> = {
+/** A title for every kind: a new Rust kind fails the type check here until it has one. */
+const KIND_TITLES: Record<ErrorKind, string> = {
   bad_request: "Bad request (400)",
   unauthorized: "Key refused (401)",
   insufficient_credits: "Insufficient credits (402)",
@@ -76,37 +66,57 @@ const KIND_TITLES: Record<string, string> = {
   server_error: "Server error",
   model_unavailable: "Model unavailable (503)",
   unexpected_status: "Unexpected HTTP status",
+  timeout: "Timed out",
+  poll_deadline: "Task took too long",
   connect: "Could not connect",
   connection_lost: "Connection lost",
   malformed: "Malformed answer",
   too_large: "Answer too large",
-  poll_deadline: "Task took too long",
   task_failed: "Task failed",
   task_not_found: "Task not found",
-  invalid_input: "Invalid input",
+  cancelled: "Cancelled",
   url_expired: "Image URL expired",
-  not_an_image: "Not an image",
   refused_url: "Image address refused",
   too_slow: "Server too slow",
+  invalid: "Invalid input",
+  not_found: "Not found",
+  missing: "File missing from the data folder",
+  not_an_image: "Not an image",
   extra_outputs: "More images than asked",
+  partial: "Fewer images than asked",
   unsaved: "Not saved to disk yet",
-  not_granted: "File not handed over",
+  finished_after_cancel: "Finished after you cancelled",
+  interrupted: "Interrupted",
   over_budget: "Over budget",
+  no_key: "No key",
+  keychain: "Keychain unavailable",
+  not_granted: "File not handed over",
+  unreadable: "File unreadable",
+  disk: "Could not write to disk",
+  data_dir: "Data folder unusable",
+  store: "Database error",
+  busy: "Still running",
+  decode: "Image unreadable",
+  encode: "Export failed",
+  no_recipe: "No recipe in the image",
+  metrics: "Metrics unavailable",
+  catalog: "Model not in the catalog",
+  sandbox: "Sandbox did not start",
+  client: "Connection set-up failed",
+  internal: "Internal error",
+  unknown: "Error",
 };
 
 /** "transient" (may work when sent again), "policy" (a content refusal) or "fault". */
-export function kindTone(kind: string): "transient" | "policy" | "fault" {
-  if (TRANSIENT_KINDS.has(kind)) return "transient";
-  if (POLICY_KINDS.has(kind)) return "policy";
+export function kindTone(kind: ErrorKind): "transient" | "policy" | "fault" {
+  if (TRANSIENT_KINDS.includes(kind)) return "transient";
+  if (POLICY_KINDS.includes(kind)) return "policy";
   return "fault";
 }
 
 /** A short title for an error kind ("insufficient_credits" -> "Insufficient credits (402)"). */
-export function kindTitle(kind: string): string {
-  if (KIND_TITLES[kind]) return KIND_TITLES[kind];
-  const words = kind.replace(/[_-]+/g, " ").trim();
-  if (!words) return "Error";
-  return words[0].toUpperCase() + words.slice(1);
+export function kindTitle(kind: ErrorKind): string {
+  return KIND_TITLES[kind] ?? KIND_TITLES.unknown;
 }
 
 export interface ErrorEntry extends UiError {

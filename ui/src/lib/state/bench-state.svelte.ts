@@ -3,9 +3,9 @@
 import { api, onBenchProgress, onBenchUpdated } from "../api";
 import { benchInput, formFromComposer, formFromInput, formProblems, type BenchForm } from "../logic/bench";
 import { debounce, latestOnly } from "../logic/debounce";
-import { BUDGET_KINDS, toUiError } from "../logic/errors";
+import { isBudgetKind, toUiError } from "../logic/errors";
 import { store } from "./state.svelte";
-import type { BenchProgress, BenchSummary, BenchView, Preflight } from "../types";
+import type { BenchProgress, BenchSummary, BenchView, ExportFormat, Preflight } from "../types";
 
 export class BenchStore {
   open = $state(false);
@@ -139,7 +139,7 @@ export class BenchStore {
     } catch (e) {
       const err = toUiError(e);
       this.startProblem = err.message;
-      this.overBudget = BUDGET_KINDS.has(err.kind);
+      this.overBudget = isBudgetKind(err.kind);
     } finally {
       this.starting = false;
     }
@@ -172,7 +172,7 @@ export class BenchStore {
     }
   }
 
-  async exportReport(format: "csv" | "json"): Promise<void> {
+  async exportReport(format: ExportFormat): Promise<void> {
     if (!this.selectedId) return;
     try {
       this.lastExport = await api.benchExport(this.selectedId, format);

@@ -15,7 +15,7 @@ import {
   type ComposerState,
 } from "../logic/composer";
 import { debounce, latestOnly } from "../logic/debounce";
-import { BUDGET_KINDS, toUiError } from "../logic/errors";
+import { isBudgetKind, toUiError } from "../logic/errors";
 import { composerFromDraft } from "../logic/lineage";
 import { setOption } from "../logic/options";
 import { moveItem } from "../logic/spend";
@@ -181,7 +181,7 @@ export class ComposerStore {
         run = await api.runStart(spec);
       } catch (e) {
         const err = toUiError(e);
-        if (BUDGET_KINDS.has(err.kind) && this.estimate) {
+        if (isBudgetKind(err.kind) && this.estimate) {
           this.blocked = { estimate: { ...this.estimate, overBudget: true } };
         } else {
           app.notices.report(err, "Starting the run");

@@ -3,7 +3,7 @@
 import { api } from "../api";
 import { defaultSessionName } from "../logic/spend";
 import type { AppStore } from "./state.svelte";
-import type { SessionView } from "../types";
+import type { ExportFormat, SessionView } from "../types";
 
 export class SessionState {
   current = $state<SessionView | null>(null);
@@ -51,7 +51,7 @@ export class SessionState {
     }
   }
 
-  async exportAs(format: "csv" | "json"): Promise<void> {
+  async exportAs(format: ExportFormat): Promise<void> {
     try {
       const path = await api.sessionExport(format);
       this.lastExport = path;
