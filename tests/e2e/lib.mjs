@@ -106,9 +106,19 @@ export async function setPrompt(text) {
   await p.setValue(text);
 }
 
+/** The id of the run the results show ("" when none). */
+export async function shownRunId() {
+  return (await byId("results").getAttribute("data-run-id")) ?? "";
+}
+
+// The run shown when Run was last clicked: `waitRunFinished` waits for another one, so
+// the previous run's finished cells are never taken for the new run's.
+let shownBeforeClick = null;
+
 export async function clickRun() {
   const run = byId("run");
   await run.waitForEnabled({ timeout: T.short });
+  shownBeforeClick = await shownRunId();
   await run.click();
 }
 
@@ -121,16 +131,22 @@ export async function cells() {
   return out;
 }
 
-/** Waits until the current run has `n` cells and none is running; returns them. */
+/**
+ * Waits until the current run has `n` cells and none is running; returns them. After
+ * `clickRun`, only a run other than the one shown before the click counts.
+ */
 export async function waitRunFinished(n, timeout = T.run) {
-  return waitUntil(
+  const cs = await waitUntil(
     async () => {
+      if (shownBeforeClick !== null && (await shownRunId()) === shownBeforeClick) return false;
       const cs = await cells();
       return cs.length === n && cs.every((c) => c.status !== "running") ? cs : false;
     },
     `the run did not finish with ${n} cells`,
     timeout,
   );
+  shownBeforeClick = null;
+  return cs;
 }
 
 /** Images of a cell: [{ width, height, src }]. */
