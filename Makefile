@@ -117,4 +117,4 @@ test-deb: tests/e2e/node_modules/.package-lock.json tauri-driver
 	@deb=$$(ls -1t $(DEB_DIR)/*.deb 2>/dev/null | head -n1); test -n "$$deb" || { echo "no .deb: run 'make deb' first" >&2; exit 2; }; \
 	  echo "test-deb: installing $$deb"; DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "./$$deb"; \
 	  dpkg -L pixbench | grep -E '\.desktop$$|/bin/|icons' ; \
-	  PIXBENCH_APP=/usr/bin/pixbench-desktop tests/e2e/run.sh installed
+	  PIXBENCH_APP=/usr/bin/pixbench-desktop E2E_AS_SHIPPED=1 tests/e2e/run.sh installed

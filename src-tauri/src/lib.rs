@@ -6,6 +6,7 @@
 mod commands;
 mod granted;
 mod images;
+mod webkit_env;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -105,12 +106,16 @@ fn show_startup_failure<R: Runtime>(app: &tauri::AppHandle<R>, dir: &std::path::
 
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
+    let webkit_set = webkit_env::apply();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,pixbench=info")),
         )
         .init();
+    if let Some(var) = webkit_set {
+        tracing::info!("no GPU render node: {var}=1 (WebKit's DMABuf renderer would hold the window in memory)");
+    }
     let app = setup_builder(tauri::Builder::default())
         .setup(|app| {
             let handle = app.handle().clone();

@@ -8,7 +8,8 @@
 #   tests/e2e/run.sh basics budget   only these spec files (by name)
 #
 # Environment: PIXBENCH_APP (default target/debug/pixbench-desktop), E2E_DRIVER_PORT (4444),
-# E2E_KEEP=1 keeps the temp dirs and logs. Screenshots: target/e2e-screenshots/.
+# E2E_KEEP=1 keeps the temp dirs and logs, E2E_AS_SHIPPED=1 leaves WebKit's renderer as the
+# app picks it (see below). Screenshots: target/e2e-screenshots/.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -83,6 +84,11 @@ export DISPLAY=":$DISP"
 unset WAYLAND_DISPLAY
 # Do NOT set WEBKIT_DISABLE_COMPOSITING_MODE: it makes WebKitWebDriver screenshots hang.
 export NO_AT_BRIDGE=1 GDK_BACKEND=x11
+# With no GPU the app turns WebKit's DMABuf renderer off (src-tauri/src/webkit_env.rs: it
+# saves ~80 MB); WebDriver's screenshots then take ~15 s each, which would make this suite
+# 8x slower. The suite keeps the DMABuf renderer (what a machine with a GPU runs);
+# E2E_AS_SHIPPED=1 (`make test-deb`) drives the app as it ships on this machine instead.
+if [ "${E2E_AS_SHIPPED:-}" != 1 ]; then export WEBKIT_DISABLE_DMABUF_RENDERER="${WEBKIT_DISABLE_DMABUF_RENDERER:-0}"; fi
 
 if port_open "$DRIVER_PORT"; then
   echo "e2e: port $DRIVER_PORT is taken; set E2E_DRIVER_PORT" >&2
