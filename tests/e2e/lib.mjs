@@ -106,6 +106,25 @@ export async function setPrompt(text) {
   await p.setValue(text);
 }
 
+/**
+ * Clicks `el` once its box has stopped moving. Opening or closing a panel resizes the
+ * grid a frame later (its cell sizes follow the area's size through a ResizeObserver), so
+ * a click computed in between lands where the element was.
+ */
+export async function clickWhenStill(el) {
+  let last = null;
+  await waitUntil(async () => {
+    const box = await browser.execute((e) => {
+      const r = e.getBoundingClientRect();
+      return `${r.x},${r.y},${r.width},${r.height}`;
+    }, el);
+    const still = box === last;
+    last = box;
+    return still;
+  }, "the element kept moving");
+  await el.click();
+}
+
 /** The id of the run the results show ("" when none). */
 export async function shownRunId() {
   return (await byId("results").getAttribute("data-run-id")) ?? "";

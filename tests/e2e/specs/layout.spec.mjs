@@ -1,7 +1,7 @@
 // The layout at the smallest window the shell allows (1024 x 680) and at 1600 x 1000:
 // nothing needed is cut off, and screenshots of both are kept for a person to look at.
 import assert from "node:assert/strict";
-import { allById, browser, byId, clickRun, selectTargets, setPrompt, SHOT_DIR, waitRunFinished, waitSim } from "../lib.mjs";
+import { allById, browser, byId, clickRun, clickWhenStill, selectTargets, setPrompt, SHOT_DIR, waitRunFinished, waitSim } from "../lib.mjs";
 
 const SIZES = [
   [1024, 680],
@@ -51,7 +51,7 @@ describe("layout", function () {
       assert.ok(await inViewport(await byId("copy-curl")), `copy-curl is cut off with the inspector open at ${w} x ${h}`);
       if (SHOT_DIR) await browser.saveScreenshot(`${SHOT_DIR}/layout-${w}x${h}-inspector.png`);
       await byId("inspector-toggle").click();
-      await cells[1].$('[data-testid="result-image"]').click();
+      await clickWhenStill(await cells[1].$('[data-testid="result-image"]'));
       await byId("viewer-image").waitForDisplayed();
       await browser.pause(400);
       if (SHOT_DIR) await browser.saveScreenshot(`${SHOT_DIR}/layout-${w}x${h}-viewer.png`);
