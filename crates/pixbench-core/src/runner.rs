@@ -3,6 +3,10 @@
 //! is sent and updated as it goes; paid outputs are saved and entered in the ledger once.
 //! At start-up, async tasks left running are polled to completion (never resubmitted) and
 //! sync requests cut off are marked interrupted.
+//!
+//! Over 800 lines on purpose: a run's life from reservation to the ledger shares one
+//! in-memory state (`RunState`) and its lock discipline; request building is already apart
+//! (`request.rs`), and the rest would split that state across files.
 
 use std::sync::{Arc, Mutex};
 

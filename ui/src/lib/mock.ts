@@ -3,6 +3,8 @@
 // UI can be developed and looked at without the Rust side. Prompts containing "fail"
 // make targets fail; "slow" makes them slow; "downscale" makes 2K/4K targets deliver one
 // tier lower (billed that tier, with a billing note).
+// One file on purpose (the blind, sweep and metrics parts are apart): its one `switch` is
+// the whole command surface, which command-surface.test.ts reads against docs/IPC.md.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { sizeOption } from "./logic/aspect";
