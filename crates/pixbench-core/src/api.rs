@@ -703,19 +703,6 @@ impl ExportFormat {
     }
 }
 
-impl std::str::FromStr for ExportFormat {
-    type Err = crate::api::UiError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "csv" => Ok(ExportFormat::Csv),
-            "json" => Ok(ExportFormat::Json),
-            other => {
-                Err(UiError::new(ErrorKind::Invalid, format!("Unknown export format “{other}”: use csv or json.")))
-            }
-        }
-    }
-}
-
 impl UiError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         UiError { kind, message: message.into(), detail: None }
