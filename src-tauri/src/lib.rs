@@ -39,6 +39,17 @@ pub fn image_url_base() -> String {
     }
 }
 
+/// The events' names on the wire, as declared in `pixbench_core::with_events!`.
+macro_rules! event_names {
+    ($( $(#[doc = $doc:literal])* $name:ident = $wire:literal : $payload:ty ; )*) => {
+        #[allow(non_upper_case_globals)]
+        mod events {
+            $( $(#[doc = $doc])* pub const $name: &str = $wire; )*
+        }
+    };
+}
+pixbench_core::with_events!(event_names);
+
 /// Engine settings from the environment (tests and power users).
 pub fn engine_config<R: Runtime>(app: &tauri::AppHandle<R>, data_dir: PathBuf) -> EngineConfig {
     let mut cfg = EngineConfig::from_env(data_dir, Arc::new(KeyringStore));
@@ -46,10 +57,11 @@ pub fn engine_config<R: Runtime>(app: &tauri::AppHandle<R>, data_dir: PathBuf) -
     let handle = app.clone();
     cfg.events = Arc::new(move |e| {
         let r = match e {
-            EngineEvent::RunUpdated(v) => handle.emit("run-updated", v),
-            EngineEvent::SessionUpdated(v) => handle.emit("session-updated", v),
-            EngineEvent::BenchProgress(v) => handle.emit("bench-progress", v),
-            EngineEvent::BenchUpdated(v) => handle.emit("bench-updated", v),
+            EngineEvent::RunUpdated(v) => handle.emit(events::run_updated, v),
+            EngineEvent::SessionUpdated(v) => handle.emit(events::session_updated, v),
+            EngineEvent::SpendUpdated(v) => handle.emit(events::spend_updated, v),
+            EngineEvent::BenchProgress(v) => handle.emit(events::bench_progress, v),
+            EngineEvent::BenchUpdated(v) => handle.emit(events::bench_updated, v),
         };
         if let Err(err) = r {
             tracing::warn!("could not emit an event: {err}");

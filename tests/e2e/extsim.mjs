@@ -49,6 +49,38 @@ export async function appPids(dataDir) {
   return pids;
 }
 
+/** `pid` and every process below it (WebKit's web and network processes of an app). */
+export async function processTree(pid) {
+  const fs = await import("node:fs");
+  const parent = new Map();
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // stat: "pid (comm) state ppid ...": comm may hold spaces, so read after the last ')'
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, ppid] of parent) if (ppid === tree[i]) tree.push(child);
+  }
+  return tree;
+}
+
+/** Whether a process is still running (a zombie counts as gone). */
+export async function alive(pid) {
+  const fs = await import("node:fs");
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 /** Files under `dir` (recursively) whose bytes contain `needle`. */
 export async function filesContaining(dir, needle) {
   const fs = await import("node:fs");

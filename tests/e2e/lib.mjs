@@ -81,20 +81,23 @@ export async function intIn(id) {
   return m ? Number(m[0].replace(/,/g, "")) : NaN;
 }
 
-/** Checks exactly these targets (catalog ids) and unchecks every other one. */
+/**
+ * Checks exactly these targets (catalog ids) and unchecks every other one. Each box is
+ * found by its id, not by its place in a list: the composer may re-render while this runs
+ * (a late `models_refresh` reassigns the catalog), and WebDriverIO re-finds a stale list
+ * element by its index, which can then be another target's box.
+ */
 export async function selectTargets(models) {
-  const boxes = await allById("target");
-  assert.ok(boxes.length > 0, "no target checkboxes");
-  const seen = new Set();
-  for (const box of boxes) {
-    const model = await box.getAttribute("data-model");
-    seen.add(model);
-    const want = models.includes(model);
-    if ((await box.isSelected()) !== want) await box.click();
+  const all = [];
+  for (const box of await allById("target")) all.push(await box.getAttribute("data-model"));
+  assert.ok(all.length > 0, "no target checkboxes");
+  for (const m of models) assert.ok(all.includes(m), `no target checkbox for ${m}`);
+  for (const model of all) {
+    const box = byId("target", `[data-model="${model}"]`);
+    if ((await box.isSelected()) !== models.includes(model)) await box.click();
   }
-  for (const m of models) assert.ok(seen.has(m), `no target checkbox for ${m}`);
-  for (const box of boxes) {
-    const model = await box.getAttribute("data-model");
+  for (const model of all) {
+    const box = byId("target", `[data-model="${model}"]`);
     assert.equal(await box.isSelected(), models.includes(model), `target ${model}`);
   }
 }

@@ -115,7 +115,10 @@ for spec in "${specs[@]}"; do
   native_port="$(free_port)"
   echo "== e2e: $name (data $data, sandbox http://127.0.0.1:$sim_port)"
 
-  PIXBENCH_DATA_DIR="$data" PIXBENCH_SANDBOX_PORT="$sim_port" RUST_LOG="${RUST_LOG:-warn,pixbench=info}" \
+  # A spec may give the app more environment in a file beside it (<name>.env, KEY=VALUE lines).
+  spec_env=()
+  if [ -f "${spec%.spec.mjs}.env" ]; then mapfile -t spec_env < <(grep -v '^\s*\(#\|$\)' "${spec%.spec.mjs}.env"); fi
+  env "${spec_env[@]}" PIXBENCH_DATA_DIR="$data" PIXBENCH_SANDBOX_PORT="$sim_port" RUST_LOG="${RUST_LOG:-warn,pixbench=info}" \
     setsid tauri-driver --port "$DRIVER_PORT" --native-port "$native_port" >"$LOGS/driver-$name.log" 2>&1 &
   DRIVER_PID=$!
   for _ in $(seq 1 100); do port_open "$DRIVER_PORT" && break; sleep 0.1; done
@@ -135,8 +138,10 @@ for spec in "${specs[@]}"; do
   if [ "$rc" != 0 ]; then
     [ "$f" = 0 ] && failed=$((failed + 1))
     failed_specs+=("$name")
-    echo "--- tauri-driver / app log of $name (last 40 lines):"
-    tail -n 40 "$LOGS/driver-$name.log" || true
+    echo "--- tauri-driver / app log of $name (last 80 lines):"
+    tail -n 80 "$LOGS/driver-$name.log" || true
+    echo "--- Xvfb log:"
+    tail -n 20 "$LOGS/xvfb.log" || true
   fi
 
   stop_driver

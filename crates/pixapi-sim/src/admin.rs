@@ -25,6 +25,7 @@ use crate::LatencyProfile;
 pub struct StatePatch {
     pub balance: Option<i64>,
     pub charged: Option<i64>,
+    pub charged_usd_micros: Option<i64>,
     pub profile: Option<LatencyProfile>,
     pub max_concurrency: Option<usize>,
 }
@@ -56,7 +57,7 @@ fn json_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
 }
 
 pub async fn get_state(State(s): State<Arc<Shared>>) -> Response {
-    Json(s.snapshot()).into_response()
+    Json(s.state_json()).into_response()
 }
 
 pub async fn post_state(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -70,18 +71,21 @@ pub async fn post_state(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     if let Some(c) = patch.charged {
         s.set_charged(c);
     }
+    if let Some(c) = patch.charged_usd_micros {
+        s.set_charged_usd_micros(c);
+    }
     if let Some(p) = patch.profile {
         *s.profile.lock().expect("profile lock") = p;
     }
     if let Some(m) = patch.max_concurrency {
         s.max_concurrency.store(m, Ordering::SeqCst);
     }
-    Json(s.snapshot()).into_response()
+    Json(s.state_json()).into_response()
 }
 
 pub async fn reset(State(s): State<Arc<Shared>>) -> Response {
     s.reset();
-    Json(s.snapshot()).into_response()
+    Json(s.state_json()).into_response()
 }
 
 pub async fn list_faults(State(s): State<Arc<Shared>>) -> Response {

@@ -1,10 +1,21 @@
 //! Error answers in the two documented shapes, request ids, and bearer auth.
 //!
-//! - Integer shape (400, 500 and any status without a documented code):
+//! - Integer shape, as Pixapi's errors page (`/docs/errors/`) shows it:
 //!   `{"error":{"code":400,"message":"...","type":"invalid_request_error","param":"n"}}`
-//!   (`param` only on 400s that concern one field).
-//! - String shape (401, 402, 404, 422, 429, 503), as docs/errors/ shows them:
-//!   `{"error":{"code":"unauthorized","message":"Invalid API key.","request_id":"req_..."}}`
+//!   (`param` only on 400s that concern one field). Used for 400, 500 and any status
+//!   without a documented code.
+//! - String shape, as its error-handling guide (`/docs/guides/error-handling/`) shows it:
+//!   `{"error":{"code":"unauthorized","message":"Invalid API key.","request_id":"req_..."}}`.
+//!   Used for 401, 402, 404, 422, 429 and 503.
+//!
+//! A `status` fault may ask for either shape (`"shape": "integer" | "string"`), since the
+//! pages do not say which status answers which: a client must read both for every status.
+//!
+//! In the OpenAI flavour every error (fault-injected ones included, unless the fault asks
+//! for a shape) uses OpenAI's `ErrorResponse`:
+//! `{"error":{"message":"...","type":"invalid_request_error","param":null,"code":null}}`.
+//! The flavour is a task-local set by the request middleware, so handlers and the many
+//! `ApiError` constructors need not carry it.
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +26,11 @@ use crate::ids;
 tokio::task_local! {
     /// The id of the request being handled (set by the request-id middleware).
     pub static REQUEST_ID: String;
+}
+
+tokio::task_local! {
+    /// The flavour of the server handling the request (set by the request middleware).
+    pub static FLAVOUR: crate::Flavour;
 }
 
 /// The current request's id, or a fresh one outside a request.
@@ -31,6 +47,56 @@ pub struct ApiError {
     retry_after: Option<u64>,
     raw_body: Option<String>,
     type_override: Option<&'static str>,
+    shape: Option<ErrorShape>,
+    /// OpenAI shape: `code` instead of the one derived from the status (an enum, not a
+    /// string, to keep `ApiError` small: it is the `Err` of many results).
+    oa_code: Option<OpenAiCode>,
+}
+
+/// The `code` of an OpenAI error body, as OpenAI's API words them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenAiCode {
+    UnknownParameter,
+    MissingRequiredParameter,
+    InvalidValue,
+    InvalidType,
+    IntegerBelowMinValue,
+    IntegerAboveMaxValue,
+    StringBelowMinLength,
+    StringAboveMaxLength,
+    EmptyArray,
+    UnsupportedParameter,
+    UnsupportedValue,
+    ModelNotFound,
+}
+
+impl OpenAiCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpenAiCode::UnknownParameter => "unknown_parameter",
+            OpenAiCode::MissingRequiredParameter => "missing_required_parameter",
+            OpenAiCode::InvalidValue => "invalid_value",
+            OpenAiCode::InvalidType => "invalid_type",
+            OpenAiCode::IntegerBelowMinValue => "integer_below_min_value",
+            OpenAiCode::IntegerAboveMaxValue => "integer_above_max_value",
+            OpenAiCode::StringBelowMinLength => "string_below_min_length",
+            OpenAiCode::StringAboveMaxLength => "string_above_max_length",
+            OpenAiCode::EmptyArray => "empty_array",
+            OpenAiCode::UnsupportedParameter => "unsupported_parameter",
+            OpenAiCode::UnsupportedValue => "unsupported_value",
+            OpenAiCode::ModelNotFound => "model_not_found",
+        }
+    }
+}
+
+/// Which of the two documented error bodies to answer.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorShape {
+    /// `code` the HTTP status as a number, with `type` (`/docs/errors/`).
+    Integer,
+    /// `code` a string, with `request_id` (`/docs/guides/error-handling/`).
+    String,
 }
 
 impl ApiError {
@@ -42,7 +108,22 @@ impl ApiError {
             retry_after: None,
             raw_body: None,
             type_override: None,
+            shape: None,
+            oa_code: None,
         }
+    }
+
+    /// An error as OpenAI words it: `code` (e.g. `unknown_parameter`) and `param` as given.
+    pub fn openai(
+        status: StatusCode,
+        message: impl Into<String>,
+        param: Option<&str>,
+        code: Option<OpenAiCode>,
+    ) -> Self {
+        let mut e = Self::new(status, message);
+        e.param = param.map(str::to_string);
+        e.oa_code = code;
+        e
     }
 
     /// 400 `invalid_request_error` about one field.
@@ -92,7 +173,12 @@ impl ApiError {
     }
 
     /// The error an injected `status` fault answers with.
-    pub fn injected(status: StatusCode, retry_after: Option<u64>, body: Option<String>) -> Self {
+    pub fn injected(
+        status: StatusCode,
+        retry_after: Option<u64>,
+        body: Option<String>,
+        shape: Option<ErrorShape>,
+    ) -> Self {
         let message = match status.as_u16() {
             401 => "Invalid API key (injected fault).",
             402 => "Not enough credits for this request.",
@@ -106,6 +192,7 @@ impl ApiError {
         let mut e = Self::new(status, message);
         e.retry_after = retry_after;
         e.raw_body = body;
+        e.shape = shape;
         e
     }
 
@@ -146,10 +233,14 @@ impl ApiError {
         }
     }
 
-    /// The JSON body of this error (string shape for the documented codes, integer shape
-    /// otherwise).
+    /// The JSON body of this error: the shape asked for, else the string shape for the
+    /// codes the guide names and the integer shape otherwise.
     pub fn body(&self, request_id: &str) -> Value {
-        if matches!(self.status.as_u16(), 401 | 402 | 404 | 422 | 429 | 503) {
+        let shape = self.shape.unwrap_or(match self.status.as_u16() {
+            401 | 402 | 404 | 422 | 429 | 503 => ErrorShape::String,
+            _ => ErrorShape::Integer,
+        });
+        if shape == ErrorShape::String {
             json!({"error": {"code": self.type_name(), "message": self.message, "request_id": request_id}})
         } else {
             let mut err = json!({
@@ -165,6 +256,28 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// OpenAI's `ErrorResponse` body: `type` follows the status, `code` too unless set
+    /// (401 `invalid_api_key`, 404 of a model `model_not_found`, 429 type `requests` code
+    /// `rate_limit_exceeded` as OpenAI's request-rate limits answer, 5xx type `server_error`).
+    pub fn openai_body(&self) -> Value {
+        let (ty, code) = match self.status.as_u16() {
+            401 => ("invalid_request_error", Some("invalid_api_key")),
+            // `not_found` (a route or task) sets `type_override`; a model does not.
+            404 if self.type_override.is_none() => ("invalid_request_error", Some("model_not_found")),
+            429 => ("requests", Some("rate_limit_exceeded")),
+            500..=599 => ("server_error", None),
+            _ => ("invalid_request_error", None),
+        };
+        json!({"error": {
+            "message": self.message,
+            "type": ty,
+            "param": self.param,
+            "code": self.oa_code.map(OpenAiCode::as_str).or(code),
+        }})
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}: {}", self.status.as_u16(), self.type_name(), self.message)
@@ -173,8 +286,11 @@ impl std::fmt::Display for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let openai = FLAVOUR.try_with(|f| *f == crate::Flavour::OpenAi).unwrap_or(false);
         let body = match &self.raw_body {
             Some(raw) => raw.clone(),
+            // A fault that asks for a Pixapi shape gets it, whatever the flavour.
+            None if openai && self.shape.is_none() => self.openai_body().to_string(),
             None => self.body(&current_request_id()).to_string(),
         };
         let mut resp = (self.status, body).into_response();

@@ -4,15 +4,12 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
+use axum::http::HeaderValue;
 use serde::{Deserialize, Serialize};
 
-use crate::errors::ApiError;
-pub use crate::hostile::HostileVariant;
-use crate::state::Shared;
+pub use crate::errors::ErrorShape;
+pub use crate::hostile_variant::HostileVariant;
+use crate::hostile_variant::*;
 
 /// What an injected fault does.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +65,7 @@ pub struct Fault {
     #[serde(default = "one")]
     pub count: u32,
     /// Only requests whose path starts with this (e.g. `/v1/images/generations`, `/v1/tasks`).
+    /// A fault reaches an output link's download (`/files`) only when it names that path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Only requests whose model (as sent, or the resolved variant id) equals this.
@@ -76,6 +74,9 @@ pub struct Fault {
     /// HTTP status of a `status` fault (default 500).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// The error body's shape of a `status` fault (default: the one documented for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<ErrorShape>,
     /// Seconds for a `Retry-After` header on a `status` fault.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
@@ -123,6 +124,7 @@ impl Fault {
             path: None,
             model: None,
             status: None,
+            shape: None,
             retry_after: None,
             body: None,
             fail_outputs: None,
@@ -232,7 +234,7 @@ impl Fault {
             FaultKind::DeliverSize if self.delivered_size().is_none() => {
                 return Err("deliver_size needs a size WIDTHxHEIGHT (edges 1..=8192)".into());
             }
-            FaultKind::Hostile => crate::hostile::normalize(&mut self)?,
+            FaultKind::Hostile => normalize_hostile(&mut self)?,
             _ => {}
         }
         Ok(self)
@@ -306,13 +308,13 @@ impl FaultStore {
 
     /// Consumes one use of the oldest fault matching this request.
     pub fn take(&self, path: &str, models: &[&str], class: RequestClass) -> Option<Fault> {
-        if !path.starts_with("/v1/") {
-            return None;
-        }
+        // Outside `/v1/` (an output link's `/files/...`) only a fault that names the path.
+        let api = path.starts_with("/v1/");
         let mut g = self.inner.lock().expect("faults lock");
         let pos = g.1.iter().position(|p| {
             let f = &p.fault;
             f.kind.applies_to(class)
+                && (api || f.path.is_some())
                 && f.path.as_deref().is_none_or(|pre| path.starts_with(pre))
                 && f.model.as_deref().is_none_or(|m| models.contains(&m))
         })?;
@@ -326,60 +328,45 @@ impl FaultStore {
     }
 }
 
-/// The early answer of a fault that replaces the whole response (`status`, `hang`,
-/// `close_mid_body`, `malformed_json`), or `None` for faults that shape the work.
-pub async fn early_response(fault: Option<&Fault>, shared: &Shared) -> Option<Response> {
-    let fault = fault?;
-    match fault.kind {
-        FaultKind::Status => {
-            let status = StatusCode::from_u16(fault.status.unwrap_or(500)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            Some(ApiError::injected(status, fault.retry_after, fault.body.clone()).into_response())
+/// Checks a `hostile` fault and fills in its defaults.
+fn normalize_hostile(f: &mut Fault) -> Result<(), String> {
+    let variant = f.variant.ok_or_else(|| {
+        let names: Vec<&str> = HostileVariant::ALL.iter().map(|v| v.as_str()).collect();
+        format!("hostile needs a variant: one of {}", names.join(", "))
+    })?;
+    match variant {
+        HostileVariant::ExtraItems => {
+            let items = f.items.unwrap_or(DEFAULT_EXTRA_ITEMS);
+            if items > MAX_EXTRA_ITEMS {
+                return Err(format!("items must be at most {MAX_EXTRA_ITEMS}"));
+            }
+            f.items = Some(items);
         }
-        FaultKind::Hang => {
-            shared.shutdown.cancelled().await;
-            Some(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "The simulator is shutting down.").into_response())
+        HostileVariant::HugeBody => f.bytes = Some(f.bytes.unwrap_or(DEFAULT_HUGE_BODY)),
+        HostileVariant::DataUrl => {
+            let b = f.bytes.unwrap_or(DEFAULT_DATA_URL);
+            if b > MAX_DATA_URL {
+                return Err(format!("bytes of a data_url must be at most {MAX_DATA_URL}"));
+            }
+            f.bytes = Some(b);
         }
-        FaultKind::MalformedJson => {
-            let body = fault.body.clone().unwrap_or_else(|| {
-                format!(
-                    "{{\"created\": {}, \"data\": [{{\"b64_json\": \"iVBORw0KGgoAAAANSUhEUgAA",
-                    crate::ids::unix_now()
-                )
-            });
-            let mut r = (StatusCode::OK, body).into_response();
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            Some(r)
+        HostileVariant::Drip => {
+            f.delay_ms = Some(f.delay_ms.unwrap_or(DEFAULT_DRIP_MS));
+            f.interval_ms = Some(f.interval_ms.unwrap_or(DEFAULT_DRIP_INTERVAL_MS).max(1));
         }
-        FaultKind::CloseMidBody => {
-            let head = format!(
-                "{{\"created\": {}, \"data\": [{{\"b64_json\": \"iVBORw0KGgoAAAANSUhEUgAABAAAAAQACAIAAADwf7zUAAAA",
-                crate::ids::unix_now()
-            );
-            let stream = futures::stream::unfold(0u8, move |step| {
-                let head = head.clone();
-                async move {
-                    match step {
-                        0 => Some((Ok::<Bytes, std::io::Error>(Bytes::from(head)), 1)),
-                        1 => {
-                            tokio::time::sleep(Duration::from_millis(20)).await;
-                            Some((
-                                Err(std::io::Error::new(
-                                    std::io::ErrorKind::ConnectionAborted,
-                                    "injected close_mid_body",
-                                )),
-                                2,
-                            ))
-                        }
-                        _ => None,
-                    }
-                }
-            });
-            let mut r = Response::new(Body::from_stream(stream));
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            Some(r)
+        HostileVariant::FileUrl | HostileVariant::Redirect => {
+            let to = f.to.clone().unwrap_or_else(|| DEFAULT_TARGET.to_string());
+            if HeaderValue::from_str(&to).is_err() {
+                return Err("to must be a URL that fits in a Location header".into());
+            }
+            f.to = Some(to);
+            if variant == HostileVariant::Redirect {
+                f.hops = Some(f.hops.unwrap_or(0).min(100));
+            }
         }
-        _ => None,
+        _ => {}
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,18 +1,13 @@
 //! Outputs served by URL: `GET /files/{token}.{png|jpeg|webp}`, expiring after `url_ttl`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
-use crate::errors::ApiError;
 use crate::ids;
 use crate::imagegen::Encoding;
-use crate::state::Shared;
 
 struct File {
     bytes: Bytes,
@@ -57,18 +52,5 @@ impl FileStore {
             }
             None => None,
         }
-    }
-}
-
-/// `GET /files/{token}.{ext}`
-pub async fn serve(State(s): State<Arc<Shared>>, Path(file): Path<String>) -> Response {
-    match s.files.get(&file) {
-        Some((bytes, mime)) => {
-            let mut r = bytes.into_response();
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"));
-            r
-        }
-        None => ApiError::not_found("No such file, or its URL has expired.").into_response(),
     }
 }

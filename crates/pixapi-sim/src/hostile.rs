@@ -15,138 +15,17 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::errors::ApiError;
 use crate::faults::Fault;
+pub use crate::hostile_variant::*;
 use crate::imagegen::Spec;
 use crate::request::ImageRequest;
 use crate::state::Shared;
 
-/// What a `hostile` fault answers.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum HostileVariant {
-    /// `n + items` outputs, each a `url` to the sim's own files.
-    ExtraItems,
-    /// `b64_json` that is not an image: `"string"` (what mock servers generated from the
-    /// OpenAPI schema answer), or the base64 of `body` when given.
-    NotImage,
-    /// A valid PNG header declaring 60000x60000 pixels with a tiny IDAT (a decode bomb).
-    Bomb,
-    /// A 200 JSON body of `bytes` (default 600 MiB), streamed in 1 MiB chunks without a
-    /// `Content-Length`, never held in memory. Asked with `response_format=url`: `n`
-    /// links to `/__sim/huge`, each streaming `bytes` the same way.
-    HugeBody,
-    /// `url` = `to` (default `file:///etc/passwd`).
-    FileUrl,
-    /// `n` links: all but the last to the sim's own files (real images), the last = `to`
-    /// (default `file:///etc/passwd`): one bad link among good ones.
-    MixedUrls,
-    /// `url` = the sim's own `/__sim/redirect`, which answers 302 to `to` (default
-    /// `file:///etc/passwd`), after `hops` redirects to itself.
-    Redirect,
-    /// 200 with `Content-Type: text/html` and a login page (or `body`).
-    Html,
-    /// The real answer, its first bytes sent one every `interval_ms` for `delay_ms`
-    /// (then the rest).
-    Drip,
-    /// `url` = a `data:image/png;base64,` URL of `bytes` (default 30 MiB): the real PNG,
-    /// zero-padded after its end.
-    DataUrl,
-}
-
-impl HostileVariant {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HostileVariant::ExtraItems => "extra_items",
-            HostileVariant::NotImage => "not_image",
-            HostileVariant::Bomb => "bomb",
-            HostileVariant::HugeBody => "huge_body",
-            HostileVariant::FileUrl => "file_url",
-            HostileVariant::MixedUrls => "mixed_urls",
-            HostileVariant::Redirect => "redirect",
-            HostileVariant::Html => "html",
-            HostileVariant::Drip => "drip",
-            HostileVariant::DataUrl => "data_url",
-        }
-    }
-
-    /// Every variant.
-    pub const ALL: [HostileVariant; 10] = [
-        HostileVariant::ExtraItems,
-        HostileVariant::NotImage,
-        HostileVariant::Bomb,
-        HostileVariant::HugeBody,
-        HostileVariant::FileUrl,
-        HostileVariant::MixedUrls,
-        HostileVariant::Redirect,
-        HostileVariant::Html,
-        HostileVariant::Drip,
-        HostileVariant::DataUrl,
-    ];
-
-    /// Whether the sim charges the request (as the images it believes it delivered).
-    pub fn charged(self) -> bool {
-        self != HostileVariant::Html
-    }
-}
-
-pub const DEFAULT_EXTRA_ITEMS: u32 = 2000;
-/// Most extra items accepted in a fault.
-pub const MAX_EXTRA_ITEMS: u32 = 100_000;
-pub const DEFAULT_HUGE_BODY: u64 = 600 << 20;
-pub const DEFAULT_DATA_URL: u64 = 30 << 20;
-/// Largest `data:` URL a fault builds (it is held in the sim's memory).
-pub const MAX_DATA_URL: u64 = 512 << 20;
-pub const DEFAULT_DRIP_MS: u64 = 10_000;
-pub const DEFAULT_DRIP_INTERVAL_MS: u64 = 100;
-pub const DEFAULT_TARGET: &str = "file:///etc/passwd";
-/// The width and height a `bomb` declares.
-pub const BOMB_EDGE: u32 = 60_000;
 const CHUNK: usize = 1 << 20;
-
-/// Checks a `hostile` fault and fills in its defaults.
-pub(crate) fn normalize(f: &mut Fault) -> Result<(), String> {
-    let variant = f.variant.ok_or_else(|| {
-        let names: Vec<&str> = HostileVariant::ALL.iter().map(|v| v.as_str()).collect();
-        format!("hostile needs a variant: one of {}", names.join(", "))
-    })?;
-    match variant {
-        HostileVariant::ExtraItems => {
-            let items = f.items.unwrap_or(DEFAULT_EXTRA_ITEMS);
-            if items > MAX_EXTRA_ITEMS {
-                return Err(format!("items must be at most {MAX_EXTRA_ITEMS}"));
-            }
-            f.items = Some(items);
-        }
-        HostileVariant::HugeBody => f.bytes = Some(f.bytes.unwrap_or(DEFAULT_HUGE_BODY)),
-        HostileVariant::DataUrl => {
-            let b = f.bytes.unwrap_or(DEFAULT_DATA_URL);
-            if b > MAX_DATA_URL {
-                return Err(format!("bytes of a data_url must be at most {MAX_DATA_URL}"));
-            }
-            f.bytes = Some(b);
-        }
-        HostileVariant::Drip => {
-            f.delay_ms = Some(f.delay_ms.unwrap_or(DEFAULT_DRIP_MS));
-            f.interval_ms = Some(f.interval_ms.unwrap_or(DEFAULT_DRIP_INTERVAL_MS).max(1));
-        }
-        HostileVariant::FileUrl | HostileVariant::Redirect => {
-            let to = f.to.clone().unwrap_or_else(|| DEFAULT_TARGET.to_string());
-            if HeaderValue::from_str(&to).is_err() {
-                return Err("to must be a URL that fits in a Location header".into());
-            }
-            f.to = Some(to);
-            if variant == HostileVariant::Redirect {
-                f.hops = Some(f.hops.unwrap_or(0).min(100));
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
 
 /// A hostile answer, and what it charges and counts as delivered.
 pub(crate) struct HostileAnswer {
@@ -476,19 +355,15 @@ mod tests {
 
     #[test]
     fn normalize_fills_defaults_and_refuses_bad_options() {
-        let mut f: Fault = serde_json::from_str(r#"{"kind":"hostile","variant":"extra_items"}"#).unwrap();
-        normalize(&mut f).unwrap();
+        let parse = |s: &str| serde_json::from_str::<Fault>(s).unwrap().normalized();
+        let f = parse(r#"{"kind":"hostile","variant":"extra_items"}"#).unwrap();
         assert_eq!(f.items, Some(DEFAULT_EXTRA_ITEMS));
-        let mut f: Fault = serde_json::from_str(r#"{"kind":"hostile","variant":"drip"}"#).unwrap();
-        normalize(&mut f).unwrap();
+        let f = parse(r#"{"kind":"hostile","variant":"drip"}"#).unwrap();
         assert_eq!((f.delay_ms, f.interval_ms), (Some(DEFAULT_DRIP_MS), Some(DEFAULT_DRIP_INTERVAL_MS)));
-        let mut f: Fault = serde_json::from_str(r#"{"kind":"hostile","variant":"redirect"}"#).unwrap();
-        normalize(&mut f).unwrap();
+        let f = parse(r#"{"kind":"hostile","variant":"redirect"}"#).unwrap();
         assert_eq!(f.to.as_deref(), Some(DEFAULT_TARGET));
-        let mut f: Fault = serde_json::from_str(r#"{"kind":"hostile"}"#).unwrap();
-        assert!(normalize(&mut f).unwrap_err().contains("extra_items"));
-        let mut f = Fault::hostile(HostileVariant::ExtraItems).items(MAX_EXTRA_ITEMS + 1);
-        assert!(normalize(&mut f).is_err());
+        assert!(parse(r#"{"kind":"hostile"}"#).unwrap_err().contains("extra_items"));
+        assert!(Fault::hostile(HostileVariant::ExtraItems).items(MAX_EXTRA_ITEMS + 1).normalized().is_err());
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"hostile","variant":"nope"}"#).is_err());
     }
 

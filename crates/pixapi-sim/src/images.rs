@@ -10,20 +10,23 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
+use bytes::Bytes;
 use serde_json::{json, Value};
 
 use crate::errors::{check_auth, ApiError};
-use crate::faults::{early_response, Fault, FaultKind, RequestClass};
+use crate::faults::{Fault, FaultKind, RequestClass};
+use crate::ids;
 use crate::imagegen::Spec;
 use crate::request::{parse, ImageRequest, ResponseFormat};
 use crate::state::{ReqMeta, Reservation, Shared, Slot};
 use crate::tasks::{Outcome, Task};
-use crate::{ids, server};
+use crate::Flavour;
 
 pub const LATENCY_HEADER: &str = "x-sim-latency-ms";
 pub const FAULT_DELAY_HEADER: &str = "x-sim-fault-delay-ms";
@@ -68,9 +71,21 @@ async fn admit_and_run(
     started: Instant,
     meta: &mut ReqMeta,
 ) -> Result<Response, ApiError> {
+    let openai = s.cfg.flavour == Flavour::OpenAi;
+    if openai && ep.asynchronous {
+        // OpenAI has no async image endpoints: the route does not exist there.
+        return Err(crate::openai::no_route("POST", path));
+    }
     check_auth(req.headers(), &s.cfg.keys)?;
-    let base = server::base_url_of(s, req.headers());
-    let job = parse(s, req, ep.edit).await?;
+    let base = crate::state::base_url_of(s, req.headers());
+    let mut body = None;
+    let job = if openai {
+        crate::openai::parse(s, req, ep.edit, &mut body).await
+    } else {
+        parse(s, req, ep.edit, &mut body).await
+    };
+    meta.body = body;
+    let job = job?;
     meta.model = Some(job.model.clone());
     meta.resolved_model = Some(job.resolved.variant_id.clone());
     meta.size = job.size.clone();
@@ -79,7 +94,9 @@ async fn admit_and_run(
 
     let slot = s.try_admit().ok_or_else(ApiError::rate_limited)?;
     let cost = job.resolved.credits_per_image * job.n as i64;
-    let reservation = s.reserve(cost).ok_or_else(ApiError::insufficient_credits)?;
+    // The OpenAI flavour bills dollars and has no balance to run out of.
+    let reservation =
+        if openai { s.reserve_free() } else { s.reserve(cost).ok_or_else(ApiError::insufficient_credits)? };
     let class = if ep.asynchronous { RequestClass::AsyncSubmit } else { RequestClass::Images };
     let fault = s.faults.take(path, &[&job.model, &job.resolved.variant_id], class);
     meta.fault = fault.as_ref().map(|f| f.kind.as_str().to_string());
@@ -93,7 +110,7 @@ async fn admit_and_run(
         job.resolved.width = w;
         job.resolved.height = h;
         job.resolved.tier = tier;
-        job.resolved.credits_per_image = credits;
+        job.resolved.credits_per_image = if openai { 0 } else { credits };
         if job.resolved.family.is_gemini() {
             job.resolved.variant_id = job.resolved.family.variant_id(tier);
         }
@@ -129,9 +146,10 @@ async fn admit_and_run(
     let out = produce(s, &job, started + latency + delay, fail.unwrap_or(0), &base).await;
     drop(slot);
     let out = out?;
-    let charged = reservation.settle(out.credits);
+    let (charged, usd) = reservation.settle_with(out.credits, out.usd_micros);
     s.images_served.fetch_add(out.images as u64, Ordering::SeqCst);
     meta.credits = charged;
+    meta.usd_micros = usd;
     meta.images = out.images;
     let mut resp = ([(axum::http::header::CONTENT_TYPE, "application/json")], out.answer).into_response();
     let h = resp.headers_mut();
@@ -150,6 +168,8 @@ struct Produced {
     /// `{"created", "data", "usage"}`, serialized.
     answer: Vec<u8>,
     credits: i64,
+    /// Dollars (OpenAI flavour), in micro-dollars.
+    usd_micros: i64,
     images: u32,
 }
 
@@ -193,6 +213,11 @@ async fn produce(
             });
         }
         let credits = job.resolved.credits_per_image * count as i64;
+        if let Some(o) = &job.openai {
+            let (answer, usd) = o.answer(&job.resolved, data);
+            let body = serde_json::to_vec(&answer).map_err(|e| ApiError::internal(e.to_string()))?;
+            return Ok((body, credits, usd));
+        }
         let answer = json!({
             "created": ids::unix_now(),
             "data": data,
@@ -204,11 +229,11 @@ async fn produce(
             },
         });
         let body = serde_json::to_vec(&answer).map_err(|e| ApiError::internal(e.to_string()))?;
-        Ok((body, credits))
+        Ok((body, credits, 0))
     };
     let (built, _) = tokio::join!(build, tokio::time::sleep_until(tokio::time::Instant::from_std(not_before)));
-    let (answer, credits) = built?;
-    Ok(Produced { answer, credits, images: count })
+    let (answer, credits, usd_micros) = built?;
+    Ok(Produced { answer, credits, usd_micros, images: count })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -295,6 +320,9 @@ pub async fn get_task(State(s): State<Arc<Shared>>, Path(id): Path<String>, head
     let mut meta = ReqMeta::default();
     let path = uri.path().to_string();
     let r = async {
+        if s.cfg.flavour == Flavour::OpenAi {
+            return Err(crate::openai::no_route("GET", &path));
+        }
         check_auth(&headers, &s.cfg.keys)?;
         let model = s.tasks.model(&id);
         meta.model = model.clone();
@@ -332,17 +360,84 @@ pub async fn models(State(s): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) 
         let obj = |e: &crate::catalog::ModelEntry| {
             json!({"id": e.id, "object": "model", "created": e.created, "owned_by": e.owned_by})
         };
+        let openai = s.cfg.flavour == Flavour::OpenAi;
         match path.strip_prefix("/v1/models/") {
-            Some(id) => {
-                let e = crate::catalog::lookup_mode(id, s.cfg.strict).ok_or_else(|| ApiError::model_not_found(id))?;
+            Some(id) if openai => {
+                let e = crate::openai::lookup(&s, id).ok_or_else(|| crate::openai::model_not_found(id))?;
                 Ok(Json(obj(e)).into_response())
             }
+            Some(id) => {
+                let e = s.model(id).ok_or_else(|| ApiError::model_not_found(id))?;
+                Ok(Json(obj(e)).into_response())
+            }
+            None if openai => {
+                let mut data: Vec<Value> = crate::openai::MODELS.iter().map(obj).collect();
+                data.extend(s.extras.iter().map(obj));
+                Ok(Json(json!({"object": "list", "data": data})).into_response())
+            }
             None => {
-                let data: Vec<Value> = crate::catalog::listed(s.cfg.strict).map(obj).collect();
+                let mut data: Vec<Value> = crate::catalog::listed(s.cfg.strict).map(obj).collect();
+                data.extend(s.extras.iter().map(obj));
                 Ok::<_, ApiError>(Json(json!({"object": "list", "data": data})).into_response())
             }
         }
     }
     .await;
     r.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The early answer of a fault that replaces the whole response (`status`, `hang`,
+/// `close_mid_body`, `malformed_json`), or `None` for faults that shape the work.
+pub async fn early_response(fault: Option<&Fault>, shared: &Shared) -> Option<Response> {
+    let fault = fault?;
+    match fault.kind {
+        FaultKind::Status => {
+            let status = StatusCode::from_u16(fault.status.unwrap_or(500)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Some(ApiError::injected(status, fault.retry_after, fault.body.clone(), fault.shape).into_response())
+        }
+        FaultKind::Hang => {
+            shared.shutdown.cancelled().await;
+            Some(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "The simulator is shutting down.").into_response())
+        }
+        FaultKind::MalformedJson => {
+            let body = fault.body.clone().unwrap_or_else(|| {
+                format!(
+                    "{{\"created\": {}, \"data\": [{{\"b64_json\": \"iVBORw0KGgoAAAANSUhEUgAA",
+                    crate::ids::unix_now()
+                )
+            });
+            let mut r = (StatusCode::OK, body).into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            Some(r)
+        }
+        FaultKind::CloseMidBody => {
+            let head = format!(
+                "{{\"created\": {}, \"data\": [{{\"b64_json\": \"iVBORw0KGgoAAAANSUhEUgAABAAAAAQACAIAAADwf7zUAAAA",
+                crate::ids::unix_now()
+            );
+            let stream = futures::stream::unfold(0u8, move |step| {
+                let head = head.clone();
+                async move {
+                    match step {
+                        0 => Some((Ok::<Bytes, std::io::Error>(Bytes::from(head)), 1)),
+                        1 => {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            Some((
+                                Err(std::io::Error::new(
+                                    std::io::ErrorKind::ConnectionAborted,
+                                    "injected close_mid_body",
+                                )),
+                                2,
+                            ))
+                        }
+                        _ => None,
+                    }
+                }
+            });
+            let mut r = Response::new(Body::from_stream(stream));
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            Some(r)
+        }
+        _ => None,
+    }
 }

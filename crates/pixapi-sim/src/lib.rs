@@ -71,9 +71,9 @@
 //!
 //! ## Errors
 //!
-//! 400 and 500 use the integer shape
+//! 400 and 500 use the integer shape of Pixapi's errors page
 //! `{"error":{"code":400,"message":..,"type":"invalid_request_error","param":"size"}}`;
-//! 401, 402, 404, 422, 429 and 503 the string shape of Pixapi's errors page
+//! 401, 402, 404, 422, 429 and 503 the string shape of its error-handling guide
 //! `{"error":{"code":"unauthorized","message":"Invalid API key.","request_id":"req_..."}}`.
 //!
 //! ## Outputs
@@ -86,18 +86,86 @@
 //! quality, lossless webp); the Gemini models answer PNG. Encoded outputs are cached (an
 //! LRU bounded by bytes, keyed by prompt, index, references, size and format).
 //!
+//! ## OpenAI flavour
+//!
+//! [`SimConfig::flavour`] = [`Flavour::OpenAi`] (binary: `--flavour openai`) speaks OpenAI's
+//! Images API as its published OpenAPI spec defines it (`tests/spec/openai-images.yml`), so
+//! an OpenAI gateway preset can be tested offline. Pixapi's flavour is unchanged.
+//! - Models: `gpt-image-1`, `gpt-image-1-mini`, `gpt-image-1.5` (and `extra_models`, served
+//!   and priced as gpt-image-1); `GET /v1/models` lists them (`owned_by: "openai"`). Any
+//!   other id (the Gemini ones, `gpt-image-2`, `dall-e-2`) is a 404 `model_not_found`.
+//!   No `model`: a generation is a 400 `missing_required_parameter` naming `model` (the
+//!   spec's default there is `dall-e-2`, not served); an edit uses `gpt-image-1.5`, the
+//!   edit schemas' default.
+//! - `POST /v1/images/generations` (JSON, `CreateImageRequest`) and `POST /v1/images/edits`
+//!   (multipart `CreateImageEditRequest`: `image` or `image[]` file parts, 1..=16, optional
+//!   `mask` file; or JSON `EditImageBodyJsonParam`: `images: [{"image_url": <data URL or
+//!   this server's /files/ URL>}]`, `file_id` refused as there is no Files API). Values are
+//!   checked against the spec's enums: `size` `1024x1024` | `1536x1024` | `1024x1536` |
+//!   `auto` (= 1024x1024; the output is exactly that size), `quality` `low` | `medium` |
+//!   `high` | `auto`, `background`, `output_format` (png / jpeg / webp, honoured; transparent
+//!   with jpeg is a 400), `output_compression` 0..=100, `moderation` (generations and JSON
+//!   edits: the multipart edit schema has none), `user`, `n` 1..=10, `input_fidelity`
+//!   (edits; a 400 for gpt-image-1-mini, which the spec says does not support it).
+//!   `stream: true` is a 400 naming `stream` (the Sandbox does not stream; `false` is
+//!   fine); `partial_images` is checked (0..=3) and ignored. `null` counts as absent.
+//! - Strict: a field outside the endpoint's schema is a 400
+//!   `{"error":{"message":"Unknown parameter: 'NAME'.","type":"invalid_request_error","param":"NAME","code":"unknown_parameter"}}`;
+//!   so are `response_format` and `style` (DALL-E fields: OpenAI refuses them for the GPT
+//!   image models this way, "which always return base64-encoded images"). Bad values are a
+//!   400 naming the field, with OpenAI's codes (`invalid_value`, `invalid_type`,
+//!   `integer_above_max_value`, `missing_required_parameter`, ...).
+//! - Answers (an `ImagesResponse`): `{"created","data":[{"b64_json"}],"background","output_format",
+//!   "quality","size","usage"}`, `quality` the one served (`auto` is served as `high`),
+//!   `background` `transparent` or `opaque` (`auto` is opaque), `size` the size delivered,
+//!   `usage` `{"input_tokens","input_tokens_details":{"text_tokens","image_tokens"},
+//!   "output_tokens","total_tokens"}`.
+//! - Output tokens per image, OpenAI's published table (x n):
+//!
+//! ```text
+//! quality   1024x1024  1024x1536  1536x1024
+//! low             272        408        400
+//! medium         1056       1584       1568
+//! high/auto      4160       6240       6208
+//! ```
+//!
+//!   Input tokens are the Sandbox's own rules: text = ceil(prompt characters / 4); image =
+//!   258 per reference image of an edit, the mask counting as one.
+//! - Billing in dollars: OpenAI's published prices, taken 2026-12-05, per million tokens
+//!   (text input / image input / image output): gpt-image-1 $5 / $10 / $40,
+//!   gpt-image-1-mini $2 / $2.50 / $8, gpt-image-1.5 $5 / $8 / $32. Each answer is charged
+//!   the sum of tokens x rate, in whole micro-dollars (exact: the token rules give no
+//!   fractions), logged as [`RequestRecord::usd_micros`] and added to
+//!   `charged_usd_micros` of `GET /__sim/state` ([`SimServer::charged_usd_micros`]). Credits
+//!   stay 0; there is no balance in this flavour (so no 402, and no `insufficient_quota`).
+//! - No async endpoints: `/v1/async/images/*` and `/v1/tasks/{id}` are 404
+//!   `Invalid URL (...)`.
+//! - Errors everywhere use OpenAI's shape
+//!   `{"error":{"message":"...","type":"invalid_request_error","param":<string|null>,"code":<string|null>}}`:
+//!   401 code `invalid_api_key`; 404 of a model `model_not_found`; 429 (concurrency limit or
+//!   fault) type `requests`, code `rate_limit_exceeded`, with `Retry-After`; 5xx type
+//!   `server_error`. Faults work as in Pixapi's flavour (a `status` fault answers OpenAI's
+//!   shape unless it asks for a `shape`; hostile answers keep their Pixapi bodies).
+//!
+//! In both flavours the request log keeps each image request's body
+//! ([`RequestRecord::body`]), so a test can check what a client sent against a spec.
+//!
 #![doc = include_str!("API.md")]
 
 pub mod catalog;
 pub mod errors;
 pub mod faults;
 pub mod hostile;
+mod hostile_variant;
 pub mod imagegen;
 
 mod admin;
+mod body_log;
 mod files;
 mod ids;
 mod images;
+mod openai;
+mod openai_bill;
 mod request;
 mod server;
 mod state;
@@ -129,6 +197,20 @@ pub enum LatencyProfile {
     Realistic,
 }
 
+/// Which API the simulator speaks (see the crate doc's "OpenAI flavour").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavour {
+    /// Pixapi's image API: everything above.
+    #[default]
+    Pixapi,
+    /// OpenAI's Images API as its published OpenAPI spec defines it: GPT image models only,
+    /// token usage, billing in dollars, OpenAI's error shape, no async endpoints.
+    #[serde(rename = "openai")]
+    #[value(name = "openai")]
+    OpenAi,
+}
+
 /// How to start a simulator.
 #[derive(Clone, Debug)]
 pub struct SimConfig {
@@ -151,6 +233,13 @@ pub struct SimConfig {
     /// Accept only what Pixapi's pages document (canonical ids or aliases with a documented
     /// `size`; see [`catalog`]); `false` keeps the lenient rules for other gateways.
     pub strict: bool,
+    /// More model ids this server lists and serves, as a gateway that added a model would
+    /// (Pixbench's catalog does not know them). Each is served like Nano Banana at 1K: a
+    /// square 1024x1024 by default, 2 credits an image.
+    pub extra_models: Vec<String>,
+    /// Which API to speak (default Pixapi). In [`Flavour::OpenAi`], `strict`, `credits` and
+    /// `max_images` do not apply (see the crate doc).
+    pub flavour: Flavour,
 }
 
 impl Default for SimConfig {
@@ -166,6 +255,8 @@ impl Default for SimConfig {
             max_image_bytes: 7 << 20,
             max_images: 14,
             strict: true,
+            extra_models: vec![],
+            flavour: Flavour::Pixapi,
         }
     }
 }
@@ -216,6 +307,13 @@ impl SimServer {
 
     pub fn state(&self) -> SimState {
         self.shared.snapshot()
+    }
+
+    /// Dollars charged since start or reset, in micro-dollars (OpenAI flavour; 0 in
+    /// Pixapi's). `GET /__sim/state` answers it as `charged_usd_micros`, beside the
+    /// [`SimState`] fields (not one of them, so that existing `SimState` literals still build).
+    pub fn charged_usd_micros(&self) -> i64 {
+        self.shared.ledger.lock().expect("ledger lock").charged_usd_micros
     }
 
     /// Queues a fault, like `POST /__sim/faults` (invalid options fall back to defaults:

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use clap::Parser;
-use pixapi_sim::{LatencyProfile, SimConfig, SimServer};
+use pixapi_sim::{Flavour, LatencyProfile, SimConfig, SimServer};
 
 /// A local Pixapi-compatible image API (a simulator, for tests and offline use).
 ///
@@ -46,6 +46,14 @@ struct Args {
     /// Without it the server is strict: only what Pixapi's pages document.
     #[arg(long)]
     lenient: bool,
+    /// Also list and serve this model id (repeatable): a model the client's catalog does not
+    /// know, served like Nano Banana at 1K (2 credits).
+    #[arg(long = "extra-model", value_name = "ID")]
+    extra_models: Vec<String>,
+    /// Which API to speak: pixapi (default) or openai (OpenAI's Images API: gpt-image-1,
+    /// gpt-image-1-mini, gpt-image-1.5; token usage, dollars, OpenAI's error shape).
+    #[arg(long, value_enum, default_value_t = Flavour::Pixapi)]
+    flavour: Flavour,
 }
 
 fn long_help() -> String {
@@ -76,6 +84,8 @@ async fn main() -> anyhow::Result<()> {
         max_image_bytes: args.max_image_bytes,
         max_images: args.max_images,
         strict: !args.lenient,
+        extra_models: args.extra_models,
+        flavour: args.flavour,
     };
     let sim = SimServer::start(cfg).await?;
     {

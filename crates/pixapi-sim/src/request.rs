@@ -23,7 +23,7 @@ use crate::imagegen::{Encoding, Reference};
 use crate::state::Shared;
 
 /// Longest prompt accepted, in characters.
-const MAX_PROMPT_CHARS: usize = 32_000;
+pub(crate) const MAX_PROMPT_CHARS: usize = 32_000;
 /// Largest text part of a multipart body.
 const MAX_TEXT_PART: usize = 1 << 20;
 
@@ -53,6 +53,8 @@ pub struct ImageRequest {
     pub fields: Vec<String>,
     /// The fields a strict server does not know for this model (ignored).
     pub unknown_fields: Vec<String>,
+    /// The OpenAI flavour's reading of the request (usage, answer fields); `None` in Pixapi's.
+    pub openai: Option<crate::openai_bill::OpenAiJob>,
 }
 
 /// Fields every image endpoint documents (docs/models/*: model, prompt, image, n, size,
@@ -64,7 +66,7 @@ const IMAGE_PARTS: &[&str] = &["image", "image[]"];
 const GPT_FIELDS: &[&str] = &["quality", "background", "output_format", "output_compression", "moderation", "user"];
 
 /// An image as it arrived, before decoding.
-enum ImageSrc {
+pub(crate) enum ImageSrc {
     Bytes(Bytes),
     TooLarge,
     Text(String),
@@ -72,13 +74,15 @@ enum ImageSrc {
 
 /// A request body reduced to text fields and image parts.
 #[derive(Default)]
-struct Raw {
-    fields: Map<String, Value>,
-    multipart: bool,
-    images: Vec<ImageSrc>,
-    mask: Option<ImageSrc>,
+pub(crate) struct Raw {
+    pub fields: Map<String, Value>,
+    pub multipart: bool,
+    pub images: Vec<ImageSrc>,
+    pub mask: Option<ImageSrc>,
     /// Every field or part name, in the order received.
-    names: Vec<String>,
+    pub names: Vec<String>,
+    /// The body as the request log keeps it (see `body_log`).
+    pub log: Value,
 }
 
 fn is_image_field(name: &str) -> bool {
@@ -93,11 +97,14 @@ fn multipart_err(e: MultipartError) -> ApiError {
     }
 }
 
-/// Reads a part; `None` if it exceeds `limit` (the rest is drained, not kept).
-async fn read_limited(field: &mut Field<'_>, limit: usize) -> Result<Option<Bytes>, ApiError> {
+/// Reads a part and its length; `None` if it exceeds `limit` (the rest is drained, only
+/// counted).
+async fn read_limited(field: &mut Field<'_>, limit: usize) -> Result<(Option<Bytes>, usize), ApiError> {
     let mut buf = BytesMut::new();
     let mut over = false;
+    let mut total = 0usize;
     while let Some(chunk) = field.chunk().await.map_err(multipart_err)? {
+        total += chunk.len();
         if over {
             continue;
         }
@@ -108,7 +115,7 @@ async fn read_limited(field: &mut Field<'_>, limit: usize) -> Result<Option<Byte
             buf.extend_from_slice(&chunk);
         }
     }
-    Ok((!over).then(|| buf.freeze()))
+    Ok(((!over).then(|| buf.freeze()), total))
 }
 
 async fn read_multipart(shared: &Shared, req: Request) -> Result<Raw, ApiError> {
@@ -116,6 +123,7 @@ async fn read_multipart(shared: &Shared, req: Request) -> Result<Raw, ApiError> 
         .await
         .map_err(|e| ApiError::bad_body(format!("Expected a multipart/form-data body: {}", e.body_text())))?;
     let mut raw = Raw { multipart: true, ..Raw::default() };
+    let mut log = crate::body_log::Multipart::default();
     // Data URLs are base64: allow for the expansion.
     let image_limit = shared.cfg.max_image_bytes.saturating_mul(4) / 3 + 64;
     while let Some(mut field) = mp.next_field().await.map_err(multipart_err)? {
@@ -123,11 +131,17 @@ async fn read_multipart(shared: &Shared, req: Request) -> Result<Raw, ApiError> 
         raw.names.push(name.clone());
         let is_file = field.file_name().is_some() || field.content_type().is_some_and(|c| !c.starts_with("text/"));
         if is_image_field(&name) || name == "mask" {
-            let src = match read_limited(&mut field, image_limit).await? {
+            let file_name = field.file_name().map(str::to_string);
+            let (bytes, total) = read_limited(&mut field, image_limit).await?;
+            let src = match bytes {
                 None => ImageSrc::TooLarge,
                 Some(b) if is_file => ImageSrc::Bytes(b),
                 Some(b) => text_or_bytes(b),
             };
+            match &src {
+                ImageSrc::Text(t) => log.text(&name, t),
+                _ => log.file(&name, file_name.as_deref(), total),
+            }
             let src = match src {
                 ImageSrc::Bytes(b) if b.len() > shared.cfg.max_image_bytes => ImageSrc::TooLarge,
                 other => other,
@@ -138,14 +152,16 @@ async fn read_multipart(shared: &Shared, req: Request) -> Result<Raw, ApiError> 
                 raw.images.push(src);
             }
         } else {
-            let Some(b) = read_limited(&mut field, MAX_TEXT_PART).await? else {
+            let (Some(b), _) = read_limited(&mut field, MAX_TEXT_PART).await? else {
                 return Err(ApiError::invalid(format!("The field '{name}' is too large."), &name));
             };
             let text = String::from_utf8(b.to_vec())
                 .map_err(|_| ApiError::invalid(format!("The field '{name}' is not UTF-8 text."), &name))?;
+            log.text(&name, &text);
             raw.fields.insert(name, Value::String(text));
         }
     }
+    raw.log = log.into_value();
     Ok(raw)
 }
 
@@ -159,13 +175,20 @@ fn text_or_bytes(b: Bytes) -> ImageSrc {
     }
 }
 
-fn parse_json(body: &[u8]) -> Result<Raw, ApiError> {
+/// A JSON body's object, its field names and its log form (no image read yet).
+pub(crate) fn json_object(body: &[u8]) -> Result<Raw, ApiError> {
     let v: Value =
         serde_json::from_slice(body).map_err(|e| ApiError::bad_body(format!("The body is not valid JSON: {e}.")))?;
     let Value::Object(fields) = v else {
         return Err(ApiError::bad_body("The body must be a JSON object."));
     };
-    let mut raw = Raw { names: fields.keys().cloned().collect(), fields, ..Raw::default() };
+    let log = crate::body_log::json(&Value::Object(fields.clone()));
+    Ok(Raw { names: fields.keys().cloned().collect(), fields, log, ..Raw::default() })
+}
+
+fn parse_json(body: &[u8], body_out: &mut Option<Value>) -> Result<Raw, ApiError> {
+    let mut raw = json_object(body)?;
+    *body_out = Some(raw.log.clone());
     for key in ["image", "images", "image[]", "images[]"] {
         match raw.fields.get(key) {
             None | Some(Value::Null) => {}
@@ -197,20 +220,40 @@ fn json_image(v: &Value, key: &str) -> Result<ImageSrc, ApiError> {
         .ok_or_else(|| ApiError::invalid(format!("'{key}' must be a data URL or URL string."), "image"))
 }
 
-/// Reads the body of an image request (JSON, or multipart for edits).
-async fn read_body(shared: &Shared, req: Request, edit: bool) -> Result<Raw, ApiError> {
-    let ctype =
-        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+/// The lower-case `Content-Type` of a request.
+pub(crate) fn content_type(req: &Request) -> String {
+    req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase()
+}
+
+/// A whole (non-multipart) body, bounded by `body_limit`.
+pub(crate) async fn body_bytes(shared: &Shared, req: Request) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(req.into_body(), crate::state::body_limit(&shared.cfg))
+        .await
+        .map_err(|e| ApiError::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, format!("Could not read the body: {e}")))
+}
+
+/// Reads a multipart body and logs it in `body_out`.
+pub(crate) async fn multipart_body(
+    shared: &Shared,
+    req: Request,
+    body_out: &mut Option<Value>,
+) -> Result<Raw, ApiError> {
+    let raw = read_multipart(shared, req).await?;
+    *body_out = Some(raw.log.clone());
+    Ok(raw)
+}
+
+/// Reads the body of an image request (JSON, or multipart for edits); logs it in `body_out`.
+async fn read_body(shared: &Shared, req: Request, edit: bool, body_out: &mut Option<Value>) -> Result<Raw, ApiError> {
+    let ctype = content_type(&req);
     if ctype.starts_with("multipart/form-data") {
-        return read_multipart(shared, req).await;
+        return multipart_body(shared, req, body_out).await;
     }
     if edit && !ctype.contains("json") {
         return Err(ApiError::bad_body("Edits take a multipart/form-data body (or JSON with data URLs in 'image')."));
     }
-    let body = axum::body::to_bytes(req.into_body(), crate::server::body_limit(&shared.cfg)).await.map_err(|e| {
-        ApiError::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, format!("Could not read the body: {e}"))
-    })?;
-    parse_json(&body)
+    let body = body_bytes(shared, req).await?;
+    parse_json(&body, body_out)
 }
 
 /// A string field: absent or null is `None`; another type is a 400.
@@ -237,10 +280,16 @@ fn n_field(raw: &Raw) -> Result<u32, ApiError> {
     }
 }
 
-/// Reads, validates and decodes an image request.
-pub async fn parse(shared: &Arc<Shared>, req: Request, edit: bool) -> Result<ImageRequest, ApiError> {
-    let host_base = crate::server::base_url_of(shared, req.headers());
-    let raw = read_body(shared, req, edit).await?;
+/// Reads, validates and decodes an image request; `body_out` receives the body as the
+/// request log keeps it, as soon as it is read (so a refused request's body is logged too).
+pub async fn parse(
+    shared: &Arc<Shared>,
+    req: Request,
+    edit: bool,
+    body_out: &mut Option<Value>,
+) -> Result<ImageRequest, ApiError> {
+    let host_base = crate::state::base_url_of(shared, req.headers());
+    let raw = read_body(shared, req, edit, body_out).await?;
 
     let model = str_field(&raw, "model")?
         .map(str::trim)
@@ -248,7 +297,8 @@ pub async fn parse(shared: &Arc<Shared>, req: Request, edit: bool) -> Result<Ima
         .ok_or_else(|| ApiError::invalid("Missing required parameter: 'model'.", "model"))?
         .to_string();
     let strict = shared.cfg.strict;
-    let entry = catalog::lookup_mode(&model, strict).ok_or_else(|| ApiError::model_not_found(&model))?;
+    let entry = *shared.model(&model).ok_or_else(|| ApiError::model_not_found(&model))?;
+    let entry = &entry;
     let prompt = str_field(&raw, "prompt")?
         .ok_or_else(|| ApiError::invalid("Missing required parameter: 'prompt'.", "prompt"))?;
     if prompt.trim().is_empty() {
@@ -299,6 +349,16 @@ pub async fn parse(shared: &Arc<Shared>, req: Request, edit: bool) -> Result<Ima
         // `images`, `image[0]` ...: not a documented part name.
         return Err(ApiError::invalid("Send reference images as 'image' (or 'image[]') parts.", "image"));
     }
+    if strict && edit && entry.family.image_is_url() && raw.images.iter().any(|i| !matches!(i, ImageSrc::Text(_))) {
+        // Its page: `image` is "string or string[]", an "Input image URL".
+        return Err(ApiError::invalid(
+            format!(
+                "{} takes 'image' as an input image URL (string or string[]): send JSON with a URL or a base64 data URL, not a file part.",
+                entry.family.base_id()
+            ),
+            "image",
+        ));
+    }
     if edit {
         let max = entry.family.max_references().min(shared.cfg.max_images);
         if raw.images.is_empty() {
@@ -335,6 +395,7 @@ pub async fn parse(shared: &Arc<Shared>, req: Request, edit: bool) -> Result<Ima
         encoding,
         fields: raw.names,
         unknown_fields,
+        openai: None,
     })
 }
 
@@ -386,7 +447,13 @@ fn output_encoding(raw: &Raw, family: catalog::Family) -> Result<Encoding, ApiEr
 }
 
 /// The bytes of one image source, checked against `max_image_bytes`.
-fn load_source(shared: &Shared, host_base: &str, src: ImageSrc, param: &str, i: usize) -> Result<Bytes, ApiError> {
+pub(crate) fn load_source(
+    shared: &Shared,
+    host_base: &str,
+    src: ImageSrc,
+    param: &str,
+    i: usize,
+) -> Result<Bytes, ApiError> {
     let max = shared.cfg.max_image_bytes;
     let too_large = || ApiError::invalid(format!("{param} {} is larger than {max} bytes.", i + 1), param);
     let bytes = match src {
@@ -431,7 +498,7 @@ fn load_source(shared: &Shared, host_base: &str, src: ImageSrc, param: &str, i: 
 const REFERENCE_EDGE: u32 = 1024;
 
 /// Decodes references (kept, downscaled) and the mask (only checked), off the runtime.
-async fn decode_all(blobs: Vec<Bytes>, mask: Option<Bytes>) -> Result<Vec<Reference>, ApiError> {
+pub(crate) async fn decode_all(blobs: Vec<Bytes>, mask: Option<Bytes>) -> Result<Vec<Reference>, ApiError> {
     let jobs = blobs.into_iter().enumerate().map(|(i, b)| {
         tokio::task::spawn_blocking(move || {
             let img = decode(&b)

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -12,28 +12,13 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::errors::{ApiError, REQUEST_ID};
+use crate::errors::{ApiError, FLAVOUR, REQUEST_ID};
+use crate::state::{base_url_of, body_limit};
 use crate::state::{ReqMeta, RequestRecord, Shared};
-use crate::{admin, files, ids, images, SimConfig};
+use crate::{admin, ids, images, SimConfig};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 pub const SERVER_MS_HEADER: &str = "x-sim-server-ms";
-
-/// The largest body accepted: every reference at the size limit, as base64, plus slack.
-pub fn body_limit(cfg: &SimConfig) -> usize {
-    (cfg.max_images + 2).saturating_mul(cfg.max_image_bytes.saturating_mul(4) / 3 + (64 << 10)).saturating_add(1 << 20)
-}
-
-/// `http://host:port` as the client addressed the server (its `Host` header), else the
-/// bound address.
-pub fn base_url_of(s: &Shared, headers: &HeaderMap) -> String {
-    headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
-        .map(|h| format!("http://{h}"))
-        .unwrap_or_else(|| format!("http://{}", s.addr))
-}
 
 pub fn router(shared: Arc<Shared>) -> Router {
     let limit = body_limit(&shared.cfg);
@@ -46,7 +31,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/tasks/{id}", get(images::get_task))
         .route("/v1/models", get(images::models))
         .route("/v1/models/{id}", get(images::models))
-        .route("/files/{file}", get(files::serve))
+        .route("/files/{file}", get(serve_file))
         .route("/__sim/state", get(admin::get_state).post(admin::post_state))
         .route("/__sim/reset", post(admin::reset))
         .route("/__sim/redirect", get(crate::hostile::redirect))
@@ -90,13 +75,13 @@ async fn request_context(State(s): State<Arc<Shared>>, req: Request, next: Next)
     // The links of hostile faults change nothing: any host name may reach them.
     if path.starts_with("/__sim") && !matches!(path.as_str(), "/__sim/redirect" | "/__sim/huge") {
         if let Err(e) = crate::admin::check_admin_headers(req.headers()) {
-            return e.into_response();
+            return FLAVOUR.sync_scope(s.cfg.flavour, || e.into_response());
         }
     }
     if api {
         s.requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
-    let mut resp = REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    let mut resp = REQUEST_ID.scope(id.clone(), FLAVOUR.scope(s.cfg.flavour, next.run(req))).await;
     let server_ms = start.elapsed().as_secs_f64() * 1000.0;
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&id) {
@@ -124,6 +109,8 @@ async fn request_context(State(s): State<Arc<Shared>>, req: Request, next: Next)
             fields: meta.fields,
             unknown_fields: meta.unknown_fields,
             delivered: meta.delivered,
+            usd_micros: meta.usd_micros,
+            body: meta.body,
         });
     }
     resp
@@ -156,5 +143,23 @@ pub async fn stop(shared: &Shared, join: JoinHandle<()>, grace: Duration) {
     let abort = join.abort_handle();
     if tokio::time::timeout(grace, join).await.is_err() {
         abort.abort();
+    }
+}
+
+/// `GET /files/{token}.{ext}`
+async fn serve_file(State(s): State<Arc<Shared>>, Path(file): Path<String>) -> Response {
+    // A download fails as a fault says (`"path": "/files"`): a link that cannot be fetched.
+    let fault = s.faults.take(&format!("/files/{file}"), &[], crate::faults::RequestClass::Other);
+    if let Some(r) = images::early_response(fault.as_ref(), &s).await {
+        return r;
+    }
+    match s.files.get(&file) {
+        Some((bytes, mime)) => {
+            let mut r = bytes.into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"));
+            r
+        }
+        None => ApiError::not_found("No such file, or its URL has expired.").into_response(),
     }
 }

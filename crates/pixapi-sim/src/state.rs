@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::catalog::Tier;
+use axum::http::{header, HeaderMap};
+
 use crate::faults::FaultStore;
 use crate::files::FileStore;
 use crate::imagegen::ImageCache;
@@ -62,6 +64,15 @@ pub struct RequestRecord {
     /// `WxH` of the outputs delivered (for an async submission: the size its task delivers).
     #[serde(default)]
     pub delivered: Option<String>,
+    /// Dollars charged by this answer, in micro-dollars (OpenAI flavour; 0 in Pixapi's).
+    #[serde(default)]
+    pub usd_micros: i64,
+    /// The body as received, so a test can check a client's wire form: a JSON body's object
+    /// (base64 and data-URL strings over 64 characters replaced by a marker), or a multipart
+    /// body's text fields as strings and file parts as `"<file NAME, N bytes>"` (a repeated
+    /// part name gives an array). `None` when the body was not read (e.g. a 401).
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
 }
 
 /// What a handler tells the request log (attached to its response as an extension).
@@ -78,6 +89,8 @@ pub struct ReqMeta {
     pub fields: Vec<String>,
     pub unknown_fields: Vec<String>,
     pub delivered: Option<String>,
+    pub usd_micros: i64,
+    pub body: Option<serde_json::Value>,
 }
 
 #[derive(Debug)]
@@ -85,6 +98,8 @@ pub struct Ledger {
     pub balance: i64,
     pub charged: i64,
     pub reserved: i64,
+    /// Dollars charged (OpenAI flavour), in micro-dollars.
+    pub charged_usd_micros: i64,
     /// Bumped by a reset: reservations of an older epoch no longer count.
     pub epoch: u64,
 }
@@ -104,12 +119,21 @@ pub struct Shared {
     pub cache: ImageCache,
     pub log: Mutex<VecDeque<RequestRecord>>,
     pub shutdown: CancellationToken,
+    /// The configuration's extra models (see `SimConfig::extra_models`).
+    pub extras: Vec<crate::catalog::ModelEntry>,
 }
 
 impl Shared {
     pub fn new(cfg: SimConfig, addr: SocketAddr) -> Self {
         Shared {
-            ledger: Mutex::new(Ledger { balance: cfg.credits, charged: 0, reserved: 0, epoch: 0 }),
+            extras: cfg.extra_models.iter().map(|id| crate::catalog::extra_model(id)).collect(),
+            ledger: Mutex::new(Ledger {
+                balance: cfg.credits,
+                charged: 0,
+                reserved: 0,
+                charged_usd_micros: 0,
+                epoch: 0,
+            }),
             requests: AtomicU64::new(0),
             images_served: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
@@ -126,6 +150,11 @@ impl Shared {
         }
     }
 
+    /// A model by id as this server knows it: the catalog's (strict or not), or an extra one.
+    pub fn model(&self, id: &str) -> Option<&crate::catalog::ModelEntry> {
+        crate::catalog::lookup_mode(id, self.cfg.strict).or_else(|| self.extras.iter().find(|e| e.id == id))
+    }
+
     pub fn snapshot(&self) -> SimState {
         let l = self.ledger.lock().expect("ledger lock");
         SimState {
@@ -138,12 +167,23 @@ impl Shared {
         }
     }
 
+    /// The body of `GET /__sim/state`: the [`SimState`] fields and `charged_usd_micros`.
+    pub fn state_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self.snapshot()).unwrap_or_default();
+        v["charged_usd_micros"] = self.ledger.lock().expect("ledger lock").charged_usd_micros.into();
+        v
+    }
+
     pub fn set_balance(&self, credits: i64) {
         self.ledger.lock().expect("ledger lock").balance = credits;
     }
 
     pub fn set_charged(&self, credits: i64) {
         self.ledger.lock().expect("ledger lock").charged = credits;
+    }
+
+    pub fn set_charged_usd_micros(&self, micros: i64) {
+        self.ledger.lock().expect("ledger lock").charged_usd_micros = micros;
     }
 
     /// Back to the start configuration: balance, charged, faults, tasks, counters, log,
@@ -153,6 +193,7 @@ impl Shared {
             let mut l = self.ledger.lock().expect("ledger lock");
             l.balance = self.cfg.credits;
             l.charged = 0;
+            l.charged_usd_micros = 0;
             l.reserved = 0;
             l.epoch += 1;
         }
@@ -211,6 +252,13 @@ impl Shared {
         Some(Reservation { shared: self.clone(), amount, epoch: l.epoch, done: false })
     }
 
+    /// A reservation of nothing that no balance can refuse: the OpenAI flavour has no
+    /// balance, but settles dollars through a reservation so a reset still forgets them.
+    pub fn reserve_free(self: &Arc<Self>) -> Reservation {
+        let l = self.ledger.lock().expect("ledger lock");
+        Reservation { shared: self.clone(), amount: 0, epoch: l.epoch, done: false }
+    }
+
     pub fn record(&self, rec: RequestRecord) {
         let mut log = self.log.lock().expect("log lock");
         if log.len() >= LOG_CAPACITY {
@@ -245,18 +293,26 @@ pub struct Reservation {
 impl Reservation {
     /// Charges `actual` (at most the reserved amount) and releases the reservation.
     /// Returns what was charged (0 if a reset happened meanwhile).
-    pub fn settle(mut self, actual: i64) -> i64 {
+    pub fn settle(self, actual: i64) -> i64 {
+        self.settle_with(actual, 0).0
+    }
+
+    /// Charges `credits` and `usd_micros` and releases the reservation. Returns what was
+    /// charged of each (0, 0 if a reset happened meanwhile).
+    pub fn settle_with(mut self, credits: i64, usd_micros: i64) -> (i64, i64) {
         self.done = true;
         let mut l = self.shared.ledger.lock().expect("ledger lock");
         if l.epoch != self.epoch {
-            return 0;
+            return (0, 0);
         }
         // Billing follows the delivered output, which may cost more than was reserved.
-        let actual = actual.max(0);
+        let actual = credits.max(0);
+        let usd = usd_micros.max(0);
         l.reserved -= self.amount;
         l.balance -= actual;
         l.charged += actual;
-        actual
+        l.charged_usd_micros += usd;
+        (actual, usd)
     }
 }
 
@@ -270,6 +326,22 @@ impl Drop for Reservation {
             l.reserved -= self.amount;
         }
     }
+}
+
+/// The largest body accepted: every reference at the size limit, as base64, plus slack.
+pub fn body_limit(cfg: &SimConfig) -> usize {
+    (cfg.max_images + 2).saturating_mul(cfg.max_image_bytes.saturating_mul(4) / 3 + (64 << 10)).saturating_add(1 << 20)
+}
+
+/// `http://host:port` as the client addressed the server (its `Host` header), else the
+/// bound address.
+pub fn base_url_of(s: &Shared, headers: &HeaderMap) -> String {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
+        .map(|h| format!("http://{h}"))
+        .unwrap_or_else(|| format!("http://{}", s.addr))
 }
 
 #[cfg(test)]

@@ -118,10 +118,6 @@ impl TaskStore {
         self.inner.lock().expect("tasks lock").0.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     pub fn clear(&self) {
         let mut g = self.inner.lock().expect("tasks lock");
         g.0.clear();

@@ -52,6 +52,29 @@ pub fn shell_quote(s: &str) -> String {
 /// `file_paths` in order (images, then the mask); missing paths fall back to the
 /// part's file name. Text parts use `--form-string`, so values starting with `@` or
 /// `<` are sent as text.
+/// What an elided data URL's base64 is replaced by in a description (see
+/// `EditRequest::json_body`): `data:MIME;base64,<N bytes>`.
+const DATA_URL_MARK: &str = ";base64,<";
+
+/// JSON text for an unquoted here-document: `\`, `$` and backquotes escaped, and each
+/// elided data URL's `<N bytes>` (in order) replaced by the base64 of the next file.
+fn json_with_files(json: &str, files: &[PathBuf]) -> String {
+    let escaped = json.replace('\\', "\\\\").replace('$', "\\$").replace('`', "\\`");
+    let mut out = String::with_capacity(escaped.len());
+    let mut rest = escaped.as_str();
+    let mut files = files.iter();
+    while let Some(at) = rest.find(DATA_URL_MARK) {
+        let start = at + DATA_URL_MARK.len() - 1;
+        let Some(len) = rest[start..].find(" bytes>").map(|e| e + " bytes>".len()) else { break };
+        let Some(file) = files.next() else { break };
+        out.push_str(&rest[..start]);
+        out.push_str(&format!("$(base64 < {} | tr -d '\\n')", shell_quote(&file.to_string_lossy())));
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 pub fn to_curl(desc: &RequestDescription, file_paths: &[PathBuf]) -> String {
     let mut out = String::from("curl -sS");
     if desc.method != "GET" {
@@ -85,6 +108,13 @@ pub fn to_curl(desc: &RequestDescription, file_paths: &[PathBuf]) -> String {
     }
     match &desc.body {
         RequestBody::None => {}
+        RequestBody::Json(v) if !file_paths.is_empty() && v.to_string().contains(DATA_URL_MARK) => {
+            // An edit whose images are data URLs: the body is written by the shell, each
+            // image encoded from its file when the command runs.
+            out.push_str(" \\\n  --data-binary @- <<PIXBENCH_JSON\n");
+            out.push_str(&json_with_files(&v.to_string(), file_paths));
+            out.push_str("\nPIXBENCH_JSON");
+        }
         RequestBody::Json(v) => opt("-d", shell_quote(&v.to_string())),
         RequestBody::Multipart(parts) => {
             let mut files = file_paths.iter();

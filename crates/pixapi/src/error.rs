@@ -208,15 +208,21 @@ impl ApiError {
     pub fn is_retryable(&self) -> bool {
         self.kind.is_retryable()
     }
-    /// A sentence for a person: what happened and what to do, plus the request id. A
-    /// moderation refusal leads with the server's own words, when it sent some.
-    pub fn user_message(&self) -> String {
-        let mut s = match (&self.kind, &self.message) {
+    /// A sentence for a person: what happened and what to do. A moderation refusal leads
+    /// with the server's own words, when it sent some. For a caller that shows the request
+    /// id on its own (as data); [`ApiError::user_message`] appends it.
+    pub fn sentence(&self) -> String {
+        match (&self.kind, &self.message) {
             (Error::PromptRejected, Some(m)) => {
                 format!("The server refused the request: {}. {}", m.trim_end_matches('.'), self.kind.user_message())
             }
             _ => self.kind.user_message(),
-        };
+        }
+    }
+
+    /// [`ApiError::sentence`] plus the request id, for a caller that has only a string.
+    pub fn user_message(&self) -> String {
+        let mut s = self.sentence();
         if let Some(id) = &self.request_id {
             s.push_str(&format!(" (request id {id})"));
         }
@@ -271,6 +277,14 @@ pub(crate) struct ErrorBody {
     pub request_id: Option<String>,
 }
 
+/// A request id a person may copy: 1..=128 visible ASCII characters; anything else a
+/// server sends under that name (a megabyte, control characters, a nested object) is
+/// dropped rather than shown.
+pub(crate) fn plausible_request_id(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic())).then(|| s.to_string())
+}
+
 fn value_to_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
@@ -311,7 +325,7 @@ pub(crate) fn parse_error_body(body: &[u8]) -> ErrorBody {
             out.code = e.get("code").and_then(value_to_string);
             out.typ = e.get("type").and_then(value_to_string);
             out.param = ["param", "field"].iter().find_map(|k| e.get(*k).and_then(value_to_string));
-            out.request_id = e.get("request_id").and_then(value_to_string);
+            out.request_id = e.get("request_id").and_then(value_to_string).and_then(|s| plausible_request_id(&s));
         }
         Some(Value::String(s)) => out.message = Some(s.clone()),
         _ => {}
@@ -326,7 +340,7 @@ pub(crate) fn parse_error_body(body: &[u8]) -> ErrorBody {
         out.param = ["param", "field"].iter().find_map(|k| top.get(*k).and_then(value_to_string));
     }
     if out.request_id.is_none() {
-        out.request_id = top.get("request_id").and_then(value_to_string);
+        out.request_id = top.get("request_id").and_then(value_to_string).and_then(|s| plausible_request_id(&s));
     }
     // What a person may be shown (the message, the field named, the request id) never
     // carries a key that a server echoed back.
@@ -545,6 +559,34 @@ mod tests {
         assert_eq!(classify(402, &b, None, Endpoint::Images), Error::InsufficientCredits);
         // The code wins even under an odd status.
         assert_eq!(classify(403, &b, None, Endpoint::Images), Error::InsufficientCredits);
+    }
+
+    #[test]
+    fn mixed_and_hostile_shapes_are_read_by_status_and_fields() {
+        // A numeric code with the guide's request_id, and a string code with the errors
+        // page's type: each field is read where it is, whichever shape it came in.
+        let b = parse_error_body(
+            br#"{"error":{"code":429,"type":"rate_limited","message":"Slow down.","request_id":"req_9"}}"#,
+        );
+        assert_eq!((b.code.as_deref(), b.request_id.as_deref()), (Some("429"), Some("req_9")));
+        assert!(matches!(classify(429, &b, None, Endpoint::Images), Error::RateLimited { .. }));
+        let b = parse_error_body(
+            br#"{"error":{"code":"insufficient_credits","type":"invalid_request_error","message":"No credits."}}"#,
+        );
+        assert_eq!(classify(402, &b, None, Endpoint::Images), Error::InsufficientCredits);
+        // A request id that is not one a person could quote is dropped: too long, control
+        // characters (a terminal escape), an object.
+        let long =
+            format!(r#"{{"error":{{"code":"internal_error","message":"x","request_id":"{}"}}}}"#, "r".repeat(5000));
+        assert_eq!(parse_error_body(long.as_bytes()).request_id, None);
+        let esc = br#"{"error":{"code":"internal_error","message":"x","request_id":"req[31m
+next"}}"#;
+        assert_eq!(parse_error_body(esc).request_id, None);
+        let obj = br#"{"error":{"code":500,"message":"x"},"request_id":{"id":"req_1"}}"#;
+        assert_eq!(parse_error_body(obj).request_id, None);
+        // The top level's, when the error object has none.
+        let top = br#"{"error":{"code":500,"message":"x"},"request_id":"req_top"}"#;
+        assert_eq!(parse_error_body(top).request_id.as_deref(), Some("req_top"));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! skeleton, and the tokens are mapped back to the decoded bytes.
 //!
 //! It is an optimisation only, never a second reader: the values it finds are the ones
-//! [`elide_b64`](crate::wire::elide_b64) elides (a string followed by `:` whose raw text
+//! [`elide_b64`](crate::elide::elide_b64) elides (a string followed by `:` whose raw text
 //! is `b64_json`, then a string), it decodes only strict standard base64 (padded, no
 //! whitespace, `\/` the only escape, used for every `/` of the value or none), and on
 //! anything else (another escape, URL-safe or unpadded base64, a `data:` URL, a body
@@ -474,7 +474,7 @@ impl Inline {
         let hidden_from = |pos: usize| {
             self.done.iter().filter(|d| d.at >= pos).map(|d| d.raw as isize - TOKEN_LEN as isize).sum::<isize>()
         };
-        crate::wire::elide_with(&self.skeleton, &n_at, &hidden_from)
+        crate::elide::elide_with(&self.skeleton, &n_at, &hidden_from)
     }
 }
 
@@ -514,7 +514,7 @@ mod tests {
             assert!(!inl.all_used());
             assert_eq!(&inl.take(&t1).unwrap()[..], &[0, 0, 0]);
             assert!(inl.all_used());
-            assert_eq!(inl.elided(), crate::wire::elide_b64(body));
+            assert_eq!(inl.elided(), crate::elide::elide_b64(body));
         }
     }
 

@@ -101,6 +101,7 @@
 mod client;
 mod config;
 mod describe;
+mod elide;
 mod error;
 mod inline;
 pub mod net;
@@ -117,9 +118,9 @@ pub use config::{mask_key, ClientConfig, PollPolicy, RetryPolicy};
 pub use describe::{redact, shell_quote, to_curl, PartDescription, RequestBody, RequestDescription};
 pub use error::{parse_retry_after, ApiError, Error, Result};
 pub use types::{
-    sniff_mime, AnswerData, AnswerItem, AsyncTiming, EditRequest, FailedOutput, GenerationRequest, ImageFieldStyle,
-    ImageInput, ImageSource, ImagesAnswer, ImagesResult, ModelInfo, OutputImage, ResponseFormat, SyncTiming,
-    TaskHandle, TaskState, TaskStatus, Timing,
+    sniff_mime, AnswerData, AnswerItem, AsyncTiming, EditEncoding, EditRequest, FailedOutput, GenerationRequest,
+    ImageFieldStyle, ImageInput, ImageSource, ImagesAnswer, ImagesResult, ModelInfo, OutputImage, ResponseFormat,
+    SyncTiming, TaskHandle, TaskState, TaskStatus, Timing,
 };
 pub use wire::{decode_b64, elide_b64};
 

@@ -79,7 +79,23 @@ impl ImageFieldStyle {
     }
 }
 
-/// `POST /v1/images/edits` (and its async twin), sent as `multipart/form-data`.
+/// How an edit carries its reference images.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EditEncoding {
+    /// `multipart/form-data` with one file part per image (the API reference's "Use
+    /// multipart/form-data for image edits with file uploads").
+    #[default]
+    Multipart,
+    /// A JSON body whose `image` is the image as a base64 data URL (several: an array), for
+    /// a model whose page documents `image` as "string or string[]", an "Input image URL"
+    /// (Nano Banana 2 Lite). A local file has no URL a server can fetch, so it travels as
+    /// a data URL.
+    JsonDataUrl,
+}
+
+/// `POST /v1/images/edits` (and its async twin), sent as `multipart/form-data`, or as JSON
+/// with data URLs (see [`EditEncoding`]).
 #[derive(Clone, Debug, Default)]
 pub struct EditRequest {
     pub model: String,
@@ -93,6 +109,7 @@ pub struct EditRequest {
     pub images: Vec<ImageInput>,
     pub image_field: ImageFieldStyle,
     pub mask: Option<ImageInput>,
+    pub encoding: EditEncoding,
 }
 
 impl EditRequest {
@@ -105,6 +122,41 @@ impl EditRequest {
 impl EditRequest {
     pub fn new(model: impl Into<String>, prompt: impl Into<String>, images: Vec<ImageInput>) -> Self {
         EditRequest { model: model.into(), prompt: prompt.into(), images, ..Default::default() }
+    }
+
+    /// The JSON body of a [`EditEncoding::JsonDataUrl`] edit: the text fields as a
+    /// generation sends them, and `image` as one data URL, or an array of them. With
+    /// `elide`, each image is `data:MIME;base64,<N bytes>` (for a description a person reads).
+    pub fn json_body(&self, elide: bool) -> Value {
+        let mut body = Map::new();
+        body.insert("model".into(), Value::String(self.model.clone()));
+        body.insert("prompt".into(), Value::String(self.prompt.clone()));
+        if let Some(n) = self.n {
+            body.insert("n".into(), Value::from(n));
+        }
+        if let Some(s) = &self.size {
+            body.insert("size".into(), Value::String(s.clone()));
+        }
+        if let Some(f) = self.response_format {
+            body.insert("response_format".into(), Value::String(f.as_str().into()));
+        }
+        for (k, v) in &self.extra {
+            body.insert(k.clone(), v.clone());
+        }
+        let url = |i: &ImageInput| {
+            Value::String(if elide {
+                format!("data:{};base64,<{} bytes>", i.mime, i.bytes.len())
+            } else {
+                use base64::Engine as _;
+                format!("data:{};base64,{}", i.mime, base64::engine::general_purpose::STANDARD.encode(&i.bytes))
+            })
+        };
+        let image = match self.images.as_slice() {
+            [one] => url(one),
+            many => Value::Array(many.iter().map(url).collect()),
+        };
+        body.insert("image".into(), image);
+        Value::Object(body)
     }
 
     /// The text fields, in the order they are sent.

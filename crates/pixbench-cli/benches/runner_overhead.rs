@@ -52,9 +52,9 @@ async fn measure(engine: &Engine, model: &str, configured: f64, n: u32, concurre
     m.warmup = 5;
     m.concurrency = concurrency;
     m.mode = SyncMode::Sync;
-    let plan = BenchPlan::prepare(engine, m).expect("plan");
+    let plan = BenchPlan::prepare(&engine.benchmarks, m).expect("plan");
     let report = bench::run(
-        engine,
+        &engine.benchmarks,
         &plan,
         &RunOptions { ignore_budget: true, ..Default::default() },
         None,

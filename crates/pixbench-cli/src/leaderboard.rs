@@ -47,14 +47,14 @@ pub async fn leaderboard_cmd(g: &Global, a: LeaderboardArgs) -> Res<ExitCode> {
         }
         VoteScope::Session(id)
     } else {
-        match engine.latest_voted_session()? {
+        match engine.votes.latest_voted_session()? {
             Some(id) => VoteScope::Session(id),
             None => VoteScope::All,
         }
     };
-    let board = engine.leaderboard(&scope)?;
+    let board = engine.votes.leaderboard(&scope)?;
     if g.json {
-        let votes = engine.votes_list(&scope)?;
+        let votes = engine.votes.list(&scope)?;
         let doc = serde_json::json!({ "leaderboard": board, "votes": votes });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return Ok(ExitCode::SUCCESS);

@@ -6,11 +6,11 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use clap::Args;
-use pixbench_core::api::{HistoryFilter, RunMode};
+use pixbench_core::api::{HistoryFilter, RunKind};
 use pixbench_core::lineage::{short_id, Lineage, LineageRelation, OutputRef};
 use pixbench_core::Engine;
 
-use crate::{open_engine, open_engine_plain, run_spec, CliError, Global, Res, RunArgs};
+use crate::{open_engine, open_engine_plain, run_request, CliError, Global, Res, RunArgs};
 
 pub const LINEAGE_AFTER_HELP: &str = "\
 RUNS
@@ -39,15 +39,10 @@ pub struct LineageArgs {
 /// (what the app and `pixbench lineage` print), or `last`.
 pub fn resolve_run(engine: &Engine, given: &str) -> Res<String> {
     let given = given.trim();
-    let rows = engine.history_list(&HistoryFilter {
-        text: None,
-        model: None,
-        status: None,
-        profile_id: None,
-        since: None,
-        until: None,
+    let rows = engine.runs.history(&HistoryFilter {
         limit: Some(10_000),
         include_bench_runs: Some(true),
+        ..Default::default()
     })?;
     if given == "last" {
         return rows.first().map(|r| r.id.clone()).ok_or_else(|| CliError::Config("There are no runs yet.".into()));
@@ -92,12 +87,11 @@ pub fn parse_output(engine: &Engine, s: &str) -> Res<OutputRef> {
 pub async fn run_from_output(g: &Global, a: &RunArgs, from: &str) -> Res<ExitCode> {
     let (engine, _) = open_engine(g, 1).await?;
     let from = parse_output(&engine, from)?;
-    let draft = engine.iterate_from(&from)?;
-    let mut spec = draft.spec;
+    let draft = engine.lineages.iterate_from(&from)?;
+    let mut request = draft.request;
     if !a.req.prompt.trim().is_empty() {
-        spec.prompt = a.req.prompt.clone();
+        request.prompt = a.req.prompt.clone();
     }
-    spec.ignore_budget = g.yes;
     if let Some(r) = draft.references.first().and_then(|r| r.note.as_ref()) {
         if !g.quiet {
             eprintln!("pixbench: the image: {r}");
@@ -111,13 +105,13 @@ pub async fn run_from_output(g: &Global, a: &RunArgs, from: &str) -> Res<ExitCod
             short_id(&from.run_id)
         );
     }
-    run_spec(g, &engine, spec, a.req.save.as_deref()).await
+    run_request(g, &engine, request, a.req.save.as_deref()).await
 }
 
 pub async fn lineage_cmd(g: &Global, a: LineageArgs) -> Res<ExitCode> {
     let (engine, _) = open_engine_plain(g).await?;
     let id = resolve_run(&engine, &a.run)?;
-    let l = engine.lineage(&id)?;
+    let l = engine.lineages.walk(&id)?;
     if g.json {
         println!("{}", serde_json::to_string_pretty(&l).unwrap_or_default());
     } else {
@@ -138,7 +132,7 @@ pub fn tree(l: &Lineage) -> String {
         let elbow = if n.depth == 0 { "" } else { "└─ " };
         let from = match &n.from {
             Some(f) => format!("edit of {}/{}/{}", short_id(&f.run_id), f.target_idx + 1, f.output_idx + 1),
-            None if n.run.mode == RunMode::Edit => "edit".into(),
+            None if n.run.kind == RunKind::Edit => "edit".into(),
             None => "first run".into(),
         };
         let _ = writeln!(
@@ -146,7 +140,7 @@ pub fn tree(l: &Lineage) -> String {
             "{indent}{elbow}{}  {:<9} {:>4} cr  {:<28} {}  “{}”{}",
             short_id(&n.run.id),
             n.run.status.as_str(),
-            n.run.credits,
+            n.run.cost.credits,
             cut(&n.run.models.join(","), 28),
             from,
             cut(&n.run.prompt, 60),

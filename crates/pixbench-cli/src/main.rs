@@ -7,6 +7,7 @@ mod lineage_cmd;
 mod metrics_cmd;
 mod output;
 mod recipe_cmd;
+mod resume_cmd;
 mod sweep_cmd;
 
 use std::path::{Path, PathBuf};
@@ -119,9 +120,14 @@ struct Global {
     /// Use a saved profile (key from the OS keychain, or PIXAPI_KEY).
     #[arg(long, global = true, value_name = "NAME")]
     profile: Option<String>,
-    /// Use any Pixapi-compatible server; the key must be in PIXAPI_KEY.
+    /// Use any Pixapi-compatible server; the key must be in PIXAPI_KEY (or, with
+    /// --gateway openai and OpenAI's own URL, in OPENAI_API_KEY).
     #[arg(long, global = true, value_name = "URL")]
     base_url: Option<String>,
+    /// With --base-url: the gateway preset the server speaks (pixapi, openai,
+    /// openai-compatible): its models, its billing (credits or dollars), its key variable.
+    #[arg(long, global = true, value_name = "ID", requires = "base_url", default_value = "pixapi")]
+    gateway: String,
     /// Use the in-process sandbox (pixapi-sim): offline, no key needed.
     #[arg(long, global = true)]
     sandbox: bool,
@@ -140,6 +146,10 @@ struct Global {
     /// No progress on stderr.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// The most requests one run or benchmark may make, for this command only (default:
+    /// the app's setting, 64 unless changed in Settings).
+    #[arg(long, global = true, value_name = "N")]
+    max_requests: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -153,7 +163,8 @@ enum Cmd {
     Compare(CompareArgs),
     /// Recent runs of the history database.
     History(HistoryArgs),
-    /// The catalog: targets, variants and prices.
+    /// The catalog: targets, variants and prices; with --sandbox, --profile or --base-url,
+    /// the models that server lists too (those the catalog does not know run unpriced).
     Models,
     /// The blind A/B leaderboard: scores, intervals, W/L/T and cost per win of the votes.
     #[command(after_long_help = leaderboard::LEADERBOARD_AFTER_HELP)]
@@ -167,6 +178,10 @@ enum Cmd {
     /// Where a run came from and what was made from its images, as a tree.
     #[command(after_long_help = lineage_cmd::LINEAGE_AFTER_HELP)]
     Lineage(lineage_cmd::LineageArgs),
+    /// Takes over what a stopped Pixbench left: tasks Pixapi accepted whose images have not
+    /// come yet, and runs cut off; waits for them.
+    #[command(after_long_help = resume_cmd::RESUME_AFTER_HELP)]
+    Resume(resume_cmd::ResumeArgs),
 }
 
 #[derive(Args)]
@@ -285,7 +300,10 @@ enum CliError {
 impl From<CoreError> for CliError {
     fn from(e: CoreError) -> Self {
         let u: UiError = e.into();
-        CliError::Config(u.message)
+        match u.request_id {
+            Some(id) => CliError::Config(format!("{}\n  request id: {}", u.message, output::clean(&id))),
+            None => CliError::Config(u.message),
+        }
     }
 }
 
@@ -333,6 +351,7 @@ async fn dispatch(cli: Cli) -> Res<ExitCode> {
         Cmd::Recipe(a) => recipe_cmd::recipe_cmd(&cli.g, a).await,
         Cmd::Metrics(a) => metrics_cmd::metrics_cmd(&cli.g, a).await,
         Cmd::Lineage(a) => lineage_cmd::lineage_cmd(&cli.g, a).await,
+        Cmd::Resume(a) => resume_cmd::resume_cmd(&cli.g, a).await,
     }
 }
 
@@ -371,6 +390,15 @@ fn data_dir(g: &Global) -> Res<PathBuf> {
     })
 }
 
+/// An engine just opened, after saying what a person must know about it (a refused
+/// catalog file: its line and key, and that the built-in catalog is in force).
+fn opened(engine: Engine) -> Engine {
+    if let Some(p) = engine.catalog.problem() {
+        eprintln!("pixbench: {p}");
+    }
+    engine
+}
+
 /// The catalog in force for the data dir (as the engine will load it).
 fn catalog_for(dir: &Path) -> Catalog {
     Catalog::load(dir).unwrap_or_else(|e| {
@@ -382,22 +410,44 @@ fn catalog_for(dir: &Path) -> Catalog {
 /// Opens the engine on the data dir and makes the chosen profile current for this
 /// process only (the app's selection is not changed).
 async fn open_engine(g: &Global, max_concurrency: u32) -> Res<(Engine, ProfileView)> {
+    open_engine_resuming(g, max_concurrency, false).await
+}
+
+/// [`open_engine`]; with `resume`, it also takes over the runs a stopped process left
+/// (never those of a process still running, such as the open app).
+async fn open_engine_resuming(g: &Global, max_concurrency: u32, resume: bool) -> Res<(Engine, ProfileView)> {
     let dir = data_dir(g)?;
     let mut cfg = EngineConfig::from_env(&dir, Arc::new(KeyringStore));
-    if g.base_url.is_some() && cfg.env_key.is_none() {
-        return Err(CliError::Config(
-            "--base-url needs the API key in the environment variable PIXAPI_KEY (keys are never taken on the command line). Or use --profile NAME, or --sandbox.".into(),
-        ));
+    if !pixbench_core::presets::exists(&g.gateway) {
+        let ids: Vec<String> = pixbench_core::presets::all().into_iter().map(|p| p.id).collect();
+        return Err(CliError::Config(format!(
+            "--gateway {}: there is no such gateway; one of {}.",
+            g.gateway,
+            ids.join(", ")
+        )));
+    }
+    let preset = pixbench_core::presets::get(&g.gateway);
+    let preset_key =
+        preset.key_env.as_deref().filter(|v| *v != pixapi::API_KEY_ENV).and_then(|v| std::env::var(v).ok());
+    if g.base_url.is_some() && cfg.env_key.is_none() && preset_key.is_none() {
+        return Err(CliError::Config(format!(
+            "--base-url needs the API key in the environment variable {} (keys are never taken on the command line). Or use --profile NAME, or --sandbox.",
+            preset.key_env.as_deref().unwrap_or(pixapi::API_KEY_ENV)
+        )));
     }
     // The user paired this URL with the key in the same command.
     cfg.env_key_origins = g.base_url.iter().cloned().collect();
     cfg.max_concurrency = max_concurrency.max(1) as usize;
-    // The open app (if any) owns the runs it has in flight.
-    cfg.resume_unfinished = false;
-    let engine = Engine::open(cfg).await?;
+    // The open app (if any) owns the runs it has in flight; only `resume` takes over the
+    // runs of a process that is gone.
+    cfg.resume_unfinished = resume;
+    let engine = opened(Engine::open(cfg).await?);
+    if let Some(n) = g.max_requests {
+        engine.settings.set_max_requests_for_now(n)?;
+    }
 
     let profile = if g.sandbox {
-        engine.profile_use(SANDBOX_ID)?
+        engine.profiles.use_for_process(SANDBOX_ID)?
     } else if let Some(url) = &g.base_url {
         let url = url.trim().trim_end_matches('/').to_string();
         if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -408,10 +458,27 @@ async fn open_engine(g: &Global, max_concurrency: u32) -> Res<(Engine, ProfileVi
         let name = format!("cli {url}");
         let existing = engine.store().profiles().map_err(CoreError::from)?.into_iter().find(|p| p.name == name);
         let id = match existing {
-            Some(p) => p.id,
+            Some(p) if p.gateway == g.gateway => p.id,
+            // The same URL named with another gateway: the profile speaks that one now.
+            Some(p) => {
+                engine
+                    .profiles
+                    .save(ProfileInput {
+                        id: Some(p.id),
+                        name,
+                        base_url: url,
+                        default_model: String::new(),
+                        budget_credits: p.budget_credits,
+                        request_style: None,
+                        image_parts: None,
+                        gateway: Some(g.gateway.clone()),
+                    })?
+                    .id
+            }
             None => {
                 engine
-                    .profile_save(ProfileInput {
+                    .profiles
+                    .save(ProfileInput {
                         id: None,
                         name,
                         base_url: url,
@@ -419,11 +486,12 @@ async fn open_engine(g: &Global, max_concurrency: u32) -> Res<(Engine, ProfileVi
                         budget_credits: None,
                         request_style: None,
                         image_parts: None,
+                        gateway: Some(g.gateway.clone()),
                     })?
                     .id
             }
         };
-        engine.profile_use(&id)?
+        engine.profiles.use_for_process(&id)?
     } else if let Some(name) = &g.profile {
         let rows = engine.store().profiles().map_err(CoreError::from)?;
         let Some(p) = rows.iter().find(|p| &p.name == name || &p.id == name) else {
@@ -433,12 +501,12 @@ async fn open_engine(g: &Global, max_concurrency: u32) -> Res<(Engine, ProfileVi
                 known.join(", ")
             )));
         };
-        engine.profile_use(&p.id)?
+        engine.profiles.use_for_process(&p.id)?
     } else {
-        engine.profile_get(&engine.current_profile_id())?
+        engine.profiles.get(&engine.profiles.current_id())?
     };
     // A key problem is a configuration problem: say it before anything is sent.
-    engine.client_for(&profile.id)?;
+    engine.profiles.client_for(&profile.id)?;
     Ok((engine, profile))
 }
 
@@ -474,7 +542,8 @@ fn finish(g: &Global, engine: &Engine, report: &BenchReport, saved: Option<PathB
         let mut out = std::io::stdout().lock();
         use std::io::Write;
         // A closed pipe (`| head`) is the reader's choice, not an error.
-        let _ = bench::write_json(report, &mut out).and_then(|_| writeln!(out));
+        let v = output::report_json(report);
+        let _ = serde_json::to_writer_pretty(&mut out, &v).map_err(std::io::Error::other).and_then(|_| writeln!(out));
     } else {
         print!("{}", output::report_table(engine, report));
     }
@@ -506,8 +575,8 @@ async fn bench_cmd(g: &Global, a: BenchArgs) -> Res<ExitCode> {
         matrix.name = a.matrix.file_stem().map(|s| s.to_string_lossy().into_owned());
     }
     let (engine, profile) = open_engine(g, matrix.concurrency).await?;
-    let plan = BenchPlan::prepare(&engine, matrix)?;
-    let pre = plan.preflight(&engine)?;
+    let plan = BenchPlan::prepare(&engine.benchmarks, matrix)?;
+    let pre = plan.preflight(&engine.benchmarks)?;
     if !g.quiet || a.dry_run {
         eprintln!(
             "pixbench: {} on {} ({}): {}",
@@ -537,7 +606,7 @@ async fn bench_cmd(g: &Global, a: BenchArgs) -> Res<ExitCode> {
     cancel_on_ctrl_c(&cancel);
     let mut progress = output::Progress::new(&plan, g.quiet);
     let report = bench::run(
-        &engine,
+        &engine.benchmarks,
         &plan,
         &RunOptions { ignore_budget: g.yes, bench_id: Some(bench::new_bench_id()) },
         Some(pre),
@@ -546,7 +615,7 @@ async fn bench_cmd(g: &Global, a: BenchArgs) -> Res<ExitCode> {
     )
     .await;
     progress.finish(&report);
-    let saved = match bench::save_report(&engine, &report) {
+    let saved = match bench::save_report(&engine.benchmarks, &report) {
         Ok(p) => Some(p),
         Err(e) => {
             eprintln!("pixbench: {}", UiError::from(e).message);
@@ -560,12 +629,36 @@ async fn bench_cmd(g: &Global, a: BenchArgs) -> Res<ExitCode> {
 // run and compare
 // ------------------------------------------------------------------------------------
 
+/// The catalog in force, with the server's models read first when it does not know
+/// `model` (a model only the server lists runs unpriced; a warning says so).
+async fn catalog_knowing(g: &Global, engine: &Engine, model: &str) -> Res<Arc<Catalog>> {
+    // The current profile's gateway's entries: `gpt-image-1.5` is another entry at OpenAI.
+    let mut catalog = Arc::new(engine.catalog.current());
+    if catalog.find(model.trim()).is_none() {
+        let listed = engine.server_models.refresh().await?;
+        if let Some(p) = &listed.problem {
+            eprintln!("pixbench: {}", output::clean(p));
+        }
+        catalog = Arc::new(engine.catalog.current());
+    }
+    if catalog.get(model.trim()).is_some_and(|e| e.listed_by_server) && !g.quiet {
+        eprintln!(
+            "pixbench: “{}” is listed by the server but not in the catalog: its price is unknown, and its images are recorded as unpriced.",
+            output::clean(model.trim())
+        );
+    }
+    Ok(catalog)
+}
+
 /// A catalog entry by id, or by model id or alias (its 1K variant).
 fn find_entry<'a>(catalog: &'a Catalog, model: &str) -> Res<&'a CatalogEntry> {
     let m = model.trim();
-    catalog
-        .find(m)
-        .ok_or_else(|| CliError::Config(format!("“{m}” is not in the catalog. `pixbench models` lists the targets.")))
+    catalog.find(m).ok_or_else(|| {
+        CliError::Config(format!(
+            "“{}” is not in the catalog, nor listed by the server. `pixbench models` lists the targets (with --profile or --base-url, the server's too).",
+            output::clean(m)
+        ))
+    })
 }
 
 /// The target for `--model` and `--size`. A tier (512, 1K, 2K, 4K) picks the model's
@@ -606,92 +699,105 @@ fn field_options(req: &RequestArgs) -> Res<Option<serde_json::Map<String, serde_
     Ok((!m.is_empty()).then_some(m))
 }
 
-fn request_spec(
+/// The request the flags describe (reference files stored first).
+fn request_of(
     engine: &Engine,
-    g: &Global,
     req: &RequestArgs,
     targets: Vec<TargetSpec>,
     options: Option<serde_json::Map<String, serde_json::Value>>,
-) -> Res<RunSpec> {
+) -> Res<Request> {
     let references = if req.image.is_empty() {
         vec![]
     } else {
-        engine.references_add_paths(&req.image)?.into_iter().map(|r| r.sha256).collect()
+        engine.references.add_paths(&req.image)?.into_iter().map(|r| r.sha256).collect()
     };
     let response_format = match req.response_format.as_str() {
         "b64_json" => ResponseFormatChoice::B64Json,
         "url" => ResponseFormatChoice::Url,
         other => return Err(CliError::Config(format!("--response-format {other}: use b64_json or url."))),
     };
-    Ok(RunSpec {
-        mode: if references.is_empty() { RunMode::Generate } else { RunMode::Edit },
-        prompt: req.prompt.clone(),
-        targets,
+    Ok(Request {
         aspect_ratio: req.aspect_ratio.clone(),
         response_format,
-        sync_mode: if req.use_async {
+        mode: if req.use_async {
             SyncMode::Async
         } else if req.sync {
             SyncMode::Sync
         } else {
             SyncMode::Auto
         },
-        references,
-        options,
-        ignore_budget: g.yes,
-        bench_id: None,
-        parent: None,
+        images: references,
+        fields: options,
+        ..Request::new(req.prompt.clone(), targets)
     })
 }
 
-/// Pre-flight, run, wait (Ctrl-C cancels), report.
-async fn run_spec(g: &Global, engine: &Engine, spec: RunSpec, save: Option<&Path>) -> Res<ExitCode> {
-    let est = engine.estimate(&spec)?;
+/// Pre-flight (the count and the most it costs, printed), run, wait (Ctrl-C cancels), report.
+async fn run_request(g: &Global, engine: &Engine, request: Request, save: Option<&Path>) -> Res<ExitCode> {
+    let est = engine.runs.estimate(&request)?;
+    if !g.quiet {
+        sweep_cmd::say_plan(&est);
+    }
     if !est.problems.is_empty() {
         return Err(CliError::Config(format!("The request cannot be sent: {}", est.problems.join(" "))));
     }
     if !g.quiet {
         let budget = est
             .budget_credits
-            .map(|b| format!("; budget {b} credits, {} spent", est.spent_credits))
+            .map(|b| format!("; budget {b} credits, {} spent", est.spent.credits))
             .unwrap_or_default();
         eprintln!(
-            "pixbench: {} target(s), up to {} credits (${:.2}){}{}",
-            spec.targets.len(),
-            est.total_credits,
-            est.total_usd,
+            "pixbench: {} request(s), up to {} credits (${:.2}){}{}{}",
+            est.count,
+            est.total.credits,
+            est.total.usd,
+            if est.total.unpriced > 0 {
+                format!(" + {} image(s) of unknown price", est.total.unpriced)
+            } else {
+                String::new()
+            },
             if est.simulated { ", simulated" } else { "" },
             budget
         );
     }
+    if est.over_budget && !g.yes && est.total.unpriced > 0 {
+        return Err(CliError::Config(format!(
+            "The price of {} image(s) is unknown (a model only the server lists), so this run cannot be held to the budget of {} credits. Nothing was sent. Pass --yes to run anyway.",
+            est.total.unpriced,
+            est.budget_credits.unwrap_or(0)
+        )));
+    }
     if est.over_budget && !g.yes {
         return Err(CliError::Config(format!(
             "This could cost up to {} credits, which crosses the budget of {} credits ({} spent). Nothing was sent. Pass --yes to run anyway.",
-            est.total_credits,
+            est.total.credits,
             est.budget_credits.unwrap_or(0),
-            est.spent_credits
+            est.spent.credits
         )));
     }
     let started_at = pixbench_core::store::now_rfc3339();
     let t0 = Instant::now();
-    let run = engine.run_start(spec).await?;
+    let run = engine.runs.start(request, g.yes).await?;
     let cancel = CancellationToken::new();
     cancel_on_ctrl_c(&cancel);
     let spinner = output::Spinner::new(g.quiet, &run);
+    // Until the run has done all it can now: a task Pixapi accepted whose images have not
+    // come is left waiting for the app (or `pixbench resume`) to collect.
     let done = tokio::select! {
-        v = engine.wait_run(&run.id) => v,
+        v = engine.runs.wait_settled(&run.id) => v,
         _ = cancel.cancelled() => {
-            engine.run_cancel(&run.id);
-            engine.wait_run(&run.id).await
+            engine.runs.cancel(&run.id);
+            engine.runs.wait_settled(&run.id).await
         }
     }?;
     spinner.finish();
-    let report = bench::report_of_run(engine, &done, t0.elapsed().as_secs_f64() * 1000.0, started_at);
+    resume_cmd::say_what_is_waited_for(g, &done);
+    let report = bench::report_of_run(&engine.benchmarks, &done, t0.elapsed().as_secs_f64() * 1000.0, started_at);
     if !g.json && !g.quiet {
         eprint!("{}", output::run_outputs(engine, &done));
     }
     if let Some(dir) = save {
-        let n = engine.export_images(&done.id, dir)?;
+        let n = engine.exports.images(&done.id, dir)?;
         if !g.quiet {
             eprintln!("pixbench: copied {n} image(s) to {}", dir.display());
         }
@@ -707,30 +813,28 @@ async fn run_cmd(g: &Global, a: RunArgs) -> Res<ExitCode> {
         return lineage_cmd::run_from_output(g, &a, from).await;
     }
     let (engine, profile) = open_engine(g, 1).await?;
-    let catalog = engine.catalog();
     let model = a.model.clone().unwrap_or_else(|| profile.default_model.clone());
+    let catalog = catalog_knowing(g, &engine, &model).await?;
     let target = resolve_model(&catalog, &model, a.size.as_deref(), a.n)?;
     let options = field_options(&a.req)?;
-    let mut spec = request_spec(&engine, g, &a.req, vec![target], options)?;
-    if sweep_cmd::is_sweep(&a.sweep, &a.vars, &spec.prompt) {
-        spec = sweep_cmd::expand(&engine, g.quiet, spec, &a.sweep, &a.vars)?;
-    }
-    run_spec(g, &engine, spec, a.req.save.as_deref()).await
+    let mut request = request_of(&engine, &a.req, vec![target], options)?;
+    sweep_cmd::add_sweep(&mut request, &a.sweep, &a.vars)?;
+    run_request(g, &engine, request, a.req.save.as_deref()).await
 }
 
 async fn compare_cmd(g: &Global, a: CompareArgs) -> Res<ExitCode> {
-    let dir = data_dir(g)?;
-    let catalog = catalog_for(&dir);
+    let (engine, _) = open_engine(g, a.targets.len() as u32).await?;
+    // The profile's gateway's entries: a model id may be another entry at another gateway.
+    let catalog = engine.catalog.current();
     let mut targets = Vec::new();
     for t in &a.targets {
         let bt = BenchTarget::parse(t, 1).map_err(|e| CliError::Config(format!("--target {e}")))?;
         let id = find_entry(&catalog, &bt.model)?.id.clone();
         targets.push(TargetSpec { model_id: id, n: bt.n, size: None, ..Default::default() });
     }
-    let (engine, _) = open_engine(g, targets.len() as u32).await?;
     let options = field_options(&a.req)?;
-    let spec = request_spec(&engine, g, &a.req, targets, options)?;
-    run_spec(g, &engine, spec, a.req.save.as_deref()).await
+    let request = request_of(&engine, &a.req, targets, options)?;
+    run_request(g, &engine, request, a.req.save.as_deref()).await
 }
 
 // ------------------------------------------------------------------------------------
@@ -739,17 +843,10 @@ async fn compare_cmd(g: &Global, a: CompareArgs) -> Res<ExitCode> {
 
 async fn history_cmd(g: &Global, a: HistoryArgs) -> Res<ExitCode> {
     let (engine, _) = open_engine_plain(g).await?;
-    let rows = engine.history_list(&HistoryFilter {
-        text: a.text,
-        model: None,
-        status: None,
-        profile_id: None,
-        since: None,
-        until: None,
-        limit: Some(a.limit),
-        // The CLI lists every run, a benchmark's requests included.
-        include_bench_runs: Some(true),
-    })?;
+    // The CLI lists every run, a benchmark's requests included.
+    let filter =
+        HistoryFilter { text: a.text, limit: Some(a.limit), include_bench_runs: Some(true), ..Default::default() };
+    let rows = engine.runs.history(&filter)?;
     if g.json {
         println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
     } else {
@@ -758,13 +855,28 @@ async fn history_cmd(g: &Global, a: HistoryArgs) -> Res<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The catalog; with a server (--sandbox, --profile, --base-url), what it lists too.
 async fn models_cmd(g: &Global) -> Res<ExitCode> {
-    let dir = data_dir(g)?;
-    let catalog = catalog_for(&dir);
+    if !g.sandbox && g.profile.is_none() && g.base_url.is_none() {
+        let catalog = catalog_for(&data_dir(g)?);
+        if g.json {
+            println!("{}", serde_json::to_string_pretty(&catalog.view()).unwrap_or_default());
+        } else {
+            print!("{}", output::models_table(&catalog));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (engine, _) = open_engine(g, 1).await?;
+    let listed = engine.server_models.refresh().await?;
+    // The profile's gateway's entries; the models only its server lists come below.
+    let mut catalog = engine.catalog.current();
+    catalog.entries.retain(|e| !e.listed_by_server);
     if g.json {
-        println!("{}", serde_json::to_string_pretty(&catalog.view()).unwrap_or_default());
+        let v = serde_json::json!({ "catalog": catalog.view(), "server": listed });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         print!("{}", output::models_table(&catalog));
+        print!("{}", output::server_models_table(&listed));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -774,5 +886,5 @@ async fn open_engine_plain(g: &Global) -> Res<(Engine, ())> {
     let dir = data_dir(g)?;
     let mut cfg = EngineConfig::from_env(&dir, Arc::new(KeyringStore));
     cfg.resume_unfinished = false;
-    Ok((Engine::open(cfg).await?, ()))
+    Ok((opened(Engine::open(cfg).await?), ()))
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use pixbench_core::engine::{read_bounded, MAX_REFERENCE_FILE};
+use pixbench_core::files::{read_bounded, MAX_REFERENCE_FILE};
 use pixbench_core::metrics::worth::WorthReport;
 use pixbench_core::metrics::{compare_bytes, ALGO, METHOD};
 
@@ -47,7 +47,7 @@ pub struct MetricsArgs {
 pub async fn metrics_cmd(g: &Global, a: MetricsArgs) -> Res<ExitCode> {
     if let Some(run_id) = a.run {
         let (engine, _) = open_engine_plain(g).await?;
-        let report = engine.metrics_worth(&run_id).await?;
+        let report = engine.metrics.worth(&run_id).await?;
         if g.json {
             println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         } else {

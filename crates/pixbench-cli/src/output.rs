@@ -51,7 +51,7 @@ pub enum Progress {
 
 impl Progress {
     pub fn new(plan: &BenchPlan, quiet: bool) -> Progress {
-        let total = plan.jobs.len() as u32;
+        let total = u32::try_from(plan.requests()).unwrap_or(u32::MAX);
         if quiet {
             return Progress::Quiet;
         }
@@ -219,18 +219,19 @@ pub fn run_outputs(engine: &Engine, run: &RunView) -> String {
             .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             s,
-            "{} {} {} · {} image(s) · {} credits · {}{}",
+            "{} {} {} · {} image(s) · {} · {}{}",
             match t.status {
                 RunStatus::Done => "✓",
                 RunStatus::Partial => "~",
+                RunStatus::Waiting => "…",
                 _ => "✗",
             },
             t.model_id,
             t.status.as_str(),
             t.outputs.len(),
-            t.credits,
+            cost_text(&t.cost),
             timing,
-            t.error.as_ref().map(|e| format!("\n    {}", e.message)).unwrap_or_default()
+            t.error.as_ref().map(error_lines).unwrap_or_default()
         );
         for o in &t.outputs {
             let _ = writeln!(s, "    {}x{}  {}", o.width, o.height, engine.blobs().image_path(&o.sha256).display());
@@ -239,13 +240,47 @@ pub fn run_outputs(engine: &Engine, run: &RunView) -> String {
     s
 }
 
+/// A target's error under its line: the sentence, and the server's request id to quote to
+/// its support when it gave one.
+fn error_lines(e: &pixbench_core::api::UiError) -> String {
+    let mut s = format!("\n    {}", clean(&e.message));
+    if let Some(id) = &e.request_id {
+        s.push_str(&format!("\n    request id: {}", clean(id)));
+    }
+    s
+}
+
+/// "4 credits", "$0.032025" (a gateway that bills in dollars), "price unknown",
+/// "4 credits + 2 unpriced".
+pub fn cost_text(c: &pixbench_core::api::Cost) -> String {
+    match (c.credits, c.unpriced) {
+        (0, 0) if c.usd > 0.0 => usd_text(c.usd),
+        (_, 0) => format!("{} credits", c.credits),
+        (0, _) => "price unknown".into(),
+        (cr, n) => format!("{cr} credits + {n} unpriced"),
+    }
+}
+
+/// Dollars to the micro-dollar a token charge has, without trailing zeros ("$0.25",
+/// "$0.032025").
+pub fn usd_text(usd: f64) -> String {
+    let s = format!("{usd:.6}");
+    let s = s.trim_end_matches('0');
+    let s = if s.ends_with('.') { format!("{s}00") } else { s.to_string() };
+    let s = match s.split_once('.') {
+        Some((w, f)) if f.len() < 2 => format!("{w}.{f:0<2}"),
+        _ => s,
+    };
+    format!("${s}")
+}
+
 /// The report as a table (stdout).
 pub fn report_table(engine: &Engine, r: &BenchReport) -> String {
     let _ = engine;
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}{} · {} · {}: {} requests, {} succeeded, {} failed{}{} · {} images · {} credits (${:.2}){}",
+        "{}{} · {} · {}: {} requests, {} succeeded, {} failed{}{} · {} images · {} credits (${:.2}){}{}",
         r.name.as_deref().map(|n| format!("{n} · ")).unwrap_or_default(),
         match r.status {
             BenchStatus::Cancelled => "CANCELLED",
@@ -262,6 +297,7 @@ pub fn report_table(engine: &Engine, r: &BenchReport) -> String {
         r.images,
         r.credits,
         r.usd,
+        if r.unpriced > 0 { format!(" + {} image(s) of unknown price", r.unpriced) } else { String::new() },
         if r.simulated { " simulated" } else { "" },
     );
     if r.warmup_requests > 0 {
@@ -329,7 +365,7 @@ pub fn history_table(rows: &[RunSummary]) -> String {
             "{}  {:<11} {:>4} cr {:>2} img  {:<10} {}  {}",
             &r.created_at[..r.created_at.len().min(19)],
             r.status.as_str(),
-            r.credits,
+            r.cost.credits,
             r.images,
             short(&r.profile_name, 10),
             short(&r.models.join(","), 40),
@@ -342,20 +378,115 @@ pub fn history_table(rows: &[RunSummary]) -> String {
     s
 }
 
+/// The models a server listed: each with its catalog entries, or "listed by the server".
+pub fn server_models_table(m: &pixbench_core::api::ServerModels) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "\nListed by the server ({} models):", m.models.len());
+    for model in &m.models {
+        let known = if model.entry_ids.is_empty() {
+            "not in the catalog: price unknown".to_string()
+        } else {
+            format!("catalog: {}", model.entry_ids.join(", "))
+        };
+        let _ = writeln!(s, "  {:<38} {}", clean(&model.id), known);
+    }
+    if let Some(p) = &m.problem {
+        let _ = writeln!(s, "  ({})", clean(p));
+    }
+    s
+}
+
 pub fn models_table(c: &Catalog) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{:<38} {:<16} {:>7} {:>7} {:>8}  default", "id", "alias", "variant", "credits", "official");
+    let _ = writeln!(s, "{:<38} {:<16} {:>7} {:>13} {:>8}  default", "id", "alias", "variant", "price", "official");
     for e in &c.entries {
         let _ = writeln!(
             s,
-            "{:<38} {:<16} {:>7} {:>7} {:>8}  {}",
+            "{:<38} {:<16} {:>7} {:>13} {:>8}  {}",
             e.id,
             e.alias.as_deref().unwrap_or("-"),
             e.variant,
-            e.credits,
+            price_cell(e),
             e.official_usd.map(|u| format!("${u:.3}")).unwrap_or_else(|| "-".into()),
             if e.default_async { "async" } else { "sync" }
         );
     }
     s
+}
+
+/// An entry's price per image: credits, a dollar range (by size and quality), or unknown.
+fn price_cell(e: &pixbench_core::api::CatalogEntry) -> String {
+    if e.unpriced {
+        return "unknown".into();
+    }
+    if e.usd_prices.is_empty() {
+        return format!("{} cr", e.credits);
+    }
+    let lo = e.usd_prices.iter().map(|p| p.usd).fold(f64::INFINITY, f64::min);
+    let hi = e.usd_prices.iter().map(|p| p.usd).fold(0.0, f64::max);
+    format!("${lo:.3}-{hi:.3}")
+}
+
+/// The report as the CLI prints it in JSON: where an image could not be priced (a model
+/// only the server lists), `credits` is `null` (the whole is unknown) with the priced part
+/// beside it as `priced_credits` and the count as `unpriced`; for the report and each of
+/// its requests.
+pub fn report_json(report: &pixbench_core::bench::BenchReport) -> serde_json::Value {
+    let mut v = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
+    fn unknown_whole(o: &mut serde_json::Value) {
+        let unpriced = o.get("unpriced").and_then(|u| u.as_u64()).unwrap_or(0);
+        if unpriced > 0 {
+            let priced = o.get("credits").cloned().unwrap_or(serde_json::Value::Null);
+            o["priced_credits"] = priced;
+            o["credits"] = serde_json::Value::Null;
+        }
+    }
+    unknown_whole(&mut v);
+    if let Some(samples) = v.get_mut("samples").and_then(|s| s.as_array_mut()) {
+        samples.iter_mut().for_each(unknown_whole);
+    }
+    v
+}
+
+/// Text from a server or a file, safe to print on a terminal: control characters (an escape
+/// sequence could rewrite the screen or the title) are shown as `\u{..}`.
+pub fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        // Controls, and the marks that reorder text on screen (a prompt could show one
+        // thing and be another).
+        let reorders = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if (c.is_control() && c != '\n' && c != '\t') || reorders {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod clean_tests {
+    #[test]
+    fn control_characters_are_shown_not_sent() {
+        assert_eq!(super::clean("a\u{1b}[2Jb\u{7}"), "a\\u{1b}[2Jb\\u{7}");
+        assert_eq!(super::clean("line\nnext\ttab"), "line\nnext\ttab");
+        // A right-to-left override would make "gnp.exe" read as "exe.png".
+        assert_eq!(super::clean("a\u{202e}gnp.exe"), "a\\u{202e}gnp.exe");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pixbench_core::api::Cost;
+
+    #[test]
+    fn a_cost_reads_in_the_unit_its_gateway_bills() {
+        assert_eq!(cost_text(&Cost::credits(4, 0.01)), "4 credits");
+        assert_eq!(cost_text(&Cost::dollars(0.032025)), "$0.032025");
+        assert_eq!(cost_text(&Cost::dollars(0.25)), "$0.25");
+        assert_eq!(cost_text(&Cost::dollars(3.0)), "$3.00");
+        assert_eq!(cost_text(&Cost::unpriced(2)), "price unknown");
+    }
 }

@@ -30,7 +30,7 @@ pub struct RecipeArgs {
 
 /// The recipe of a file, or a sentence saying why there is none.
 async fn load(engine: &Engine, file: &Path) -> Res<RecipeLoad> {
-    engine.recipe_read_path(file).map_err(|e| {
+    engine.recipes.read_path(file).map_err(|e| {
         let u: UiError = e.into();
         if u.kind == ErrorKind::NoRecipe {
             CliError::Config(format!(
@@ -52,12 +52,16 @@ pub async fn recipe_cmd(g: &Global, a: RecipeArgs) -> Res<ExitCode> {
     }
     let lines = loaded.recipe.describe();
     let width = lines.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    // Every value came from the file: a prompt may carry terminal escapes or a second line
+    // pretending to be a field.
     println!("{} ({} recipe, version {})", a.file.display(), loaded.container, loaded.recipe.version);
     for (k, v) in &lines {
+        // A value of several lines is indented under its own, never read as another field.
+        let v = output::clean(v).replace('\n', &format!("\n  {:width$}  ", ""));
         println!("  {k:<width$}  {v}");
     }
     for n in &loaded.notes {
-        println!("  note: {n}");
+        println!("  note: {}", output::clean(n));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -69,7 +73,7 @@ pub async fn run_recipe(g: &Global, a: &RunArgs, file: &Path) -> Res<ExitCode> {
     let loaded = load(&engine, file).await?;
     if !g.quiet {
         for n in &loaded.notes {
-            eprintln!("pixbench: recipe: {n}");
+            eprintln!("pixbench: recipe: {}", output::clean(n));
         }
     }
     if !loaded.model_known {
@@ -78,19 +82,18 @@ pub async fn run_recipe(g: &Global, a: &RunArgs, file: &Path) -> Res<ExitCode> {
             loaded.recipe.model_id
         )));
     }
-    let mut options = loaded.spec.options.clone().unwrap_or_default();
+    let mut options = loaded.request.fields.clone().unwrap_or_default();
     options.extend(field_options(&a.req)?.unwrap_or_default());
     let mut req = a.req.clone();
     if req.prompt.trim().is_empty() {
-        req.prompt = loaded.spec.prompt.clone();
+        req.prompt = loaded.request.prompt.clone();
     }
     if req.aspect_ratio.is_none() {
-        req.aspect_ratio = loaded.spec.aspect_ratio.clone();
+        req.aspect_ratio = loaded.request.aspect_ratio.clone();
     }
-    let mut spec =
-        request_spec(&engine, g, &req, loaded.spec.targets.clone(), (!options.is_empty()).then_some(options))?;
+    let mut request =
+        request_of(&engine, &req, loaded.request.targets.clone(), (!options.is_empty()).then_some(options))?;
     // The recipe's references (those in this history) make it an edit again.
-    spec.mode = loaded.spec.mode;
-    spec.references = loaded.spec.references.clone();
-    run_spec(g, &engine, spec, a.req.save.as_deref()).await
+    request.images = loaded.request.images.clone();
+    run_request(g, &engine, request, a.req.save.as_deref()).await
 }

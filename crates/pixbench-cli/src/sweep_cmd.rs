@@ -1,10 +1,9 @@
-//! `pixbench run --sweep AXIS=V1,V2 --var NAME=V1,V2`: the run's request as a sweep, expanded
-//! by the core (the same expansion as the app's), its count and estimate printed before
-//! anything is sent, and refused past the limit (`max_sweep_requests`) or on any mistake.
+//! `pixbench run --sweep AXIS=V1,V2 --var NAME=V1,V2`: the sweep is part of the request;
+//! the core counts its requests and bounds their cost (without listing them) before
+//! anything is sent, and refuses it past the limit (`max_requests`) or on any mistake.
 
-use pixbench_core::api::RunSpec;
-use pixbench_core::sweep::{template_variables, SweepAxis, SweepSpec, SweepVariable};
-use pixbench_core::Engine;
+use pixbench_core::api::{Estimate, Request};
+use pixbench_core::sweep::{SweepAxis, SweepVariable};
 
 use crate::{CliError, Res};
 
@@ -17,53 +16,35 @@ fn name_values(flag: &str, s: &str) -> Res<(String, Vec<String>)> {
     Ok((name.trim().to_string(), values))
 }
 
-/// Whether the run is a sweep: axes or variables given, or the prompt names a `{{variable}}`.
-pub fn is_sweep(sweep: &[String], vars: &[String], prompt: &str) -> bool {
-    !sweep.is_empty() || !vars.is_empty() || template_variables(prompt).is_ok_and(|v| !v.is_empty())
-}
-
-/// The run spec of the sweep, after printing its count and estimate (to stderr).
-pub fn expand(engine: &Engine, quiet: bool, base: RunSpec, sweep: &[String], vars: &[String]) -> Res<RunSpec> {
-    let mut axes = Vec::new();
+/// `--sweep` and `--var` into the request.
+pub fn add_sweep(request: &mut Request, sweep: &[String], vars: &[String]) -> Res<()> {
     for s in sweep {
         let (axis, values) = name_values("--sweep", s)?;
-        axes.push(SweepAxis { axis, values });
+        request.sweep.push(SweepAxis { axis, values });
     }
-    let mut variables = Vec::new();
     for s in vars {
         let (name, values) = name_values("--var", s)?;
-        variables.push(SweepVariable { name: name.trim_matches(|c| c == '{' || c == '}').to_string(), values });
+        request.vars.push(SweepVariable { name: name.trim_matches(|c| c == '{' || c == '}').to_string(), values });
     }
-    let spec = SweepSpec {
-        mode: Some(base.mode),
-        prompt: base.prompt.clone(),
-        targets: base.targets.clone(),
-        aspect_ratio: base.aspect_ratio.clone(),
-        response_format: Some(base.response_format),
-        sync_mode: Some(base.sync_mode),
-        references: base.references.clone(),
-        options: base.options.clone(),
-        ignore_budget: base.ignore_budget,
-        axes,
-        variables,
-    };
-    let plan = engine.sweep_expand(&spec)?;
-    if !quiet {
-        let axes: Vec<String> = plan.axes.iter().map(|a| format!("{} {}", a.axis, a.values.join("/"))).collect();
-        eprintln!(
-            "pixbench: sweep of {}: {} request(s) (limit {}), up to {} credits (${:.2})",
-            axes.join(" × "),
-            plan.count,
-            plan.limit,
-            plan.total_credits,
-            plan.total_usd
-        );
-        for n in &plan.notes {
-            eprintln!("pixbench: {n}");
-        }
+    Ok(())
+}
+
+/// Prints a sweep's axes, count against the limit and notes (to stderr); nothing for a
+/// request without a sweep.
+pub fn say_plan(est: &Estimate) {
+    if est.axes.is_empty() {
+        return;
     }
-    match plan.run_spec {
-        Some(run) if plan.problems.is_empty() => Ok(run),
-        _ => Err(CliError::Config(format!("The sweep cannot be sent: {}", plan.problems.join(" ")))),
+    let axes: Vec<String> = est.axes.iter().map(|a| format!("{} {}", a.axis, a.values.join("/"))).collect();
+    eprintln!(
+        "pixbench: sweep of {}: {} request(s) (limit {}), up to {} credits (${:.2})",
+        axes.join(" × "),
+        est.count,
+        est.limit,
+        est.total.credits,
+        est.total.usd
+    );
+    for n in &est.notes {
+        eprintln!("pixbench: {n}");
     }
 }

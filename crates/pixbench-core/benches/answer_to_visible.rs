@@ -24,21 +24,16 @@ async fn main() {
         let mut saved = vec![];
         let mut serve = vec![];
         for i in 0..20 {
-            let spec = RunSpec {
-                mode: RunMode::Generate,
-                prompt: format!("visible {label} {i}"),
-                targets: vec![TargetSpec { model_id: model.into(), n: 1, size: None, ..Default::default() }],
-                aspect_ratio: None,
+            let spec = Request {
                 response_format: ResponseFormatChoice::B64Json,
-                sync_mode: SyncMode::Sync,
-                references: vec![],
-                options: None,
-                ignore_budget: true,
-                bench_id: None,
-                parent: None,
+                mode: SyncMode::Sync,
+                ..Request::new(
+                    format!("visible {label} {i}"),
+                    vec![TargetSpec { model_id: model.into(), n: 1, size: None, ..Default::default() }],
+                )
             };
-            let run = e.run_start(spec).await.unwrap();
-            let done = e.wait_run(&run.id).await.unwrap();
+            let run = e.runs.start(spec, true).await.unwrap();
+            let done = e.runs.wait(&run.id).await.unwrap();
             let t = &done.targets[0];
             saved.push(t.saved_ms.unwrap());
             // What the pxb:// handler does for the grid: read the ready thumbnail.

@@ -34,25 +34,20 @@ async fn main() {
     ];
     let mut ratios = vec![];
     for round in 0..3 {
-        let spec = RunSpec {
-            mode: RunMode::Generate,
-            prompt: format!("comparison round {round}"),
-            targets: models
-                .iter()
-                .map(|m| TargetSpec { model_id: m.to_string(), n: 4, size: None, ..Default::default() })
-                .collect(),
-            aspect_ratio: None,
+        let spec = Request {
             response_format: ResponseFormatChoice::B64Json,
-            sync_mode: SyncMode::Auto,
-            references: vec![],
-            options: None,
-            ignore_budget: true,
-            bench_id: None,
-            parent: None,
+            mode: SyncMode::Auto,
+            ..Request::new(
+                format!("comparison round {round}"),
+                models
+                    .iter()
+                    .map(|m| TargetSpec { model_id: m.to_string(), n: 4, size: None, ..Default::default() })
+                    .collect(),
+            )
         };
         let t = Instant::now();
-        let run = e.run_start(spec).await.unwrap();
-        let done = e.wait_run(&run.id).await.unwrap();
+        let run = e.runs.start(spec, true).await.unwrap();
+        let done = e.runs.wait(&run.id).await.unwrap();
         let wall = t.elapsed().as_secs_f64() * 1000.0;
         assert_eq!(done.status, RunStatus::Done);
         let per: Vec<f64> = done.targets.iter().map(|t| t.timing.as_ref().unwrap().total_ms).collect();

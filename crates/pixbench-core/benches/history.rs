@@ -11,16 +11,7 @@ use rusqlite::params;
 const RUNS: usize = 10_000;
 
 fn filter() -> HistoryFilter {
-    HistoryFilter {
-        text: None,
-        model: None,
-        status: None,
-        profile_id: None,
-        since: None,
-        until: None,
-        limit: None,
-        include_bench_runs: None,
-    }
+    HistoryFilter::default()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -80,7 +80,8 @@ async fn child(name: &str, base: &str) {
     }
     let e = Engine::open(cfg).await.unwrap();
     let p = e
-        .profile_save(ProfileInput {
+        .profiles
+        .save(ProfileInput {
             id: None,
             name: "live".into(),
             base_url: base.into(),
@@ -88,30 +89,26 @@ async fn child(name: &str, base: &str) {
             budget_credits: None,
             request_style: None,
             image_parts: None,
+            gateway: None,
         })
         .unwrap();
-    e.profile_set_key(&p.id, "sk_test_1").unwrap();
-    e.profile_select(&p.id).unwrap();
-    let spec = RunSpec {
-        mode: RunMode::Generate,
-        prompt: format!("hostile {name}"),
-        targets: vec![TargetSpec {
-            model_id: "gemini-3.1-flash-image-preview".into(),
-            n: case.n,
-            size: None,
-            ..Default::default()
-        }],
-        aspect_ratio: None,
+    e.profiles.set_key(&p.id, "sk_test_1").unwrap();
+    e.select_profile(&p.id).unwrap();
+    let spec = Request {
         response_format: if case.url { ResponseFormatChoice::Url } else { ResponseFormatChoice::B64Json },
-        sync_mode: SyncMode::Sync,
-        references: vec![],
-        options: None,
-        ignore_budget: true,
-        bench_id: None,
-        parent: None,
+        mode: SyncMode::Sync,
+        ..Request::new(
+            format!("hostile {name}"),
+            vec![TargetSpec {
+                model_id: "gemini-3.1-flash-image-preview".into(),
+                n: case.n,
+                size: None,
+                ..Default::default()
+            }],
+        )
     };
-    let run = e.run_start(spec).await.unwrap();
-    let done = e.wait_run(&run.id).await.unwrap();
+    let run = e.runs.start(spec, true).await.unwrap();
+    let done = e.runs.wait(&run.id).await.unwrap();
     let kind = done.targets[0].error.as_ref().map(|x| x.kind.as_str()).unwrap_or("-");
     println!("RESULT {:?} {kind} {} {}", done.status, done.targets[0].outputs.len(), vm_hwm_kib());
 }

@@ -29,6 +29,9 @@ pub enum BlobError {
 pub struct Blobs {
     root: PathBuf,
     held: std::sync::Arc<std::sync::Mutex<Held>>,
+    /// Held while a deleted run's files are checked and removed, and while a saved
+    /// output's file is checked after its row is recorded: see [`Blobs::remove_unused`].
+    removal: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 /// Images that could not be written yet, by hash.
@@ -66,7 +69,7 @@ pub const MAX_DECODE_PIXELS: u64 = 8192 * 8192;
 
 impl Blobs {
     pub fn new(root: impl Into<PathBuf>) -> Blobs {
-        Blobs { root: root.into(), held: Default::default() }
+        Blobs { root: root.into(), held: Default::default(), removal: Default::default() }
     }
 
     pub fn root(&self) -> &Path {
@@ -162,6 +165,27 @@ impl Blobs {
         })
     }
 
+    /// Removes the files of `sha` if `unused` still says so, checked under the removal
+    /// lock: a save of the same bytes that recorded its row first keeps them.
+    pub fn remove_unused(&self, sha: &str, unused: impl FnOnce(&str) -> bool) {
+        let _g = self.removal.lock().unwrap_or_else(|p| p.into_inner());
+        if unused(sha) {
+            self.remove(sha);
+        }
+    }
+
+    /// After an output's row is recorded: its file is there, written again from `bytes` if
+    /// a deletion removed it between the save (which found it present) and the record.
+    pub fn ensure(&self, sha: &str, bytes: &[u8]) -> Result<(), BlobError> {
+        let _g = self.removal.lock().unwrap_or_else(|p| p.into_inner());
+        if self.image_path(sha).exists() || self.held().images.contains_key(sha) {
+            return Ok(());
+        }
+        write_atomic(&self.image_path(sha), bytes)?;
+        let _ = self.thumb(sha);
+        Ok(())
+    }
+
     pub fn remove(&self, sha: &str) {
         if valid_sha(sha) {
             let mut held = self.held();
@@ -226,14 +250,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BlobError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let werr = |source| BlobError::Write { dir: dir.to_path_buf(), source };
     std::fs::create_dir_all(dir).map_err(werr)?;
-    let mut tmp = tempfile_in(dir).map_err(werr)?;
-    tmp.1.write_all(bytes).map_err(werr)?;
-    tmp.1.sync_all().map_err(werr)?;
-    drop(tmp.1);
-    std::fs::rename(&tmp.0, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp.0);
-        werr(e)
-    })?;
+    let (tmp_path, mut file) = tempfile_in(dir).map_err(werr)?;
+    // Whatever fails after the temporary file exists removes it: the held images' retry
+    // every 15 s must not refill, one leftover at a time, the space a user just freed.
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp_path, path)) {
+        let _ = std::fs::remove_file(&tmp_path);
+        return Err(werr(e));
+    }
     // The rename is durable only once the directory entry is on disk.
     #[cfg(unix)]
     if let Ok(d) = std::fs::File::open(dir) {
@@ -309,6 +334,40 @@ fn shrink(img: &image::DynamicImage, edge: u32) -> image::DynamicImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A write the file system refuses part-way (the file size limit, as a full disk would)
+    /// leaves no temporary file behind. The limit is set for a child process only.
+    #[test]
+    #[cfg(unix)]
+    fn a_write_refused_part_way_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            // Ignored signals stay ignored across exec: EFBIG instead of SIGXFSZ.
+            .arg("trap '' XFSZ; ulimit -f 8; exec \"$0\" --exact blobs::tests::write_past_the_size_limit --ignored")
+            .arg(std::env::current_exe().unwrap())
+            .env("PIXBENCH_TEST_DIR", dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"), "the child ran");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
+
+    /// The child of the test above (run alone it does nothing).
+    #[test]
+    #[ignore]
+    fn write_past_the_size_limit() {
+        let Some(dir) = std::env::var_os("PIXBENCH_TEST_DIR") else { return };
+        let r = write_atomic(&std::path::Path::new(&dir).join("big.bin"), &vec![7u8; 64 * 1024]);
+        assert!(r.is_err(), "the limit refuses 64 KiB");
+    }
 
     fn png(w: u32, h: u32) -> Vec<u8> {
         let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));

@@ -44,7 +44,7 @@ pub fn api_error_view(e: &pixapi::ApiError, profile_name: &str) -> UiError {
         pixapi::Error::Unauthorized => format!(
             "The key of profile “{profile_name}” was rejected (401). Check it on your Pixapi dashboard and paste it again in Profiles."
         ),
-        _ => e.user_message(),
+        _ => e.sentence(),
     };
     let mut detail = String::new();
     if let Some(s) = e.http_status() {
@@ -61,6 +61,7 @@ pub fn api_error_view(e: &pixapi::ApiError, profile_name: &str) -> UiError {
         detail.push_str(b);
     }
     let mut u = UiError::new(kind, message);
+    u.request_id = e.request_id().map(String::from);
     if !detail.trim().is_empty() {
         u.detail = Some(detail.trim().to_string());
     }

@@ -8,40 +8,60 @@ use image::{Rgb, RgbImage};
 use serde::Serialize;
 
 use crate::api::*;
-use crate::engine::Engine;
-use crate::error::{ui, CoreError, CoreResult};
+use std::sync::Arc;
 
-pub(crate) fn exports_dir(engine: &Engine) -> CoreResult<PathBuf> {
-    let d = engine.data_dir().join("exports");
-    std::fs::create_dir_all(&d)
-        .map_err(|e| CoreError::Ui(ui(ErrorKind::Disk, format!("Could not create {}: {e}", d.display()))))?;
-    Ok(d)
+use crate::blobs::Blobs;
+use crate::error::{ui, CoreError, CoreResult};
+use crate::files::{exports_dir, slug, unused_name, write_file};
+use crate::infra::CatalogHandle;
+use crate::recipe::Recipes;
+use crate::runs::Runs;
+use crate::session::Sessions;
+use crate::store::Store;
+use crate::votes::Votes;
+
+/// The exports service.
+pub struct Exports {
+    store: Arc<Store>,
+    blobs: Blobs,
+    catalog: CatalogHandle,
+    runs: Arc<Runs>,
+    sessions: Arc<Sessions>,
+    votes: Arc<Votes>,
+    recipes: Arc<Recipes>,
+    data_dir: PathBuf,
 }
 
-pub(crate) fn slug(s: &str, max: usize) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-        if out.len() >= max {
-            break;
+/// What exports need from the rest of the engine, passed in.
+pub struct ExportsDeps {
+    pub store: Arc<Store>,
+    pub blobs: Blobs,
+    pub catalog: CatalogHandle,
+    pub runs: Arc<Runs>,
+    pub sessions: Arc<Sessions>,
+    pub votes: Arc<Votes>,
+    pub recipes: Arc<Recipes>,
+    pub data_dir: PathBuf,
+}
+
+impl Exports {
+    pub fn new(d: ExportsDeps) -> Exports {
+        Exports {
+            store: d.store,
+            blobs: d.blobs,
+            catalog: d.catalog,
+            runs: d.runs,
+            sessions: d.sessions,
+            votes: d.votes,
+            recipes: d.recipes,
+            data_dir: d.data_dir,
         }
     }
-    out.trim_end_matches('-').to_string()
-}
 
-fn write_file(path: &Path, bytes: &[u8]) -> CoreResult<()> {
-    crate::blobs::write_atomic(path, bytes).map_err(|e| CoreError::Ui(ui(ErrorKind::Disk, e.to_string())))
-}
-
-impl Engine {
     /// A curl command for one target's request; the key is read from `$PIXAPI_KEY`,
     /// reference images are `-F` parts pointing at their stored files.
-    pub fn export_curl(&self, run_id: &str, target_idx: u32) -> CoreResult<String> {
-        let run = self.run_get(run_id)?;
+    pub fn curl(&self, run_id: &str, target_idx: u32) -> CoreResult<String> {
+        let run = self.runs.get(run_id)?;
         let t = run
             .targets
             .iter()
@@ -51,23 +71,24 @@ impl Engine {
             .request
             .as_ref()
             .ok_or_else(|| CoreError::Ui(ui(ErrorKind::NotFound, "This target has no stored request.")))?;
-        let files: Vec<PathBuf> = run.references.iter().map(|r| self.blobs().image_path(&r.sha256)).collect();
-        let desc = crate::runner::request_description(req);
+        let files: Vec<PathBuf> = run.references.iter().map(|r| self.blobs.image_path(&r.sha256)).collect();
+        let desc = crate::request::request_description(req);
         Ok(pixapi::to_curl(&desc, &files))
     }
 
     /// Writes every image of a run into `dir` with readable names, each with its recipe
     /// (`recipe.rs`); answers how many.
-    pub fn export_images(&self, run_id: &str, dir: &Path) -> CoreResult<usize> {
-        let run = self.run_get(run_id)?;
-        let (row, catalog) = (self.store().run_row(run_id)?, self.catalog());
+    pub fn images(&self, run_id: &str, dir: &Path) -> CoreResult<usize> {
+        let run = self.runs.get(run_id)?;
+        let (row, catalog) = (self.store.run_row(run_id)?, self.catalog.get());
         let base = slug(&run.prompt, 40);
         let mut n = 0;
         for t in &run.targets {
             for o in &t.outputs {
                 let bytes =
-                    self.blobs().get(&o.sha256).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
-                let (bytes, _) = self.with_recipe(&crate::recipe::Recipe::of_output(&row, t, o, &catalog), bytes);
+                    self.blobs.get(&o.sha256).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
+                let (bytes, _) =
+                    self.recipes.with_recipe(&crate::recipe::Recipe::of_output(&row, t, o, &catalog), bytes);
                 let ext =
                     crate::references::sniff(&bytes).map(|f| if f == "jpeg" { "jpg" } else { f }).unwrap_or("png");
                 // A catalog id comes from a file (`/`, `..`): slugged, it stays one name in `dir`.
@@ -82,8 +103,8 @@ impl Engine {
 
     /// One PNG of a comparison's grid: a title with the prompt, one column per target,
     /// one row per output, a label under each image. Answers the file written.
-    pub fn export_contact_sheet(&self, run_id: &str, path: Option<PathBuf>) -> CoreResult<PathBuf> {
-        let run = self.run_get(run_id)?;
+    pub fn contact_sheet(&self, run_id: &str, path: Option<PathBuf>) -> CoreResult<PathBuf> {
+        let run = self.runs.get(run_id)?;
         let mut cells: Vec<Vec<SheetCell>> = vec![];
         let rows = run.targets.iter().map(|t| t.outputs.len().max(1)).max().unwrap_or(1);
         for t in &run.targets {
@@ -92,7 +113,7 @@ impl Engine {
                 let cell = match t.outputs.get(r) {
                     Some(o) => {
                         let thumb = self
-                            .blobs()
+                            .blobs
                             .thumb(&o.sha256)
                             .map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
                         let img = image::load_from_memory(&thumb)
@@ -102,7 +123,7 @@ impl Engine {
                         Some((
                             img,
                             format!("{} #{}", t.model_id, o.idx + 1),
-                            format!("{}x{}  {}  {} cr", o.width, o.height, latency, o.credits),
+                            format!("{}x{}  {}  {} cr", o.width, o.height, latency, o.billing.cost.credits),
                         ))
                     }
                     None => None,
@@ -118,7 +139,7 @@ impl Engine {
             .map_err(|e| CoreError::Ui(ui(ErrorKind::Encode, e.to_string())))?;
         let path = match path {
             Some(p) => p,
-            None => exports_dir(self)?.join(format!(
+            None => exports_dir(&self.data_dir)?.join(format!(
                 "contact-sheet_{}_{}.png",
                 slug(&run.prompt, 30),
                 &run.id[..8.min(run.id.len())]
@@ -129,8 +150,8 @@ impl Engine {
     }
 
     /// Writes the current session's outputs (one row per output) as `csv` or `json`.
-    pub fn session_export(&self, format: ExportFormat, path: Option<PathBuf>) -> CoreResult<PathBuf> {
-        let session = self.session_current()?;
+    pub fn session(&self, format: ExportFormat, path: Option<PathBuf>) -> CoreResult<PathBuf> {
+        let session = self.sessions.current()?;
         let rows = self.session_rows(&session.id)?;
         let (bytes, ext) = match format {
             ExportFormat::Csv => {
@@ -150,7 +171,7 @@ impl Engine {
                     leaderboard: crate::votes::Leaderboard,
                 }
                 let scope = crate::votes::VoteScope::Session(session.id.clone());
-                let (votes, leaderboard) = (self.votes_list(&scope)?, self.leaderboard(&scope)?);
+                let (votes, leaderboard) = (self.votes.list(&scope)?, self.votes.leaderboard(&scope)?);
                 let doc = Doc { session: &session, outputs: &rows, votes, leaderboard };
                 (
                     serde_json::to_vec_pretty(&doc).map_err(|e| CoreError::Ui(ui(ErrorKind::Encode, e.to_string())))?,
@@ -160,12 +181,12 @@ impl Engine {
         };
         let path = match path {
             Some(p) => p,
-            None => exports_dir(self)?.join(format!("session_{}.{ext}", slug(&session.name, 40))),
+            None => exports_dir(&self.data_dir)?.join(format!("session_{}.{ext}", slug(&session.name, 40))),
         };
         write_file(&path, &bytes)?;
         if ext == "csv" {
             // CSV is one table a file: the votes and the leaderboard go beside it.
-            self.write_vote_csvs(&path)?;
+            self.votes.write_vote_csvs(&path)?;
         }
         Ok(path)
     }
@@ -173,10 +194,9 @@ impl Engine {
     /// One row per requested image of a session: delivered ones with their figures,
     /// failed ones with their status and no credits.
     pub fn session_rows(&self, session_id: &str) -> CoreResult<Vec<ExportRow>> {
-        let catalog = self.catalog();
         let mut rows = vec![];
-        for id in self.store().session_runs(session_id)? {
-            let run = self.run_get(&id)?;
+        for id in self.store.session_runs(session_id)? {
+            let run = self.runs.get(&id)?;
             for t in &run.targets {
                 let latency = t.timing.as_ref().map(|x| x.total_ms);
                 for i in 0..t.n {
@@ -193,8 +213,8 @@ impl Engine {
                         height: o.map(|o| o.height),
                         latency_ms: latency,
                         status: if o.is_some() { "done".into() } else { t.status.as_str().into() },
-                        credits: o.map(|o| o.credits).unwrap_or(0),
-                        dollars: catalog.credits_to_usd(o.map(|o| o.credits).unwrap_or(0)),
+                        credits: o.map(|o| o.billing.cost.credits).unwrap_or(0),
+                        dollars: o.map(|o| o.billing.cost.usd).unwrap_or(0.0),
                         rating: o.and_then(|o| o.rating),
                         sha256: o.map(|o| o.sha256.clone()),
                     });
@@ -273,16 +293,6 @@ fn render_sheet(prompt: &str, cells: &[Vec<SheetCell>], rows: usize, targets: &[
         }
     }
     img
-}
-
-/// `dir/stem.ext`, or `dir/stem-2.ext`, ... when that name is taken: an export never
-/// overwrites a file.
-pub(crate) fn unused_name(dir: &Path, stem: &str, ext: &str) -> PathBuf {
-    let first = dir.join(format!("{stem}.{ext}"));
-    if !first.exists() {
-        return first;
-    }
-    (2..).map(|i| dir.join(format!("{stem}-{i}.{ext}"))).find(|p| !p.exists()).unwrap_or(first)
 }
 
 fn fill(img: &mut RgbImage, x: u32, y: u32, w: u32, h: u32, c: Rgb<u8>) {

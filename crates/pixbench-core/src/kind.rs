@@ -116,6 +116,11 @@ error_kinds! {
     Unsaved = "unsaved";
     /// A task cancelled after the server accepted it finished anyway; its images are kept.
     FinishedAfterCancel = "finished_after_cancel";
+    /// The server accepted the task but its outcome has not reached Pixbench yet: it keeps
+    /// checking in the background (not an error to act on; the images may still come).
+    Waiting = "waiting";
+    /// The user stopped waiting for a task the server accepted: it may still be charged.
+    GivenUp = "given_up";
     /// The app stopped while the run or benchmark was going.
     Interrupted = "interrupted";
     /// The run or benchmark would cross a budget.

@@ -1,6 +1,6 @@
 //! The designer's loop: any output becomes the reference of a new edit
-//! ([`Engine::iterate_from`]), and runs keep where they came from, so a run's ancestors and
-//! descendants can be shown as a small tree ([`Engine::lineage`]).
+//! ([`Lineages::iterate_from`]), and runs keep where they came from, so a run's ancestors and
+//! descendants can be shown as a small tree ([`Lineages::walk`]).
 //!
 //! A deleted run breaks its lineage there and only there: its children keep naming it
 //! (the walk up stops with [`Lineage::deleted_ancestor`]), its parent no longer lists it,
@@ -9,13 +9,16 @@
 use crate::kind::ErrorKind;
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
+pub use crate::api::{Lineage, LineageNode, LineageRelation, OutputRef};
+use crate::api::{Request, RunDraft, RunKind, TargetSpec};
+use std::sync::Arc;
 
-use crate::api::{RunDraft, RunMode, RunSpec, RunSummary, TargetSpec};
-use crate::engine::Engine;
+use crate::blobs::Blobs;
 use crate::error::{ui, CoreError, CoreResult};
+use crate::infra::ImageUrls;
+use crate::references::References;
 use crate::store::lineage::LineageRow;
+use crate::store::Store;
 
 /// Ancestors walked up from a run, at most.
 pub const MAX_ANCESTORS: usize = 32;
@@ -23,54 +26,6 @@ pub const MAX_ANCESTORS: usize = 32;
 pub const MAX_DESCENDANT_DEPTH: u32 = 16;
 /// Runs in one lineage answer, at most (ancestors, the run and its descendants).
 pub const MAX_NODES: usize = 200;
-
-/// One output of one run: `output_idx` of target `target_idx` of run `run_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct OutputRef {
-    pub run_id: String,
-    pub target_idx: u32,
-    pub output_idx: u32,
-}
-
-/// How a node of a lineage stands to the run asked about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "lowercase")]
-#[ts(export)]
-pub enum LineageRelation {
-    Ancestor,
-    Current,
-    Descendant,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct LineageNode {
-    pub run: RunSummary,
-    /// 0 for the oldest run shown; a child is one deeper than its parent.
-    pub depth: u32,
-    pub relation: LineageRelation,
-    /// The output of its parent this run started from.
-    pub from: Option<OutputRef>,
-    pub from_thumb_url: Option<String>,
-}
-
-/// A run's ancestors (oldest first), the run, then its descendants depth-first (each
-/// after its parent, siblings oldest first).
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct Lineage {
-    pub run_id: String,
-    pub nodes: Vec<LineageNode>,
-    /// The walk up stopped at a run that was deleted: the id its child still names.
-    pub deleted_ancestor: Option<String>,
-    /// Some runs were left out: more than the bounds allow (depth, node count) or a loop
-    /// in a damaged database.
-    pub truncated: bool,
-}
 
 /// The state of a walk down a lineage.
 struct Descent {
@@ -90,18 +45,30 @@ pub fn short_id(id: &str) -> &str {
     id.get(id.len().saturating_sub(8)..).unwrap_or(id)
 }
 
-impl Engine {
+/// The lineage service.
+pub struct Lineages {
+    store: Arc<Store>,
+    blobs: Blobs,
+    references: Arc<References>,
+    urls: ImageUrls,
+}
+
+impl Lineages {
+    pub fn new(store: Arc<Store>, blobs: Blobs, references: Arc<References>, urls: ImageUrls) -> Lineages {
+        Lineages { store, blobs, references, urls }
+    }
+
     /// Why a spec's parent cannot be recorded; empty when it has none or it is fine.
-    pub fn parent_problems(&self, spec: &RunSpec) -> Vec<String> {
+    pub fn parent_problems(&self, spec: &Request) -> Vec<String> {
         let Some(p) = &spec.parent else { return vec![] };
-        if spec.mode != RunMode::Edit {
+        if spec.kind() != RunKind::Edit {
             return vec![
                 "Only an edit can start from an output: switch to Edit, with the output as its reference.".into()
             ];
         }
-        match self.store().output_sha(&p.run_id, p.target_idx, p.output_idx) {
+        match self.store.output_sha(&p.run_id, p.target_idx, p.output_idx) {
             Ok(Some(_)) => vec![],
-            Ok(None) if self.store().lineage_row(&p.run_id).ok().flatten().is_none() => vec![format!(
+            Ok(None) if self.store.lineage_row(&p.run_id).ok().flatten().is_none() => vec![format!(
                 "The run this edit starts from ({}) is not in history any more. Start again from another image.",
                 short_id(&p.run_id)
             )],
@@ -121,10 +88,10 @@ impl Engine {
     /// The output is registered like any reference image (downscaled when over the
     /// catalog's byte limit); nothing is sent.
     pub fn iterate_from(&self, from: &OutputRef) -> CoreResult<RunDraft> {
-        let row = self.store().run_row(&from.run_id).map_err(|_| {
+        let row = self.store.run_row(&from.run_id).map_err(|_| {
             invalid(format!("Run {} is not in history any more; pick an image of another run.", short_id(&from.run_id)))
         })?;
-        let Some(sha) = self.store().output_sha(&from.run_id, from.target_idx, from.output_idx)? else {
+        let Some(sha) = self.store.output_sha(&from.run_id, from.target_idx, from.output_idx)? else {
             return Err(invalid(format!(
                 "Run {} has no image {} in target {}; pick an image it has.",
                 short_id(&from.run_id),
@@ -137,41 +104,41 @@ impl Engine {
             row.spec.targets.get(from.target_idx as usize).cloned().ok_or_else(|| {
                 invalid(format!("Run {} has no target {}.", short_id(&from.run_id), from.target_idx + 1))
             })?;
-        let bytes = self.blobs().get(&sha).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
+        let bytes = self.blobs.get(&sha).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
         let ext = crate::references::sniff(&bytes).unwrap_or("png");
         let name = format!("run-{}-{}-{}.{ext}", short_id(&from.run_id), from.target_idx + 1, from.output_idx + 1);
-        let reference = self.reference_add_bytes(&name, bytes)?;
+        let reference = self.references.add_bytes(&name, bytes)?;
         // A sweep's per-target values become the draft's own: the composer edits one request.
-        let mut options = row.spec.options.clone();
+        let base = &row.spec.request;
+        let mut options = base.fields.clone();
         if let Some(fields) = target.fields.clone().filter(|f| !f.is_empty()) {
             options.get_or_insert_with(Default::default).extend(fields);
         }
-        let spec = RunSpec {
-            mode: RunMode::Edit,
-            prompt: target.prompt.clone().unwrap_or_else(|| row.spec.prompt.clone()),
+        let request = Request {
+            prompt: target.prompt.clone().unwrap_or_else(|| base.prompt.clone()),
             targets: vec![TargetSpec {
                 model_id: target.model_id,
                 n: target.n,
                 size: target.size,
                 ..Default::default()
             }],
-            aspect_ratio: target.aspect_ratio.or(row.spec.aspect_ratio),
-            response_format: row.spec.response_format,
-            sync_mode: row.spec.sync_mode,
-            references: vec![reference.sha256.clone()],
-            options,
-            ignore_budget: false,
-            bench_id: None,
+            aspect_ratio: target.aspect_ratio.or(base.aspect_ratio.clone()),
+            mode: base.mode,
+            response_format: base.response_format,
+            images: vec![reference.sha256.clone()],
+            fields: options,
+            sweep: vec![],
+            vars: vec![],
             parent: Some(from.clone()),
         };
-        Ok(RunDraft { spec, references: vec![reference] })
+        Ok(RunDraft { request, references: vec![reference] })
     }
 
     /// A run's lineage: its ancestors up to the first run (or a deleted one), the run, and
     /// the tree of runs started from its outputs, within [`MAX_ANCESTORS`],
     /// [`MAX_DESCENDANT_DEPTH`] and [`MAX_NODES`]; a loop (a damaged database) ends the walk.
-    pub fn lineage(&self, run_id: &str) -> CoreResult<Lineage> {
-        let store = self.store();
+    pub fn walk(&self, run_id: &str) -> CoreResult<Lineage> {
+        let store = &self.store;
         let Some(current) = store.lineage_row(run_id)? else {
             return Err(CoreError::Ui(ui(ErrorKind::NotFound, "That run is not in history any more.")));
         };
@@ -214,7 +181,7 @@ impl Engine {
     /// Adds the runs started from `id` (at `depth`) and theirs, depth-first, children
     /// oldest first, within the bounds.
     fn descend(&self, id: &str, depth: u32, walk: &mut Descent) -> CoreResult<()> {
-        let store = self.store();
+        let store = &self.store;
         if depth - walk.base >= MAX_DESCENDANT_DEPTH {
             walk.truncated |= !store.lineage_children(id, 1)?.is_empty();
             return Ok(());
@@ -238,13 +205,13 @@ impl Engine {
 
     fn lineage_node(&self, row: LineageRow, depth: u32, relation: LineageRelation) -> LineageNode {
         let mut run = row.summary;
-        run.thumb_url = run.thumb_url.take().map(|sha| self.thumb_url(&sha));
+        run.thumb_url = run.thumb_url.take().map(|sha| self.urls.thumb(&sha));
         LineageNode {
             run,
             depth,
             relation,
             from: row.parent,
-            from_thumb_url: row.parent_sha256.map(|sha| self.thumb_url(&sha)),
+            from_thumb_url: row.parent_sha256.map(|sha| self.urls.thumb(&sha)),
         }
     }
 }

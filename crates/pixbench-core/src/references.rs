@@ -2,8 +2,76 @@
 //! against a model's limits, and downscaled when over the byte limit.
 
 use std::io::Cursor;
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use crate::blobs::{probe, BlobError, MAX_DECODE_PIXELS};
+use crate::api::*;
+use crate::blobs::{probe, BlobError, Blobs, MAX_DECODE_PIXELS};
+use crate::error::{ui, CoreError, CoreResult};
+use crate::infra::{CatalogHandle, ImageUrls};
+use crate::store::Store;
+
+/// The references service: files and pasted bytes become stored reference images.
+pub struct References {
+    store: Arc<Store>,
+    blobs: Blobs,
+    catalog: CatalogHandle,
+    urls: ImageUrls,
+}
+
+impl References {
+    pub fn new(store: Arc<Store>, blobs: Blobs, catalog: CatalogHandle, urls: ImageUrls) -> References {
+        References { store, blobs, catalog, urls }
+    }
+
+    /// The strictest limits among the catalog's targets that take references: a file
+    /// that passes them passes for every model.
+    fn limits(&self) -> (Vec<String>, u64) {
+        let c = self.catalog.get();
+        let max = c.entries.iter().map(|e| e.max_reference_bytes).min().unwrap_or(7 << 20);
+        let formats = c.entries.first().map(|e| e.reference_formats.clone()).unwrap_or_default();
+        (formats, max)
+    }
+
+    pub fn add_bytes(&self, name: &str, bytes: Vec<u8>) -> CoreResult<ReferenceView> {
+        let (formats, max) = self.limits();
+        let prepared = crate::references::prepare(name, bytes, &formats, max)
+            .map_err(|m| CoreError::Ui(ui(ErrorKind::Invalid, m)))?;
+        let sha = self.blobs.put(&prepared.bytes).map_err(|e| CoreError::Ui(ui(ErrorKind::Disk, e.to_string())))?;
+        let view = ReferenceView {
+            sha256: sha.clone(),
+            name: prepared.name,
+            mime: prepared.mime,
+            width: prepared.width,
+            height: prepared.height,
+            bytes: prepared.bytes.len() as u64,
+            thumb_url: self.urls.thumb(&sha),
+            original_bytes: prepared.original.map(|o| o.0),
+            original_width: prepared.original.map(|o| o.1),
+            original_height: prepared.original.map(|o| o.2),
+            note: prepared.note,
+        };
+        self.store.upsert_reference(&view)?;
+        Ok(view)
+    }
+
+    pub fn add_paths(&self, paths: &[PathBuf]) -> CoreResult<Vec<ReferenceView>> {
+        let mut out = Vec::new();
+        for p in paths {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
+            let bytes = crate::files::read_bounded(p, crate::files::MAX_REFERENCE_FILE)
+                .map_err(|why| CoreError::Ui(ui(ErrorKind::Invalid, format!("{name} could not be added: {why}."))))?;
+            out.push(self.add_bytes(&name, bytes)?);
+        }
+        Ok(out)
+    }
+
+    pub fn get(&self, sha: &str) -> CoreResult<ReferenceView> {
+        let mut r = self.store.reference(sha)?;
+        r.thumb_url = self.urls.thumb(sha);
+        Ok(r)
+    }
+}
 
 /// What a file turned out to be.
 #[derive(Debug, Clone, PartialEq)]
@@ -212,20 +280,22 @@ fn heif_boxes(b: &[u8]) -> Result<(), &'static str> {
             return Err("it ends inside a box header");
         };
         has_items |= kind == b"meta" || kind == b"moov";
-        let size = match size {
-            0 => b.len() as u64 - at, // to the end of the file
+        let (size, header) = match size {
+            0 => (b.len() as u64 - at, 8), // to the end of the file
             1 => {
                 let (Some(hi), Some(lo)) = (be32(pos + 8), be32(pos + 12)) else {
                     return Err("it ends inside a box header");
                 };
-                (hi << 32) | lo
+                ((hi << 32) | lo, 16)
             }
-            n => n,
+            n => (n, 8),
         };
-        if size < 8 || at + size > b.len() as u64 {
-            return Err("a box runs past the end of the file");
+        // Checked: a 64-bit size near u64::MAX must not wrap `at` back into the file (a
+        // walk that never ends).
+        match at.checked_add(size) {
+            Some(end) if size >= header && end <= b.len() as u64 => at = end,
+            _ => return Err("a box runs past the end of the file"),
         }
-        at += size;
     }
     if !has_items {
         return Err("it has no image items");
@@ -288,6 +358,28 @@ mod tests {
 
         let e = prepare("x.webp", b"RIFF\0\0\0\0WEBPVP8 ".to_vec(), &["png".to_string()], 7 << 20).unwrap_err();
         assert!(e.contains("WEBP"), "{e}");
+    }
+
+    #[test]
+    fn a_64_bit_box_size_that_wraps_is_refused_not_walked_forever() {
+        // 56 bytes: ftyp, then a box whose largesize brings the walk back to offset 0
+        // (it looped forever in release builds and overflowed in debug ones).
+        let mut b = vec![0, 0, 0, 24];
+        b.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+        b.extend_from_slice(&[0, 0, 0, 1]);
+        b.extend_from_slice(b"meta");
+        b.extend_from_slice(&(u64::MAX - 23).to_be_bytes());
+        b.extend_from_slice(&[0; 16]);
+        assert_eq!(b.len(), 56);
+        assert_eq!(heif_boxes(&b), Err("a box runs past the end of the file"));
+        let e = prepare("loop.heic", b, &formats(), 7 << 20).unwrap_err();
+        assert!(e.contains("loop.heic"), "{e}");
+        // A largesize smaller than its own 16-byte header is damaged too.
+        let mut b = heic_shaped()[..24].to_vec();
+        b.extend_from_slice(&[0, 0, 0, 1]);
+        b.extend_from_slice(b"meta");
+        b.extend_from_slice(&12u64.to_be_bytes());
+        assert!(heif_boxes(&b).is_err());
     }
 
     /// The boxes of a HEIC file (their contents are not read here).

@@ -2,27 +2,25 @@
 //! each target sends, built exactly as Pixapi documents it (docs/CONTRACT.md).
 
 use crate::api::*;
+use crate::blobs::Blobs;
 use crate::catalog::{wire_model_and_size, Catalog};
-use crate::engine::Engine;
 use crate::error::{ui, CoreError, CoreResult};
 use crate::store::ProfileRow;
 
-/// Reasons the contract (or the catalog's limits) would refuse this spec.
-pub fn problems(spec: &RunSpec, catalog: &Catalog, refs: &[ReferenceView]) -> Vec<String> {
+/// Reasons the contract (or the catalog's limits) would refuse a request whose requests are
+/// `targets` (the request's own, or its sweep's expansion).
+pub fn problems(spec: &Request, targets: &[TargetSpec], catalog: &Catalog, refs: &[ReferenceView]) -> Vec<String> {
     let mut p = Vec::new();
     if spec.prompt.trim().is_empty() {
         p.push("Write a prompt first.".to_string());
     }
-    if spec.targets.is_empty() {
+    if targets.is_empty() {
         p.push("Pick at least one target.".to_string());
     }
-    if spec.mode == RunMode::Edit && spec.references.is_empty() {
-        p.push("An edit needs at least one reference image: add one, or switch to Generate.".to_string());
-    }
-    if let Some(opts) = &spec.options {
+    if let Some(opts) = &spec.fields {
         p.extend(field_problems(opts));
     }
-    for t in &spec.targets {
+    for t in targets {
         let Some(e) = catalog.get(&t.model_id) else {
             p.push(format!("“{}” is not in the catalog.", t.model_id));
             continue;
@@ -51,15 +49,15 @@ pub fn problems(spec: &RunSpec, catalog: &Catalog, refs: &[ReferenceView]) -> Ve
         if t.prompt.as_deref().is_some_and(|s| s.trim().is_empty()) {
             p.push(format!("{}: this target's prompt is empty.", e.label));
         }
-        if spec.mode == RunMode::Edit {
+        if spec.kind() == RunKind::Edit {
             if !e.supports_edit {
                 p.push(format!("{} does not take reference images.", e.label));
-            } else if spec.references.len() > e.max_references as usize {
+            } else if spec.images.len() > e.max_references as usize {
                 p.push(format!(
                     "{} takes at most {} reference images; there are {}.",
                     e.label,
                     e.max_references,
-                    spec.references.len()
+                    spec.images.len()
                 ));
             }
             for r in refs {
@@ -104,18 +102,18 @@ fn field_problems(opts: &serde_json::Map<String, serde_json::Value>) -> Vec<Stri
 }
 
 /// The aspect ratio a target is asked at: its own (a sweep's), else the run's.
-pub fn target_aspect<'a>(spec: &'a RunSpec, target: &'a TargetSpec) -> Option<&'a str> {
+pub fn target_aspect<'a>(spec: &'a Request, target: &'a TargetSpec) -> Option<&'a str> {
     target.aspect_ratio.as_deref().or(spec.aspect_ratio.as_deref())
 }
 
 /// The prompt a target sends: its own (a sweep's expanded template), else the run's.
-pub fn target_prompt<'a>(spec: &'a RunSpec, target: &'a TargetSpec) -> &'a str {
+pub fn target_prompt<'a>(spec: &'a Request, target: &'a TargetSpec) -> &'a str {
     target.prompt.as_deref().unwrap_or(&spec.prompt)
 }
 
 /// The model-specific fields a target is asked with: its own over the run's.
-pub fn target_options(spec: &RunSpec, target: &TargetSpec) -> serde_json::Map<String, serde_json::Value> {
-    let mut out = spec.options.clone().unwrap_or_default();
+pub fn target_options(spec: &Request, target: &TargetSpec) -> serde_json::Map<String, serde_json::Value> {
+    let mut out = spec.fields.clone().unwrap_or_default();
     for (k, v) in target.fields.iter().flatten() {
         out.insert(k.clone(), v.clone());
     }
@@ -128,20 +126,20 @@ pub(crate) enum WireRequest {
 }
 
 /// The `quality` a target is asked at, if its model takes one.
-pub(crate) fn quality_for(spec: &RunSpec, target: &TargetSpec, entry: &CatalogEntry) -> Option<String> {
+pub(crate) fn quality_for(spec: &Request, target: &TargetSpec, entry: &CatalogEntry) -> Option<String> {
     if !entry.fields.iter().any(|f| f == "quality") {
         return None;
     }
     if let Some(q) = target.fields.as_ref().and_then(|f| f.get("quality")) {
         return q.as_str().map(str::to_string);
     }
-    spec.options.as_ref()?.get("quality")?.as_str().map(str::to_string)
+    spec.fields.as_ref()?.get("quality")?.as_str().map(str::to_string)
 }
 
 /// The extra fields one target is sent: the model-specific fields its entry lists, and any
 /// free-form field no catalog field names (for other gateways). Typed fields never.
 fn extra_fields(
-    spec: &RunSpec,
+    spec: &Request,
     target: &TargetSpec,
     entry: &CatalogEntry,
 ) -> serde_json::Map<String, serde_json::Value> {
@@ -159,8 +157,8 @@ fn extra_fields(
 }
 
 pub(crate) fn build_request(
-    engine: &Engine,
-    spec: &RunSpec,
+    blobs: &Blobs,
+    spec: &Request,
     entry: &CatalogEntry,
     target: &TargetSpec,
     profile: &ProfileRow,
@@ -169,13 +167,14 @@ pub(crate) fn build_request(
     let (model, size) =
         wire_model_and_size(entry, target_aspect(spec, target), target.size.as_deref(), profile.request_style);
     let prompt = target_prompt(spec, target).to_string();
-    let response_format = Some(match spec.response_format {
+    // A model that always answers base64 refuses the field (OpenAI's gpt-image models).
+    let response_format = (!entry.b64_only).then_some(match spec.response_format {
         ResponseFormatChoice::B64Json => pixapi::ResponseFormat::B64Json,
         ResponseFormatChoice::Url => pixapi::ResponseFormat::Url,
     });
     let extra = extra_fields(spec, target, entry);
-    Ok(match spec.mode {
-        RunMode::Generate => WireRequest::Generate(pixapi::GenerationRequest {
+    Ok(match spec.kind() {
+        RunKind::Generate => WireRequest::Generate(pixapi::GenerationRequest {
             model,
             prompt,
             n: Some(target.n),
@@ -183,11 +182,10 @@ pub(crate) fn build_request(
             response_format,
             extra,
         }),
-        RunMode::Edit => {
+        RunKind::Edit => {
             let mut images = Vec::with_capacity(refs.len());
             for r in refs {
-                let bytes =
-                    engine.blobs().get(&r.sha256).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
+                let bytes = blobs.get(&r.sha256).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
                 let mut input = pixapi::ImageInput::from_bytes(r.name.clone(), bytes);
                 input.mime = r.mime.clone();
                 images.push(input);
@@ -200,6 +198,10 @@ pub(crate) fn build_request(
             e.image_field = match profile.image_parts {
                 ImageParts::Auto => pixapi::ImageFieldStyle::Auto,
                 ImageParts::Repeated => pixapi::ImageFieldStyle::Repeated,
+            };
+            e.encoding = match entry.edit_images {
+                EditImages::Files => pixapi::EditEncoding::Multipart,
+                EditImages::DataUrl => pixapi::EditEncoding::JsonDataUrl,
             };
             WireRequest::Edit(e)
         }

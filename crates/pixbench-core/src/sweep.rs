@@ -1,21 +1,18 @@
-//! Sweeps: one run whose targets are the product of its axes. A [`SweepSpec`] is a base
-//! request (a prompt template with `{{variable}}`s, references, format, models) plus axes
-//! (aspect ratio or size, and the model-specific fields a model's catalog entry documents:
-//! `quality`, `output_format`, `background`) and variables with a list of values each.
-//! [`expand`] turns it into a [`RunSpec`] with one target per combination, each carrying its
-//! own aspect ratio, fields and prompt and the [`AxisValue`]s it stands for.
+//! Sweeps: the requests one [`Request`] makes. Its targets are multiplied by its sweep's
+//! axes (aspect ratio or size, and the model-specific fields a model's catalog entry
+//! documents: `quality`, `output_format`, `background`) and by the values of the variables
+//! its prompt names (`{{animal}}`). [`plan`] counts those requests and bounds their cost
+//! without listing them (a request of 10⁹ combinations costs nothing to plan); [`expand`]
+//! lists them, one [`TargetSpec`] per request with its own aspect ratio, fields and prompt
+//! and the [`AxisValue`]s it stands for, once the plan is within the user's limit.
 //!
 //! An axis a model does not document collapses to one request labelled [`NOT_SENT`] for
-//! that model (never duplicate requests); a sweep past the user's limit
-//! (`Settings::max_sweep_requests`) is refused with its count and estimate.
-
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
+//! that model (never duplicate requests); a request past the limit
+//! (`Settings::max_requests`) is refused with its count and estimate.
 
 use crate::api::*;
+pub use crate::api::{SweepAxis, SweepAxisPlan, SweepVariable};
 use crate::catalog::{field_specs, size_dims, Catalog};
-use crate::engine::Engine;
-use crate::error::CoreResult;
 
 /// The axes a sweep can vary besides prompt variables, in the order the docs list them.
 pub const AXES: &[&str] = &["aspect_ratio", "size", "quality", "output_format", "background"];
@@ -26,96 +23,14 @@ pub const NOT_SENT: &str = "not sent";
 /// The label of the axis that tells a sweep's models apart (when there are several).
 pub const MODEL_AXIS: &str = "model";
 
-/// A sweep as the composer, the CLI or a matrix file describes it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase", default)]
-#[ts(export)]
-pub struct SweepSpec {
-    /// Generate unless said.
-    #[ts(optional)]
-    pub mode: Option<RunMode>,
-    /// The prompt template: `{{name}}` is replaced by each value of the variable `name`.
-    pub prompt: String,
-    /// The models swept, each with its `n` (and its own `size`, if any).
-    pub targets: Vec<TargetSpec>,
-    /// The aspect ratio of every target unless an `aspect_ratio` axis varies it.
-    #[ts(optional)]
-    pub aspect_ratio: Option<String>,
-    /// `b64_json` unless said.
-    #[ts(optional)]
-    pub response_format: Option<ResponseFormatChoice>,
-    /// `auto` unless said.
-    #[ts(optional)]
-    pub sync_mode: Option<SyncMode>,
-    /// SHA-256 of stored reference images, in order.
-    pub references: Vec<String>,
-    /// Model-specific fields of every target unless an axis varies them.
-    #[ts(optional)]
-    pub options: Option<serde_json::Map<String, serde_json::Value>>,
-    pub ignore_budget: bool,
-    pub axes: Vec<SweepAxis>,
-    pub variables: Vec<SweepVariable>,
-}
-
-/// One axis: `aspect_ratio`, `size`, `quality`, `output_format` or `background`, and its values.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct SweepAxis {
-    pub axis: String,
-    pub values: Vec<String>,
-}
-
-/// A prompt variable (`{{name}}` in the template) and the values it takes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct SweepVariable {
-    pub name: String,
-    pub values: Vec<String>,
-}
-
-/// An axis as the preview shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct SweepAxisPlan {
-    /// As in [`AxisValue::axis`]: `model`, `quality`, ..., or `{{name}}` for a variable.
-    pub axis: String,
-    pub values: Vec<String>,
-    /// The models (catalog ids) this axis is not sent to: one request each instead of one per value.
-    pub not_sent_to: Vec<String>,
-}
-
-/// A sweep expanded: what it would run, how many requests, what it costs at most.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct SweepPlan {
-    /// The run to start with `run_start`; `None` while there are problems.
-    pub run_spec: Option<RunSpec>,
-    /// Requests (targets) the sweep makes.
-    pub count: u32,
-    /// The user's limit on `count`.
-    pub limit: u32,
-    /// The most it costs if every image is delivered and billed as asked.
-    pub total_credits: i64,
-    pub total_usd: f64,
-    /// The full pre-flight (budget, per target), once the sweep is within its limit.
-    pub estimate: Option<Estimate>,
-    pub axes: Vec<SweepAxisPlan>,
-    /// Why it cannot run, each a sentence; empty when it can.
-    pub problems: Vec<String>,
-    /// What a person should know, e.g. which axis is not sent to which model.
-    pub notes: Vec<String>,
-}
-
-/// [`expand`]'s answer, before the engine adds the budget.
+/// What a request makes, counted without listing it.
 #[derive(Debug, Clone)]
-pub struct Expansion {
-    pub run_spec: Option<RunSpec>,
+pub struct Plan {
+    /// Requests in all (saturating: a hostile count stays a number).
     pub count: u64,
-    pub total_credits: i64,
+    /// Per target of the request: the requests it makes and the most they cost, in credits
+    /// or dollars as its gateway bills (`None` for a target the catalog cannot price).
+    pub per_target: Vec<(u64, Option<Cost>)>,
     pub axes: Vec<SweepAxisPlan>,
     pub problems: Vec<String>,
     pub notes: Vec<String>,
@@ -183,10 +98,10 @@ fn axis_label(axis: &str) -> &str {
 }
 
 /// Checks the axes against the catalog and the models; answers the sentences for what is wrong.
-fn axis_problems(spec: &SweepSpec, entries: &[(&TargetSpec, &CatalogEntry)]) -> Vec<String> {
+fn axis_problems(spec: &Request, entries: &[(&TargetSpec, &CatalogEntry)]) -> Vec<String> {
     let mut p = Vec::new();
     let fields = field_specs();
-    for (i, a) in spec.axes.iter().enumerate() {
+    for (i, a) in spec.sweep.iter().enumerate() {
         let name = a.axis.as_str();
         if !AXES.contains(&name) {
             p.push(format!(
@@ -194,7 +109,7 @@ fn axis_problems(spec: &SweepSpec, entries: &[(&TargetSpec, &CatalogEntry)]) -> 
             ));
             continue;
         }
-        if spec.axes[..i].iter().any(|b| b.axis == a.axis) {
+        if spec.sweep[..i].iter().any(|b| b.axis == a.axis) {
             p.push(format!("The {} axis is listed twice: give it once, with all its values.", axis_label(name)));
             continue;
         }
@@ -250,16 +165,16 @@ fn axis_problems(spec: &SweepSpec, entries: &[(&TargetSpec, &CatalogEntry)]) -> 
             }
         }
     }
-    if spec.axes.iter().any(|a| a.axis == "aspect_ratio") && spec.axes.iter().any(|a| a.axis == "size") {
+    if spec.sweep.iter().any(|a| a.axis == "aspect_ratio") && spec.sweep.iter().any(|a| a.axis == "size") {
         p.push("Sweep the aspect ratio or the size, not both: a size already fixes the aspect ratio.".into());
     }
     p
 }
 
-fn variable_problems(spec: &SweepSpec, used: &[String]) -> Vec<String> {
+fn variable_problems(spec: &Request, used: &[String]) -> Vec<String> {
     let mut p = Vec::new();
-    for (i, v) in spec.variables.iter().enumerate() {
-        if spec.variables[..i].iter().any(|w| w.name == v.name) {
+    for (i, v) in spec.vars.iter().enumerate() {
+        if spec.vars[..i].iter().any(|w| w.name == v.name) {
             p.push(format!("The variable {{{{{}}}}} is listed twice: give it once, with all its values.", v.name));
         } else if !used.contains(&v.name) {
             p.push(format!(
@@ -277,7 +192,7 @@ fn variable_problems(spec: &SweepSpec, used: &[String]) -> Vec<String> {
         }
     }
     for name in used {
-        if !spec.variables.iter().any(|v| &v.name == name && !v.values.is_empty()) {
+        if !spec.vars.iter().any(|v| &v.name == name && !v.values.is_empty()) {
             p.push(format!("The prompt uses {{{{{name}}}}} but it has no values: give it at least one."));
         }
     }
@@ -290,43 +205,104 @@ struct TargetAxis<'a> {
     values: Vec<(String, Option<&'a str>)>,
 }
 
-/// Expands a sweep into one run. `limit` is the most requests it may make.
-pub fn expand(spec: &SweepSpec, catalog: &Catalog, limit: u32) -> Expansion {
+/// The request's targets that the catalog knows, with their entries; the problems of the
+/// others, of the axes and of the variables; the variables the prompt uses.
+struct Checked<'a> {
+    entries: Vec<(&'a TargetSpec, Option<&'a CatalogEntry>)>,
+    variables: Vec<&'a SweepVariable>,
+    problems: Vec<String>,
+}
+
+fn check<'a>(req: &'a Request, catalog: &'a Catalog) -> Checked<'a> {
     let mut problems = Vec::new();
-    let mut notes = Vec::new();
-    let mut entries: Vec<(&TargetSpec, &CatalogEntry)> = Vec::new();
-    for t in &spec.targets {
-        match catalog.get(&t.model_id) {
-            Some(e) => entries.push((t, e)),
-            None => problems.push(format!("“{}” is not in the catalog.", t.model_id)),
+    let entries: Vec<(&TargetSpec, Option<&CatalogEntry>)> =
+        req.targets.iter().map(|t| (t, catalog.get(&t.model_id))).collect();
+    for (t, e) in &entries {
+        if e.is_none() {
+            problems.push(format!("“{}” is not in the catalog.", t.model_id));
         }
     }
-    if spec.targets.is_empty() {
+    if req.targets.is_empty() {
         problems.push("Pick at least one target.".into());
     }
-    problems.extend(axis_problems(spec, &entries));
-    let used = match template_variables(&spec.prompt) {
+    let known: Vec<(&TargetSpec, &CatalogEntry)> = entries.iter().filter_map(|(t, e)| e.map(|e| (*t, e))).collect();
+    problems.extend(axis_problems(req, &known));
+    let used = match template_variables(&req.prompt) {
         Ok(u) => u,
         Err(e) => {
             problems.push(e);
             Vec::new()
         }
     };
-    problems.extend(variable_problems(spec, &used));
+    // Values given for a request with no sweep and no variables are nobody's business.
+    if !req.vars.is_empty() || !used.is_empty() {
+        problems.extend(variable_problems(req, &used));
+    }
     let variables: Vec<&SweepVariable> =
-        used.iter().filter_map(|n| spec.variables.iter().find(|v| &v.name == n && !v.values.is_empty())).collect();
+        used.iter().filter_map(|n| req.vars.iter().find(|v| &v.name == n && !v.values.is_empty())).collect();
+    // Measured before any prompt is built: a variable used many times with a long value
+    // would make prompts of gigabytes.
+    let longest = variables.iter().flat_map(|v| v.values.iter().map(|x| x.len())).max().unwrap_or(0);
+    let uses = req.prompt.matches("{{").count();
+    if !variables.is_empty()
+        && req.prompt.len().saturating_add(uses.saturating_mul(longest)) > crate::api::MAX_PROMPT_CHARS * 4
+    {
+        problems.push(format!(
+            "With its variables' values the prompt could be longer than {} characters: use shorter values, or fewer variables in it.",
+            crate::api::MAX_PROMPT_CHARS
+        ));
+    }
+    Checked { entries, variables, problems }
+}
 
+/// A target's axes with what each value sends: the model (when there are several), the
+/// sweep's axes, then the variables.
+fn target_axes<'a>(
+    req: &'a Request,
+    t: &'a TargetSpec,
+    e: Option<&'a CatalogEntry>,
+    variables: &[&'a SweepVariable],
+) -> Vec<TargetAxis<'a>> {
+    let mut ta = Vec::new();
+    if req.targets.len() > 1 && (!req.sweep.is_empty() || !variables.is_empty()) {
+        ta.push(TargetAxis { axis: MODEL_AXIS.into(), values: vec![(t.model_id.clone(), None)] });
+    }
+    for a in req.sweep.iter().filter(|a| AXES.contains(&a.axis.as_str()) && !a.values.is_empty()) {
+        let values = if e.is_some_and(|e| applies(&a.axis, e, t)) {
+            a.values.iter().map(|v| (v.clone(), Some(v.as_str()))).collect()
+        } else {
+            vec![(NOT_SENT.to_string(), None)]
+        };
+        ta.push(TargetAxis { axis: a.axis.clone(), values });
+    }
+    for v in variables {
+        let values = v.values.iter().map(|x| (x.clone(), Some(x.as_str()))).collect();
+        ta.push(TargetAxis { axis: format!("{{{{{}}}}}", v.name), values });
+    }
+    ta
+}
+
+fn product(axes: &[TargetAxis]) -> u64 {
+    axes.iter().fold(1u64, |acc, a| acc.saturating_mul(a.values.len() as u64))
+}
+
+/// Counts the requests `req` makes and bounds their cost, without listing them.
+pub fn plan(req: &Request, catalog: &Catalog) -> Plan {
+    let Checked { entries, variables, problems } = check(req, catalog);
+    let mut notes = Vec::new();
     // The preview's axes: models (when several), the field axes, then the variables.
     let mut axes = Vec::new();
-    if spec.targets.len() > 1 {
-        let values = spec.targets.iter().map(|t| t.model_id.clone()).collect();
+    let swept = !req.sweep.is_empty() || !variables.is_empty();
+    if req.targets.len() > 1 && swept {
+        let values = req.targets.iter().map(|t| t.model_id.clone()).collect();
         axes.push(SweepAxisPlan { axis: MODEL_AXIS.into(), values, not_sent_to: vec![] });
     }
-    for a in spec.axes.iter().filter(|a| AXES.contains(&a.axis.as_str())) {
+    let known: Vec<(&TargetSpec, &CatalogEntry)> = entries.iter().filter_map(|(t, e)| e.map(|e| (*t, e))).collect();
+    for a in req.sweep.iter().filter(|a| AXES.contains(&a.axis.as_str())) {
         let not_sent_to: Vec<String> =
-            entries.iter().filter(|(t, e)| !applies(&a.axis, e, t)).map(|(t, _)| t.model_id.clone()).collect();
-        if !not_sent_to.is_empty() && not_sent_to.len() < entries.len() {
-            let labels: Vec<&str> = entries
+            known.iter().filter(|(t, e)| !applies(&a.axis, e, t)).map(|(t, _)| t.model_id.clone()).collect();
+        if !not_sent_to.is_empty() && not_sent_to.len() < known.len() {
+            let labels: Vec<&str> = known
                 .iter()
                 .filter(|(t, _)| not_sent_to.contains(&t.model_id))
                 .map(|(_, e)| e.label.as_str())
@@ -343,76 +319,43 @@ pub fn expand(spec: &SweepSpec, catalog: &Catalog, limit: u32) -> Expansion {
     for v in &variables {
         axes.push(SweepAxisPlan { axis: format!("{{{{{}}}}}", v.name), values: v.values.clone(), not_sent_to: vec![] });
     }
-
-    // Per target, its axes with what each value sends.
-    let per_target: Vec<(&TargetSpec, &CatalogEntry, Vec<TargetAxis>)> = entries
+    let per_target: Vec<(u64, Option<Cost>)> = entries
         .iter()
         .map(|(t, e)| {
-            let mut ta = Vec::new();
-            if spec.targets.len() > 1 {
-                ta.push(TargetAxis { axis: MODEL_AXIS.into(), values: vec![(t.model_id.clone(), None)] });
-            }
-            for a in spec.axes.iter().filter(|a| AXES.contains(&a.axis.as_str()) && !a.values.is_empty()) {
-                let values = if applies(&a.axis, e, t) {
-                    a.values.iter().map(|v| (v.clone(), Some(v.as_str()))).collect()
-                } else {
-                    vec![(NOT_SENT.to_string(), None)]
-                };
-                ta.push(TargetAxis { axis: a.axis.clone(), values });
-            }
-            for v in &variables {
-                let values = v.values.iter().map(|x| (x.clone(), Some(x.as_str()))).collect();
-                ta.push(TargetAxis { axis: format!("{{{{{}}}}}", v.name), values });
-            }
-            (*t, *e, ta)
+            let ta = target_axes(req, t, *e, &variables);
+            // An unpriced entry (a model only the server lists) has no bound.
+            (product(&ta), e.filter(|e| !e.unpriced).map(|e| cost_at_most(req, catalog, t, e, &ta)))
         })
         .collect();
+    let count = per_target.iter().map(|(n, _)| *n).fold(0u64, u64::saturating_add);
+    Plan { count, per_target, axes, problems, notes }
+}
 
-    let count: u64 = per_target
-        .iter()
-        .map(|(_, _, ta)| ta.iter().fold(1u64, |acc, a| acc.saturating_mul(a.values.len() as u64)))
-        .fold(0u64, u64::saturating_add);
-    let total_credits = credits_at_most(spec, catalog, &per_target);
-    if count > limit as u64 {
-        problems.push(format!(
-            "This sweep makes {count} requests, more than your limit of {limit}: remove some values, or raise the limit in Settings (most requests per sweep)."
-        ));
+/// The requests `req` makes, in order: per target, every combination of its axes, the last
+/// varying fastest. Call it once [`plan`] is within the limit: it lists them all.
+pub fn expand(req: &Request, catalog: &Catalog) -> Vec<TargetSpec> {
+    let Checked { entries, variables, .. } = check(req, catalog);
+    if req.sweep.is_empty() && variables.is_empty() {
+        // Nothing to multiply: the targets are the requests, as given.
+        return req.targets.clone();
     }
-    let run_spec = problems.is_empty().then(|| RunSpec {
-        mode: spec.mode.unwrap_or(RunMode::Generate),
-        prompt: spec.prompt.clone(),
-        targets: per_target
-            .iter()
-            .flat_map(|(t, _, ta)| combinations(t, ta, !variables.is_empty(), &spec.prompt))
-            .collect(),
-        aspect_ratio: spec.aspect_ratio.clone(),
-        response_format: spec.response_format.unwrap_or(ResponseFormatChoice::B64Json),
-        sync_mode: spec.sync_mode.unwrap_or(SyncMode::Auto),
-        references: spec.references.clone(),
-        options: spec.options.clone(),
-        ignore_budget: spec.ignore_budget,
-        ..base_run_spec()
-    });
-    Expansion { run_spec, count, total_credits, axes, problems, notes }
+    entries
+        .iter()
+        .flat_map(|(t, e)| {
+            let ta = target_axes(req, t, *e, &variables);
+            combinations(t, &ta, !variables.is_empty(), &req.prompt)
+        })
+        .collect()
 }
 
-/// A run spec with nothing set, for the fields a sweep does not choose.
-fn base_run_spec() -> RunSpec {
-    serde_json::from_value(serde_json::json!({
-        "mode": "generate", "prompt": "", "targets": [], "aspectRatio": null, "responseFormat": "b64_json",
-        "syncMode": "auto", "references": [], "options": null, "ignoreBudget": false
-    }))
-    .expect("a minimal run spec parses")
-}
-
-/// Every combination of one target's axes, the last axis varying fastest.
+/// Every combination of one target's axes, the last axis varying fastest; each starts from
+/// the target as given (its own size, aspect ratio and fields) and takes its axis values.
 fn combinations(base: &TargetSpec, axes: &[TargetAxis], has_variables: bool, template: &str) -> Vec<TargetSpec> {
     let mut out = Vec::new();
     let mut pick = vec![0usize; axes.len()];
     loop {
-        let mut t =
-            TargetSpec { model_id: base.model_id.clone(), n: base.n, size: base.size.clone(), ..Default::default() };
-        let mut fields = serde_json::Map::new();
+        let mut t = TargetSpec { axes: vec![], prompt: None, ..base.clone() };
+        let mut fields = base.fields.clone().unwrap_or_default();
         let mut vars: Vec<(&str, &str)> = Vec::new();
         for (a, &i) in axes.iter().zip(&pick) {
             let (label, sent) = &a.values[i];
@@ -430,9 +373,7 @@ fn combinations(base: &TargetSpec, axes: &[TargetAxis], has_variables: bool, tem
                 }
             }
         }
-        if !fields.is_empty() {
-            t.fields = Some(fields);
-        }
+        t.fields = (!fields.is_empty()).then_some(fields);
         if has_variables {
             t.prompt = Some(fill_template(template, &vars));
         }
@@ -453,34 +394,43 @@ fn combinations(base: &TargetSpec, axes: &[TargetAxis], has_variables: bool, tem
     }
 }
 
-/// The most a sweep costs, without listing its combinations: only `size` and `quality` move
-/// a price, so each target sums over those two and multiplies by the other axes' counts.
-fn credits_at_most(
-    spec: &SweepSpec,
-    catalog: &Catalog,
-    per_target: &[(&TargetSpec, &CatalogEntry, Vec<TargetAxis>)],
-) -> i64 {
-    let base_quality =
-        spec.options.as_ref().and_then(|o| o.get("quality")).and_then(|q| q.as_str()).map(str::to_string);
-    let mut total: i64 = 0;
-    for (t, e, axes) in per_target {
-        let sizes: Vec<Option<&str>> = match axes.iter().find(|a| a.axis == "size") {
-            Some(a) => a.values.iter().map(|(_, s)| *s).collect(),
-            None => vec![t.size.as_deref()],
-        };
-        let takes_quality = e.fields.iter().any(|f| f == "quality");
-        let qualities: Vec<Option<&str>> = match axes.iter().find(|a| a.axis == "quality") {
-            Some(a) => a.values.iter().map(|(_, q)| *q).collect(),
-            None => vec![base_quality.as_deref().filter(|_| takes_quality)],
-        };
-        let others: i64 = axes
-            .iter()
-            .filter(|a| a.axis != "size" && a.axis != "quality")
-            .fold(1i64, |acc, a| acc.saturating_mul(a.values.len() as i64));
+/// The most one target's requests cost, without listing them: only `size` and `quality`
+/// move a price (and, for a model priced by its size in dollars, the aspect ratio that
+/// picks it), so it sums over those and multiplies by the other axes' counts.
+fn cost_at_most(req: &Request, catalog: &Catalog, t: &TargetSpec, e: &CatalogEntry, axes: &[TargetAxis]) -> Cost {
+    let base_quality = t
+        .fields
+        .as_ref()
+        .and_then(|f| f.get("quality"))
+        .or_else(|| req.fields.as_ref().and_then(|o| o.get("quality")))
+        .and_then(|q| q.as_str())
+        .map(str::to_string);
+    let sizes: Vec<Option<&str>> = match axes.iter().find(|a| a.axis == "size") {
+        Some(a) => a.values.iter().map(|(_, s)| *s).collect(),
+        None => vec![t.size.as_deref()],
+    };
+    let takes_quality = e.fields.iter().any(|f| f == "quality");
+    let qualities: Vec<Option<&str>> = match axes.iter().find(|a| a.axis == "quality") {
+        Some(a) => a.values.iter().map(|(_, q)| *q).collect(),
+        None => vec![base_quality.as_deref().filter(|_| takes_quality)],
+    };
+    let by_ratio = !e.usd_prices.is_empty();
+    let base_ratio = t.aspect_ratio.as_deref().or(req.aspect_ratio.as_deref());
+    let ratios: Vec<Option<&str>> = match axes.iter().find(|a| a.axis == "aspect_ratio").filter(|_| by_ratio) {
+        Some(a) => a.values.iter().map(|(_, r)| *r).collect(),
+        None => vec![base_ratio],
+    };
+    let moving = |axis: &str| axis == "size" || axis == "quality" || (by_ratio && axis == "aspect_ratio");
+    let others: u32 = axes
+        .iter()
+        .filter(|a| !moving(&a.axis))
+        .fold(1u32, |acc, a| acc.saturating_mul(a.values.len().min(u32::MAX as usize) as u32));
+    let mut total = Cost::ZERO;
+    for r in &ratios {
         for s in &sizes {
             for q in &qualities {
-                let per = catalog.price(e, *s, *q);
-                total = total.saturating_add(per.saturating_mul(t.n as i64).saturating_mul(others));
+                let per = catalog.price_cost(e, *r, *s, *q);
+                total += per.times(t.n).times(others);
             }
         }
     }
@@ -508,50 +458,13 @@ pub fn target_from_axes(model_id: &str, n: u32, axes: &[AxisValue]) -> TargetSpe
     t
 }
 
-/// The refusal of a run whose targets are a sweep's, past the user's limit (checked again at
-/// `run_start`, whatever built the spec).
-pub fn limit_problem(spec: &RunSpec, limit: u32) -> Option<String> {
-    let is_sweep = spec.targets.iter().any(|t| !t.axes.is_empty());
-    (is_sweep && spec.targets.len() > limit as usize).then(|| {
+/// The refusal of a request past the user's limit, with its count.
+pub fn limit_problem(count: u64, limit: u32) -> Option<String> {
+    (count > limit as u64).then(|| {
         format!(
-            "This sweep makes {} requests, more than your limit of {limit}: remove some values, or raise the limit in Settings (most requests per sweep).",
-            spec.targets.len()
+            "This makes {count} requests, more than your limit of {limit}: remove some values, targets or repeats, or raise the limit (Settings: Most requests per run; pixbench: --max-requests)."
         )
     })
-}
-
-impl Engine {
-    /// A sweep's preview: its run, count and estimate, or the sentences saying what to fix.
-    pub fn sweep_expand(&self, spec: &SweepSpec) -> CoreResult<SweepPlan> {
-        let catalog = self.catalog();
-        let limit = self.max_sweep_requests()?;
-        let x = expand(spec, &catalog, limit);
-        let mut problems = x.problems;
-        let estimate = match &x.run_spec {
-            Some(run) => {
-                let est = self.estimate(run)?;
-                for p in &est.problems {
-                    if !problems.contains(p) {
-                        problems.push(p.clone());
-                    }
-                }
-                Some(est)
-            }
-            None => None,
-        };
-        let run_spec = if problems.is_empty() { x.run_spec } else { None };
-        Ok(SweepPlan {
-            run_spec,
-            count: x.count.min(u32::MAX as u64) as u32,
-            limit,
-            total_credits: x.total_credits,
-            total_usd: catalog.credits_to_usd(x.total_credits),
-            estimate,
-            axes: x.axes,
-            problems,
-            notes: x.notes,
-        })
-    }
 }
 
 #[cfg(test)]

@@ -12,8 +12,41 @@ fn var(name: &str, values: &[&str]) -> SweepVariable {
     SweepVariable { name: name.into(), values: values.iter().map(|v| v.to_string()).collect() }
 }
 
-fn sweep(prompt: &str, targets: Vec<TargetSpec>, axes: Vec<SweepAxis>, variables: Vec<SweepVariable>) -> SweepSpec {
-    SweepSpec { prompt: prompt.into(), targets, axes, variables, ..Default::default() }
+fn sweep(prompt: &str, targets: Vec<TargetSpec>, axes: Vec<SweepAxis>, variables: Vec<SweepVariable>) -> Request {
+    Request { sweep: axes, vars: variables, ..Request::new(prompt, targets) }
+}
+
+/// The plan with its expansion (when within `limit` and without problems), as one answer.
+struct Expansion {
+    run_spec: Option<Run>,
+    count: u64,
+    total_credits: i64,
+    axes: Vec<SweepAxisPlan>,
+    problems: Vec<String>,
+    notes: Vec<String>,
+}
+
+struct Run {
+    prompt: String,
+    targets: Vec<TargetSpec>,
+}
+
+fn expand(s: &Request, c: &Catalog, limit: u32) -> Expansion {
+    let p = plan(s, c);
+    let mut problems = p.problems;
+    problems.extend(limit_problem(p.count, limit));
+    let run_spec = problems.is_empty().then(|| Run { prompt: s.prompt.clone(), targets: super::expand(s, c) });
+    if let Some(r) = &run_spec {
+        assert_eq!(r.targets.len() as u64, p.count, "the plan counts what the expansion lists");
+    }
+    Expansion {
+        run_spec,
+        count: p.count,
+        total_credits: p.per_target.iter().filter_map(|(_, c)| c.as_ref().map(|c| c.credits)).sum(),
+        axes: p.axes,
+        problems,
+        notes: p.notes,
+    }
 }
 
 fn labels(t: &TargetSpec) -> Vec<String> {
@@ -110,8 +143,8 @@ fn an_axis_a_model_does_not_document_collapses_to_one_request_there() {
 fn errors_are_sentences_naming_what_to_fix() {
     let c = Catalog::built_in();
     let gpt = || vec![target("gpt-image-2", 1)];
-    let problems = |s: SweepSpec| expand(&s, &c, 64).problems;
-    let one = |s: SweepSpec, needle: &str| {
+    let problems = |s: Request| expand(&s, &c, 64).problems;
+    let one = |s: Request, needle: &str| {
         let p = problems(s);
         assert!(p.iter().any(|x| x.contains(needle)), "expected “{needle}” in {p:?}");
     };
@@ -156,7 +189,7 @@ fn past_the_limit_the_count_and_estimate_are_given_and_nothing_is_expanded() {
     let x = expand(&s, &c, 64);
     assert_eq!(x.count, 100);
     assert!(x.run_spec.is_none());
-    assert_eq!(x.problems, vec!["This sweep makes 100 requests, more than your limit of 64: remove some values, or raise the limit in Settings (most requests per sweep).".to_string()]);
+    assert_eq!(x.problems, vec!["This makes 100 requests, more than your limit of 64: remove some values, targets or repeats, or raise the limit (Settings: Most requests per run; pixbench: --max-requests).".to_string()]);
     let e = c.get("gpt-image-2").unwrap();
     let per: i64 = ["low", "medium", "high", "auto"].iter().map(|q| c.price(e, None, Some(q))).sum();
     assert_eq!(x.total_credits, 25 * per);
@@ -191,19 +224,23 @@ fn a_size_axis_sets_each_targets_size_and_its_price() {
 }
 
 #[test]
-fn the_limit_is_checked_again_on_the_run_spec() {
-    let mut run = base_run_spec();
-    run.targets = (0..3)
-        .map(|i| TargetSpec {
-            axes: vec![AxisValue { axis: "{{x}}".into(), value: i.to_string() }],
-            ..target("gpt-image-2", 1)
-        })
-        .collect();
-    assert!(limit_problem(&run, 3).is_none());
-    assert!(limit_problem(&run, 2).unwrap().contains("makes 3 requests, more than your limit of 2"));
-    // A plain comparison is not a sweep: the limit does not apply.
-    run.targets.iter_mut().for_each(|t| t.axes.clear());
-    assert!(limit_problem(&run, 2).is_none());
+fn a_plain_request_counts_its_targets_and_expands_to_them_as_given() {
+    let c = Catalog::built_in();
+    // Targets with their own fields and axes (a benchmark job's): kept as they are.
+    let own = TargetSpec {
+        fields: Some(serde_json::Map::from_iter([("quality".to_string(), serde_json::json!("low"))])),
+        axes: vec![AxisValue { axis: "quality".into(), value: "low".into() }],
+        ..target("gpt-image-2", 2)
+    };
+    let s = Request::new("a fox", vec![own.clone(), target("gemini-3.1-flash-image-preview", 1)]);
+    let p = plan(&s, &c);
+    assert_eq!(p.count, 2);
+    assert!(p.axes.is_empty(), "no sweep, no axes to preview");
+    let e = c.get("gpt-image-2").unwrap();
+    assert_eq!(p.per_target[0], (1, Some(c.cost(2 * c.price(e, None, Some("low"))))));
+    assert_eq!(super::expand(&s, &c), vec![own, target("gemini-3.1-flash-image-preview", 1)]);
+    assert!(limit_problem(2, 2).is_none());
+    assert!(limit_problem(3, 2).unwrap().contains("makes 3 requests, more than your limit of 2"));
 }
 
 #[test]
@@ -225,4 +262,18 @@ fn a_target_rebuilt_from_its_axes_is_the_one_expanded() {
     for t in expand(&s, &c, 64).run_spec.unwrap().targets {
         assert_eq!(target_from_axes(&t.model_id, t.n, &t.axes), t);
     }
+}
+
+#[test]
+fn a_variable_that_would_make_a_gigabyte_prompt_is_a_problem_before_any_is_built() {
+    let c = Catalog::built_in();
+    let s = sweep(
+        &"{{x}} ".repeat(2000),
+        vec![target("gemini-3.1-flash-image-preview", 1)],
+        vec![],
+        vec![var("x", &[&"y".repeat(200_000)])],
+    );
+    let x = expand(&s, &c, 64);
+    assert!(x.run_spec.is_none(), "not expanded");
+    assert!(x.problems.iter().any(|p| p.contains("longer than 32000 characters")), "{:?}", x.problems);
 }

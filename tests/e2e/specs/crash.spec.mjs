@@ -2,7 +2,7 @@
 // completion, saves its image and is charged once (compared with the sim's own books).
 import assert from "node:assert/strict";
 import { byId, allById, clickRun, closeApp, openApp, selectTargets, setPrompt, T, waitUntil } from "../lib.mjs";
-import { appPids, startSim } from "../extsim.mjs";
+import { alive, appPids, processTree, startSim } from "../extsim.mjs";
 
 const KEY = "sk_live_e2eCrashCheck_0a9b";
 let sim;
@@ -34,8 +34,16 @@ describe("crash", function () {
 
     const pids = await appPids(process.env.E2E_DATA_DIR);
     assert.equal(pids.length, 1, `expected one app process, found ${pids}`);
+    // The restart waits for the killed app and the WebKit processes it had to be gone, as
+    // a user's next start comes after them: starting while they still hold the display
+    // and the data dir is another test (CI once saw GTK fail to open the display there).
+    const tree = await processTree(pids[0]);
     process.kill(pids[0], "SIGKILL");
     await closeApp();
+    for (let waited = 0; (await Promise.all(tree.map(alive))).some((a) => a); waited += 100) {
+      assert.ok(waited < T.short, `the killed app's processes did not exit: ${tree}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await openApp();
 
     await waitUntil(async () => {
@@ -45,6 +53,16 @@ describe("crash", function () {
     const st = await sim.state();
     assert.equal(st.tasks, 1, "the task was resubmitted");
     assert.equal(st.charged, 6, "charged once at the 2K price");
+    // The new session says a run of the earlier one was resumed, and what it cost there.
+    await waitUntil(
+      async () => {
+        const el = byId("session-resumed");
+        if (!(await el.isExisting())) return false;
+        const text = String(await el.getProperty("textContent")).replace(/\s+/g, " ");
+        return /Resumed after the restart: “survive a crash”.* 6 credits, counted in that session/.test(text);
+      },
+      "the session does not say that a run of an earlier session was resumed",
+    );
     await (await allById("history-item"))[0].click();
     await waitUntil(async () => (await allById("result-image")).length === 1, "the resumed image is not shown", T.short);
   });

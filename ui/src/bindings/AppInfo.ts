@@ -2,9 +2,18 @@
 
 export type AppInfo = { version: string, dataDir: string, 
 /**
- * "built-in" or the path of the catalog file in force.
+ * The data dir's catalog file in force over the built-in one, if there is one.
  */
-catalogSource: string, 
+catalogFile: string | null, 
+/**
+ * Why the data dir's catalog file was refused (its line and key); the built-in
+ * catalog is in force then.
+ */
+catalogProblem: string | null, 
+/**
+ * The ids of built-in entries that file changes, and of the entries it adds.
+ */
+catalogChanged: Array<string>, catalogAdded: Array<string>, 
 /**
  * `None` when the OS keychain works; otherwise why it does not.
  */

@@ -10,7 +10,7 @@ export type BenchMetrics = {
  */
 reference_target: number, reference_model: string, 
 /**
- * The method ([`super::METHOD`]) and its versioned name ([`super::ALGO`]).
+ * The method (`crate::metrics::METHOD`) and its versioned name (`crate::metrics::ALGO`).
  */
 method: string, algo: string, 
 /**

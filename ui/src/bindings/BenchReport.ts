@@ -28,9 +28,14 @@ not_started: number,
  */
 stop_reason: string | null, warmup_requests: number, images: number, 
 /**
- * Credits of every delivered image, warm-ups included: what the server charged.
+ * Credits of every delivered image, warm-ups included: what the server charged (the
+ * priced part when `unpriced` is not 0).
  */
-credits: number, warmup_credits: number, usd: number, credit_usd: number, elapsed_ms: number, 
+credits: number, 
+/**
+ * Delivered images the catalog could not price: the whole cost is then unknown.
+ */
+unpriced: number, warmup_credits: number, usd: number, credit_usd: number, elapsed_ms: number, 
 /**
  * Measured images per minute over the measured phase.
  */

@@ -3,9 +3,10 @@ import type { BlindChoice } from "./BlindChoice";
 import type { RevealedSide } from "./RevealedSide";
 
 /**
- * The answer to a vote: what the two sides were.
+ * The answer to a vote: what the two sides were. A skip reveals nothing (`None`):
+ * the pair may be shown again, and must still be blind then.
  */
-export type BlindReveal = { choice: BlindChoice, left: RevealedSide, right: RevealedSide, 
+export type BlindReveal = { choice: BlindChoice, left: RevealedSide | null, right: RevealedSide | null, 
 /**
  * False for a skip (skips are not stored).
  */

@@ -9,7 +9,7 @@ export type PairMetricsView = {
  */
 shaA: string, shaB: string, 
 /**
- * The method ([`ALGO`]).
+ * The method (`crate::metrics::ALGO`).
  */
 algo: string, 
 /**

@@ -10,4 +10,8 @@ requestStyle?: RequestStyle,
 /**
  * `None` keeps the profile's (or the default, `auto`).
  */
-imageParts?: ImageParts, };
+imageParts?: ImageParts, 
+/**
+ * A gateway preset's id; `None` keeps the profile's (or `pixapi`).
+ */
+gateway?: string, };

@@ -3,4 +3,4 @@
 /**
  * A run's lifecycle, also each target's.
  */
-export type RunStatus = "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted" | "partial";
+export type RunStatus = "queued" | "running" | "waiting" | "done" | "failed" | "cancelled" | "interrupted" | "partial";

@@ -13,7 +13,20 @@ run_id: string | null,
  * The run target's final status: done, partial, failed, cancelled, interrupted, or
  * `refused` when the engine did not start it.
  */
-status: string, ok: boolean, is_async: boolean, images: number, credits: number, start_ms: number, end_ms: number, 
+status: string, ok: boolean, is_async: boolean, images: number, 
+/**
+ * Credits of its priced images (the whole when `unpriced` is 0).
+ */
+credits: number, 
+/**
+ * Its cost in dollars, where its gateway bills in dollars (0 otherwise, and in reports
+ * older than dollars: their credits at the catalog's rate are the dollars).
+ */
+usd: number, 
+/**
+ * Its images the catalog could not price (a model only the server lists).
+ */
+unpriced: number, start_ms: number, end_ms: number, 
 /**
  * From `run_start` to the stored result (storing and thumbnails included).
  */

@@ -10,6 +10,7 @@ export type Settings = {
  */
 sessionMode: SessionMode, 
 /**
- * The most requests one sweep may make (default 64); `None` when saving keeps it.
+ * The most requests one run may make, its sweep, variables and data rows counted
+ * (default 64); `None` when saving keeps it.
  */
-maxSweepRequests?: number, };
+maxRequests?: number, };

@@ -5,7 +5,7 @@
  */
 export type SweepAxisPlan = { 
 /**
- * As in [`AxisValue::axis`]: `model`, `quality`, ..., or `{{name}}` for a variable.
+ * As in [`AxisValue::axis`](super::AxisValue::axis): `model`, `quality`, ..., or `{{name}}` for a variable.
  */
 axis: string, values: Array<string>, 
 /**

@@ -16,4 +16,9 @@ message: string,
 /**
  * Raw details (server body, request id), never containing a key.
  */
-detail: string | null, };
+detail: string | null, 
+/**
+ * The server's id for the failed request, to quote to its support (Pixapi:
+ * "Log request_id when available"): shown with a copy button wherever the error is.
+ */
+requestId: string | null, };

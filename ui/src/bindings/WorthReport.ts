@@ -6,7 +6,7 @@ import type { WorthTable } from "./WorthTable";
  */
 export type WorthReport = { runId: string, tables: Array<WorthTable>, 
 /**
- * The verdict rule ([`RULE`]).
+ * The verdict rule (`crate::metrics::worth::RULE`).
  */
 rule: string, 
 /**

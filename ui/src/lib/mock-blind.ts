@@ -25,7 +25,7 @@ function sides(runs: Iterable<RunView>): Side[] {
           key: `${r.id}/${t.idx}/${o.idx}`,
           url: o.url,
           label: t.modelId,
-          credits: o.credits,
+          credits: o.billing.cost.credits,
           prompt: r.prompt,
         });
   return out;
@@ -58,7 +58,13 @@ export function mockBlindNext(runs: Iterable<RunView>): BlindNext {
 
 export function mockBlindVote(token: string, choice: BlindChoice): BlindReveal {
   const pair = pending.get(token);
-  if (!pair) throw { kind: "invalid", message: "This pair is not open for a vote. Show the next pair.", detail: null };
+  if (!pair)
+    throw {
+      kind: "invalid",
+      message: "This pair is not open for a vote. Show the next pair.",
+      detail: null,
+      requestId: null,
+    };
   pending.delete(token);
   const [l, r] = pair;
   if (choice !== "skip") {
@@ -66,7 +72,9 @@ export function mockBlindVote(token: string, choice: BlindChoice): BlindReveal {
     votes.push({ left: l.label, right: r.label, winner: choice });
   }
   const side = (s: Side) => ({ label: s.label, modelId: s.label, credits: s.credits });
-  return { choice, left: side(l), right: side(r), stored: choice !== "skip" };
+  // A skip reveals nothing: the pair comes back later, still blind.
+  if (choice === "skip") return { choice, left: null, right: null, stored: false };
+  return { choice, left: side(l), right: side(r), stored: true };
 }
 
 export function mockLeaderboard(): Leaderboard {

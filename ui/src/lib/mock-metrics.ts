@@ -51,7 +51,7 @@ export function mockWorth(run: RunView | undefined, catalog: CatalogEntry[]): Wo
         hi = g.items[i];
       const [ol, oh] = [lo.t.outputs[0], hi.t.outputs[0]];
       const m = mockPair(oh.sha256, ol.sha256, ol.width, ol.height);
-      const creditDelta = oh.credits - ol.credits;
+      const creditDelta = oh.billing.cost.credits - ol.billing.cost.credits;
       const latencyDeltaMs = hi.t.timing && lo.t.timing ? hi.t.timing.totalMs - lo.t.timing.totalMs : null;
       const addsLittle = m.ssim >= 0.98 && m.phashDistance <= 4;
       const cost = `${creditDelta >= 0 ? "+" : ""}${creditDelta} credits${latencyDeltaMs === null ? "" : `, ${latencyDeltaMs >= 0 ? "+" : ""}${(latencyDeltaMs / 1000).toFixed(1)} s`}`;

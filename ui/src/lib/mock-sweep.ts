@@ -1,39 +1,47 @@
-// The browser mock's `sweep_expand` (see mock.ts): the core's expansion in small — the
-// product of the axes, an axis a model does not take collapsed to one "not sent" request,
-// the limit, and the commonest mistakes as the core words them.
+// The browser mock's sweep (see mock.ts): the core's plan in small — the product of the
+// axes, an axis a model does not take collapsed to one "not sent" request, the limit, and
+// the commonest mistakes as the core words them — and the requests it expands to.
 import { promptVariables } from "./logic/sweep";
-import type { CatalogEntry, Estimate, RunSpec, SweepPlan, SweepSpec, TargetSpec } from "./types";
+import type { CatalogEntry, Request, SweepAxisPlan, TargetSpec } from "./types";
 
 const FIELD_AXES = ["quality", "output_format", "background"];
 
-export function mockSweepExpand(
-  spec: SweepSpec,
-  catalog: CatalogEntry[],
-  limit: number,
-  estimate: (run: RunSpec) => Estimate,
-): SweepPlan {
+/** A request's plan: the requests it makes (expanded), its axes, and what refuses it. */
+export interface MockPlan {
+  /** One per request, in order; each with its model's index in the request's targets. */
+  targets: (TargetSpec & { base: number })[];
+  axes: SweepAxisPlan[];
+  problems: string[];
+}
+
+export function mockPlan(request: Request, catalog: CatalogEntry[], limit: number): MockPlan {
   const problems: string[] = [];
-  const used = promptVariables(spec.prompt);
+  const used = promptVariables(request.prompt);
   for (const name of used) {
-    if (!spec.variables.some((v) => v.name === name && v.values.length > 0))
+    if (!request.vars.some((v) => v.name === name && v.values.length > 0))
       problems.push(`The prompt uses {{${name}}} but it has no values: give it at least one.`);
   }
-  for (const v of spec.variables) {
+  for (const v of request.vars) {
     if (!used.includes(v.name))
       problems.push(
         `The variable {{${v.name}}} has values but the prompt does not use it: add {{${v.name}}} to the prompt, or remove the variable.`,
       );
   }
-  for (const a of spec.axes)
+  for (const a of request.sweep)
     if (a.values.length === 0)
       problems.push(`The ${a.axis.replace("_", " ")} axis has no values: add at least one, or remove it.`);
-  const axes = spec.axes.filter((a) => a.values.length > 0);
-  const vars = spec.variables.filter((v) => used.includes(v.name) && v.values.length > 0);
-  const targets: TargetSpec[] = [];
-  for (const base of spec.targets) {
+  const axes = request.sweep.filter((a) => a.values.length > 0);
+  const vars = request.vars.filter((v) => used.includes(v.name) && v.values.length > 0);
+  const swept = axes.length > 0 || vars.length > 0;
+  const targets: MockPlan["targets"] = [];
+  request.targets.forEach((base, bi) => {
+    if (!swept) {
+      targets.push({ ...base, base: bi });
+      return;
+    }
     const e = catalog.find((c) => c.id === base.modelId);
     const dims: { axis: string; values: [string, string | null][] }[] = [];
-    if (spec.targets.length > 1) dims.push({ axis: "model", values: [[base.modelId, null]] });
+    if (request.targets.length > 1) dims.push({ axis: "model", values: [[base.modelId, null]] });
     for (const a of axes) {
       const sent = !FIELD_AXES.includes(a.axis) || (e?.fields.includes(a.axis) ?? false);
       dims.push({ axis: a.axis, values: sent ? a.values.map((v) => [v, v]) : [["not sent", null]] });
@@ -45,9 +53,14 @@ export function mockSweepExpand(
         d.values.map(([label, sent]) => [...c, [d.axis, label, sent] as [string, string, string | null]]),
       );
     for (const c of combos) {
-      const t: TargetSpec = { modelId: base.modelId, n: base.n, axes: c.map(([axis, value]) => ({ axis, value })) };
+      const t: MockPlan["targets"][number] = {
+        modelId: base.modelId,
+        n: base.n,
+        base: bi,
+        axes: c.map(([axis, value]) => ({ axis, value })),
+      };
       const fields: Record<string, string> = {};
-      let prompt = spec.prompt;
+      let prompt = request.prompt;
       for (const [axis, , sent] of c) {
         if (sent === null) continue;
         if (axis === "aspect_ratio") t.aspectRatio = sent;
@@ -60,47 +73,31 @@ export function mockSweepExpand(
       if (vars.length > 0) t.prompt = prompt;
       targets.push(t);
     }
-  }
+  });
   const count = targets.length;
   if (count > limit)
     problems.push(
-      `This sweep makes ${count} requests, more than your limit of ${limit}: remove some values, or raise the limit in Settings (most requests per sweep).`,
+      `This makes ${count} requests, more than your limit of ${limit}: remove some values, targets or repeats, or raise the limit (Settings: Most requests per run; pixbench: --max-requests).`,
     );
-  const run: RunSpec = {
-    mode: spec.mode ?? "generate",
-    prompt: spec.prompt,
-    targets,
-    aspectRatio: spec.aspectRatio ?? null,
-    responseFormat: spec.responseFormat ?? "url",
-    syncMode: spec.syncMode ?? "auto",
-    references: spec.references,
-    options: spec.options ?? null,
-    ignoreBudget: spec.ignoreBudget,
-  };
-  const est = estimate(run);
   return {
-    runSpec: problems.length === 0 ? run : null,
-    count,
-    limit,
-    totalCredits: est.totalCredits,
-    totalUsd: est.totalUsd,
-    estimate: count <= limit ? est : null,
-    axes: [
-      ...(spec.targets.length > 1
-        ? [{ axis: "model", values: spec.targets.map((t) => t.modelId), notSentTo: [] }]
-        : []),
-      ...axes.map((a) => ({
-        axis: a.axis,
-        values: a.values,
-        notSentTo: FIELD_AXES.includes(a.axis)
-          ? spec.targets
-              .filter((t) => !catalog.find((c) => c.id === t.modelId)?.fields.includes(a.axis))
-              .map((t) => t.modelId)
-          : [],
-      })),
-      ...vars.map((v) => ({ axis: `{{${v.name}}}`, values: v.values, notSentTo: [] })),
-    ],
+    targets,
+    axes: !swept
+      ? []
+      : [
+          ...(request.targets.length > 1
+            ? [{ axis: "model", values: request.targets.map((t) => t.modelId), notSentTo: [] }]
+            : []),
+          ...axes.map((a) => ({
+            axis: a.axis,
+            values: a.values,
+            notSentTo: FIELD_AXES.includes(a.axis)
+              ? request.targets
+                  .filter((t) => !catalog.find((c) => c.id === t.modelId)?.fields.includes(a.axis))
+                  .map((t) => t.modelId)
+              : [],
+          })),
+          ...vars.map((v) => ({ axis: `{{${v.name}}}`, values: v.values, notSentTo: [] })),
+        ],
     problems,
-    notes: [],
   };
 }

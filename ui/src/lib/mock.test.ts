@@ -1,7 +1,7 @@
 // The browser mock (`npm run dev`) answers the new shapes: catalog fields, sizes and
 // quality prices in the estimate, profile compatibility, part names and billing notes.
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import type { CatalogView, Estimate, ProfileView, ReferenceView, RunSpec, RunView } from "./types";
+import type { CatalogView, Estimate, ProfileView, ReferenceView, Request, RunStart, RunView } from "./types";
 
 type Invoke = <T>(cmd: string, args?: Record<string, unknown>) => Promise<T>;
 let invoke: Invoke;
@@ -16,18 +16,25 @@ beforeAll(async () => {
   invoke = (await import("@tauri-apps/api/core")).invoke as Invoke;
 });
 
-const spec = (over: Partial<RunSpec> = {}): RunSpec => ({
-  mode: "generate",
+const spec = (over: Partial<Request> = {}): Request => ({
   prompt: "a fox",
   targets: [],
   aspectRatio: null,
+  mode: "sync",
   responseFormat: "url",
-  syncMode: "sync",
-  references: [],
-  options: null,
-  ignoreBudget: false,
+  images: [],
+  fields: null,
+  sweep: [],
+  vars: [],
   ...over,
 });
+
+/** Starts a run through the mock's `run_start`, which must start it. */
+async function startRun(args: Record<string, unknown>): Promise<RunView> {
+  const a = await invoke<RunStart>("run_start", args);
+  if (a.outcome !== "started") throw new Error(`refused: ${a.estimate.problems.join(" ")}`);
+  return a.run;
+}
 
 describe("browser mock", () => {
   it("mirrors the catalog: model ids, sizes per ratio, gpt-image-2 quality prices and fields", async () => {
@@ -56,9 +63,9 @@ describe("browser mock", () => {
   });
   it("estimates with the size sent, the quality's price and 'from'", async () => {
     const e = await invoke<Estimate>("estimate", {
-      spec: spec({
+      request: spec({
         aspectRatio: "3:2",
-        options: { quality: "low" },
+        fields: { quality: "low" },
         targets: [
           { modelId: "gpt-image-2", n: 2 },
           { modelId: "gpt-image-1.5", n: 1 },
@@ -66,12 +73,12 @@ describe("browser mock", () => {
         ],
       }),
     });
-    expect(e.targets.map((t) => [t.modelId, t.size, t.creditsPerImage, t.credits, t.priceFrom])).toEqual([
+    expect(e.targets.map((t) => [t.modelId, t.size, t.perImage.credits, t.cost.credits, t.priceFrom])).toEqual([
       ["gpt-image-2", "1536x1024", 1, 2, false],
       ["gpt-image-1.5", "1536x1024", 1, 1, true],
       ["gemini-3.1-flash-image-preview", "1264x848", 4, 4, false],
     ]);
-    expect(e.totalCredits).toBe(7);
+    expect(e.total.credits).toBe(7);
   });
   it("saves a profile's compatibility, and keeps the Sandbox's documented form", async () => {
     const p = await invoke<ProfileView>("profile_save", {
@@ -108,16 +115,16 @@ describe("browser mock", () => {
       ...(await invoke<ReferenceView[]>("references_pick")),
       ...(await invoke<ReferenceView[]>("references_pick")),
     ];
-    const r = await invoke<RunView>("run_start", {
-      spec: spec({
-        mode: "edit",
-        references: refs.map((x) => x.sha256),
-        options: { quality: "low" },
+    const r = await startRun({
+      request: spec({
+        images: refs.map((x) => x.sha256),
+        fields: { quality: "low" },
         targets: [
           { modelId: "gpt-image-2-2k", n: 1 },
           { modelId: "gemini-3.1-flash-image-preview-4k", n: 1 },
         ],
       }),
+      allowOverBudget: false,
     });
     const [gpt, nb] = r.targets.map((t) => t.request!);
     expect(gpt.url).toMatch(/\/v1\/images\/edits$/);
@@ -130,15 +137,16 @@ describe("browser mock", () => {
   });
   it("bills a downscaled output at the delivered tier, with the note", async () => {
     vi.useFakeTimers();
-    const r = await invoke<RunView>("run_start", {
-      spec: spec({ prompt: "downscale me", targets: [{ modelId: "gemini-3.1-flash-image-preview-4k", n: 1 }] }),
+    const r = await startRun({
+      request: spec({ prompt: "downscale me", targets: [{ modelId: "gemini-3.1-flash-image-preview-4k", n: 1 }] }),
+      allowOverBudget: false,
     });
     await vi.advanceTimersByTimeAsync(20_000);
     const done = await invoke<RunView>("run_get", { runId: r.id });
     vi.useRealTimers();
     const out = done.targets[0].outputs[0];
-    expect([out.width, out.height, out.credits]).toEqual([2048, 2048, 6]);
-    expect(out.billingNote).toBe("Asked 4K, delivered 2048×2048 (2K): 6 credits.");
-    expect(done.targets[0].credits).toBe(6);
+    expect([out.width, out.height, out.billing.cost.credits]).toEqual([2048, 2048, 6]);
+    expect([out.billing.askedTier, out.billing.billedTier]).toEqual(["4K", "2K"]);
+    expect(done.targets[0].cost.credits).toBe(6);
   });
 });

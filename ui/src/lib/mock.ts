@@ -3,19 +3,23 @@
 // UI can be developed and looked at without the Rust side. Prompts containing "fail"
 // make targets fail; "slow" makes them slow; "downscale" makes 2K/4K targets deliver one
 // tier lower (billed that tier, with a billing note).
-// One file on purpose (the blind, sweep and metrics parts are apart): its one `switch` is
-// the whole command surface, which command-surface.test.ts reads against docs/IPC.md.
+// Its `handlers` answer every command, typed by the command map generated from the Rust
+// declarations: a command it lacks, or answers with the wrong shape, fails the UI's type
+// check. Over 800 lines on purpose: one fake backend (the blind, sweep and metrics parts
+// are apart).
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { sizeOption } from "./logic/aspect";
 import { entryCredits, type Options } from "./logic/options";
-import { mockSweepExpand } from "./mock-sweep";
+import { mockPlan } from "./mock-sweep";
+import { targetAspect } from "./logic/sweep";
 import { mockPair, mockWorth } from "./mock-metrics";
 import { mockBlindNext, mockBlindVote, mockLeaderboard } from "./mock-blind";
 import type {
   BenchInput,
   CatalogEntry,
   FieldSpec,
+  GatewayPreset,
   JsonValue,
   QualityPrice,
   RequestPart,
@@ -24,25 +28,37 @@ import type {
   Preflight,
   Estimate,
   OutputView,
-  ProfileInput,
   ProfileView,
   ReferenceView,
-  RunSpec,
+  Request,
   RunDraft,
+  RunStart,
   OutputRef,
   Lineage,
   LineageNode,
   RunSummary,
   RunView,
+  ServerModels,
   SessionView,
   Settings,
-  SweepSpec,
+  TargetSpec,
 } from "./types";
-import type { BlindChoice, ErrorKind, UiError } from "./types";
+import type { CommandName, Commands, Cost, ErrorKind, UiError } from "./types";
+
+/** `n` credits at the built-in catalog's rate, as a cost. */
+function cr(n: number): Cost {
+  return { credits: n, usd: Math.round(n) / 100, unpriced: 0 };
+}
+
+/** What the mock holds under a key, or the `not_found` rejection a command gives. */
+function found<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw mockError("not_found", `${what} is not in the mock.`);
+  return value;
+}
 
 /** What a command rejects with, typed as the core's `UiError`. */
 function mockError(kind: ErrorKind, message: string): UiError {
-  return { kind, message, detail: null };
+  return { kind, message, detail: null, requestId: null };
 }
 
 /** "1:1=1024x1024 16:9=1376x768 …" as the catalog's sizes (keywords 2K/4K are squares). */
@@ -107,6 +123,13 @@ function entry(r: Row): CatalogEntry {
     supportsEdit: true,
     defaultAsync: r.async ?? false,
     maxN: 10,
+    editImages: "files",
+    unpriced: false,
+    listedByServer: false,
+    gateway: "pixapi",
+    usdPrices: [],
+    tokenUsd: null,
+    b64Only: false,
   };
 }
 
@@ -304,14 +327,24 @@ const fields: FieldSpec[] = [
   },
 ];
 
-/** The options one target is sent: the fields its entry lists (the core's rule). */
-function optionsFor(spec: RunSpec, e: CatalogEntry | undefined): Record<string, unknown> {
+/** The fields one target is sent: those its entry lists (the core's rule). */
+function optionsFor(spec: Request, e: CatalogEntry | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(spec.options ?? {})) if (e?.fields.includes(k)) out[k] = v;
+  for (const [k, v] of Object.entries(spec.fields ?? {})) if (e?.fields.includes(k)) out[k] = v;
   return out;
 }
 
-function price(e: CatalogEntry | undefined, spec: RunSpec): number {
+/** What one expanded target sends: the request with the target's prompt, ratio and fields. */
+function sentBy(request: Request, t: TargetSpec): Request {
+  return {
+    ...request,
+    prompt: t.prompt ?? request.prompt,
+    aspectRatio: t.aspectRatio ?? request.aspectRatio,
+    fields: t.fields ? { ...request.fields, ...t.fields } : request.fields,
+  };
+}
+
+function price(e: CatalogEntry | undefined, spec: Request): number {
   if (!e) return 0;
   return entryCredits(e, optionsFor(spec, e) as Options);
 }
@@ -330,6 +363,8 @@ let profiles: ProfileView[] = [
     keyNote: null,
     requestStyle: "size",
     imageParts: "auto",
+    gateway: "pixapi",
+    billing: "credits",
   },
   {
     id: "p-prod",
@@ -344,8 +379,48 @@ let profiles: ProfileView[] = [
     keyNote: null,
     requestStyle: "size",
     imageParts: "auto",
+    gateway: "pixapi",
+    billing: "credits",
   },
 ];
+
+// A mirror of crates/pixbench-core/presets/*.toml.
+const PRESETS: GatewayPreset[] = [
+  {
+    id: "pixapi",
+    name: "Pixapi",
+    description: "Pixapi's image API: Nano Banana and GPT Image models at 512 to 4K, billed in credits.",
+    baseUrl: "https://api.pixapi.ai",
+    keyEnv: "PIXAPI_KEY",
+    catalog: "pixapi",
+    defaultModel: NB2,
+    billing: "credits",
+    requestStyle: "size",
+    imageParts: "auto",
+    asyncTasks: true,
+    sandboxFlavour: "pixapi",
+    docsUrl: "https://pixapi.ai/docs/",
+  },
+  {
+    id: "openai",
+    name: "OpenAI",
+    description: "OpenAI's Images API: gpt-image-1, gpt-image-1-mini and gpt-image-1.5, billed in dollars.",
+    baseUrl: "https://api.openai.com",
+    keyEnv: "OPENAI_API_KEY",
+    catalog: "openai",
+    defaultModel: "openai-gpt-image-1.5",
+    billing: "usd",
+    requestStyle: "size",
+    imageParts: "auto",
+    asyncTasks: false,
+    sandboxFlavour: "openai",
+    docsUrl: null,
+  },
+];
+
+function presetOf(id: string): GatewayPreset {
+  return PRESETS.find((p) => p.id === id) ?? PRESETS[0];
+}
 
 const references = new Map<string, ReferenceView>();
 
@@ -356,10 +431,9 @@ let session: SessionView = {
   budgetCredits: null,
   profileId: "sandbox",
   simulated: true,
-  credits: 0,
-  usd: 0,
-  realCredits: 0,
-  simulatedCredits: 0,
+  spent: cr(0),
+  realSpent: cr(0),
+  simulatedSpent: cr(0),
   images: 0,
   failedImages: 0,
   successRate: null,
@@ -370,7 +444,7 @@ let session: SessionView = {
   budgetWarning: false,
 };
 
-let settings: Settings = { sessionMode: "new_each_start", maxSweepRequests: 64 };
+let settings: Settings = { sessionMode: "new_each_start", maxRequests: 64 };
 
 const runs = new Map<string, RunView>();
 const timers = new Map<string, ReturnType<typeof setTimeout>[]>();
@@ -411,37 +485,43 @@ function summary(r: RunView): RunSummary {
     id: r.id,
     createdAt: r.createdAt,
     prompt: r.prompt,
-    mode: r.mode,
+    kind: r.kind,
     status: r.status,
     models: r.targets.map((t) => t.modelId),
     profileName: r.profileName,
     simulated: r.simulated,
-    credits: r.credits,
+    cost: r.cost,
     images: outs.length,
     thumbUrl: outs[0]?.thumbUrl ?? null,
   };
 }
 
-function estimate(spec: RunSpec): Estimate {
-  const targets = spec.targets.map((t) => {
+function estimate(request: Request): Estimate {
+  const limit = settings.maxRequests ?? 64;
+  const plan = mockPlan(request, catalog, limit);
+  const spec = request;
+  const targets = request.targets.map((t, bi) => {
     const e = catalog.find((c) => c.id === t.modelId);
-    const per = price(e, t.fields ? { ...spec, options: { ...spec.options, ...t.fields } } : spec);
-    const size = t.size ?? (e ? sizeOption(e, t.aspectRatio ?? spec.aspectRatio)?.size : undefined);
+    const mine = plan.targets.filter((x) => x.base === bi);
+    const costs = mine.map((x) => price(e, sentBy(request, x)) * x.n);
+    const per = price(e, request);
+    const size = t.size ?? (e ? sizeOption(e, t.aspectRatio ?? request.aspectRatio)?.size : undefined);
     return {
       modelId: t.modelId,
       n: t.n,
-      creditsPerImage: per,
-      credits: per * t.n,
+      requests: mine.length,
+      perImage: cr(per),
+      cost: cr(costs.reduce((a, b) => a + b, 0)),
       size,
       priceFrom: e?.priceFrom ?? false,
     };
   });
-  const total = targets.reduce((s, t) => s + Number(t.credits), 0);
+  const total = targets.reduce((s, t) => s + t.cost.credits, 0);
   const budget = session.budgetCredits === null ? null : Number(session.budgetCredits);
-  const spent = Number(session.credits);
-  const problems: string[] = [];
+  const spent = Number(session.spent.credits);
+  const problems: string[] = [...plan.problems];
   if (!spec.prompt) problems.push("Write a prompt first.");
-  for (const key of Object.keys(spec.options ?? {})) {
+  for (const key of Object.keys(spec.fields ?? {})) {
     if (
       [
         "model",
@@ -462,14 +542,27 @@ function estimate(spec: RunSpec): Estimate {
     }
   }
   return {
+    count: plan.targets.length,
+    limit,
     targets,
-    totalCredits: total,
-    totalUsd: total * 0.01,
+    total: cr(total),
     simulated: current().isSandbox,
     budgetCredits: budget,
-    spentCredits: spent,
+    spent: cr(spent),
     overBudget: budget !== null && spent + total > budget,
     problems,
+    axes: plan.axes,
+    notes: [],
+  };
+}
+
+function serverModels(): ServerModels {
+  const ids = [...new Set(catalog.map((e) => e.model))];
+  return {
+    profileId: current().id,
+    fetchedAt: new Date().toISOString(),
+    models: ids.map((id) => ({ id, ownedBy: null, entryIds: catalog.filter((e) => e.model === id).map((e) => e.id) })),
+    problem: null,
   };
 }
 
@@ -479,7 +572,7 @@ function current(): ProfileView {
 
 /** The request one target sends, as the core describes it (key redacted). */
 function describe(
-  spec: RunSpec,
+  spec: Request,
   e: CatalogEntry | undefined,
   modelId: string,
   n: number,
@@ -494,10 +587,11 @@ function describe(
   const model = style === "suffix" ? modelId : (e?.model ?? modelId);
   const size = style === "suffix" ? (ratio !== "1:1" ? mapped : undefined) : mapped;
   const extra = optionsFor(spec, e);
-  const path = `${isAsync ? "/v1/async" : "/v1"}/images/${spec.mode === "edit" ? "edits" : "generations"}`;
+  const edit = spec.images.length > 0;
+  const path = `${isAsync ? "/v1/async" : "/v1"}/images/${edit ? "edits" : "generations"}`;
   const url = `${p.baseUrl.replace(/\/$/, "")}${path}`;
   const auth: [string, string] = ["authorization", p.isSandbox ? "Bearer sk_…sim" : `Bearer ${p.keyMask ?? "…"}`];
-  if (spec.mode === "edit") {
+  if (edit) {
     const text = (name: string, v: unknown): RequestPart => ({
       name,
       fileName: null,
@@ -509,7 +603,7 @@ function describe(
     if (size) parts.push(text("size", size));
     parts.push(text("response_format", spec.responseFormat));
     for (const [k, v] of Object.entries(extra)) parts.push(text(k, v));
-    const refs = spec.references.map((sha) => references.get(sha)).filter((r): r is ReferenceView => r !== undefined);
+    const refs = spec.images.map((sha) => references.get(sha)).filter((r): r is ReferenceView => r !== undefined);
     const name = refs.length > 1 && imageParts === "auto" ? "image[]" : "image";
     for (const r of refs) parts.push({ name, fileName: r.name, mime: r.mime, size: Number(r.bytes), text: null });
     return {
@@ -532,27 +626,28 @@ function describe(
  * 4K target delivers one tier lower and is billed that tier (with the core's note).
  */
 function delivered(
-  spec: RunSpec,
+  spec: Request,
   e: CatalogEntry | undefined,
-): { width: number; height: number; credits: number; note?: string; variant: string } {
+): { width: number; height: number; credits: number; asked: string; variant: string; entry: string } {
   const asked = e ? sizeOption(e, spec.aspectRatio) : undefined;
   const base = {
     width: asked?.width ?? 1024,
     height: asked?.height ?? 1024,
     credits: price(e, spec),
+    asked: e?.variant ?? "",
     variant: e?.variant ?? "",
+    entry: e?.id ?? "",
   };
   if (!e || !/downscale/i.test(spec.prompt) || (e.variant !== "2K" && e.variant !== "4K")) return base;
   const lower = catalog.find((c) => c.model === e.model && c.variant === (e.variant === "4K" ? "2K" : "1K"));
   const got = lower ? sizeOption(lower, spec.aspectRatio) : undefined;
   if (!lower || !got) return base;
   const credits = price(lower, spec);
-  const note = `Asked ${e.variant}, delivered ${got.width}×${got.height} (${lower.variant}): ${credits} credit${credits === 1 ? "" : "s"}.`;
-  return { width: got.width, height: got.height, credits, note, variant: lower.variant };
+  return { ...base, width: got.width, height: got.height, credits, variant: lower.variant, entry: lower.id };
 }
 
 function recompute(r: RunView): void {
-  r.credits = r.targets.reduce((s, t) => s + Number(t.credits), 0);
+  r.cost = cr(r.targets.reduce((s, t) => s + t.cost.credits, 0));
   const st = r.targets.map((t) => t.status);
   if (st.some((s) => s === "running" || s === "queued")) r.status = "running";
   else if (st.every((s) => s === "done")) r.status = "done";
@@ -562,12 +657,11 @@ function recompute(r: RunView): void {
 }
 
 function charge(credits: number, images: number): void {
-  const c = Number(session.credits) + credits;
+  const c = Number(session.spent.credits) + credits;
   session = {
     ...session,
-    credits: c,
-    simulatedCredits: c,
-    usd: c * 0.01,
+    spent: cr(c),
+    simulatedSpent: cr(c),
     images: session.images + images,
     budgetWarning: session.budgetCredits !== null && c >= 0.8 * Number(session.budgetCredits),
   };
@@ -599,19 +693,19 @@ function iterateFrom(from: OutputRef): RunDraft {
     note: null,
   };
   references.set(ref.sha256, ref);
-  const spec: RunSpec = {
-    mode: "edit",
-    prompt: r.prompt,
+  const request: Request = {
+    prompt: t.prompt ?? r.prompt,
     targets: [{ modelId: t.modelId, n: t.n }],
-    aspectRatio: r.aspectRatio,
+    aspectRatio: targetAspect(r, t),
+    mode: r.mode,
     responseFormat: r.responseFormat,
-    syncMode: r.syncMode,
-    references: [ref.sha256],
-    options: null,
-    ignoreBudget: false,
+    images: [ref.sha256],
+    fields: null,
+    sweep: [],
+    vars: [],
     parent: from,
   };
-  return { spec, references: [ref] };
+  return { request, references: [ref] };
 }
 
 function lineage(runId: string): Lineage {
@@ -653,7 +747,11 @@ function lineage(runId: string): Lineage {
   return { runId, nodes, deletedAncestor, truncated: false };
 }
 
-function start(spec: RunSpec): RunView {
+function start(request: Request, allowOverBudget: boolean): RunStart {
+  const est = estimate(request);
+  if (est.problems.length > 0 || (est.overBudget && !allowOverBudget)) return { outcome: "refused", estimate: est };
+  const plan = mockPlan(request, catalog, settings.maxRequests ?? 64);
+  const spec = request;
   const id = `run-${++seq}-${Date.now().toString(36)}`;
   const slow = /slow/i.test(spec.prompt);
   const fail = /fail/i.test(spec.prompt);
@@ -664,22 +762,21 @@ function start(spec: RunSpec): RunView {
     profileId: current().id,
     profileName: current().name,
     simulated: current().isSandbox,
-    mode: spec.mode,
+    kind: spec.images.length > 0 ? "edit" : "generate",
+    request: structuredClone(request),
     prompt: spec.prompt,
     aspectRatio: spec.aspectRatio,
     responseFormat: spec.responseFormat,
-    syncMode: spec.syncMode,
-    references:
-      spec.mode === "edit"
-        ? spec.references.map((sha) => references.get(sha)).filter((r): r is ReferenceView => r !== undefined)
-        : [],
+    mode: spec.mode,
+    references: spec.images.map((sha) => references.get(sha)).filter((r): r is ReferenceView => r !== undefined),
     status: "running",
-    estimateCredits: estimate(spec).totalCredits,
-    credits: 0,
+    estimate: est.total,
+    cost: cr(0),
     parent: spec.parent,
-    targets: spec.targets.map((t, idx) => {
+    targets: plan.targets.map((t, idx) => {
+      const sent = sentBy(request, t);
       const e = catalog.find((c) => c.id === t.modelId);
-      const isAsync = spec.syncMode === "async" || (spec.syncMode === "auto" && (e?.defaultAsync ?? false));
+      const isAsync = spec.mode === "async" || (spec.mode === "auto" && (e?.defaultAsync ?? false));
       return {
         idx,
         modelId: t.modelId,
@@ -690,10 +787,10 @@ function start(spec: RunSpec): RunView {
         taskId: isAsync ? `task_${idx}${seq}` : null,
         polls: [],
         outputs: [],
-        credits: 0,
+        cost: cr(0),
         timing: null,
         error: null,
-        request: describe(spec, e, t.modelId, t.n, isAsync),
+        request: describe(sent, e, t.modelId, t.n, isAsync),
         httpStatus: null,
         requestId: null,
         responseRaw: null,
@@ -734,11 +831,13 @@ function start(spec: RunSpec): RunView {
             kind: "server_error",
             message: "The server failed 3 times in a row (HTTP 500). Try again in a minute; nothing was charged.",
             detail: '{"error":{"message":"internal error","type":"server_error"}}',
+            requestId: "req_mock5xx",
           };
         } else {
-          const got = delivered(spec, e);
+          const sent = sentBy(spec, plan.targets[i]);
+          const got = delivered(sent, e);
           t.outputs = Array.from({ length: t.n }, (_, oi): OutputView => {
-            const url = picture(`${spec.prompt}${t.modelId}${oi}`, got.width, got.height, got.variant);
+            const url = picture(`${sent.prompt}${t.modelId}${oi}`, got.width, got.height, got.variant);
             const out: OutputView = {
               idx: oi,
               sha256: `${id}${i}${oi}`,
@@ -747,18 +846,17 @@ function start(spec: RunSpec): RunView {
               bytes: got.width * got.height * 1.4,
               url,
               thumbUrl: url,
-              credits: got.credits,
+              billing: { askedTier: got.asked, billedTier: got.variant, billedEntry: got.entry, cost: cr(got.credits) },
               rating: null,
               note: null,
             };
-            if (got.note) out.billingNote = got.note;
             return out;
           });
           t.status = "done";
           t.progress = 1;
           t.httpStatus = 200;
           t.requestId = `req_${Math.random().toString(36).slice(2, 10)}`;
-          t.credits = got.credits * t.n;
+          t.cost = cr(got.credits * t.n);
           t.responseRaw = JSON.stringify({
             created: 1700000000,
             data: t.outputs.map(() => ({ url: "http://127.0.0.1:38517/files/…" })),
@@ -786,14 +884,14 @@ function start(spec: RunSpec): RunView {
                 polls: null,
                 totalMs: dur,
               };
-          charge(Number(t.credits), t.n);
+          charge(Number(t.cost.credits), t.n);
         }
         push(r);
       }, dur),
     );
   });
   timers.set(id, ts);
-  return structuredClone(r);
+  return { outcome: "started", run: structuredClone(r) };
 }
 
 function cancel(runId: string, only?: number): void {
@@ -821,15 +919,26 @@ function seed(): void {
       profileId: "sandbox",
       profileName: "Sandbox",
       simulated: true,
-      mode: "generate",
+      kind: "generate",
+      request: {
+        prompt: p,
+        targets: [{ modelId: e.id, n: 1 }],
+        aspectRatio: null,
+        mode: "auto",
+        responseFormat: "url",
+        images: [],
+        fields: null,
+        sweep: [],
+        vars: [],
+      },
       prompt: p,
       aspectRatio: null,
       responseFormat: "url",
-      syncMode: "auto",
+      mode: "auto",
       references: [],
       status: "done",
-      estimateCredits: 4,
-      credits: 4,
+      estimate: cr(4),
+      cost: cr(4),
       targets: [
         {
           idx: 0,
@@ -849,12 +958,17 @@ function seed(): void {
               bytes: 1_400_000,
               url,
               thumbUrl: url,
-              credits: 4,
+              billing: {
+                askedTier: "1K",
+                billedTier: "1K",
+                billedEntry: "gemini-3.1-flash-image-preview",
+                cost: cr(4),
+              },
               rating: null,
               note: null,
             },
           ],
-          credits: 4,
+          cost: cr(4),
           timing: {
             sendMs: 2,
             ttfbMs: 1800,
@@ -884,7 +998,7 @@ function seed(): void {
         modelId: `${NB2}-4k`,
         isAsync: true,
         taskId: "task_old",
-        credits: 6,
+        cost: cr(6),
         outputs: [
           {
             idx: 0,
@@ -894,15 +1008,19 @@ function seed(): void {
             bytes: 5_200_000,
             url: big,
             thumbUrl: big,
-            credits: 6,
+            billing: {
+              askedTier: "4K",
+              billedTier: "2K",
+              billedEntry: "gemini-3.1-flash-image-preview-2k",
+              cost: cr(6),
+            },
             rating: null,
             note: null,
-            billingNote: "Asked 4K, delivered 2048×2048 (2K): 6 credits.",
           },
         ],
       });
-      r.estimateCredits = 12;
-      r.credits = 10;
+      r.estimate = cr(12);
+      r.cost = cr(10);
     }
     runs.set(id, r);
   });
@@ -930,206 +1048,206 @@ function benchPreflight(input: BenchInput): Preflight {
   };
 }
 
+/** A stored reference image as the mock makes one (a picture drawn on a canvas). */
+function newReference(name?: string, bytes = 120_000): ReferenceView {
+  const k = references.size + 1;
+  const ref: ReferenceView = {
+    sha256: `ref-${Date.now()}-${k}`,
+    name: name ?? `photo-${k}.jpg`,
+    mime: name ? "image/png" : "image/jpeg",
+    width: 800,
+    height: 600,
+    bytes,
+    thumbUrl: picture(`ref${Date.now()}-${k}`, 800, 600, "ref"),
+    originalBytes: null,
+    originalWidth: null,
+    originalHeight: null,
+    note: null,
+  };
+  references.set(ref.sha256, ref);
+  return ref;
+}
+
+function noBenchmarks(): never {
+  throw mockError("internal", "Benchmarks run in the app, not in the browser mock.");
+}
+
+/** The mock's answer to every command, typed by the generated command map. */
+type MockHandlers = {
+  [K in CommandName]: (args: Commands[K]["args"]) => Commands[K]["result"] | Promise<Commands[K]["result"]>;
+};
+
 export function installMock(): void {
   seed();
-  mockIPC(
-    (cmd, payload) => {
-      const a = (payload ?? {}) as Record<string, unknown>;
-      switch (cmd) {
-        case "app_info":
+  const handlers: MockHandlers = {
+    app_info: () => ({
+      version: "0.1.0-mock",
+      dataDir: "/tmp/pixbench-mock",
+      catalogFile: null,
+      catalogProblem: null,
+      catalogChanged: [],
+      catalogAdded: [],
+      keychainProblem: null,
+      sandboxUrl: "http://127.0.0.1:38517",
+    }),
+    catalog: () => ({ source: "built-in", entries: catalog, fields }),
+    // The browser mock's server lists only the catalog's models.
+    models_list: () => serverModels(),
+    models_refresh: () => serverModels(),
+    profiles_list: () => profiles,
+    gateway_presets: () => PRESETS,
+    profile_select: (a) => {
+      profiles = profiles.map((p) => ({ ...p, isCurrent: p.id === a.id }));
+      return found(
+        profiles.find((p) => p.id === a.id),
+        "That profile",
+      );
+    },
+    profile_save: (a) => {
+      const input = a.input;
+      if (input.id) {
+        profiles = profiles.map((p) => {
+          if (p.id !== input.id) return p;
+          // The Sandbox keeps the documented form whatever is sent (as the core does).
+          const requestStyle = p.isSandbox ? "size" : (input.requestStyle ?? p.requestStyle);
+          const imageParts = p.isSandbox ? "auto" : (input.imageParts ?? p.imageParts);
+          const gateway = p.isSandbox ? "pixapi" : (input.gateway ?? p.gateway);
           return {
-            version: "0.1.0-mock",
-            dataDir: "/tmp/pixbench-mock",
-            catalogSource: "built-in",
-            keychainProblem: null,
-            sandboxUrl: "http://127.0.0.1:38517",
-          };
-        case "catalog":
-          return { source: "built-in", entries: catalog, fields };
-        case "profiles_list":
-          return profiles;
-        case "profile_select":
-          profiles = profiles.map((p) => ({ ...p, isCurrent: p.id === a.id }));
-          return profiles.find((p) => p.id === a.id);
-        case "profile_save": {
-          const input = a.input as ProfileInput;
-          if (input.id) {
-            profiles = profiles.map((p) => {
-              if (p.id !== input.id) return p;
-              // The Sandbox keeps the documented form whatever is sent (as the core does).
-              const requestStyle = p.isSandbox ? "size" : (input.requestStyle ?? p.requestStyle);
-              const imageParts = p.isSandbox ? "auto" : (input.imageParts ?? p.imageParts);
-              return {
-                ...p,
-                name: input.name,
-                baseUrl: input.baseUrl,
-                defaultModel: input.defaultModel,
-                budgetCredits: input.budgetCredits,
-                requestStyle,
-                imageParts,
-              };
-            });
-            return profiles.find((p) => p.id === input.id);
-          }
-          const p: ProfileView = {
-            id: `p-${Date.now()}`,
+            ...p,
+            gateway,
+            billing: presetOf(gateway).billing,
             name: input.name,
             baseUrl: input.baseUrl,
             defaultModel: input.defaultModel,
             budgetCredits: input.budgetCredits,
-            isSandbox: false,
-            isCurrent: false,
-            keyMask: null,
-            keyState: "missing",
-            keyNote: null,
-            requestStyle: input.requestStyle ?? "size",
-            imageParts: input.imageParts ?? "auto",
+            requestStyle,
+            imageParts,
           };
-          profiles = [...profiles, p];
-          return p;
-        }
-        case "profile_set_key": {
-          const key = String(a.key);
-          profiles = profiles.map((p) =>
-            p.id === a.id ? { ...p, keyState: "stored", keyMask: `${key.slice(0, 3)}…${key.slice(-4)}` } : p,
-          );
-          return profiles.find((p) => p.id === a.id);
-        }
-        case "profile_remove_key":
-          profiles = profiles.map((p) => (p.id === a.id ? { ...p, keyState: "missing", keyMask: null } : p));
-          return profiles.find((p) => p.id === a.id);
-        case "profile_delete":
-          profiles = profiles.filter((p) => p.id !== a.id);
-          return null;
-        case "profile_test":
-          return { ok: true, message: "The key works.", models: 9, latencyMs: 143 };
-        case "estimate":
-          return estimate(a.spec as RunSpec);
-        case "sweep_expand":
-          return mockSweepExpand(a.spec as SweepSpec, catalog, settings.maxSweepRequests ?? 64, estimate);
-        case "run_start":
-          return start(a.spec as RunSpec);
-        case "run_cancel":
-          cancel(String(a.runId));
-          return null;
-        case "run_cancel_target":
-          cancel(String(a.runId), Number(a.targetIdx));
-          return null;
-        case "run_get":
-          return structuredClone(runs.get(String(a.runId)));
-        case "run_delete":
-          runs.delete(String(a.runId));
-          return null;
-        case "run_iterate_from":
-          return iterateFrom(a.from as OutputRef);
-        case "run_lineage":
-          return lineage(String(a.runId));
-        case "metrics_pair":
-          return mockPair(String(a.shaA), String(a.shaB));
-        case "metrics_worth":
-          return mockWorth(runs.get(String(a.runId)), catalog);
-        case "history_list":
-          return [...runs.values()].map(summary).sort((x, y) => y.createdAt.localeCompare(x.createdAt));
-        case "references_pick":
-        case "references_add_paths": {
-          const k = references.size + 1;
-          const url = picture(`ref${Date.now()}`, 800, 600, "ref");
-          const ref: ReferenceView = {
-            sha256: `ref-${Date.now()}-${k}`,
-            name: `photo-${k}.jpg`,
-            mime: "image/jpeg",
-            width: 800,
-            height: 600,
-            bytes: 120_000,
-            thumbUrl: url,
-            originalBytes: null,
-            originalWidth: null,
-            originalHeight: null,
-            note: null,
-          };
-          references.set(ref.sha256, ref);
-          return [ref];
-        }
-        case "reference_add_bytes": {
-          const k = references.size + 1;
-          const url = picture(`paste${Date.now()}`, 800, 600, "ref");
-          const ref: ReferenceView = {
-            sha256: `ref-${Date.now()}-${k}`,
-            name: String(a.name ?? "pasted.png"),
-            mime: "image/png",
-            width: 800,
-            height: 600,
-            bytes: (a.bytes as number[] | undefined)?.length ?? 1,
-            thumbUrl: url,
-            originalBytes: null,
-            originalWidth: null,
-            originalHeight: null,
-            note: null,
-          };
-          references.set(ref.sha256, ref);
-          return ref;
-        }
-        case "recipe_read_bytes":
-          throw mockError("no_recipe", "This image has no Pixbench recipe; add it as a reference instead?");
-        case "recipe_probe_path":
-        case "recipe_pick":
-          return null;
-        case "export_output":
-          return "/tmp/pixbench-mock/exports/output.png";
-        case "output_rate":
-          return null;
-        case "export_curl":
-          return `curl -X POST http://127.0.0.1:38517/v1/images/generations \\\n  -H "Authorization: Bearer $PIXAPI_KEY" \\\n  -H "Content-Type: application/json" \\\n  -d '{"model":"gemini-3.1-flash-image-preview","prompt":"…"}'`;
-        case "export_contact_sheet":
-          return "/tmp/pixbench-mock/contact-sheet.png";
-        case "session_current":
-          return session;
-        case "session_new":
-          session = {
-            ...session,
-            id: `s${Date.now()}`,
-            name: String(a.name),
-            credits: 0,
-            usd: 0,
-            images: 0,
-            budgetWarning: false,
-          };
-          return session;
-        case "session_set_budget":
-          session = { ...session, budgetCredits: a.credits === null ? null : Number(a.credits) };
-          return session;
-        case "session_export":
-          return `/tmp/pixbench-mock/session.${String(a.format)}`;
-        case "settings_get":
-          return settings;
-        case "settings_set":
-          settings = { ...(a.settings as Settings) };
-          return settings;
-        case "blind_next":
-          return mockBlindNext(runs.values());
-        case "blind_vote":
-          return mockBlindVote(String(a.token), a.choice as BlindChoice);
-        case "leaderboard":
-          return mockLeaderboard();
-        case "bench_list":
-          return [];
-        case "bench_preflight":
-          return benchPreflight(a.input as BenchInput);
-        case "export_images":
-          return 0;
-        case "bench_cancel":
-          return null;
-        case "bench_start":
-        case "bench_get":
-        case "bench_delete":
-        case "bench_export":
-        case "bench_matrix_pick":
-        case "bench_prompts_pick":
-          // Benchmarks need the engine: the browser mock only shows the form.
-          throw mockError("internal", "Benchmarks run in the app, not in the browser mock.");
-        default:
-          throw mockError("not_found", `The mock has no command ${cmd}.`);
+        });
+        return found(
+          profiles.find((p) => p.id === input.id),
+          "That profile",
+        );
       }
+      const p: ProfileView = {
+        id: `p-${Date.now()}`,
+        name: input.name,
+        baseUrl: input.baseUrl,
+        defaultModel: input.defaultModel,
+        budgetCredits: input.budgetCredits,
+        isSandbox: false,
+        isCurrent: false,
+        keyMask: null,
+        keyState: "missing",
+        keyNote: null,
+        requestStyle: input.requestStyle ?? "size",
+        imageParts: input.imageParts ?? "auto",
+        gateway: input.gateway ?? "pixapi",
+        billing: presetOf(input.gateway ?? "pixapi").billing,
+      };
+      profiles = [...profiles, p];
+      return p;
+    },
+    profile_set_key: (a) => {
+      const key = a.key;
+      profiles = profiles.map((p) =>
+        p.id === a.id ? { ...p, keyState: "stored", keyMask: `${key.slice(0, 3)}…${key.slice(-4)}` } : p,
+      );
+      return found(
+        profiles.find((p) => p.id === a.id),
+        "That profile",
+      );
+    },
+    profile_remove_key: (a) => {
+      profiles = profiles.map((p) => (p.id === a.id ? { ...p, keyState: "missing", keyMask: null } : p));
+      return found(
+        profiles.find((p) => p.id === a.id),
+        "That profile",
+      );
+    },
+    profile_delete: (a) => {
+      profiles = profiles.filter((p) => p.id !== a.id);
+      return null;
+    },
+    profile_test: () => ({ ok: true, message: "The key works.", models: 9, latencyMs: 143 }),
+    estimate: (a) => estimate(a.request),
+    run_start: (a) => start(a.request, a.allowOverBudget),
+    run_cancel: (a) => {
+      cancel(a.runId);
+      return null;
+    },
+    run_cancel_target: (a) => {
+      cancel(a.runId, a.targetIdx);
+      return null;
+    },
+    run_recheck: () => null,
+    runs_resumed: () => [],
+    run_give_up: () => null,
+    run_get: (a) => structuredClone(found(runs.get(a.runId), "That run")),
+    run_delete: (a) => {
+      runs.delete(a.runId);
+      return null;
+    },
+    run_iterate_from: (a) => iterateFrom(a.from),
+    run_lineage: (a) => lineage(a.runId),
+    metrics_pair: (a) => mockPair(a.shaA, a.shaB),
+    metrics_worth: (a) => mockWorth(runs.get(a.runId), catalog),
+    history_list: () => [...runs.values()].map(summary).sort((x, y) => y.createdAt.localeCompare(x.createdAt)),
+    references_pick: () => [newReference()],
+    references_add_paths: () => [newReference()],
+    reference_add_bytes: (a) => newReference(a.name || "pasted.png", a.bytes.length),
+    recipe_read_bytes: () => {
+      throw mockError("no_recipe", "This image has no Pixbench recipe; add it as a reference instead?");
+    },
+    recipe_probe_path: () => null,
+    recipe_pick: () => null,
+    export_output: () => "/tmp/pixbench-mock/exports/output.png",
+    output_rate: () => null,
+    export_curl: () =>
+      `curl -X POST http://127.0.0.1:38517/v1/images/generations \\\n  -H "Authorization: Bearer $PIXAPI_KEY" \\\n  -H "Content-Type: application/json" \\\n  -d '{"model":"gemini-3.1-flash-image-preview","prompt":"…"}'`,
+    export_contact_sheet: () => "/tmp/pixbench-mock/contact-sheet.png",
+    session_current: () => session,
+    session_new: (a) => {
+      session = {
+        ...session,
+        id: `s${Date.now()}`,
+        name: a.name,
+        spent: cr(0),
+        images: 0,
+        budgetWarning: false,
+      };
+      return session;
+    },
+    session_set_budget: (a) => {
+      session = { ...session, budgetCredits: a.credits ?? null };
+      return session;
+    },
+    session_export: (a) => `/tmp/pixbench-mock/session.${a.format}`,
+    settings_get: () => settings,
+    settings_set: (a) => {
+      settings = { ...a.settings };
+      return settings;
+    },
+    blind_next: () => mockBlindNext(runs.values()),
+    blind_vote: (a) => mockBlindVote(a.token, a.choice),
+    leaderboard: () => mockLeaderboard(),
+    bench_list: () => [],
+    bench_preflight: (a) => benchPreflight(a.input),
+    export_images: () => null,
+    bench_cancel: () => null,
+    // Benchmarks need the engine: the browser mock only shows the form.
+    bench_start: noBenchmarks,
+    bench_get: noBenchmarks,
+    bench_delete: noBenchmarks,
+    bench_export: noBenchmarks,
+    bench_matrix_pick: noBenchmarks,
+    bench_prompts_pick: noBenchmarks,
+  };
+  mockIPC(
+    (cmd, payload) => {
+      const handler = (handlers as Record<string, (args: unknown) => unknown>)[cmd];
+      if (!handler) throw mockError("not_found", `The mock has no command ${cmd}.`);
+      return handler(payload ?? {});
     },
     { shouldMockEvents: true },
   );

@@ -32,6 +32,13 @@
 //! gpt-image-2 follows its page: tiers by long edge (<= 1536 1K, <= 2048 2K, <= 3840 4K) x
 //! quality (`auto` or absent bills as `high`). gpt-image-1.5 is "from 1" credit: 1 here.
 //!
+//! Nano Banana 2 Lite (`gemini-3.1-flash-lite-image`, docs/models/gemini-3.1-flash-lite-image/):
+//! one 1K tier at 2 credits; its `size` is an "Output aspect ratio such as 1:1, 4:3, 3:4,
+//! 16:9, or 9:16" (strict: those five, as `W:H`; a `WxH` is refused naming them; lenient: a
+//! `WxH` too), delivered at Nano Banana 2's 1K size for the ratio (1376x768 for 16:9: the
+//! page gives no pixels, so ours); its edits take `image` as "string or string[]", an "Input
+//! image URL" (strict: a data URL or URL in a JSON body, not a file part; see request.rs).
+//!
 //! OpenAI families: `gpt-image-1.5` (sizes `1024x1024`, `1536x1024`, `1024x1536`, `auto`
 //! = 1024x1024); `gpt-image-2` (`auto` = 1024x1024 or any `WxH` with both edges multiples of
 //! 16, 655,360..=8,294,400 pixels, ratio at most 3:1, long edge at most 3840).
@@ -47,6 +54,8 @@ pub enum Family {
     Pro3,
     /// gemini-2.5-flash-image (nano-banana)
     Flash25,
+    /// gemini-3.1-flash-lite-image (Nano Banana 2 Lite; no alias on its page)
+    FlashLite,
     /// gpt-image-1.5
     GptImage15,
     /// gpt-image-2
@@ -112,12 +121,27 @@ pub const MODELS: &[ModelEntry] = &[
     m("nano-banana-pro", G, Family::Pro3, None, false),
     m("gemini-2.5-flash-image", G, Family::Flash25, Some(Tier::T1K), false),
     m("nano-banana", G, Family::Flash25, None, false),
+    m("gemini-3.1-flash-lite-image", G, Family::FlashLite, Some(Tier::T1K), false),
     m("gpt-image-1.5", O, Family::GptImage15, None, false),
     m("gpt-image-2", O, Family::GptImage2, None, false),
 ];
 
 const fn m(id: &'static str, owned_by: &'static str, family: Family, tier: Option<Tier>, suffixed: bool) -> ModelEntry {
     ModelEntry { id, owned_by, created: 1_767_225_600, family, tier, suffixed }
+}
+
+/// An extra model of the configuration (a model the client does not know): Nano Banana's
+/// family, 1K. Its id lives as long as the process (a server's configuration does).
+pub fn extra_model(id: &str) -> ModelEntry {
+    let id: &'static str = Box::leak(id.to_string().into_boxed_str());
+    ModelEntry {
+        id,
+        owned_by: "pixapi-sim",
+        created: 1_767_225_600,
+        family: Family::Flash25,
+        tier: Some(Tier::T1K),
+        suffixed: false,
+    }
 }
 
 /// Finds a model by id or alias (exact, case-sensitive like the real gateway).
@@ -196,13 +220,14 @@ impl Family {
             Family::Flash31 => "gemini-3.1-flash-image-preview",
             Family::Pro3 => "gemini-3-pro-image-preview",
             Family::Flash25 => "gemini-2.5-flash-image",
+            Family::FlashLite => "gemini-3.1-flash-lite-image",
             Family::GptImage15 => "gpt-image-1.5",
             Family::GptImage2 => "gpt-image-2",
         }
     }
 
     pub fn is_gemini(self) -> bool {
-        matches!(self, Family::Flash31 | Family::Pro3 | Family::Flash25)
+        matches!(self, Family::Flash31 | Family::Pro3 | Family::Flash25 | Family::FlashLite)
     }
 
     /// The tiers this family offers (Gemini only).
@@ -210,9 +235,24 @@ impl Family {
         match self {
             Family::Flash31 => &Tier::ALL,
             Family::Pro3 => &[Tier::T1K, Tier::T2K, Tier::T4K],
-            Family::Flash25 => &[Tier::T1K],
+            Family::Flash25 | Family::FlashLite => &[Tier::T1K],
             _ => &[],
         }
+    }
+
+    /// The aspect ratios a model whose `size` is a ratio documents (Nano Banana 2 Lite's
+    /// page: "1:1, 4:3, 3:4, 16:9, or 9:16"); empty for the others.
+    pub fn size_ratios(self) -> &'static [(u32, u32)] {
+        match self {
+            Family::FlashLite => &[(1, 1), (4, 3), (3, 4), (16, 9), (9, 16)],
+            _ => &[],
+        }
+    }
+
+    /// Whether the page documents `image` as an input image URL (string or string[]) rather
+    /// than a file upload.
+    pub fn image_is_url(self) -> bool {
+        self == Family::FlashLite
     }
 
     /// Aspect ratios accepted in `aspect_ratio` (Gemini only).
@@ -237,6 +277,7 @@ impl Family {
         match self {
             Family::Flash31 => FLASH31,
             Family::Pro3 | Family::Flash25 => PRO,
+            Family::FlashLite => &[(1, 1), (4, 3), (3, 4), (16, 9), (9, 16)],
             _ => &[],
         }
     }
@@ -246,6 +287,7 @@ impl Family {
         match self {
             Family::Flash31 => 8.0,
             Family::Pro3 | Family::Flash25 => 21.0 / 9.0,
+            Family::FlashLite => 16.0 / 9.0,
             Family::GptImage15 | Family::GptImage2 => 3.0,
         }
     }
@@ -277,6 +319,7 @@ impl Family {
             (Family::Pro3, Tier::T4K) => 16,
             (Family::Pro3, _) => 8,
             (Family::Flash25, _) => 2,
+            (Family::FlashLite, _) => 2,
             _ => 0,
         }
     }
@@ -371,6 +414,7 @@ pub fn resolve(entry: &ModelEntry, q: &VariantQuery<'_>) -> Result<Resolved, Api
 /// sizes only; `aspect_ratio` is not read) or leniently.
 pub fn resolve_mode(entry: &ModelEntry, q: &VariantQuery<'_>, strict: bool) -> Result<Resolved, ApiError> {
     let mut r = match (entry.family.is_gemini(), strict) {
+        _ if entry.family == Family::FlashLite => resolve_lite(entry, q.size, strict)?,
         (true, true) => resolve_gemini_strict(entry, q.size)?,
         (true, false) => resolve_gemini(entry, q)?,
         (false, _) => resolve_openai(entry, q)?,
@@ -402,6 +446,46 @@ impl Family {
             _ => "1024x1024",
         }
     }
+}
+
+/// Nano Banana 2's 1K output for a ratio (Google's published sizes), which Lite delivers.
+fn lite_dims(r: (u32, u32)) -> (u32, u32) {
+    match r {
+        (16, 9) => (1376, 768),
+        (9, 16) => (768, 1376),
+        (4, 3) => (1200, 896),
+        (3, 4) => (896, 1200),
+        _ => (1024, 1024),
+    }
+}
+
+/// Nano Banana 2 Lite: `size` is one of its page's aspect ratios (strict), or also a `WxH`
+/// of a listed ratio (lenient); absent is 1:1.
+fn resolve_lite(entry: &ModelEntry, size: Option<&str>, strict: bool) -> Result<Resolved, ApiError> {
+    let fam = entry.family;
+    let list = || fam.size_ratios().iter().map(|(a, b)| format!("{a}:{b}")).collect::<Vec<_>>().join(", ");
+    let ratio = match size.map(str::trim).filter(|s| !s.is_empty()) {
+        None => (1, 1),
+        Some(s) => {
+            let as_ratio = parse_ratio(s);
+            let as_dims = (!strict).then(|| parse_size(s)).flatten().and_then(|spec| match spec {
+                SizeSpec::Explicit(w, h) => fam.size_ratios().iter().copied().find(|&(a, b)| {
+                    (w as f64 / h as f64) / (a as f64 / b as f64) > 0.97
+                        && (w as f64 / h as f64) / (a as f64 / b as f64) < 1.03
+                }),
+                _ => None,
+            });
+            as_ratio.filter(|r| fam.size_ratios().contains(r)).or(as_dims).ok_or_else(|| {
+                bad_size(format!(
+                    "Invalid size '{s}' for {}: its size is an output aspect ratio, one of {}.",
+                    fam.base_id(),
+                    list()
+                ))
+            })?
+        }
+    };
+    let (width, height) = lite_dims(ratio);
+    Ok(Resolved { family: fam, variant_id: fam.base_id().into(), tier: Tier::T1K, width, height, credits_per_image: 2 })
 }
 
 fn resolve_gemini_strict(entry: &ModelEntry, size: Option<&str>) -> Result<Resolved, ApiError> {

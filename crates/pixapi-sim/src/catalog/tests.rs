@@ -106,6 +106,7 @@ fn strict_lookup_knows_only_documented_ids() {
         "nano-banana-pro",
         "gemini-2.5-flash-image",
         "nano-banana",
+        "gemini-3.1-flash-lite-image",
         "gpt-image-1.5",
         "gpt-image-2",
     ] {
@@ -123,7 +124,7 @@ fn strict_lookup_knows_only_documented_ids() {
         assert!(lookup_mode(id, false).is_some(), "lenient still knows {id}");
     }
     assert!(lookup_mode("Nano-Banana-2", true).is_none(), "ids are case-sensitive");
-    assert_eq!(listed(true).count(), 8);
+    assert_eq!(listed(true).count(), 9);
     assert!(listed(true).all(|e| !e.suffixed));
     assert_eq!(listed(false).count(), MODELS.len());
 }
@@ -304,4 +305,30 @@ fn quality_is_billed_as_it_is_validated() {
         }
     }
     assert_eq!(price_delivered(Family::GptImage2, 2048, 2048, Some("MEDIUM")).1, 17);
+}
+
+#[test]
+fn lite_takes_an_aspect_ratio_as_its_size_and_bills_two() {
+    let e = lookup("gemini-3.1-flash-lite-image").expect("listed");
+    assert!(listed(true).any(|m| m.id == "gemini-3.1-flash-lite-image"));
+    let strict = |size: Option<&str>| resolve_mode(e, &VariantQuery { size, aspect_ratio: None, quality: None }, true);
+    for (size, dims) in [
+        (None, (1024, 1024)),
+        (Some("16:9"), (1376, 768)),
+        (Some("9:16"), (768, 1376)),
+        (Some("4:3"), (1200, 896)),
+        (Some("3:4"), (896, 1200)),
+        (Some("1:1"), (1024, 1024)),
+    ] {
+        let r = strict(size).unwrap();
+        assert_eq!(((r.width, r.height), r.credits_per_image, r.tier), (dims, 2, Tier::T1K), "{size:?}");
+        assert_eq!(r.variant_id, "gemini-3.1-flash-lite-image");
+    }
+    // Its page lists five ratios; a WxH or another ratio is refused naming them.
+    for bad in ["1024x1024", "21:9", "2K", "wide"] {
+        let err = strict(Some(bad)).unwrap_err();
+        assert!(err.message().contains("one of 1:1, 4:3, 3:4, 16:9, 9:16"), "{bad}: {}", err.message());
+    }
+    // Lenient also reads a WxH of a listed ratio.
+    assert_eq!(r("gemini-3.1-flash-lite-image", Some("1920x1080"), None, None).width, 1376);
 }

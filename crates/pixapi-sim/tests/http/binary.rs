@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 /// Kills the child when dropped (also when an assertion fails).
-struct Child(std::process::Child);
+pub(crate) struct Child(std::process::Child);
 impl Drop for Child {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -14,7 +14,7 @@ impl Drop for Child {
 }
 
 /// Starts the binary; returns it and the base URL of its listening line.
-async fn spawn(args: &[&str]) -> (Child, String) {
+pub(crate) async fn spawn(args: &[&str]) -> (Child, String) {
     let mut child = Child(
         Command::new(env!("CARGO_BIN_EXE_pixapi-sim"))
             .args(args)

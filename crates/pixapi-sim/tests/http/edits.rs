@@ -119,3 +119,25 @@ async fn edit_can_reference_a_sim_url_and_jpeg() {
     let m = mean(&decode(&pngs(&v)[0]));
     assert!(m[1] > m[0] && m[1] > m[2], "{m:?}");
 }
+
+#[tokio::test]
+async fn lite_edits_take_image_as_a_url_string_not_a_file_part() {
+    let sim = sim().await;
+    let png = solid_png(64, 48, [255, 0, 0]);
+    let data_url = format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(&png));
+    // As its page documents: JSON, `image` a string (one) or string[] (several).
+    for image in [json!(data_url), json!([data_url, data_url])] {
+        let body =
+            json!({"model": "gemini-3.1-flash-lite-image", "prompt": "a calm lake", "size": "16:9", "image": image});
+        let v = expect_json(sim.post_json("/v1/images/edits", &body).await, StatusCode::OK).await;
+        assert_eq!(decode(&b64_png(&v["data"][0])).dimensions(), (1376, 768));
+    }
+    assert_eq!(sim.charged().await, 4, "2 credits an image");
+    // A file part is not what its page documents.
+    let f = Form::new()
+        .text("model", "gemini-3.1-flash-lite-image")
+        .text("prompt", "a calm lake")
+        .part("image", png_part(png, "a.png"));
+    let v = expect_400(sim.edit(f).await, "image").await;
+    assert!(v["error"]["message"].as_str().unwrap().contains("input image URL (string or string[])"), "{v}");
+}

@@ -178,6 +178,7 @@ async fn models_list_has_the_documented_ids_and_aliases() {
             "gemini-2.5-flash-image",
             "gemini-3-pro-image-preview",
             "gemini-3.1-flash-image-preview",
+            "gemini-3.1-flash-lite-image",
             "gpt-image-1.5",
             "gpt-image-2",
             "nano-banana",

@@ -9,6 +9,7 @@ mod faults;
 mod formats;
 mod generations;
 mod hostile;
+mod openai;
 mod props;
 mod strict;
 mod tasks;

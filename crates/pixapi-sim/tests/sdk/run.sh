@@ -26,16 +26,17 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$WANT" ]; then
   echo "$WANT" > "$STAMP"
 fi
 
-cargo build --quiet -p pixapi-sim --bin pixapi-sim
+cargo build --quiet -p pixapi-sim --bin pixapi-sim -p pixbench-cli --bin pixbench
 BIN="$TARGET/debug/pixapi-sim"
 
 WORK="$(mktemp -d)"
 SIM_PID=""
+OPENAI_PID=""
 cleanup() {
-  if [ -n "$SIM_PID" ]; then
-    kill "$SIM_PID" 2>/dev/null || true
-    wait "$SIM_PID" 2>/dev/null || true
-  fi
+  for pid in $SIM_PID $OPENAI_PID; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -62,5 +63,22 @@ if [ -z "$URL" ]; then
 fi
 echo "pixapi-sim at $URL"
 
-PIXAPI_SIM_URL="$URL" PIXAPI_SIM_KEY="sk_test_1" \
+# The same Sandbox in its OpenAI flavour (the `openai` gateway preset's), for
+# test_openai_flavour.py.
+"$BIN" --port 0 --key sk_test_1 --flavour openai >"$WORK/openai.stdout" 2>"$WORK/openai.stderr" &
+OPENAI_PID=$!
+OPENAI_URL=""
+for _ in $(seq 1 300); do
+  LINE="$(head -n 1 "$WORK/openai.stdout" 2>/dev/null || true)"
+  case "$LINE" in
+    "listening on "*) OPENAI_URL="${LINE#listening on }"; break ;;
+  esac
+  kill -0 "$OPENAI_PID" 2>/dev/null || { cat "$WORK/openai.stderr" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$OPENAI_URL" ] || { echo "pixapi-sim --flavour openai did not start" >&2; exit 1; }
+echo "pixapi-sim --flavour openai at $OPENAI_URL"
+
+PIXAPI_SIM_URL="$URL" PIXAPI_SIM_KEY="sk_test_1" PIXAPI_SIM_OPENAI_URL="$OPENAI_URL" \
+  PIXBENCH_BIN="$TARGET/debug/pixbench" OPENAI_SPEC="$ROOT/tests/spec/openai-images.yml" \
   "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$HERE" "$@"

@@ -18,6 +18,7 @@ PNG_SIG = b"\x89PNG\r\n\x1a\n"
 # (or a documented alias) with a documented size. The simulator is strict by default.
 FLASH = "gemini-3.1-flash-image-preview"
 PRO = "gemini-3-pro-image-preview"
+LITE = "gemini-3.1-flash-lite-image"
 
 
 def client(key=KEY):
@@ -166,6 +167,24 @@ def test_edit_with_one_image_by_url():
     assert rec["unknown_fields"] == []
 
 
+def test_lite_takes_a_ratio_as_size_and_an_image_url_in_json():
+    # Nano Banana 2 Lite's page: `size` is an output aspect ratio, `image` an input image URL.
+    r = client().images.generate(model=LITE, prompt="a thumbnail", size="16:9")
+    assert png_size(base64.b64decode(r.data[0].b64_json)) == (1376, 768)
+    data_url = "data:image/png;base64," + base64.b64encode(solid_png(8, 8, (0, 0, 255))).decode()
+    edited = client().post(
+        "/images/edits",
+        body={"model": LITE, "prompt": "bluer", "size": "1:1", "image": data_url},
+        cast_to=openai.types.ImagesResponse,
+    )
+    assert png_size(base64.b64decode(edited.data[0].b64_json)) == (1024, 1024)
+    assert last_request()["unknown_fields"] == []
+    assert admin("GET", "/__sim/state")["charged"] == 2 + 2
+    # The SDK's own images.edit uploads a file part, which Lite's page does not document.
+    with pytest.raises(openai.BadRequestError):
+        client().images.edit(model=LITE, image=("a.png", solid_png(8, 8, (0, 0, 255)), "image/png"), prompt="x")
+
+
 def test_bad_key_is_authentication_error():
     with pytest.raises(openai.AuthenticationError) as e:
         client("sk_wrong").images.generate(model=FLASH, prompt="p", size="1024x1024")
@@ -232,6 +251,7 @@ def test_models_list():
         "nano-banana-pro",
         "gemini-2.5-flash-image",
         "nano-banana",
+        LITE,
         "gpt-image-1.5",
         "gpt-image-2",
     }

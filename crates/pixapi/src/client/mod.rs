@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{mask_key, ClientConfig};
 use crate::describe::{redact, PartDescription, RequestBody, RequestDescription};
 use crate::error::{Endpoint, Error, Result};
-use crate::types::{EditRequest, GenerationRequest, ImageInput, ModelInfo};
+use crate::types::{EditEncoding, EditRequest, GenerationRequest, ImageInput, ModelInfo};
 use crate::wire;
 use crate::{API_KEY_ENV, PATH_ASYNC_EDITS, PATH_ASYNC_GENERATIONS, PATH_EDITS, PATH_GENERATIONS, PATH_MODELS};
 
@@ -206,14 +206,27 @@ impl Client {
         self.describe_json(PATH_ASYNC_GENERATIONS, req)
     }
 
-    /// What [`edit`](Self::edit) sends: one part per field and per file, in order.
+    /// What [`edit`](Self::edit) sends: one part per field and per file, in order (or the
+    /// JSON body, each data URL shown by its size).
     pub fn describe_edit(&self, req: &EditRequest) -> RequestDescription {
-        self.describe_multipart(PATH_EDITS, req)
+        self.describe_edit_at(PATH_EDITS, req)
     }
 
     /// What [`submit_edit`](Self::submit_edit) sends.
     pub fn describe_async_edit(&self, req: &EditRequest) -> RequestDescription {
-        self.describe_multipart(PATH_ASYNC_EDITS, req)
+        self.describe_edit_at(PATH_ASYNC_EDITS, req)
+    }
+
+    fn describe_edit_at(&self, path: &str, req: &EditRequest) -> RequestDescription {
+        match req.encoding {
+            EditEncoding::Multipart => self.describe_multipart(path, req),
+            EditEncoding::JsonDataUrl => RequestDescription {
+                method: "POST".into(),
+                url: self.url(path),
+                headers: self.described_headers("application/json"),
+                body: RequestBody::Json(req.json_body(true)),
+            },
+        }
     }
 }
 

@@ -12,8 +12,8 @@ use super::Client;
 use crate::describe::redact;
 use crate::error::{Endpoint, Error, Result};
 use crate::types::{
-    AnswerData, AnswerItem, EditRequest, GenerationRequest, ImageInput, ImageSource, ImagesAnswer, ImagesResult,
-    OutputImage, SyncTiming, Timing,
+    AnswerData, AnswerItem, EditEncoding, EditRequest, GenerationRequest, ImageInput, ImageSource, ImagesAnswer,
+    ImagesResult, OutputImage, SyncTiming, Timing,
 };
 use crate::wire;
 use crate::{PATH_EDITS, PATH_GENERATIONS};
@@ -27,6 +27,28 @@ fn file_part(img: &ImageInput) -> Result<Part> {
         .file_name(img.file_name.clone())
         .mime_str(&img.mime)
         .map_err(|_| Error::InvalidInput { detail: format!("{:?} is not a MIME type", img.mime) }.into())
+}
+
+/// An edit's request: its multipart form, or its JSON body with data URLs.
+pub(super) fn edit_request(
+    req: &EditRequest,
+    builder: reqwest::RequestBuilder,
+    json: &Option<Bytes>,
+) -> Result<reqwest::RequestBuilder> {
+    Ok(match json {
+        Some(body) => builder.header(CONTENT_TYPE, "application/json").body(body.clone()),
+        None => builder.multipart(build_form(req)?),
+    })
+}
+
+/// The JSON body of a data-URL edit, encoded once (a retry sends the same bytes).
+pub(super) fn edit_json(req: &EditRequest) -> Result<Option<Bytes>> {
+    if req.encoding != EditEncoding::JsonDataUrl {
+        return Ok(None);
+    }
+    serde_json::to_vec(&req.json_body(false))
+        .map(|v| Some(Bytes::from(v)))
+        .map_err(|e| Error::InvalidInput { detail: format!("cannot encode the request: {e}") }.into())
 }
 
 pub(super) fn build_form(req: &EditRequest) -> Result<Form> {
@@ -55,6 +77,15 @@ pub(super) fn validate_edit(req: &EditRequest) -> Result<()> {
     Ok(())
 }
 
+/// What a cancel during the link downloads leaves: a sync answer's images exist only
+/// in this answer, so those that came are kept; a task's links can be fetched again by
+/// polling the task, so its caller gets the cancel and waits for the whole task.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Keep {
+    WhatCame,
+    Nothing,
+}
+
 impl Client {
     // ----- sync ------------------------------------------------------------------------
 
@@ -80,7 +111,8 @@ impl Client {
         self.images_answer(a, attempts, started)
     }
 
-    /// `POST /v1/images/edits` (multipart): like [`generate`](Self::generate).
+    /// `POST /v1/images/edits` (multipart, or JSON with data URLs): like
+    /// [`generate`](Self::generate).
     pub async fn edit(&self, req: &EditRequest, cancel: &CancellationToken) -> Result<ImagesResult> {
         let answer = self.edit_answer(req, cancel).await?;
         self.fetch_at_most(answer, req.n.unwrap_or(1) as usize, cancel).await
@@ -92,9 +124,10 @@ impl Client {
         validate_edit(req)?;
         let url = self.url(PATH_EDITS);
         debug!(url = %url, model = %req.model, images = req.images.len(), "pixapi edit");
+        let json = edit_json(req)?;
         let (a, attempts) = self
             .execute_inline(Op::SyncPost, Endpoint::Images, self.cfg.max_response_bytes, cancel, || {
-                Ok(self.request(Method::POST, &url).multipart(build_form(req)?))
+                edit_request(req, self.request(Method::POST, &url), &json)
             })
             .await?;
         self.images_answer(a, attempts, started)
@@ -146,7 +179,7 @@ impl Client {
     ) -> Result<ImagesResult> {
         let t = Instant::now();
         let has_urls = answer.items.iter().any(|i| matches!(i.data, AnswerData::Url(_)));
-        let (images, dropped, failed) = self.resolve_items(answer.items, n, cancel).await?;
+        let (images, dropped, failed) = self.resolve_items(answer.items, n, cancel, Keep::WhatCame).await?;
         let mut timing = answer.timing;
         timing.download_ms = if has_urls { ms(t.elapsed()) } else { 0.0 };
         timing.total_ms = ms(answer.started.elapsed());
@@ -172,6 +205,7 @@ impl Client {
         mut items: Vec<AnswerItem>,
         n: usize,
         cancel: &CancellationToken,
+        on_cancel: Keep,
     ) -> Result<(Vec<OutputImage>, usize, Vec<crate::FailedOutput>)> {
         let keep = n.min(self.cfg.max_outputs).max(1);
         let dropped = items.len().saturating_sub(keep);
@@ -198,8 +232,9 @@ impl Client {
                 }
             }
         });
-        // One link that fails (a refused address, an expired link) does not lose the images
-        // that did come: they are paid for. Only when none came is the answer an error.
+        // One link that fails (a refused address, an expired link, a cancel while it was
+        // downloading) does not lose the images that did come: they are paid for. Only when
+        // none came is the answer an error.
         let mut images = vec![];
         let mut failed = vec![];
         let mut first_err = None;
@@ -208,7 +243,8 @@ impl Client {
                 Ok(img) => images.push(img),
                 // The size limit is the answer's, shared by its links (which of them
                 // crossed it depends on how their bytes interleaved): it fails the answer.
-                Err(e) if matches!(e.kind, Error::Cancelled | Error::TooLarge { .. }) => return Err(e),
+                Err(e) if matches!(e.kind, Error::TooLarge { .. }) => return Err(e),
+                Err(e) if e.kind == Error::Cancelled && on_cancel == Keep::Nothing => return Err(e),
                 Err(e) => {
                     failed.push(crate::FailedOutput { index, error: e.kind.clone(), message: e.user_message() });
                     first_err.get_or_insert(e);

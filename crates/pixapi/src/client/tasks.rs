@@ -6,7 +6,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
-use super::sync::{build_form, json_body, validate_edit};
+use super::sync::{edit_json, edit_request, json_body, validate_edit};
 use super::transport::{ms, sleep_or_cancel, Answer, Op, RAW_BODY_KEEP};
 use super::Client;
 use crate::describe::redact;
@@ -31,12 +31,13 @@ impl Client {
         .await
     }
 
-    /// `POST /v1/async/images/edits` (multipart): the task handle.
+    /// `POST /v1/async/images/edits` (multipart, or JSON with data URLs): the task handle.
     pub async fn submit_edit(&self, req: &EditRequest, cancel: &CancellationToken) -> Result<TaskHandle> {
         validate_edit(req)?;
         let url = self.url(PATH_ASYNC_EDITS);
         debug!(url = %url, model = %req.model, "pixapi submit edit");
-        self.submit(cancel, || Ok(self.request(Method::POST, &url).multipart(build_form(req)?))).await
+        let json = edit_json(req)?;
+        self.submit(cancel, || edit_request(req, self.request(Method::POST, &url), &json)).await
     }
 
     async fn submit<F>(&self, cancel: &CancellationToken, build: F) -> Result<TaskHandle>
@@ -232,8 +233,9 @@ impl Client {
                             let has_urls = parsed.items.iter().any(|i| matches!(i.data, AnswerData::Url(_)));
                             // A task's `n` is not known here (a resumed task): the
                             // caller keeps what it asked for.
-                            let (images, dropped, failed) =
-                                self.resolve_items(parsed.items, usize::MAX, cancel).await?;
+                            let (images, dropped, failed) = self
+                                .resolve_items(parsed.items, usize::MAX, cancel, super::sync::Keep::Nothing)
+                                .await?;
                             timing.download_ms = if has_urls { ms(t.elapsed()) } else { 0.0 };
                             timing.total_ms = ms(started.elapsed());
                             return Ok(ImagesResult {

@@ -10,7 +10,9 @@ use tracing::debug;
 
 use super::Client;
 use crate::describe::redact;
-use crate::error::{classify, parse_error_body, parse_retry_after, truncate, ApiError, Endpoint, Error, Result};
+use crate::error::{
+    classify, parse_error_body, parse_retry_after, plausible_request_id, truncate, ApiError, Endpoint, Error, Result,
+};
 use crate::inline::{Inline, InlineScan, Streamed};
 use crate::wire::elide_b64;
 
@@ -285,7 +287,7 @@ impl Client {
         let resp = guarded(cancel, self.cfg.read_timeout, rb.send()).await?.map_err(map_send_error)?;
         let send_ms = ms(t0.elapsed());
         let status = resp.status().as_u16();
-        let request_id = header_str(resp.headers(), "x-request-id");
+        let request_id = header_str(resp.headers(), "x-request-id").and_then(|s| plausible_request_id(&s));
         let retry_after =
             header_str(resp.headers(), RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(&v, SystemTime::now()));
         let location = resp.status().is_redirection().then(|| header_str(resp.headers(), LOCATION.as_str())).flatten();

@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use pixapi::{Error, TaskState};
+use pixapi::{Client, ClientConfig, Error, TaskState};
 use pixapi_sim::{Fault, FaultKind};
 use tokio_util::sync::CancellationToken;
 
@@ -68,4 +68,65 @@ async fn cancelling_an_async_wait_never_resubmits() {
     assert_eq!(st.state, TaskState::Running);
     assert_eq!(submissions(&sim), 1);
     sim.shutdown().await;
+}
+
+/// A server of our own: its answer holds one inline image and one link whose download
+/// never answers; `started` fires when that download has begun.
+async fn answer_with_a_link_that_hangs() -> (String, tokio::sync::oneshot::Receiver<()>) {
+    use base64::Engine;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mut png = Vec::new();
+    image::RgbImage::new(8, 8).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    let body = serde_json::json!({"created": 1, "data": [
+        {"b64_json": base64::engine::general_purpose::STANDARD.encode(&png)},
+        {"url": format!("{base}/files/slow.png")},
+    ]})
+    .to_string();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let mut tx = Some(tx);
+        let mut held = vec![];
+        loop {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut head = vec![0u8; 64 * 1024];
+            let n = sock.read(&mut head).await.unwrap();
+            if head[..n].starts_with(b"GET /files/") {
+                // Never answered: the download waits until the client goes away.
+                held.push(sock);
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(());
+                }
+                continue;
+            }
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            sock.write_all(reply.as_bytes()).await.unwrap();
+        }
+    });
+    (base, rx)
+}
+
+#[tokio::test]
+async fn cancelling_during_link_downloads_keeps_the_images_that_came() {
+    let (base, started) = answer_with_a_link_that_hangs().await;
+    let c = Client::new(ClientConfig::new(base).with_api_key(KEY)).unwrap();
+    let cancel = CancellationToken::new();
+    let mut req = gen("nano-banana-2", "two owls");
+    req.n = Some(2);
+    let call = {
+        let (c, cancel) = (c.clone(), cancel.clone());
+        tokio::spawn(async move { c.generate(&req, &cancel).await })
+    };
+    started.await.unwrap();
+    cancel.cancel();
+    // The inline image was paid for: it is kept, and the link says it was cancelled.
+    let out = tokio::time::timeout(Duration::from_secs(5), call).await.unwrap().unwrap().unwrap();
+    assert_eq!(out.images.len(), 1);
+    assert_eq!(dims(&out.images[0].bytes), (8, 8));
+    assert_eq!(out.failed.len(), 1);
+    assert_eq!((out.failed[0].index, &out.failed[0].error), (1, &Error::Cancelled));
 }

@@ -91,3 +91,38 @@ async fn prompt_rejected_via_fault() {
     assert_eq!(sim.state().charged, 0);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn both_documented_error_shapes_are_read_for_every_status() {
+    // The errors page shows `code` as the status with a `type`; the error-handling guide
+    // shows `code` as a string with a `request_id`. Neither says which status uses which,
+    // so every status is tried in both.
+    let sim = sim().await;
+    let c = client(&sim);
+    let cases: [(u16, Error); 5] = [
+        (401, Error::Unauthorized),
+        (402, Error::InsufficientCredits),
+        (404, Error::ModelNotFound),
+        (422, Error::PromptRejected),
+        (503, Error::Unavailable),
+    ];
+    for shape in [pixapi_sim::faults::ErrorShape::Integer, pixapi_sim::faults::ErrorShape::String] {
+        for (status, kind) in &cases {
+            sim.inject(Fault { shape: Some(shape), ..Fault::status(*status) }.count(20));
+            let e = c.generate(&gen("nano-banana-2", "x"), &never()).await.unwrap_err();
+            assert_eq!(&e.kind, kind, "{status} {shape:?}: {e:?}");
+            assert_eq!(e.http_status(), Some(*status));
+            assert!(e.request_id().is_some_and(|id| id.starts_with("req")), "{status} {shape:?}: {e:?}");
+            let body = e.raw_body().unwrap_or_default();
+            match shape {
+                pixapi_sim::faults::ErrorShape::Integer => {
+                    assert!(body.contains(&format!("\"code\":{status}")) && body.contains("\"type\""), "{body}")
+                }
+                pixapi_sim::faults::ErrorShape::String => assert!(body.contains("\"request_id\""), "{body}"),
+            }
+            sim.clear_faults();
+        }
+    }
+    assert_eq!(sim.state().charged, 0);
+    sim.shutdown().await;
+}

@@ -3,23 +3,89 @@
 //! finished kept, and kept in history (a row in the database plus the JSON report, the
 //! same file the CLI writes). The matrix, the running and the figures are `bench`'s.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
 use crate::api::*;
 use crate::bench::{self, BenchPlan, BenchPrompt, BenchReport, BenchTarget, Matrix, Preflight, RunOptions};
-use crate::engine::{lock, ActiveBench, Engine, EngineEvent};
+use crate::blobs::Blobs;
 use crate::error::{ui, CoreError, CoreResult};
-use crate::store::now_rfc3339;
+use crate::infra::{lock, CatalogHandle, Clock, EngineEvent, Events, ImageUrls};
+use crate::metrics::Metrics;
+use crate::profiles::Profiles;
+use crate::references::References;
+use crate::runs::Runs;
+use crate::settings::SettingsService;
+use crate::store::Store;
 
 /// Progress events are sent at most this often (the first and the last always).
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// Benchmarks listed in history.
 const LIST_LIMIT: u32 = 500;
 
-impl Engine {
+/// A benchmark running in this process.
+struct ActiveBench {
+    cancel: CancellationToken,
+    /// Turns true once its report is saved.
+    done: tokio::sync::watch::Receiver<bool>,
+}
+
+/// What benchmarks need from the rest of the engine, passed in.
+pub struct BenchmarksDeps {
+    pub runs: Arc<Runs>,
+    pub references: Arc<References>,
+    pub profiles: Arc<Profiles>,
+    pub metrics: Arc<Metrics>,
+    pub store: Arc<Store>,
+    pub blobs: Blobs,
+    pub catalog: CatalogHandle,
+    pub events: Events,
+    pub urls: ImageUrls,
+    pub clock: Arc<dyn Clock>,
+    pub data_dir: PathBuf,
+    pub settings: Arc<SettingsService>,
+}
+
+/// The benchmarks service: each request of a benchmark is a run of [`Runs`].
+pub struct Benchmarks {
+    pub(crate) runs: Arc<Runs>,
+    pub(crate) references: Arc<References>,
+    pub(crate) profiles: Arc<Profiles>,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) store: Arc<Store>,
+    pub(crate) blobs: Blobs,
+    pub(crate) catalog: CatalogHandle,
+    events: Events,
+    urls: ImageUrls,
+    clock: Arc<dyn Clock>,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) settings: Arc<SettingsService>,
+    active: Mutex<HashMap<String, ActiveBench>>,
+}
+
+impl Benchmarks {
+    pub fn new(d: BenchmarksDeps) -> Benchmarks {
+        Benchmarks {
+            runs: d.runs,
+            references: d.references,
+            profiles: d.profiles,
+            metrics: d.metrics,
+            store: d.store,
+            blobs: d.blobs,
+            catalog: d.catalog,
+            events: d.events,
+            urls: d.urls,
+            clock: d.clock,
+            data_dir: d.data_dir,
+            settings: d.settings,
+            active: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// The matrix of a form, checked against the catalog, and each prompt's stored
     /// references (its own files, else the composer's references).
     fn bench_matrix(&self, input: &BenchInput) -> CoreResult<(Matrix, Vec<Vec<String>>)> {
@@ -28,11 +94,11 @@ impl Engine {
         let mut refs_of_prompt = Vec::new();
         for p in input.prompts.iter().filter(|p| !p.text.trim().is_empty()) {
             let (images, refs): (Vec<PathBuf>, Vec<String>) = if p.images.is_empty() {
-                let paths = input.references.iter().map(|s| self.blobs().image_path(s)).collect();
+                let paths = input.references.iter().map(|s| self.blobs.image_path(s)).collect();
                 (paths, input.references.clone())
             } else {
                 let paths: Vec<PathBuf> = p.images.iter().map(PathBuf::from).collect();
-                let stored = self.references_add_paths(&paths)?;
+                let stored = self.references.add_paths(&paths)?;
                 (paths, stored.into_iter().map(|r| r.sha256).collect())
             };
             prompts.push(BenchPrompt { text: p.text.trim().to_string(), images });
@@ -55,12 +121,12 @@ impl Engine {
         if m.warmup > bench::MAX_WARMUP {
             return Err(invalid(format!("Warm-up is at most {} requests per target.", bench::MAX_WARMUP)));
         }
-        m.validate(&self.catalog()).map_err(|e| invalid(sentence(&e)))?;
+        m.validate(&self.catalog.get()).map_err(|e| invalid(sentence(&e)))?;
         Ok((m, refs_of_prompt))
     }
 
     /// What a benchmark would cost at most, against the budgets, without sending anything.
-    pub fn bench_preflight(&self, input: &BenchInput) -> CoreResult<Preflight> {
+    pub fn preflight(&self, input: &BenchInput) -> CoreResult<Preflight> {
         let (m, refs) = self.bench_matrix(input)?;
         BenchPlan::with_references(m, refs).preflight(self)
     }
@@ -68,7 +134,7 @@ impl Engine {
     /// Starts a benchmark in the background and answers at once with its row in history.
     /// Refused (nothing sent) when a request would be invalid, or over a budget unless
     /// `ignore_budget`.
-    pub async fn bench_start(&self, input: BenchInput) -> CoreResult<BenchSummary> {
+    pub async fn start(self: &Arc<Self>, input: BenchInput) -> CoreResult<BenchSummary> {
         let (m, refs) = self.bench_matrix(&input)?;
         let plan = BenchPlan::with_references(m, refs);
         let pre = plan.preflight(self)?;
@@ -88,7 +154,7 @@ impl Engine {
             id: id.clone(),
             name: plan.matrix.name.clone(),
             status: "running".into(),
-            started_at: now_rfc3339(),
+            started_at: self.clock.now_rfc3339(),
             finished_at: None,
             profile: pre.profile.clone(),
             simulated: pre.simulated,
@@ -102,13 +168,13 @@ impl Engine {
             elapsed_ms: None,
             report_path: None,
         };
-        self.store().upsert_benchmark(&summary)?;
+        self.store.upsert_benchmark(&summary)?;
         let cancel = CancellationToken::new();
         let (done_tx, done) = tokio::sync::watch::channel(false);
-        lock(&self.inner.benches).insert(id.clone(), ActiveBench { cancel: cancel.clone(), done });
-        self.emit(EngineEvent::BenchUpdated(summary.clone()));
+        lock(&self.active).insert(id.clone(), ActiveBench { cancel: cancel.clone(), done });
+        self.events.emit(EngineEvent::BenchUpdated(summary.clone()));
 
-        let engine = self.clone();
+        let engine = Arc::clone(self);
         let opts = RunOptions { ignore_budget: input.ignore_budget, bench_id: Some(id.clone()) };
         tokio::spawn(async move {
             let mut last: Option<Instant> = None;
@@ -117,7 +183,7 @@ impl Engine {
                 // at most ten a second between.
                 if p.in_flight == 0 || last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
                     last = Some(Instant::now());
-                    engine.emit(EngineEvent::BenchProgress(BenchProgressEvent {
+                    engine.events.emit(EngineEvent::BenchProgress(BenchProgressEvent {
                         id: opts.bench_id.clone().unwrap_or_default(),
                         progress: p.clone(),
                     }));
@@ -131,14 +197,14 @@ impl Engine {
                     // The runs are in history either way; say the report itself was lost.
                     tracing::warn!("benchmark {id}: {e}");
                     let s = BenchSummary { status: "interrupted".into(), ..bench::summary_of(&report, &id, None) };
-                    let _ = engine.store().upsert_benchmark(&s);
+                    let _ = engine.store.upsert_benchmark(&s);
                     s
                 }
             };
-            lock(&engine.inner.benches).remove(&id);
+            lock(&engine.active).remove(&id);
             // Tell the UI before waking the waiters: whoever `bench_wait`ed may look for
             // this event at once (the race behind a rare missing "complete" event).
-            engine.emit(EngineEvent::BenchUpdated(summary));
+            engine.events.emit(EngineEvent::BenchUpdated(summary));
             let _ = done_tx.send(true);
         });
         Ok(summary)
@@ -146,15 +212,15 @@ impl Engine {
 
     /// Cancels a running benchmark: requests in flight are cancelled, the rest not sent;
     /// what finished is kept in its report.
-    pub fn bench_cancel(&self, id: &str) {
-        if let Some(b) = lock(&self.inner.benches).get(id) {
+    pub fn cancel(&self, id: &str) {
+        if let Some(b) = lock(&self.active).get(id) {
             b.cancel.cancel();
         }
     }
 
     /// Waits until a benchmark this engine runs has finished (tests and the CLI).
-    pub async fn bench_wait(&self, id: &str) -> CoreResult<BenchView> {
-        let rx = lock(&self.inner.benches).get(id).map(|b| b.done.clone());
+    pub async fn wait(&self, id: &str) -> CoreResult<BenchView> {
+        let rx = lock(&self.active).get(id).map(|b| b.done.clone());
         if let Some(mut rx) = rx {
             while !*rx.borrow() {
                 if rx.changed().await.is_err() {
@@ -162,17 +228,17 @@ impl Engine {
                 }
             }
         }
-        self.bench_get(id)
+        self.get(id)
     }
 
     /// Benchmarks in history, newest first.
-    pub fn bench_list(&self) -> CoreResult<Vec<BenchSummary>> {
-        Ok(self.store().benchmarks(LIST_LIMIT)?)
+    pub fn list(&self) -> CoreResult<Vec<BenchSummary>> {
+        Ok(self.store.benchmarks(LIST_LIMIT)?)
     }
 
     /// A benchmark with its full report (none while it runs, or if its file is gone).
-    pub fn bench_get(&self, id: &str) -> CoreResult<BenchView> {
-        let summary = self.store().benchmark(id)?;
+    pub fn get(&self, id: &str) -> CoreResult<BenchView> {
+        let summary = self.store.benchmark(id)?;
         let report = summary.report_path.as_deref().and_then(|p| match std::fs::read(p) {
             Ok(bytes) => serde_json::from_slice::<BenchReport>(&bytes)
                 .map_err(|e| tracing::warn!("benchmark report {p} is unreadable: {e}"))
@@ -182,13 +248,13 @@ impl Engine {
                 None
             }
         });
-        Ok(BenchView { summary, report, image_base: self.inner.cfg.image_url_base.clone() })
+        Ok(BenchView { summary, report, image_base: self.urls.base().to_string() })
     }
 
     /// Writes a finished benchmark's report as CSV (every request's raw figures) or JSON
     /// (everything) into the exports folder, or `path`; answers where it went.
-    pub fn bench_export(&self, id: &str, format: ExportFormat, path: Option<PathBuf>) -> CoreResult<PathBuf> {
-        let view = self.bench_get(id)?;
+    pub fn export(&self, id: &str, format: ExportFormat, path: Option<PathBuf>) -> CoreResult<PathBuf> {
+        let view = self.get(id)?;
         let Some(report) = view.report else {
             return Err(CoreError::Ui(ui(
                 ErrorKind::NotFound,
@@ -199,9 +265,9 @@ impl Engine {
         let path = match path {
             Some(p) => p,
             None => {
-                let name = crate::export::slug(report.name.as_deref().unwrap_or("benchmark"), 40);
+                let name = crate::files::slug(report.name.as_deref().unwrap_or("benchmark"), 40);
                 let stamp: String = report.started_at.chars().filter(|c| c.is_ascii_digit()).take(14).collect();
-                crate::export::exports_dir(self)?.join(format!("bench_{stamp}_{name}.{ext}"))
+                crate::files::exports_dir(&self.data_dir)?.join(format!("bench_{stamp}_{name}.{ext}"))
             }
         };
         bench::write_report_file(&report, &path)
@@ -210,15 +276,15 @@ impl Engine {
     }
 
     /// Removes a benchmark from history and its report file; its runs stay in history.
-    pub fn bench_delete(&self, id: &str) -> CoreResult<()> {
-        if lock(&self.inner.benches).contains_key(id) {
+    pub fn delete(&self, id: &str) -> CoreResult<()> {
+        if lock(&self.active).contains_key(id) {
             return Err(CoreError::Ui(ui(ErrorKind::Busy, "This benchmark is running: cancel it first.")));
         }
-        let s = self.store().benchmark(id)?;
+        let s = self.store.benchmark(id)?;
         if let Some(p) = s.report_path {
             let _ = std::fs::remove_file(p);
         }
-        self.store().delete_benchmark(id)?;
+        self.store.delete_benchmark(id)?;
         Ok(())
     }
 }
@@ -240,7 +306,8 @@ pub fn input_of_matrix(m: &Matrix) -> BenchInput {
         targets: m
             .targets
             .iter()
-            .map(|t| TargetSpec { model_id: t.model.clone(), n: t.n, size: None, ..Default::default() })
+            // A sweep's targets keep their axis values: they say what each one sends.
+            .map(|t| TargetSpec { model_id: t.model.clone(), n: t.n, axes: t.axes.clone(), ..Default::default() })
             .collect(),
         repeats: m.repeats,
         concurrency: m.concurrency,
@@ -253,12 +320,12 @@ pub fn input_of_matrix(m: &Matrix) -> BenchInput {
     }
 }
 
-impl Engine {
+impl Benchmarks {
     /// Reads a matrix file (TOML, as `pixbench bench` takes) into the form's input; a bad
     /// file is refused with its line and field.
-    pub fn bench_input_from_matrix(&self, path: &std::path::Path) -> CoreResult<BenchInput> {
-        let m =
-            Matrix::load(path, &self.catalog()).map_err(|e| CoreError::Ui(ui(ErrorKind::Invalid, e.to_string())))?;
+    pub fn input_from_matrix(&self, path: &std::path::Path) -> CoreResult<BenchInput> {
+        let m = Matrix::load(path, &self.catalog.get())
+            .map_err(|e| CoreError::Ui(ui(ErrorKind::Invalid, e.to_string())))?;
         Ok(input_of_matrix(&m))
     }
 }

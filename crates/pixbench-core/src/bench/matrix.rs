@@ -3,9 +3,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
-use ts_rs::TS;
 
 use crate::api::*;
+pub use crate::api::{BenchPrompt, BenchTarget, Matrix};
 use crate::catalog::Catalog;
 
 pub const DEFAULT_CONCURRENCY: u32 = 4;
@@ -16,28 +16,6 @@ pub const MAX_WARMUP: u32 = 100;
 // ------------------------------------------------------------------------------------
 // The matrix
 // ------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct BenchPrompt {
-    pub text: String,
-    /// Reference images (absolute, or relative to the working directory): an edit.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub images: Vec<PathBuf>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct BenchTarget {
-    /// A catalog id (a model and its variant).
-    pub model: String,
-    /// Images per request.
-    pub n: u32,
-    /// The `[sweep]` axis values this target stands for (what it sends); empty outside a sweep.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[ts(as = "Option<Vec<AxisValue>>", optional)]
-    pub axes: Vec<AxisValue>,
-}
 
 impl BenchTarget {
     /// The target as reports name it: its model, then its sweep values, e.g.
@@ -68,24 +46,6 @@ impl BenchTarget {
         }
         Ok(BenchTarget { model: model.to_string(), n, axes: vec![] })
     }
-}
-
-/// What to benchmark, validated against the catalog.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct Matrix {
-    pub name: Option<String>,
-    pub prompts: Vec<BenchPrompt>,
-    pub targets: Vec<BenchTarget>,
-    pub repeats: u32,
-    pub concurrency: u32,
-    /// Warm-up requests per target, sent first and left out of the figures.
-    pub warmup: u32,
-    pub mode: SyncMode,
-    pub aspect_ratio: Option<String>,
-    pub response_format: ResponseFormatChoice,
-    /// The most this benchmark may cost, in credits (on top of any session budget).
-    pub budget: Option<i64>,
 }
 
 impl Matrix {
@@ -124,7 +84,7 @@ impl Matrix {
 
     /// Every request of the benchmark, in the order they are started.
     pub fn expand(&self) -> Vec<Job> {
-        let mut jobs = Vec::with_capacity(self.total_jobs());
+        let mut jobs = Vec::with_capacity(usize::try_from(self.total_jobs()).unwrap_or(0));
         if self.prompts.is_empty() || self.targets.is_empty() {
             return jobs;
         }
@@ -156,33 +116,32 @@ impl Matrix {
         jobs
     }
 
-    pub fn warmup_jobs(&self) -> usize {
-        self.warmup as usize * self.targets.len()
+    pub fn warmup_jobs(&self) -> u64 {
+        self.warmup as u64 * self.targets.len() as u64
     }
 
-    pub fn measured_jobs(&self) -> usize {
-        self.prompts.len() * self.targets.len() * self.repeats as usize
+    /// Prompts × targets × repeats, counted (saturating), never listed.
+    pub fn measured_jobs(&self) -> u64 {
+        (self.prompts.len() as u64).saturating_mul(self.targets.len() as u64).saturating_mul(self.repeats as u64)
     }
 
-    pub fn total_jobs(&self) -> usize {
-        self.warmup_jobs() + self.measured_jobs()
+    pub fn total_jobs(&self) -> u64 {
+        self.warmup_jobs().saturating_add(self.measured_jobs())
     }
 
-    /// The run spec of one (prompt, target) pair, with its references already stored.
-    pub fn spec(&self, prompt: usize, target: usize, references: Vec<String>) -> RunSpec {
+    /// The request of one (prompt, target) pair, with its references already stored: the
+    /// target as its sweep values make it (its own aspect ratio and fields).
+    pub fn request(&self, prompt: usize, target: usize, references: Vec<String>) -> Request {
         let t = &self.targets[target];
-        RunSpec {
-            mode: if references.is_empty() { RunMode::Generate } else { RunMode::Edit },
-            prompt: self.prompts[prompt].text.clone(),
-            targets: vec![crate::sweep::target_from_axes(&t.model, t.n, &t.axes)],
+        Request {
             aspect_ratio: self.aspect_ratio.clone(),
+            mode: self.mode,
             response_format: self.response_format,
-            sync_mode: self.mode,
-            references,
-            options: None,
-            ignore_budget: false,
-            bench_id: None,
-            parent: None,
+            images: references,
+            ..Request::new(
+                self.prompts[prompt].text.clone(),
+                vec![crate::sweep::target_from_axes(&t.model, t.n, &t.axes)],
+            )
         }
     }
 
@@ -450,7 +409,7 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
         }
     }
     if let Some(f) = &raw.prompts_file {
-        let file = base_dir.join(f.get_ref());
+        let file = within(base_dir, f.get_ref()).map_err(|reason| err(at(f.span()), "prompts_file", reason))?;
         let loaded = read_prompts_file(&file).map_err(|reason| err(at(f.span()), "prompts_file", reason))?;
         if loaded.is_empty() {
             return Err(err(at(f.span()), "prompts_file", format!("{} has no prompt", file.display())));
@@ -466,14 +425,8 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
         }
         let mut images = Vec::new();
         for (j, im) in p.images.iter().enumerate() {
-            let path = base_dir.join(im.get_ref());
-            if !path.is_file() {
-                return Err(err(
-                    at(im.span()),
-                    &format!("prompt[{i}].images[{j}]"),
-                    format!("{} is not a readable file", path.display()),
-                ));
-            }
+            let path = within(base_dir, im.get_ref())
+                .map_err(|reason| err(at(im.span()), &format!("prompt[{i}].images[{j}]"), reason))?;
             images.push(path);
         }
         prompts.push((BenchPrompt { text: p.text.get_ref().clone(), images }, at(p.text.span()), field));
@@ -567,8 +520,33 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
 /// Prompts from a file: `.csv` (columns `prompt` and optional `images`, `;`-separated
 /// paths relative to the file; a header row `prompt,...` is skipped), else text with one
 /// prompt a line (blank lines and lines starting with `#` skipped).
+/// The largest prompts file read.
+pub const MAX_PROMPTS_FILE: u64 = 16 * 1024 * 1024;
+
+/// A file a matrix names, which must be a regular file in the matrix's folder or below it:
+/// a matrix from someone else cannot send `~/.bash_history` as prompts, or any image on the
+/// disk as a reference (the app grants the paths a matrix names).
+pub fn within(base_dir: &Path, name: &str) -> Result<PathBuf, String> {
+    let path = base_dir.join(name);
+    let unreadable = || format!("{} is not a readable file", path.display());
+    let real = std::fs::canonicalize(&path).map_err(|_| unreadable())?;
+    let base = std::fs::canonicalize(base_dir).map_err(|_| unreadable())?;
+    if !real.starts_with(&base) {
+        return Err(format!(
+            "{} is outside the matrix file's folder: a matrix may name only files in its folder or below it",
+            path.display()
+        ));
+    }
+    if !real.is_file() {
+        return Err(unreadable());
+    }
+    Ok(path)
+}
+
 pub fn read_prompts_file(path: &Path) -> Result<Vec<BenchPrompt>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = crate::files::read_bounded_as(path, MAX_PROMPTS_FILE, "prompts file")
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let mut out = Vec::new();
@@ -594,10 +572,7 @@ pub fn read_prompts_file(path: &Path) -> Result<Vec<BenchPrompt>, String> {
         }
         let mut images = Vec::new();
         for img in rec.get(1).unwrap_or("").split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            let p = dir.join(img);
-            if !p.is_file() {
-                return Err(format!("{} line {line}: image {} is not a readable file", path.display(), p.display()));
-            }
+            let p = within(&dir, img).map_err(|e| format!("{} line {line}: image {e}", path.display()))?;
             images.push(p);
         }
         out.push(BenchPrompt { text: prompt.to_string(), images });
@@ -755,10 +730,10 @@ images = ["ref.png"]
         assert_eq!(m.response_format, ResponseFormatChoice::Url);
         assert_eq!(m.aspect_ratio.as_deref(), Some("16:9"));
         assert_eq!(m.total_jobs(), 2 * 3 + 4 * 3 * 3);
-        let spec = m.spec(3, 1, vec!["abc".into()]);
-        assert_eq!(spec.mode, RunMode::Edit);
+        let spec = m.request(3, 1, vec!["abc".into()]);
+        assert_eq!(spec.kind(), RunKind::Edit);
         assert_eq!(spec.targets[0].n, 3);
-        assert_eq!(spec.sync_mode, SyncMode::Async);
+        assert_eq!(spec.mode, SyncMode::Async);
 
         let csv_m = Matrix::parse(
             "prompts_file = \"more.csv\"\ntargets = [\"gemini-3.1-flash-image-preview\"]\n",
@@ -783,6 +758,44 @@ images = ["ref.png"]
         .unwrap_err();
         assert!(e.reason.contains("at most 3"), "{e}");
         assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn a_matrix_names_only_regular_files_in_its_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("suite");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(root.path().join("secret.txt"), "my shell history\n").unwrap();
+        std::fs::write(root.path().join("photo.png"), b"x").unwrap();
+        let parse = |text: &str| Matrix::parse(text, None, &dir, &cat());
+        let t = "targets = [\"gemini-3.1-flash-image-preview\"]\n";
+        for text in [
+            format!("{t}prompts_file = \"../secret.txt\"\n"),
+            format!("{t}prompts_file = \"{}\"\n", root.path().join("secret.txt").display()),
+            format!("{t}[[prompt]]\ntext = \"x\"\nimages = [\"../photo.png\"]\n"),
+        ] {
+            let e = parse(&text).unwrap_err();
+            assert!(e.reason.contains("outside the matrix file's folder"), "{e}");
+        }
+        // A link inside the folder that points out of it is outside too.
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.path().join("secret.txt"), dir.join("prompts.txt")).unwrap();
+            let e = parse(&format!("{t}prompts_file = \"prompts.txt\"\n")).unwrap_err();
+            assert!(e.reason.contains("outside"), "{e}");
+            // A device or a FIFO is not read (it would never end, or block).
+            std::os::unix::fs::symlink("/dev/zero", dir.join("zero.txt")).unwrap();
+            assert!(parse(&format!("{t}prompts_file = \"zero.txt\"\n")).is_err());
+            let fifo = dir.join("fifo.txt");
+            assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+            let e = parse(&format!("{t}prompts_file = \"fifo.txt\"\n")).unwrap_err();
+            assert!(e.reason.contains("not a readable"), "{e}");
+        }
+        // Below the folder is fine.
+        std::fs::create_dir(dir.join("data")).unwrap();
+        std::fs::write(dir.join("data/p.txt"), "a fox\n").unwrap();
+        let m = parse(&format!("{t}prompts_file = \"data/p.txt\"\n")).unwrap();
+        assert_eq!(m.prompts[0].text, "a fox");
     }
 
     #[test]

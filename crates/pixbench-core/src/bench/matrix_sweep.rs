@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 
 use super::{BenchPrompt, BenchTarget};
+use crate::api::Request;
 use crate::api::{AxisValue, TargetSpec};
 use crate::catalog::Catalog;
-use crate::sweep::{expand, fill_template, template_variables, SweepAxis, SweepSpec, MODEL_AXIS};
+use crate::sweep::{expand, fill_template, plan, template_variables, SweepAxis, MODEL_AXIS};
 
 /// The values of one `[sweep]` axis or `[vars]` variable, with their places.
 pub(crate) type RawValues = Spanned<Vec<Spanned<String>>>;
@@ -50,31 +51,41 @@ pub(crate) fn expand_targets(
             (axis, at(k.span().start), format!("sweep.{}", k.get_ref()))
         })
         .collect();
-    let base = |axes: Vec<SweepAxis>| SweepSpec {
-        prompt: "matrix".into(),
-        targets: targets
-            .iter()
-            .map(|(t, _, _)| TargetSpec { model_id: t.model.clone(), n: t.n, ..Default::default() })
-            .collect(),
+    let base = |axes: Vec<SweepAxis>| Request {
         aspect_ratio: aspect_ratio.map(str::to_string),
-        axes,
-        ..Default::default()
+        sweep: axes,
+        ..Request::new(
+            "matrix",
+            targets
+                .iter()
+                .map(|(t, _, _)| TargetSpec { model_id: t.model.clone(), n: t.n, ..Default::default() })
+                .collect(),
+        )
     };
     // Each axis alone first, so a problem is named at its own line.
     for (axis, line, field) in &axes {
-        if let Some(p) = expand(&base(vec![axis.clone()]), catalog, u32::MAX).problems.into_iter().next() {
+        if let Some(p) = plan(&base(vec![axis.clone()]), catalog).problems.into_iter().next() {
             return Err((*line, field.clone(), p));
         }
     }
-    let all = expand(&base(axes.iter().map(|a| a.0.clone()).collect()), catalog, u32::MAX);
-    if let Some(p) = all.problems.into_iter().next() {
-        let (_, line, _) = &axes[0];
+    let all = base(axes.iter().map(|a| a.0.clone()).collect());
+    let counted = plan(&all, catalog);
+    let (_, line, _) = &axes[0];
+    if let Some(p) = counted.problems.into_iter().next() {
         return Err((*line, "sweep".into(), p));
     }
-    Ok(all
-        .run_spec
-        .map(|r| r.targets)
-        .unwrap_or_default()
+    // Counted before it is listed: a few lines of axes must not become millions of targets.
+    if counted.count > MAX_SWEPT_TARGETS {
+        return Err((
+            *line,
+            "sweep".into(),
+            format!(
+                "the sweep makes {} targets, more than a matrix may have ({MAX_SWEPT_TARGETS}): remove some values",
+                counted.count
+            ),
+        ));
+    }
+    Ok(expand(&all, catalog)
         .into_iter()
         .map(|t| BenchTarget {
             model: t.model_id,
@@ -83,6 +94,15 @@ pub(crate) fn expand_targets(
         })
         .collect())
 }
+
+/// The most targets a matrix's sweep may make (each is run `repeats` times per prompt).
+pub const MAX_SWEPT_TARGETS: u64 = 10_000;
+
+/// The most prompts a matrix's `[vars]` may make (before the one limit on requests).
+pub const MAX_VAR_PROMPTS: u64 = 10_000;
+use crate::api::MAX_PROMPT_CHARS;
+/// A prompt's bytes at most (a character is at most four).
+const MAX_PROMPT_BYTES: usize = MAX_PROMPT_CHARS * 4;
 
 /// Each prompt that names `{{variables}}` times their `[vars]` values, in order of first use.
 pub(crate) fn expand_prompts(
@@ -107,8 +127,35 @@ pub(crate) fn expand_prompts(
     }
     let mut used_any: Vec<String> = Vec::new();
     let mut out = Vec::new();
+    let mut total: u64 = 0;
     for (p, line, field) in prompts {
         let names = template_variables(&p.text).map_err(|e| (line, field.clone(), e))?;
+        // Counted and measured before anything is built: a 2 KB file can ask for 10^9
+        // prompts, or for one prompt of gigabytes (a variable repeated, a long value).
+        let mut count: u64 = 1;
+        let mut longest_value = 0usize;
+        for name in &names {
+            if let Some((_, values, _)) = vars.iter().find(|(n, _, _)| n == name) {
+                count = count.saturating_mul(values.len() as u64);
+                longest_value = longest_value.max(values.iter().map(|v| v.len()).max().unwrap_or(0));
+            }
+        }
+        total = total.saturating_add(count);
+        if total > MAX_VAR_PROMPTS {
+            return Err((
+                line,
+                field,
+                format!("[vars] make more than {MAX_VAR_PROMPTS} prompts (this one alone makes {count}): use fewer values, or split the file."),
+            ));
+        }
+        let uses = p.text.matches("{{").count();
+        if p.text.len().saturating_add(uses.saturating_mul(longest_value)) > MAX_PROMPT_BYTES {
+            return Err((
+                line,
+                field,
+                format!("with its [vars] values, this prompt could be longer than {MAX_PROMPT_CHARS} characters: use shorter values, or fewer variables in it."),
+            ));
+        }
         let mut combos: Vec<Vec<(&str, &str)>> = vec![vec![]];
         for name in &names {
             let Some((_, values, _)) = vars.iter().find(|(n, _, _)| n == name) else {
@@ -194,15 +241,38 @@ animal = ["fox", "owl"]
         );
         assert_eq!(m.measured_jobs(), 3 * 6);
         // Each job's run spec sends the target's own fields and aspect ratio.
-        let spec = m.spec(0, 3, vec![]);
+        let spec = m.request(0, 3, vec![]);
         let t = &spec.targets[0];
         assert_eq!(
             (t.aspect_ratio.as_deref(), t.fields.as_ref().unwrap()["quality"].as_str()),
             (Some("16:9"), Some("high"))
         );
-        let spec = m.spec(2, 4, vec![]);
+        let spec = m.request(2, 4, vec![]);
         assert!(spec.targets[0].fields.is_none());
         assert_eq!(spec.prompt, "a blue car");
+    }
+
+    #[test]
+    fn a_small_file_cannot_ask_for_a_billion_prompts_or_a_gigabyte_one() {
+        // 2 KB: eight variables of fifteen values each, 15^8 = 2.6 billion prompts.
+        let names: Vec<String> = (0..8).map(|i| format!("v{i}")).collect();
+        let prompt: String = names.iter().map(|n| format!("{{{{{n}}}}} ")).collect();
+        let values: String = (0..15).map(|j| format!("\"w{j}\"")).collect::<Vec<_>>().join(", ");
+        let vars: String = names.iter().map(|n| format!("{n} = [{values}]\n")).collect();
+        let text = format!("prompts = [\"{prompt}\"]\ntargets = [\"gpt-image-2\"]\n\n[vars]\n{vars}");
+        assert!(text.len() < 2048);
+        let t = std::time::Instant::now();
+        let e = parse(&text).unwrap_err();
+        assert!(e.contains("line 1") && e.contains("more than 10000 prompts"), "{e}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(2), "refused by counting, not by building");
+        // One variable used 3,000 times, its value 100 KB: one prompt of 300 MB.
+        let text = format!(
+            "prompts = [\"{}\"]\ntargets = [\"gpt-image-2\"]\n\n[vars]\nx = [\"{}\"]\n",
+            "{{x}}".repeat(3000),
+            "y".repeat(100_000)
+        );
+        let e = parse(&text).unwrap_err();
+        assert!(e.contains("longer than 32000 characters"), "{e}");
     }
 
     #[test]
@@ -247,6 +317,6 @@ animal = ["fox", "owl"]
         let m = parse("prompts = [\"a fox\"]\ntargets = [\"gpt-image-2\"]\n").unwrap();
         assert!(m.targets[0].axes.is_empty());
         assert_eq!(m.targets[0].label(), "gpt-image-2");
-        assert!(m.spec(0, 0, vec![]).targets[0].fields.is_none());
+        assert!(m.request(0, 0, vec![]).targets[0].fields.is_none());
     }
 }

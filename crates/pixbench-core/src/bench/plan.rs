@@ -1,45 +1,20 @@
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
+use super::history::Benchmarks;
 use super::matrix::{Job, Matrix};
+pub use crate::api::Preflight;
 use crate::api::*;
-use crate::engine::Engine;
 use crate::error::{ui, CoreError, CoreResult};
 
 // ------------------------------------------------------------------------------------
 // Plan and pre-flight
 // ------------------------------------------------------------------------------------
 
-/// A matrix ready to run: its jobs, and the spec of every (prompt, target) pair with the
-/// reference images stored.
+/// A matrix ready to run: the request of every (prompt, target) pair with the reference
+/// images stored. Its jobs (pairs × repeats, and warm-ups) are counted, not listed, until
+/// it runs: a matrix past the limit on requests is refused by its count.
 #[derive(Debug, Clone)]
 pub struct BenchPlan {
     pub matrix: Matrix,
-    pub jobs: Vec<Job>,
-    specs: Vec<Vec<RunSpec>>,
-}
-
-/// What a benchmark costs at most (every image succeeding), against the budgets.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct Preflight {
-    pub requests: u32,
-    pub warmup_requests: u32,
-    /// Warm-ups included: they are sent and charged like the others.
-    pub credits: i64,
-    pub usd: f64,
-    pub warmup_credits: i64,
-    pub targets: Vec<TargetEstimate>,
-    /// The session's (or profile's) budget and what the session already spent.
-    pub budget_credits: Option<i64>,
-    pub spent_credits: i64,
-    /// The matrix's own `budget`.
-    pub matrix_budget: Option<i64>,
-    pub over_budget: bool,
-    /// Why it cannot be sent (empty when it can).
-    pub problems: Vec<String>,
-    pub simulated: bool,
-    pub profile: String,
+    specs: Vec<Vec<Request>>,
 }
 
 impl Preflight {
@@ -94,13 +69,13 @@ impl Preflight {
 impl BenchPlan {
     /// Stores the reference images and builds the specs. Fails on an image that cannot be
     /// used (with the file named).
-    pub fn prepare(engine: &Engine, matrix: Matrix) -> CoreResult<BenchPlan> {
+    pub fn prepare(b: &Benchmarks, matrix: Matrix) -> CoreResult<BenchPlan> {
         let mut refs_of_prompt = Vec::with_capacity(matrix.prompts.len());
         for p in &matrix.prompts {
             let refs = if p.images.is_empty() {
                 vec![]
             } else {
-                engine.references_add_paths(&p.images)?.into_iter().map(|r| r.sha256).collect()
+                b.references.add_paths(&p.images)?.into_iter().map(|r| r.sha256).collect()
             };
             refs_of_prompt.push(refs);
         }
@@ -111,31 +86,40 @@ impl BenchPlan {
     /// SHA-256 of prompt `i`'s references.
     pub fn with_references(matrix: Matrix, refs_of_prompt: Vec<Vec<String>>) -> BenchPlan {
         let specs = (0..matrix.prompts.len())
-            .map(|p| (0..matrix.targets.len()).map(|t| matrix.spec(p, t, refs_of_prompt[p].clone())).collect())
+            .map(|p| (0..matrix.targets.len()).map(|t| matrix.request(p, t, refs_of_prompt[p].clone())).collect())
             .collect();
-        let jobs = matrix.expand();
-        BenchPlan { matrix, jobs, specs }
+        BenchPlan { matrix, specs }
     }
 
-    pub fn spec(&self, job: &Job) -> RunSpec {
+    /// How many requests it makes, warm-ups included.
+    pub fn requests(&self) -> u64 {
+        self.matrix.total_jobs()
+    }
+
+    pub fn request(&self, job: &Job) -> Request {
         self.specs[job.prompt_idx as usize][job.target_idx as usize].clone()
     }
 
     /// The pre-flight: the sum of the engine's estimate of every job, warm-ups included.
-    pub fn preflight(&self, engine: &Engine) -> CoreResult<Preflight> {
-        let catalog = engine.catalog();
+    pub fn preflight(&self, b: &Benchmarks) -> CoreResult<Preflight> {
+        let catalog = b.catalog.get();
         let mut problems: Vec<String> = Vec::new();
         let mut per_pair = vec![vec![0i64; self.matrix.targets.len()]; self.matrix.prompts.len()];
         let mut first: Option<Estimate> = None;
+        // What one image of each target costs as it is asked (a sweep's quality included).
+        let mut per_image: Vec<Option<Cost>> = vec![None; self.matrix.targets.len()];
         for (p, row) in self.specs.iter().enumerate() {
             for (t, spec) in row.iter().enumerate() {
-                let est = engine.estimate(spec)?;
+                let est = b.runs.estimate(spec)?;
+                if per_image[t].is_none() {
+                    per_image[t] = est.targets.first().map(|e| e.per_image.clone());
+                }
                 for pr in &est.problems {
                     if !problems.contains(pr) {
                         problems.push(pr.clone());
                     }
                 }
-                per_pair[p][t] = est.total_credits;
+                per_pair[p][t] = est.total.credits;
                 first.get_or_insert(est);
             }
         }
@@ -144,36 +128,51 @@ impl BenchPlan {
             .matrix
             .targets
             .iter()
-            .map(|t| TargetEstimate {
+            .zip(per_image)
+            .map(|(t, per_image)| TargetEstimate {
                 model_id: t.model.clone(),
                 n: t.n,
-                credits_per_image: catalog.get(&t.model).map(|e| e.credits).unwrap_or(0),
-                credits: 0,
+                requests: 0,
+                per_image: per_image
+                    .unwrap_or_else(|| catalog.cost(catalog.get(&t.model).map(|e| e.credits).unwrap_or(0))),
+                cost: Cost::ZERO,
                 size: None,
                 price_from: catalog.get(&t.model).is_some_and(|e| e.price_from),
             })
             .collect();
-        for j in &self.jobs {
-            let c = per_pair[j.prompt_idx as usize][j.target_idx as usize];
-            credits += c;
-            targets[j.target_idx as usize].credits += c;
-            if j.warmup {
-                warmup_credits += c;
+        // Every pair `repeats` times, and warm-up `w` of target `t` on prompt (w + t) mod
+        // prompts (as `Matrix::expand` lists them), summed without listing them.
+        let m = &self.matrix;
+        let (prompts, repeats) = (m.prompts.len(), m.repeats as i64);
+        for (t, target) in targets.iter_mut().enumerate() {
+            let mut c: i64 = (0..prompts).map(|p| per_pair[p][t]).sum::<i64>().saturating_mul(repeats);
+            let mut warm = 0i64;
+            for w in 0..m.warmup as usize {
+                warm += per_pair[(w + t) % prompts][t];
             }
+            c = c.saturating_add(warm);
+            credits = credits.saturating_add(c);
+            warmup_credits += warm;
+            target.cost += catalog.cost(c);
+            target.requests = (prompts as u32).saturating_mul(m.repeats).saturating_add(m.warmup);
+        }
+        let limit = b.settings.max_requests()?;
+        if let Some(p) = crate::sweep::limit_problem(self.requests(), limit) {
+            problems.push(p);
         }
         let first = first.ok_or_else(|| CoreError::Ui(ui(ErrorKind::Invalid, "The benchmark has no request.")))?;
-        let over_session = first.budget_credits.is_some_and(|b| first.spent_credits + credits > b);
+        let over_session = first.budget_credits.is_some_and(|b| first.spent.credits + credits > b);
         let over_matrix = self.matrix.budget.is_some_and(|b| credits > b);
-        let profile = engine.profile_get(&engine.current_profile_id()).map(|p| p.name).unwrap_or_default();
+        let profile = b.profiles.current().map(|p| p.name).unwrap_or_default();
         Ok(Preflight {
-            requests: self.jobs.len() as u32,
-            warmup_requests: self.jobs.iter().filter(|j| j.warmup).count() as u32,
+            requests: u32::try_from(self.requests()).unwrap_or(u32::MAX),
+            warmup_requests: u32::try_from(m.warmup_jobs()).unwrap_or(u32::MAX),
             credits,
             usd: catalog.credits_to_usd(credits),
             warmup_credits,
             targets,
             budget_credits: first.budget_credits,
-            spent_credits: first.spent_credits,
+            spent_credits: first.spent.credits,
             matrix_budget: self.matrix.budget,
             over_budget: over_session || over_matrix,
             problems,

@@ -1,13 +1,11 @@
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
+use super::history::Benchmarks;
 use super::matrix::Matrix;
 use super::plan::Preflight;
-use super::stats::{round_usd, target_stats, Sample, TargetStats};
+use super::stats::{round_usd, target_stats, Sample};
 use crate::api::*;
-use crate::engine::Engine;
+pub use crate::api::{BenchReport, BenchStatus, FailureGroup};
 use crate::error::{ui, CoreError, CoreResult};
 use crate::store::now_rfc3339;
 
@@ -15,29 +13,6 @@ use crate::store::now_rfc3339;
 pub const REPORT_FORMAT: &str = "pixbench-bench/1";
 /// How percentiles are computed, as the report says it.
 pub const PERCENTILE_METHOD: &str = "nearest-rank";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-#[serde(rename_all = "lowercase")]
-pub enum BenchStatus {
-    /// Every job was sent and finished.
-    Complete,
-    /// Cancelled: what finished is kept, the rest was not sent.
-    Cancelled,
-    /// Stopped by a failure every later request would share (a rejected key, no credits
-    /// left): what finished is kept, the rest was not sent. See `stop_reason`.
-    Stopped,
-}
-
-/// Failed requests of the same target and kind, with the message of the first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct FailureGroup {
-    pub model: String,
-    pub kind: ErrorKind,
-    pub message: String,
-    pub count: u32,
-}
 
 /// The failed requests grouped by target and error kind, in order of first appearance.
 pub fn failure_groups(samples: &[Sample]) -> Vec<FailureGroup> {
@@ -59,55 +34,6 @@ pub fn failure_groups(samples: &[Sample]) -> Vec<FailureGroup> {
     out
 }
 
-/// A benchmark's result: totals, per-target figures and every request's raw figures.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct BenchReport {
-    pub format: String,
-    /// The benchmark's id in history (none for a report not kept there).
-    #[serde(default)]
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub status: BenchStatus,
-    pub started_at: String,
-    pub finished_at: String,
-    pub profile: String,
-    pub base_url: String,
-    pub simulated: bool,
-    pub matrix: Matrix,
-    pub preflight: Option<Preflight>,
-    /// Requests sent (warm-ups included): succeeded + failed + cancelled.
-    pub requests: u32,
-    pub succeeded: u32,
-    pub failed: u32,
-    pub cancelled: u32,
-    /// Jobs never sent because the benchmark was cancelled or stopped.
-    pub not_started: u32,
-    /// Why a `stopped` benchmark stopped.
-    #[serde(default)]
-    pub stop_reason: Option<String>,
-    pub warmup_requests: u32,
-    pub images: u32,
-    /// Credits of every delivered image, warm-ups included: what the server charged.
-    pub credits: i64,
-    pub warmup_credits: i64,
-    pub usd: f64,
-    pub credit_usd: f64,
-    pub elapsed_ms: f64,
-    /// Measured images per minute over the measured phase.
-    pub images_per_minute: Option<f64>,
-    pub percentile_method: String,
-    pub targets: Vec<TargetStats>,
-    /// The failed requests grouped by target and error kind.
-    #[serde(default)]
-    pub failures: Vec<FailureGroup>,
-    pub samples: Vec<Sample>,
-    /// Each request's first image against the reference target's (see `metrics::bench`);
-    /// `None` for one target, or a report built without an engine.
-    #[serde(default)]
-    pub metrics: Option<crate::metrics::bench::BenchMetrics>,
-}
-
 /// What a report needs besides its samples.
 #[derive(Debug, Clone)]
 pub struct ReportMeta {
@@ -121,9 +47,9 @@ pub struct ReportMeta {
 }
 
 impl BenchReport {
-    pub fn build(engine: &Engine, meta: ReportMeta, mut samples: Vec<Sample>) -> BenchReport {
-        let catalog = engine.catalog();
-        let profile = engine.profile_get(&engine.current_profile_id()).ok();
+    pub fn build(b: &Benchmarks, meta: ReportMeta, mut samples: Vec<Sample>) -> BenchReport {
+        let catalog = b.catalog.get();
+        let profile = b.profiles.current().ok();
         samples.sort_by_key(|s| s.seq);
         let mut r = BenchReport::from_samples(meta, samples, catalog.credit_usd);
         if let Some(p) = profile {
@@ -138,6 +64,7 @@ impl BenchReport {
     pub fn from_samples(meta: ReportMeta, samples: Vec<Sample>, credit_usd: f64) -> BenchReport {
         let count = |f: &dyn Fn(&Sample) -> bool| samples.iter().filter(|s| f(s)).count() as u32;
         let credits: i64 = samples.iter().map(|s| s.credits).sum();
+        let unpriced: u32 = samples.iter().map(|s| s.unpriced).sum();
         let warmup_credits: i64 = samples.iter().filter(|s| s.warmup).map(|s| s.credits).sum();
         let measured: Vec<&Sample> = samples.iter().filter(|s| !s.warmup).collect();
         let measured_images: u32 = measured.iter().map(|s| s.images).sum();
@@ -170,8 +97,9 @@ impl BenchReport {
             warmup_requests: count(&|s| s.warmup),
             images: samples.iter().map(|s| s.images).sum(),
             credits,
+            unpriced,
             warmup_credits,
-            usd: round_usd(credits as f64 * credit_usd),
+            usd: round_usd(samples.iter().map(|s| super::stats::sample_usd(s, credit_usd)).sum()),
             credit_usd,
             elapsed_ms: meta.elapsed_ms,
             images_per_minute: span.filter(|_| measured_images > 0).map(|ms| measured_images as f64 * 60_000.0 / ms),
@@ -300,10 +228,10 @@ pub fn write_report_file(report: &BenchReport, path: &Path) -> std::io::Result<(
 /// Keeps a report with the history: the file `<data dir>/benchmarks/<time>-<name>.json`,
 /// and a row in the history database (so the app lists benchmarks the CLI ran). A report
 /// without an id gets one.
-pub fn save_report(engine: &Engine, report: &BenchReport) -> CoreResult<PathBuf> {
-    let dir = engine.data_dir().join("benchmarks");
+pub fn save_report(b: &Benchmarks, report: &BenchReport) -> CoreResult<PathBuf> {
+    let dir = b.data_dir.join("benchmarks");
     let stamp: String = report.started_at.chars().filter(|c| c.is_ascii_digit()).take(14).collect();
-    let slug = match crate::export::slug(report.name.as_deref().unwrap_or("bench"), 40) {
+    let slug = match crate::files::slug(report.name.as_deref().unwrap_or("bench"), 40) {
         s if s.is_empty() => "bench".to_string(),
         s => s,
     };
@@ -323,7 +251,7 @@ pub fn save_report(engine: &Engine, report: &BenchReport) -> CoreResult<PathBuf>
     } else {
         write(&BenchReport { id: Some(id.clone()), ..report.clone() })?;
     }
-    engine.store().upsert_benchmark(&summary_of(report, &id, Some(&path)))?;
+    b.store.upsert_benchmark(&summary_of(report, &id, Some(&path)))?;
     Ok(path)
 }
 
@@ -379,6 +307,8 @@ mod tests {
             is_async: false,
             images: ok as u32,
             credits,
+            usd: 0.0,
+            unpriced: 0,
             start_ms: seq as f64 * 10.0,
             end_ms: seq as f64 * 10.0 + total,
             wall_ms: total,

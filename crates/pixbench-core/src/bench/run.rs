@@ -1,58 +1,23 @@
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
-use ts_rs::TS;
 
 use super::matrix::{BenchPrompt, BenchTarget, Job, Matrix};
 use super::plan::{BenchPlan, Preflight};
 use super::report::{BenchReport, BenchStatus, ReportMeta};
 use super::stats::{percentile, Sample};
 use crate::api::*;
-use crate::engine::Engine;
+pub use crate::api::{BenchProgress, TargetLive};
+use std::sync::Arc;
+
+use super::history::Benchmarks;
 use crate::error::{ui, CoreError};
+use crate::runs::{Runs, StartOptions};
 use crate::store::now_rfc3339;
 
 // ------------------------------------------------------------------------------------
 // Running
 // ------------------------------------------------------------------------------------
-
-/// Live figures of one target while a benchmark runs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct TargetLive {
-    pub model: String,
-    pub n: u32,
-    /// Measured jobs of this target.
-    pub total: u32,
-    pub succeeded: u32,
-    pub failed: u32,
-    pub p50_ms: Option<f64>,
-    pub p90_ms: Option<f64>,
-}
-
-/// Where a benchmark is, after each finished request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct BenchProgress {
-    pub total: u32,
-    /// Finished requests (succeeded, failed or cancelled).
-    pub done: u32,
-    pub succeeded: u32,
-    pub failed: u32,
-    pub cancelled: u32,
-    pub in_flight: u32,
-    /// Jobs not finished yet (in flight included).
-    pub remaining: u32,
-    pub warming_up: bool,
-    pub elapsed_ms: f64,
-    /// From the rate so far; none before the first request finished.
-    pub eta_ms: Option<f64>,
-    pub credits: i64,
-    pub targets: Vec<TargetLive>,
-    /// The request that just finished.
-    pub last: Option<Sample>,
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -62,22 +27,29 @@ pub struct RunOptions {
     pub bench_id: Option<String>,
 }
 
-async fn run_job(engine: Engine, job: Job, spec: RunSpec, t0: Instant, cancel: CancellationToken) -> Sample {
+async fn run_job(
+    runs: Arc<Runs>,
+    job: Job,
+    spec: Request,
+    opts: StartOptions,
+    t0: Instant,
+    cancel: CancellationToken,
+) -> Sample {
     let ms = |i: Instant| i.duration_since(t0).as_secs_f64() * 1000.0;
     let start = Instant::now();
-    let refused = |spec: &RunSpec, e: CoreError| {
+    let refused = |spec: &Request, e: CoreError| {
         let end = Instant::now();
         Sample::refused(&job, spec, e.into(), ms(start), ms(end))
     };
-    let run = match engine.run_start(spec.clone()).await {
+    let run = match runs.start_with(spec.clone(), opts).await {
         Ok(r) => r,
         Err(e) => return refused(&spec, e),
     };
     let view = tokio::select! {
-        v = engine.wait_run(&run.id) => v,
+        v = runs.wait(&run.id) => v,
         _ = cancel.cancelled() => {
-            engine.run_cancel(&run.id);
-            engine.wait_run(&run.id).await
+            runs.cancel(&run.id);
+            runs.wait(&run.id).await
         }
     };
     let end = Instant::now();
@@ -95,7 +67,7 @@ async fn run_job(engine: Engine, job: Job, spec: RunSpec, t0: Instant, cancel: C
 /// counted in `not_started`). `on_progress` is called at the start and after every
 /// finished request.
 pub async fn run<F>(
-    engine: &Engine,
+    b: &Benchmarks,
     plan: &BenchPlan,
     opts: &RunOptions,
     preflight: Option<Preflight>,
@@ -109,8 +81,10 @@ where
     let t0 = Instant::now();
     let m = &plan.matrix;
     let concurrency = m.concurrency.max(1) as usize;
-    let total = plan.jobs.len() as u32;
-    let mut samples: Vec<Sample> = Vec::with_capacity(plan.jobs.len());
+    // Listed only now, once the pre-flight has held the count to the limit.
+    let jobs = m.expand();
+    let total = jobs.len() as u32;
+    let mut samples: Vec<Sample> = Vec::with_capacity(jobs.len());
     let mut live: Vec<TargetLive> = m
         .targets
         .iter()
@@ -126,9 +100,9 @@ where
         .collect();
     let mut lat: Vec<Vec<f64>> = vec![Vec::new(); m.targets.len()];
     let mut in_flight = tokio::task::JoinSet::new();
-    let mut running: std::collections::HashMap<tokio::task::Id, (Job, RunSpec, f64)> = Default::default();
+    let mut running: std::collections::HashMap<tokio::task::Id, (Job, Request, f64)> = Default::default();
     let mut next = 0usize;
-    let mut warmups_left = m.warmup_jobs().min(plan.jobs.iter().filter(|j| j.warmup).count());
+    let mut warmups_left = jobs.iter().filter(|j| j.warmup).count();
 
     let progress = |samples: &[Sample], live: &[TargetLive], in_flight: usize, warming: bool, last: Option<Sample>| {
         let done = samples.len() as u32;
@@ -155,17 +129,15 @@ where
 
     loop {
         // Start what may start; a measured job only once every warm-up has finished.
-        while !cancel.is_cancelled() && stop_reason.is_none() && in_flight.len() < concurrency && next < plan.jobs.len()
-        {
-            let job = plan.jobs[next];
+        while !cancel.is_cancelled() && stop_reason.is_none() && in_flight.len() < concurrency && next < jobs.len() {
+            let job = jobs[next];
             if !job.warmup && warmups_left > 0 {
                 break;
             }
-            let mut spec = plan.spec(&job);
-            spec.ignore_budget = opts.ignore_budget;
-            spec.bench_id = opts.bench_id.clone();
+            let spec = plan.request(&job);
+            let start = StartOptions { allow_over_budget: opts.ignore_budget, bench_id: opts.bench_id.clone() };
             let at = t0.elapsed().as_secs_f64() * 1000.0;
-            let h = in_flight.spawn(run_job(engine.clone(), job, spec.clone(), t0, cancel.clone()));
+            let h = in_flight.spawn(run_job(b.runs.clone(), job, spec.clone(), start, t0, cancel.clone()));
             running.insert(h.id(), (job, spec, at));
             next += 1;
         }
@@ -206,7 +178,7 @@ where
             }
         }
         if stop_reason.is_none() && sample.is_failed() && sample.error_kind.is_some_and(ErrorKind::stops_a_benchmark) {
-            let left = plan.jobs.len() - next;
+            let left = jobs.len() - next;
             stop_reason = Some(format!(
                 "Stopped: {} The other {left} requests would fail the same way, so they were not sent.",
                 sample.error.as_deref().unwrap_or("a request was refused.")
@@ -222,7 +194,7 @@ where
         ));
     }
 
-    let not_started = (plan.jobs.len() - next) as u32;
+    let not_started = (jobs.len() - next) as u32;
     let status = if cancel.is_cancelled() && (not_started > 0 || samples.iter().any(|s| s.is_cancelled())) {
         BenchStatus::Cancelled
     } else if stop_reason.is_some() {
@@ -239,23 +211,23 @@ where
         stop_reason,
         elapsed_ms: t0.elapsed().as_secs_f64() * 1000.0,
     };
-    let mut report = BenchReport::build(engine, meta, samples);
+    let mut report = BenchReport::build(b, meta, samples);
     report.id = opts.bench_id.clone();
-    report.metrics = engine.bench_metrics(&report).await;
+    report.metrics = b.metrics.bench(&report).await;
     report
 }
 
 /// A report of one finished run (the CLI's `run` and `compare`): each target one sample.
-pub fn report_of_run(engine: &Engine, run: &RunView, elapsed_ms: f64, started_at: String) -> BenchReport {
+pub fn report_of_run(b: &Benchmarks, run: &RunView, elapsed_ms: f64, started_at: String) -> BenchReport {
     let prompts = vec![BenchPrompt {
         text: run.prompt.clone(),
-        images: run.references.iter().map(|r| engine.blobs().image_path(&r.sha256)).collect(),
+        images: run.references.iter().map(|r| b.blobs.image_path(&r.sha256)).collect(),
     }];
     let targets: Vec<BenchTarget> =
         run.targets.iter().map(|t| BenchTarget { model: t.model_id.clone(), n: t.n, axes: t.axes.clone() }).collect();
     let mut matrix = Matrix::new(prompts, targets);
     matrix.concurrency = run.targets.len().max(1) as u32;
-    matrix.mode = run.sync_mode;
+    matrix.mode = run.mode;
     matrix.aspect_ratio = run.aspect_ratio.clone();
     matrix.response_format = run.response_format;
     let samples = run
@@ -274,5 +246,5 @@ pub fn report_of_run(engine: &Engine, run: &RunView, elapsed_ms: f64, started_at
     };
     let meta =
         ReportMeta { matrix, preflight: None, started_at, status, not_started: 0, stop_reason: None, elapsed_ms };
-    BenchReport::build(engine, meta, samples)
+    BenchReport::build(b, meta, samples)
 }

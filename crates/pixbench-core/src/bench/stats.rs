@@ -1,8 +1,6 @@
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
 use super::matrix::{BenchTarget, Job};
 use crate::api::*;
+pub use crate::api::{Sample, TargetStats};
 
 // ------------------------------------------------------------------------------------
 // Percentiles
@@ -37,51 +35,6 @@ pub fn sorted(values: impl IntoIterator<Item = f64>) -> Vec<f64> {
 // Samples, statistics, the report
 // ------------------------------------------------------------------------------------
 
-/// One request's raw figures. Times in ms; `start_ms` / `end_ms` from the benchmark's start.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct Sample {
-    pub seq: u32,
-    pub warmup: bool,
-    pub prompt_idx: u32,
-    pub prompt: String,
-    pub target_idx: u32,
-    pub model: String,
-    pub n: u32,
-    pub repeat: u32,
-    /// The run in history (none when the engine refused to start it).
-    pub run_id: Option<String>,
-    /// The run target's final status: done, partial, failed, cancelled, interrupted, or
-    /// `refused` when the engine did not start it.
-    pub status: String,
-    pub ok: bool,
-    pub is_async: bool,
-    pub images: u32,
-    pub credits: i64,
-    pub start_ms: f64,
-    pub end_ms: f64,
-    /// From `run_start` to the stored result (storing and thumbnails included).
-    pub wall_ms: f64,
-    /// The client's timing of the call (retries included); none when nothing came back.
-    pub total_ms: Option<f64>,
-    pub send_ms: Option<f64>,
-    pub ttfb_ms: Option<f64>,
-    pub body_ms: Option<f64>,
-    pub decode_ms: Option<f64>,
-    pub download_ms: Option<f64>,
-    pub submit_ms: Option<f64>,
-    /// Async: queue and processing as seen by polling.
-    pub wait_ms: Option<f64>,
-    pub polls: Option<u32>,
-    pub http_status: Option<u16>,
-    pub attempts: u32,
-    pub request_id: Option<String>,
-    pub error_kind: Option<ErrorKind>,
-    pub error: Option<String>,
-    /// SHA-256 of the stored output images.
-    pub outputs: Vec<String>,
-}
-
 impl Sample {
     /// A job's sample with no result yet: every figure empty.
     fn blank(job: &Job, prompt: &str, model: &str, n: u32, start_ms: f64, end_ms: f64) -> Sample {
@@ -100,6 +53,8 @@ impl Sample {
             is_async: false,
             images: 0,
             credits: 0,
+            usd: 0.0,
+            unpriced: 0,
             start_ms,
             end_ms,
             wall_ms: end_ms - start_ms,
@@ -130,7 +85,9 @@ impl Sample {
             ok: matches!(t.status, RunStatus::Done | RunStatus::Partial) && !t.outputs.is_empty(),
             is_async: t.is_async,
             images: t.outputs.len() as u32,
-            credits: t.credits,
+            credits: t.cost.credits,
+            usd: if t.cost.credits == 0 { t.cost.usd } else { 0.0 },
+            unpriced: t.cost.unpriced,
             total_ms: tm.map(|x| x.total_ms),
             send_ms: tm.and_then(|x| x.send_ms),
             ttfb_ms: tm.and_then(|x| x.ttfb_ms),
@@ -151,7 +108,7 @@ impl Sample {
     }
 
     /// A job the engine did not start (or whose result could not be read).
-    pub fn refused(job: &Job, spec: &RunSpec, err: UiError, start_ms: f64, end_ms: f64) -> Sample {
+    pub fn refused(job: &Job, spec: &Request, err: UiError, start_ms: f64, end_ms: f64) -> Sample {
         let t = &spec.targets[0];
         Sample {
             status: "refused".into(),
@@ -170,42 +127,14 @@ impl Sample {
     }
 }
 
-/// The figures of one target over its measured (non-warm-up) requests.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct TargetStats {
-    pub model: String,
-    pub n: u32,
-    /// Measured requests that finished (succeeded + failed; cancelled ones are not counted).
-    pub count: u32,
-    pub succeeded: u32,
-    pub failed: u32,
-    pub cancelled: u32,
-    /// succeeded / count.
-    pub success_rate: Option<f64>,
-    pub images: u32,
-    pub credits: i64,
-    pub usd: f64,
-    /// Latency of the succeeded requests (`total_ms`), nearest-rank percentiles.
-    pub min_ms: Option<f64>,
-    pub p50_ms: Option<f64>,
-    pub p90_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
-    pub max_ms: Option<f64>,
-    pub mean_ms: Option<f64>,
-    /// Time to first byte of the succeeded sync requests.
-    pub ttfb_p50_ms: Option<f64>,
-    pub ttfb_p90_ms: Option<f64>,
-    pub ttfb_p99_ms: Option<f64>,
-    /// Queue wait (polling until completed) of the succeeded async requests.
-    pub queue_wait_p50_ms: Option<f64>,
-    pub queue_wait_p90_ms: Option<f64>,
-    pub queue_wait_p99_ms: Option<f64>,
-    pub credits_per_image: Option<f64>,
-    pub usd_per_image: Option<f64>,
-    /// Images delivered per minute over the span of this target's measured requests
-    /// (first start to last end).
-    pub images_per_minute: Option<f64>,
+/// A sample's cost in dollars: what its gateway billed in dollars, else its credits at
+/// the catalog's rate.
+pub fn sample_usd(s: &Sample, credit_usd: f64) -> f64 {
+    if s.usd > 0.0 {
+        s.usd
+    } else {
+        s.credits as f64 * credit_usd
+    }
 }
 
 /// Per-target figures from samples (warm-ups left out), in the order of `targets`.
@@ -225,6 +154,7 @@ pub fn target_stats(targets: &[BenchTarget], samples: &[Sample], credit_usd: f64
             let wait = sorted(ok.iter().filter(|s| s.is_async).filter_map(|s| s.wait_ms));
             let images: u32 = mine.iter().map(|s| s.images).sum();
             let credits: i64 = mine.iter().map(|s| s.credits).sum();
+            let usd: f64 = mine.iter().map(|s| sample_usd(s, credit_usd)).sum();
             let span = match (
                 mine.iter().map(|s| s.start_ms).min_by(f64::total_cmp),
                 mine.iter().map(|s| s.end_ms).max_by(f64::total_cmp),
@@ -242,7 +172,7 @@ pub fn target_stats(targets: &[BenchTarget], samples: &[Sample], credit_usd: f64
                 success_rate: (count > 0).then(|| succeeded as f64 / count as f64),
                 images,
                 credits,
-                usd: round_usd(credits as f64 * credit_usd),
+                usd: round_usd(usd),
                 min_ms: lat.first().copied(),
                 p50_ms: percentile(&lat, 50.0),
                 p90_ms: percentile(&lat, 90.0),
@@ -263,8 +193,9 @@ pub fn target_stats(targets: &[BenchTarget], samples: &[Sample], credit_usd: f64
         .collect()
 }
 
+/// To the micro-dollar: a token charge (OpenAI's) is exact there.
 pub(super) fn round_usd(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
+    (x * 1_000_000.0).round() / 1_000_000.0
 }
 
 #[cfg(test)]

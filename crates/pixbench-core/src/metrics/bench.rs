@@ -3,44 +3,9 @@
 //! the matrix's first target. The reference's own requests, warm-ups, failed requests and
 //! requests whose reference failed have no metrics.
 
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
-use crate::bench::{BenchReport, Sample};
-use crate::engine::Engine;
+pub use crate::api::{BenchMetrics, SampleMetrics};
+use crate::api::{BenchReport, Sample};
 use crate::error::CoreError;
-
-/// The metrics section of a benchmark report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct BenchMetrics {
-    /// Index in the matrix of the target every other one is compared with.
-    pub reference_target: u32,
-    pub reference_model: String,
-    /// The method ([`super::METHOD`]) and its versioned name ([`super::ALGO`]).
-    pub method: String,
-    pub algo: String,
-    /// One row per compared request, by `seq`.
-    pub rows: Vec<SampleMetrics>,
-}
-
-/// One request's first image against its reference.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct SampleMetrics {
-    pub seq: u32,
-    /// The reference request (`seq`) it was compared with.
-    pub reference_seq: u32,
-    pub ssim: Option<f64>,
-    /// `None` when identical (infinite) or not compared (see `error`).
-    pub psnr_db: Option<f64>,
-    pub phash_distance: Option<u32>,
-    /// Common size compared at.
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    /// Why the pair was not compared (e.g. other shapes).
-    pub error: Option<String>,
-}
 
 /// The CSV columns these metrics add, after the report's own.
 pub const CSV_METRIC_COLUMNS: &[&str] = &["ref_seq", "ssim", "psnr_db", "phash_distance"];
@@ -81,10 +46,10 @@ pub fn pairs(samples: &[Sample], reference_target: u32) -> Vec<(&Sample, &Sample
         .collect()
 }
 
-impl Engine {
+impl super::Metrics {
     /// The metrics section of a finished benchmark (computed off the calling thread, each
     /// pair once and cached). `None` for a matrix of one target.
-    pub async fn bench_metrics(&self, report: &BenchReport) -> Option<BenchMetrics> {
+    pub async fn bench(&self, report: &BenchReport) -> Option<BenchMetrics> {
         let reference_target = 0u32;
         let reference = report.matrix.targets.get(reference_target as usize)?;
         if report.matrix.targets.len() < 2 {
@@ -102,7 +67,7 @@ impl Engine {
                 height: None,
                 error: None,
             };
-            match self.metrics_pair(&s.outputs[0], &r.outputs[0]).await {
+            match self.pair(&s.outputs[0], &r.outputs[0]).await {
                 Ok(m) => {
                     row.ssim = Some(m.ssim);
                     row.psnr_db = m.psnr_db;

@@ -1,7 +1,7 @@
 //! Objective metrics of two outputs (SSIM, PSNR, perceptual-hash distance: the method is
 //! `pixbench-metrics`'), computed off the calling thread, once per pair and method, and kept
 //! in the `metric_pairs` table; the "was the resolution worth it" table of a comparison
-//! across one model's variants ([`worth`]); metric columns of benchmark reports ([`bench`]).
+//! across one model's variants ([`worth`]); metric columns of benchmark reports ([`bench`](mod@bench)).
 
 pub mod bench;
 pub mod worth;
@@ -12,39 +12,16 @@ use std::io::Cursor;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rusqlite::{params, OptionalExtension};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
+use crate::blobs::Blobs;
 use crate::blobs::{probe, valid_sha, MAX_DECODE_PIXELS};
-use crate::engine::Engine;
 use crate::error::{ui, CoreError, CoreResult};
+use crate::infra::CatalogHandle;
+use crate::runs::Runs;
+use crate::store::Store;
 
+pub use crate::api::PairMetricsView;
 pub use pixbench_metrics::ALGO;
-
-/// The metrics of one pair of images, as the UI and the CLI show them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct PairMetricsView {
-    /// The two images' SHA-256, in the order asked.
-    pub sha_a: String,
-    pub sha_b: String,
-    /// The method ([`ALGO`]).
-    pub algo: String,
-    /// The common size compared at: the smaller image's.
-    pub width: u32,
-    pub height: u32,
-    /// Structural similarity on luma, 1 = identical.
-    pub ssim: f64,
-    /// PSNR over RGB in dB; `None` = identical (infinite).
-    pub psnr_db: Option<f64>,
-    /// Hamming distance of the 64-bit perceptual hashes (0 = same picture, ~32 = unrelated).
-    pub phash_distance: u32,
-    /// Time the computation took (decoding included), milliseconds.
-    pub computed_ms: f64,
-    /// Answered from the cache.
-    pub cached: bool,
-}
 
 /// One sentence describing the method, for reports and `--help`.
 pub const METHOD: &str = "SSIM on luma (image-compare, 8×8 windows), PSNR over RGB in dB, and the Hamming distance of 64-bit DCT perceptual hashes (image_hasher); both images at the smaller one's size, the larger downscaled by area averaging";
@@ -96,10 +73,22 @@ fn invalid(message: impl Into<String>) -> CoreError {
     CoreError::Ui(ui(ErrorKind::Invalid, message))
 }
 
-impl Engine {
+/// The metrics service.
+pub struct Metrics {
+    store: Arc<Store>,
+    blobs: Blobs,
+    catalog: CatalogHandle,
+    runs: Arc<Runs>,
+}
+
+impl Metrics {
+    pub fn new(store: Arc<Store>, blobs: Blobs, catalog: CatalogHandle, runs: Arc<Runs>) -> Metrics {
+        Metrics { store, blobs, catalog, runs }
+    }
+
     /// The metrics of two stored images (by SHA-256), from the cache or computed once, off
     /// the calling thread.
-    pub async fn metrics_pair(&self, sha_a: &str, sha_b: &str) -> CoreResult<PairMetricsView> {
+    pub async fn pair(&self, sha_a: &str, sha_b: &str) -> CoreResult<PairMetricsView> {
         for s in [sha_a, sha_b] {
             if !valid_sha(s) {
                 return Err(invalid(format!("“{s}” is not an image of this history (a SHA-256 in hex).")));
@@ -110,12 +99,12 @@ impl Engine {
         let (lo, hi) = if swap { (sha_b, sha_a) } else { (sha_a, sha_b) };
         let lock = pair_lock(&format!("{lo}:{hi}"));
         let _held = lock.lock().await;
-        let mut view = match self.metrics_cached(lo, hi)? {
+        let mut view = match self.cached(lo, hi)? {
             Some(v) => v,
             None => {
                 let _permit =
                     permits().acquire().await.map_err(|e| CoreError::Ui(ui(ErrorKind::Internal, e.to_string())))?;
-                let blobs = self.blobs().clone();
+                let blobs = self.blobs.clone();
                 let (a, b) = (lo.to_string(), hi.to_string());
                 let m = tokio::task::spawn_blocking(move || -> Result<pixbench_metrics::PairMetrics, String> {
                     let ba = blobs.get(&a).map_err(|e| e.to_string())?;
@@ -137,7 +126,7 @@ impl Engine {
                     computed_ms: m.computed_ms,
                     cached: false,
                 };
-                self.metrics_store(&v)?;
+                self.remember(&v)?;
                 v
             }
         };
@@ -147,8 +136,8 @@ impl Engine {
         Ok(view)
     }
 
-    fn metrics_cached(&self, lo: &str, hi: &str) -> CoreResult<Option<PairMetricsView>> {
-        Ok(self.store().with_transaction(|tx| {
+    fn cached(&self, lo: &str, hi: &str) -> CoreResult<Option<PairMetricsView>> {
+        Ok(self.store.with_transaction(|tx| {
             tx.query_row(
                 "SELECT width, height, ssim, psnr, phash_distance, computed_ms FROM metric_pairs
                  WHERE sha_a = ?1 AND sha_b = ?2 AND algo = ?3",
@@ -172,8 +161,8 @@ impl Engine {
         })?)
     }
 
-    fn metrics_store(&self, v: &PairMetricsView) -> CoreResult<()> {
-        self.store().with_transaction(|tx| {
+    fn remember(&self, v: &PairMetricsView) -> CoreResult<()> {
+        self.store.with_transaction(|tx| {
             tx.execute(
                 "INSERT OR REPLACE INTO metric_pairs(sha_a, sha_b, algo, width, height, ssim, psnr, phash_distance, computed_ms)
                  VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

@@ -9,12 +9,9 @@
 //!   higher variant is nearly the lower one: it "adds little at the lower size".
 //! - otherwise it adds detail that shows even at the lower size.
 
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
 use super::PairMetricsView;
 use crate::api::{RunView, TargetView};
-use crate::engine::Engine;
+pub use crate::api::{WorthReport, WorthStep, WorthTable};
 use crate::error::{CoreError, CoreResult};
 
 /// At or above this SSIM (with a small pHash distance) a step adds little at the lower size.
@@ -26,63 +23,6 @@ pub const DIFFERENT_PICTURE_PHASH: u32 = 12;
 
 /// The rule, as reports and the app print it.
 pub const RULE: &str = "SSIM ≥ 0.98 and pHash ≤ 4 at the lower size: the step adds little; pHash > 12: different pictures, the metrics cannot judge detail; otherwise the step adds detail that shows at the lower size.";
-
-/// One step between two variants of a model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct WorthStep {
-    /// e.g. "1K→2K" (the delivered tiers).
-    pub step: String,
-    /// Catalog entry ids of the lower and the higher variant.
-    pub lower_id: String,
-    pub higher_id: String,
-    /// Target indices in the run.
-    pub lower_target: u32,
-    pub higher_target: u32,
-    pub lower_sha256: String,
-    pub higher_sha256: String,
-    /// Delivered sizes.
-    pub lower_width: u32,
-    pub lower_height: u32,
-    pub higher_width: u32,
-    pub higher_height: u32,
-    pub metrics: Option<PairMetricsView>,
-    /// Why there are no metrics (e.g. the two have other shapes).
-    pub error: Option<String>,
-    /// Credits per image of the higher variant less the lower's.
-    pub credit_delta: i64,
-    /// Latency (the client's total) of the higher target less the lower's, milliseconds.
-    pub latency_delta_ms: Option<f64>,
-    /// true when the rule says the step adds little.
-    pub adds_little: bool,
-    pub verdict: String,
-}
-
-/// The steps of one model's variants, lowest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct WorthTable {
-    /// The model id sent (the variants share it).
-    pub model: String,
-    /// The model's name for people, e.g. "Nano Banana 2".
-    pub label: String,
-    pub steps: Vec<WorthStep>,
-}
-
-/// Every model of a run with two variants or more that delivered an image.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct WorthReport {
-    pub run_id: String,
-    pub tables: Vec<WorthTable>,
-    /// The verdict rule ([`RULE`]).
-    pub rule: String,
-    /// The metrics' method.
-    pub method: String,
-}
 
 /// A target of the run that delivered, as a step needs it.
 #[derive(Debug, Clone)]
@@ -126,7 +66,7 @@ fn delivered(t: &TargetView, catalog: &crate::catalog::Catalog, entry: &crate::a
         sha: o.sha256.clone(),
         width: o.width,
         height: o.height,
-        credits: o.credits,
+        credits: o.billing.cost.credits,
         latency_ms: t.timing.as_ref().map(|p| p.total_ms),
     })
 }
@@ -162,12 +102,12 @@ fn cost_phrase(credit_delta: i64, latency_delta_ms: Option<f64>) -> String {
     }
 }
 
-impl Engine {
+impl super::Metrics {
     /// The "was the resolution worth it" tables of a run (empty when no model has two
     /// variants that delivered). Metrics are computed off the calling thread and cached.
-    pub async fn metrics_worth(&self, run_id: &str) -> CoreResult<WorthReport> {
-        let run = self.run_get(run_id)?;
-        let catalog = self.catalog();
+    pub async fn worth(&self, run_id: &str) -> CoreResult<WorthReport> {
+        let run = self.runs.get(run_id)?;
+        let catalog = self.catalog.get();
         let mut tables = Vec::new();
         for (model, label, variants) in groups(&run, &catalog) {
             let mut steps = Vec::new();
@@ -178,7 +118,7 @@ impl Engine {
                     (Some(h), Some(l)) => Some(h - l),
                     _ => None,
                 };
-                let (metrics, error) = match self.metrics_pair(&hi.sha, &lo.sha).await {
+                let (metrics, error) = match self.pair(&hi.sha, &lo.sha).await {
                     Ok(m) => (Some(m), None),
                     Err(CoreError::Ui(e)) if e.kind == crate::ErrorKind::Metrics => (None, Some(e.message)),
                     Err(e) => return Err(e),

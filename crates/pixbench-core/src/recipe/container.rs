@@ -103,6 +103,13 @@ fn le32(b: &[u8]) -> u32 {
     u32::from_le_bytes([b[0], b[1], b[2], b[3]])
 }
 
+// The parts of a file are listed before they are scanned: their count is bounded, so a
+// 200 MB file of 4-byte segments cannot take gigabytes (a real image has a few dozen
+// segments before its scan, or some thousands of IDAT chunks).
+const MAX_PNG_CHUNKS: usize = 262_144;
+const MAX_JPEG_SEGMENTS: usize = 65_536;
+const MAX_WEBP_CHUNKS: usize = 65_536;
+
 // ---------------- PNG ----------------
 
 /// One chunk: where it starts (its length field) and ends (after its CRC), its type and data.
@@ -133,6 +140,9 @@ fn png_chunks(bytes: &[u8]) -> Result<Vec<PngChunk<'_>>, ContainerError> {
         let data = &bytes[pos + 8..pos + 8 + len];
         let crc = be32(&bytes[pos + 8 + len..]);
         let end = pos + 12 + len;
+        if out.len() == MAX_PNG_CHUNKS {
+            return Err(damaged(c, format!("it has more than {MAX_PNG_CHUNKS} chunks")));
+        }
         out.push(PngChunk { start: pos, end, kind, data, crc });
         if &kind == b"IEND" {
             return Ok(out);
@@ -207,7 +217,8 @@ fn png_extract(bytes: &[u8]) -> Result<Option<String>, ContainerError> {
             return Err(damaged(c, "the recipe chunk's checksum is wrong"));
         }
         // keyword \0 compression-flag method language \0 translated-keyword \0 text
-        let rest = &ch.data[PNG_KEYWORD.len() + 1..];
+        // The keyword may fill the chunk with no NUL after it: nothing follows then.
+        let rest = ch.data.get(PNG_KEYWORD.len() + 1..).unwrap_or_default();
         if rest.len() < 2 {
             return Err(damaged(c, "the recipe chunk is cut short"));
         }
@@ -347,6 +358,9 @@ fn jpeg_segments(bytes: &[u8]) -> Result<Vec<JpegSegment<'_>>, ContainerError> {
         if len < 2 || len > bytes.len() - pos {
             return Err(damaged(c, format!("a segment says it is {len} bytes, past the end of the file")));
         }
+        if out.len() == MAX_JPEG_SEGMENTS {
+            return Err(damaged(c, format!("it has more than {MAX_JPEG_SEGMENTS} segments before its image data")));
+        }
         out.push(JpegSegment { start, end: pos + len, marker, payload: &bytes[pos + 2..pos + len] });
         pos += len;
     }
@@ -430,6 +444,9 @@ fn webp_chunks(bytes: &[u8]) -> Result<Vec<RiffChunk<'_>>, ContainerError> {
         }
         let payload = &bytes[pos + 8..pos + 8 + len];
         let end = (pos + 8 + len + (len & 1)).min(riff_end);
+        if out.len() == MAX_WEBP_CHUNKS {
+            return Err(damaged(c, format!("it has more than {MAX_WEBP_CHUNKS} chunks")));
+        }
         out.push(RiffChunk { start: pos, end, fourcc, payload });
         pos = end;
     }

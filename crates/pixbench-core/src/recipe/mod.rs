@@ -7,86 +7,34 @@
 
 pub mod container;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use ts_rs::TS;
 
 use crate::api::*;
+pub use crate::api::{Recipe, RecipeLoad};
 use crate::catalog::{size_dims, wire_model_and_size, Catalog, TYPED_FIELDS};
-use crate::engine::Engine;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::blobs::Blobs;
 use crate::error::{ui, CoreError, CoreResult};
+use crate::infra::CatalogHandle;
+use crate::references::References;
+use crate::runs::Runs;
+use crate::store::Store;
 pub use container::{Container, ContainerError};
 
 /// What a recipe's JSON says it is.
 pub const RECIPE_FORMAT: &str = "pixbench-recipe";
 /// The version this Pixbench writes; a newer one is read, its new fields ignored.
 pub const RECIPE_VERSION: u32 = 1;
-/// The longest prompt a recipe read may carry, in characters.
-pub const MAX_PROMPT_CHARS: usize = 32_000;
+/// The longest prompt a recipe read may carry, in characters (the one limit on prompts).
+pub use crate::api::MAX_PROMPT_CHARS;
 /// The most model-specific fields a recipe read may carry.
 pub const MAX_FIELDS: usize = 32;
 /// The most reference images a recipe read may name.
 pub const MAX_REFERENCES: usize = 16;
 /// The sentence for a file without a recipe.
 pub const NO_RECIPE: &str = "This image has no Pixbench recipe; add it as a reference instead?";
-
-/// What was asked for one output. Field names are camelCase in the file, as on the IPC.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct Recipe {
-    /// Always `pixbench-recipe`.
-    pub format: String,
-    pub version: u32,
-    /// The prompt sent (a sweep target's own, once its variables were expanded).
-    pub prompt: String,
-    pub mode: RunMode,
-    /// The catalog entry's id, e.g. `gemini-3.1-flash-image-preview-2k`.
-    pub model_id: String,
-    /// The `model` sent.
-    pub model: String,
-    /// The `size` sent, if one was.
-    #[serde(default)]
-    pub size: Option<String>,
-    #[serde(default)]
-    pub aspect_ratio: Option<String>,
-    /// The model-specific fields sent (`quality`, `background`, ...).
-    #[serde(default)]
-    pub fields: Map<String, Value>,
-    /// SHA-256 of the reference images sent, in order (the images are not embedded).
-    #[serde(default)]
-    pub references: Vec<String>,
-    /// Images asked of this target.
-    pub n: u32,
-    pub run_id: String,
-    pub target_idx: u32,
-    pub output_idx: u32,
-    /// Credits this output cost.
-    pub credits: i64,
-    /// Made on the Sandbox (no real credits).
-    #[serde(default)]
-    pub simulated: bool,
-    pub created_at: String,
-    pub app_version: String,
-}
-
-/// A recipe read from a file, checked, and the composer's draft made from it.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct RecipeLoad {
-    pub recipe: Recipe,
-    /// The request to load: ready to run once its problems (if any) are fixed.
-    pub spec: RunSpec,
-    /// The recipe's reference images that are in this history, in order.
-    pub references: Vec<ReferenceView>,
-    /// What could not be recreated as it was, a sentence each.
-    pub notes: Vec<String>,
-    /// The recipe's model is in this catalog.
-    pub model_known: bool,
-    /// `png`, `jpeg` or `webp`.
-    pub container: String,
-}
 
 impl Recipe {
     /// The recipe of one output, from its run's stored spec and the request sent.
@@ -96,8 +44,8 @@ impl Recipe {
         output: &OutputView,
         catalog: &Catalog,
     ) -> Recipe {
-        let spec = &row.spec;
-        let spec_target = spec.targets.get(target.idx as usize);
+        let spec = &row.spec.request;
+        let spec_target = row.spec.targets.get(target.idx as usize);
         // A sweep target's own values (api.rs `TargetSpec`), read by name so this stays
         // true whatever else the target carries.
         let target_json = spec_target.and_then(|t| serde_json::to_value(t).ok()).unwrap_or(Value::Null);
@@ -119,7 +67,7 @@ impl Recipe {
         let mut fields: Map<String, Value> =
             sent.iter().filter(|(k, _)| !is_typed(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
         if target.request.is_none() {
-            fields = spec.options.clone().unwrap_or_default();
+            fields = spec.fields.clone().unwrap_or_default();
             if let Some(Value::Object(own)) = target_json.get("fields") {
                 fields.extend(own.clone());
             }
@@ -128,18 +76,18 @@ impl Recipe {
             format: RECIPE_FORMAT.into(),
             version: RECIPE_VERSION,
             prompt: sent_str("prompt").or_else(|| own_str("prompt")).unwrap_or_else(|| spec.prompt.clone()),
-            mode: spec.mode,
+            mode: spec.kind(),
             model_id: target.model_id.clone(),
             model: sent_str("model").unwrap_or(wire_model),
             size: sent_str("size").or(wire_size),
             aspect_ratio,
             fields,
-            references: if spec.mode == RunMode::Edit { spec.references.clone() } else { vec![] },
+            references: spec.images.clone(),
             n: target.n,
             run_id: row.id.clone(),
             target_idx: target.idx,
             output_idx: output.idx,
-            credits: output.credits,
+            credits: output.billing.cost.credits,
             simulated: row.simulated,
             created_at: row.created_at.clone(),
             app_version: env!("CARGO_PKG_VERSION").into(),
@@ -178,7 +126,7 @@ impl Recipe {
 
     /// The composer's draft of this recipe against `catalog`, with what could not be kept.
     /// `have_reference` tells which reference images are in this history.
-    pub fn to_spec(&self, catalog: &Catalog, have_reference: impl Fn(&str) -> bool) -> (RunSpec, Vec<String>, bool) {
+    pub fn to_request(&self, catalog: &Catalog, have_reference: impl Fn(&str) -> bool) -> (Request, Vec<String>, bool) {
         let mut notes = vec![];
         if self.version > RECIPE_VERSION {
             notes.push(format!(
@@ -261,9 +209,12 @@ impl Recipe {
         let mut missing = 0;
         for sha in self.references.iter().take(MAX_REFERENCES) {
             let is_sha = sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-            if is_sha && have_reference(sha) {
+            // One not in this history stays in the request (it is still an edit, which
+            // the estimate refuses until the image is added again); a malformed one goes.
+            if is_sha {
                 references.push(sha.clone());
-            } else {
+            }
+            if !is_sha || !have_reference(sha) {
                 missing += 1;
             }
         }
@@ -275,20 +226,13 @@ impl Recipe {
                 if missing == 1 { "it" } else { "them" }
             ));
         }
-        // Built by name: the fields other parts of the app add to a spec keep their defaults.
-        let spec: RunSpec = serde_json::from_value(serde_json::json!({
-            "mode": self.mode,
-            "prompt": self.prompt,
-            "targets": targets,
-            "aspectRatio": aspect_ratio,
-            "responseFormat": ResponseFormatChoice::B64Json,
-            "syncMode": SyncMode::Auto,
-            "references": references,
-            "options": (!options.is_empty()).then_some(options),
-            "ignoreBudget": false,
-        }))
-        .expect("a spec from its parts");
-        (spec, notes, entry.is_some())
+        let request = Request {
+            aspect_ratio,
+            images: references,
+            fields: (!options.is_empty()).then_some(options),
+            ..Request::new(self.prompt.clone(), targets)
+        };
+        (request, notes, entry.is_some())
     }
 
     /// The recipe as a person reads it, one `label: value` a line.
@@ -349,15 +293,36 @@ fn no_recipe() -> CoreError {
     CoreError::Ui(ui(ErrorKind::NoRecipe, NO_RECIPE))
 }
 
-impl Engine {
+/// The recipes service: an output's recipe, the file that carries it, and reading one back.
+pub struct Recipes {
+    store: Arc<Store>,
+    blobs: Blobs,
+    catalog: CatalogHandle,
+    runs: Arc<Runs>,
+    references: Arc<References>,
+    data_dir: PathBuf,
+}
+
+impl Recipes {
+    pub fn new(
+        store: Arc<Store>,
+        blobs: Blobs,
+        catalog: CatalogHandle,
+        runs: Arc<Runs>,
+        references: Arc<References>,
+        data_dir: PathBuf,
+    ) -> Recipes {
+        Recipes { store, blobs, catalog, runs, references, data_dir }
+    }
+
     /// The recipe of one output of a stored run.
-    pub fn recipe_of_output(&self, run_id: &str, target_idx: u32, output_idx: u32) -> CoreResult<Recipe> {
-        let row = self.store().run_row(run_id)?;
-        let run = self.run_get(run_id)?;
+    pub fn of_output(&self, run_id: &str, target_idx: u32, output_idx: u32) -> CoreResult<Recipe> {
+        let row = self.store.run_row(run_id)?;
+        let run = self.runs.get(run_id)?;
         let not_found = || CoreError::Ui(ui(ErrorKind::NotFound, "That image is not part of the run."));
         let t = run.targets.iter().find(|t| t.idx == target_idx).ok_or_else(not_found)?;
         let o = t.outputs.iter().find(|o| o.idx == output_idx).ok_or_else(not_found)?;
-        Ok(Recipe::of_output(&row, t, o, &self.catalog()))
+        Ok(Recipe::of_output(&row, t, o, &self.catalog.get()))
     }
 
     /// `bytes` (an output of `run_id`) with its recipe written in; the bytes unchanged when
@@ -377,8 +342,8 @@ impl Engine {
 
     /// One output's file as it leaves the app: the stored bytes with the recipe in them.
     pub fn output_file(&self, run_id: &str, target_idx: u32, output_idx: u32) -> CoreResult<Vec<u8>> {
-        let recipe = self.recipe_of_output(run_id, target_idx, output_idx)?;
-        let run = self.run_get(run_id)?;
+        let recipe = self.of_output(run_id, target_idx, output_idx)?;
+        let run = self.runs.get(run_id)?;
         let sha = run
             .targets
             .iter()
@@ -386,7 +351,7 @@ impl Engine {
             .and_then(|t| t.outputs.iter().find(|o| o.idx == output_idx))
             .map(|o| o.sha256.clone())
             .ok_or_else(|| CoreError::Ui(ui(ErrorKind::NotFound, "That image is not part of the run.")))?;
-        let bytes = self.blobs().get(&sha).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
+        let bytes = self.blobs.get(&sha).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))?;
         Ok(self.with_recipe(&recipe, bytes).0)
     }
 
@@ -400,48 +365,49 @@ impl Engine {
         dir: Option<&std::path::Path>,
     ) -> CoreResult<std::path::PathBuf> {
         let bytes = self.output_file(run_id, target_idx, output_idx)?;
-        let run = self.run_get(run_id)?;
+        let run = self.runs.get(run_id)?;
         let t = run.targets.iter().find(|t| t.idx == target_idx).expect("found by output_file");
         let o = t.outputs.iter().find(|o| o.idx == output_idx).expect("found by output_file");
         let dir = match dir {
             Some(d) => d.to_path_buf(),
-            None => crate::export::exports_dir(self)?,
+            None => crate::files::exports_dir(&self.data_dir)?,
         };
         let ext = crate::references::sniff(&bytes).map(|f| if f == "jpeg" { "jpg" } else { f }).unwrap_or("png");
         let stem = format!(
             "{}_t{}_{}_{}x{}_{}",
-            crate::export::slug(&run.prompt, 40),
+            crate::files::slug(&run.prompt, 40),
             t.idx + 1,
-            crate::export::slug(&t.model_id, 60),
+            crate::files::slug(&t.model_id, 60),
             o.width,
             o.height,
             o.idx + 1
         );
-        let path = crate::export::unused_name(&dir, &stem, ext);
+        let path = crate::files::unused_name(&dir, &stem, ext);
         crate::blobs::write_atomic(&path, &bytes).map_err(|e| CoreError::Ui(ui(ErrorKind::Disk, e.to_string())))?;
         Ok(path)
     }
 
     /// Reads the recipe of an image file (untrusted bytes) and makes the composer's draft of
     /// it. A file without one is refused with [`NO_RECIPE`].
-    pub fn recipe_read(&self, bytes: &[u8]) -> CoreResult<RecipeLoad> {
+    pub fn read(&self, bytes: &[u8]) -> CoreResult<RecipeLoad> {
         let (c, text) = container::extract(bytes).map_err(|e| match e {
             ContainerError::NotAnImage => CoreError::Ui(ui(ErrorKind::NotAnImage, e.to_string())),
             other => CoreError::Ui(ui(ErrorKind::Invalid, other.to_string())),
         })?;
         let text = text.ok_or_else(no_recipe)?;
         let recipe = Recipe::parse(&text).map_err(|m| CoreError::Ui(ui(ErrorKind::Invalid, m)))?;
-        let (spec, notes, model_known) = recipe.to_spec(&self.catalog(), |sha| self.reference(sha).is_ok());
-        let references = spec.references.iter().filter_map(|s| self.reference(s).ok()).collect();
-        Ok(RecipeLoad { recipe, spec, references, notes, model_known, container: c.name().into() })
+        let (request, notes, model_known) =
+            recipe.to_request(&self.catalog.get(), |sha| self.references.get(sha).is_ok());
+        let references = request.images.iter().filter_map(|s| self.references.get(s).ok()).collect();
+        Ok(RecipeLoad { recipe, request, references, notes, model_known, container: c.name().into() })
     }
 
-    /// [`Engine::recipe_read`] of a file, read bounded.
-    pub fn recipe_read_path(&self, path: &std::path::Path) -> CoreResult<RecipeLoad> {
+    /// [`Recipes::read`] of a file, read bounded.
+    pub fn read_path(&self, path: &std::path::Path) -> CoreResult<RecipeLoad> {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "The file".into());
-        let bytes = crate::engine::read_bounded(path, crate::engine::MAX_REFERENCE_FILE)
+        let bytes = crate::files::read_bounded(path, crate::files::MAX_REFERENCE_FILE)
             .map_err(|why| CoreError::Ui(ui(ErrorKind::Unreadable, format!("{name} could not be read: {why}."))))?;
-        self.recipe_read(&bytes)
+        self.read(&bytes)
     }
 }
 

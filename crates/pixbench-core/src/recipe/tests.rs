@@ -169,6 +169,42 @@ fn a_bad_crc_on_the_recipe_is_a_clear_error() {
 }
 
 #[test]
+fn a_recipe_chunk_that_is_only_its_keyword_is_damaged_not_a_panic() {
+    // An iTXt chunk whose data is exactly `pixbench:recipe` (no NUL), with a valid CRC.
+    let data = b"pixbench:recipe";
+    let mut f = png_with_chunk(b"iTXt", data, data.len() as u32);
+    let mut h = crc32fast::Hasher::new();
+    h.update(b"iTXt");
+    h.update(data);
+    let crc_at = f.len() - 12 - 4;
+    f[crc_at..crc_at + 4].copy_from_slice(&h.finalize().to_be_bytes());
+    assert!(matches!(extract(&f), Err(ContainerError::Damaged("png", _))), "{:?}", extract(&f));
+}
+
+#[test]
+fn a_file_of_tiny_parts_is_refused_by_its_count_not_listed_whole() {
+    // A JPEG whose header is 100,000 empty APP segments (4 bytes each), then its image.
+    let real = encode(&gradient(4, 4), image::ImageFormat::Jpeg);
+    let mut f = vec![0xFF, 0xD8];
+    for _ in 0..100_000 {
+        f.extend_from_slice(&[0xFF, 0xE5, 0x00, 0x02]);
+    }
+    f.extend_from_slice(&real[2..]);
+    let e = extract(&f).unwrap_err();
+    assert!(e.to_string().contains("more than 65536 segments"), "{e}");
+    assert!(embed(&f, &embed_args()).is_err());
+    // A PNG of 300,000 empty chunks.
+    let base = encode(&gradient(4, 4), image::ImageFormat::Png);
+    let iend = base.len() - 12;
+    let mut p = base[..iend].to_vec();
+    for _ in 0..300_000 {
+        p.extend_from_slice(&[0, 0, 0, 0, b'z', b'z', b'z', b'z', 0, 0, 0, 0]);
+    }
+    p.extend_from_slice(&base[iend..]);
+    assert!(extract(&p).unwrap_err().to_string().contains("more than 262144 chunks"));
+}
+
+#[test]
 fn a_recipe_over_the_bound_is_refused() {
     let big = format!("pixbench:recipe\0\0\0\0\0{}", "x".repeat(MAX_RECIPE_BYTES + 1));
     let mut f = png_with_chunk(b"iTXt", big.as_bytes(), big.len() as u32);
@@ -287,7 +323,7 @@ fn recipe() -> Recipe {
         format: RECIPE_FORMAT.into(),
         version: RECIPE_VERSION,
         prompt: "a lighthouse at dawn".into(),
-        mode: RunMode::Generate,
+        mode: RunKind::Generate,
         model_id: "gemini-3.1-flash-image-preview-2k".into(),
         model: "gemini-3.1-flash-image-preview".into(),
         size: Some("2K".into()),
@@ -311,7 +347,7 @@ fn a_known_recipe_becomes_its_spec_with_no_notes() {
     let r = recipe();
     let e = c.get(&r.model_id).expect("in the built-in catalog");
     let r = Recipe { size: wire_model_and_size(e, Some("16:9"), None, RequestStyle::Size).1, ..r };
-    let (spec, notes, known) = r.to_spec(&c, |_| true);
+    let (spec, notes, known) = r.to_request(&c, |_| true);
     assert!(known && notes.is_empty(), "{notes:?}");
     assert_eq!(spec.prompt, "a lighthouse at dawn");
     assert_eq!(spec.aspect_ratio.as_deref(), Some("16:9"));
@@ -319,7 +355,7 @@ fn a_known_recipe_becomes_its_spec_with_no_notes() {
         (spec.targets[0].model_id.as_str(), spec.targets[0].n, spec.targets[0].size.as_ref()),
         (e.id.as_str(), 2, None)
     );
-    assert!(crate::runner::problems(&spec, &c, &[]).is_empty());
+    assert!(crate::request::problems(&spec, &spec.targets, &c, &[]).is_empty());
 }
 
 #[test]
@@ -328,21 +364,23 @@ fn untrusted_contents_are_bounded_and_noted() {
     let mut r = recipe();
     r.model_id = "made-up-model\u{7}".into();
     r.model = "made-up".into();
-    let (spec, notes, known) = r.to_spec(&c, |_| true);
+    let (spec, notes, known) = r.to_request(&c, |_| true);
     assert!(!known && spec.targets.is_empty());
     assert_eq!(notes, ["The model “made-up-model” is not in this catalog: pick a model to run this prompt with."]);
 
     let mut r = recipe();
     r.n = 1000;
-    r.mode = RunMode::Edit;
+    r.mode = RunKind::Edit;
     r.references = vec!["a".repeat(64), "../../etc/passwd".into(), "b".repeat(64)];
     r.fields.insert("quality".into(), "high".into());
     r.fields.insert("model".into(), "other".into());
     r.fields.insert("nested".into(), serde_json::json!({ "x": [1] }));
-    let (spec, notes, _) = r.to_spec(&c, |sha| sha.starts_with('a'));
-    assert_eq!(spec.references, vec!["a".repeat(64)]);
+    let (spec, notes, _) = r.to_request(&c, |sha| sha.starts_with('a'));
+    // The path is dropped; the image not in this history stays, so the edit is refused
+    // (by the estimate) until it is added again, not sent as a generation.
+    assert_eq!(spec.images, vec!["a".repeat(64), "b".repeat(64)]);
     assert!(spec.targets[0].n <= 10);
-    let opts = spec.options.unwrap();
+    let opts = spec.fields.unwrap();
     assert_eq!(opts.keys().collect::<Vec<_>>(), ["quality"]);
     let text = notes.join(" | ");
     assert!(text.contains("1000 images were asked"), "{text}");
@@ -366,5 +404,5 @@ fn parse_refuses_what_is_not_a_bounded_recipe() {
     // A newer version is read; what it adds is ignored, and said so.
     let newer = ok.replace("\"version\":1", "\"version\":7").replace("\"n\":2", "\"n\":2,\"future\":true");
     let r = Recipe::parse(&newer).unwrap();
-    assert!(r.to_spec(&Catalog::built_in(), |_| true).1[0].contains("newer Pixbench"));
+    assert!(r.to_request(&Catalog::built_in(), |_| true).1[0].contains("newer Pixbench"));
 }

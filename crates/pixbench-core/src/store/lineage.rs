@@ -1,13 +1,12 @@
 //! Lineage in the store: which output of which run an edit started from (schema 6's
 //! `parent_*` columns of `runs`), and the queries that walk it. A deleted run's children
 //! keep their `parent_*` columns: the link names a run that is gone, and the walk stops
-//! there (see `Engine::lineage`).
+//! there (see `Lineages::walk`).
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{parse_mode, Result, Store, StoreError};
-use crate::api::{RunStatus, RunSummary};
-use crate::lineage::OutputRef;
+use crate::api::{OutputRef, RunStatus, RunSummary};
 
 /// A run's place in its lineage, as stored. `summary.thumb_url` holds an image hash.
 #[derive(Debug, Clone)]
@@ -45,7 +44,7 @@ const LINEAGE_COLUMNS: &str =
     (SELECT COUNT(*) FROM outputs o WHERE o.run_id = r.id),
     (SELECT o.sha256 FROM outputs o WHERE o.run_id = r.id ORDER BY o.target_idx, o.idx LIMIT 1),
     r.parent_run_id, r.parent_target_idx, r.parent_output_idx, r.parent_sha256,
-    (SELECT COUNT(*) FROM runs c WHERE c.parent_run_id = r.id)";
+    (SELECT COUNT(*) FROM runs c WHERE c.parent_run_id = r.id), r.usd, r.unpriced";
 
 fn lineage_from_row(r: &rusqlite::Row) -> rusqlite::Result<LineageRow> {
     let models: String = r.get(5)?;
@@ -59,12 +58,12 @@ fn lineage_from_row(r: &rusqlite::Row) -> rusqlite::Result<LineageRow> {
             id: r.get(0)?,
             created_at: r.get(1)?,
             prompt: r.get(2)?,
-            mode: parse_mode(&r.get::<_, String>(3)?),
+            kind: parse_mode(&r.get::<_, String>(3)?),
             status: RunStatus::parse(&r.get::<_, String>(4)?),
             models: models.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
             profile_name: r.get(6)?,
             simulated: r.get::<_, i64>(7)? != 0,
-            credits: r.get(8)?,
+            cost: crate::api::Cost { credits: r.get(8)?, usd: r.get(16)?, unpriced: r.get(17)? },
             images: r.get(9)?,
             thumb_url: r.get(10)?,
             parent_run_id,

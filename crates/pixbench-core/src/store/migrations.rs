@@ -183,4 +183,35 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE runs ADD COLUMN owner TEXT;
     ALTER TABLE benchmarks ADD COLUMN owner TEXT;
     "#,
+    // 8: billing as data and costs that can be dollars or unknown. An output keeps the
+    // tier asked, the tier billed and the entry priced (the billed tier and entry of older
+    // rows come from their ledger entry; their asked tier is read from the catalog when
+    // they load); the ledger, runs and outputs keep dollars beside credits (older rows:
+    // credits at the built-in catalog's rate, $0.01) and how many images were unpriced.
+    r#"
+    ALTER TABLE outputs ADD COLUMN asked_tier TEXT;
+    ALTER TABLE outputs ADD COLUMN billed_tier TEXT;
+    ALTER TABLE outputs ADD COLUMN billed_entry TEXT;
+    ALTER TABLE outputs ADD COLUMN usd REAL NOT NULL DEFAULT 0;
+    ALTER TABLE outputs ADD COLUMN unpriced INTEGER NOT NULL DEFAULT 0;
+    UPDATE outputs SET usd = credits * 0.01;
+    UPDATE outputs SET
+        billed_tier = (SELECT l.variant FROM ledger l WHERE l.run_id = outputs.run_id
+            AND l.target_idx = outputs.target_idx AND l.output_idx = outputs.idx),
+        billed_entry = (SELECT l.model_id FROM ledger l WHERE l.run_id = outputs.run_id
+            AND l.target_idx = outputs.target_idx AND l.output_idx = outputs.idx);
+    ALTER TABLE ledger ADD COLUMN usd REAL NOT NULL DEFAULT 0;
+    ALTER TABLE ledger ADD COLUMN unpriced INTEGER NOT NULL DEFAULT 0;
+    UPDATE ledger SET usd = credits * 0.01;
+    ALTER TABLE runs ADD COLUMN usd REAL NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN unpriced INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN estimate_usd REAL NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN estimate_unpriced INTEGER NOT NULL DEFAULT 0;
+    UPDATE runs SET usd = credits * 0.01, estimate_usd = estimate_credits * 0.01;
+    "#,
+    // 9: the gateway a profile speaks to (a preset's id: its catalog, its billing, where its
+    // key may come from); every profile before spoke to Pixapi
+    r#"
+    ALTER TABLE profiles ADD COLUMN gateway TEXT NOT NULL DEFAULT 'pixapi';
+    "#,
 ];

@@ -8,6 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::api::*;
+use crate::spec::RunSpec;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -24,6 +25,10 @@ pub enum StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 pub const SANDBOX_ID: &str = "sandbox";
+
+/// How long a statement waits for another process's write (the app and the CLI share the
+/// file) before it fails.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 mod benchmarks;
 pub mod lineage;
@@ -50,9 +55,7 @@ pub struct OutputRow {
     pub width: u32,
     pub height: u32,
     pub bytes: u64,
-    pub credits: i64,
-    /// Why it was billed at another tier than asked, if it was.
-    pub billing_note: Option<String>,
+    pub billing: Billing,
 }
 
 /// One ledger entry as recorded.
@@ -63,9 +66,11 @@ pub struct LedgerRow {
     pub run_id: String,
     pub target_idx: u32,
     pub output_idx: u32,
+    /// The catalog entry priced (the delivered tier's).
     pub model_id: String,
+    /// The tier billed.
     pub variant: String,
-    pub credits: i64,
+    pub cost: Cost,
     pub official_usd: Option<f64>,
     pub simulated: bool,
     pub at: String,
@@ -84,6 +89,8 @@ pub struct ProfileRow {
     pub image_parts: ImageParts,
     /// The base URL the stored key was entered for: the key goes to that origin only.
     pub key_origin: Option<String>,
+    /// The gateway preset's id (`pixapi`, `openai`, `openai-compatible`).
+    pub gateway: String,
 }
 
 #[derive(Debug, Clone)]
@@ -105,8 +112,10 @@ pub struct RunRow {
     pub created_at: String,
     pub spec: RunSpec,
     pub status: RunStatus,
-    pub estimate_credits: i64,
-    pub credits: i64,
+    /// The most it could cost, as estimated when it started.
+    pub estimate: Cost,
+    /// What its delivered outputs were billed.
+    pub cost: Cost,
 }
 
 impl Store {
@@ -120,8 +129,8 @@ impl Store {
     }
 
     fn init(conn: Connection) -> Result<Store> {
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        Self::use_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let store = Store { conn: Mutex::new(conn), owner: Default::default() };
@@ -138,21 +147,48 @@ impl Store {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Switches the file to WAL. On a new file another process is opening at the same
+    /// moment, SQLite answers BUSY at once, without waiting (it would deadlock otherwise),
+    /// so the switch is tried again until the busy timeout has passed.
+    fn use_wal(conn: &Connection) -> Result<()> {
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                r => return Ok(r?),
+            }
+        }
+    }
+
     fn migrate(&self) -> Result<()> {
         let mut conn = self.conn();
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version as usize > MIGRATIONS.len() {
-            return Err(StoreError::Corrupt(format!(
-                "the database was written by a newer Pixbench (schema {version})"
-            )));
+        let newer =
+            |v: usize| StoreError::Corrupt(format!("the database was written by a newer Pixbench (schema {v})"));
+        let version = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+        if version > MIGRATIONS.len() {
+            return Err(newer(version));
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.transaction()?;
+        // The app and the CLI may open a new data dir at the same moment: each step reads the
+        // version again under the write lock (IMMEDIATE), so the second to arrive waits and
+        // then finds the step done instead of running it twice.
+        if version == MIGRATIONS.len() {
+            return Ok(());
+        }
+        loop {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let now = tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+            if now > MIGRATIONS.len() {
+                return Err(newer(now));
+            }
+            let Some(sql) = MIGRATIONS.get(now) else { return Ok(()) };
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.pragma_update(None, "user_version", (now + 1) as i64)?;
             tx.commit()?;
         }
-        Ok(())
     }
 
     // ---- settings ----
@@ -167,6 +203,17 @@ impl Store {
             params![key, value],
         )?;
         Ok(())
+    }
+
+    /// The models a profile's server listed when last read, kept so the app offers them at
+    /// start without a request (`entry_ids` are not kept: the catalog decides them).
+    pub fn server_models(&self, profile_id: &str) -> Result<Option<crate::api::ServerModels>> {
+        Ok(self.setting(&format!("server_models:{profile_id}"))?.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
+    pub fn set_server_models(&self, m: &crate::api::ServerModels) -> Result<()> {
+        let json = serde_json::to_string(m).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.set_setting(&format!("server_models:{}", m.profile_id), &json)
     }
 
     // ---- profiles ----
@@ -189,13 +236,14 @@ impl Store {
                 _ => ImageParts::Auto,
             },
             key_origin: r.get(9)?,
+            gateway: r.get(10)?,
         })
     }
 
     pub fn profiles(&self) -> Result<Vec<ProfileRow>> {
         let conn = self.conn();
         let mut st = conn.prepare(
-            "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, request_style, image_parts, key_origin FROM profiles ORDER BY is_sandbox DESC, created_at",
+            "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, request_style, image_parts, key_origin, gateway FROM profiles ORDER BY is_sandbox DESC, created_at",
         )?;
         let rows = st.query_map([], Self::profile_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -204,7 +252,7 @@ impl Store {
     pub fn profile(&self, id: &str) -> Result<ProfileRow> {
         self.conn()
             .query_row(
-                "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, request_style, image_parts, key_origin FROM profiles WHERE id = ?1",
+                "SELECT id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, request_style, image_parts, key_origin, gateway FROM profiles WHERE id = ?1",
                 [id],
                 Self::profile_from_row,
             )
@@ -214,12 +262,13 @@ impl Store {
 
     pub fn upsert_profile(&self, p: &ProfileRow) -> Result<()> {
         let r = self.conn().execute(
-            "INSERT INTO profiles(id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, created_at, request_style, image_parts, key_origin)
-             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            "INSERT INTO profiles(id, name, base_url, default_model, budget_credits, is_sandbox, key_mask, created_at, request_style, image_parts, key_origin, gateway)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url,
                default_model = excluded.default_model, budget_credits = excluded.budget_credits,
                key_mask = excluded.key_mask, request_style = excluded.request_style,
-               image_parts = excluded.image_parts, key_origin = excluded.key_origin",
+               image_parts = excluded.image_parts, key_origin = excluded.key_origin,
+               gateway = excluded.gateway",
             params![
                 p.id,
                 p.name,
@@ -238,6 +287,7 @@ impl Store {
                     ImageParts::Repeated => "repeated",
                 },
                 p.key_origin,
+                p.gateway,
             ],
         );
         match r {
@@ -302,8 +352,8 @@ impl Store {
         let tx = conn.transaction()?;
         let models: Vec<&str> = run.spec.targets.iter().map(|t| t.model_id.as_str()).collect();
         tx.execute(
-            "INSERT INTO runs(id, session_id, profile_id, profile_name, simulated, created_at, mode, prompt, models, spec_json, status, estimate_credits, credits, bench_id, owner)
-             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            "INSERT INTO runs(id, session_id, profile_id, profile_name, simulated, created_at, mode, prompt, models, spec_json, status, estimate_credits, credits, bench_id, owner, estimate_usd, estimate_unpriced, usd, unpriced)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             params![
                 run.id,
                 run.session_id,
@@ -311,21 +361,25 @@ impl Store {
                 run.profile_name,
                 run.simulated as i64,
                 run.created_at,
-                mode_str(run.spec.mode),
-                run.spec.prompt,
+                mode_str(run.spec.request.kind()),
+                run.spec.request.prompt,
                 format!(",{},", models.join(",")),
                 serde_json::to_string(&run.spec).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 run.status.as_str(),
-                run.estimate_credits,
-                run.credits,
+                run.estimate.credits,
+                run.cost.credits,
                 run.spec.bench_id,
-                self.owner.get()
+                self.owner.get(),
+                run.estimate.usd,
+                run.estimate.unpriced,
+                run.cost.usd,
+                run.cost.unpriced,
             ],
         )?;
-        if let Some(parent) = &run.spec.parent {
+        if let Some(parent) = &run.spec.request.parent {
             lineage::record_parent(&tx, &run.id, parent)?;
         }
-        for (pos, sha) in run.spec.references.iter().enumerate() {
+        for (pos, sha) in run.spec.request.images.iter().enumerate() {
             tx.execute(
                 "INSERT INTO run_references(run_id, pos, sha256) VALUES(?1, ?2, ?3)",
                 params![run.id, pos as i64, sha],
@@ -357,36 +411,47 @@ impl Store {
 
     /// Records a paid output and its ledger entry in one transaction, once: a second
     /// call for the same (run, target, index) changes nothing (resumes never double-count).
+    /// Answers whether it was new.
     pub fn record_output(&self, o: &OutputRow, l: &LedgerRow) -> Result<bool> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        // A run deleted while a cancelled task was still finishing: its image has no row
-        // to belong to, but the money was spent: the ledger keeps it.
+        // A run deleted while a task was still finishing: its image has no row to belong
+        // to, but the money was spent: the ledger keeps it.
         let run_exists =
             tx.query_row("SELECT 1 FROM runs WHERE id = ?1", [&o.run_id], |_| Ok(())).optional()?.is_some();
-        if !run_exists {
-            let n = tx.execute(
-                "INSERT OR IGNORE INTO ledger(session_id, profile_id, run_id, target_idx, output_idx, model_id, variant, credits, official_usd, simulated, at)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![l.session_id, l.profile_id, l.run_id, l.target_idx, l.output_idx, l.model_id, l.variant, l.credits, l.official_usd, l.simulated as i64, l.at],
-            )?;
-            tx.commit()?;
-            return Ok(n == 1);
-        }
-        let inserted = tx.execute(
-            "INSERT OR IGNORE INTO outputs(run_id, target_idx, idx, sha256, width, height, bytes, credits, billing_note) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![o.run_id, o.target_idx, o.idx, o.sha256, o.width, o.height, o.bytes as i64, o.credits, o.billing_note],
-        )?;
-        if inserted == 1 {
-            tx.execute(
-                "INSERT OR IGNORE INTO ledger(session_id, profile_id, run_id, target_idx, output_idx, model_id, variant, credits, official_usd, simulated, at)
-                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![l.session_id, l.profile_id, l.run_id, l.target_idx, l.output_idx, l.model_id, l.variant, l.credits, l.official_usd, l.simulated as i64, l.at],
-            )?;
-            tx.execute("UPDATE runs SET credits = credits + ?2 WHERE id = ?1", params![o.run_id, o.credits])?;
-        }
+        let new = if run_exists {
+            let c = &o.billing.cost;
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO outputs(run_id, target_idx, idx, sha256, width, height, bytes, credits, usd, unpriced, asked_tier, billed_tier, billed_entry)
+                 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    o.run_id,
+                    o.target_idx,
+                    o.idx,
+                    o.sha256,
+                    o.width,
+                    o.height,
+                    o.bytes as i64,
+                    c.credits,
+                    c.usd,
+                    c.unpriced,
+                    o.billing.asked_tier,
+                    o.billing.billed_tier,
+                    o.billing.billed_entry
+                ],
+            )? == 1;
+            if inserted {
+                tx.execute(
+                    "UPDATE runs SET credits = credits + ?2, usd = usd + ?3, unpriced = unpriced + ?4 WHERE id = ?1",
+                    params![o.run_id, c.credits, c.usd, c.unpriced],
+                )?;
+            }
+            inserted && insert_ledger(&tx, l)?
+        } else {
+            insert_ledger(&tx, l)?
+        };
         tx.commit()?;
-        Ok(inserted == 1)
+        Ok(new)
     }
 
     pub fn rate_output(
@@ -410,7 +475,7 @@ impl Store {
     pub fn run_row(&self, id: &str) -> Result<RunRow> {
         let conn = self.conn();
         conn.query_row(
-            "SELECT id, session_id, profile_id, profile_name, simulated, created_at, spec_json, status, estimate_credits, credits FROM runs WHERE id = ?1",
+            "SELECT id, session_id, profile_id, profile_name, simulated, created_at, spec_json, status, estimate_credits, credits, estimate_usd, estimate_unpriced, usd, unpriced FROM runs WHERE id = ?1",
             [id],
             |r| {
                 Ok((
@@ -422,14 +487,14 @@ impl Store {
                     r.get::<_, String>(5)?,
                     r.get::<_, String>(6)?,
                     r.get::<_, String>(7)?,
-                    r.get::<_, i64>(8)?,
-                    r.get::<_, i64>(9)?,
+                    Cost { credits: r.get(8)?, usd: r.get(10)?, unpriced: r.get(11)? },
+                    Cost { credits: r.get(9)?, usd: r.get(12)?, unpriced: r.get(13)? },
                 ))
             },
         )
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("run {id}")))
-        .and_then(|(id, session_id, profile_id, profile_name, sim, created_at, spec, status, est, credits)| {
+        .and_then(|(id, session_id, profile_id, profile_name, sim, created_at, spec, status, estimate, cost)| {
             Ok(RunRow {
                 id,
                 session_id,
@@ -439,8 +504,8 @@ impl Store {
                 created_at,
                 spec: serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 status: RunStatus::parse(&status),
-                estimate_credits: est,
-                credits,
+                estimate,
+                cost,
             })
         })
     }
@@ -450,7 +515,8 @@ impl Store {
         let mut st = conn.prepare("SELECT state_json FROM run_targets WHERE run_id = ?1 ORDER BY idx")?;
         let jsons = st.query_map([run_id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         let mut out_st = conn.prepare(
-            "SELECT target_idx, idx, sha256, width, height, bytes, credits, rating, note, billing_note FROM outputs WHERE run_id = ?1 ORDER BY target_idx, idx",
+            "SELECT target_idx, idx, sha256, width, height, bytes, credits, rating, note, usd, unpriced, asked_tier, billed_tier, billed_entry
+             FROM outputs WHERE run_id = ?1 ORDER BY target_idx, idx",
         )?;
         let outputs = out_st
             .query_map([run_id], |r| {
@@ -464,10 +530,16 @@ impl Store {
                         bytes: r.get::<_, i64>(5)? as u64,
                         url: String::new(),
                         thumb_url: String::new(),
-                        credits: r.get(6)?,
+                        // Rows older than schema 8 have no asked tier (the engine reads it
+                        // from the catalog) and may lack the billed one.
+                        billing: Billing {
+                            asked_tier: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+                            billed_tier: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+                            billed_entry: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+                            cost: Cost { credits: r.get(6)?, usd: r.get(9)?, unpriced: r.get(10)? },
+                        },
                         rating: r.get(7)?,
                         note: r.get(8)?,
-                        billing_note: r.get(9)?,
                     },
                 ))
             })?
@@ -476,6 +548,7 @@ impl Store {
         for j in jsons {
             let mut t: TargetView = serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             t.outputs = outputs.iter().filter(|(ti, _)| *ti == t.idx).map(|(_, o)| o.clone()).collect();
+            t.cost = t.outputs.iter().map(|o| o.billing.cost.clone()).sum();
             targets.push(t);
         }
         Ok(targets)
@@ -485,8 +558,9 @@ impl Store {
     /// Runs left queued or running, with their owner (see `crate::owner`).
     pub fn unfinished_runs(&self) -> Result<Vec<(String, Option<String>)>> {
         let conn = self.conn();
-        let mut st =
-            conn.prepare("SELECT id, owner FROM runs WHERE status IN ('queued', 'running') ORDER BY created_at")?;
+        let mut st = conn.prepare(
+            "SELECT id, owner FROM runs WHERE status IN ('queued', 'running', 'waiting') ORDER BY created_at",
+        )?;
         let ids = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(ids)
     }
@@ -521,7 +595,7 @@ impl Store {
             "SELECT r.id, r.created_at, r.prompt, r.mode, r.status, r.models, r.profile_name, r.simulated, r.credits,
                     (SELECT COUNT(*) FROM outputs o WHERE o.run_id = r.id),
                     (SELECT o.sha256 FROM outputs o WHERE o.run_id = r.id ORDER BY o.target_idx, o.idx LIMIT 1),
-                    r.parent_run_id, (SELECT COUNT(*) FROM runs c WHERE c.parent_run_id = r.id)
+                    r.parent_run_id, (SELECT COUNT(*) FROM runs c WHERE c.parent_run_id = r.id), r.usd, r.unpriced
              FROM runs r WHERE 1=1",
         );
         if !f.include_bench_runs.unwrap_or(false) {
@@ -564,12 +638,12 @@ impl Store {
                     id: r.get(0)?,
                     created_at: r.get(1)?,
                     prompt: r.get(2)?,
-                    mode: parse_mode(&r.get::<_, String>(3)?),
+                    kind: parse_mode(&r.get::<_, String>(3)?),
                     status: RunStatus::parse(&r.get::<_, String>(4)?),
                     models: models.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
                     profile_name: r.get(6)?,
                     simulated: r.get::<_, i64>(7)? != 0,
-                    credits: r.get(8)?,
+                    cost: Cost { credits: r.get(8)?, usd: r.get(13)?, unpriced: r.get(14)? },
                     images: r.get(9)?,
                     thumb_url: thumb,
                     parent_run_id: r.get(11)?,
@@ -581,33 +655,43 @@ impl Store {
     }
 
     /// Deletes a run; answers the image hashes no longer referenced by anything.
+    /// Deletes a run and answers the image hashes it used (its outputs and references), for
+    /// the caller to remove those no one uses any more ([`Store::blob_in_use`]). A reference
+    /// only this run used leaves the reference list too; one the user still has (a server
+    /// may answer with a reference's own bytes) stays.
     pub fn delete_run(&self, run_id: &str) -> Result<Vec<String>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let mut shas: Vec<String> = {
-            let mut st = tx.prepare(
-                "SELECT sha256 FROM outputs WHERE run_id = ?1 UNION SELECT sha256 FROM run_references WHERE run_id = ?1",
-            )?;
+        let of = |sql: &str| -> Result<Vec<String>> {
+            let mut st = tx.prepare(sql)?;
             let v = st.query_map([run_id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
-            v
+            Ok(v)
         };
+        let outputs = of("SELECT sha256 FROM outputs WHERE run_id = ?1")?;
+        let references = of("SELECT sha256 FROM run_references WHERE run_id = ?1")?;
         // Ledger entries stay: money spent is history even when the images are deleted.
         tx.execute("DELETE FROM runs WHERE id = ?1", [run_id])?;
-        shas.retain(|sha| {
-            let used: i64 = tx
-                .query_row(
-                    "SELECT (SELECT COUNT(*) FROM outputs WHERE sha256 = ?1) + (SELECT COUNT(*) FROM run_references WHERE sha256 = ?1)",
-                    [sha],
-                    |r| r.get(0),
-                )
-                .unwrap_or(1);
-            used == 0
-        });
-        for sha in &shas {
-            tx.execute("DELETE FROM reference_images WHERE sha256 = ?1", [sha])?;
+        for sha in &references {
+            if !used_by_runs(&tx, sha) {
+                tx.execute("DELETE FROM reference_images WHERE sha256 = ?1", [sha])?;
+            }
         }
         tx.commit()?;
+        let mut shas = outputs;
+        shas.extend(references);
+        shas.sort();
+        shas.dedup();
         Ok(shas)
+    }
+
+    /// Whether an image is an output, a run's reference or in the reference list.
+    pub fn blob_in_use(&self, sha: &str) -> bool {
+        let conn = self.conn();
+        used_by_runs(&conn, sha)
+            || conn
+                .query_row("SELECT 1 FROM reference_images WHERE sha256 = ?1", [sha], |_| Ok(()))
+                .optional()
+                .map_or(true, |r| r.is_some())
     }
 
     // ---- reference images ----
@@ -651,7 +735,7 @@ impl Store {
     pub fn ledger_for_session(&self, session_id: &str) -> Result<Vec<LedgerRow>> {
         let conn = self.conn();
         let mut st = conn.prepare(
-            "SELECT session_id, profile_id, run_id, target_idx, output_idx, model_id, variant, credits, official_usd, simulated, at
+            "SELECT session_id, profile_id, run_id, target_idx, output_idx, model_id, variant, credits, official_usd, simulated, at, usd, unpriced
              FROM ledger WHERE session_id = ?1 ORDER BY at, id",
         )?;
         let rows = st
@@ -664,7 +748,7 @@ impl Store {
                     output_idx: r.get(4)?,
                     model_id: r.get(5)?,
                     variant: r.get(6)?,
-                    credits: r.get(7)?,
+                    cost: Cost { credits: r.get(7)?, usd: r.get(11)?, unpriced: r.get(12)? },
                     official_usd: r.get(8)?,
                     simulated: r.get::<_, i64>(9)? != 0,
                     at: r.get(10)?,
@@ -726,24 +810,120 @@ fn target_json(t: &TargetView) -> Result<String> {
     serde_json::to_string(&t).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-pub fn mode_str(m: RunMode) -> &'static str {
+/// The one insert of a ledger entry; answers whether it was new (an entry is kept once per
+/// run, target and output, so resumes never double-count).
+fn insert_ledger(tx: &rusqlite::Transaction, l: &LedgerRow) -> Result<bool> {
+    let n = tx.execute(
+        "INSERT OR IGNORE INTO ledger(session_id, profile_id, run_id, target_idx, output_idx, model_id, variant, credits, usd, unpriced, official_usd, simulated, at)
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            l.session_id,
+            l.profile_id,
+            l.run_id,
+            l.target_idx,
+            l.output_idx,
+            l.model_id,
+            l.variant,
+            l.cost.credits,
+            l.cost.usd,
+            l.cost.unpriced,
+            l.official_usd,
+            l.simulated as i64,
+            l.at
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// Whether any output or run reference uses an image (a failed query answers yes: nothing
+/// is removed on a doubt).
+fn used_by_runs(conn: &Connection, sha: &str) -> bool {
+    conn.query_row(
+        "SELECT (SELECT COUNT(*) FROM outputs WHERE sha256 = ?1) + (SELECT COUNT(*) FROM run_references WHERE sha256 = ?1)",
+        [sha],
+        |r| r.get::<_, i64>(0),
+    )
+    .map_or(true, |n| n > 0)
+}
+
+pub fn mode_str(m: RunKind) -> &'static str {
     match m {
-        RunMode::Generate => "generate",
-        RunMode::Edit => "edit",
+        RunKind::Generate => "generate",
+        RunKind::Edit => "edit",
     }
 }
 
-fn parse_mode(s: &str) -> RunMode {
+fn parse_mode(s: &str) -> RunKind {
     if s == "edit" {
-        RunMode::Edit
+        RunKind::Edit
     } else {
-        RunMode::Generate
+        RunKind::Generate
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn processes_opening_a_new_data_dir_at_once_all_get_the_same_schema() {
+        // Each opener has its own connection, as the app and the CLI do.
+        for round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("pixbench.sqlite");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        Store::open(&path).map(|s| s.setting("x").is_ok()).map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            for h in handles {
+                assert_eq!(h.join().unwrap(), Ok(true), "round {round}");
+            }
+            let conn = Connection::open(&path).unwrap();
+            let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+            assert_eq!(v as usize, MIGRATIONS.len());
+        }
+    }
+
+    #[test]
+    fn a_database_of_schema_7_keeps_its_costs_and_billing() {
+        // Rows as the previous version wrote them: credits only, a billing sentence.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..7] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 7).unwrap();
+            conn.execute_batch(
+                r#"INSERT INTO runs(id, session_id, profile_id, profile_name, simulated, created_at, mode, prompt, models, spec_json, status, estimate_credits, credits)
+                   VALUES('r', 's', 'sandbox', 'Sandbox', 1, '2026-01-01T00:00:00Z', 'generate', 'a fox', ',m-4k,', '{}', 'done', 8, 6);
+                   INSERT INTO outputs(run_id, target_idx, idx, sha256, width, height, bytes, credits, billing_note)
+                   VALUES('r', 0, 0, 'aa', 2048, 2048, 10, 6, 'Asked 4K, delivered 2048×2048 (2K): 6 credits.');
+                   INSERT INTO ledger(session_id, profile_id, run_id, target_idx, output_idx, model_id, variant, credits, official_usd, simulated, at)
+                   VALUES('s', 'sandbox', 'r', 0, 0, 'm-2k', '2K', 6, NULL, 1, '2026-01-01T00:00:01Z');"#,
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        let l = s.ledger_for_session("s").unwrap();
+        assert_eq!(l[0].cost, Cost { credits: 6, usd: 0.06, unpriced: 0 });
+        let h = s.history(&HistoryFilter::default()).unwrap();
+        assert_eq!(h[0].cost, Cost { credits: 6, usd: 0.06, unpriced: 0 });
+        let conn = s.conn();
+        let (billed, entry, usd): (String, String, f64) = conn
+            .query_row("SELECT billed_tier, billed_entry, usd FROM outputs WHERE run_id = 'r'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((billed.as_str(), entry.as_str(), usd), ("2K", "m-2k", 0.06));
+    }
 
     #[test]
     fn an_output_of_a_deleted_run_still_enters_the_ledger() {
@@ -758,8 +938,12 @@ mod tests {
             width: 1024,
             height: 1024,
             bytes: 10,
-            credits: 4,
-            billing_note: None,
+            billing: Billing {
+                asked_tier: "1K".into(),
+                billed_tier: "1K".into(),
+                billed_entry: "gemini-3.1-flash-image-preview".into(),
+                cost: Cost::credits(4, 0.01),
+            },
         };
         let led = LedgerRow {
             session_id: "s1".into(),
@@ -769,7 +953,7 @@ mod tests {
             output_idx: 0,
             model_id: "gemini-3.1-flash-image-preview".into(),
             variant: "1K".into(),
-            credits: 4,
+            cost: Cost::credits(4, 0.01),
             official_usd: None,
             simulated: false,
             at: now_rfc3339(),
@@ -777,6 +961,6 @@ mod tests {
         assert!(s.record_output(&out, &led).unwrap());
         assert!(!s.record_output(&out, &led).unwrap(), "once");
         let l = s.ledger_for_session("s1").unwrap();
-        assert_eq!(l.iter().map(|r| r.credits).sum::<i64>(), 4);
+        assert_eq!(l.iter().map(|r| r.cost.credits).sum::<i64>(), 4);
     }
 }

@@ -12,129 +12,22 @@ use crate::kind::ErrorKind;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use rand::Rng;
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
-use crate::engine::{lock, Engine};
+pub use crate::api::{
+    BlindChoice, BlindNext, BlindPair, BlindReveal, LeaderRow, Leaderboard, RevealedSide, VoteRecord,
+};
+use std::sync::{Arc, Mutex};
+
 use crate::error::{ui, CoreError, CoreResult};
-use crate::store::now_rfc3339;
+use crate::infra::{lock, Clock, ImageUrls};
+use crate::session::Sessions;
+use crate::store::Store;
 
 /// Which votes and outputs count: one session's or everything in the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VoteScope {
     Session(String),
     All,
-}
-
-macro_rules! ipc {
-    ($($item:item)*) => {
-        $(
-            #[derive(Debug, Clone, Serialize, Deserialize, TS)]
-            #[serde(rename_all = "camelCase")]
-            #[ts(export)]
-            $item
-        )*
-    };
-}
-
-ipc! {
-    /// Two outputs as a blind view may see them: no label, no model id, no run id.
-    pub struct BlindPair {
-        /// Opaque; good for one vote.
-        pub token: String,
-        pub prompt: String,
-        pub left_url: String,
-        pub right_url: String,
-    }
-
-    /// What `blind_next` answers: the next pair, if any, and how far the voting is.
-    pub struct BlindNext {
-        /// `None` when every comparable pair has a vote (or there is none).
-        pub pair: Option<BlindPair>,
-        /// Pairs of outputs with the same prompt from different labels, in scope.
-        pub comparable: u32,
-        /// Of those, pairs with a vote.
-        pub voted: u32,
-    }
-
-    /// One side of a pair, revealed after the vote.
-    pub struct RevealedSide {
-        pub label: String,
-        pub model_id: String,
-        /// What this output cost.
-        pub credits: i64,
-    }
-
-    /// The answer to a vote: what the two sides were.
-    pub struct BlindReveal {
-        pub choice: BlindChoice,
-        pub left: RevealedSide,
-        pub right: RevealedSide,
-        /// False for a skip (skips are not stored).
-        pub stored: bool,
-    }
-
-    /// A label's line on the leaderboard.
-    pub struct LeaderRow {
-        pub rank: u32,
-        pub label: String,
-        pub model_id: String,
-        /// Bradley–Terry score on an Elo-like scale (mean 1500, 400 points per 10:1 odds).
-        pub score: f64,
-        /// Bootstrap 95% interval of the score.
-        pub low: f64,
-        pub high: f64,
-        pub wins: u32,
-        pub losses: u32,
-        pub ties: u32,
-        pub votes: u32,
-        /// Credits spent on this label's images in scope (real and Sandbox alike).
-        pub credits: i64,
-        /// `credits / wins`; `None` without a win.
-        pub cost_per_win: Option<f64>,
-    }
-
-    pub struct Leaderboard {
-        /// `session` or `all`.
-        pub scope: String,
-        pub session_id: Option<String>,
-        pub votes: u32,
-        pub ties: u32,
-        /// How the scores are made, for a person.
-        pub method: String,
-        /// Best first.
-        pub rows: Vec<LeaderRow>,
-    }
-
-    /// A stored vote, as exported.
-    pub struct VoteRecord {
-        pub at: String,
-        pub session_id: String,
-        pub prompt: String,
-        pub left_label: String,
-        pub right_label: String,
-        /// `left`, `right` or `tie`.
-        pub winner: String,
-        pub left_run_id: String,
-        pub left_target_idx: u32,
-        pub left_output_idx: u32,
-        pub left_sha256: String,
-        pub right_run_id: String,
-        pub right_target_idx: u32,
-        pub right_output_idx: u32,
-        pub right_sha256: String,
-    }
-}
-
-/// A vote: `1` left, `2` right, `0` tie, `S` skip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "lowercase")]
-#[ts(export)]
-pub enum BlindChoice {
-    Left,
-    Right,
-    Tie,
-    Skip,
 }
 
 pub const METHOD: &str = "Bradley–Terry (ties count half a win each way), fitted by MM with one virtual draw per label; 95% interval from 400 bootstrap resamples of the votes (fixed seed).";
@@ -226,16 +119,35 @@ pub fn target_label(run_prompt: &str, target: &serde_json::Value) -> String {
     }
 }
 
-/// The label and prompt of target `idx` of a stored spec (`None` if the spec lacks it).
+/// The label and prompt of target `idx` of a stored spec (`None` if the spec lacks it). The
+/// run's prompt is its request's (`request.prompt`), or the flat spec's of an older version.
 fn label_of(spec: &serde_json::Value, idx: u32) -> Option<(String, String, String)> {
-    let run_prompt = spec.get("prompt").and_then(|p| p.as_str()).unwrap_or("");
+    let run_prompt = spec
+        .get("request")
+        .and_then(|r| r.get("prompt"))
+        .or_else(|| spec.get("prompt"))
+        .and_then(|p| p.as_str())
+        .unwrap_or("");
     let t = spec.get("targets")?.as_array()?.get(idx as usize)?;
     let prompt = t.get("prompt").and_then(|p| p.as_str()).filter(|p| !p.trim().is_empty()).unwrap_or(run_prompt);
     let model = t.get("modelId").and_then(|m| m.as_str()).unwrap_or("?");
     Some((target_label(run_prompt, t), prompt.to_string(), model.to_string()))
 }
 
-impl Engine {
+/// The votes service.
+pub struct Votes {
+    store: Arc<Store>,
+    sessions: Arc<Sessions>,
+    urls: ImageUrls,
+    clock: Arc<dyn Clock>,
+    blind: Mutex<BlindState>,
+}
+
+impl Votes {
+    pub fn new(store: Arc<Store>, sessions: Arc<Sessions>, urls: ImageUrls, clock: Arc<dyn Clock>) -> Votes {
+        Votes { store, sessions, urls, clock, blind: Mutex::new(BlindState::default()) }
+    }
+
     fn scope_filter(scope: &VoteScope) -> (&'static str, Option<String>) {
         match scope {
             VoteScope::Session(id) => ("WHERE session_id = ?1", Some(id.clone())),
@@ -244,7 +156,7 @@ impl Engine {
     }
 
     /// Every delivered output in scope, with its label and prompt.
-    fn blind_items(&self, scope: &VoteScope) -> CoreResult<Vec<Item>> {
+    fn items(&self, scope: &VoteScope) -> CoreResult<Vec<Item>> {
         let (filter, arg) = match scope {
             VoteScope::Session(id) => ("WHERE r.session_id = ?1", Some(id.clone())),
             VoteScope::All => ("", None),
@@ -253,7 +165,7 @@ impl Engine {
             "SELECT o.run_id, o.target_idx, o.idx, o.sha256, o.credits, r.spec_json FROM outputs o
              JOIN runs r ON r.id = o.run_id {filter} ORDER BY r.created_at, o.run_id, o.target_idx, o.idx"
         );
-        let rows = self.store().with_transaction(|tx| {
+        let rows = self.store.with_transaction(|tx| {
             let mut st = tx.prepare(&sql)?;
             let map = |r: &rusqlite::Row| {
                 Ok((
@@ -291,14 +203,14 @@ impl Engine {
     }
 
     /// Every stored vote in scope, oldest first.
-    pub fn votes_list(&self, scope: &VoteScope) -> CoreResult<Vec<VoteRecord>> {
+    pub fn list(&self, scope: &VoteScope) -> CoreResult<Vec<VoteRecord>> {
         let (filter, arg) = Self::scope_filter(scope);
         let sql = format!(
             "SELECT at, session_id, prompt, left_label, right_label, winner, left_run_id, left_target_idx,
              left_output_idx, left_sha256, right_run_id, right_target_idx, right_output_idx, right_sha256
              FROM votes {filter} ORDER BY id"
         );
-        Ok(self.store().with_transaction(|tx| {
+        Ok(self.store.with_transaction(|tx| {
             let mut st = tx.prepare(&sql)?;
             let map = |r: &rusqlite::Row| {
                 Ok(VoteRecord {
@@ -329,11 +241,11 @@ impl Engine {
     /// The next pair to judge: two outputs of one prompt from different labels, never a pair
     /// that has a vote, the pairs of labels with the fewest votes first (skipped pairs last),
     /// sides at random. Scope: the current session's outputs by default.
-    pub fn blind_next(&self, scope: Option<VoteScope>) -> CoreResult<BlindNext> {
-        let scope = scope.unwrap_or_else(|| VoteScope::Session(self.session_id()));
-        let items = self.blind_items(&scope)?;
+    pub fn next(&self, scope: Option<VoteScope>) -> CoreResult<BlindNext> {
+        let scope = scope.unwrap_or_else(|| VoteScope::Session(self.sessions.id()));
+        let items = self.items(&scope)?;
         // Any vote on a pair closes it, whatever its session.
-        let all_votes = self.votes_list(&VoteScope::All)?;
+        let all_votes = self.list(&VoteScope::All)?;
         let key = |run: &str, t: u32, o: u32| OutputKey { run_id: run.into(), target_idx: t, output_idx: o };
         let voted: HashSet<(OutputKey, OutputKey)> = all_votes
             .iter()
@@ -365,7 +277,7 @@ impl Engine {
         for it in &items {
             by_prompt.entry(it.prompt.as_str()).or_default().push(it);
         }
-        let state = lock(&self.inner.blind);
+        let state = lock(&self.blind);
         let mut rng = rand::rng();
         let (mut comparable, mut voted_n) = (0u32, 0u32);
         let mut best: Option<(PairRank, &Item, &Item)> = None;
@@ -405,13 +317,13 @@ impl Engine {
             let view = BlindPair {
                 token: token.clone(),
                 prompt: left.prompt.clone(),
-                left_url: self.image_url(&left.sha256),
-                right_url: self.image_url(&right.sha256),
+                left_url: self.urls.image(&left.sha256),
+                right_url: self.urls.image(&right.sha256),
             };
-            let mut state = lock(&self.inner.blind);
+            let mut state = lock(&self.blind);
             state.pending.insert(
                 token.clone(),
-                PendingPair { session_id: self.session_id(), left: left.clone(), right: right.clone() },
+                PendingPair { session_id: self.sessions.id(), left: left.clone(), right: right.clone() },
             );
             state.order.push_back(token);
             while state.order.len() > MAX_PENDING {
@@ -426,9 +338,9 @@ impl Engine {
 
     /// Records a vote on a pair `blind_next` handed out (a skip is not stored) and reveals
     /// its two labels. A token is good once; an unknown one is refused.
-    pub fn blind_vote(&self, token: &str, choice: BlindChoice) -> CoreResult<BlindReveal> {
+    pub fn vote(&self, token: &str, choice: BlindChoice) -> CoreResult<BlindReveal> {
         let taken = {
-            let mut state = lock(&self.inner.blind);
+            let mut state = lock(&self.blind);
             let p = state.pending.remove(token);
             if p.is_some() {
                 state.order.retain(|t| t != token);
@@ -443,16 +355,16 @@ impl Engine {
         };
         let reveal = |stored| BlindReveal {
             choice,
-            left: RevealedSide {
+            left: Some(RevealedSide {
                 label: p.left.label.clone(),
                 model_id: p.left.model_id.clone(),
                 credits: p.left.credits,
-            },
-            right: RevealedSide {
+            }),
+            right: Some(RevealedSide {
                 label: p.right.label.clone(),
                 model_id: p.right.model_id.clone(),
                 credits: p.right.credits,
-            },
+            }),
             stored,
         };
         let winner = match choice {
@@ -460,12 +372,13 @@ impl Engine {
             BlindChoice::Right => "right",
             BlindChoice::Tie => "tie",
             BlindChoice::Skip => {
-                lock(&self.inner.blind).skipped.insert(unordered(&p.left.key, &p.right.key));
-                return Ok(reveal(false));
+                lock(&self.blind).skipped.insert(unordered(&p.left.key, &p.right.key));
+                // Nothing revealed: a skipped pair comes back later, still blind.
+                return Ok(BlindReveal { choice, left: None, right: None, stored: false });
             }
         };
         let (l, r) = (&p.left, &p.right);
-        let inserted = self.store().with_transaction(|tx| {
+        let inserted = self.store.with_transaction(|tx| {
             // Two tokens for one pair (two windows): the first vote counts.
             let exists: i64 = tx.query_row(
                 "SELECT COUNT(*) FROM votes WHERE (left_run_id = ?1 AND left_target_idx = ?2 AND left_output_idx = ?3
@@ -503,7 +416,7 @@ impl Engine {
                     r.label,
                     r.sha256,
                     winner,
-                    now_rfc3339()
+                    self.clock.now_rfc3339()
                 ],
             )?;
             Ok(true)
@@ -527,7 +440,7 @@ impl Engine {
         let sql = format!(
             "SELECT l.target_idx, l.model_id, l.credits, r.spec_json FROM ledger l LEFT JOIN runs r ON r.id = l.run_id {filter}"
         );
-        let rows = self.store().with_transaction(|tx| {
+        let rows = self.store.with_transaction(|tx| {
             let mut st = tx.prepare(&sql)?;
             let map = |r: &rusqlite::Row| {
                 Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<String>>(3)?))
@@ -552,7 +465,7 @@ impl Engine {
 
     /// The leaderboard of a scope's votes; no rows when there are none.
     pub fn leaderboard(&self, scope: &VoteScope) -> CoreResult<Leaderboard> {
-        let votes = self.votes_list(scope)?;
+        let votes = self.list(scope)?;
         let credits = self.credits_by_label(scope)?;
         let mut board = board_from_votes(&votes, &credits);
         if let VoteScope::Session(id) = scope {
@@ -565,7 +478,7 @@ impl Engine {
     /// The most recent session with a vote (the CLI's default board).
     pub fn latest_voted_session(&self) -> CoreResult<Option<String>> {
         use rusqlite::OptionalExtension;
-        Ok(self.store().with_transaction(|tx| {
+        Ok(self.store.with_transaction(|tx| {
             tx.query_row("SELECT session_id FROM votes ORDER BY id DESC LIMIT 1", [], |r| r.get(0)).optional()
         })?)
     }
@@ -573,8 +486,8 @@ impl Engine {
     /// The current session's votes and leaderboard as CSV, next to a session export at
     /// `main` (`<stem>-votes.csv`, `<stem>-leaderboard.csv`); nothing when it has no votes.
     pub(crate) fn write_vote_csvs(&self, main: &std::path::Path) -> CoreResult<Vec<std::path::PathBuf>> {
-        let scope = VoteScope::Session(self.session_id());
-        let votes = self.votes_list(&scope)?;
+        let scope = VoteScope::Session(self.sessions.id());
+        let votes = self.list(&scope)?;
         if votes.is_empty() {
             return Ok(vec![]);
         }

@@ -6,8 +6,8 @@ import EstimateTargets from "./EstimateTargets.svelte";
 import Inspector from "./Inspector.svelte";
 import ModelOptions from "./ModelOptions.svelte";
 import ResultCell from "./ResultCell.svelte";
-import { buildSpec, initialComposer, priceKey, toggleTarget, type ComposerState } from "../logic/composer";
-import { CATALOG, estimate, FIELDS, output, run, target, targetEstimate } from "../logic/fixtures.test-util";
+import { buildRequest, initialComposer, priceKey, toggleTarget, type ComposerState } from "../logic/composer";
+import { CATALOG, credits, estimate, FIELDS, output, run, target, targetEstimate } from "../logic/fixtures.test-util";
 import { store } from "../state/state.svelte";
 
 const NOTE = "Asked 4K, delivered 2048×2048 (2K): 6 credits.";
@@ -61,21 +61,21 @@ describe("Model options", () => {
     store.composer.setOption("quality", "low");
     store.composer.setOption("output_compression", "150");
     expect(store.composer.form.options).toEqual({ quality: "low", output_compression: 100 });
-    expect(store.composer.spec.options).toEqual({ output_compression: 100, quality: "low" });
+    expect(store.composer.request.fields).toEqual({ output_compression: 100, quality: "low" });
     expect(render(ModelOptions).body).toContain('<option value="low" selected');
     store.composer.setOption("quality", null);
     expect(store.composer.form.options).toEqual({ output_compression: 100 });
     store.composer.toggleTarget("gemini-3.1-flash-image-preview", true);
     store.composer.toggleTarget("gpt-image-2", false);
     expect(store.composer.form.options).toEqual({});
-    expect(store.composer.spec.options).toBeNull();
+    expect(store.composer.request.fields).toBeNull();
   });
 });
 
 describe("per-target estimate", () => {
   it("lists each target's size and credits, 'from' for a floor", () => {
     store.composer.form = choose("gemini-3.1-flash-image-preview-4k", "gpt-image-1.5");
-    const spec = buildSpec(store.composer.form, CATALOG);
+    const spec = buildRequest(store.composer.form, CATALOG);
     store.composer.estimate = estimate({
       targets: [
         targetEstimate("gemini-3.1-flash-image-preview-4k", 8, { size: "4K" }),
@@ -94,7 +94,7 @@ describe("per-target estimate", () => {
   it("dims the lines while a new estimate is on its way", () => {
     store.composer.form = choose("gpt-image-2");
     store.composer.estimate = estimate({ targets: [targetEstimate("gpt-image-2", 14, { size: "1024x1024" })] });
-    store.composer.estimateKey = priceKey(store.composer.spec);
+    store.composer.estimateKey = priceKey(store.composer.request);
     store.composer.setOption("quality", "low");
     const html = render(EstimateTargets).body;
     expect(html).toContain("stale");
@@ -110,8 +110,18 @@ describe("billing note", () => {
         target(0, {
           modelId: "gemini-3.1-flash-image-preview-4k",
           status: "done",
-          credits: 6,
-          outputs: [{ ...output(0, 2048, 2048), credits: 6, billingNote: NOTE }],
+          cost: credits(6),
+          outputs: [
+            {
+              ...output(0, 2048, 2048),
+              billing: {
+                askedTier: "4K",
+                billedTier: "2K",
+                billedEntry: "gemini-3.1-flash-image-preview-2k",
+                cost: credits(6),
+              },
+            },
+          ],
         }),
       ],
     });
@@ -129,7 +139,10 @@ describe("billing note", () => {
     );
   });
   it("is absent when billed as asked", () => {
-    const r = run("r2", { status: "done", targets: [target(0, { status: "done", credits: 4, outputs: [output(0)] })] });
+    const r = run("r2", {
+      status: "done",
+      targets: [target(0, { status: "done", cost: credits(4), outputs: [output(0)] })],
+    });
     const html = render(ResultCell, {
       props: { run: r, target: r.targets[0], entry: CATALOG[1], selected: false, now: Date.now() },
     }).body;

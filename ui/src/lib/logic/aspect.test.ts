@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  boxAspect,
-  commonAspectRatios,
-  expectedSize,
-  gridColumns,
-  gridLayout,
-  parseRatio,
-  entrySize,
-  sizeOption,
-} from "./aspect";
+import { boxAspect, commonAspectRatios, gridColumns, gridLayout, parseRatio, sizeOption } from "./aspect";
 import { CATALOG } from "./fixtures.test-util";
 
 describe("parseRatio", () => {
@@ -21,15 +12,6 @@ describe("parseRatio", () => {
     expect(parseRatio(null)).toEqual([1, 1]);
     expect(parseRatio("wide")).toEqual([1, 1]);
     expect(parseRatio("0:9")).toEqual([1, 1]);
-  });
-});
-
-describe("expectedSize", () => {
-  it("keeps the long edge exact", () => {
-    expect(expectedSize(1024, null)).toEqual({ width: 1024, height: 1024 });
-    expect(expectedSize(1024, "16:9")).toEqual({ width: 1024, height: 576 });
-    expect(expectedSize(4096, "9:16")).toEqual({ width: 2304, height: 4096 });
-    expect(expectedSize(512, "8:1")).toEqual({ width: 512, height: 64 });
   });
 });
 
@@ -58,11 +40,6 @@ describe("sizes per ratio", () => {
     expect(sizeOption(gpt2, "16:9")?.size).toBe("1536x864");
     expect(sizeOption(gpt2, null)?.size).toBe("1024x1024");
     expect(sizeOption(gpt2, "21:9")).toBeUndefined();
-  });
-  it("expects the sent size's pixels, else the long edge at the ratio", () => {
-    expect(entrySize(gpt2, null)).toEqual({ width: 1024, height: 1024 });
-    expect(entrySize(gpt2, "21:9")).toEqual({ width: 1536, height: 658 });
-    expect(entrySize(undefined, "16:9")).toEqual({ width: 1024, height: 576 });
   });
 });
 

@@ -12,13 +12,6 @@ export function parseRatio(ratio: string | null | undefined): [number, number] {
   return [w, h];
 }
 
-/** The size an image of this long edge and ratio should have (the long edge is exact). */
-export function expectedSize(longEdge: number, ratio: string | null | undefined): { width: number; height: number } {
-  const [w, h] = parseRatio(ratio);
-  if (w >= h) return { width: longEdge, height: Math.max(1, Math.round((longEdge * h) / w)) };
-  return { width: Math.max(1, Math.round((longEdge * w) / h)), height: longEdge };
-}
-
 /** The `size` an entry sends for a ratio (null: the model's default, 1:1), if it has one. */
 export function sizeOption(
   entry: Pick<CatalogEntry, "sizes">,
@@ -26,19 +19,6 @@ export function sizeOption(
 ): SizeOption | undefined {
   const r = ratio ?? "1:1";
   return entry.sizes.find((s) => s.aspectRatio === r);
-}
-
-/**
- * The pixel size an image of this entry at this ratio should have: the size it sends for
- * the ratio when the catalog gives one, else the long edge at the ratio.
- */
-export function entrySize(
-  entry: Pick<CatalogEntry, "sizes" | "longEdge"> | undefined,
-  ratio: string | null | undefined,
-): { width: number; height: number } {
-  const opt = entry ? sizeOption(entry, ratio) : undefined;
-  if (opt && opt.width > 0 && opt.height > 0) return { width: opt.width, height: opt.height };
-  return expectedSize(entry?.longEdge ?? 1024, ratio);
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   formFromComposer,
   formFromInput,
   outcomeDot,
+  fileTargetLabel,
   formProblems,
   latenciesOf,
   latencyChart,
@@ -22,7 +23,7 @@ import {
 } from "./bench";
 import { initialComposer, type ComposerState } from "./composer";
 import { CATALOG } from "./fixtures.test-util";
-import type { ReferenceView, Sample, TargetStats } from "../types";
+import type { BenchInput, ReferenceView, Sample, TargetSpec, TargetStats } from "../types";
 
 // ---- fixtures -----------------------------------------------------------------------
 
@@ -37,6 +38,7 @@ function form(over: Partial<BenchForm> = {}): BenchForm {
     promptsText: "a fox",
     filePrompts: [],
     selected: { [NB_1K]: 1 },
+    fileTargets: [],
     repeats: 3,
     concurrency: 4,
     warmup: 0,
@@ -86,6 +88,8 @@ function sample(targetIdx: number, totalMs: number | null, over: Partial<Sample>
     is_async: false,
     images: 1,
     credits: 4,
+    usd: 0,
+    unpriced: 0,
     start_ms: 0,
     end_ms: totalMs ?? 0,
     wall_ms: (totalMs ?? 0) + 5,
@@ -666,5 +670,51 @@ describe("outcomeDot", () => {
     expect(outcomeDot({ status: "stopped", succeeded: 3, failed: 1 })).toBe("failed");
     expect(outcomeDot({ status: "cancelled", succeeded: 3, failed: 0 })).toBe("cancelled");
     expect(outcomeDot({ status: "running", succeeded: 0, failed: 0 })).toBe("running");
+  });
+
+  it("keeps a sweep's targets and a prompt of several lines as the matrix file has them", () => {
+    const swept = (quality: string): TargetSpec => ({
+      modelId: GPT,
+      n: 1,
+      axes: [{ axis: "quality", value: quality }],
+    });
+    const input: BenchInput = {
+      name: null,
+      prompts: [
+        { text: "a poster\nwith two lines", images: [] },
+        { text: "a fox", images: [] },
+      ],
+      references: [],
+      targets: [swept("low"), swept("high")],
+      repeats: 2,
+      concurrency: 1,
+      warmup: 0,
+      syncMode: "auto",
+      aspectRatio: null,
+      responseFormat: "b64_json",
+      budget: null,
+      ignoreBudget: false,
+    };
+    const f = formFromInput(input);
+    expect(f.selected).toEqual({});
+    expect(f.fileTargets.map(fileTargetLabel)).toEqual(["gpt-image-1.5 quality=low", "gpt-image-1.5 quality=high"]);
+    expect(f.promptsText).toBe("a fox");
+    expect(formProblems(f)).toEqual([]);
+    const back = benchInput(f, []);
+    expect(back.targets).toEqual(input.targets);
+    expect(back.prompts.map((p) => p.text).sort()).toEqual(["a fox", "a poster\nwith two lines"]);
+    expect(requestCount(f)).toBe(2 * 2 * 2);
+    // One model listed twice is kept twice too.
+    const twice = formFromInput({
+      ...input,
+      targets: [
+        { modelId: NB_1K, n: 1 },
+        { modelId: NB_1K, n: 4 },
+      ],
+    });
+    expect(benchInput(twice, []).targets).toEqual([
+      { modelId: NB_1K, n: 1 },
+      { modelId: NB_1K, n: 4 },
+    ]);
   });
 });

@@ -28,6 +28,12 @@ export interface BenchForm {
   filePrompts: BenchPromptInput[];
   /** Checked targets: model id -> n. */
   selected: Record<string, number>;
+  /**
+   * A matrix file's targets as written, when the checkboxes cannot say them: a sweep's
+   * targets (several of one model, each with its axis values) or one model listed twice.
+   * Sent as they are, beside the checked ones.
+   */
+  fileTargets: TargetSpec[];
   repeats: number;
   concurrency: number;
   warmup: number;
@@ -47,6 +53,7 @@ export function formFromComposer(c: ComposerState): BenchForm {
     promptsText: c.prompt.trim(),
     filePrompts: [],
     selected: { ...c.selected },
+    fileTargets: [],
     repeats: 3,
     concurrency: 4,
     warmup: 0,
@@ -63,16 +70,23 @@ export function formFromComposer(c: ComposerState): BenchForm {
  * own go in the prompts box, the others stay as file prompts with their images.
  */
 export function formFromInput(i: BenchInput): BenchForm {
+  // The checkboxes say a model and its n once; a sweep, or a model listed twice, needs the
+  // targets as written.
+  const ids = i.targets.map((t) => t.modelId);
+  const asWritten = i.targets.some((t) => (t.axes?.length ?? 0) > 0) || new Set(ids).size !== ids.length;
   const selected: Record<string, number> = {};
-  for (const t of i.targets) selected[t.modelId] = t.n;
+  if (!asWritten) for (const t of i.targets) selected[t.modelId] = t.n;
+  // A prompt of several lines would be split by the prompts box: it stays as the file has it.
+  const typed = (p: BenchPromptInput): boolean => p.images.length === 0 && !/[\r\n]/.test(p.text);
   return {
     name: i.name ?? "",
     promptsText: i.prompts
-      .filter((p) => p.images.length === 0)
+      .filter(typed)
       .map((p) => p.text)
       .join("\n"),
-    filePrompts: i.prompts.filter((p) => p.images.length > 0),
+    filePrompts: i.prompts.filter((p) => !typed(p)),
     selected,
+    fileTargets: asWritten ? i.targets : [],
     repeats: i.repeats,
     concurrency: i.concurrency,
     warmup: i.warmup,
@@ -82,6 +96,12 @@ export function formFromInput(i: BenchInput): BenchForm {
     budget: i.budget === null ? null : Number(i.budget),
     useReferences: false,
   };
+}
+
+/** "gpt-image-2 quality=low": a matrix target as the form lists it. */
+export function fileTargetLabel(t: TargetSpec): string {
+  const axes = (t.axes ?? []).map((a) => `${a.axis}=${a.value}`).join(" ");
+  return [t.modelId, t.n > 1 ? `×${t.n}` : "", axes].filter((s) => s !== "").join(" ");
 }
 
 /** The non-empty lines of the prompts box, trimmed. */
@@ -96,20 +116,21 @@ export function promptCount(f: BenchForm): number {
   return promptLines(f.promptsText).length + f.filePrompts.length;
 }
 
-/** The checked targets, in `order` (the catalog's ids) when given. */
+/** The matrix file's targets as written, then the checked ones in `order` (the catalog's ids). */
 export function targetsOf(f: BenchForm, order: string[] = []): TargetSpec[] {
   const rank = (id: string): number => {
     const i = order.indexOf(id);
     return i < 0 ? order.length : i;
   };
-  return Object.entries(f.selected)
+  const checked = Object.entries(f.selected)
     .map(([modelId, n]) => ({ modelId, n }))
     .sort((a, b) => rank(a.modelId) - rank(b.modelId));
+  return [...f.fileTargets, ...checked];
 }
 
 /** Requests the form would send, warm-ups included. */
 export function requestCount(f: BenchForm): number {
-  const t = Object.keys(f.selected).length;
+  const t = Object.keys(f.selected).length + f.fileTargets.length;
   // An empty or broken field counts as 0 (its problem is shown separately).
   const count = (n: number): number => (Number.isInteger(n) && n > 0 ? n : 0);
   return promptCount(f) * t * count(f.repeats) + count(f.warmup) * t;
@@ -121,7 +142,7 @@ const whole = (n: number, lo: number, hi: number): boolean => Number.isInteger(n
 export function formProblems(f: BenchForm): string[] {
   const p: string[] = [];
   if (promptCount(f) === 0) p.push("Type at least one prompt (one a line), or load a prompts file.");
-  if (Object.keys(f.selected).length === 0) p.push("Pick at least one target.");
+  if (Object.keys(f.selected).length === 0 && f.fileTargets.length === 0) p.push("Pick at least one target.");
   if (!whole(f.repeats, 1, MAX_REPEATS)) p.push(`Repeats must be a whole number from 1 to ${MAX_REPEATS}.`);
   if (!whole(f.concurrency, 1, MAX_CONCURRENCY))
     p.push(`Concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}.`);

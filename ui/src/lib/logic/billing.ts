@@ -1,41 +1,63 @@
-// What an output was billed, when that is not what was asked ("Billing follows the
-// delivered output"): the core's `OutputView.billingNote`, for the result cell, the viewer
-// and the inspector. Pure.
-import type { OutputView, TargetView } from "../types";
+// What an output was billed, when that is not what was asked ("billing follows the
+// delivered output"): written from the core's `OutputView.billing` fields (asked tier,
+// billed tier, delivered size, cost) for the result cell, the viewer and the inspector.
+// Nothing here parses a sentence. Pure.
+import type { Cost, OutputView, TargetView } from "../types";
+import { formatCost } from "./format";
 
-/** The billing notes of a target's outputs, each once, in output order. */
+type Billed = Pick<OutputView, "billing" | "width" | "height">;
+
+/** The output was billed at another tier than the one asked for. */
+export function billedOtherTier(o: Billed): boolean {
+  return o.billing.billedTier !== "" && o.billing.billedTier !== o.billing.askedTier;
+}
+
+/** "Asked 4K, delivered 2048×2048 (2K): 6 credits." for an output billed at another tier. */
+export function billingSentence(o: Billed): string | null {
+  if (!billedOtherTier(o)) return null;
+  const b = o.billing;
+  return `Asked ${b.askedTier}, delivered ${o.width}×${o.height} (${b.billedTier}): ${formatCost(b.cost)}.`;
+}
+
+/** The billing sentences of a target's outputs, each once, in output order. */
 export function billingNotes(t: Pick<TargetView, "outputs">): string[] {
   const out: string[] = [];
   for (const o of t.outputs) {
-    const n = o.billingNote?.trim();
+    const n = billingSentence(o);
     if (n && !out.includes(n)) out.push(n);
   }
   return out;
 }
 
-/**
- * A short tag for a note, for a narrow cell: "billed 2K" from "Asked 4K, delivered
- * 2048×2048 (2K): 6 credits."; "billed as delivered" when the note names no tier.
- */
-export function billingTag(note: string | null | undefined): string | null {
-  const n = note?.trim();
-  if (!n) return null;
-  const m = /delivered[^()]*\((512|1K|2K|4K)\)/i.exec(n) ?? /\((512|1K|2K|4K)\)/i.exec(n);
-  return m ? `billed ${m[1].toUpperCase()}` : "billed as delivered";
+/** The asked and billed tiers of a target's first output billed otherwise ("4K → 2K"). */
+export function tierShift(t: Pick<TargetView, "outputs">): { asked: string; billed: string } | null {
+  const o = t.outputs.find(billedOtherTier);
+  return o ? { asked: o.billing.askedTier, billed: o.billing.billedTier } : null;
 }
 
-/** The tooltip of a target's credits: what was charged, and why it differs from the ask. */
+/** The tooltip of a target's cost: what was charged, and why it differs from the ask. */
 export function creditsTitle(t: Pick<TargetView, "outputs">): string {
   const notes = billingNotes(t);
   if (notes.length === 0) return "Credits charged";
   return `Credits charged, by the delivered output:\n${notes.join("\n")}`;
 }
 
-/** The note of one output, for the viewer's bar. */
-export function outputBilling(
-  o: Pick<OutputView, "billingNote"> | null | undefined,
-): { tag: string; note: string } | null {
-  const note = o?.billingNote?.trim();
-  if (!note) return null;
-  return { tag: billingTag(note) ?? "billed as delivered", note };
+/** One output's billing for the viewer's bar: a short tag and the sentence. */
+export function outputBilling(o: Billed | null | undefined): { tag: string; note: string } | null {
+  if (!o) return null;
+  const note = billingSentence(o);
+  return note ? { tag: `billed ${o.billing.billedTier}`, note } : null;
+}
+
+/** The sum of costs. */
+export function addCosts(costs: Iterable<Cost>): Cost {
+  let credits = 0;
+  let usd = 0;
+  let unpriced = 0;
+  for (const c of costs) {
+    credits += c.credits;
+    usd += c.usd;
+    unpriced += c.unpriced;
+  }
+  return { credits, usd, unpriced };
 }

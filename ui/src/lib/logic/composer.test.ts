@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   availableRatios,
   budgetText,
-  buildSpec,
+  buildRequest,
+  isSweeping,
   clampN,
   composerFromRun,
   DEFAULT_TARGET,
@@ -15,11 +16,11 @@ import {
   pruneComposer,
   setCount,
   sizeText,
-  specKey,
   toggleTarget,
+  usdPerImage,
   type ComposerState,
 } from "./composer";
-import { CATALOG, estimate, run, target, targetEstimate } from "./fixtures.test-util";
+import { CATALOG, credits, entry, estimate, run, target, targetEstimate } from "./fixtures.test-util";
 
 describe("initialComposer", () => {
   it("checks only the 1K Nano Banana 2", () => {
@@ -60,29 +61,27 @@ describe("targets and n", () => {
   });
 });
 
-describe("buildSpec", () => {
+describe("buildRequest", () => {
   it("sends targets in catalog order with their n", () => {
     let s = { ...initialComposer(CATALOG), prompt: "  a fox  " };
     s = toggleTarget(s, "gemini-3.1-flash-image-preview-4k", true);
     s = toggleTarget(s, "gemini-3.1-flash-image-preview-512", true);
-    const spec = buildSpec(s, CATALOG);
+    const spec = buildRequest(s, CATALOG);
     expect(spec.prompt).toBe("a fox");
     expect(spec.targets).toEqual([
       { modelId: "gemini-3.1-flash-image-preview-512", n: 1 },
       { modelId: "gemini-3.1-flash-image-preview", n: 1 },
       { modelId: "gemini-3.1-flash-image-preview-4k", n: 1 },
     ]);
-    expect(spec.ignoreBudget).toBe(false);
-    expect(spec.references).toEqual([]);
-    expect(spec.options).toBeNull();
-    expect(buildSpec(s, CATALOG, true).ignoreBudget).toBe(true);
+    expect(spec.images).toEqual([]);
+    expect(spec.fields).toBeNull();
   });
   it("drops an aspect ratio the targets do not all accept", () => {
     let s: ComposerState = { ...initialComposer(CATALOG), aspectRatio: "16:9" };
-    expect(buildSpec(s, CATALOG).aspectRatio).toBe("16:9");
+    expect(buildRequest(s, CATALOG).aspectRatio).toBe("16:9");
     s = toggleTarget(s, "gpt-image-1.5", true);
     expect(availableRatios(s, CATALOG)).toEqual(["1:1"]);
-    expect(buildSpec(s, CATALOG).aspectRatio).toBeNull();
+    expect(buildRequest(s, CATALOG).aspectRatio).toBeNull();
   });
   it("sends references and only edit-capable targets in edit mode", () => {
     let s: ComposerState = { ...initialComposer(CATALOG), mode: "edit" };
@@ -105,29 +104,33 @@ describe("buildSpec", () => {
         },
       ],
     };
-    const spec = buildSpec(s, CATALOG);
-    expect(spec.references).toEqual(["abc"]);
+    const spec = buildRequest(s, CATALOG);
+    expect(spec.images).toEqual(["abc"]);
     expect(spec.targets.map((t) => t.modelId)).toEqual(["gemini-3.1-flash-image-preview"]);
-    expect(buildSpec({ ...s, mode: "generate" }, CATALOG).references).toEqual([]);
+    expect(buildRequest({ ...s, mode: "generate" }, CATALOG).images).toEqual([]);
   });
-  it("gives a stable key for the same spec", () => {
-    const s = initialComposer(CATALOG);
-    expect(specKey(buildSpec(s, CATALOG))).toBe(specKey(buildSpec({ ...s }, CATALOG)));
-    expect(specKey(buildSpec(s, CATALOG))).not.toBe(specKey(buildSpec({ ...s, prompt: "x" }, CATALOG)));
+  it("carries the sweep's axes and the values of the variables the prompt uses", () => {
+    const s: ComposerState = {
+      ...initialComposer(CATALOG),
+      prompt: "a {{animal}} in snow",
+      sweep: { axes: [{ axis: "aspect_ratio", values: ["1:1", "16:9"] }], variables: { animal: ["fox"], gone: ["x"] } },
+    };
+    const r = buildRequest(s, CATALOG);
+    expect(r.sweep).toEqual([{ axis: "aspect_ratio", values: ["1:1", "16:9"] }]);
+    expect(r.vars).toEqual([{ name: "animal", values: ["fox"] }]);
+    expect(isSweeping(s)).toBe(true);
+    expect(isSweeping({ ...s, prompt: "a fox", sweep: { axes: [], variables: { animal: ["fox"] } } })).toBe(false);
   });
 });
 
 describe("localProblems", () => {
+  const problems = (s: ComposerState) => localProblems(s, buildRequest(s, CATALOG));
   it("asks for a prompt, a target, and references to edit", () => {
     const s = initialComposer(CATALOG);
-    expect(localProblems(buildSpec(s, CATALOG))).toEqual(["Write a prompt."]);
-    expect(localProblems(buildSpec({ ...s, prompt: "x", selected: {} }, CATALOG))).toEqual([
-      "Choose at least one target.",
-    ]);
-    expect(localProblems(buildSpec({ ...s, prompt: "x", mode: "edit" }, CATALOG))).toEqual([
-      "Add a reference image to edit.",
-    ]);
-    expect(localProblems(buildSpec({ ...s, prompt: "x" }, CATALOG))).toEqual([]);
+    expect(problems(s)).toEqual(["Write a prompt."]);
+    expect(problems({ ...s, prompt: "x", selected: {} })).toEqual(["Choose at least one target."]);
+    expect(problems({ ...s, prompt: "x", mode: "edit" })).toEqual(["Add a reference image to edit."]);
+    expect(problems({ ...s, prompt: "x" })).toEqual([]);
   });
 });
 
@@ -136,7 +139,7 @@ describe("composerFromRun", () => {
     const r = run("r", {
       prompt: "owl",
       aspectRatio: "16:9",
-      syncMode: "async",
+      mode: "async",
       targets: [
         target(0, { modelId: "gemini-3.1-flash-image-preview-2k", n: 2 }),
         target(1, { modelId: "gone-model" }),
@@ -152,13 +155,28 @@ describe("composerFromRun", () => {
 
 describe("estimate texts", () => {
   it("says the most it may cost", () => {
-    expect(estimateLine({ totalCredits: 22, totalUsd: 0.22 })).toBe("Up to 22 credits ($0.22)");
-    expect(estimateLine({ totalCredits: 1, totalUsd: 0.01 })).toBe("Up to 1 credit ($0.01)");
+    expect(estimateLine({ total: credits(22) })).toBe("Up to 22 credits ($0.22)");
+    expect(estimateLine({ total: credits(1) })).toBe("Up to 1 credit ($0.01)");
+  });
+  it("says a dollar gateway's estimate in dollars, per image by size and quality", () => {
+    expect(estimateLine({ total: { credits: 0, usd: 0.5, unpriced: 0 } })).toBe("Up to $0.50");
+    const gpt = entry("openai-gpt-image-1", "1K", 1536, 0, {
+      gateway: "openai",
+      usdPrices: [
+        { size: "1024x1024", quality: "low", usd: 0.011 },
+        { size: "1024x1024", quality: "high", usd: 0.167 },
+        { size: "1536x1024", quality: "low", usd: 0.016 },
+        { size: "1536x1024", quality: "high", usd: 0.25 },
+      ],
+    });
+    expect(usdPerImage(gpt, "1536x1024", "low")).toBe(0.016);
+    expect(usdPerImage(gpt, "1024x1024", "high")).toBe(0.167);
+    // No such cell (auto; a size the table lacks): the dearest it may cost.
+    expect(usdPerImage(gpt, "1024x1024", null)).toBe(0.167);
+    expect(usdPerImage(gpt, "2048x2048", "high")).toBe(0.25);
   });
   it("explains a blocked run with figures", () => {
-    const t = budgetText(
-      estimate({ overBudget: true, budgetCredits: 10, spentCredits: 0, totalCredits: 22, totalUsd: 0.22 }),
-    );
+    const t = budgetText(estimate({ overBudget: true, budgetCredits: 10, spent: credits(0), total: credits(22) }));
     expect(t).not.toBeNull();
     expect(t!.body).toContain("up to 22 credits ($0.22)");
     expect(t!.body).toContain("0 of its 10-credit budget (10 left)");
@@ -176,14 +194,14 @@ describe("model options in the spec", () => {
 
   it("sends the options a sent target takes", () => {
     const s = { ...withGpt(), options: { quality: "low", output_compression: 60 } };
-    expect(buildSpec(s, CATALOG).options).toEqual({ output_compression: 60, quality: "low" });
+    expect(buildRequest(s, CATALOG).fields).toEqual({ output_compression: 60, quality: "low" });
   });
   it("sends none when no sent target takes them (edit mode leaves out targets that cannot edit)", () => {
     let s: ComposerState = { ...initialComposer(CATALOG), options: { quality: "low" } };
-    expect(buildSpec(s, CATALOG).options).toBeNull();
+    expect(buildRequest(s, CATALOG).fields).toBeNull();
     s = toggleTarget({ ...s, mode: "edit" }, "gpt-image-1.5", true);
-    expect(buildSpec(s, CATALOG).targets.map((t) => t.modelId)).toEqual(["gemini-3.1-flash-image-preview"]);
-    expect(buildSpec(s, CATALOG).options).toBeNull();
+    expect(buildRequest(s, CATALOG).targets.map((t) => t.modelId)).toEqual(["gemini-3.1-flash-image-preview"]);
+    expect(buildRequest(s, CATALOG).fields).toBeNull();
   });
   it("drops the options of targets unchecked, keeps them while one taker stays", () => {
     let s = toggleTarget({ ...withGpt(), options: { quality: "low", background: "opaque" } }, "gpt-image-2-2k", true);
@@ -200,11 +218,14 @@ describe("model options in the spec", () => {
   });
   it("asks for a new estimate when an option changes, not when only the prompt does", () => {
     const s = withGpt();
-    const a = buildSpec(s, CATALOG);
-    const low = buildSpec({ ...s, options: { quality: "low" } }, CATALOG);
-    expect(specKey(low)).not.toBe(specKey(a));
+    const a = buildRequest(s, CATALOG);
+    const low = buildRequest({ ...s, options: { quality: "low" } }, CATALOG);
     expect(priceKey(low)).not.toBe(priceKey(a));
-    expect(priceKey(buildSpec({ ...s, prompt: "other" }, CATALOG))).toBe(priceKey(a));
+    expect(priceKey(buildRequest({ ...s, prompt: "other" }, CATALOG))).toBe(priceKey(a));
+    // A variable's values change the count; an axis too.
+    const v = buildRequest({ ...s, prompt: "a {{x}}", sweep: { axes: [], variables: { x: ["1"] } } }, CATALOG);
+    const v2 = buildRequest({ ...s, prompt: "a {{x}}", sweep: { axes: [], variables: { x: ["1", "2"] } } }, CATALOG);
+    expect(priceKey(v2)).not.toBe(priceKey(v));
   });
 });
 
@@ -214,7 +235,7 @@ describe("per-target estimate lines", () => {
     s = toggleTarget(s, "gemini-3.1-flash-image-preview-4k", true);
     s = setCount(s, "gemini-3.1-flash-image-preview-4k", 2, CATALOG[3]);
     if (gpt) s = toggleTarget(s, "gpt-image-1.5", true);
-    return buildSpec(s, CATALOG);
+    return buildRequest(s, CATALOG);
   };
 
   it("shows the size each target sends and its credits, from a fresh estimate", () => {
@@ -259,7 +280,7 @@ describe("per-target estimate lines", () => {
       "gpt-image-2",
       true,
     );
-    const rows = estimateRows(buildSpec(s, CATALOG), CATALOG, null, false, s.options);
+    const rows = estimateRows(buildRequest(s, CATALOG), CATALOG, null, false, s.options);
     expect(rows[0]).toMatchObject({ size: "1024x1024", creditsPerImage: 1, creditsText: "1 cr" });
   });
   it("formats sizes as WxH, keywords as they are", () => {
@@ -270,23 +291,34 @@ describe("per-target estimate lines", () => {
   it("says 'from' in the total when prices are floors", () => {
     expect(
       estimateLine({
-        totalCredits: 1,
-        totalUsd: 0.01,
+        total: credits(1),
         targets: [targetEstimate("gpt-image-1.5", 1, { priceFrom: true })],
       }),
     ).toBe("From 1 credit ($0.01)");
     expect(
       estimateLine({
-        totalCredits: 9,
-        totalUsd: 0.09,
+        total: credits(9),
         targets: [
           targetEstimate("gemini-3.1-flash-image-preview-4k", 8),
           targetEstimate("gpt-image-1.5", 1, { priceFrom: true }),
         ],
       }),
     ).toBe("Up to 8 + from 1 credit ($0.09)");
-    expect(estimateLine({ totalCredits: 8, totalUsd: 0.08, targets: [targetEstimate("x", 8)] })).toBe(
-      "Up to 8 credits ($0.08)",
-    );
+    expect(estimateLine({ total: credits(8), targets: [targetEstimate("x", 8)] })).toBe("Up to 8 credits ($0.08)");
+  });
+});
+
+describe("a model only the server lists", () => {
+  it("says the cost cannot be bounded rather than inventing a figure", () => {
+    const e = estimate({
+      overBudget: true,
+      budgetCredits: 100,
+      spent: credits(10),
+      total: { credits: 4, usd: 0.04, unpriced: 2 },
+    });
+    const t = budgetText(e)!;
+    expect(t.title).toBe("This run's cost cannot be bounded");
+    expect(t.body).toContain("2 images of a model only the server lists have no known price");
+    expect(estimateLine(e)).toBe("Up to 4 credits ($0.04) + price unknown");
   });
 });

@@ -1,16 +1,17 @@
-// The composer's state and the RunSpec built from it. Pure.
+// The composer's state and the one Request built from it (its sweep included). Pure.
 import { commonAspectRatios, sizeOption } from "./aspect";
 import { formatCredits, formatInt, formatUsd } from "./format";
-import { entryCredits, familyTitle, pruneOptions, specOptions, type Options } from "./options";
+import { entryCredits, familyTitle, pruneOptions, qualityOf, specOptions, type Options } from "./options";
+import { emptySweep, promptVariables, type SweepDraft } from "./sweep";
 import type {
   CatalogEntry,
   Estimate,
   TargetEstimate,
   OutputRef,
   ReferenceView,
+  Request,
   ResponseFormatChoice,
-  RunMode,
-  RunSpec,
+  RunKind,
   RunView,
   SyncMode,
 } from "../types";
@@ -19,7 +20,8 @@ import type {
 export const DEFAULT_TARGET = "gemini-3.1-flash-image-preview";
 
 export interface ComposerState {
-  mode: RunMode;
+  /** Generate, or edit the reference images (only then are they sent). */
+  mode: RunKind;
   prompt: string;
   /** Checked targets: model id -> n (images per target). */
   selected: Record<string, number>;
@@ -34,6 +36,8 @@ export interface ComposerState {
   options: Options;
   /** The output this edit starts from ("edit from this"), while its reference is kept. */
   parent?: DraftParent | null;
+  /** The sweep's axes and the values of the prompt's variables (the core expands them). */
+  sweep: SweepDraft;
 }
 
 /** The output a draft starts from, and the reference image that stands for it. */
@@ -67,6 +71,7 @@ export function initialComposer(entries: CatalogEntry[]): ComposerState {
     syncMode: "auto",
     references: [],
     options: {},
+    sweep: emptySweep(),
   };
 }
 
@@ -145,66 +150,102 @@ export function availableRatios(s: ComposerState, entries: CatalogEntry[]): stri
   return commonAspectRatios(sel.length > 0 ? sel : entries.slice(0, 1));
 }
 
-export function buildSpec(s: ComposerState, entries: CatalogEntry[], ignoreBudget = false): RunSpec {
+/**
+ * The request Run sends: the targets, ratio and fields chosen, the references in Edit mode,
+ * the sweep's axes and the values of the variables the prompt uses (a variable the prompt
+ * no longer names is kept in the draft, not sent).
+ */
+export function buildRequest(s: ComposerState, entries: CatalogEntry[]): Request {
   const sent = activeEntries(s, entries);
   const targets = sent.map((e) => ({ modelId: e.id, n: clampN(s.selected[e.id], e) }));
   const ratios = availableRatios(s, entries);
   const aspectRatio = s.aspectRatio !== null && ratios.includes(s.aspectRatio) ? s.aspectRatio : null;
   return {
-    mode: s.mode,
     prompt: s.prompt.trim(),
     targets,
     aspectRatio,
+    mode: s.syncMode,
     responseFormat: s.responseFormat,
-    syncMode: s.syncMode,
-    references: s.mode === "edit" ? s.references.map((r) => r.sha256) : [],
-    options: specOptions(s.options, sent),
-    ignoreBudget,
+    images: s.mode === "edit" ? s.references.map((r) => r.sha256) : [],
+    fields: specOptions(s.options, sent),
+    sweep: s.sweep.axes,
+    vars: promptVariables(s.prompt).map((name) => ({ name, values: s.sweep.variables[name] ?? [] })),
     ...parentField(s),
   };
 }
 
-/** Why the spec cannot be sent, found without asking the Rust side. */
-export function localProblems(spec: RunSpec): string[] {
+/** Whether Run runs a sweep: an axis is set, or the prompt has a {{variable}}. */
+export function isSweeping(s: Pick<ComposerState, "sweep" | "prompt">): boolean {
+  return s.sweep.axes.length > 0 || promptVariables(s.prompt).length > 0;
+}
+
+/** Why the request cannot be sent, found without asking the Rust side. */
+export function localProblems(s: Pick<ComposerState, "mode">, request: Request): string[] {
   const p: string[] = [];
-  if (spec.prompt.length === 0) p.push("Write a prompt.");
-  if (spec.targets.length === 0) p.push("Choose at least one target.");
-  if (spec.mode === "edit" && spec.references.length === 0) p.push("Add a reference image to edit.");
+  if (request.prompt.length === 0) p.push("Write a prompt.");
+  if (request.targets.length === 0) p.push("Choose at least one target.");
+  if (s.mode === "edit" && request.images.length === 0) p.push("Add a reference image to edit.");
   return p;
 }
 
-/** The composer filled from a past run (re-run, or "open in composer"). */
-export function composerFromRun(run: RunView, entries: CatalogEntry[], prev: ComposerState): ComposerState {
+/**
+ * The composer filled from a request and its reference images (a past run, a draft, a
+ * recipe): its prompt, targets (those in the catalog; else the previous choice), ratio,
+ * format, request mode, fields, references, sweep, and the parent it edits from.
+ */
+export function composerFromRequest(
+  request: Request,
+  references: ReferenceView[],
+  entries: CatalogEntry[],
+  prev: ComposerState,
+): ComposerState {
   const selected: Record<string, number> = {};
-  for (const t of run.targets) {
+  for (const t of request.targets) {
     if (entries.some((e) => e.id === t.modelId)) selected[t.modelId] = t.n;
   }
+  const options: Options = {};
+  for (const [k, v] of Object.entries(request.fields ?? {})) {
+    if (typeof v === "string" || typeof v === "number") options[k] = v;
+  }
+  const variables: Record<string, string[]> = {};
+  for (const v of request.vars) variables[v.name] = v.values;
   return {
     ...prev,
-    mode: run.mode,
-    prompt: run.prompt,
-    selected,
-    aspectRatio: run.aspectRatio,
-    responseFormat: run.responseFormat,
-    syncMode: run.syncMode,
-    references: run.references,
-    // A re-run of an edit from an output is still an edit from that output.
-    parent: run.parent && run.references[0] ? { ref: run.parent, sha256: run.references[0].sha256 } : null,
+    mode: request.images.length > 0 ? "edit" : "generate",
+    prompt: request.prompt,
+    selected: Object.keys(selected).length > 0 ? selected : prev.selected,
+    aspectRatio: request.aspectRatio,
+    responseFormat: request.responseFormat,
+    syncMode: request.mode,
+    references,
+    options,
+    // An edit from an output is still an edit from that output.
+    parent: request.parent && references[0] ? { ref: request.parent, sha256: references[0].sha256 } : null,
+    sweep: { axes: request.sweep, variables },
   };
+}
+
+/** The composer filled from a past run (re-run, or "open in composer"), its sweep too. */
+export function composerFromRun(run: RunView, entries: CatalogEntry[], prev: ComposerState): ComposerState {
+  return composerFromRequest(run.request, run.references, entries, prev);
 }
 
 /**
  * "Up to 22 credits ($0.22)"; "From 1 credit ($0.01)" when every price is a floor; "Up to
  * 8 + from 1 credit ($0.09)" when some are.
  */
-export function estimateLine(e: Pick<Estimate, "totalCredits" | "totalUsd"> & { targets?: TargetEstimate[] }): string {
-  const usd = formatUsd(e.totalUsd);
+export function estimateLine(e: Pick<Estimate, "total"> & { targets?: TargetEstimate[] }): string {
+  const usd = formatUsd(e.total.usd);
+  const unknown = e.total.unpriced > 0 ? " + price unknown" : "";
+  if (e.total.unpriced > 0 && e.total.credits === 0 && e.total.usd === 0) return "Price unknown";
   const floors = (e.targets ?? []).filter((t) => t.priceFrom);
-  if (floors.length === 0) return `Up to ${formatCredits(e.totalCredits)} (${usd})`;
-  const floor = floors.reduce((a, t) => a + t.credits, 0);
-  const capped = e.totalCredits - floor;
+  // A gateway that bills in dollars (OpenAI): dollars alone.
+  if (e.total.credits === 0 && e.total.usd > 0) return `Up to ${usd}${unknown}`;
+  if (floors.length === 0) return `Up to ${formatCredits(e.total.credits)} (${usd})${unknown}`;
+  const floor = floors.reduce((a, t) => a + t.cost.credits, 0);
+  const capped = e.total.credits - floor;
   if (floors.length === (e.targets ?? []).length || capped <= 0)
-    return `From ${formatCredits(e.totalCredits)} (${usd})`;
+    return `From ${formatCredits(e.total.credits)} (${usd})${unknown}`;
   return `Up to ${formatInt(capped)} + from ${formatCredits(floor)} (${usd})`;
 }
 
@@ -223,8 +264,10 @@ export interface EstimateRow {
   creditsPerImage: number;
   credits: number;
   priceFrom: boolean;
-  /** "8 cr", "2 × 8 cr", "from 1 cr". */
+  /** "8 cr", "2 × 8 cr", "from 1 cr", "price unknown". */
   creditsText: string;
+  /** The catalog has no price for it (a model only the server lists). */
+  unpriced: boolean;
   /** False while the shown figures are the composer's own guess (a new estimate is on its way). */
   fresh: boolean;
 }
@@ -250,7 +293,7 @@ function sizeTitle(size: string | null, entry: CatalogEntry | undefined): string
  * size for the ratio, the price at the chosen quality), so the lines never jump.
  */
 export function estimateRows(
-  spec: RunSpec,
+  spec: Request,
   entries: CatalogEntry[],
   est: Estimate | null,
   fresh: boolean,
@@ -262,9 +305,14 @@ export function estimateRows(
     const size = got
       ? (got.size ?? null)
       : (t.size ?? (entry ? (sizeOption(entry, spec.aspectRatio)?.size ?? null) : null));
-    const per = got ? got.creditsPerImage : entry ? entryCredits(entry, options) : 0;
+    const per = got ? got.perImage.credits : entry ? entryCredits(entry, options) : 0;
     const priceFrom = got ? got.priceFrom : (entry?.priceFrom ?? false);
-    const credits = got ? got.credits : per * t.n;
+    const credits = got ? got.cost.credits : per * t.n;
+    const unpriced = got ? got.perImage.unpriced > 0 : (entry?.unpriced ?? false);
+    // An entry priced in dollars (OpenAI's table): its price for the size and quality.
+    const inUsd = (entry?.usdPrices.length ?? 0) > 0;
+    const perUsd = got ? got.perImage.usd : entry && inUsd ? usdPerImage(entry, size, qualityOf(entry, options)) : 0;
+    const each = inUsd ? formatUsd(perUsd) : `${per} cr`;
     return {
       modelId: t.modelId,
       label: entry?.label ?? t.modelId,
@@ -275,24 +323,48 @@ export function estimateRows(
       creditsPerImage: per,
       credits,
       priceFrom,
-      creditsText: `${priceFrom ? "from " : ""}${t.n > 1 ? `${t.n} × ` : ""}${per} cr`,
+      creditsText: unpriced ? "price unknown" : `${priceFrom ? "from " : ""}${t.n > 1 ? `${t.n} × ` : ""}${each}`,
+      unpriced,
       fresh: got !== undefined,
     };
   });
+}
+
+/** A dollar-priced entry's price per image at `size` and `quality` (none: `auto`), the
+ * dearest cell where the table has no such one (as the core prices an estimate). */
+export function usdPerImage(entry: CatalogEntry, size: string | null, quality: string | null): number {
+  const q = quality ?? "auto";
+  const row = entry.usdPrices.filter((p) => p.size === size);
+  const cells = row.length > 0 ? row : entry.usdPrices;
+  const at = cells.filter((p) => p.quality === q).map((p) => p.usd);
+  if (row.length > 0 && at.length > 0) return at[0];
+  const pool = at.length > 0 ? at : cells.map((p) => p.usd);
+  return pool.reduce((a, b) => Math.max(a, b), 0);
 }
 
 /** The budget state of a pre-flight, for the blocking notice. */
 export function budgetText(e: Estimate): { title: string; body: string; needed: number } | null {
   if (!e.overBudget || e.budgetCredits === null) return null;
   const budget = e.budgetCredits;
-  const spent = e.spentCredits;
-  const total = e.totalCredits;
+  const spent = e.spent.credits;
+  const total = e.total.credits;
   const left = Math.max(0, budget - spent);
   const over = spent + total - budget;
+  if (e.total.unpriced > 0 && over <= 0) {
+    const n = e.total.unpriced;
+    return {
+      title: "This run's cost cannot be bounded",
+      body:
+        `${n} image${n === 1 ? "" : "s"} of a model only the server lists ${n === 1 ? "has" : "have"} no known price, ` +
+        `so the session budget (${formatInt(left)} of ${formatInt(budget)} credits left) cannot hold this run. ` +
+        `Run anyway if you accept an unknown charge.`,
+      needed: spent + total,
+    };
+  }
   return {
     title: "This run could go over the session budget",
     body:
-      `It may cost up to ${formatCredits(total)} (${formatUsd(e.totalUsd)}). ` +
+      `It may cost up to ${formatCredits(total)} (${formatUsd(e.total.usd)}). ` +
       `The session has spent ${formatInt(spent)} of its ${formatInt(budget)}-credit budget ` +
       `(${formatInt(left)} left), so it could go ${formatCredits(over)} over.`,
     needed: spent + total,
@@ -300,14 +372,10 @@ export function budgetText(e: Estimate): { title: string; body: string; needed: 
 }
 
 /**
- * A key of what a spec's price depends on (targets, ratio, options, mode), so an estimate
- * stays "fresh" while only the prompt changes.
+ * A key of what a request's estimate depends on (whether it edits, the targets, ratio,
+ * fields, sweep and variables), so the estimate is not asked again, and stays "fresh",
+ * while only the prompt's words change.
  */
-export function priceKey(spec: RunSpec): string {
-  return JSON.stringify([spec.mode, spec.targets, spec.aspectRatio, spec.options]);
-}
-
-/** A stable key of a spec, to skip estimating the same thing twice. */
-export function specKey(spec: RunSpec): string {
-  return JSON.stringify(spec);
+export function priceKey(r: Request): string {
+  return JSON.stringify([r.images.length > 0, r.targets, r.aspectRatio, r.fields, r.sweep, r.vars]);
 }

@@ -5,17 +5,26 @@ import { isBudgetKind, kindTitle, kindTone, pushError, sentence, toUiError } fro
 
 describe("toUiError", () => {
   it("keeps a UiError from a command", () => {
-    expect(toUiError({ kind: "unauthorized", message: "The key was refused.", detail: "req_1" })).toEqual({
+    expect(
+      toUiError({ kind: "unauthorized", message: "The key was refused.", detail: "HTTP 401", requestId: "req_1" }),
+    ).toEqual({
       kind: "unauthorized",
       message: "The key was refused.",
-      detail: "req_1",
+      detail: "HTTP 401",
+      requestId: "req_1",
     });
+  });
+  it("keeps the request id only when it is a non-empty string", () => {
+    expect(toUiError({ kind: "unauthorized", message: "m", detail: null, requestId: "" }).requestId).toBeNull();
+    expect(toUiError({ kind: "unauthorized", message: "m", detail: null, requestId: 42 }).requestId).toBeNull();
+    expect(toUiError({ kind: "unauthorized", message: "m", detail: null }).requestId).toBeNull();
   });
   it("turns Tauri's plain strings into sentences", () => {
     expect(toUiError("command run_start not found")).toEqual({
       kind: "internal",
       message: "Command run_start not found.",
       detail: null,
+      requestId: null,
     });
   });
   it("takes an Error's message", () => {
@@ -104,7 +113,7 @@ describe("error kinds", () => {
 });
 
 describe("pushError", () => {
-  const e: UiError = { kind: "internal" satisfies ErrorKind, message: "m.", detail: null };
+  const e: UiError = { kind: "internal" satisfies ErrorKind, message: "m.", detail: null, requestId: null };
   it("adds, skips an immediate repeat, and keeps the newest few", () => {
     let l = pushError([], e, "ctx", 1);
     l = pushError(l, e, "ctx", 2);

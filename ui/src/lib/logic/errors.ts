@@ -22,13 +22,14 @@ function isUiError(e: unknown): e is UiError {
  */
 export function toUiError(e: unknown, fallbackKind: ErrorKind = "internal"): UiError {
   if (isUiError(e)) {
-    return { kind: knownKind(e.kind), message: sentence(e.message), detail: e.detail ?? null };
+    const requestId = typeof e.requestId === "string" && e.requestId.length > 0 ? e.requestId : null;
+    return { kind: knownKind(e.kind), message: sentence(e.message), detail: e.detail ?? null, requestId };
   }
   if (typeof e === "string") {
-    return { kind: fallbackKind, message: sentence(e), detail: null };
+    return { kind: fallbackKind, message: sentence(e), detail: null, requestId: null };
   }
   if (e instanceof Error) {
-    return { kind: fallbackKind, message: sentence(e.message), detail: e.stack ?? null };
+    return { kind: fallbackKind, message: sentence(e.message), detail: e.stack ?? null, requestId: null };
   }
   let detail: string | null = null;
   try {
@@ -36,7 +37,7 @@ export function toUiError(e: unknown, fallbackKind: ErrorKind = "internal"): UiE
   } catch {
     detail = String(e);
   }
-  return { kind: fallbackKind, message: "Something went wrong.", detail };
+  return { kind: fallbackKind, message: "Something went wrong.", detail, requestId: null };
 }
 
 /** A message as a sentence: trimmed, capitalised, ending with a full stop. */
@@ -86,6 +87,8 @@ const KIND_TITLES: Record<ErrorKind, string> = {
   partial: "Fewer images than asked",
   unsaved: "Not saved to disk yet",
   finished_after_cancel: "Finished after you cancelled",
+  waiting: "Waiting for Pixapi",
+  given_up: "Stopped waiting",
   interrupted: "Interrupted",
   over_budget: "Over budget",
   no_key: "No key",

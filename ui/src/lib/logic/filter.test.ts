@@ -11,7 +11,7 @@ const owl = summaryFromRun(
     targets: [target(0, { modelId: "gemini-3.1-flash-image-preview-4k" })],
   }),
 );
-const live = summaryFromRun(run("3", { prompt: "red car", profileName: "Prod", simulated: false, mode: "edit" }));
+const live = summaryFromRun(run("3", { prompt: "red car", profileName: "Prod", simulated: false, kind: "edit" }));
 const all = [fox, owl, live];
 
 describe("tokenize", () => {

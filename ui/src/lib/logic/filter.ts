@@ -14,7 +14,7 @@ export function tokenize(text: string): string[] {
 }
 
 function haystack(r: RunSummary): string {
-  return [r.prompt, r.models.join(" "), r.profileName, r.status, r.mode, r.simulated ? "sandbox simulated" : "live"]
+  return [r.prompt, r.models.join(" "), r.profileName, r.status, r.kind, r.simulated ? "sandbox simulated" : "live"]
     .join("\n")
     .toLowerCase();
 }

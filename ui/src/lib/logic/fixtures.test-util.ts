@@ -1,10 +1,12 @@
 // Test data shaped like the Rust side's answers (i64 fields arrive as JSON numbers).
-import { expectedSize } from "./aspect";
+import { parseRatio } from "./aspect";
 import type {
   CatalogEntry,
+  Cost,
   Estimate,
   FieldSpec,
   OutputView,
+  Request,
   RunView,
   SizeOption,
   TargetEstimate,
@@ -14,7 +16,9 @@ import type {
 /** Sizes for ratios: the long edge kept (as the catalog's older files derive them). */
 export function sizesFor(longEdge: number, ratios: string[]): SizeOption[] {
   return ratios.map((r) => {
-    const { width, height } = expectedSize(longEdge, r);
+    const [w, h] = parseRatio(r);
+    const width = w >= h ? longEdge : Math.round((longEdge * w) / h);
+    const height = w >= h ? Math.round((longEdge * h) / w) : longEdge;
     return { aspectRatio: r, size: `${width}x${height}`, width, height };
   });
 }
@@ -55,6 +59,13 @@ export function entry(
     supportsEdit: true,
     defaultAsync: false,
     maxN: 4,
+    editImages: "files",
+    unpriced: false,
+    listedByServer: false,
+    gateway: "pixapi",
+    usdPrices: [],
+    tokenUsd: null,
+    b64Only: false,
     ...extra,
   };
 }
@@ -143,7 +154,20 @@ export function targetEstimate(
   over: Partial<TargetEstimate> = {},
 ): TargetEstimate {
   const n = over.n ?? 1;
-  return { modelId, n, creditsPerImage, credits: creditsPerImage * n, priceFrom: false, ...over };
+  return {
+    modelId,
+    n,
+    requests: 1,
+    perImage: credits(creditsPerImage),
+    cost: credits(creditsPerImage * n),
+    priceFrom: false,
+    ...over,
+  };
+}
+
+/** A cost of `n` credits at a cent each. */
+export function credits(n: number): Cost {
+  return { credits: n, usd: n / 100, unpriced: 0 };
 }
 
 export function output(idx: number, w = 1024, h = 1024): OutputView {
@@ -155,7 +179,7 @@ export function output(idx: number, w = 1024, h = 1024): OutputView {
     bytes: 1000,
     url: `pxb://localhost/image/sha${idx}`,
     thumbUrl: `pxb://localhost/thumb/sha${idx}`,
-    credits: 4,
+    billing: { askedTier: "1K", billedTier: "1K", billedEntry: "gemini-3.1-flash-image-preview", cost: credits(4) },
     rating: null,
     note: null,
   };
@@ -172,7 +196,7 @@ export function target(idx: number, over: Partial<TargetView> = {}): TargetView 
     taskId: null,
     polls: [],
     outputs: [],
-    credits: 0,
+    cost: credits(0),
     timing: null,
     error: null,
     request: null,
@@ -184,7 +208,30 @@ export function target(idx: number, over: Partial<TargetView> = {}): TargetView 
   };
 }
 
+/** A request of one 1K Nano Banana 2 image of "a fox", nothing swept. */
+export function request(over: Partial<Request> = {}): Request {
+  return {
+    prompt: "a fox",
+    targets: [{ modelId: "gemini-3.1-flash-image-preview", n: 1 }],
+    aspectRatio: null,
+    mode: "auto",
+    responseFormat: "url",
+    images: [],
+    fields: null,
+    sweep: [],
+    vars: [],
+    ...over,
+  };
+}
+
+/** A run; its request is `over.request`, else one of its prompt, ratio, format and mode. */
 export function run(id: string, over: Partial<RunView> = {}): RunView {
+  const prompt = over.prompt ?? "a fox";
+  const aspectRatio = over.aspectRatio ?? null;
+  const responseFormat = over.responseFormat ?? "url";
+  const mode = over.mode ?? "auto";
+  const references = over.references ?? [];
+  const targets = over.targets ?? [target(0)];
   return {
     id,
     createdAt: "2026-01-01T10:00:00Z",
@@ -192,15 +239,24 @@ export function run(id: string, over: Partial<RunView> = {}): RunView {
     profileId: "sandbox",
     profileName: "Sandbox",
     simulated: true,
-    mode: "generate",
-    prompt: "a fox",
-    aspectRatio: null,
-    responseFormat: "url",
-    syncMode: "auto",
-    references: [],
+    kind: references.length > 0 ? "edit" : "generate",
+    request: request({
+      prompt,
+      aspectRatio,
+      responseFormat,
+      mode,
+      images: references.map((r) => r.sha256),
+      targets: targets.map((t) => ({ modelId: t.modelId, n: t.n })),
+      ...(over.parent ? { parent: over.parent } : {}),
+    }),
+    prompt,
+    aspectRatio,
+    responseFormat,
+    mode,
+    references,
     status: "running",
-    estimateCredits: 4,
-    credits: 0,
+    estimate: credits(4),
+    cost: credits(0),
     targets: [target(0)],
     ...over,
   };
@@ -208,12 +264,15 @@ export function run(id: string, over: Partial<RunView> = {}): RunView {
 
 export function estimate(over: Partial<Estimate> = {}): Estimate {
   return {
+    count: 1,
+    limit: 64,
+    axes: [],
+    notes: [],
     targets: [],
-    totalCredits: 22,
-    totalUsd: 0.22,
+    total: credits(22),
     simulated: true,
     budgetCredits: null,
-    spentCredits: 0,
+    spent: credits(0),
     overBudget: false,
     problems: [],
     ...over,

@@ -18,6 +18,12 @@ describe("formatUsd", () => {
     expect(formatUsd(0.005)).toBe("$0.005");
     expect(formatUsd(-0.5)).toBe("-$0.50");
   });
+  it("keeps the tenth of a cent of an amount under a dollar (OpenAI's prices)", () => {
+    expect(formatUsd(0.167)).toBe("$0.167");
+    expect(formatUsd(0.25)).toBe("$0.25");
+    expect(formatUsd(0.032025)).toBe("$0.032");
+    expect(formatUsd(12.345)).toBe("$12.35");
+  });
 });
 
 describe("formatMs", () => {

@@ -1,4 +1,5 @@
 // Formatting of numbers, money, time and sizes for people. Pure functions.
+import type { Cost } from "../types";
 const intFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
 export function formatInt(n: number): string {
@@ -10,10 +11,24 @@ export function formatCredits(n: number): string {
   return `${formatInt(n)} ${Math.abs(n) === 1 ? "credit" : "credits"}`;
 }
 
-/** "$0.22", "$1,234.50", "$0.005" (sub-cent amounts keep 3 decimals), "$0.00". */
+/**
+ * A cost as a person reads it: "6 credits", "6 credits + price unknown" when part of it
+ * could not be priced, "price unknown" when none of it could, "$0.04" for a gateway that
+ * bills in dollars only.
+ */
+export function formatCost(c: Cost): string {
+  const parts: string[] = [];
+  if (c.credits !== 0 || (c.usd === 0 && c.unpriced === 0)) parts.push(formatCredits(c.credits));
+  else if (c.usd !== 0) parts.push(formatUsd(c.usd));
+  if (c.unpriced > 0) parts.push("price unknown");
+  return parts.join(" + ");
+}
+
+/** "$0.22", "$1,234.50", "$0.005" and "$0.167" (amounts under a dollar keep a third
+ * decimal when they have one: OpenAI prices images to the tenth of a cent), "$0.00". */
 export function formatUsd(usd: number): string {
   const abs = Math.abs(usd);
-  const digits = abs > 0 && abs < 0.01 ? 3 : 2;
+  const digits = abs > 0 && abs < 1 && Math.round(abs * 1000) % 10 !== 0 ? 3 : 2;
   const s = new Intl.NumberFormat("en-US", {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
@@ -34,6 +49,15 @@ export function formatMs(ms: number | null | undefined): string {
 }
 
 /** "1024 × 1024". */
+/** When a future moment is, from now: "in 25 s", "in 3 min", "now". */
+export function formatUntil(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return "now";
+  const ms = Date.parse(iso) - now;
+  if (!Number.isFinite(ms) || ms <= 1000) return "now";
+  if (ms < 60_000) return `in ${Math.round(ms / 1000)} s`;
+  return `in ${Math.round(ms / 60_000)} min`;
+}
+
 export function formatPixels(width: number, height: number): string {
   return `${width} × ${height}`;
 }

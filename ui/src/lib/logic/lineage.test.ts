@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activeParent, buildSpec, composerFromRun, initialComposer } from "./composer";
+import { activeParent, buildRequest, composerFromRun, initialComposer } from "./composer";
 import {
   comparePair,
   composerFromDraft,
@@ -11,7 +11,7 @@ import {
   shortId,
   togglePick,
 } from "./lineage";
-import { CATALOG, output, run, target } from "./fixtures.test-util";
+import { CATALOG, credits, output, run, target } from "./fixtures.test-util";
 import { upsertSummary, summaryFromRun } from "./runs";
 import type { Lineage, LineageNode, ReferenceView, RunDraft, RunSummary } from "../types";
 
@@ -30,18 +30,18 @@ const REF: ReferenceView = {
 };
 const FROM = { runId: "0193a4f2-7c1d-7000-8000-000000000001", targetIdx: 0, outputIdx: 1 };
 
-function draft(over: Partial<RunDraft["spec"]> = {}): RunDraft {
+function draft(over: Partial<RunDraft["request"]> = {}): RunDraft {
   return {
-    spec: {
-      mode: "edit",
+    request: {
       prompt: "a fox in snow",
       targets: [{ modelId: "gemini-3.1-flash-image-preview-2k", n: 2 }],
       aspectRatio: "16:9",
+      mode: "sync",
       responseFormat: "b64_json",
-      syncMode: "sync",
-      references: [REF.sha256],
-      options: { quality: "high" },
-      ignoreBudget: false,
+      images: [REF.sha256],
+      fields: { quality: "high" },
+      sweep: [],
+      vars: [],
       parent: FROM,
       ...over,
     },
@@ -57,9 +57,9 @@ describe("composerFromDraft", () => {
     expect(s.selected).toEqual({ "gemini-3.1-flash-image-preview-2k": 2 });
     expect(s.references).toEqual([REF]);
     expect(s.parent).toEqual({ ref: FROM, sha256: "out-sha" });
-    const spec = buildSpec(s, CATALOG);
+    const spec = buildRequest(s, CATALOG);
     expect(spec.parent).toEqual(FROM);
-    expect(spec.references).toEqual(["out-sha"]);
+    expect(spec.images).toEqual(["out-sha"]);
     expect(spec.aspectRatio).toBe("16:9");
     expect(spec.responseFormat).toBe("b64_json");
   });
@@ -67,8 +67,8 @@ describe("composerFromDraft", () => {
   it("drops the parent once its reference is removed or the mode is Generate", () => {
     const s = composerFromDraft(draft(), CATALOG, initialComposer(CATALOG));
     expect(activeParent({ ...s, references: [] })).toBeNull();
-    expect(buildSpec({ ...s, mode: "generate" }, CATALOG).parent).toBeUndefined();
-    expect("parent" in buildSpec({ ...s, references: [{ ...REF, sha256: "other" }] }, CATALOG)).toBe(false);
+    expect(buildRequest({ ...s, mode: "generate" }, CATALOG).parent).toBeUndefined();
+    expect("parent" in buildRequest({ ...s, references: [{ ...REF, sha256: "other" }] }, CATALOG)).toBe(false);
   });
 
   it("keeps the selection when no target of the draft is in the catalog", () => {
@@ -80,9 +80,9 @@ describe("composerFromDraft", () => {
   it("a plain draft (no parent) carries none, and a past run's parent survives a re-run", () => {
     const s = composerFromDraft(draft({ parent: undefined }), CATALOG, initialComposer(CATALOG));
     expect(s.parent).toBeNull();
-    const r = run("r2", { mode: "edit", references: [REF], parent: FROM });
+    const r = run("r2", { references: [REF], parent: FROM });
     const again = composerFromRun(r, CATALOG, s);
-    expect(buildSpec(again, CATALOG).parent).toEqual(FROM);
+    expect(buildRequest(again, CATALOG).parent).toEqual(FROM);
     expect(composerFromRun(run("r3"), CATALOG, again).parent).toBeNull();
   });
 });
@@ -116,12 +116,12 @@ function summary(id: string, over: Partial<RunSummary> = {}): RunSummary {
     id,
     createdAt: "2026-01-01T10:00:00Z",
     prompt: id,
-    mode: "edit",
+    kind: "edit",
     status: "done",
     models: ["m"],
     profileName: "Sandbox",
     simulated: true,
-    credits: 4,
+    cost: credits(4),
     images: 1,
     thumbUrl: null,
     ...over,
@@ -134,7 +134,7 @@ function node(
   relation: LineageNode["relation"],
   from: LineageNode["from"] = null,
 ): LineageNode {
-  return { run: summary(id, { mode: from ? "edit" : "generate" }), depth, relation, from, fromThumbUrl: null };
+  return { run: summary(id, { kind: from ? "edit" : "generate" }), depth, relation, from, fromThumbUrl: null };
 }
 
 describe("lineageRows", () => {

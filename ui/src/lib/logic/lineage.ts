@@ -1,7 +1,7 @@
 // The designer's loop, pure: a draft into the composer, a lineage as rows of a small tree,
 // and the word-level differences of two prompts (jsdiff's `diffWordsWithSpace`).
 import { diffWordsWithSpace } from "diff";
-import type { ComposerState, DraftParent } from "./composer";
+import { composerFromRequest, type ComposerState } from "./composer";
 import type { CatalogEntry, Lineage, LineageNode, OutputRef, RunDraft, RunSummary } from "../types";
 
 /**
@@ -19,34 +19,11 @@ export function parentLabel(p: OutputRef, targets = 1): string {
 }
 
 /**
- * The composer loaded with a draft (a RunSpec and its reference images): its mode, prompt,
- * targets (those in the catalog), ratio, format, request mode, options and references. The
- * draft's parent stays attached to the reference that stands for it.
+ * The composer loaded with a draft (a request and its reference images, e.g. "edit from
+ * this"): the draft's parent stays attached to the reference that stands for it.
  */
 export function composerFromDraft(draft: RunDraft, entries: CatalogEntry[], prev: ComposerState): ComposerState {
-  const spec = draft.spec;
-  const selected: Record<string, number> = {};
-  for (const t of spec.targets) {
-    if (entries.some((e) => e.id === t.modelId)) selected[t.modelId] = t.n;
-  }
-  const options: ComposerState["options"] = {};
-  for (const [k, v] of Object.entries(spec.options ?? {})) {
-    if (typeof v === "string" || typeof v === "number") options[k] = v;
-  }
-  const parent: DraftParent | null =
-    spec.parent && draft.references[0] ? { ref: spec.parent, sha256: draft.references[0].sha256 } : null;
-  return {
-    ...prev,
-    mode: spec.mode,
-    prompt: spec.prompt,
-    selected: Object.keys(selected).length > 0 ? selected : prev.selected,
-    aspectRatio: spec.aspectRatio,
-    responseFormat: spec.responseFormat,
-    syncMode: spec.syncMode,
-    references: draft.references,
-    options,
-    parent,
-  };
+  return composerFromRequest(draft.request, draft.references, entries, prev);
 }
 
 /** One row of the lineage tree as the panel draws it. */
@@ -64,7 +41,7 @@ export function lineageRows(l: Lineage): LineageRow[] {
     if (node.from)
       caption = `edit of image ${node.from.outputIdx + 1}${node.from.targetIdx > 0 ? ` (target ${node.from.targetIdx + 1})` : ""}`;
     else if (i === 0 && l.deletedAncestor) caption = "edit of a deleted run";
-    else caption = node.run.mode === "edit" ? "edit" : "first run";
+    else caption = node.run.kind === "edit" ? "edit" : "first run";
     return { node, indent: node.depth, caption };
   });
 }

@@ -69,7 +69,8 @@ describe("which fields show", () => {
   it("groups takers by family title", () => {
     expect(takersHint([GPT2, GPT2_2K])).toBe("Only GPT Image 2 (1K, 2K)");
     expect(familyTitle(NB2_4K)).toBe("Nano Banana 2");
-    expect(familyTitle({ label: "plain", family: "fam" })).toBe("fam");
+    expect(familyTitle({ label: "plain", family: "fam", listedByServer: false })).toBe("fam");
+    expect(familyTitle({ label: "acme-9", family: "acme-9", listedByServer: true })).toBe("Listed by the server");
   });
 });
 

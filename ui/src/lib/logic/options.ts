@@ -18,7 +18,8 @@ export interface OptionField {
 }
 
 /** "Nano Banana 2" from "Nano Banana 2 · 4K"; the family id for a label without " · ". */
-export function familyTitle(e: Pick<CatalogEntry, "label" | "family">): string {
+export function familyTitle(e: Pick<CatalogEntry, "label" | "family" | "listedByServer">): string {
+  if (e.listedByServer) return "Listed by the server";
   return e.label.includes(" · ") ? e.label.split(" · ")[0] : e.family;
 }
 
@@ -128,13 +129,18 @@ export function entryCredits(entry: CatalogEntry, options: Options): number {
   return p ? p.credits : entry.credits;
 }
 
-/** "4 cr", "from 1 cr". */
-export function priceText(credits: number, priceFrom: boolean): string {
+/** "4 cr", "from 1 cr"; "price ?" for an entry whose price is unknown. */
+export function priceText(credits: number, priceFrom: boolean, unpriced = false): string {
+  if (unpriced) return "price ?";
   return `${priceFrom ? "from " : ""}${credits} cr`;
 }
 
 /** The tooltip of a target's price: per quality where the model prices it. */
 export function priceTitle(entry: CatalogEntry, options: Options): string {
+  if (entry.unpriced)
+    return entry.listedByServer
+      ? "Listed by the server, not in the catalog: its price is unknown, so a run's cost cannot be bounded, and its images are recorded as unpriced"
+      : "The catalog gives no price for it: a run's cost cannot be bounded";
   const per = entryCredits(entry, options);
   const base = entry.priceFrom
     ? `From ${per} ${per === 1 ? "credit" : "credits"} per image: the page gives a floor, the server may charge more`

@@ -18,7 +18,7 @@ const REF: ReferenceView = {
   note: null,
 };
 
-function load(extra: Partial<RecipeLoad["spec"]> = {}, recipe: Partial<RecipeLoad["recipe"]> = {}): RecipeLoad {
+function load(extra: Partial<RecipeLoad["request"]> = {}, recipe: Partial<RecipeLoad["recipe"]> = {}): RecipeLoad {
   return {
     recipe: {
       format: "pixbench-recipe",
@@ -41,16 +41,16 @@ function load(extra: Partial<RecipeLoad["spec"]> = {}, recipe: Partial<RecipeLoa
       appVersion: "0.1.0",
       ...recipe,
     },
-    spec: {
-      mode: "generate",
+    request: {
       prompt: "a lighthouse at dawn",
       targets: [{ modelId: "gpt-image-2", n: 2 }],
       aspectRatio: "16:9",
+      mode: "auto",
       responseFormat: "b64_json",
-      syncMode: "auto",
-      references: [],
-      options: { quality: "low" },
-      ignoreBudget: false,
+      images: [],
+      fields: { quality: "low" },
+      sweep: [],
+      vars: [],
       ...extra,
     },
     references: [],
@@ -76,7 +76,7 @@ describe("composerFromRecipe", () => {
   it("keeps the targets when the recipe's model is unknown, and takes the references in history", () => {
     const prev = initialComposer(CATALOG);
     const l = {
-      ...load({ targets: [], mode: "edit", references: [REF.sha256] }),
+      ...load({ targets: [], images: [REF.sha256] }),
       references: [REF],
       modelKnown: false,
     };
@@ -86,9 +86,16 @@ describe("composerFromRecipe", () => {
     expect(s.references).toEqual([REF]);
   });
 
+  it("stays an edit, waiting for its images, when they are not in this history", () => {
+    const l = { ...load({ images: [REF.sha256] }), references: [] };
+    const s = composerFromRecipe(l, CATALOG, initialComposer(CATALOG));
+    expect(s.mode).toBe("edit");
+    expect(s.references).toEqual([]);
+  });
+
   it("drops field values that are not strings or numbers", () => {
     const s = composerFromRecipe(
-      load({ options: { quality: "high", odd: { x: 1 }, output_compression: 80 } }),
+      load({ fields: { quality: "high", odd: { x: 1 }, output_compression: 80 } }),
       CATALOG,
       initialComposer(CATALOG),
     );

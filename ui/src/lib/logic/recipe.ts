@@ -1,38 +1,25 @@
 // A recipe read from an image file (crates/pixbench-core/src/recipe): how it fills the
 // composer, and how the "Load its recipe" offer describes it. Pure.
 import type { CatalogEntry, RecipeLoad } from "../types";
-import type { ComposerState } from "./composer";
-import type { Options } from "./options";
-import { sizeText } from "./composer";
+import { composerFromRequest, sizeText, type ComposerState } from "./composer";
 import { formatCredits } from "./format";
 
 /**
- * The composer with the recipe's request: prompt, mode, the target(s) it names that this
- * catalog has, the aspect ratio, the model fields and the reference images still in history.
- * Targets stay as they were when the recipe's model is unknown (the offer says so).
+ * The composer with the recipe's request: prompt, the target(s) it names that this catalog
+ * has, the aspect ratio, the model fields and its reference images (an edit whose images
+ * are not in this history stays an edit, waiting for them). Targets stay as they were when
+ * the recipe's model is unknown (the offer says so); so do the response format and the
+ * request mode, which are not the recipe's.
  */
 export function composerFromRecipe(load: RecipeLoad, entries: CatalogEntry[], prev: ComposerState): ComposerState {
-  const selected: Record<string, number> = {};
-  for (const t of load.spec.targets) if (entries.some((e) => e.id === t.modelId)) selected[t.modelId] = t.n;
-  const options: Options = {};
-  for (const [k, v] of Object.entries(load.spec.options ?? {})) {
-    if (typeof v === "string" || typeof v === "number") options[k] = v;
-  }
-  return {
-    ...prev,
-    mode: load.spec.mode,
-    prompt: load.spec.prompt,
-    selected: Object.keys(selected).length > 0 ? selected : prev.selected,
-    aspectRatio: load.spec.aspectRatio,
-    references: load.references,
-    options,
-  };
+  const next = composerFromRequest(load.request, load.references, entries, prev);
+  return { ...next, responseFormat: prev.responseFormat, syncMode: prev.syncMode };
 }
 
 /** The offer's lines: what loading the recipe would set. */
 export function recipeLines(load: RecipeLoad, entries: CatalogEntry[]): { label: string; value: string }[] {
   const r = load.recipe;
-  const entry = entries.find((e) => e.id === load.spec.targets[0]?.modelId);
+  const entry = entries.find((e) => e.id === load.request.targets[0]?.modelId);
   const lines = [
     { label: "Model", value: entry ? entry.label : `${r.modelId} (not in this catalog)` },
     {

@@ -9,12 +9,14 @@ import {
   summaryFromRun,
   upsertSummary,
 } from "./runs";
-import { output, run, target } from "./fixtures.test-util";
+import { credits, output, run, target } from "./fixtures.test-util";
 
 describe("cellStatus", () => {
   it("shows queued and running as running", () => {
     expect(cellStatus(target(0, { status: "queued" }))).toBe("running");
     expect(cellStatus(target(0, { status: "running" }))).toBe("running");
+    // An accepted task whose images have not come: neither running nor failed.
+    expect(cellStatus(target(0, { status: "waiting" }))).toBe("waiting");
   });
   it("is done only when images are there", () => {
     expect(cellStatus(target(0, { status: "done", outputs: [output(0)] }))).toBe("done");
@@ -37,7 +39,7 @@ describe("summaryFromRun", () => {
   it("counts images and takes the first thumbnail", () => {
     const r = run("r1", {
       status: "done",
-      credits: 8,
+      cost: credits(8),
       targets: [
         target(0, { status: "failed" }),
         target(1, { modelId: "x-4k", status: "done", outputs: [output(0), output(1)] }),
@@ -47,7 +49,7 @@ describe("summaryFromRun", () => {
     expect(s.images).toBe(2);
     expect(s.thumbUrl).toBe("pxb://localhost/thumb/sha0");
     expect(s.models).toEqual(["gemini-3.1-flash-image-preview", "x-4k"]);
-    expect(s.credits).toBe(8);
+    expect(s.cost.credits).toBe(8);
   });
   it("has no thumbnail before images", () => {
     expect(summaryFromRun(run("r")).thumbUrl).toBeNull();
@@ -102,13 +104,13 @@ describe("applyRunUpdated / applyRunStarted", () => {
 describe("run aggregates", () => {
   const r = run("r", {
     targets: [
-      target(0, { status: "done", outputs: [output(0)], credits: 4 }),
+      target(0, { status: "done", outputs: [output(0)], cost: credits(4) }),
       target(1, { status: "running", progress: 0.5 }),
       target(2, { status: "failed" }),
       target(3, { status: "queued" }),
     ],
   });
   it("counts cells", () => {
-    expect(cellCounts(r)).toEqual({ running: 2, done: 1, failed: 1, cancelled: 0 });
+    expect(cellCounts(r)).toEqual({ running: 2, waiting: 0, done: 1, failed: 1, cancelled: 0 });
   });
 });

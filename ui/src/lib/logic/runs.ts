@@ -3,18 +3,21 @@ import type { RunStatus, RunSummary, RunView, TargetView } from "../types";
 import { countChild, keepChildren } from "./lineage";
 
 /** What a result cell shows (and what its `data-status` says). */
-export type CellStatus = "running" | "done" | "failed" | "cancelled";
+export type CellStatus = "running" | "waiting" | "done" | "failed" | "cancelled";
 
 /**
  * The status of one target as a cell shows it. `done` only when images are there:
  * a finished target with no image counts as failed; a partial one with images is done.
- * An interrupted target (the app stopped while it ran) is failed.
+ * An interrupted target (the app stopped while it ran) is failed. `waiting`: the server
+ * accepted the task but its images have not reached Pixbench, which keeps checking.
  */
 export function cellStatus(t: Pick<TargetView, "status" | "outputs">): CellStatus {
   switch (t.status) {
     case "queued":
     case "running":
       return "running";
+    case "waiting":
+      return "waiting";
     case "done":
     case "partial":
       return t.outputs.length > 0 ? "done" : "failed";
@@ -38,6 +41,7 @@ export function isActive(s: RunStatus): boolean {
 export const STATUS_LABEL: Record<RunStatus, string> = {
   queued: "Queued",
   running: "Running",
+  waiting: "Waiting for Pixapi",
   done: "Done",
   failed: "Failed",
   cancelled: "Cancelled",
@@ -59,12 +63,12 @@ export function summaryFromRun(run: RunView): RunSummary {
     id: run.id,
     createdAt: run.createdAt,
     prompt: run.prompt,
-    mode: run.mode,
+    kind: run.kind,
     status: run.status,
     models: run.targets.map((t) => t.modelId),
     profileName: run.profileName,
     simulated: run.simulated,
-    credits: run.credits,
+    cost: run.cost,
     images,
     thumbUrl,
     ...(run.parent ? { parentRunId: run.parent.runId } : {}),
@@ -121,7 +125,7 @@ export function applyRunStarted(state: RunsState, run: RunView): RunsState {
 
 /** Counts of cells by display status. */
 export function cellCounts(run: RunView): Record<CellStatus, number> {
-  const c: Record<CellStatus, number> = { running: 0, done: 0, failed: 0, cancelled: 0 };
+  const c: Record<CellStatus, number> = { running: 0, waiting: 0, done: 0, failed: 0, cancelled: 0 };
   for (const t of run.targets) c[cellStatus(t)]++;
   return c;
 }

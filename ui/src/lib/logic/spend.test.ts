@@ -7,7 +7,6 @@ import {
   niceMax,
   shortTime,
   stepChart,
-  usdPerCredit,
   variantBars,
 } from "./spend";
 
@@ -15,15 +14,17 @@ const BOX = { width: 200, height: 100, padLeft: 20, padRight: 10, padTop: 10, pa
 
 describe("budgetLevel", () => {
   const s = (credits: number, budget: number | null, budgetWarning = false) => ({
-    credits,
+    spent: { credits, usd: credits / 100, unpriced: 0 },
     budgetCredits: budget,
     budgetWarning,
   });
   it("is none without a budget", () => expect(budgetLevel(s(50, null))).toBe("none"));
   it("is ok under 80%", () => expect(budgetLevel(s(7, 10))).toBe("ok"));
-  it("warns from 80%", () => {
-    expect(budgetLevel(s(8, 10))).toBe("warn");
+  it("warns when the core says so (from 80%)", () => {
+    expect(budgetLevel(s(8, 10, true))).toBe("warn");
     expect(budgetLevel(s(1, 10, true))).toBe("warn");
+    // The rule is the core's: no figure here decides it.
+    expect(budgetLevel(s(8, 10, false))).toBe("ok");
   });
   it("is over at or past the budget", () => {
     expect(budgetLevel(s(10, 10, true))).toBe("over");
@@ -86,13 +87,10 @@ describe("stepChart", () => {
 
 describe("variantBars", () => {
   it("sorts by credits, scales to the longest and computes savings", () => {
-    const bars = variantBars(
-      [
-        { modelId: "a", images: 1, credits: 4, officialUsd: 0.067 },
-        { modelId: "b", images: 1, credits: 8, officialUsd: null },
-      ],
-      0.01,
-    );
+    const bars = variantBars([
+      { modelId: "a", images: 1, cost: { credits: 4, usd: 0.04, unpriced: 0 }, officialUsd: 0.067 },
+      { modelId: "b", images: 1, cost: { credits: 8, usd: 0.08, unpriced: 0 }, officialUsd: null },
+    ]);
     expect(bars.map((x) => x.modelId)).toEqual(["b", "a"]);
     expect(bars.map((x) => x.frac)).toEqual([1, 0.5]);
     expect(bars[1].usd).toBe(0.04);
@@ -100,15 +98,12 @@ describe("variantBars", () => {
     expect(bars[0].savingsUsd).toBeNull();
   });
   it("has zero-length bars with no spend", () => {
-    expect(variantBars([{ modelId: "a", images: 0, credits: 0, officialUsd: null }], 0.01)[0].frac).toBe(0);
+    const none = { credits: 0, usd: 0, unpriced: 0 };
+    expect(variantBars([{ modelId: "a", images: 0, cost: none, officialUsd: null }])[0].frac).toBe(0);
   });
 });
 
-describe("usdPerCredit / formatRate / shortTime", () => {
-  it("derives the rate from the session, with a fallback", () => {
-    expect(usdPerCredit({ credits: 22, usd: 0.22 })).toBeCloseTo(0.01);
-    expect(usdPerCredit({ credits: 0, usd: 0 }, 0.02)).toBe(0.02);
-  });
+describe("formatRate / shortTime", () => {
   it("formats rates", () => {
     expect(formatRate(0.8333)).toBe("83%");
     expect(formatRate(1)).toBe("100%");

@@ -1,17 +1,17 @@
 // Session spend for people: budget levels, the cumulative-credits step chart and the
 // by-variant bars (inline SVG, no chart library). Pure functions.
-import type { SessionView } from "../types";
+import type { Cost, SessionView } from "../types";
 
 export type BudgetLevel = "none" | "ok" | "warn" | "over";
 
 /** "over" at or past the budget, "warn" from 80% (the core's `budgetWarning`), else "ok". */
-export function budgetLevel(s: Pick<SessionView, "credits" | "budgetCredits" | "budgetWarning">): BudgetLevel {
+export function budgetLevel(s: Pick<SessionView, "spent" | "budgetCredits" | "budgetWarning">): BudgetLevel {
   if (s.budgetCredits === null || s.budgetCredits === undefined) return "none";
   const budget = s.budgetCredits;
-  const spent = s.credits;
+  const spent = s.spent.credits;
   if (budget <= 0) return spent > 0 ? "over" : "ok";
   if (spent >= budget) return "over";
-  if (s.budgetWarning || spent * 10 >= budget * 8) return "warn";
+  if (s.budgetWarning) return "warn";
   return "ok";
 }
 
@@ -112,23 +112,16 @@ export interface Bar {
   savingsUsd: number | null;
 }
 
-/** Dollars per credit as the session shows it (usd / credits), or `fallback` with no spend yet. */
-export function usdPerCredit(s: Pick<SessionView, "credits" | "usd">, fallback = 0.01): number {
-  const c = s.credits;
-  return c > 0 ? s.usd / c : fallback;
-}
-
 /** Rows of the by-variant table, most credits first. */
 export function variantBars(
-  rows: { modelId: string; images: number; credits: number; officialUsd: number | null }[],
-  rate: number,
+  rows: { modelId: string; images: number; cost: Cost; officialUsd: number | null }[],
 ): Bar[] {
-  const max = Math.max(0, ...rows.map((r) => r.credits));
+  const max = Math.max(0, ...rows.map((r) => r.cost.credits));
   return [...rows]
-    .sort((a, b) => b.credits - a.credits || a.modelId.localeCompare(b.modelId))
+    .sort((a, b) => b.cost.credits - a.cost.credits || a.modelId.localeCompare(b.modelId))
     .map((r) => {
-      const credits = r.credits;
-      const usd = Math.round(credits * rate * 1e6) / 1e6;
+      const credits = r.cost.credits;
+      const usd = r.cost.usd;
       return {
         modelId: r.modelId,
         images: r.images,

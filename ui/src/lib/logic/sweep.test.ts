@@ -6,7 +6,6 @@ import {
   axisTitle,
   defaultAxes,
   emptySweep,
-  isSweeping,
   parseValues,
   planLine,
   promptVariables,
@@ -14,29 +13,14 @@ import {
   runAxes,
   setVariable,
   sweepPages,
-  sweepSpec,
   targetAspect,
   targetLabel,
   toggleAxisValue,
   valueTitle,
 } from "./sweep";
-import type { RunSpec } from "../types";
+import { buildRequest, initialComposer, isSweeping, toggleTarget } from "./composer";
 
 const byId = (id: string) => CATALOG.find((e) => e.id === id)!;
-
-function base(prompt: string): RunSpec {
-  return {
-    mode: "generate",
-    prompt,
-    targets: [{ modelId: "gpt-image-2", n: 1 }],
-    aspectRatio: null,
-    responseFormat: "url",
-    syncMode: "auto",
-    references: [],
-    options: null,
-    ignoreBudget: false,
-  };
-}
 
 describe("prompt variables", () => {
   it("finds {{names}} in order of first use, spaces allowed, malformed ones left out", () => {
@@ -65,7 +49,7 @@ describe("axis choices", () => {
 });
 
 describe("the sweep draft", () => {
-  it("adds and removes axes and values, and builds the core's SweepSpec with only the used variables", () => {
+  it("adds and removes axes and values; the request carries only the variables the prompt uses", () => {
     let d = addAxis(emptySweep(), "quality");
     d = addAxis(d, "quality"); // once only
     d = toggleAxisValue(d, "quality", "low");
@@ -78,17 +62,23 @@ describe("the sweep draft", () => {
       { axis: "quality", values: ["high"] },
       { axis: "aspect_ratio", values: ["1:1", "16:9"] },
     ]);
-    const s = sweepSpec(base("a {{animal}} and a {{cat}}"), d);
-    expect(s.axes).toBe(d.axes);
+    const form = toggleTarget(
+      { ...initialComposer(CATALOG), selected: {}, prompt: "a {{animal}} and a {{cat}}", sweep: d },
+      "gpt-image-2",
+      true,
+    );
+    const r = buildRequest(form, CATALOG);
+    expect(r.sweep).toBe(d.axes);
     // `cat` has no values yet: sent empty, so the core says so; `gone` is not in the prompt.
-    expect(s.variables).toEqual([
+    expect(r.vars).toEqual([
       { name: "animal", values: ["fox", "owl"] },
       { name: "cat", values: [] },
     ]);
-    expect(s.targets).toEqual([{ modelId: "gpt-image-2", n: 1 }]);
-    expect("aspectRatio" in s).toBe(false);
-    expect(isSweeping(removeAxis(removeAxis(d, "quality"), "aspect_ratio"), "plain")).toBe(false);
-    expect(isSweeping(emptySweep(), "a {{x}}")).toBe(true);
+    expect(r.targets).toEqual([{ modelId: "gpt-image-2", n: 1 }]);
+    expect(r.aspectRatio).toBeNull();
+    const plain = { sweep: removeAxis(removeAxis(d, "quality"), "aspect_ratio"), prompt: "plain" };
+    expect(isSweeping(plain)).toBe(false);
+    expect(isSweeping({ sweep: emptySweep(), prompt: "a {{x}}" })).toBe(true);
   });
 });
 

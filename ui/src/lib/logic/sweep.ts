@@ -1,7 +1,8 @@
-// Sweeps in the UI: the composer's sweep (axes and prompt variables) as the core's
-// SweepSpec, and a finished sweep run laid out as an XY grid by its axis values. Pure; the
-// expansion itself (count, estimate, problems) is the core's (`sweep_expand`).
-import type { AxisValue, CatalogEntry, FieldSpec, RunSpec, RunView, SweepAxis, SweepSpec, TargetView } from "../types";
+// Sweeps in the UI: the composer's sweep draft (axes and prompt variables) and its edits,
+// and a finished sweep run laid out as an XY grid by its axis values. Pure; counting and
+// pricing a sweep is the core's (its `estimate` of the request).
+import { formatUsd } from "./format";
+import type { AxisValue, CatalogEntry, FieldSpec, RunView, SweepAxis, TargetView } from "../types";
 
 /** The field axes a sweep can vary, where a model's catalog entry lists them. */
 export const FIELD_AXES = ["quality", "output_format", "background"] as const;
@@ -61,11 +62,6 @@ export function axisChoices(chosen: CatalogEntry[], specs: FieldSpec[]): AxisCho
   return out;
 }
 
-/** Whether the draft sweeps anything: an axis, or a variable the prompt uses. */
-export function isSweeping(draft: SweepDraft, prompt: string): boolean {
-  return draft.axes.length > 0 || promptVariables(prompt).length > 0;
-}
-
 /** "fox, owl ,cat" -> ["fox", "owl", "cat"]: a typed list of values. */
 export function parseValues(text: string): string[] {
   const out: string[] = [];
@@ -94,27 +90,6 @@ export function removeAxis(draft: SweepDraft, axis: string): SweepDraft {
 
 export function setVariable(draft: SweepDraft, name: string, values: string[]): SweepDraft {
   return { ...draft, variables: { ...draft.variables, [name]: values } };
-}
-
-/**
- * The SweepSpec for the composer's run spec and sweep: the base request, the axes, and the
- * variables the prompt uses (a variable the prompt dropped is not sent).
- */
-export function sweepSpec(base: RunSpec, draft: SweepDraft): SweepSpec {
-  const used = promptVariables(base.prompt);
-  return {
-    mode: base.mode,
-    prompt: base.prompt,
-    targets: base.targets.map((t) => ({ modelId: t.modelId, n: t.n, ...(t.size ? { size: t.size } : {}) })),
-    ...(base.aspectRatio ? { aspectRatio: base.aspectRatio } : {}),
-    responseFormat: base.responseFormat,
-    syncMode: base.syncMode,
-    references: base.references,
-    ...(base.options ? { options: base.options } : {}),
-    ignoreBudget: base.ignoreBudget,
-    axes: draft.axes,
-    variables: used.map((name) => ({ name, values: draft.variables[name] ?? [] })),
-  };
 }
 
 // ---- the grid of a sweep run ---------------------------------------------------------
@@ -214,22 +189,11 @@ export function targetAspect(run: Pick<RunView, "aspectRatio">, t: TargetView): 
 }
 
 /** "12 requests · ≤ 68 credits" (or "… · free" in the Sandbox). */
-export function planLine(count: number, credits: number, simulated: boolean): string {
+export function planLine(count: number, credits: number, simulated: boolean, usd = 0): string {
   const req = `${count} request${count === 1 ? "" : "s"}`;
-  const cost = `≤ ${credits} credit${credits === 1 ? "" : "s"}`;
+  // A gateway that bills in dollars (OpenAI) has no credits to show.
+  const cost = credits === 0 && usd > 0 ? `≤ ${formatUsd(usd)}` : `≤ ${credits} credit${credits === 1 ? "" : "s"}`;
   return simulated ? `${req} · ${cost} (simulated, free)` : `${req} · ${cost}`;
-}
-
-/** A past sweep's draft: its axes (without the models and "not sent") and its variables. */
-export function draftFromRun(run: Pick<RunView, "targets">): SweepDraft {
-  const draft = emptySweep();
-  for (const a of runAxes(run)) {
-    if (a.axis === "model") continue;
-    const values = a.values.filter((v) => v !== NOT_SENT);
-    if (a.axis.startsWith("{{")) draft.variables[a.axis.slice(2, -2)] = values;
-    else draft.axes.push({ axis: a.axis, values });
-  }
-  return draft;
 }
 
 /**

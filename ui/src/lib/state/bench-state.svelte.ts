@@ -1,6 +1,6 @@
 // The benchmark panel's state and actions (Svelte 5 runes). The form and the figures are
 // pure (../logic/bench); this wires them to the commands and the `bench-*` events.
-import { api, onBenchProgress, onBenchUpdated } from "../api";
+import { call, on } from "../api";
 import { benchInput, formFromComposer, formFromInput, formProblems, type BenchForm } from "../logic/bench";
 import { debounce, latestOnly } from "../logic/debounce";
 import { isBudgetKind, toUiError } from "../logic/errors";
@@ -26,7 +26,7 @@ export class BenchStore {
 
   #listening = false;
   #preflightLatest = latestOnly((f: BenchForm) =>
-    api.benchPreflight(benchInput(f, this.#references(), false, this.#order())),
+    call("bench_preflight", { input: benchInput(f, this.#references(), false, this.#order()) }),
   );
   #preflightDebounced = debounce((f: BenchForm) => void this.#runPreflight(f), 200);
 
@@ -46,8 +46,8 @@ export class BenchStore {
     if (this.#listening) return;
     this.#listening = true;
     try {
-      await onBenchProgress((e) => (this.progress = { ...this.progress, [e.id]: e.progress }));
-      await onBenchUpdated((s) => this.#onUpdated(s));
+      await on("bench-progress", (e) => (this.progress = { ...this.progress, [e.id]: e.progress }));
+      await on("bench-updated", (s) => this.#onUpdated(s));
     } catch (e) {
       this.#listening = false;
       store.notices.report(e, "Listening to benchmark events");
@@ -66,7 +66,7 @@ export class BenchStore {
     if (!this.form) this.form = formFromComposer(store.composer.form);
     await this.#listen();
     try {
-      this.list = await api.benchList();
+      this.list = await call("bench_list");
       if (!this.selectedId && this.list.length > 0) await this.select(this.list[0].id);
     } catch (e) {
       store.notices.report(e, "Listing benchmarks");
@@ -128,9 +128,9 @@ export class BenchStore {
     this.overBudget = false;
     this.lastExport = null;
     try {
-      const s = await api.benchStart(
-        benchInput($state.snapshot(f) as BenchForm, this.#references(), ignoreBudget, this.#order()),
-      );
+      const s = await call("bench_start", {
+        input: benchInput($state.snapshot(f) as BenchForm, this.#references(), ignoreBudget, this.#order()),
+      });
       // A short benchmark can finish (its `bench-updated` event arrive) before this
       // answer: the list's entry is then newer than `s`, and is kept.
       const known = this.list.find((b) => b.id === s.id);
@@ -148,7 +148,7 @@ export class BenchStore {
   async cancel(id: string | null = this.selectedId): Promise<void> {
     if (!id) return;
     try {
-      await api.benchCancel(id);
+      await call("bench_cancel", { id });
     } catch (e) {
       store.notices.report(e, "Cancelling the benchmark");
     }
@@ -163,7 +163,7 @@ export class BenchStore {
   async #loadView(id: string): Promise<void> {
     this.loadingView = true;
     try {
-      const v = await api.benchGet(id);
+      const v = await call("bench_get", { id });
       if (this.selectedId === id) this.view = v;
     } catch (e) {
       store.notices.report(e, "Opening the benchmark");
@@ -175,7 +175,7 @@ export class BenchStore {
   async exportReport(format: ExportFormat): Promise<void> {
     if (!this.selectedId) return;
     try {
-      this.lastExport = await api.benchExport(this.selectedId, format);
+      this.lastExport = await call("bench_export", { id: this.selectedId, format });
       store.notices.toast(`Report saved to ${this.lastExport}`);
     } catch (e) {
       store.notices.report(e, "Exporting the benchmark");
@@ -184,7 +184,7 @@ export class BenchStore {
 
   async remove(id: string): Promise<void> {
     try {
-      await api.benchDelete(id);
+      await call("bench_delete", { id });
       this.list = this.list.filter((b) => b.id !== id);
       if (this.selectedId === id) {
         this.selectedId = null;
@@ -197,7 +197,7 @@ export class BenchStore {
 
   async loadPromptsFile(): Promise<void> {
     try {
-      const prompts = await api.benchPromptsPick();
+      const prompts = await call("bench_prompts_pick");
       if (prompts.length > 0) this.update((f) => ({ ...f, filePrompts: [...f.filePrompts, ...prompts] }));
     } catch (e) {
       this.startProblem = toUiError(e).message;
@@ -207,7 +207,7 @@ export class BenchStore {
   /** Fills the form from a matrix file (the CLI's TOML), picked in the native dialog. */
   async openMatrix(): Promise<void> {
     try {
-      const input = await api.benchMatrixPick();
+      const input = await call("bench_matrix_pick");
       if (!input) return;
       this.form = formFromInput(input);
       this.startProblem = null;

@@ -1,6 +1,6 @@
 // The Blind A/B panel's state and actions (Svelte 5 runes): the pair on screen (no labels:
 // the core sends none), the reveal after a vote, and the leaderboard.
-import { api } from "../api";
+import { call } from "../api";
 import { toUiError } from "../logic/errors";
 import { bench } from "./bench-state.svelte";
 import { store } from "./state.svelte";
@@ -47,7 +47,10 @@ export class BlindStore {
     this.loading = true;
     this.error = null;
     try {
-      const [next, board] = await Promise.all([api.blindNext(this.all), api.leaderboard(null, this.all)]);
+      const [next, board] = await Promise.all([
+        call("blind_next", { all: this.all }),
+        call("leaderboard", { sessionId: null, all: this.all }),
+      ]);
       this.next = next;
       this.board = board;
     } catch (e) {
@@ -64,8 +67,8 @@ export class BlindStore {
     this.busy = true;
     this.error = null;
     try {
-      this.reveal = await api.blindVote(pair.token, choice);
-      if (this.reveal.stored) this.board = await api.leaderboard(null, this.all);
+      this.reveal = await call("blind_vote", { token: pair.token, choice });
+      if (this.reveal.stored) this.board = await call("leaderboard", { sessionId: null, all: this.all });
       this.#clearTimer();
       this.#timer = setTimeout(() => void this.advance(), REVEAL_MS);
     } catch (e) {
@@ -83,7 +86,7 @@ export class BlindStore {
     if (!this.reveal) return;
     this.reveal = null;
     try {
-      this.next = await api.blindNext(this.all);
+      this.next = await call("blind_next", { all: this.all });
     } catch (e) {
       this.error = toUiError(e).message;
     }

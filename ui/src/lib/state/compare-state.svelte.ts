@@ -1,7 +1,7 @@
 // State of the results area's comparison tools (Svelte 5 runes): the synced zoom, the
 // columns of each run, the two-up picks, notes being edited. Decisions are in zoom.ts and
 // compare.ts; ratings and notes are saved through `output_rate`.
-import { api } from "../api";
+import { call } from "../api";
 import {
   hideColumn,
   loadColumns,
@@ -140,7 +140,7 @@ export class CompareState {
     out.rating = rating;
     out.note = note;
     try {
-      await api.outputRate(run.id, targetIdx, outputIdx, rating, note);
+      await call("output_rate", { runId: run.id, targetIdx, outputIdx, rating, note });
       return true;
     } catch (e) {
       out.rating = before.rating;

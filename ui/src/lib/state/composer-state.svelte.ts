@@ -1,36 +1,41 @@
-// The composer (Svelte 5 runes): its form and reference images, the estimate, and Run.
-// Decisions live in ../logic/composer; this wires them to the commands.
-import { api } from "../api";
+// The composer (Svelte 5 runes): its form, reference images and sweep, the estimate of
+// the one request they make, and Run. Decisions live in ../logic/composer; this wires
+// them to the commands.
+import { call } from "../api";
 import {
   availableRatios,
-  buildSpec,
+  buildRequest,
   composerFromRun,
   initialComposer,
+  isSweeping,
   localProblems,
   priceKey,
   pruneComposer,
   setCount,
-  specKey,
   toggleTarget,
   type ComposerState,
 } from "../logic/composer";
 import { debounce, latestOnly } from "../logic/debounce";
-import { isBudgetKind, toUiError } from "../logic/errors";
+import { toUiError } from "../logic/errors";
 import { composerFromDraft } from "../logic/lineage";
 import { setOption } from "../logic/options";
 import { moveItem } from "../logic/spend";
+import { addAxis, emptySweep, removeAxis, setVariable, toggleAxisValue } from "../logic/sweep";
 import type { AppStore } from "./state.svelte";
-import type { Estimate, ReferenceView, RunDraft, RunSpec, RunView } from "../types";
+import type { Estimate, ReferenceView, Request, RunDraft, RunStart, RunView } from "../types";
 
 export interface Blocked {
   estimate: Estimate;
 }
 
 export class ComposerStore {
-  /** What the composer holds: prompt, targets, ratio, references, options. */
+  /** What the composer holds: prompt, targets, ratio, references, options, sweep. */
   form = $state<ComposerState>(initialComposer([]));
+  /** The Sweep section is shown (it may be open with nothing swept yet). */
+  sweepOpen = $state(false);
+  /** The core's estimate of the request: its count (a sweep's too), cost, problems, notes. */
   estimate = $state<Estimate | null>(null);
-  /** The price key of the spec `estimate` was made for (see `priceKey`). */
+  /** The price key of the request `estimate` was made for (see `priceKey`). */
   estimateKey = $state("");
   estimateError = $state<string | null>(null);
   estimating = $state(false);
@@ -43,14 +48,16 @@ export class ComposerStore {
 
   readonly #app: AppStore;
   #lastEstimateKey = "";
-  #estimateLatest = latestOnly((spec: RunSpec) => api.estimate(spec));
-  #estimateDebounced = debounce((spec: RunSpec) => void this.#runEstimate(spec), 150);
+  #estimateLatest = latestOnly((request: Request) => call("estimate", { request }));
+  #estimateDebounced = debounce((request: Request) => void this.#runEstimate(request), 150);
 
   // `.by`: the root is read when these are first read, after the constructor has set it.
-  spec = $derived.by(() => buildSpec(this.form, this.#app.catalog));
+  request = $derived.by(() => buildRequest(this.form, this.#app.catalog));
   ratios = $derived.by(() => availableRatios(this.form, this.#app.catalog));
-  /** Whether `estimate`'s figures are for the targets, ratio and options chosen now. */
-  estimateFresh = $derived(this.estimate !== null && this.estimateKey === priceKey(this.spec));
+  /** Whether Run runs a sweep: an axis is set, or the prompt has a {{variable}}. */
+  sweeping = $derived(isSweeping(this.form));
+  /** Whether `estimate`'s figures are for the targets, ratio, fields and sweep chosen now. */
+  estimateFresh = $derived(this.estimate !== null && this.estimateKey === priceKey(this.request));
 
   constructor(app: AppStore) {
     this.#app = app;
@@ -85,13 +92,40 @@ export class ComposerStore {
     this.update((s) => ({ ...s, options: setOption(s.options, spec, raw) }));
   }
 
-  /** Fills the form from a past run (its prompt, targets, references), without running. */
+  /** Fills the form from a past run (its prompt, targets, references, sweep), without running. */
   fillFromRun(run: RunView): void {
     this.update((s) => composerFromRun(run, this.#app.catalog, s));
+    this.sweepOpen = this.sweeping;
+  }
+
+  // ---- sweep -----------------------------------------------------------------------
+
+  addAxis(axis: string, values: string[] = []): void {
+    this.update((s) => ({ ...s, sweep: addAxis(s.sweep, axis, values) }));
+  }
+  removeAxis(axis: string): void {
+    this.update((s) => ({ ...s, sweep: removeAxis(s.sweep, axis) }));
+  }
+  toggleAxisValue(axis: string, value: string): void {
+    this.update((s) => ({ ...s, sweep: toggleAxisValue(s.sweep, axis, value) }));
+  }
+  setAxisValues(axis: string, values: string[]): void {
+    this.update((s) => ({
+      ...s,
+      sweep: { ...s.sweep, axes: s.sweep.axes.map((a) => (a.axis === axis ? { ...a, values } : a)) },
+    }));
+  }
+  setVariable(name: string, values: string[]): void {
+    this.update((s) => ({ ...s, sweep: setVariable(s.sweep, name, values) }));
+  }
+  /** Removes every axis and variable value (the variables stay in the prompt) and closes the section. */
+  clearSweep(): void {
+    this.update((s) => ({ ...s, sweep: emptySweep() }));
+    this.sweepOpen = false;
   }
 
   /**
-   * Loads a draft (a RunSpec and its reference images, e.g. "edit from this") into the
+   * Loads a draft (a request and its reference images, e.g. "edit from this") into the
    * composer, without running; the draft's parent stays with its reference.
    */
   loadDraft(draft: RunDraft): void {
@@ -101,28 +135,31 @@ export class ComposerStore {
 
   // ---- estimate --------------------------------------------------------------------
 
-  /** Asks for a new estimate soon (debounced) when the spec or the budget changed. */
+  /**
+   * Asks for a new estimate soon (debounced) when what it depends on changed: the request
+   * but its prompt's words, the budget and spend, the profile, the limit on requests.
+   */
   requestEstimate(): void {
-    const spec = buildSpec(this.form, this.#app.catalog);
+    const request = buildRequest(this.form, this.#app.catalog);
     const session = this.#app.session.current;
-    const key = `${specKey(spec)}|${session?.id}|${session?.budgetCredits ?? 0}|${session?.credits ?? 0}|${this.#app.profiles.current?.id}`;
+    const key = `${priceKey(request)}|${session?.id}|${session?.budgetCredits ?? 0}|${session?.spent.credits ?? 0}|${this.#app.profiles.current?.id}|${this.#app.settings?.maxRequests}`;
     if (key === this.#lastEstimateKey) return;
     this.#lastEstimateKey = key;
-    this.#estimateDebounced(spec);
+    this.#estimateDebounced(request);
   }
 
-  async #runEstimate(spec: RunSpec): Promise<void> {
-    if (spec.targets.length === 0) {
+  async #runEstimate(request: Request): Promise<void> {
+    if (request.targets.length === 0) {
       this.estimate = null;
       this.estimateError = null;
       return;
     }
     this.estimating = true;
     try {
-      const r = await this.#estimateLatest(spec);
+      const r = await this.#estimateLatest(request);
       if (!r.stale) {
         this.estimate = r.value;
-        this.estimateKey = priceKey(spec);
+        this.estimateKey = priceKey(request);
         this.estimateError = null;
       }
     } catch (e) {
@@ -134,12 +171,16 @@ export class ComposerStore {
 
   // ---- run -------------------------------------------------------------------------
 
-  /** Runs the composer's spec (or its sweep); a budget it is over blocks it unless `ignoreBudget`. */
-  async run(ignoreBudget = false): Promise<void> {
+  /**
+   * Runs the composer's request (its sweep too) in one call: the core starts it, or
+   * answers its estimate with nothing sent (problems to show, or a budget it could cross
+   * unless `allowOverBudget`: "Run anyway" / "Raise budget").
+   */
+  async run(allowOverBudget = false): Promise<void> {
     if (this.starting) return;
     const app = this.#app;
-    let spec = buildSpec(this.form, app.catalog, ignoreBudget);
-    const problems = localProblems(spec);
+    const request = buildRequest(this.form, app.catalog);
+    const problems = localProblems(this.form, request);
     if (problems.length > 0) {
       this.runProblems = problems;
       return;
@@ -148,47 +189,23 @@ export class ComposerStore {
     this.starting = true;
     try {
       await app.session.budgetSettled();
-      if (app.sweepRun) {
-        const swept = await app.sweepRun(spec);
-        if ("problems" in swept) {
-          this.runProblems = swept.problems;
-          return;
-        }
-        spec = swept.spec;
-      }
-      if (!ignoreBudget) {
-        let est: Estimate;
-        try {
-          est = await api.estimate(spec);
-        } catch (e) {
-          app.notices.report(e, "Estimating the run");
-          return;
-        }
-        this.estimate = est;
-        this.estimateKey = priceKey(spec);
-        if (est.problems.length > 0) {
-          this.runProblems = est.problems;
-          return;
-        }
-        if (est.overBudget) {
-          this.blocked = { estimate: est };
-          return;
-        }
-      }
-      this.blocked = null;
-      let run: RunView;
+      let answer: RunStart;
       try {
-        run = await api.runStart(spec);
+        answer = await call("run_start", { request, allowOverBudget });
       } catch (e) {
-        const err = toUiError(e);
-        if (isBudgetKind(err.kind) && this.estimate) {
-          this.blocked = { estimate: { ...this.estimate, overBudget: true } };
-        } else {
-          app.notices.report(err, "Starting the run");
-        }
+        app.notices.report(e, "Starting the run");
         return;
       }
-      app.runs.started(run);
+      if (answer.outcome === "refused") {
+        const est = answer.estimate;
+        this.estimate = est;
+        this.estimateKey = priceKey(request);
+        if (est.problems.length > 0) this.runProblems = est.problems;
+        else this.blocked = { estimate: est };
+        return;
+      }
+      this.blocked = null;
+      app.runs.started(answer.run);
     } finally {
       this.starting = false;
     }
@@ -198,7 +215,7 @@ export class ComposerStore {
   async raiseBudget(): Promise<void> {
     const b = this.blocked;
     if (!b) return;
-    const needed = b.estimate.spentCredits + b.estimate.totalCredits;
+    const needed = b.estimate.spent.credits + b.estimate.total.credits;
     await this.#app.session.setBudget(needed);
     this.blocked = null;
     this.#app.notices.toast(`Budget raised to ${needed} credits. Press Run to start.`);
@@ -219,7 +236,7 @@ export class ComposerStore {
   async pickReferences(): Promise<void> {
     this.addingRefs = true;
     try {
-      this.#addRefs(await api.referencesPick());
+      this.#addRefs(await call("references_pick"));
     } catch (e) {
       this.#app.notices.report(e, "Adding reference images");
     } finally {
@@ -232,14 +249,14 @@ export class ComposerStore {
     const notices = this.#app.notices;
     this.addingRefs = true;
     try {
-      this.#addRefs(await api.referencesAddPaths(paths));
+      this.#addRefs(await call("references_add_paths", { paths }));
     } catch (e) {
       if (paths.length === 1) notices.report(e, "Adding the dropped image");
       else {
         // One refused file refuses the batch: add the others one by one, naming each refusal.
         for (const p of paths) {
           try {
-            this.#addRefs(await api.referencesAddPaths([p]));
+            this.#addRefs(await call("references_add_paths", { paths: [p] }));
           } catch (e1) {
             notices.report(e1, "Adding a dropped image");
           }
@@ -257,7 +274,9 @@ export class ComposerStore {
       for (const f of files) {
         try {
           const bytes = new Uint8Array(await f.arrayBuffer());
-          this.#addRefs([await api.referenceAddBytes(f.name || "pasted.png", bytes)]);
+          this.#addRefs([
+            await call("reference_add_bytes", { name: f.name || "pasted.png", bytes: Array.from(bytes) }),
+          ]);
         } catch (e) {
           this.#app.notices.report(e, "Adding the pasted image");
         }

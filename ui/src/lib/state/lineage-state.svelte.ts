@@ -2,7 +2,7 @@
 // the reference of a new edit), the lineage panel of a run, and the comparison of two runs
 // of one lineage. Decisions are in logic/lineage.ts; the draft comes from `run_iterate_from`.
 import { tick } from "svelte";
-import { api } from "../api";
+import { call } from "../api";
 import { comparePair, togglePick } from "../logic/lineage";
 import { store } from "./state.svelte";
 import type { Lineage, OutputRef, RunView } from "../types";
@@ -34,7 +34,7 @@ export class LineageState {
     if (this.editing) return;
     this.editing = true;
     try {
-      const draft = await api.runIterateFrom(ref);
+      const draft = await call("run_iterate_from", { from: ref });
       store.composer.loadDraft(draft);
       store.runs.viewer = null;
       this.open = false;
@@ -52,7 +52,7 @@ export class LineageState {
   /** "Edit from this" on a run as a whole: its first image. */
   async editFromRun(runId: string): Promise<void> {
     try {
-      const run = store.runs.byId[runId] ?? (await api.runGet(runId));
+      const run = store.runs.byId[runId] ?? (await call("run_get", { runId }));
       const t = run.targets.find((x) => x.outputs.length > 0);
       if (!t) {
         store.notices.toast("This run has no image to edit from.");
@@ -124,7 +124,7 @@ export class LineageState {
     this.loading = true;
     this.error = null;
     try {
-      const l = await api.runLineage(runId);
+      const l = await call("run_lineage", { runId });
       this.lineage = l;
       // Picks of runs that are not in this tree are dropped.
       this.picks = this.picks.filter((id) => l.nodes.some((n) => n.run.id === id));
@@ -156,7 +156,7 @@ export class LineageState {
     if (!l || this.picks.length !== 2) return;
     const [a, b] = comparePair(l, this.picks[0], this.picks[1]);
     try {
-      const [ra, rb] = await Promise.all([a, b].map((id) => store.runs.byId[id] ?? api.runGet(id)));
+      const [ra, rb] = await Promise.all([a, b].map((id) => store.runs.byId[id] ?? call("run_get", { runId: id })));
       this.compared = [ra, rb];
     } catch (e) {
       store.notices.report(e, "Opening the runs to compare");

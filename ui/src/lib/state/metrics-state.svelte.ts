@@ -1,7 +1,7 @@
 // Image metrics in the app (Svelte 5 runes): the grid's reference cell and each other
 // image's metrics against it, and a cache of pairs already answered. Figures come from the
 // core (`metrics_pair`), computed off the UI path; each pair is asked once per session.
-import { api } from "../api";
+import { call } from "../api";
 import type { PairMetricsView, RunView } from "../types";
 
 export type PairState =
@@ -33,7 +33,7 @@ export class MetricsState {
     const k = key(a, b);
     if (this.pairs[k]) return;
     this.pairs[k] = { state: "loading" };
-    api.metricsPair(a, b).then(
+    call("metrics_pair", { shaA: a, shaB: b }).then(
       (m) => (this.pairs[k] = { state: "ok", m }),
       (e) => (this.pairs[k] = { state: "error", message: messageOf(e) }),
     );

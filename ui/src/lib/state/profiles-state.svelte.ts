@@ -1,11 +1,13 @@
 // The profiles and their keys (Svelte 5 runes): the list, the current one, the profiles dialog.
-import { api } from "../api";
+import { call } from "../api";
 import { toUiError } from "../logic/errors";
 import type { AppStore } from "./state.svelte";
-import type { KeyTestResult, ProfileInput, ProfileView } from "../types";
+import type { GatewayPreset, KeyTestResult, ProfileInput, ProfileView } from "../types";
 
 export class ProfilesState {
   list = $state<ProfileView[]>([]);
+  /** The gateway presets a profile can start from (data files of the core). */
+  presets = $state<GatewayPreset[]>([]);
   /** The profiles dialog is shown. */
   dialogOpen = $state(false);
 
@@ -19,7 +21,7 @@ export class ProfilesState {
 
   async refresh(): Promise<void> {
     try {
-      this.list = await api.profilesList();
+      this.list = await call("profiles_list");
     } catch (e) {
       this.#app.notices.report(e, "Listing profiles");
     }
@@ -28,11 +30,14 @@ export class ProfilesState {
   async select(id: string): Promise<void> {
     if (this.current?.id === id) return;
     try {
-      await api.profileSelect(id);
+      await call("profile_select", { id });
       // The session view follows the current profile, so it is read again too.
-      const [profiles, session] = await Promise.all([api.profilesList(), api.sessionCurrent()]);
+      const [profiles, session] = await Promise.all([call("profiles_list"), call("session_current")]);
       this.list = profiles;
       this.#app.session.current = session;
+      // Its catalog: the models its server lists (kept ones at once, then read again).
+      this.#app.catalog = (await call("catalog")).entries;
+      void this.#app.refreshModels();
     } catch (e) {
       this.#app.notices.report(e, "Switching profile");
       await this.refresh();
@@ -42,9 +47,11 @@ export class ProfilesState {
   /** Saves a profile and, when given, its key (which is then forgotten here). */
   async save(input: ProfileInput, key: string | null): Promise<ProfileView | null> {
     try {
-      let p = await api.profileSave(input);
-      if (key && key.trim()) p = await api.profileSetKey(p.id, key.trim());
+      let p = await call("profile_save", { input });
+      if (key && key.trim()) p = await call("profile_set_key", { id: p.id, key: key.trim() });
       await this.refresh();
+      // The current profile's gateway may have changed, and with it the models offered.
+      if (p.isCurrent) this.#app.catalog = (await call("catalog")).entries;
       this.#app.notices.toast(`Saved profile “${p.name}”.`);
       return p;
     } catch (e) {
@@ -56,8 +63,8 @@ export class ProfilesState {
   /** Deletes a profile; answers whether it went. (Deleting the current one changes the session.) */
   async remove(id: string): Promise<boolean> {
     try {
-      await api.profileDelete(id);
-      const [profiles, session] = await Promise.all([api.profilesList(), api.sessionCurrent()]);
+      await call("profile_delete", { id });
+      const [profiles, session] = await Promise.all([call("profiles_list"), call("session_current")]);
       this.list = profiles;
       this.#app.session.current = session;
       return true;
@@ -69,7 +76,7 @@ export class ProfilesState {
 
   async removeKey(id: string): Promise<void> {
     try {
-      await api.profileRemoveKey(id);
+      await call("profile_remove_key", { id });
       await this.refresh();
     } catch (e) {
       this.#app.notices.report(e, "Removing the key");
@@ -79,7 +86,7 @@ export class ProfilesState {
   /** Tries the profile's key; a failure is the answer, not an error in the banner. */
   async testKey(id: string): Promise<KeyTestResult> {
     try {
-      return await api.profileTest(id);
+      return await call("profile_test", { id });
     } catch (e) {
       const err = toUiError(e);
       return { ok: false, message: err.message, models: 0, latencyMs: 0 };

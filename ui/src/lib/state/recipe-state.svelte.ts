@@ -1,7 +1,7 @@
 // Recipes read from image files (crates/pixbench-core/src/recipe): a dropped or pasted
 // image that carries one asks "Load its recipe" or "Add as reference"; "Open recipe…" loads
 // one from a native dialog; the viewer saves an output with its recipe.
-import { api } from "../api";
+import { call, onFileDrop } from "../api";
 import { pruneComposer } from "../logic/composer";
 import { toUiError } from "../logic/errors";
 import { composerFromRecipe } from "../logic/recipe";
@@ -42,7 +42,7 @@ class RecipeState {
 
   async open(): Promise<void> {
     try {
-      const load = await api.recipePick();
+      const load = await call("recipe_pick");
       if (load) this.load(load);
     } catch (e) {
       store.notices.report(e, "Opening a recipe");
@@ -53,7 +53,7 @@ class RecipeState {
   async dropped(paths: string[]): Promise<void> {
     if (paths.length === 1) {
       try {
-        const load = await api.recipeProbePath(paths[0]);
+        const load = await call("recipe_probe_path", { path: paths[0] });
         if (load) {
           const name = paths[0].split(/[\\/]/).pop() ?? "image";
           this.offer = { load, name, addAsReference: () => store.composer.addReferencePaths(paths) };
@@ -70,7 +70,9 @@ class RecipeState {
   async pasted(files: File[]): Promise<void> {
     if (files.length === 1 && files[0].size <= PROBE_LIMIT) {
       try {
-        const load = await api.recipeReadBytes(new Uint8Array(await files[0].arrayBuffer()));
+        const load = await call("recipe_read_bytes", {
+          bytes: Array.from(new Uint8Array(await files[0].arrayBuffer())),
+        });
         this.offer = {
           load,
           name: files[0].name || "pasted image",
@@ -89,7 +91,7 @@ class RecipeState {
   /** Saves one output, with its recipe, into the exports folder; answers the path. */
   async saveOutput(runId: string, targetIdx: number, outputIdx: number): Promise<string | null> {
     try {
-      const path = await api.exportOutput(runId, targetIdx, outputIdx);
+      const path = await call("export_output", { runId, targetIdx, outputIdx });
       store.notices.toast(`Image saved with its recipe to ${path}`);
       return path;
     } catch (e) {
@@ -100,4 +102,22 @@ class RecipeState {
 }
 
 export const recipes = new RecipeState();
-store.onFileDrop = (paths) => recipes.dropped(paths);
+
+/**
+ * Files dragged over the window set `store.dragging`; dropped ones go to `recipes.dropped`
+ * (an image may carry a recipe; any other file is a reference). Answers the unsubscribe.
+ */
+export async function listenForDrops(): Promise<() => void> {
+  try {
+    return await onFileDrop((e) => {
+      if (e.type === "enter" || e.type === "over") store.dragging = true;
+      else {
+        store.dragging = false;
+        if (e.type === "drop") void recipes.dropped(e.paths);
+      }
+    });
+  } catch {
+    // Not in a Tauri webview (a plain browser): no file drops.
+    return () => {};
+  }
+}

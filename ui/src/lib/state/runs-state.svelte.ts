@@ -1,6 +1,6 @@
 // The runs (Svelte 5 runes): the history and its filters, the loaded runs, the current one
 // with its inspector and viewer, and what is done to a run (open, re-run, delete, export).
-import { api } from "../api";
+import { call } from "../api";
 import { composerFromRun, pruneComposer } from "../logic/composer";
 import { applyHistoryFilter, NO_FILTERS, toHistoryFilter, type HistoryControls } from "../logic/historyFilter";
 import { applyRunStarted, applyRunUpdated, isActive, removeSummary } from "../logic/runs";
@@ -66,7 +66,7 @@ export class RunsState {
     this.currentId = id;
     this.selectedTarget = 0;
     try {
-      const run = await api.runGet(id);
+      const run = await call("run_get", { runId: id });
       this.byId = { ...this.byId, [id]: run };
     } catch (e) {
       this.#app.notices.report(e, "Opening the run");
@@ -78,7 +78,7 @@ export class RunsState {
     const run = this.current;
     if (!run) return;
     try {
-      await api.runCancel(run.id);
+      await call("run_cancel", { runId: run.id });
     } catch (e) {
       this.#app.notices.report(e, "Cancelling the run");
     }
@@ -86,9 +86,27 @@ export class RunsState {
 
   async cancelTarget(runId: string, idx: number): Promise<void> {
     try {
-      await api.runCancelTarget(runId, idx);
+      await call("run_cancel_target", { runId, targetIdx: idx });
     } catch (e) {
       this.#app.notices.report(e, "Cancelling the target");
+    }
+  }
+
+  /** Checks now the accepted tasks of a run that are waited for. */
+  async recheck(runId: string): Promise<void> {
+    try {
+      await call("run_recheck", { runId });
+    } catch (e) {
+      this.#app.notices.report(e, "Checking the task");
+    }
+  }
+
+  /** Stops waiting for a target's accepted task, once the user has said they know it may be charged. */
+  async giveUp(runId: string, idx: number): Promise<void> {
+    try {
+      await call("run_give_up", { runId, targetIdx: idx });
+    } catch (e) {
+      this.#app.notices.report(e, "Giving up the task");
     }
   }
 
@@ -100,7 +118,7 @@ export class RunsState {
     const catalog = this.#app.catalog;
     // Not through `update` (which clears the shown problems and block first): `run` sets those.
     composer.form = pruneComposer(composerFromRun(run, catalog, composer.form), catalog);
-    this.#app.sweepLoad?.(run);
+    composer.sweepOpen = composer.sweeping;
     await composer.run();
   }
 
@@ -109,7 +127,6 @@ export class RunsState {
     const run = this.current;
     if (!run) return;
     this.#app.composer.fillFromRun(run);
-    this.#app.sweepLoad?.(run);
   }
 
   /** Opens a past run and loads its prompt, targets and references into the composer. */
@@ -120,7 +137,7 @@ export class RunsState {
 
   async remove(id: string): Promise<void> {
     try {
-      await api.runDelete(id);
+      await call("run_delete", { runId: id });
       this.history = removeSummary(this.history, id);
       const { [id]: _gone, ...rest } = this.byId;
       this.byId = rest;
@@ -133,7 +150,7 @@ export class RunsState {
   async copyCurl(runId: string, targetIdx: number): Promise<string | null> {
     const notices = this.#app.notices;
     try {
-      const text = await api.exportCurl(runId, targetIdx);
+      const text = await call("export_curl", { runId, targetIdx });
       const ok = await copyText(text);
       notices.toast(
         ok ? "Copied the request as curl (the key is a placeholder)." : "Copy failed: select the command and copy it.",
@@ -149,7 +166,7 @@ export class RunsState {
     const run = this.current;
     if (!run) return;
     try {
-      const path = await api.exportContactSheet(run.id);
+      const path = await call("export_contact_sheet", { runId: run.id });
       this.#app.notices.toast(`Contact sheet saved to ${path}`);
     } catch (e) {
       this.#app.notices.report(e, "Making the contact sheet");
@@ -160,7 +177,7 @@ export class RunsState {
     const run = this.current;
     if (!run) return;
     try {
-      const msg = await api.exportImages(run.id);
+      const msg = await call("export_images", { runId: run.id });
       if (msg) this.#app.notices.toast(msg);
     } catch (e) {
       this.#app.notices.report(e, "Saving the images");

@@ -1,7 +1,7 @@
 // The app's root state (Svelte 5 runes): what the app loads at start (info, catalog,
 // settings), the sub-states by concern, and the wiring of the app's events to them.
 // Decisions live in the pure modules (composer, runs, filter, errors ...).
-import { api, onFileDrop, onRunUpdated, onSessionUpdated } from "../api";
+import { call, on } from "../api";
 import { initialComposer } from "../logic/composer";
 import { toUiError } from "../logic/errors";
 import { ComposerStore } from "./composer-state.svelte";
@@ -9,7 +9,7 @@ import { NoticesState } from "./notices-state.svelte";
 import { ProfilesState } from "./profiles-state.svelte";
 import { RunsState } from "./runs-state.svelte";
 import { SessionState } from "./session-state.svelte";
-import type { AppInfo, CatalogEntry, FieldSpec, RunSpec, RunView, Settings, UiError } from "../types";
+import type { AppInfo, CatalogEntry, FieldSpec, ServerModels, Settings, UiError } from "../types";
 
 const HISTORY_LIMIT = 2000;
 
@@ -19,6 +19,8 @@ export class AppStore {
   /** The model-specific fields the catalog's entries may list (quality, background, ...). */
   fieldSpecs = $state<FieldSpec[]>([]);
   settings = $state<Settings | null>(null);
+  /** The models the current profile's server listed when last read. */
+  serverModels = $state<ServerModels | null>(null);
   settingsOpen = $state(false);
   /** Files are dragged over the window (the drop overlay shows). */
   dragging = $state(false);
@@ -32,65 +34,79 @@ export class AppStore {
   readonly composer = new ComposerStore(this);
   readonly runs = new RunsState(this);
 
-  /** Set by the recipe state: dropped files go there first (an image may carry a recipe). */
-  onFileDrop: ((paths: string[]) => Promise<void>) | null = null;
-  /** Set by the sweep state: turns a spec into the sweep it runs (or the problems to fix). */
-  sweepRun: ((spec: RunSpec) => Promise<{ spec: RunSpec } | { problems: string[] }>) | null = null;
-  /** Set by the sweep state: loads a past run's sweep axes and variables. */
-  sweepLoad: ((run: RunView) => void) | null = null;
-
   // ---- start -------------------------------------------------------------------
 
   async init(): Promise<void> {
     try {
-      await onRunUpdated((run) => this.runs.updated(run));
-      await onSessionUpdated((s) => (this.session.current = s));
+      await on("run-updated", (run) => {
+        this.runs.updated(run);
+        this.session.runMoved(run);
+      });
+      await on("session-updated", (s) => (this.session.current = s));
+      await on("spend-updated", (s) => this.session.spendMoved(s));
     } catch (e) {
       this.notices.report(e, "Listening to the app's events");
     }
     try {
-      const [info, catalog, profiles, session, history] = await Promise.all([
-        api.appInfo(),
-        api.catalog(),
-        api.profilesList(),
-        api.sessionCurrent(),
-        api.historyList({
-          text: null,
-          model: null,
-          status: null,
-          profileId: null,
-          since: null,
-          until: null,
-          limit: HISTORY_LIMIT,
+      const [info, catalog, profiles, presets, session, history] = await Promise.all([
+        call("app_info"),
+        call("catalog"),
+        call("profiles_list"),
+        call("gateway_presets"),
+        call("session_current"),
+        call("history_list", {
+          filter: {
+            text: null,
+            model: null,
+            status: null,
+            profileId: null,
+            since: null,
+            until: null,
+            limit: HISTORY_LIMIT,
+          },
         }),
       ]);
       this.info = info;
       this.catalog = catalog.entries;
       this.fieldSpecs = catalog.fields ?? [];
       this.profiles.list = profiles;
+      this.profiles.presets = presets;
       this.session.current = session;
       this.runs.history = history;
       this.composer.form = initialComposer(catalog.entries);
       this.ready = true;
+      void this.refreshModels();
+      void this.session.loadResumed();
     } catch (e) {
       this.loadError = toUiError(e);
       this.notices.report(e, "Starting Pixbench");
     }
     try {
-      this.settings = await api.settingsGet();
+      this.settings = await call("settings_get");
     } catch (e) {
       this.notices.report(e, "Reading the settings");
     }
+  }
+
+  // ---- models the server lists ----------------------------------------------------
+
+  /**
+   * Reads the current profile's server's models (in the background: the app is usable
+   * meanwhile); the catalog then offers those it does not know, unpriced.
+   */
+  async refreshModels(): Promise<void> {
     try {
-      await onFileDrop((e) => {
-        if (e.type === "enter" || e.type === "over") this.dragging = true;
-        else if (e.type === "drop") {
-          this.dragging = false;
-          void (this.onFileDrop ? this.onFileDrop(e.paths) : this.composer.addReferencePaths(e.paths));
-        } else this.dragging = false;
-      });
-    } catch {
-      // Not in a Tauri webview (a plain browser): no file drops.
+      this.serverModels = await call("models_refresh");
+      const catalog = await call("catalog");
+      this.catalog = catalog.entries;
+    } catch (e) {
+      // No key yet, or no keychain: the profile's own notice says so; nothing to add here.
+      this.serverModels = {
+        profileId: this.profiles.current?.id ?? "",
+        fetchedAt: null,
+        models: [],
+        problem: toUiError(e).message,
+      };
     }
   }
 
@@ -98,7 +114,7 @@ export class AppStore {
 
   async saveSettings(next: Settings): Promise<void> {
     try {
-      this.settings = await api.settingsSet(next);
+      this.settings = await call("settings_set", { settings: next });
     } catch (e) {
       this.notices.report(e, "Saving the settings");
     }
