@@ -199,7 +199,7 @@ impl Client {
             }
             timing.polls += 1;
             let outcome = match self
-                .attempt(self.request(Method::GET, &url), self.cfg.max_response_bytes, None, cancel, true)
+                .attempt(self.request(Method::GET, &url), self.cfg.max_response_bytes, None, cancel, true, false)
                 .await
             {
                 Ok(mut a) if (200..300).contains(&a.status) => match self.task_status_from(&a, id) {

@@ -274,7 +274,11 @@ impl Client {
 
     /// One attempt: send, read the head, read the body (the full one on success, at
     /// most [`ERROR_BODY_LIMIT`] otherwise). With `inline`, the `b64_json` values of a
-    /// 2xx body are decoded as it arrives ([`crate::inline`]).
+    /// 2xx body are decoded as it arrives ([`crate::inline`]). With `paid`, a 2xx body is
+    /// read to its end even if `cancel` fires meanwhile: the server has done (or accepted)
+    /// the work that is charged, so its images or its task id are ours; the read is still
+    /// bounded by the size limit and the pace.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn attempt(
         &self,
         rb: RequestBuilder,
@@ -282,6 +286,7 @@ impl Client {
         budget: Option<&Budget>,
         cancel: &CancellationToken,
         inline: bool,
+        paid: bool,
     ) -> Result<Answer, Error> {
         let t0 = Instant::now();
         let resp = guarded(cancel, self.cfg.read_timeout, rb.send()).await?.map_err(map_send_error)?;
@@ -294,7 +299,9 @@ impl Client {
         if resp.status().is_success() {
             let inline = inline && self.cfg.decode_while_receiving;
             let mut scan = inline.then(|| InlineScan::new(resp.content_length()));
-            let (body, ttfb_ms, body_ms) = self.read_body(resp, limit, budget, cancel, t0, scan.as_mut()).await?;
+            let uncancelled = CancellationToken::new();
+            let body_cancel = if paid { &uncancelled } else { cancel };
+            let (body, ttfb_ms, body_ms) = self.read_body(resp, limit, budget, body_cancel, t0, scan.as_mut()).await?;
             let (body, inline) = match scan.map(InlineScan::finish) {
                 Some(Streamed::Decoded(i)) => (Bytes::new(), Some(i)),
                 Some(Streamed::Whole(b)) => (b, None),
@@ -423,7 +430,7 @@ impl Client {
             }
             let rb = build()?;
             let t = Instant::now();
-            let (err, retry_after) = match self.attempt(rb, limit, budget, cancel, inline).await {
+            let (err, retry_after) = match self.attempt(rb, limit, budget, cancel, inline, op != Op::Get).await {
                 Ok(a) if (200..300).contains(&a.status) => {
                     debug!(
                         ?op,

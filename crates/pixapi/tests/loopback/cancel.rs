@@ -130,3 +130,58 @@ async fn cancelling_during_link_downloads_keeps_the_images_that_came() {
     assert_eq!(out.failed.len(), 1);
     assert_eq!((out.failed[0].index, &out.failed[0].error), (1, &Error::Cancelled));
 }
+
+/// A server of our own whose paid answer arrives in two halves: `head_sent` fires once the
+/// 200 head and the first half are out; the second half waits for `finish`. The first half
+/// (32 MB of padding) is far more than loopback's socket buffers hold, so once it is
+/// written the client is reading the body.
+async fn answer_in_two_halves() -> (String, tokio::sync::oneshot::Receiver<()>, tokio::sync::oneshot::Sender<()>) {
+    use base64::Engine;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mut png = Vec::new();
+    image::RgbImage::new(8, 8).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    let body = serde_json::json!({"created": 1, "padding": "p".repeat(64 << 20), "data": [
+        {"b64_json": base64::engine::general_purpose::STANDARD.encode(&png)},
+    ]})
+    .to_string();
+    let (sent_tx, sent_rx) = tokio::sync::oneshot::channel();
+    let (finish_tx, finish_rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut head = vec![0u8; 64 * 1024];
+        let _ = sock.read(&mut head).await.unwrap();
+        let (first, second) = body.as_bytes().split_at(body.len() / 2);
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        sock.write_all(reply.as_bytes()).await.unwrap();
+        sock.write_all(first).await.unwrap();
+        sock.flush().await.unwrap();
+        let _ = sent_tx.send(());
+        let _ = finish_rx.await;
+        let _ = sock.write_all(second).await;
+    });
+    (base, sent_rx, finish_tx)
+}
+
+#[tokio::test]
+async fn a_cancel_after_the_paid_answer_began_still_gets_its_images() {
+    let (base, head_sent, finish) = answer_in_two_halves().await;
+    let c = Client::new(ClientConfig::new(base).with_api_key(KEY)).unwrap();
+    let cancel = CancellationToken::new();
+    let call = {
+        let (c, cancel) = (c.clone(), cancel.clone());
+        tokio::spawn(async move { c.generate(&gen("nano-banana-2", "an owl"), &cancel).await })
+    };
+    head_sent.await.unwrap();
+    // The server has answered 200 (and charged): a cancel now must not drop the image.
+    cancel.cancel();
+    finish.send(()).unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(5), call).await.unwrap().unwrap().unwrap();
+    assert_eq!(out.images.len(), 1);
+    assert_eq!(dims(&out.images[0].bytes), (8, 8));
+    assert!(out.failed.is_empty());
+}
