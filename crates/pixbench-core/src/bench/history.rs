@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
@@ -177,19 +177,16 @@ impl Benchmarks {
         let engine = Arc::clone(self);
         let opts = RunOptions { ignore_budget: input.ignore_budget, bench_id: Some(id.clone()) };
         tokio::spawn(async move {
-            let mut last: Option<Instant> = None;
+            let bench_id = opts.bench_id.clone().unwrap_or_default();
+            let (progress_tx, progress_rx) = tokio::sync::watch::channel(None);
+            let emitter = tokio::spawn(emit_progress(engine.events.clone(), bench_id, progress_rx));
             let report = bench::run(&engine, &plan, &opts, Some(pre), &cancel, |p| {
-                // The first, the last (nothing left in flight: done, cancelled or stopped), and
-                // at most ten a second between.
-                if p.in_flight == 0 || last.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
-                    last = Some(Instant::now());
-                    engine.events.emit(EngineEvent::BenchProgress(BenchProgressEvent {
-                        id: opts.bench_id.clone().unwrap_or_default(),
-                        progress: p.clone(),
-                    }));
-                }
+                progress_tx.send_replace(Some(p.clone()));
             })
             .await;
+            // The last progress is out before the benchmark's end is.
+            drop(progress_tx);
+            let _ = emitter.await;
             let id = report.id.clone().unwrap_or_default();
             let summary = match bench::save_report(&engine, &report) {
                 Ok(path) => bench::summary_of(&report, &id, Some(&path)),
@@ -341,4 +338,19 @@ fn sentence(s: &str) -> String {
         out.push('.');
     }
     out
+}
+
+/// Sends a benchmark's progress as events: the first at once, then at most one per
+/// [`PROGRESS_EVERY`], and always the latest: a change that comes during the pause is sent
+/// after it, so a benchmark whose next request takes minutes never shows stale progress
+/// (dropping changes inside the window left "1 / 12 done" on screen while 2 were). Ends
+/// once the sender is dropped and its last value is sent.
+async fn emit_progress(events: Events, id: String, mut rx: tokio::sync::watch::Receiver<Option<BenchProgress>>) {
+    while rx.changed().await.is_ok() {
+        let progress = rx.borrow_and_update().clone();
+        if let Some(progress) = progress {
+            events.emit(EngineEvent::BenchProgress(BenchProgressEvent { id: id.clone(), progress }));
+        }
+        tokio::time::sleep(PROGRESS_EVERY).await;
+    }
 }

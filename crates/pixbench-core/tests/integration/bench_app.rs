@@ -183,6 +183,32 @@ async fn cancel_stops_cleanly_and_keeps_what_finished() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_latest_progress_is_sent_even_when_nothing_follows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (e, events) = engine_recording(dir.path(), 4).await;
+    let base = e.sandbox_url();
+    // Two requests answer together (within the 100 ms between progress events); the third
+    // hangs, so no later progress would carry the second answer along.
+    inject(&base, serde_json::json!({"kind": "slow", "delay_ms": 300, "count": 2, "path": "/v1/images/"})).await;
+    inject(&base, serde_json::json!({"kind": "hang", "count": 10, "path": "/v1/images/"})).await;
+    let started = e.benchmarks.start(input(&["a red fox in snow"], &[(F512, 1)], 3, 2)).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while progress_of(&events, &started.id).last().map(|p| p.done).unwrap_or(0) < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the progress stayed at {:?} done while the Sandbox had answered {}",
+            progress_of(&events, &started.id).last().map(|p| p.done),
+            sim_state(&base).await["images_served"]
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    e.benchmarks.cancel(&started.id);
+    let view = e.benchmarks.wait(&started.id).await.unwrap();
+    assert_eq!(view.summary.status, "cancelled");
+    assert_eq!(view.report.unwrap().succeeded, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_budget_stops_a_benchmark_before_anything_is_sent() {
     let dir = tempfile::tempdir().unwrap();
     let e = engine(dir.path()).await;
