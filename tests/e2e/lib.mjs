@@ -128,6 +128,15 @@ export async function clickWhenStill(el) {
   await el.click();
 }
 
+/** Waits until history's row `i` (newest first) has `status`: a run's status is set after
+ * its last target's, so a row read at once can still say "running". */
+export async function waitHistoryStatus(status, i = 0) {
+  await waitUntil(async () => {
+    const item = (await allById("history-item"))[i];
+    return item ? (await item.getAttribute("data-status")) === status : false;
+  }, `history row ${i + 1} is not "${status}"`);
+}
+
 /** The id of the run the results show ("" when none). */
 export async function shownRunId() {
   return (await byId("results").getAttribute("data-run-id")) ?? "";
@@ -140,8 +149,14 @@ let shownBeforeClick = null;
 export async function clickRun() {
   const run = byId("run");
   await run.waitForEnabled({ timeout: T.short });
+  await startRun(() => run.click());
+}
+
+/** Starts a run by `action` (a Run click, Ctrl+Enter, Rerun, Run anyway): the next
+ * `waitRunFinished` waits for a run other than the one shown before it. */
+export async function startRun(action) {
   shownBeforeClick = await shownRunId();
-  await run.click();
+  await action();
 }
 
 /** The cells of the current run, as { model, status } objects. */

@@ -1,9 +1,7 @@
 // The first minutes of a new user: the app opens on the Sandbox, a prompt makes an image,
 // the spend is counted, and a 4K variant gives a 4096 px image.
 import assert from "node:assert/strict";
-import {
-  allById, byId, cellImages, clickRun, imageLoaded, intIn, selectTargets, setPrompt, simAdmin, T, waitRunFinished, waitSim, waitUntil,
-} from "../lib.mjs";
+import { allById, byId, cellImages, clickRun, imageLoaded, intIn, selectTargets, setPrompt, simAdmin, T, waitRunFinished, waitSim, waitUntil, waitHistoryStatus } from "../lib.mjs";
 
 const ONE_K = "gemini-3.1-flash-image-preview";
 const FOUR_K = "gemini-3.1-flash-image-preview-4k";
@@ -39,9 +37,8 @@ describe("basics", function () {
     await waitUntil(() => imageLoaded(cell.el), "the thumbnail did not load through pxb://");
     await waitUntil(async () => (await intIn("session-credits")) === 4, "session-credits is not 4");
     assert.match(await byId("session-dollars").getText(), /\$0\.04/);
-    const items = await allById("history-item");
-    assert.equal(items.length, 1);
-    assert.equal(await items[0].getAttribute("data-status"), "done");
+    assert.equal((await allById("history-item")).length, 1);
+    await waitHistoryStatus("done");
     assert.equal((await simAdmin.state()).charged, 4);
   });
 

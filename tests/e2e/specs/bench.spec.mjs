@@ -173,8 +173,11 @@ describe("bench", function () {
     await byId("profile-current").waitForDisplayed({ timeout: 30_000 });
     await byId("bench-open").click();
     await byId("bench-panel").waitForDisplayed({ timeout: T.short });
-    const items = await allById("bench-item");
-    assert.equal(items.length, 3);
+    // The panel shows before its list is read.
+    const items = await waitUntil(async () => {
+      const items = await allById("bench-item");
+      return items.length === 3 ? items : false;
+    }, "the three benchmarks are not listed after the reload");
     assert.deepEqual(await attrs(items, "data-status"), ["complete", "cancelled", "complete"]);
     await items[2].click();
     await waitUntil(async () => (await byId("bench-title").getProperty("textContent")).trim() === "fox and car", "the first benchmark did not open");

@@ -3,7 +3,7 @@
 // orders the targets as the votes did, and the session export carries votes and board.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { SHOT_DIR, T, allById, browser, byId, clickRun, setPrompt, toastPath, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { SHOT_DIR, T, allById, browser, byId, clickRun, intIn, selectTargets, setPrompt, toastPath, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 // Worst to best: the scripted votes prefer the larger variant, with one tie (1K v 2K).
 const LADDER = ["gemini-3.1-flash-image-preview-512", "gemini-3.1-flash-image-preview", "gemini-3.1-flash-image-preview-2k"];
@@ -14,12 +14,15 @@ const shaOf = (url) => /([0-9a-f]{64})/.exec(url ?? "")?.[1];
 /** sha256 -> catalog id, from the comparison grid (the test may know; the blind view may not). */
 const modelOf = new Map();
 
+/** The pair shown, read at one instant (token and both images of the same pair). */
 async function shown() {
-  const pair = await byId("blind-pair");
-  if (!(await pair.isExisting()) || (await pair.getAttribute("data-ready")) !== "true") return null;
-  const left = await byId("blind-left").$("img").getAttribute("src");
-  const right = await byId("blind-right").$("img").getAttribute("src");
-  return { token: await pair.getAttribute("data-token"), left: modelOf.get(shaOf(left)), right: modelOf.get(shaOf(right)) };
+  const s = await browser.execute(() => {
+    const pair = document.querySelector('[data-testid="blind-pair"]');
+    if (!pair || pair.getAttribute("data-ready") !== "true") return null;
+    const src = (id) => document.querySelector(`[data-testid="${id}"] img`)?.getAttribute("src") ?? null;
+    return { token: pair.getAttribute("data-token"), left: src("blind-left"), right: src("blind-right") };
+  });
+  return s && { token: s.token, left: modelOf.get(shaOf(s.left)), right: modelOf.get(shaOf(s.right)) };
 }
 
 async function labelsVisible() {
@@ -31,11 +34,7 @@ describe("blind", function () {
 
   it("runs three variants with two images each", async () => {
     await waitSim();
-    const boxes = await allById("target");
-    for (const box of boxes) {
-      const want = LADDER.includes(await box.getAttribute("data-model"));
-      if ((await box.isSelected()) !== want) await box.click();
-    }
+    await selectTargets(LADDER);
     for (const m of LADDER) {
       await browser.execute(
         (m) => {
@@ -91,11 +90,14 @@ describe("blind", function () {
 
   it("votes every pair with the keys 1, 2 and 0", async () => {
     let tied = false;
+    let voted = null;
     for (let i = 0; i < 12; i++) {
+      // The voted pair stays on screen (ready, its labels cleared) until the next one comes.
       const p = await waitUntil(async () => {
         const s = await shown();
-        return s && s.left && !(await labelsVisible()) ? s : false;
+        return s && s.left && s.token !== voted && !(await labelsVisible()) ? s : false;
       }, `pair ${i + 1} did not show`);
+      voted = p.token;
       const [l, r] = [LADDER.indexOf(p.left), LADDER.indexOf(p.right)];
       let key;
       if (!tied && Math.min(l, r) === 1 && Math.max(l, r) === 2) {
@@ -117,10 +119,15 @@ describe("blind", function () {
   });
 
   it("ranks the targets as the votes did", async () => {
-    const rows = await allById("blind-row");
-    const order = [];
-    for (const r of rows) order.push(await r.getAttribute("data-label"));
-    assert.deepEqual(order, [...LADDER].reverse());
+    // The board is read again after the last vote: wait for its order, not its first look.
+    const rows = await waitUntil(async () => {
+      const rows = await allById("blind-row");
+      const order = [];
+      for (const r of rows) order.push(await r.getAttribute("data-label"));
+      if (JSON.stringify(order) !== JSON.stringify([...LADDER].reverse())) return false;
+      const wlt = (await rows[0].$$("td"))[4];
+      return wlt && (await wlt.getProperty("textContent")).trim() === "7–0–1" ? rows : false;
+    }, "the board does not rank the targets as the votes did");
     const cells = async (r) => (await r.$$("td")).map((c) => c.getProperty("textContent").then((t) => t.trim()));
     const top = await Promise.all(await cells(rows[0]));
     assert.equal(top[1], NAMES[2]);
@@ -145,9 +152,13 @@ describe("blind", function () {
   it("says what to do when a session has no pairs", async () => {
     await byId("session-new").click();
     await byId("session-new-confirm").click();
+    // The new session is open once the header counts from zero.
+    await waitUntil(async () => (await intIn("session-credits")) === 0, "the new session did not start");
     await byId("blind-open").click();
-    await byId("blind-empty").waitForDisplayed({ timeout: T.short });
-    assert.match(await byId("blind-empty").getText(), /Run a comparison with two or more models first/);
+    await waitUntil(
+      async () => /Run a comparison with two or more models first/.test(await byId("blind-empty").getText()),
+      "the blind view does not say the new session has no pairs",
+    );
     // All sessions: the votes are still there.
     await byId("blind-scope-all").click();
     await waitUntil(async () => (await allById("blind-row")).length === 3, "the board of all sessions is not 3 rows");

@@ -1,6 +1,6 @@
 // A session budget blocks a run that could cross it, before anything is sent.
 import assert from "node:assert/strict";
-import { allById, browser, byId, clickRun, intIn, selectTargets, setPrompt, simAdmin, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { allById, browser, byId, clickRun, intIn, selectTargets, setPrompt, simAdmin, startRun, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 const FOUR = [
   "gemini-3.1-flash-image-preview-512",
@@ -35,7 +35,7 @@ describe("budget", function () {
   });
 
   it("runs anyway when asked", async () => {
-    await byId("run-anyway").click();
+    await startRun(() => byId("run-anyway").click());
     const cs = await waitRunFinished(4, 150_000);
     assert.ok(cs.every((c) => c.status === "done"), JSON.stringify(cs.map((c) => [c.model, c.status])));
     await waitUntil(async () => (await intIn("session-credits")) === 22, "session-credits is not 22");

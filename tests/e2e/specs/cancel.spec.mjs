@@ -1,6 +1,6 @@
 // Cancelling a slow run: the cell says cancelled, and the app keeps working.
 import assert from "node:assert/strict";
-import { allById, browser, byId, cellImages, clickRun, setPrompt, simAdmin, T, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { allById, browser, byId, cellImages, clickRun, setPrompt, simAdmin, startRun, T, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 describe("cancel", function () {
   this.timeout(180_000);
@@ -31,7 +31,7 @@ describe("cancel", function () {
   it("runs normally after a cancel (started with Ctrl+Enter)", async () => {
     await simAdmin.clearFaults();
     await setPrompt("a calm sea, after the cancel");
-    await browser.keys(["Control", "Enter"]);
+    await startRun(() => browser.keys(["Control", "Enter"]));
     const [cell] = await waitRunFinished(1);
     assert.equal(cell.status, "done");
     assert.equal((await cellImages(cell.el))[0].width, 1024);

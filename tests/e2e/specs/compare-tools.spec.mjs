@@ -4,7 +4,7 @@
 // sheet of the expected pixel size.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { SHOT_DIR, T, allById, browser, byId, cells, clickRun, imageLoaded, selectTargets, setPrompt, toastPath, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { SHOT_DIR, T, allById, browser, byId, cells, clickRun, imageLoaded, selectTargets, setPrompt, shownRunId, toastPath, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 const VARIANTS = {
   "gemini-3.1-flash-image-preview-512": 512,
@@ -188,7 +188,9 @@ describe("compare tools", function () {
     await cellOf(m1k).$('[data-testid="rating"] [data-value="3"]').click();
     await cellOf(m2k).$('[data-testid="winner"]').click();
     await cellOf(m2k).$('[data-testid="winner-badge"]').waitForDisplayed({ timeout: T.short });
-    assert.equal(await cellOf(m2k).$('[data-testid="rating"]').getAttribute("data-rating"), "5");
+    // Each rating's stored run comes back as an event; the last to land is what shows.
+    await waitUntil(async () => (await cellOf(m2k).$('[data-testid="rating"]').getAttribute("data-rating")) === "5", "the winner is not rated 5");
+    await waitUntil(async () => (await cellOf(m1k).$('[data-testid="rating"]').getAttribute("data-rating")) === "3", "the 1K is not rated 3");
     await cellOf(M512).$('[data-testid="note-edit"]').click();
     const note = cellOf(M512).$('[data-testid="note"]');
     await note.waitForDisplayed({ timeout: T.short });
@@ -204,7 +206,15 @@ describe("compare tools", function () {
     await cellOf(order[0]).$('[data-testid="column-menu"]').click();
     await byId("column-right").click();
     await waitUntil(async () => (await cells())[1].model === order[0], "move right did not move the column");
-    await browser.pause(500); // let output_rate land
+    // What the reload must find is stored: read it back from the app, not after a pause.
+    const runId = await shownRunId();
+    await waitUntil(async () => {
+      const run = await browser.execute((runId) => window.__TAURI_INTERNALS__.invoke("run_get", { runId }), runId);
+      const out = (m) => run.targets.find((t) => t.modelId === m)?.outputs?.[0];
+      return (
+        out(m1k)?.rating === 3 && out(m2k)?.rating === 4 && out(M4K)?.rating === 5 && out(M512)?.note === "softest fog, keep for the deck"
+      );
+    }, "the ratings and the note are not stored");
 
     await browser.refresh();
     await byId("profile-current").waitForDisplayed({ timeout: 30_000 });

@@ -1,6 +1,6 @@
 // The comparison: one prompt fanned out to the four Nano Banana 2 variants.
 import assert from "node:assert/strict";
-import { allById, cellImages, clickRun, imageLoaded, intIn, selectTargets, setPrompt, simAdmin, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { allById, cellImages, clickRun, imageLoaded, intIn, selectTargets, setPrompt, simAdmin, waitRunFinished, waitSim, waitUntil, waitHistoryStatus } from "../lib.mjs";
 
 const VARIANTS = {
   "gemini-3.1-flash-image-preview-512": 512,
@@ -29,7 +29,6 @@ describe("compare", function () {
     }
     await waitUntil(async () => (await intIn("session-credits")) === 22, "session-credits is not 22");
     assert.equal((await simAdmin.state()).charged, 22);
-    const [item] = await allById("history-item");
-    assert.equal(await item.getAttribute("data-status"), "done");
+    await waitHistoryStatus("done");
   });
 });

@@ -26,6 +26,8 @@ describe("crash", function () {
     await waitUntil(async () => /0a9b/.test(await byId("profile-key-mask").getText()), "no key mask");
     await byId("profiles-close").click();
     await byId("profile-select").selectByAttribute("value", "Crash");
+    // The switch rebuilds the targets for the new profile: compose once it is done.
+    await waitUntil(async () => /Crash/.test(await byId("profile-current").getText()), "the Crash profile is not selected");
     await setPrompt("survive a crash");
     await selectTargets(["gemini-3.1-flash-image-preview-2k"]); // async by default
     await clickRun();

@@ -1,7 +1,7 @@
 // Edit mode: a reference image pasted from the clipboard is uploaded once, shown as a
 // thumbnail, and sent with the prompt as a multipart edit.
 import assert from "node:assert/strict";
-import { allById, browser, byId, cellImages, clickRun, imageLoaded, pasteImage, setPrompt, T, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { allById, browser, byId, cellImages, clickRun, imageLoaded, pasteImage, setPrompt, T, waitRunFinished, waitSim, waitUntil, waitHistoryStatus } from "../lib.mjs";
 
 describe("edit", function () {
   this.timeout(180_000);
@@ -28,7 +28,6 @@ describe("edit", function () {
     await byId("inspector-toggle").click();
     await waitUntil(async () => /\/v1\/(async\/)?images\/edits/.test(await byId("inspector").getText()), "the inspector does not show an edits request");
     await byId("inspector-toggle").click();
-    const [item] = await allById("history-item");
-    assert.equal(await item.getAttribute("data-status"), "done");
+    await waitHistoryStatus("done");
   });
 });

@@ -1,6 +1,6 @@
 // A server that keeps failing: the cell shows a sentence, and the next run works.
 import assert from "node:assert/strict";
-import { allById, byId, cellImages, clickRun, intIn, setPrompt, simAdmin, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { allById, byId, cellImages, clickRun, intIn, setPrompt, simAdmin, waitRunFinished, waitSim, waitUntil, waitHistoryStatus } from "../lib.mjs";
 
 describe("errors", function () {
   this.timeout(180_000);
@@ -26,8 +26,7 @@ describe("errors", function () {
     assert.equal((await cellImages(cell.el)).length, 0);
     assert.equal(await intIn("session-credits"), 0, "a failed run must cost nothing");
     assert.equal((await simAdmin.state()).charged, 0);
-    const [item] = await allById("history-item");
-    assert.equal(await item.getAttribute("data-status"), "failed");
+    await waitHistoryStatus("failed");
   });
 
   it("runs normally afterwards", async () => {

@@ -24,11 +24,17 @@ async function composerEditsFrom(runId, prompt) {
   await waitUntil(async () => (await byId("mode-edit").getAttribute("aria-selected")) === "true", "the composer is not in Edit mode");
   await waitUntil(async () => (await allById("reference-thumb")).length === 1, "the composer does not show one reference");
   await waitUntil(async () => (await allById("reference-from")).length === 1, "the reference is not marked as from a run");
-  const chip = await byId("composer-parent").getText();
-  assert.ok(chip.includes(`from run ${runId.slice(-8)}`), `the chip says "${chip}", not run ${runId}`);
-  assert.equal(await byId("prompt").getValue(), prompt);
-  const focused = await browser.execute(() => document.activeElement?.getAttribute("data-testid") ?? null);
-  assert.equal(focused, "prompt", "the prompt is not focused for editing");
+  // The composer may already edit from an earlier run: the chip naming this one is the
+  // sign the new edit has loaded (the checks above hold for the old one too).
+  await waitUntil(
+    async () => (await byId("composer-parent").getText()).includes(`from run ${runId.slice(-8)}`),
+    `the chip does not name run ${runId}`,
+  );
+  await waitUntil(async () => (await byId("prompt").getValue()) === prompt, `the prompt is not "${prompt}"`);
+  await waitUntil(
+    async () => (await browser.execute(() => document.activeElement?.getAttribute("data-testid") ?? null)) === "prompt",
+    "the prompt is not focused for editing",
+  );
   const img = await (await allById("reference-thumb"))[0].$("img");
   await waitUntil(() => browser.execute((el) => el.complete && el.naturalWidth > 0, img), "the reference thumbnail did not load");
 }

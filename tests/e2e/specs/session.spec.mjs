@@ -2,7 +2,7 @@
 // sheet) written to disk, and a new session starting at 0 credits.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { T, allById, browser, byId, cellImages, clickRun, intIn, setPrompt, setText, toastPath, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { T, allById, browser, byId, cellImages, clickRun, intIn, setPrompt, setText, startRun, toastPath, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 describe("session", function () {
   this.timeout(180_000);
@@ -19,7 +19,7 @@ describe("session", function () {
   });
 
   it("re-runs the current run", async () => {
-    await byId("rerun").click();
+    await startRun(() => byId("rerun").click());
     await waitUntil(async () => (await allById("history-item")).length === 2, "re-run did not add a run");
     const [cell] = await waitRunFinished(1);
     assert.equal(cell.status, "done");

@@ -33,7 +33,9 @@ describe("spend", function () {
     const panel = byId("session-panel");
     await panel.waitForDisplayed({ timeout: T.short });
     assert.equal((await byId("session-images").getText()).trim(), "4");
-    assert.match(await byId("session-success").getText(), /100%/);
+    // Images move with each output; the success rate and models when the run settles.
+    await waitUntil(async () => /100%/.test(await byId("session-success").getText()), "the success rate is not 100%");
+    await waitUntil(async () => (await allById("session-variant")).length === 4, "the panel does not list 4 variants");
     const chart = byId("session-chart");
     assert.equal(await chart.getTagName(), "svg");
     assert.ok(await chart.isDisplayed(), "the chart is not shown");
