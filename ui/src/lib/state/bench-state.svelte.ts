@@ -29,6 +29,9 @@ export class BenchStore {
     call("bench_preflight", { input: benchInput(f, this.#references(), false, this.#order()) }),
   );
   #preflightDebounced = debounce((f: BenchForm) => void this.#runPreflight(f), 200);
+  // A selection and the end of a run each load the view; the latest load's answer wins,
+  // so a running-state answer that arrives last cannot replace the finished report.
+  #viewLatest = latestOnly((id: string) => call("bench_get", { id }));
 
   selected = $derived(this.list.find((b) => b.id === this.selectedId) ?? null);
   running = $derived(this.list.some((b) => b.status === "running"));
@@ -163,12 +166,13 @@ export class BenchStore {
   async #loadView(id: string): Promise<void> {
     this.loadingView = true;
     try {
-      const v = await call("bench_get", { id });
-      if (this.selectedId === id) this.view = v;
-    } catch (e) {
-      store.notices.report(e, "Opening the benchmark");
-    } finally {
+      const r = await this.#viewLatest(id);
+      if (r.stale) return;
+      if (this.selectedId === id) this.view = r.value;
       this.loadingView = false;
+    } catch (e) {
+      this.loadingView = false;
+      store.notices.report(e, "Opening the benchmark");
     }
   }
 
