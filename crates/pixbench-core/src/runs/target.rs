@@ -408,27 +408,27 @@ impl Runs {
 
     /// The user stopped waiting for an accepted task.
     fn given_up(&self, state: &Shared, idx: usize, task: &str) {
-        {
-            let mut s = lock(state);
-            let t = &mut s.targets[idx];
+        self.update_target(state, idx, |t| {
             t.waiting = None;
             t.status = RunStatus::Cancelled;
             t.error = Some(ui(
                 ErrorKind::GivenUp,
                 format!("You stopped waiting for this task. Pixapi may still finish it and charge for it; its task id ({task}) is in the inspector for Pixapi's support."),
             ));
-        }
-        self.publish(state, idx);
+        });
     }
 
     fn fail_target(&self, state: &Shared, idx: usize, err: UiError) {
-        {
-            let mut s = lock(state);
-            let t = &mut s.targets[idx];
+        self.update_target(state, idx, |t| {
             t.status = RunStatus::Failed;
             t.progress = None;
             t.error = Some(err);
-        }
+        });
+    }
+
+    /// Changes one target under the run's lock, then publishes it.
+    fn update_target(&self, state: &Shared, idx: usize, change: impl FnOnce(&mut TargetView)) {
+        change(&mut lock(state).targets[idx]);
         self.publish(state, idx);
     }
 
