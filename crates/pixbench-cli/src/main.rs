@@ -661,27 +661,9 @@ fn find_entry<'a>(catalog: &'a Catalog, model: &str) -> Res<&'a CatalogEntry> {
     })
 }
 
-/// The target for `--model` and `--size`. A tier (512, 1K, 2K, 4K) picks the model's
-/// variant at that tier, which sends its own documented size; a `WIDTHxHEIGHT` (or `auto`)
-/// is sent as `size` as is, and priced by the tier it asks for.
+/// The target for `--model` and `--size` (see [`Catalog::target`]).
 fn resolve_model(catalog: &Catalog, model: &str, size: Option<&str>, n: u32) -> Res<TargetSpec> {
-    let entry = find_entry(catalog, model)?;
-    let target =
-        |e: &CatalogEntry, size: Option<String>| TargetSpec { model_id: e.id.clone(), n, size, ..Default::default() };
-    let Some(size) = size.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(target(entry, None));
-    };
-    if ["512", "1k", "2k", "4k"].contains(&size.to_ascii_lowercase().as_str()) {
-        let v = catalog.siblings(entry).find(|e| e.variant.eq_ignore_ascii_case(size)).ok_or_else(|| {
-            let have: Vec<&str> = catalog.siblings(entry).map(|e| e.variant.as_str()).collect();
-            CliError::Config(format!("{} has no {size} variant (it has {}).", entry.model, have.join(", ")))
-        })?;
-        return Ok(target(v, None));
-    }
-    match pixbench_core::catalog::size_dims(size, entry.long_edge) {
-        Some((w, h)) => Ok(target(catalog.at_tier(entry, &catalog.tier_of(entry, w, h)), Some(size.to_string()))),
-        None => Err(CliError::Config(format!("--size {size}: use 512, 1K, 2K, 4K or WIDTHxHEIGHT (e.g. 1536x1024)."))),
-    }
+    catalog.target(model, size, n).map_err(|e| CliError::Config(output::clean(&e).replace("size ", "--size ")))
 }
 
 /// `--quality` and `--field KEY=VALUE` as the run's model-specific fields.

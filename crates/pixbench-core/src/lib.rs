@@ -36,6 +36,7 @@ pub mod settings;
 pub mod spec;
 pub mod store;
 pub mod sweep;
+pub mod toml_place;
 pub mod votes;
 
 pub use engine::{Engine, EngineConfig, EngineEvent};

@@ -7,6 +7,7 @@ use toml::Spanned;
 use crate::api::*;
 pub use crate::api::{BenchPrompt, BenchTarget, Matrix};
 use crate::catalog::Catalog;
+use crate::toml_place::{line_of, locate};
 
 pub const DEFAULT_CONCURRENCY: u32 = 4;
 pub const MAX_CONCURRENCY: u32 = 64;
@@ -274,43 +275,6 @@ struct RawPrompt {
     images: Vec<Spanned<String>>,
 }
 
-/// The 1-based line of a byte offset; an error at the end of the file (an unclosed
-/// array, say) is on its last line, not on the empty one after its final newline.
-fn line_of(text: &str, offset: usize) -> usize {
-    let mut end = offset.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    (text[..end].matches('\n').count() + 1).min(text.lines().count().max(1))
-}
-
-/// The key written on a line, `key = ...` (for errors whose message does not name it).
-fn key_on_line(text: &str, line: usize) -> Option<String> {
-    let l = text.lines().nth(line.checked_sub(1)?)?;
-    let (k, _) = l.split_once('=')?;
-    let k = k.trim().trim_matches(|c| c == '"' || c == '\'');
-    (!k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
-        .then(|| k.to_string())
-}
-
-/// The table header a line is under (`prompt` for lines after `[[prompt]]`), if any.
-fn table_of_line(text: &str, line: usize) -> Option<String> {
-    text.lines()
-        .take(line)
-        .filter_map(|l| {
-            let t = l.trim();
-            t.starts_with('[').then(|| t.trim_matches(|c| c == '[' || c == ']').trim().to_string())
-        })
-        .last()
-}
-
-fn between_backticks(s: &str, after: &str) -> Option<String> {
-    let rest = &s[s.find(after)? + after.len()..];
-    let start = rest.find('`')? + 1;
-    let end = rest[start..].find('`')? + start;
-    Some(rest[start..end].to_string())
-}
-
 fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Catalog) -> Result<Matrix, MatrixError> {
     let err = |line: usize, field: &str, reason: String| MatrixError {
         path: path.map(Path::to_path_buf),
@@ -321,19 +285,7 @@ fn parse_matrix(text: &str, path: Option<&Path>, base_dir: &Path, catalog: &Cata
     let at = |span: std::ops::Range<usize>| line_of(text, span.start);
 
     let raw: RawMatrix = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
-        let msg = e.message().trim().to_string();
-        let key = between_backticks(&msg, "unknown field")
-            .or_else(|| between_backticks(&msg, "missing field"))
-            .or_else(|| key_on_line(text, line));
-        let field = match (key, table_of_line(text, line)) {
-            (Some(k), Some(t)) if !text.lines().nth(line.saturating_sub(1)).unwrap_or("").trim_start().starts_with('[') => {
-                format!("{t}.{k}")
-            }
-            (Some(k), _) => k,
-            (None, Some(t)) => t,
-            (None, None) => String::new(),
-        };
+        let (line, field, msg) = locate(text, &e);
         let msg = if msg.contains("unknown field") {
             format!(
                 "{msg}. Known keys: name, prompts, prompts_file, [[prompt]] (text, images), targets, repeats, concurrency, warmup, mode, n, aspect_ratio, response_format, budget, [sweep], [vars]"

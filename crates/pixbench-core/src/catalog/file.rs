@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::*;
 use crate::api::{CatalogEntry, EditImages, QualityPrice, RequestStyle, SizeOption, TierRule, TokenRates, UsdPrice};
+use crate::toml_place::{key_on_line, line_of};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -80,16 +81,6 @@ struct TokenRatesRow {
 /// The gateway of the built-in `catalog.toml` and of an entry that names none.
 pub const DEFAULT_GATEWAY: &str = "pixapi";
 
-/// The 1-based line of a byte offset (on a char boundary or not); an error at the end of
-/// the file is on its last line, not on the empty one after its final newline.
-fn line_of(text: &str, offset: usize) -> usize {
-    let mut end = offset.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    (text[..end].matches('\n').count() + 1).min(text.lines().count().max(1))
-}
-
 /// The line of `key = ...` in the table whose header is on `header_line`, else the header's.
 fn key_line(text: &str, header_line: usize, key: &str) -> usize {
     for (i, l) in text.lines().enumerate().skip(header_line) {
@@ -102,14 +93,6 @@ fn key_line(text: &str, header_line: usize, key: &str) -> usize {
         }
     }
     header_line
-}
-
-/// The key assigned on a line (`credits = "four"` → `credits`), if it assigns one.
-fn key_on_line(text: &str, line: usize) -> Option<String> {
-    let l = text.lines().nth(line.checked_sub(1)?)?.trim_start();
-    let (key, _) = l.split_once('=')?;
-    let key = key.trim();
-    (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')).then(|| key.into())
 }
 
 /// A whole catalog: the built-in file (or a user's with `replace = true`).

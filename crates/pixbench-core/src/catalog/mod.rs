@@ -9,7 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::api::{Billing, CatalogEntry, CatalogView, Cost, EditImages, FieldSpec, PixelSize, RequestStyle, TierRule};
+use crate::api::{
+    Billing, CatalogEntry, CatalogView, Cost, EditImages, FieldSpec, PixelSize, RequestStyle, TargetSpec, TierRule,
+};
 
 const BUILT_IN: &str = include_str!("../../catalog.toml");
 /// OpenAI's own Images API (the `openai` gateway preset), priced in dollars.
@@ -164,6 +166,40 @@ impl Catalog {
                 self.entries.iter().filter(|e| e.model == name || e.alias.as_deref() == Some(name)).collect();
             of_model.iter().find(|e| e.variant == "1K").or(of_model.first()).copied()
         })
+    }
+
+    /// The target a person means by a model (an entry id, a model id or an alias), a size
+    /// and a count. A tier (512, 1K, 2K, 4K) picks the model's variant at that tier, which
+    /// sends its own documented size; a `WIDTHxHEIGHT` (or `auto`) is sent as `size` as is,
+    /// and priced by the tier it asks for. The CLI's `--model`/`--size` and a workspace's
+    /// request files mean the same by these words.
+    pub fn target(&self, model: &str, size: Option<&str>, n: u32) -> Result<TargetSpec, String> {
+        let m = model.trim();
+        let entry = self.find(m).ok_or_else(|| {
+            format!(
+                "“{m}” is not in the catalog, nor listed by the server. `pixbench models` lists the targets (with --profile or --base-url, the server's too)."
+            )
+        })?;
+        let target = |e: &CatalogEntry, size: Option<String>| TargetSpec {
+            model_id: e.id.clone(),
+            n,
+            size,
+            ..Default::default()
+        };
+        let Some(size) = size.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(target(entry, None));
+        };
+        if ["512", "1k", "2k", "4k"].contains(&size.to_ascii_lowercase().as_str()) {
+            let v = self.siblings(entry).find(|e| e.variant.eq_ignore_ascii_case(size)).ok_or_else(|| {
+                let have: Vec<&str> = self.siblings(entry).map(|e| e.variant.as_str()).collect();
+                format!("{} has no {size} variant (it has {}).", entry.model, have.join(", "))
+            })?;
+            return Ok(target(v, None));
+        }
+        match size_dims(size, entry.long_edge) {
+            Some((w, h)) => Ok(target(self.at_tier(entry, &self.tier_of(entry, w, h)), Some(size.to_string()))),
+            None => Err(format!("size {size}: use 512, 1K, 2K, 4K or WIDTHxHEIGHT (e.g. 1536x1024).")),
+        }
     }
 
     /// The entries of the same model as `entry` at the same gateway (itself included): the
