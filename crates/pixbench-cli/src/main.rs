@@ -2,6 +2,7 @@
 //! data dir, so every request lands in the app's history), driven from a terminal or a
 //! script: one run, one comparison, or a benchmark matrix. See `pixbench --help`.
 
+mod file_cmd;
 mod leaderboard;
 mod lineage_cmd;
 mod metrics_cmd;
@@ -239,14 +240,24 @@ struct RequestArgs {
 
 #[derive(Args)]
 struct RunArgs {
+    /// A saved request file (TOML) of a workspace, or a folder: every request under it, in
+    /// one report. The flags given beside it override the file's values (--prompt, --model,
+    /// --size, -n, --aspect-ratio, --async/--sync, --quality, --field). See docs/WORKSPACES.md.
+    #[arg(value_name = "FILE|DIR", conflicts_with_all = ["recipe", "from_output"])]
+    file: Option<PathBuf>,
+    /// With FILE|DIR: the workspace environment (environments/NAME.toml) whose variables
+    /// fill the prompt and whose profile or base URL the requests go to (unless --profile,
+    /// --base-url or --sandbox is given).
+    #[arg(long, value_name = "NAME", requires = "file")]
+    env: Option<String>,
     #[command(flatten)]
     req: RequestArgs,
     /// The target: a catalog id or an alias (default: the profile's default model).
     #[arg(long, short, value_name = "MODEL")]
     model: Option<String>,
-    /// Images to make.
-    #[arg(long, short, default_value_t = 1)]
-    n: u32,
+    /// Images to make (default 1, or a request file's).
+    #[arg(long, short)]
+    n: Option<u32>,
     /// 512, 1K, 2K or 4K (picks the model's variant, which sends its documented size), or
     /// WIDTHxHEIGHT (sent as `size` as is, priced by its tier).
     #[arg(long, value_name = "SIZE")]
@@ -716,6 +727,22 @@ fn request_of(
 
 /// Pre-flight (the count and the most it costs, printed), run, wait (Ctrl-C cancels), report.
 async fn run_request(g: &Global, engine: &Engine, request: Request, save: Option<&Path>) -> Res<ExitCode> {
+    let started_at = pixbench_core::store::now_rfc3339();
+    let t0 = Instant::now();
+    let done = send_and_wait(g, engine, request).await?;
+    if let Some(dir) = save {
+        let n = engine.exports.images(&done.id, dir)?;
+        if !g.quiet {
+            eprintln!("pixbench: copied {n} image(s) to {}", dir.display());
+        }
+    }
+    let report = bench::report_of_run(&engine.benchmarks, &done, t0.elapsed().as_secs_f64() * 1000.0, started_at);
+    finish(g, engine, &report, None)
+}
+
+/// Pre-flight (the count and the most it costs, printed; refused over the budget unless
+/// --yes), then the run, waited for (Ctrl-C cancels), its outputs listed on stderr.
+async fn send_and_wait(g: &Global, engine: &Engine, request: Request) -> Res<RunView> {
     let est = engine.runs.estimate(&request)?;
     if !g.quiet {
         sweep_cmd::say_plan(&est);
@@ -757,8 +784,6 @@ async fn run_request(g: &Global, engine: &Engine, request: Request, save: Option
             est.spent.credits
         )));
     }
-    let started_at = pixbench_core::store::now_rfc3339();
-    let t0 = Instant::now();
     let run = engine.runs.start(request, g.yes).await?;
     let cancel = CancellationToken::new();
     cancel_on_ctrl_c(&cancel);
@@ -774,20 +799,16 @@ async fn run_request(g: &Global, engine: &Engine, request: Request, save: Option
     }?;
     spinner.finish();
     resume_cmd::say_what_is_waited_for(g, &done);
-    let report = bench::report_of_run(&engine.benchmarks, &done, t0.elapsed().as_secs_f64() * 1000.0, started_at);
     if !g.json && !g.quiet {
         eprint!("{}", output::run_outputs(engine, &done));
     }
-    if let Some(dir) = save {
-        let n = engine.exports.images(&done.id, dir)?;
-        if !g.quiet {
-            eprintln!("pixbench: copied {n} image(s) to {}", dir.display());
-        }
-    }
-    finish(g, engine, &report, None)
+    Ok(done)
 }
 
 async fn run_cmd(g: &Global, a: RunArgs) -> Res<ExitCode> {
+    if let Some(path) = &a.file {
+        return file_cmd::run_files(g, &a, path).await;
+    }
     if let Some(file) = &a.recipe {
         return recipe_cmd::run_recipe(g, &a, file).await;
     }
@@ -797,7 +818,7 @@ async fn run_cmd(g: &Global, a: RunArgs) -> Res<ExitCode> {
     let (engine, profile) = open_engine(g, 1).await?;
     let model = a.model.clone().unwrap_or_else(|| profile.default_model.clone());
     let catalog = catalog_knowing(g, &engine, &model).await?;
-    let target = resolve_model(&catalog, &model, a.size.as_deref(), a.n)?;
+    let target = resolve_model(&catalog, &model, a.size.as_deref(), a.n.unwrap_or(1))?;
     let options = field_options(&a.req)?;
     let mut request = request_of(&engine, &a.req, vec![target], options)?;
     sweep_cmd::add_sweep(&mut request, &a.sweep, &a.vars)?;

@@ -122,7 +122,7 @@ pub fn parse(text: &str, path: &Path) -> Result<RequestFile, FileError> {
     let at = |span: std::ops::Range<usize>| line_of(text, span.start);
     let raw: Raw = toml::from_str(text).map_err(|e| {
         let (line, field, msg) = locate(text, &e);
-        let msg = if msg.contains("unknown field") {
+        let msg = if msg.contains("unknown field") && !msg.contains("expected one of") {
             format!("{msg}. A request file's keys are: {}", KEYS.join(", "))
         } else {
             msg
@@ -438,6 +438,13 @@ impl RequestFile {
                 "no target: write e.g. `targets = [\"gemini-3.1-flash-image-preview\"]`".to_string(),
             )
         })?;
+        if self.data.is_some() {
+            return Err(err(
+                "data",
+                "running once per data row is not in this version yet: remove `data`, or list the values under [vars]"
+                    .into(),
+            ));
+        }
         let mut targets: Vec<TargetSpec> = Vec::new();
         for (i, t) in file_targets.iter().enumerate() {
             let size = t.size.as_deref().or(self.size.as_deref());

@@ -10,3 +10,4 @@ mod metrics;
 mod recipe;
 mod server_models;
 mod sweep;
+mod workspace;

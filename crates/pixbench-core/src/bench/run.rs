@@ -219,31 +219,47 @@ where
 
 /// A report of one finished run (the CLI's `run` and `compare`): each target one sample.
 pub fn report_of_run(b: &Benchmarks, run: &RunView, elapsed_ms: f64, started_at: String) -> BenchReport {
-    let prompts = vec![BenchPrompt {
-        text: run.prompt.clone(),
-        images: run.references.iter().map(|r| b.blobs.image_path(&r.sha256)).collect(),
-    }];
-    let targets: Vec<BenchTarget> =
-        run.targets.iter().map(|t| BenchTarget { model: t.model_id.clone(), n: t.n, axes: t.axes.clone() }).collect();
-    let mut matrix = Matrix::new(prompts, targets);
-    matrix.concurrency = run.targets.len().max(1) as u32;
-    matrix.mode = run.mode;
-    matrix.aspect_ratio = run.aspect_ratio.clone();
-    matrix.response_format = run.response_format;
-    let samples = run
-        .targets
+    report_of_runs(b, std::slice::from_ref(run), elapsed_ms, started_at)
+}
+
+/// One report of several runs (a folder of saved requests): each run is a prompt of the
+/// report, and its targets follow the previous run's.
+pub fn report_of_runs(b: &Benchmarks, runs: &[RunView], elapsed_ms: f64, started_at: String) -> BenchReport {
+    let prompts = runs
         .iter()
-        .map(|t| {
-            let job = Job { seq: t.idx, prompt_idx: 0, target_idx: t.idx, repeat: 0, warmup: false };
-            let total = t.timing.as_ref().map(|x| x.total_ms).unwrap_or(elapsed_ms);
-            Sample::from_target(&job, run, t, 0.0, total)
+        .map(|run| BenchPrompt {
+            text: run.prompt.clone(),
+            images: run.references.iter().map(|r| b.blobs.image_path(&r.sha256)).collect(),
         })
         .collect();
-    let status = if run.status == RunStatus::Cancelled || run.targets.iter().any(|t| t.status == RunStatus::Cancelled) {
-        BenchStatus::Cancelled
-    } else {
-        BenchStatus::Complete
+    let targets: Vec<BenchTarget> = runs
+        .iter()
+        .flat_map(|run| {
+            run.targets.iter().map(|t| BenchTarget { model: t.model_id.clone(), n: t.n, axes: t.axes.clone() })
+        })
+        .collect();
+    let mut matrix = Matrix::new(prompts, targets);
+    matrix.concurrency = runs.iter().map(|r| r.targets.len()).max().unwrap_or(1).max(1) as u32;
+    if let Some(first) = runs.first() {
+        matrix.mode = first.mode;
+        matrix.aspect_ratio = first.aspect_ratio.clone();
+        matrix.response_format = first.response_format;
+    }
+    let mut samples = Vec::new();
+    let mut offset = 0;
+    for (p, run) in runs.iter().enumerate() {
+        for t in &run.targets {
+            let job =
+                Job { seq: offset + t.idx, prompt_idx: p as u32, target_idx: offset + t.idx, repeat: 0, warmup: false };
+            let total = t.timing.as_ref().map(|x| x.total_ms).unwrap_or(elapsed_ms);
+            samples.push(Sample::from_target(&job, run, t, 0.0, total));
+        }
+        offset += run.targets.len() as u32;
+    }
+    let cancelled = |run: &RunView| {
+        run.status == RunStatus::Cancelled || run.targets.iter().any(|t| t.status == RunStatus::Cancelled)
     };
+    let status = if runs.iter().any(cancelled) { BenchStatus::Cancelled } else { BenchStatus::Complete };
     let meta =
         ReportMeta { matrix, preflight: None, started_at, status, not_started: 0, stop_reason: None, elapsed_ms };
     BenchReport::build(b, meta, samples)

@@ -1,0 +1,169 @@
+//! `pixbench run FILE|DIR`: saved requests of a workspace, run as the app runs them. Every
+//! file is read and resolved before anything is sent, so a typo in the tenth file costs
+//! nothing; then each runs in turn and one report covers them all.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use pixbench_core::api::{Request, SyncMode};
+use pixbench_core::bench;
+use pixbench_workspace::environment::env_only;
+use pixbench_workspace::request_file::FileTarget;
+use pixbench_workspace::{Environment, FileError, RequestFile, Workspace};
+
+use crate::{field_options, finish, open_engine, output, send_and_wait, sweep_cmd, CliError, Global, Res, RunArgs};
+
+fn config(e: FileError) -> CliError {
+    CliError::Config(output::clean(&e.to_string()))
+}
+
+/// The workspace a path is in: the nearest folder at or above it with a `pixbench.toml`,
+/// else the folder itself (a request file alone is a workspace of one).
+fn root_of(path: &Path) -> PathBuf {
+    let start = if path.is_dir() { path.to_path_buf() } else { path.parent().unwrap_or(Path::new(".")).to_path_buf() };
+    let start = std::fs::canonicalize(&start).unwrap_or(start);
+    let mut dir = Some(start.as_path());
+    while let Some(d) = dir {
+        if d.join("pixbench.toml").is_file() {
+            return d.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    start
+}
+
+/// The request files `path` names, relative to the workspace.
+fn requests_at(ws: &Workspace, path: &Path) -> Res<Vec<String>> {
+    let real = std::fs::canonicalize(path)
+        .map_err(|_| CliError::Config(format!("{} is missing or unreadable.", path.display())))?;
+    let rel = real.strip_prefix(&ws.root).unwrap_or(Path::new("")).to_string_lossy().replace('\\', "/");
+    if real.is_file() {
+        return Ok(vec![rel]);
+    }
+    let listing = ws.list();
+    let under: Vec<String> = listing
+        .entries
+        .into_iter()
+        .filter(|e| !e.folder && (rel.is_empty() || e.path.starts_with(&format!("{rel}/"))))
+        .map(|e| e.path)
+        .collect();
+    if under.is_empty() {
+        return Err(CliError::Config(format!(
+            "{} has no request file (*.toml, other than pixbench.toml, defaults.toml and environments/).",
+            path.display()
+        )));
+    }
+    Ok(under)
+}
+
+/// The flags given beside a file override its values.
+fn override_with(mut f: RequestFile, a: &RunArgs) -> Res<RequestFile> {
+    if !a.req.prompt.trim().is_empty() {
+        f.prompt = Some(a.req.prompt.clone());
+    }
+    if let Some(model) = &a.model {
+        f.targets = Some(vec![FileTarget { model: model.clone(), n: a.n, size: a.size.clone() }]);
+    } else {
+        if let Some(size) = &a.size {
+            f.size = Some(size.clone());
+            f.aspect_ratio = None;
+            for t in f.targets.iter_mut().flatten() {
+                t.size = None;
+            }
+        }
+        if let Some(n) = a.n {
+            f.n = Some(n);
+            for t in f.targets.iter_mut().flatten() {
+                t.n = None;
+            }
+        }
+    }
+    if let Some(ar) = &a.req.aspect_ratio {
+        f.aspect_ratio = Some(ar.clone());
+        f.size = None;
+    }
+    if a.req.use_async {
+        f.mode = Some(SyncMode::Async);
+    } else if a.req.sync {
+        f.mode = Some(SyncMode::Sync);
+    }
+    if a.req.response_format == "url" {
+        f.response_format = Some(pixbench_core::api::ResponseFormatChoice::Url);
+    }
+    if let Some(extra) = field_options(&a.req)? {
+        let mut fields = f.fields.take().unwrap_or_default();
+        fields.extend(extra);
+        f.fields = Some(fields);
+    }
+    Ok(f)
+}
+
+pub(crate) async fn run_files(g: &Global, a: &RunArgs, path: &Path) -> Res<ExitCode> {
+    let ws = Workspace::open(&root_of(path)).map_err(config)?;
+    let rels = requests_at(&ws, path)?;
+    let env = match &a.env {
+        Some(name) => Some(Environment::open(&ws.root, name, &env_only).map_err(config)?),
+        None => None,
+    };
+    // The environment says where requests go, unless the command does.
+    let mut g = g.clone();
+    if let Some(e) = &env {
+        if !g.sandbox && g.profile.is_none() && g.base_url.is_none() {
+            g.base_url = e.base_url.clone();
+            g.profile = e.profile.clone();
+        }
+    }
+    let (engine, _profile) = open_engine(&g, 4).await?;
+
+    // Every file read and resolved before anything is sent.
+    let mut requests: Vec<(String, Request)> = Vec::new();
+    for rel in &rels {
+        let file = override_with(ws.load(rel).map_err(config)?, a)?;
+        let full = ws.path_of(rel).map_err(config)?;
+        let mut catalog = engine.catalog.current();
+        let resolved = match file.resolve(&full, &ws.root, env.as_ref(), &catalog) {
+            Ok(r) => r,
+            // A model only the server lists: read its list once, then try again.
+            Err(e) if e.field.starts_with("targets[") => {
+                let _ = engine.server_models.refresh().await;
+                catalog = engine.catalog.current();
+                file.resolve(&full, &ws.root, env.as_ref(), &catalog).map_err(config)?
+            }
+            Err(e) => return Err(config(e)),
+        };
+        let mut request = resolved.request;
+        let mut paths = resolved.image_paths;
+        paths.extend(a.req.image.iter().cloned());
+        if !paths.is_empty() {
+            request.images = engine.references.add_paths(&paths)?.into_iter().map(|r| r.sha256).collect();
+        }
+        sweep_cmd::add_sweep(&mut request, &a.sweep, &a.vars)?;
+        if !g.quiet && !resolved.from_env.is_empty() {
+            let values: Vec<String> = resolved.from_env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            eprintln!(
+                "pixbench: {rel}: environment {}: {}",
+                resolved.environment.as_deref().unwrap_or(""),
+                output::clean(&values.join(", "))
+            );
+        }
+        requests.push((rel.clone(), request));
+    }
+
+    let started_at = pixbench_core::store::now_rfc3339();
+    let t0 = Instant::now();
+    let mut runs = Vec::new();
+    for (rel, request) in requests {
+        if !g.quiet {
+            eprintln!("pixbench: {rel}");
+        }
+        runs.push(send_and_wait(&g, &engine, request).await?);
+    }
+    if let Some(dir) = a.req.save.as_deref() {
+        for run in &runs {
+            engine.exports.images(&run.id, dir)?;
+        }
+    }
+    let report = bench::report_of_runs(&engine.benchmarks, &runs, t0.elapsed().as_secs_f64() * 1000.0, started_at);
+    finish(&g, &engine, &report, None)
+}
