@@ -11,6 +11,7 @@ pub mod api;
 pub mod bench;
 pub mod blobs;
 pub mod catalog;
+pub mod code_calls;
 mod commands;
 pub mod engine;
 pub mod error;

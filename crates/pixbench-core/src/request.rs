@@ -156,14 +156,16 @@ fn extra_fields(
     out
 }
 
-pub(crate) fn build_request(
-    blobs: &Blobs,
+/// The fields one target sends, as a generation (an edit sends the same beside its images):
+/// `model` and `size` in the profile's style, the target's prompt, `n`, the response format
+/// its model takes, and its extra fields. The one place these rules are applied: the runner
+/// and the code export (`code_calls`) both call it.
+pub(crate) fn generation_for(
     spec: &Request,
     entry: &CatalogEntry,
     target: &TargetSpec,
     profile: &ProfileRow,
-    refs: &[ReferenceView],
-) -> CoreResult<WireRequest> {
+) -> pixapi::GenerationRequest {
     let (model, size) =
         wire_model_and_size(entry, target_aspect(spec, target), target.size.as_deref(), profile.request_style);
     let prompt = target_prompt(spec, target).to_string();
@@ -173,15 +175,36 @@ pub(crate) fn build_request(
         ResponseFormatChoice::Url => pixapi::ResponseFormat::Url,
     });
     let extra = extra_fields(spec, target, entry);
+    pixapi::GenerationRequest { model, prompt, n: Some(target.n), size, response_format, extra }
+}
+
+/// How a profile names several image parts.
+pub(crate) fn image_field_style(profile: &ProfileRow) -> pixapi::ImageFieldStyle {
+    match profile.image_parts {
+        ImageParts::Auto => pixapi::ImageFieldStyle::Auto,
+        ImageParts::Repeated => pixapi::ImageFieldStyle::Repeated,
+    }
+}
+
+/// How a model's edits carry their images.
+pub(crate) fn edit_encoding(entry: &CatalogEntry) -> pixapi::EditEncoding {
+    match entry.edit_images {
+        EditImages::Files => pixapi::EditEncoding::Multipart,
+        EditImages::DataUrl => pixapi::EditEncoding::JsonDataUrl,
+    }
+}
+
+pub(crate) fn build_request(
+    blobs: &Blobs,
+    spec: &Request,
+    entry: &CatalogEntry,
+    target: &TargetSpec,
+    profile: &ProfileRow,
+    refs: &[ReferenceView],
+) -> CoreResult<WireRequest> {
+    let g = generation_for(spec, entry, target, profile);
     Ok(match spec.kind() {
-        RunKind::Generate => WireRequest::Generate(pixapi::GenerationRequest {
-            model,
-            prompt,
-            n: Some(target.n),
-            size,
-            response_format,
-            extra,
-        }),
+        RunKind::Generate => WireRequest::Generate(g),
         RunKind::Edit => {
             let mut images = Vec::with_capacity(refs.len());
             for r in refs {
@@ -190,19 +213,13 @@ pub(crate) fn build_request(
                 input.mime = r.mime.clone();
                 images.push(input);
             }
-            let mut e = pixapi::EditRequest::new(model, prompt, images);
-            e.n = Some(target.n);
-            e.size = size;
-            e.response_format = response_format;
-            e.extra = extra;
-            e.image_field = match profile.image_parts {
-                ImageParts::Auto => pixapi::ImageFieldStyle::Auto,
-                ImageParts::Repeated => pixapi::ImageFieldStyle::Repeated,
-            };
-            e.encoding = match entry.edit_images {
-                EditImages::Files => pixapi::EditEncoding::Multipart,
-                EditImages::DataUrl => pixapi::EditEncoding::JsonDataUrl,
-            };
+            let mut e = pixapi::EditRequest::new(g.model, g.prompt, images);
+            e.n = g.n;
+            e.size = g.size;
+            e.response_format = g.response_format;
+            e.extra = g.extra;
+            e.image_field = image_field_style(profile);
+            e.encoding = edit_encoding(entry);
             WireRequest::Edit(e)
         }
     })
