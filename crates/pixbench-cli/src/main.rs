@@ -2,6 +2,7 @@
 //! data dir, so every request lands in the app's history), driven from a terminal or a
 //! script: one run, one comparison, or a benchmark matrix. See `pixbench --help`.
 
+mod code_cmd;
 mod file_cmd;
 mod leaderboard;
 mod lineage_cmd;
@@ -179,6 +180,10 @@ enum Cmd {
     /// Where a run came from and what was made from its images, as a tree.
     #[command(after_long_help = lineage_cmd::LINEAGE_AFTER_HELP)]
     Lineage(lineage_cmd::LineageArgs),
+    /// The request the flags describe as code: curl, Python or JavaScript (openai SDK), sync
+    /// or async; the key is read from PIXAPI_KEY when it runs. Nothing is sent.
+    #[command(after_long_help = code_cmd::CODE_AFTER_HELP)]
+    Code(code_cmd::CodeArgs),
     /// Takes over what a stopped Pixbench left: tasks Pixapi accepted whose images have not
     /// come yet, and runs cut off; waits for them.
     #[command(after_long_help = resume_cmd::RESUME_AFTER_HELP)]
@@ -363,6 +368,7 @@ async fn dispatch(cli: Cli) -> Res<ExitCode> {
         Cmd::Metrics(a) => metrics_cmd::metrics_cmd(&cli.g, a).await,
         Cmd::Lineage(a) => lineage_cmd::lineage_cmd(&cli.g, a).await,
         Cmd::Resume(a) => resume_cmd::resume_cmd(&cli.g, a).await,
+        Cmd::Code(a) => code_cmd::code_cmd(&cli.g, a).await,
     }
 }
 
@@ -816,13 +822,42 @@ async fn run_cmd(g: &Global, a: RunArgs) -> Res<ExitCode> {
         return lineage_cmd::run_from_output(g, &a, from).await;
     }
     let (engine, profile) = open_engine(g, 1).await?;
-    let model = a.model.clone().unwrap_or_else(|| profile.default_model.clone());
-    let catalog = catalog_knowing(g, &engine, &model).await?;
-    let target = resolve_model(&catalog, &model, a.size.as_deref(), a.n.unwrap_or(1))?;
-    let options = field_options(&a.req)?;
-    let mut request = request_of(&engine, &a.req, vec![target], options)?;
-    sweep_cmd::add_sweep(&mut request, &a.sweep, &a.vars)?;
+    let (request, _) = request_from_flags(
+        g,
+        &engine,
+        &profile,
+        &a.req,
+        a.model.as_deref(),
+        a.size.as_deref(),
+        a.n.unwrap_or(1),
+        &a.sweep,
+        &a.vars,
+    )
+    .await?;
     run_request(g, &engine, request, a.req.save.as_deref()).await
+}
+
+/// The request `run`'s flags describe (`code` takes the same), and the catalog it was
+/// resolved in.
+#[allow(clippy::too_many_arguments)]
+async fn request_from_flags(
+    g: &Global,
+    engine: &Engine,
+    profile: &ProfileView,
+    req: &RequestArgs,
+    model: Option<&str>,
+    size: Option<&str>,
+    n: u32,
+    sweep: &[String],
+    vars: &[String],
+) -> Res<(Request, Arc<Catalog>)> {
+    let model = model.map(str::to_string).unwrap_or_else(|| profile.default_model.clone());
+    let catalog = catalog_knowing(g, engine, &model).await?;
+    let target = resolve_model(&catalog, &model, size, n)?;
+    let options = field_options(req)?;
+    let mut request = request_of(engine, req, vec![target], options)?;
+    sweep_cmd::add_sweep(&mut request, sweep, vars)?;
+    Ok((request, catalog))
 }
 
 async fn compare_cmd(g: &Global, a: CompareArgs) -> Res<ExitCode> {
