@@ -26,6 +26,12 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$WANT" ]; then
   echo "$WANT" > "$STAMP"
 fi
 
+# The official openai npm package and TypeScript, pinned, for test_codegen.py's JavaScript.
+JS="$HERE/js"
+if [ ! -f "$JS/node_modules/.package-lock.json" ] || [ "$JS/package-lock.json" -nt "$JS/node_modules/.package-lock.json" ]; then
+  (cd "$JS" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 cargo build --quiet -p pixapi-sim --bin pixapi-sim -p pixbench-cli --bin pixbench
 BIN="$TARGET/debug/pixapi-sim"
 
@@ -80,5 +86,5 @@ done
 echo "pixapi-sim --flavour openai at $OPENAI_URL"
 
 PIXAPI_SIM_URL="$URL" PIXAPI_SIM_KEY="sk_test_1" PIXAPI_SIM_OPENAI_URL="$OPENAI_URL" \
-  PIXBENCH_BIN="$TARGET/debug/pixbench" OPENAI_SPEC="$ROOT/tests/spec/openai-images.yml" \
+  PIXBENCH_BIN="$TARGET/debug/pixbench" PIXBENCH_SDK_JS="$JS" OPENAI_SPEC="$ROOT/tests/spec/openai-images.yml" \
   "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$HERE" "$@"
