@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use pixbench_codegen::Lang;
 
-use crate::{open_engine, request_from_flags, CliError, Global, RequestArgs, Res};
+use crate::{open_engine_with, request_from_flags, CliError, Global, RequestArgs, Res};
 
 /// The base URL code made on the Sandbox falls back to: a `pixapi-sim --port 8787` run
 /// beside it (the in-process Sandbox is gone when pixbench exits).
@@ -69,7 +69,8 @@ pub async fn code_cmd(g: &Global, a: CodeArgs) -> Res<ExitCode> {
     }
     let lang =
         Lang::parse(&a.lang).ok_or_else(|| CliError::Config(format!("--lang {}: use curl, python or js.", a.lang)))?;
-    let (engine, profile) = open_engine(g, 1).await?;
+    // Nothing is sent: no key is needed (the code reads PIXAPI_KEY when it runs).
+    let (engine, profile) = open_engine_with(g, 1, false, false).await?;
     let (request, catalog) =
         request_from_flags(g, &engine, &profile, &a.req, a.model.as_deref(), a.size.as_deref(), a.n, &a.sweep, &a.vars)
             .await?;

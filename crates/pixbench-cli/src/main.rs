@@ -433,6 +433,17 @@ async fn open_engine(g: &Global, max_concurrency: u32) -> Res<(Engine, ProfileVi
 /// [`open_engine`]; with `resume`, it also takes over the runs a stopped process left
 /// (never those of a process still running, such as the open app).
 async fn open_engine_resuming(g: &Global, max_concurrency: u32, resume: bool) -> Res<(Engine, ProfileView)> {
+    open_engine_with(g, max_concurrency, resume, true).await
+}
+
+/// [`open_engine_resuming`]; without `need_key`, for a command that sends nothing (`code`),
+/// no key is asked for.
+async fn open_engine_with(
+    g: &Global,
+    max_concurrency: u32,
+    resume: bool,
+    need_key: bool,
+) -> Res<(Engine, ProfileView)> {
     let dir = data_dir(g)?;
     let mut cfg = EngineConfig::from_env(&dir, Arc::new(KeyringStore));
     if !pixbench_core::presets::exists(&g.gateway) {
@@ -446,7 +457,7 @@ async fn open_engine_resuming(g: &Global, max_concurrency: u32, resume: bool) ->
     let preset = pixbench_core::presets::get(&g.gateway);
     let preset_key =
         preset.key_env.as_deref().filter(|v| *v != pixapi::API_KEY_ENV).and_then(|v| std::env::var(v).ok());
-    if g.base_url.is_some() && cfg.env_key.is_none() && preset_key.is_none() {
+    if need_key && g.base_url.is_some() && cfg.env_key.is_none() && preset_key.is_none() {
         return Err(CliError::Config(format!(
             "--base-url needs the API key in the environment variable {} (keys are never taken on the command line). Or use --profile NAME, or --sandbox.",
             preset.key_env.as_deref().unwrap_or(pixapi::API_KEY_ENV)
@@ -523,7 +534,9 @@ async fn open_engine_resuming(g: &Global, max_concurrency: u32, resume: bool) ->
         engine.profiles.get(&engine.profiles.current_id())?
     };
     // A key problem is a configuration problem: say it before anything is sent.
-    engine.profiles.client_for(&profile.id)?;
+    if need_key {
+        engine.profiles.client_for(&profile.id)?;
+    }
     Ok((engine, profile))
 }
 

@@ -4,6 +4,7 @@
 mod common;
 
 mod cli;
+mod code;
 mod leaderboard;
 mod lineage;
 mod metrics;
