@@ -408,7 +408,8 @@ const LONG_WITH_VALUE: &[&str] = &[
     "--aws-sigv4",
 ];
 
-/// Options that change nothing about the request sent: accepted without a word.
+/// Options about curl's own output, progress and patience, which change nothing about the
+/// request sent: accepted without a word. Every other option is named in the warnings.
 const HARMLESS: &[&str] = &[
     "--silent",
     "--show-error",
@@ -417,11 +418,8 @@ const HARMLESS: &[&str] = &[
     "--location",
     "--fail",
     "--fail-with-body",
-    "--globoff",
-    "--no-buffer",
     "--progress-bar",
     "--no-progress-meter",
-    "--compressed",
     "--output",
     "--write-out",
     "--max-time",
@@ -431,12 +429,7 @@ const HARMLESS: &[&str] = &[
     "--retry-max-time",
     "--retry-all-errors",
     "--retry-connrefused",
-    "--http1.1",
-    "--http2",
-    "--ipv4",
-    "--ipv6",
     "--dump-header",
-    "--disable",
     "--trace-ascii",
     "--stderr",
 ];

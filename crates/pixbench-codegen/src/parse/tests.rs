@@ -78,13 +78,17 @@ fn a_literal_key_is_dropped_and_said() {
 
 #[test]
 fn flags_it_cannot_use_are_named() {
-    let r = ok(r#"curl -k -b 'session=1' -H 'X-Trace: 1' --proxy http://p:3128 -sSL \
+    let r = ok(r#"curl -k -b 'session=1' -H 'X-Trace: 1' --proxy http://p:3128 -sSL --compressed -o out.json \
   "https://api.pixapi.ai/v1/images/generations?debug=1" -d '{"prompt":"x","model":"m","stream":false}'"#);
     let all = r.warnings.join("\n");
-    for needle in ["-k", "--cookie", "X-Trace", "--proxy", "?debug=1"] {
+    for needle in ["-k", "--cookie", "X-Trace", "--proxy", "?debug=1", "--compressed"] {
         assert!(all.contains(needle), "{needle} not named in {all}");
     }
     assert_eq!(r.fields.get("stream"), Some(&Value::Bool(false)));
+    // curl's own output options change nothing sent: not named.
+    for quiet in ["--silent", "--location", "--output"] {
+        assert!(!all.contains(quiet), "{quiet} named in {all}");
+    }
 }
 
 #[test]
