@@ -40,6 +40,13 @@ EXAMPLES
 
 #[derive(Args)]
 pub struct CodeArgs {
+    /// A saved request file (docs/WORKSPACES.md) instead of the request flags; its `mode`
+    /// decides sync or async unless --async is given.
+    #[arg(value_name = "FILE", conflicts_with_all = ["model", "size", "sweep", "vars"])]
+    file: Option<PathBuf>,
+    /// With FILE: the workspace environment whose variables fill the prompt.
+    #[arg(long, value_name = "NAME", requires = "file")]
+    env: Option<String>,
     /// The language: curl, python or js.
     #[arg(long, value_name = "LANG", value_parser = ["curl", "python", "js"])]
     lang: String,
@@ -71,11 +78,36 @@ pub async fn code_cmd(g: &Global, a: CodeArgs) -> Res<ExitCode> {
         Lang::parse(&a.lang).ok_or_else(|| CliError::Config(format!("--lang {}: use curl, python or js.", a.lang)))?;
     // Nothing is sent: no key is needed (the code reads PIXAPI_KEY when it runs).
     let (engine, profile) = open_engine_with(g, 1, false, false).await?;
-    let (request, catalog) =
-        request_from_flags(g, &engine, &profile, &a.req, a.model.as_deref(), a.size.as_deref(), a.n, &a.sweep, &a.vars)
+    let (mut request, paths, catalog) = match &a.file {
+        Some(file) => {
+            let (request, paths, catalog) = crate::file_cmd::request_of_file(&engine, file, a.env.as_deref()).await?;
+            (request, paths, std::sync::Arc::new(catalog))
+        }
+        None => {
+            let (request, catalog) = request_from_flags(
+                g,
+                &engine,
+                &profile,
+                &a.req,
+                a.model.as_deref(),
+                a.size.as_deref(),
+                a.n,
+                &a.sweep,
+                &a.vars,
+            )
             .await?;
+            (request, a.req.image.clone(), catalog)
+        }
+    };
+    if a.file.is_some() && !paths.is_empty() {
+        // Checked and stored as `run` would (format, size): the code is for a request that
+        // the app would accept.
+        request.images = engine.references.add_paths(&paths)?.into_iter().map(|r| r.sha256).collect();
+    }
+    if a.file.is_some() && a.req.use_async {
+        request.mode = pixbench_core::api::SyncMode::Async;
+    }
     let row = engine.store().profile(&profile.id).map_err(pixbench_core::CoreError::from)?;
-    let paths: Vec<PathBuf> = a.req.image.clone();
     let calls = pixbench_core::code_calls::wire_calls(&request, &catalog, &row, &paths)?;
     let is_async = pixbench_core::code_calls::uses_async(&request, &catalog);
     let base = if profile.is_sandbox {

@@ -99,6 +99,37 @@ fn override_with(mut f: RequestFile, a: &RunArgs) -> Res<RequestFile> {
     Ok(f)
 }
 
+/// One request file (with its folders' defaults and the environment's values) as the
+/// app's request, and its reference images' paths: for `pixbench code FILE`.
+pub(crate) async fn request_of_file(
+    engine: &pixbench_core::Engine,
+    path: &Path,
+    env: Option<&str>,
+) -> Res<(Request, Vec<PathBuf>, pixbench_core::catalog::Catalog)> {
+    let ws = Workspace::open(&root_of(path)).map_err(config)?;
+    let rels = requests_at(&ws, path)?;
+    let [rel] = rels.as_slice() else {
+        return Err(CliError::Config(format!("{} is a folder: name one request file.", path.display())));
+    };
+    let env = match env {
+        Some(name) => Some(Environment::open(&ws.root, name, &env_only).map_err(config)?),
+        None => None,
+    };
+    let file = ws.load(rel).map_err(config)?;
+    let full = ws.path_of(rel).map_err(config)?;
+    let mut catalog = engine.catalog.current();
+    let resolved = match file.resolve(&full, &ws.root, env.as_ref(), &catalog) {
+        Ok(r) => r,
+        Err(e) if e.field.starts_with("targets[") => {
+            let _ = engine.server_models.refresh().await;
+            catalog = engine.catalog.current();
+            file.resolve(&full, &ws.root, env.as_ref(), &catalog).map_err(config)?
+        }
+        Err(e) => return Err(config(e)),
+    };
+    Ok((resolved.request, resolved.image_paths, catalog))
+}
+
 pub(crate) async fn run_files(g: &Global, a: &RunArgs, path: &Path) -> Res<ExitCode> {
     let ws = Workspace::open(&root_of(path)).map_err(config)?;
     let rels = requests_at(&ws, path)?;

@@ -4,6 +4,7 @@
 
 mod code_cmd;
 mod file_cmd;
+mod import_cmd;
 mod leaderboard;
 mod lineage_cmd;
 mod metrics_cmd;
@@ -180,6 +181,8 @@ enum Cmd {
     /// Where a run came from and what was made from its images, as a tree.
     #[command(after_long_help = lineage_cmd::LINEAGE_AFTER_HELP)]
     Lineage(lineage_cmd::LineageArgs),
+    /// A request from elsewhere as a request file: `pixbench import curl 'curl ...' --out FILE.toml`.
+    Import(import_cmd::ImportArgs),
     /// The request the flags describe as code: curl, Python or JavaScript (openai SDK), sync
     /// or async; the key is read from PIXAPI_KEY when it runs. Nothing is sent.
     #[command(after_long_help = code_cmd::CODE_AFTER_HELP)]
@@ -356,7 +359,8 @@ fn main() -> ExitCode {
 }
 
 async fn dispatch(cli: Cli) -> Res<ExitCode> {
-    check_target_flags(&cli.g)?;
+    // `import` writes a request file with --out; every other command a report.
+    check_target_flags(&cli.g, !matches!(cli.cmd, Cmd::Import(_)))?;
     match cli.cmd {
         Cmd::Bench(a) => bench_cmd(&cli.g, a).await,
         Cmd::Run(a) => run_cmd(&cli.g, a).await,
@@ -369,17 +373,18 @@ async fn dispatch(cli: Cli) -> Res<ExitCode> {
         Cmd::Lineage(a) => lineage_cmd::lineage_cmd(&cli.g, a).await,
         Cmd::Resume(a) => resume_cmd::resume_cmd(&cli.g, a).await,
         Cmd::Code(a) => code_cmd::code_cmd(&cli.g, a).await,
+        Cmd::Import(a) => import_cmd::import_cmd(&cli.g, a),
     }
 }
 
-fn check_target_flags(g: &Global) -> Res<()> {
+fn check_target_flags(g: &Global, out_is_report: bool) -> Res<()> {
     let n = [g.sandbox, g.profile.is_some(), g.base_url.is_some()].iter().filter(|b| **b).count();
     if n > 1 {
         return Err(CliError::Config(
             "--sandbox, --profile and --base-url choose where requests go: give one of them.".into(),
         ));
     }
-    for o in &g.out {
+    for o in g.out.iter().filter(|_| out_is_report) {
         let ext = o.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         if ext != "json" && ext != "csv" {
             return Err(CliError::Config(format!("--out {}: the file must end in .json or .csv.", o.display())));

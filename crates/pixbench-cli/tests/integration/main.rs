@@ -5,6 +5,7 @@ mod common;
 
 mod cli;
 mod code;
+mod import;
 mod leaderboard;
 mod lineage;
 mod metrics;

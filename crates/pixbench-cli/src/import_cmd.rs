@@ -1,0 +1,172 @@
+//! `pixbench import curl`: a curl command (Pixapi's documentation examples, `Copy as curl`,
+//! a colleague's) becomes a request file. What the command says that a request file
+//! cannot hold is named on stderr, never dropped silently; the file is still written.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use pixbench_codegen::{parse_curl, Endpoint, MAX_INPUT_BYTES};
+use pixbench_core::api::{ResponseFormatChoice, SyncMode};
+use pixbench_workspace::request_file::FileTarget;
+use pixbench_workspace::write::render;
+use pixbench_workspace::RequestFile;
+
+use crate::{output, CliError, Global, Res};
+
+#[derive(Args)]
+pub(crate) struct ImportArgs {
+    #[command(subcommand)]
+    what: ImportWhat,
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// A curl command as a request file: the command as one argument, or on stdin.
+    Curl(CurlArgs),
+}
+
+#[derive(Args)]
+struct CurlArgs {
+    /// The curl command (with `\` line continuations as copied); read from stdin when absent.
+    #[arg(value_name = "COMMAND")]
+    command: Option<String>,
+}
+
+pub(crate) fn import_cmd(g: &Global, a: ImportArgs) -> Res<ExitCode> {
+    let ImportWhat::Curl(a) = a.what;
+    // Here --out (global) names the request file to write, as it names a report elsewhere;
+    // reference images outside its folder are copied into `refs/` beside it. Without it the
+    // file goes to stdout.
+    let out: Option<PathBuf> = match g.out.as_slice() {
+        [] => None,
+        [one] if one.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) => Some(one.clone()),
+        [one] => return Err(CliError::Config(format!("--out {}: a request file ends in .toml.", one.display()))),
+        _ => return Err(CliError::Config("import writes one request file: give --out once.".into())),
+    };
+    let text = match a.command {
+        Some(c) => c,
+        None => {
+            let mut buf = String::new();
+            std::io::stdin()
+                .take(MAX_INPUT_BYTES as u64 + 1)
+                .read_to_string(&mut buf)
+                .map_err(|e| CliError::Config(format!("Could not read the command from stdin: {e}.")))?;
+            buf
+        }
+    };
+    let curl = parse_curl(&text).map_err(|e| CliError::Config(output::clean(&e.to_string())))?;
+    let mut warnings = curl.warnings.clone();
+
+    let mut file = RequestFile { prompt: Some(curl.prompt.clone()), ..Default::default() };
+    match &curl.model {
+        Some(model) => {
+            // Nano Banana 2 Lite's size is a ratio: it is the request's aspect ratio.
+            let (size, ratio) = match &curl.size {
+                Some(s) if s.contains(':') => (None, Some(s.clone())),
+                other => (other.clone(), None),
+            };
+            file.aspect_ratio = ratio;
+            file.targets = Some(vec![FileTarget { model: model.clone(), n: curl.n.filter(|n| *n != 1), size }]);
+        }
+        None => warnings
+            .push("the command names no model: add `targets = [\"MODEL\"]` to the file before running it".to_string()),
+    }
+    file.mode = curl.is_async.then_some(SyncMode::Async);
+    file.response_format = match curl.response_format.as_deref() {
+        Some("url") => Some(ResponseFormatChoice::Url),
+        Some("b64_json") | None => None,
+        Some(other) => {
+            warnings.push(format!("response_format “{other}” is not b64_json or url: left out"));
+            None
+        }
+    };
+    if !curl.fields.is_empty() {
+        file.fields = Some(curl.fields.clone());
+    }
+    for url in &curl.image_urls {
+        let shown: String = url.chars().take(60).collect();
+        warnings.push(format!(
+            "the reference image {shown}… is a URL: a request file names image files; save it and list it under `images`"
+        ));
+    }
+    if curl.endpoint == Endpoint::Edit && curl.images.is_empty() && curl.image_urls.is_empty() {
+        warnings.push("the command is an edit without an image: the file is a generation".to_string());
+    }
+    if let Some(base) = &curl.base_url {
+        warnings.push(format!(
+            "the server {base} is not part of a request file: run it with --base-url {base} or a profile or environment that points there"
+        ));
+    }
+
+    let images = reference_paths(&curl.images, out.as_deref(), &mut warnings)?;
+    if !images.is_empty() {
+        file.images = Some(images);
+    }
+
+    for w in &warnings {
+        eprintln!("pixbench: import: {}", output::clean(w));
+    }
+    let text = render(None, &file);
+    match &out {
+        Some(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| CliError::Config(format!("Could not create {}: {e}.", dir.display())))?;
+            }
+            std::fs::write(path, text)
+                .map_err(|e| CliError::Config(format!("Could not write {}: {e}.", path.display())))?;
+            if !g.quiet {
+                eprintln!("pixbench: wrote {}", path.display());
+            }
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The images' paths as the request file names them: relative to its folder, copied into
+/// `refs/` beside it when they are elsewhere (a request names only files in its workspace).
+fn reference_paths(images: &[PathBuf], out: Option<&Path>, warnings: &mut Vec<String>) -> Res<Vec<String>> {
+    let Some(out) = out else {
+        if !images.is_empty() {
+            warnings.push(
+                "the images are named as the command names them: with --out they are copied beside the file"
+                    .to_string(),
+            );
+        }
+        return Ok(images.iter().map(|p| p.to_string_lossy().replace('\\', "/")).collect());
+    };
+    let dir = out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| CliError::Config(format!("Could not create {}: {e}.", dir.display())))?;
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut out_paths = Vec::new();
+    for image in images {
+        let real = std::fs::canonicalize(image).map_err(|_| {
+            CliError::Config(format!("The image {} (from -F image=@...) is missing or unreadable.", image.display()))
+        })?;
+        if !real.is_file() {
+            return Err(CliError::Config(format!("The image {} is not a file.", image.display())));
+        }
+        if let Ok(rel) = real.strip_prefix(&dir) {
+            out_paths.push(rel.to_string_lossy().replace('\\', "/"));
+            continue;
+        }
+        let name = real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
+        let refs = dir.join("refs");
+        std::fs::create_dir_all(&refs)
+            .map_err(|e| CliError::Config(format!("Could not create {}: {e}.", refs.display())))?;
+        let mut target = refs.join(&name);
+        let mut i = 2;
+        while target.exists() && std::fs::read(&target).ok() != std::fs::read(&real).ok() {
+            target = refs.join(format!("{i}-{name}"));
+            i += 1;
+        }
+        std::fs::copy(&real, &target).map_err(|e| {
+            CliError::Config(format!("Could not copy {} into {}: {e}.", image.display(), refs.display()))
+        })?;
+        out_paths.push(format!("refs/{}", target.file_name().unwrap_or_default().to_string_lossy()));
+    }
+    Ok(out_paths)
+}
