@@ -91,6 +91,18 @@ fn override_with(mut f: RequestFile, a: &RunArgs) -> Res<RequestFile> {
     if a.req.response_format == "url" {
         f.response_format = Some(pixbench_core::api::ResponseFormatChoice::Url);
     }
+    // --var and --sweep replace the file's values of that name, or add one.
+    for v in &a.vars {
+        let (name, values) = sweep_cmd::name_values("--var", v)?;
+        let name = name.trim_matches(|c| c == '{' || c == '}').to_string();
+        f.vars.retain(|x| x.name != name);
+        f.vars.push(pixbench_core::api::SweepVariable { name, values });
+    }
+    for s in &a.sweep {
+        let (axis, values) = sweep_cmd::name_values("--sweep", s)?;
+        f.sweep.retain(|x| x.axis != axis);
+        f.sweep.push(pixbench_core::api::SweepAxis { axis, values });
+    }
     if let Some(extra) = field_options(&a.req)? {
         let mut fields = f.fields.take().unwrap_or_default();
         fields.extend(extra);
@@ -169,7 +181,14 @@ pub(crate) async fn run_files(g: &Global, a: &RunArgs, path: &Path) -> Res<ExitC
         if !paths.is_empty() {
             request.images = engine.references.add_paths(&paths)?.into_iter().map(|r| r.sha256).collect();
         }
-        sweep_cmd::add_sweep(&mut request, &a.sweep, &a.vars)?;
+        // Checked as Run checks it (counts, fields, sizes) before any file is sent.
+        let est = engine.runs.estimate(&request)?;
+        if !est.problems.is_empty() {
+            return Err(CliError::Config(format!(
+                "{rel}: the request cannot be sent: {}",
+                output::clean(&est.problems.join(" "))
+            )));
+        }
         if !g.quiet && !resolved.from_env.is_empty() {
             let values: Vec<String> = resolved.from_env.iter().map(|(k, v)| format!("{k}={v}")).collect();
             eprintln!(

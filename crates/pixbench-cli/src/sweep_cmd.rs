@@ -8,7 +8,7 @@ use pixbench_core::sweep::{SweepAxis, SweepVariable};
 use crate::{CliError, Res};
 
 /// `NAME=V1,V2` -> (NAME, [V1, V2]).
-fn name_values(flag: &str, s: &str) -> Res<(String, Vec<String>)> {
+pub(crate) fn name_values(flag: &str, s: &str) -> Res<(String, Vec<String>)> {
     let Some((name, values)) = s.split_once('=') else {
         return Err(CliError::Config(format!("{flag} {s}: write NAME=VALUE1,VALUE2 (e.g. {flag} quality=low,high).")));
     };

@@ -464,14 +464,24 @@ impl RequestFile {
         let mut vars: Vec<SweepVariable> = Vec::new();
         let mut from_env: Vec<(String, String)> = Vec::new();
         for name in &names {
+            if let Some(e) = env.filter(|e| e.is_secret(name)) {
+                // A prompt is kept in history, reports and exported recipes, and sent to a
+                // server that may log it: a secret cannot fill it without being written.
+                return Err(FileError::new(
+                    &e.path,
+                    e.line_of(name),
+                    format!("secrets.{name}"),
+                    format!(
+                        "{{{{{name}}}}} is a secret, and a prompt is kept in history and reports: put a value that may be written under [vars] instead"
+                    ),
+                ));
+            }
             if let Some(value) = env.and_then(|e| e.value(name)) {
                 let value = value.map_err(|r| {
                     let e = env.expect("a value came from it");
                     FileError::new(&e.path, e.line_of(name), format!("vars.{name}"), r)
                 })?;
-                // A secret's value is sent, never recorded.
-                let shown = if env.is_some_and(|e| e.is_secret(name)) { "(secret)".to_string() } else { value.clone() };
-                from_env.push((name.clone(), shown));
+                from_env.push((name.clone(), value.clone()));
                 vars.push(SweepVariable { name: name.clone(), values: vec![value] });
             } else if let Some(v) = self.vars.iter().find(|v| &v.name == name) {
                 vars.push(v.clone());

@@ -81,7 +81,7 @@ fn an_unknown_key_names_the_file_the_line_and_the_key() {
     assert_eq!((e.line, e.field.as_str()), (3, "quallity"), "{e}");
     let shown = e.to_string();
     assert!(shown.starts_with("cats/cat.toml:3: `quallity`: "), "{shown}");
-    assert!(shown.contains("prompt, targets"), "says the keys: {shown}");
+    assert!(shown.contains("`prompt`, `targets`"), "says the keys: {shown}");
     // Under a table, the table is named too.
     let e =
         parse("prompt = \"x\"\n[fields]\nquality = \"high\"\n[vars]\nstyle = 3\n", Path::new("f.toml")).unwrap_err();
@@ -180,23 +180,25 @@ fn the_tree_skips_links_hidden_folders_and_environments() {
 }
 
 #[test]
-fn a_secret_comes_from_where_it_is_kept_and_is_never_recorded() {
+fn a_secret_never_fills_a_prompt_and_a_missing_one_says_where_to_set_it() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "r.toml", "prompt = \"a cat signed {{signature}}\"\ntargets = [\"gpt-image-2\"]\n");
     write(dir.path(), "environments/ci.toml", "[secrets]\nsignature = { env = \"PIXBENCH_TEST_SIGNATURE\" }\n");
     let ws = Workspace::open(dir.path()).unwrap();
     let f = ws.load("r.toml").unwrap();
     let path = ws.path_of("r.toml").unwrap();
+    // Found or not, a secret is refused in a prompt: the prompt is written to history.
     let found = |r: &SecretRef| (r.env.as_deref() == Some("PIXBENCH_TEST_SIGNATURE")).then(|| "s3cret".to_string());
     let env = Environment::open(&ws.root, "ci", &found).unwrap();
-    let r = f.resolve(&path, &ws.root, Some(&env), &catalog()).unwrap();
-    assert_eq!(r.request.vars[0].values, vec!["s3cret"]);
-    assert_eq!(r.from_env, vec![("signature".to_string(), "(secret)".to_string())]);
+    let e = f.resolve(&path, &ws.root, Some(&env), &catalog()).unwrap_err();
+    assert!(e.reason.contains("is a secret") && !e.to_string().contains("s3cret"), "{e}");
+    assert!(e.path.ends_with("environments/ci.toml") && e.line == 2, "{e}");
+    // A secret's own value is looked up where it says, and a missing one says where.
+    assert_eq!(env.value("signature"), Some(Ok("s3cret".to_string())));
     let none = |_: &SecretRef| None;
     let env = Environment::open(&ws.root, "ci", &none).unwrap();
-    let e = f.resolve(&path, &ws.root, Some(&env), &catalog()).unwrap_err();
-    assert!(e.reason.contains("PIXBENCH_TEST_SIGNATURE"), "says where to set it: {e}");
-    assert!(e.path.ends_with("environments/ci.toml") && e.line == 2, "{e}");
+    let missing = env.value("signature").unwrap().unwrap_err();
+    assert!(missing.contains("PIXBENCH_TEST_SIGNATURE"), "{missing}");
     let e = Environment::open(&ws.root, "prod", &none).unwrap_err();
     assert!(e.reason.contains("has ci"), "{e}");
 }

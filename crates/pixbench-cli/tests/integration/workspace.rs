@@ -101,3 +101,31 @@ fn a_broken_file_is_refused_with_its_place_before_anything_is_sent() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("the workspace has acme"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_var_flag_replaces_the_files_values_and_a_request_core_refuses_stops_the_folder_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    workspace(&ws);
+    let hero = ws.join("banners/hero.toml");
+    let out = pixbench(
+        &dir.path().join("data"),
+        &["--sandbox", "--json", "run", hero.to_str().unwrap(), "--env", "acme", "--var", "style=photo"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(json(&out)["requests"], 2, "one style x two targets");
+
+    // A value the core refuses, in the last file of the folder: nothing of the folder is sent.
+    write(
+        &ws,
+        "banners/zz-quality.toml",
+        "prompt = \"x\"\ntargets = [\"gpt-image-2\"]\n[fields]\nquality = \"ultra\"\n",
+    );
+    let data = dir.path().join("data2");
+    let out = pixbench(&data, &["--sandbox", "--json", "run", ws.to_str().unwrap(), "--env", "acme"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("zz-quality.toml"), "{}", text(&out.stderr));
+    let history = pixbench(&data, &["--json", "history"]);
+    let rows: Value = serde_json::from_slice(&history.stdout).unwrap();
+    assert_eq!(rows.as_array().map(Vec::len), Some(0), "{rows}");
+}
