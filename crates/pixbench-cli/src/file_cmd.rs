@@ -19,13 +19,14 @@ fn config(e: FileError) -> CliError {
 }
 
 /// The workspace a path is in: the nearest folder at or above it with a `pixbench.toml`,
-/// else the folder itself (a request file alone is a workspace of one).
+/// never above a git checkout's root (a checkout is a workspace whether or not it has
+/// one), else the folder itself (a request file alone is a workspace of one).
 fn root_of(path: &Path) -> PathBuf {
     let start = if path.is_dir() { path.to_path_buf() } else { path.parent().unwrap_or(Path::new(".")).to_path_buf() };
     let start = std::fs::canonicalize(&start).unwrap_or(start);
     let mut dir = Some(start.as_path());
     while let Some(d) = dir {
-        if d.join("pixbench.toml").is_file() {
+        if d.join("pixbench.toml").is_file() || d.join(".git").exists() {
             return d.to_path_buf();
         }
         dir = d.parent();

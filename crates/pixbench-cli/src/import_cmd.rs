@@ -15,6 +15,9 @@ use pixbench_workspace::RequestFile;
 
 use crate::{output, CliError, Global, Res};
 
+/// The largest reference image copied into a workspace.
+const MAX_REFERENCE_BYTES: u64 = 50 * 1024 * 1024;
+
 #[derive(Args)]
 pub(crate) struct ImportArgs {
     #[command(subcommand)]
@@ -153,19 +156,42 @@ fn reference_paths(images: &[PathBuf], out: Option<&Path>, warnings: &mut Vec<St
             out_paths.push(rel.to_string_lossy().replace('\\', "/"));
             continue;
         }
+        // Only an image is copied into a folder a team commits: a pasted
+        // `-F image=@~/.aws/credentials` is refused, not published.
+        let bytes = pixbench_core::files::read_bounded(&real, MAX_REFERENCE_BYTES)
+            .map_err(|e| CliError::Config(format!("The image {}: {e}.", image.display())))?;
+        if pixbench_core::references::sniff(&bytes).is_none() {
+            return Err(CliError::Config(format!(
+                "{} is not a PNG, JPEG, WebP or GIF image: a request file's references are images.",
+                image.display()
+            )));
+        }
         let name = real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
         let refs = dir.join("refs");
         std::fs::create_dir_all(&refs)
             .map_err(|e| CliError::Config(format!("Could not create {}: {e}.", refs.display())))?;
         let mut target = refs.join(&name);
         let mut i = 2;
-        while target.exists() && std::fs::read(&target).ok() != std::fs::read(&real).ok() {
+        // A file already there with other bytes (or a link) is never written over.
+        while let Ok(meta) = std::fs::symlink_metadata(&target) {
+            if meta.is_file()
+                && meta.len() == bytes.len() as u64
+                && std::fs::read(&target).ok().as_deref() == Some(&bytes[..])
+            {
+                break;
+            }
             target = refs.join(format!("{i}-{name}"));
             i += 1;
         }
-        std::fs::copy(&real, &target).map_err(|e| {
-            CliError::Config(format!("Could not copy {} into {}: {e}.", image.display(), refs.display()))
-        })?;
+        if !target.exists() {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&target)
+                .map_err(|e| CliError::Config(format!("Could not create {}: {e}.", target.display())))?;
+            std::io::Write::write_all(&mut f, &bytes)
+                .map_err(|e| CliError::Config(format!("Could not write {}: {e}.", target.display())))?;
+        }
         out_paths.push(format!("refs/{}", target.file_name().unwrap_or_default().to_string_lossy()));
     }
     Ok(out_paths)

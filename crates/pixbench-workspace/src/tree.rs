@@ -66,6 +66,7 @@ impl Workspace {
         let mut name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "workspace".into());
         let mut defaults = RequestFile::default();
         if file.is_file() {
+            refuse_link(&file)?;
             let text = request_file::read_text(&file)?;
             let raw: RawRoot = toml::from_str(&text).map_err(|e| {
                 let (line, field, msg) = pixbench_core::toml_place::locate(&text, &e);
@@ -109,6 +110,7 @@ impl Workspace {
     /// first, then its parents', then `pixbench.toml`'s.
     pub fn load(&self, rel: &str) -> Result<RequestFile, FileError> {
         let path = self.path_of(rel)?;
+        refuse_link(&path)?;
         let mut file = request_file::load(&path)?;
         let mut dir = path.parent();
         while let Some(d) = dir {
@@ -117,6 +119,7 @@ impl Workspace {
             }
             let defaults = d.join("defaults.toml");
             if defaults.is_file() {
+                refuse_link(&defaults)?;
                 file = file.over(&request_file::load(&defaults)?);
             }
             if d == self.root {
@@ -125,6 +128,20 @@ impl Workspace {
             dir = d.parent();
         }
         Ok(file.over(&self.defaults))
+    }
+}
+
+/// A workspace's files are read where they are: a link (out of the workspace, or a loop)
+/// is refused, as the tree never lists one.
+pub(crate) fn refuse_link(path: &Path) -> Result<(), FileError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(FileError::new(
+            path,
+            0,
+            "",
+            "it is a link: a workspace's files are read only where they are, never through a link",
+        )),
+        _ => Ok(()),
     }
 }
 

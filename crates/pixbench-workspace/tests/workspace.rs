@@ -175,6 +175,13 @@ fn the_tree_skips_links_hidden_folders_and_environments() {
     let ws = Workspace::open(dir.path()).unwrap();
     let names: Vec<String> = ws.list().entries.iter().map(|e| e.path.clone()).collect();
     assert_eq!(names, vec!["loop", "a.toml"]);
+    #[cfg(unix)]
+    {
+        // A request file that is a link is not read through it.
+        std::os::unix::fs::symlink(dir.path().join("a.toml"), dir.path().join("loop/b.toml")).unwrap();
+        let e = ws.load("loop/b.toml").unwrap_err();
+        assert!(e.reason.contains("link"), "{e}");
+    }
     assert!(ws.path_of("../x.toml").is_err());
     assert!(ws.path_of("/etc/passwd").is_err());
 }

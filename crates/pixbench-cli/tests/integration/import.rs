@@ -30,6 +30,16 @@ fn a_documented_edit_command_becomes_a_request_file_that_runs() {
     assert!(!written.to_lowercase().contains("bearer"), "no key: {written}");
     assert!(d.join("ws/edits/refs/input.png").is_file());
 
+    // A file that is not an image is not copied into the workspace.
+    let secret = d.join("credentials");
+    std::fs::write(&secret, "[default]\naws_secret_access_key = x\n").unwrap();
+    let bad = cmd.replace(&png.display().to_string(), &secret.display().to_string());
+    let out =
+        pixbench(&d.join("data"), &["import", "curl", &bad, "--out", d.join("ws/edits/bad.toml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("not a PNG"), "{}", text(&out.stderr));
+    assert!(!d.join("ws/edits/refs/credentials").exists() && !d.join("ws/edits/bad.toml").exists());
+
     // Its code names the same request, the copied reference read from the workspace.
     let code = pixbench(&d.join("data"), &["--sandbox", "code", out_file.to_str().unwrap(), "--lang", "python"]);
     assert_eq!(code.status.code(), Some(0), "{}", text(&code.stderr));
