@@ -42,7 +42,10 @@ EXAMPLES
 pub struct CodeArgs {
     /// A saved request file (docs/WORKSPACES.md) instead of the request flags; its `mode`
     /// decides sync or async unless --async is given.
-    #[arg(value_name = "FILE", conflicts_with_all = ["model", "size", "sweep", "vars"])]
+    #[arg(
+        value_name = "FILE",
+        conflicts_with_all = ["model", "size", "sweep", "vars", "prompt", "aspect_ratio", "image", "quality", "field", "sync", "n"]
+    )]
     file: Option<PathBuf>,
     /// With FILE: the workspace environment whose variables fill the prompt.
     #[arg(long, value_name = "NAME", requires = "file")]
@@ -77,6 +80,11 @@ pub async fn code_cmd(g: &Global, a: CodeArgs) -> Res<ExitCode> {
     let lang =
         Lang::parse(&a.lang).ok_or_else(|| CliError::Config(format!("--lang {}: use curl, python or js.", a.lang)))?;
     // Nothing is sent: no key is needed (the code reads PIXAPI_KEY when it runs).
+    // A file's environment says where its requests go, unless the command does.
+    let g = &match (&a.file, &a.env) {
+        (Some(file), Some(env)) => crate::file_cmd::with_environment_destination(g, file, env)?,
+        _ => g.clone(),
+    };
     let (engine, profile) = open_engine_with(g, 1, false, false).await?;
     let (mut request, paths, catalog) = match &a.file {
         Some(file) => {

@@ -143,6 +143,18 @@ pub(crate) async fn request_of_file(
     Ok((resolved.request, resolved.image_paths, catalog))
 }
 
+/// `g` with the environment's profile or base URL when the command names no destination.
+pub(crate) fn with_environment_destination(g: &Global, path: &Path, env: &str) -> Res<Global> {
+    let ws = Workspace::open(&root_of(path)).map_err(config)?;
+    let e = Environment::open(&ws.root, env, &env_only).map_err(config)?;
+    let mut g = g.clone();
+    if !g.sandbox && g.profile.is_none() && g.base_url.is_none() {
+        g.base_url = e.base_url.clone();
+        g.profile = e.profile.clone();
+    }
+    Ok(g)
+}
+
 pub(crate) async fn run_files(g: &Global, a: &RunArgs, path: &Path) -> Res<ExitCode> {
     let ws = Workspace::open(&root_of(path)).map_err(config)?;
     let rels = requests_at(&ws, path)?;
