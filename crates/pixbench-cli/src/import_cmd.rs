@@ -111,7 +111,7 @@ pub(crate) fn import_cmd(g: &Global, a: ImportArgs) -> Res<ExitCode> {
     for w in &warnings {
         eprintln!("pixbench: import: {}", output::clean(w));
     }
-    let text = render(None, &file);
+    let text = render(None, &file).map_err(|e| CliError::Config(e.to_string()))?;
     match &out {
         Some(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -6,14 +6,17 @@
 use pixbench_core::api::{ResponseFormatChoice, SyncMode};
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, Value};
 
+use crate::error::FileError;
 use crate::request_file::{parse, FileTarget, RequestFile, KEYS};
 
 /// The text of `file`: `existing` (the file as it is on disk) with the values that differ
-/// replaced, or a new file when there is none (or it cannot be parsed as TOML).
-pub fn render(existing: Option<&str>, file: &RequestFile) -> String {
-    let old = existing.and_then(|t| parse(t, std::path::Path::new("")).ok());
-    let mut doc: DocumentMut = existing.and_then(|t| t.parse().ok()).unwrap_or_default();
-    let old = old.unwrap_or_default();
+/// replaced, or a new file when there is none. A file on disk that is not a valid request
+/// file is refused with its problem: saving over it would rewrite what the person wrote.
+pub fn render(existing: Option<&str>, file: &RequestFile) -> Result<String, FileError> {
+    let (old, mut doc) = match existing {
+        Some(t) => (parse(t, std::path::Path::new(""))?, t.parse::<DocumentMut>().unwrap_or_default()),
+        None => (RequestFile::default(), DocumentMut::new()),
+    };
     for key in KEYS {
         let (changed, item) = match *key {
             "name" => (old.name != file.name, file.name.as_deref().map(string)),
@@ -55,10 +58,15 @@ pub fn render(existing: Option<&str>, file: &RequestFile) -> String {
             ),
             _ => (false, None),
         };
-        if !changed && doc.contains_key(key) == item.is_some() {
+        if !changed {
             continue;
         }
         match item {
+            Some(Item::Table(new)) if doc.get(key).is_some_and(Item::is_table) => {
+                if let Some(t) = doc.get_mut(key).and_then(Item::as_table_mut) {
+                    merge_table(t, new);
+                }
+            }
             Some(item) => set(&mut doc, key, item),
             None => {
                 doc.remove(key);
@@ -66,11 +74,41 @@ pub fn render(existing: Option<&str>, file: &RequestFile) -> String {
         }
     }
     let out = doc.to_string();
-    if out.ends_with('\n') {
-        out
-    } else {
-        out + "\n"
+    Ok(if existing.is_some() || out.ends_with('\n') { out } else { out + "\n" })
+}
+
+/// A table changed key by key: an unchanged key keeps its text and the comment above it,
+/// a changed one its place, a removed one goes, a new one comes last.
+fn merge_table(old: &mut Table, new: Table) {
+    let gone: Vec<String> = old.iter().map(|(k, _)| k.to_string()).filter(|k| !new.contains_key(k)).collect();
+    for k in gone {
+        old.remove(&k);
     }
+    for (k, item) in new.into_iter() {
+        match (old.get_mut(&k).and_then(Item::as_value_mut), item) {
+            (Some(v), Item::Value(n)) => {
+                if !same_value(v, &n) {
+                    let decor = v.decor().clone();
+                    *v = n;
+                    *v.decor_mut() = decor;
+                }
+            }
+            (_, item) => {
+                old.insert(&k, item);
+            }
+        }
+    }
+}
+
+/// Whether two values say the same (a lone string and a list of it do, as in [vars]).
+fn same_value(a: &Value, b: &Value) -> bool {
+    fn norm(v: &Value) -> Vec<String> {
+        match v {
+            Value::Array(a) => a.iter().map(|x| x.clone().decorated("", "").to_string()).collect(),
+            other => vec![other.clone().decorated("", "").to_string()],
+        }
+    }
+    norm(a) == norm(b)
 }
 
 /// Sets a key, keeping its place (and the comment above it) when it is there; a new plain

@@ -217,13 +217,13 @@ fn saving_a_hand_edited_file_changes_only_what_changed() {
     let f = load(&dir.path().join("hero.toml")).unwrap();
     let mut changed = f.clone();
     changed.prompt = Some("a {{style}} lighthouse at dawn for {{brand}}".into());
-    let out = render(Some(HERO), &changed);
+    let out = render(Some(HERO), &changed).unwrap();
     let diff: Vec<(&str, &str)> = HERO.lines().zip(out.lines()).filter(|(a, b)| a != b).collect();
     assert_eq!(diff.len(), 1, "one line changes:\n{out}");
     assert_eq!(HERO.lines().count(), out.lines().count(), "{out}");
     assert!(out.contains("# The hero shot") && out.contains("# the banner's shape"), "comments kept:\n{out}");
     // Unchanged, the file is written back byte for byte.
-    assert_eq!(render(Some(HERO), &f), HERO);
+    assert_eq!(render(Some(HERO), &f).unwrap(), HERO);
     // What was written reads back as what was saved.
     let back = parse(&out, Path::new("hero.toml")).unwrap();
     assert_eq!(back.prompt, changed.prompt);
@@ -239,7 +239,7 @@ fn a_new_file_reads_back_as_the_request_saved() {
     let mut f2 = f.clone();
     f2.response_format = Some(ResponseFormatChoice::Url);
     f2.images = Some(vec!["refs/logo.png".into()]);
-    let text = render(None, &f2);
+    let text = render(None, &f2).unwrap();
     let back = parse(&text, Path::new("new.toml")).unwrap();
     let strip = |mut x: pixbench_workspace::RequestFile| {
         x.places.clear();
@@ -299,10 +299,31 @@ mod properties {
                 targets: Some(vec![pixbench_workspace::request_file::FileTarget { model: "gpt-image-2".into(), n: Some(n), size: None }]),
                 ..Default::default()
             };
-            let text = render(None, &f);
+            let text = render(None, &f).unwrap();
             let back = parse(&text, Path::new("x.toml")).unwrap();
             prop_assert_eq!(back.prompt, Some(prompt));
             prop_assert_eq!(back.targets, f.targets);
         }
     }
+}
+
+#[test]
+fn a_table_changes_key_by_key_and_a_broken_file_is_not_saved_over() {
+    let text = "prompt = \"a cat\"\ntargets = [\"gpt-image-2\"]\n\n# Brand says: always opaque.\n[fields]\n# cheap while we iterate\nquality = \"low\"\nbackground = \"opaque\" # never transparent\n\n[vars]\nstyle = \"photo\"\n\n[sweep]\n";
+    let f = parse(text, Path::new("c.toml")).unwrap();
+    assert_eq!(
+        render(Some(text), &f).unwrap(),
+        text,
+        "unchanged, byte for byte (an empty table and no final newline kept)"
+    );
+    let mut g = f.clone();
+    g.fields.as_mut().unwrap().insert("quality".into(), serde_json::Value::String("high".into()));
+    let out = render(Some(text), &g).unwrap();
+    let diff: Vec<(&str, &str)> = text.lines().zip(out.lines()).filter(|(a, b)| a != b).collect();
+    assert_eq!(diff, vec![("quality = \"low\"", "quality = \"high\"")], "{out}");
+    assert!(out.contains("# never transparent") && out.contains("style = \"photo\""), "{out}");
+    // A file that is not a valid request file is refused, not rewritten.
+    let broken = "prompt = \"a cat\"\nquallity = \"low\"\n";
+    let e = render(Some(broken), &f).unwrap_err();
+    assert_eq!((e.line, e.field.as_str()), (2, "quallity"), "{e}");
 }
