@@ -287,6 +287,29 @@ mod tests {
         assert!(with_tables("no markers").is_none());
     }
 
+    /// Every file in the bindings folder is one the UI can reach (through the command map),
+    /// so a type removed from Rust cannot leave a stale file the UI still imports.
+    #[test]
+    fn every_binding_file_is_reached() {
+        // Exported for files the app writes (the session export), not for a command.
+        const EXPORTED_FOR_FILES: &[&str] = &["VoteRecord"];
+        let dir = PathBuf::from(std::env::var("TS_RS_EXPORT_DIR").expect("set by .cargo/config.toml"));
+        let index = typescript();
+        let mut stale = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(stem) = name.strip_suffix(".ts") else { continue };
+            let reached = index.contains(&format!("from \"./{stem}\";"));
+            if !reached && !["index", "errorKinds"].contains(&stem) && !EXPORTED_FOR_FILES.contains(&stem) {
+                stale.push(name);
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "binding files no command or event reaches (delete them, or say why they stay): {stale:?}"
+        );
+    }
+
     /// Writes the command map next to ts-rs's bindings and the tables into docs/IPC.md.
     #[test]
     fn export_bindings_commands() {

@@ -99,7 +99,7 @@ describe("setting and dropping options", () => {
     expect(pruneOptions(o, [GPT2_2K])).toEqual({ quality: "low" });
     expect(pruneOptions(o, [GPT2])).toBe(o);
   });
-  it("builds RunSpec.options for the targets sent, or null", () => {
+  it("builds the request fields for the targets sent, or null", () => {
     expect(specOptions({}, [GPT2])).toBeNull();
     expect(specOptions({ quality: "low" }, [NB2])).toBeNull();
     expect(specOptions({ quality: "low", output_compression: 70 }, [NB2, GPT2])).toEqual({

@@ -1,5 +1,5 @@
 // Model-specific request fields ("Model options": quality, background, ...): which ones the
-// composer offers for the chosen targets, and the `RunSpec.options` built from them. Pure.
+// composer offers for the chosen targets, and the the request's `fields` built from them. Pure.
 import type { CatalogEntry, FieldSpec, JsonValue } from "../types";
 
 export type OptionValue = string | number;
@@ -105,7 +105,7 @@ export function setOption(options: Options, spec: FieldSpec, raw: string | numbe
   return { ...rest, [spec.name]: v };
 }
 
-/** `RunSpec.options` for the targets sent: the options one of them takes, or null if none. */
+/** the request's `fields` for the targets sent: the options one of them takes, or null if none. */
 export function specOptions(options: Options, sent: CatalogEntry[]): { [key in string]: JsonValue } | null {
   const kept = pruneOptions(options, sent);
   const keys = Object.keys(kept).sort();
