@@ -110,7 +110,7 @@ struct Raw {
 
 /// A `[sweep]` axis's or `[vars]` variable's values: one, or a list.
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a value as a string, or a list of strings")]
 enum Values {
     One(String),
     Many(Vec<String>),

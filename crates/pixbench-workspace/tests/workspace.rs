@@ -327,3 +327,10 @@ fn a_table_changes_key_by_key_and_a_broken_file_is_not_saved_over() {
     let e = render(Some(broken), &f).unwrap_err();
     assert_eq!((e.line, e.field.as_str()), (2, "quallity"), "{e}");
 }
+
+#[test]
+fn a_variable_of_the_wrong_kind_says_what_it_takes() {
+    let e = parse("prompt = \"x\"\n[vars]\nn = 3\n", Path::new("v.toml")).unwrap_err();
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.reason.contains("a string, or a list of strings"), "{e}");
+}
