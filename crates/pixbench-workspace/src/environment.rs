@@ -102,7 +102,7 @@ impl Environment {
                 },
             ));
         }
-        crate::tree::refuse_link(&path)?;
+        crate::files::refuse_link(&path)?;
         let bytes = pixbench_core::files::read_bounded_as(&path, MAX_FILE_BYTES, "environment file")
             .map_err(|r| FileError::new(&path, 0, "", r))?;
         let text = String::from_utf8(bytes).map_err(|_| FileError::new(&path, 0, "", "it is not UTF-8 text"))?;

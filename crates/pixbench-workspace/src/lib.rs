@@ -7,6 +7,7 @@
 
 pub mod environment;
 pub mod error;
+pub mod files;
 pub mod request_file;
 pub mod tree;
 pub mod write;

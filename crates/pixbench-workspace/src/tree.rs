@@ -11,6 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::FileError;
+use crate::files::refuse_link;
 use crate::request_file::{self, RequestFile};
 
 /// The most entries (files and folders) a tree lists; past it the listing says it stopped.
@@ -128,20 +129,6 @@ impl Workspace {
             dir = d.parent();
         }
         Ok(file.over(&self.defaults))
-    }
-}
-
-/// A workspace's files are read where they are: a link (out of the workspace, or a loop)
-/// is refused, as the tree never lists one.
-pub(crate) fn refuse_link(path: &Path) -> Result<(), FileError> {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => Err(FileError::new(
-            path,
-            0,
-            "",
-            "it is a link: a workspace's files are read only where they are, never through a link",
-        )),
-        _ => Ok(()),
     }
 }
 
