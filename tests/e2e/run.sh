@@ -67,8 +67,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A free port below the kernel's ephemeral range (32768+ on Linux): the port is closed
+# again before the app binds it, and an ephemeral port could meanwhile be handed to any
+# outgoing connection (WebDriver's own): seen as "Address already in use" at app start.
 free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+  node -e '
+    const net = require("net");
+    const tryPort = () => {
+      const p = 20000 + Math.floor(Math.random() * 12000);
+      const s = net.createServer();
+      s.once("error", tryPort);
+      s.listen(p, "127.0.0.1", () => { console.log(p); s.close(); });
+    };
+    tryPort();'
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
