@@ -130,16 +130,7 @@ pub(crate) async fn request_of_file(
     };
     let file = ws.load(rel).map_err(config)?;
     let full = ws.path_of(rel).map_err(config)?;
-    let mut catalog = engine.catalog.current();
-    let resolved = match file.resolve(&full, &ws.root, env.as_ref(), &catalog) {
-        Ok(r) => r,
-        Err(e) if e.field.starts_with("targets[") => {
-            let _ = engine.server_models.refresh().await;
-            catalog = engine.catalog.current();
-            file.resolve(&full, &ws.root, env.as_ref(), &catalog).map_err(config)?
-        }
-        Err(e) => return Err(config(e)),
-    };
+    let (resolved, catalog) = resolve(engine, &ws, &file, &full, env.as_ref()).await?;
     Ok((resolved.request, resolved.image_paths, catalog))
 }
 
@@ -147,12 +138,41 @@ pub(crate) async fn request_of_file(
 pub(crate) fn with_environment_destination(g: &Global, path: &Path, env: &str) -> Res<Global> {
     let ws = Workspace::open(&root_of(path)).map_err(config)?;
     let e = Environment::open(&ws.root, env, &env_only).map_err(config)?;
+    Ok(destination(g, Some(&e)))
+}
+
+/// `g`, pointed where the environment says when the command names no destination.
+fn destination(g: &Global, env: Option<&Environment>) -> Global {
     let mut g = g.clone();
-    if !g.sandbox && g.profile.is_none() && g.base_url.is_none() {
-        g.base_url = e.base_url.clone();
-        g.profile = e.profile.clone();
+    if let Some(e) = env {
+        if !g.sandbox && g.profile.is_none() && g.base_url.is_none() {
+            g.base_url = e.base_url.clone();
+            g.profile = e.profile.clone();
+        }
     }
-    Ok(g)
+    g
+}
+
+/// A file resolved against the catalog in force; a target the catalog does not know has
+/// the server's list read once (a model only the server lists), then is tried again.
+async fn resolve(
+    engine: &pixbench_core::Engine,
+    ws: &Workspace,
+    file: &RequestFile,
+    full: &Path,
+    env: Option<&Environment>,
+) -> Res<(pixbench_workspace::Resolved, pixbench_core::catalog::Catalog)> {
+    let catalog = engine.catalog.current();
+    match file.resolve(full, &ws.root, env, &catalog) {
+        Ok(r) => Ok((r, catalog)),
+        Err(e) if e.field.starts_with("targets[") => {
+            let _ = engine.server_models.refresh().await;
+            let catalog = engine.catalog.current();
+            let r = file.resolve(full, &ws.root, env, &catalog).map_err(config)?;
+            Ok((r, catalog))
+        }
+        Err(e) => Err(config(e)),
+    }
 }
 
 pub(crate) async fn run_files(g: &Global, a: &RunArgs, path: &Path) -> Res<ExitCode> {
@@ -163,13 +183,7 @@ pub(crate) async fn run_files(g: &Global, a: &RunArgs, path: &Path) -> Res<ExitC
         None => None,
     };
     // The environment says where requests go, unless the command does.
-    let mut g = g.clone();
-    if let Some(e) = &env {
-        if !g.sandbox && g.profile.is_none() && g.base_url.is_none() {
-            g.base_url = e.base_url.clone();
-            g.profile = e.profile.clone();
-        }
-    }
+    let g = destination(g, env.as_ref());
     let (engine, _profile) = open_engine(&g, 4).await?;
 
     // Every file read and resolved before anything is sent.
@@ -177,17 +191,7 @@ pub(crate) async fn run_files(g: &Global, a: &RunArgs, path: &Path) -> Res<ExitC
     for rel in &rels {
         let file = override_with(ws.load(rel).map_err(config)?, a)?;
         let full = ws.path_of(rel).map_err(config)?;
-        let mut catalog = engine.catalog.current();
-        let resolved = match file.resolve(&full, &ws.root, env.as_ref(), &catalog) {
-            Ok(r) => r,
-            // A model only the server lists: read its list once, then try again.
-            Err(e) if e.field.starts_with("targets[") => {
-                let _ = engine.server_models.refresh().await;
-                catalog = engine.catalog.current();
-                file.resolve(&full, &ws.root, env.as_ref(), &catalog).map_err(config)?
-            }
-            Err(e) => return Err(config(e)),
-        };
+        let (resolved, _) = resolve(&engine, &ws, &file, &full, env.as_ref()).await?;
         let mut request = resolved.request;
         let mut paths = resolved.image_paths;
         paths.extend(a.req.image.iter().cloned());
