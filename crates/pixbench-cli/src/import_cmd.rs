@@ -167,32 +167,9 @@ fn reference_paths(images: &[PathBuf], out: Option<&Path>, warnings: &mut Vec<St
             )));
         }
         let name = real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
-        let refs = dir.join("refs");
-        std::fs::create_dir_all(&refs)
-            .map_err(|e| CliError::Config(format!("Could not create {}: {e}.", refs.display())))?;
-        let mut target = refs.join(&name);
-        let mut i = 2;
-        // A file already there with other bytes (or a link) is never written over.
-        while let Ok(meta) = std::fs::symlink_metadata(&target) {
-            if meta.is_file()
-                && meta.len() == bytes.len() as u64
-                && std::fs::read(&target).ok().as_deref() == Some(&bytes[..])
-            {
-                break;
-            }
-            target = refs.join(format!("{i}-{name}"));
-            i += 1;
-        }
-        if !target.exists() {
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&target)
-                .map_err(|e| CliError::Config(format!("Could not create {}: {e}.", target.display())))?;
-            std::io::Write::write_all(&mut f, &bytes)
-                .map_err(|e| CliError::Config(format!("Could not write {}: {e}.", target.display())))?;
-        }
-        out_paths.push(format!("refs/{}", target.file_name().unwrap_or_default().to_string_lossy()));
+        let kept = pixbench_workspace::files::keep_reference(&dir, &name, &bytes)
+            .map_err(|e| CliError::Config(format!("The image {}: {e}.", image.display())))?;
+        out_paths.push(kept);
     }
     Ok(out_paths)
 }

@@ -130,6 +130,7 @@ impl Lineages {
             sweep: vec![],
             vars: vec![],
             parent: Some(from.clone()),
+            environment: None,
         };
         Ok(RunDraft { request, references: vec![reference] })
     }

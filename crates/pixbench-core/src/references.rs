@@ -66,6 +66,11 @@ impl References {
         Ok(out)
     }
 
+    /// A stored reference's bytes (as they are sent), e.g. to save it into a workspace.
+    pub fn bytes(&self, sha: &str) -> CoreResult<Vec<u8>> {
+        self.blobs.get(sha).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))
+    }
+
     pub fn get(&self, sha: &str) -> CoreResult<ReferenceView> {
         let mut r = self.store.reference(sha)?;
         r.thumb_url = self.urls.thumb(sha);

@@ -91,6 +91,7 @@ impl<'de> Deserialize<'de> for RunSpec {
                     sweep: vec![],
                     vars: vec![],
                     parent: f.parent,
+                    environment: None,
                 },
                 targets: f.targets,
                 bench_id: f.bench_id,

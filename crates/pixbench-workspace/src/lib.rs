@@ -9,12 +9,14 @@ pub mod environment;
 pub mod error;
 pub mod files;
 pub mod request_file;
+pub mod service;
 pub mod tree;
 pub mod write;
 
 pub use environment::Environment;
 pub use error::FileError;
 pub use request_file::{RequestFile, Resolved};
+pub use service::Workspaces;
 pub use tree::Workspace;
 
 /// The largest request, defaults or environment file read (a request file is a few lines).

@@ -20,7 +20,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use pixbench_core::api::{Request, ResponseFormatChoice, SweepAxis, SweepVariable, SyncMode, TargetSpec};
+use pixbench_core::api::{
+    EnvironmentValue, Request, ResponseFormatChoice, RunEnvironment, SweepAxis, SweepVariable, SyncMode, TargetSpec,
+};
 use pixbench_core::catalog::Catalog;
 use pixbench_core::toml_place::{line_of, locate};
 use serde::Deserialize;
@@ -422,10 +424,37 @@ impl RequestFile {
         env: Option<&Environment>,
         catalog: &Catalog,
     ) -> Result<Resolved, FileError> {
-        let err = |key: &str, reason: String| {
-            let (p, line) = self.place_of(key, path);
-            FileError::new(p, line, key, reason)
-        };
+        let mut resolved = self.draft(path, root, catalog)?;
+        if let Some(e) = env {
+            resolved.from_env = fill_from_environment(&mut resolved.request, e)?;
+            resolved.environment = Some(e.name.clone());
+        }
+        let names = pixbench_core::sweep::template_variables(&resolved.request.prompt)
+            .map_err(|r| self.error_at("prompt", path, r))?;
+        if let Some(name) = names.iter().find(|n| !resolved.request.vars.iter().any(|v| &&v.name == n)) {
+            let where_env = match env {
+                Some(e) => format!("in the environment “{}”", e.name),
+                None => "in an environment".to_string(),
+            };
+            return Err(self.error_at(
+                "prompt",
+                path,
+                format!("{{{{{name}}}}} has no value: set it {where_env}, or list its values under [vars]"),
+            ));
+        }
+        Ok(resolved)
+    }
+
+    fn error_at(&self, key: &str, path: &Path, reason: String) -> FileError {
+        let (p, line) = self.place_of(key, path);
+        FileError::new(p, line, key, reason)
+    }
+
+    /// The request as the file writes it, for the composer: as [`RequestFile::resolve`] but
+    /// with no environment, and a `{{variable}}` the file's `[vars]` does not list left
+    /// unfilled (an environment fills it when it runs).
+    pub fn draft(&self, path: &Path, root: &Path, catalog: &Catalog) -> Result<Resolved, FileError> {
+        let err = |key: &str, reason: String| self.error_at(key, path, reason);
         let prompt = self
             .prompt
             .clone()
@@ -459,43 +488,10 @@ impl RequestFile {
             targets.push(spec);
         }
 
-        // Variables: the environment's value first, then the file's [vars] (a list multiplies).
+        // The file's own values of the prompt's variables, in the prompt's order.
         let names = pixbench_core::sweep::template_variables(&prompt).map_err(|r| err("prompt", r))?;
-        let mut vars: Vec<SweepVariable> = Vec::new();
-        let mut from_env: Vec<(String, String)> = Vec::new();
-        for name in &names {
-            if let Some(e) = env.filter(|e| e.is_secret(name)) {
-                // A prompt is kept in history, reports and exported recipes, and sent to a
-                // server that may log it: a secret cannot fill it without being written.
-                return Err(FileError::new(
-                    &e.path,
-                    e.line_of(name),
-                    format!("secrets.{name}"),
-                    format!(
-                        "{{{{{name}}}}} is a secret, and a prompt is kept in history and reports: put a value that may be written under [vars] instead"
-                    ),
-                ));
-            }
-            if let Some(value) = env.and_then(|e| e.value(name)) {
-                let value = value.map_err(|r| {
-                    let e = env.expect("a value came from it");
-                    FileError::new(&e.path, e.line_of(name), format!("vars.{name}"), r)
-                })?;
-                from_env.push((name.clone(), value.clone()));
-                vars.push(SweepVariable { name: name.clone(), values: vec![value] });
-            } else if let Some(v) = self.vars.iter().find(|v| &v.name == name) {
-                vars.push(v.clone());
-            } else {
-                let where_env = match env {
-                    Some(e) => format!("in the environment “{}”", e.name),
-                    None => "in an environment".to_string(),
-                };
-                return Err(err(
-                    "prompt",
-                    format!("{{{{{name}}}}} has no value: set it {where_env}, or list its values under [vars]"),
-                ));
-            }
-        }
+        let vars: Vec<SweepVariable> =
+            names.iter().filter_map(|name| self.vars.iter().find(|v| &v.name == name).cloned()).collect();
 
         let mut image_paths = Vec::new();
         let dir = path.parent().unwrap_or(root);
@@ -513,8 +509,46 @@ impl RequestFile {
         request.fields = self.fields.clone().filter(|f| !f.is_empty());
         request.sweep = self.sweep.clone();
         request.vars = vars;
-        Ok(Resolved { request, image_paths, environment: env.map(|e| e.name.clone()), from_env })
+        Ok(Resolved { request, image_paths, environment: None, from_env: vec![] })
     }
+}
+
+/// Fills the prompt's `{{variables}}` that the environment has, over the request's own
+/// values (an environment's value comes first), and records them in
+/// `request.environment`; answers the values it filled. A secret is refused: a prompt is
+/// kept in history and reports, and sent to a server that may log it.
+pub fn fill_from_environment(request: &mut Request, env: &Environment) -> Result<Vec<(String, String)>, FileError> {
+    let names = pixbench_core::sweep::template_variables(&request.prompt)
+        .map_err(|r| FileError::new(&env.path, 0, "prompt", r))?;
+    let mut filled = Vec::new();
+    for name in &names {
+        if env.is_secret(name) {
+            return Err(FileError::new(
+                &env.path,
+                env.line_of(name),
+                format!("secrets.{name}"),
+                format!(
+                    "{{{{{name}}}}} is a secret, and a prompt is kept in history and reports: put a value that may be written under [vars] instead"
+                ),
+            ));
+        }
+        let Some(value) = env.value(name) else { continue };
+        let value = value.map_err(|r| FileError::new(&env.path, env.line_of(name), format!("vars.{name}"), r))?;
+        let var = SweepVariable { name: name.clone(), values: vec![value.clone()] };
+        match request.vars.iter_mut().find(|v| &v.name == name) {
+            Some(v) => *v = var,
+            None => request.vars.push(var),
+        }
+        filled.push((name.clone(), value));
+    }
+    request.environment = Some(RunEnvironment {
+        name: env.name.clone(),
+        values: filled
+            .iter()
+            .map(|(name, value)| EnvironmentValue { name: name.clone(), value: value.clone() })
+            .collect(),
+    });
+    Ok(filled)
 }
 
 /// A request file made ready to run.
@@ -583,6 +617,29 @@ impl RequestFile {
         self.fields = request.fields.clone().filter(|f| !f.is_empty());
         self.sweep = request.sweep.clone();
         self.vars = request.vars.clone();
+        self
+    }
+}
+
+impl RequestFile {
+    /// Leaves out the values `original` (the file as it was) did not write and `defaults`
+    /// (its folders' and the workspace's) already give: saving a request opened with a
+    /// folder's targets does not copy them into the file, so a change to the folder's
+    /// defaults still reaches it.
+    pub fn without_defaults(mut self, original: &RequestFile, defaults: &RequestFile) -> RequestFile {
+        macro_rules! drop_inherited {
+            ($($f:ident),*) => {$(
+                if original.$f.is_none() && self.$f.is_some() && self.$f == defaults.$f {
+                    self.$f = None;
+                }
+            )*};
+        }
+        drop_inherited!(prompt, targets, aspect_ratio, mode, response_format, images, fields);
+        if original.sweep.is_empty() && self.sweep == defaults.sweep {
+            self.sweep.clear();
+        }
+        // A variable the file did not list, with the defaults' values, stays the defaults'.
+        self.vars.retain(|v| original.vars.iter().any(|o| o.name == v.name) || !defaults.vars.contains(v));
         self
     }
 }

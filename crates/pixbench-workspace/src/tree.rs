@@ -112,7 +112,17 @@ impl Workspace {
     pub fn load(&self, rel: &str) -> Result<RequestFile, FileError> {
         let path = self.path_of(rel)?;
         refuse_link(&path)?;
-        let mut file = request_file::load(&path)?;
+        let file = request_file::load(&path)?;
+        self.over_defaults(file, &path)
+    }
+
+    /// The defaults a request file at `rel` takes (the folders' above it, then the root's).
+    pub fn defaults_for(&self, rel: &str) -> Result<RequestFile, FileError> {
+        let path = self.path_of(rel)?;
+        self.over_defaults(RequestFile::default(), &path)
+    }
+
+    fn over_defaults(&self, mut file: RequestFile, path: &Path) -> Result<RequestFile, FileError> {
         let mut dir = path.parent();
         while let Some(d) = dir {
             if !d.starts_with(&self.root) {
@@ -164,7 +174,13 @@ fn walk(dir: &Path, rel: &str, depth: usize, out: &mut Listing) {
         }
         let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
         out.entries.push(Entry { path: child.clone(), folder: true, depth });
+        let before = out.entries.len();
         walk(&dir.join(&name), &child, depth + 1, out);
+        // A folder of images (`refs/`) is not part of the tree; an empty one, just made, is.
+        let empty = std::fs::read_dir(dir.join(&name)).map(|mut r| r.next().is_none()).unwrap_or(true);
+        if out.entries.len() == before && !empty {
+            out.entries.pop();
+        }
     }
     for name in files {
         if out.entries.len() >= MAX_ENTRIES {

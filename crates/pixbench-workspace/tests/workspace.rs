@@ -174,7 +174,11 @@ fn the_tree_skips_links_hidden_folders_and_environments() {
     }
     let ws = Workspace::open(dir.path()).unwrap();
     let names: Vec<String> = ws.list().entries.iter().map(|e| e.path.clone()).collect();
-    assert_eq!(names, vec!["loop", "a.toml"]);
+    // `loop` holds only a link (not walked): a folder with nothing to open is not listed.
+    assert_eq!(names, vec!["a.toml"]);
+    std::fs::create_dir_all(dir.path().join("new folder")).unwrap();
+    let names: Vec<String> = ws.list().entries.iter().map(|e| e.path.clone()).collect();
+    assert_eq!(names, vec!["new folder", "a.toml"], "an empty folder, just made, is listed");
     #[cfg(unix)]
     {
         // A request file that is a link is not read through it.

@@ -352,6 +352,12 @@ ipc! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         pub parent: Option<OutputRef>,
+        /// The workspace environment that filled the prompt's `{{variables}}`, as recorded
+        /// with the run. Set by whoever fills them (the app's shell, the CLI), never trusted
+        /// from the UI.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        pub environment: Option<RunEnvironment>,
     }
 
     /// A request ready for the composer, not sent, and the reference images it names (with
@@ -990,6 +996,7 @@ impl Request {
             sweep: vec![],
             vars: vec![],
             parent: None,
+            environment: None,
         }
     }
 }
@@ -1081,9 +1088,11 @@ mod metrics;
 mod recipe;
 mod sweep;
 mod votes;
+mod workspace;
 pub use bench::*;
 pub use lineage::*;
 pub use metrics::*;
 pub use recipe::*;
 pub use sweep::*;
 pub use votes::*;
+pub use workspace::*;
