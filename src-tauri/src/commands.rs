@@ -7,10 +7,12 @@
 //! the mock runtime can drive them in tests.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use pixbench_core::api::*;
 use pixbench_core::runs::StartOptions;
 use pixbench_core::Engine;
+use pixbench_workspace::{FileError, Workspaces};
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
@@ -18,6 +20,7 @@ use crate::GrantedPaths;
 
 pub struct AppState {
     pub engine: Engine,
+    pub workspaces: Arc<Workspaces>,
 }
 
 type Res<T> = Result<T, UiError>;
@@ -30,15 +33,16 @@ fn ok<T>(r: pixbench_core::CoreResult<T>) -> Res<T> {
 pub struct Ctx<R: Runtime> {
     pub app: AppHandle<R>,
     pub engine: Engine,
+    pub workspaces: Arc<Workspaces>,
 }
 
 impl<R: Runtime> Ctx<R> {
     fn of(app: AppHandle<R>) -> Res<Ctx<R>> {
-        let engine = app
+        let (engine, workspaces) = app
             .try_state::<AppState>()
-            .map(|s| s.engine.clone())
+            .map(|s| (s.engine.clone(), s.workspaces.clone()))
             .ok_or_else(|| UiError::new(ErrorKind::Internal, "Pixbench's engine is not open; restart the app."))?;
-        Ok(Ctx { app, engine })
+        Ok(Ctx { app, engine, workspaces })
     }
 
     /// The files the user handed over natively (see `granted`).
@@ -135,11 +139,14 @@ async fn profile_test<R: Runtime>(cx: &Ctx<R>, id: String) -> Res<KeyTestResult>
 
 // ---------------- runs ----------------
 
-async fn estimate<R: Runtime>(cx: &Ctx<R>, request: Request) -> Res<Estimate> {
+async fn estimate<R: Runtime>(cx: &Ctx<R>, mut request: Request) -> Res<Estimate> {
+    cx.workspaces.fill(&mut request).map_err(file_error)?;
     ok(cx.engine.runs.estimate(&request))
 }
 
-async fn run_start<R: Runtime>(cx: &Ctx<R>, request: Request, allow_over_budget: bool) -> Res<RunStart> {
+async fn run_start<R: Runtime>(cx: &Ctx<R>, mut request: Request, allow_over_budget: bool) -> Res<RunStart> {
+    // The active environment's values go in first, and the run records them.
+    cx.workspaces.fill(&mut request).map_err(file_error)?;
     ok(cx.engine.runs.try_start(request, StartOptions { allow_over_budget, bench_id: None }).await)
 }
 
@@ -447,4 +454,99 @@ async fn metrics_pair<R: Runtime>(cx: &Ctx<R>, sha_a: String, sha_b: String) -> 
 /// "Was the resolution worth it" for a run of one model's variants.
 async fn metrics_worth<R: Runtime>(cx: &Ctx<R>, run_id: String) -> Res<WorthReport> {
     ok(cx.engine.metrics.worth(&run_id).await)
+}
+
+// ---------------- workspaces ----------------
+
+/// A workspace file's problem, naming the file, the line and the key.
+fn file_error(e: FileError) -> UiError {
+    UiError::new(ErrorKind::Invalid, e.to_string())
+}
+
+/// Remembers the open workspace and its environment, so they reopen on start.
+fn remember_workspace<R: Runtime>(cx: &Ctx<R>) {
+    let view = cx.workspaces.view();
+    let root = view.as_ref().map(|v| PathBuf::from(&v.root));
+    let env = view.as_ref().and_then(|v| v.environment.clone());
+    if let Err(e) = cx.engine.settings.set_last_workspace(root.as_deref(), env.as_deref()) {
+        tracing::warn!("could not remember the workspace: {e}");
+    }
+}
+
+async fn workspace_current<R: Runtime>(cx: &Ctx<R>) -> Res<Option<WorkspaceView>> {
+    Ok(cx.workspaces.view())
+}
+
+async fn workspace_pick<R: Runtime>(cx: &Ctx<R>) -> Res<Option<WorkspaceView>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    cx.app.dialog().file().set_title("Open a folder as the workspace").pick_folder(move |dir| {
+        let _ = tx.send(dir);
+    });
+    let Some(dir) = rx.await.ok().flatten().and_then(|d| d.into_path().ok()) else {
+        return Ok(None);
+    };
+    let workspaces = cx.workspaces.clone();
+    let view = blocking(move || workspaces.open(&dir, None).map_err(file_error)).await?;
+    remember_workspace(cx);
+    Ok(Some(view))
+}
+
+async fn workspace_close<R: Runtime>(cx: &Ctx<R>) -> Res<()> {
+    cx.workspaces.close();
+    remember_workspace(cx);
+    Ok(())
+}
+
+async fn workspace_environment<R: Runtime>(cx: &Ctx<R>, name: Option<String>) -> Res<WorkspaceView> {
+    let view = cx.workspaces.select_environment(name).map_err(file_error)?;
+    remember_workspace(cx);
+    // An environment that names a profile (by id or name) sends there.
+    let wanted = cx.workspaces.environment().ok().flatten().and_then(|e| e.profile);
+    if let Some(wanted) = wanted {
+        let profiles = ok(cx.engine.profiles.list())?;
+        match profiles.iter().find(|p| p.id == wanted || p.name == wanted) {
+            Some(p) if !p.is_current => {
+                ok(cx.engine.select_profile(&p.id))?;
+            }
+            Some(_) => {}
+            None => {
+                return Err(UiError::new(
+                    ErrorKind::Invalid,
+                    format!("The environment names the profile “{wanted}”, which this app does not have: add it under Profiles, or change the environment's file."),
+                ))
+            }
+        }
+    }
+    Ok(view)
+}
+
+async fn workspace_load<R: Runtime>(cx: &Ctx<R>, path: String) -> Res<WorkspaceRequest> {
+    let (workspaces, engine) = (cx.workspaces.clone(), cx.engine.clone());
+    // Storing the references decodes them (and may downscale them).
+    blocking(move || workspaces.load(&path, &engine.catalog.get(), &engine.references).map_err(file_error)).await
+}
+
+async fn workspace_save<R: Runtime>(cx: &Ctx<R>, path: String, request: Request, create: bool) -> Res<WorkspaceView> {
+    let (workspaces, engine) = (cx.workspaces.clone(), cx.engine.clone());
+    blocking(move || workspaces.save(&path, &request, create, &engine.references).map_err(file_error)).await
+}
+
+async fn workspace_rename<R: Runtime>(cx: &Ctx<R>, from: String, to: String) -> Res<WorkspaceView> {
+    let workspaces = cx.workspaces.clone();
+    blocking(move || workspaces.rename(&from, &to).map_err(file_error)).await
+}
+
+async fn workspace_duplicate<R: Runtime>(cx: &Ctx<R>, path: String) -> Res<String> {
+    let workspaces = cx.workspaces.clone();
+    blocking(move || workspaces.duplicate(&path).map_err(file_error)).await
+}
+
+async fn workspace_delete<R: Runtime>(cx: &Ctx<R>, path: String) -> Res<WorkspaceView> {
+    let workspaces = cx.workspaces.clone();
+    blocking(move || workspaces.delete(&path).map_err(file_error)).await
+}
+
+async fn workspace_new_folder<R: Runtime>(cx: &Ctx<R>, path: String) -> Res<WorkspaceView> {
+    let workspaces = cx.workspaces.clone();
+    blocking(move || workspaces.new_folder(&path).map_err(file_error)).await
 }

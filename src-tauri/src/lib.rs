@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use pixbench_core::secrets::KeyringStore;
 use pixbench_core::{Engine, EngineConfig, EngineEvent};
+use pixbench_workspace::Workspaces;
 use tauri::{Emitter, Manager, Runtime};
 
 pub use commands::AppState;
@@ -87,6 +88,26 @@ pub fn setup_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         .register_asynchronous_uri_scheme_protocol("pxb", images::serve)
 }
 
+/// The workspace service, its changes sent to the UI, with the workspace to reopen open:
+/// `PIXBENCH_WORKSPACE` when set (tests, a launcher), else the one open when the app last
+/// closed. A folder that is gone or unreadable is left closed (logged).
+pub fn open_workspaces<R: Runtime>(app: &tauri::AppHandle<R>, engine: &Engine) -> Arc<Workspaces> {
+    let handle = app.clone();
+    let workspaces = Arc::new(Workspaces::new(Arc::new(move |change| {
+        if let Err(err) = handle.emit(events::workspace_changed, change) {
+            tracing::warn!("could not emit an event: {err}");
+        }
+    })));
+    let from_env = std::env::var_os("PIXBENCH_WORKSPACE").filter(|d| !d.is_empty()).map(|d| (PathBuf::from(d), None));
+    let last = from_env.or_else(|| engine.settings.last_workspace().ok().flatten());
+    if let Some((root, env)) = last {
+        if let Err(e) = workspaces.open(&root, env) {
+            tracing::warn!("the workspace {} did not reopen: {e}", root.display());
+        }
+    }
+    workspaces
+}
+
 /// Opens the engine for an app (blocking: it is quick, and nothing can run without it).
 pub fn open_engine<R: Runtime>(app: &tauri::AppHandle<R>, cfg: EngineConfig) -> anyhow::Result<Engine> {
     let _ = app;
@@ -134,7 +155,8 @@ pub fn run() {
             let dir = data_dir(&handle);
             match open_engine(&handle, engine_config(&handle, dir.clone())) {
                 Ok(engine) => {
-                    app.manage(AppState { engine });
+                    let workspaces = open_workspaces(&handle, &engine);
+                    app.manage(AppState { engine, workspaces });
                 }
                 // Started from a desktop entry, nobody reads stderr: say it in a window.
                 Err(e) => show_startup_failure(&handle, &dir, &e.to_string()),

@@ -132,6 +132,27 @@ macro_rules! with_commands {
             /// The Bradley–Terry board of a session's votes (default the current one), or with `all` of every vote.
             leaderboard(session_id: Option<String>, all: Option<bool>) -> Leaderboard;
 
+            /// The open workspace (a folder of saved requests), if any: the last one reopens on start.
+            workspace_current() -> Option<WorkspaceView>;
+            /// Asks for a folder (native dialog) and opens it as the workspace; null if dismissed.
+            workspace_pick() -> Option<WorkspaceView>;
+            /// Closes the workspace (its files stay as they are).
+            workspace_close() -> ();
+            /// Makes an environment active (null: none): its values fill `{{variables}}` of what is estimated and run, first; a run records it. An environment that names a profile makes it current.
+            workspace_environment(name: Option<String>) -> WorkspaceView;
+            /// Opens a request file (relative path) for the composer: its values over its folders' defaults, references stored.
+            workspace_load(path: String) -> WorkspaceRequest;
+            /// Saves the composer's request to a request file (`create`: a new one, refused if the name is taken in any case); keeps a hand-edited file's comments and order.
+            workspace_save(path: String, request: Request, create: bool) -> WorkspaceView;
+            /// Renames or moves a request file or folder inside the workspace.
+            workspace_rename(from: String, to: String) -> WorkspaceView;
+            /// Copies a request file beside itself; answers the copy's path.
+            workspace_duplicate(path: String) -> String;
+            /// Moves a request file or folder to the system's trash.
+            workspace_delete(path: String) -> WorkspaceView;
+            /// Creates a folder.
+            workspace_new_folder(path: String) -> WorkspaceView;
+
             /// SSIM, PSNR and pHash distance of two stored images at the smaller one's size (computed once off the UI path, then cached).
             metrics_pair(sha_a: String, sha_b: String) -> PairMetricsView;
             /// "Was the resolution worth it" for a run: per model, each step's metrics, credit and latency deltas, a verdict.
@@ -155,6 +176,8 @@ macro_rules! with_events {
             bench_progress = "bench-progress": BenchProgressEvent;
             /// A benchmark started or ended.
             bench_updated = "bench-updated": BenchSummary;
+            /// The workspace's files changed outside the app (an editor, `git pull`): the tree now, and the request files changed.
+            workspace_changed = "workspace-changed": WorkspaceChange;
         }
     };
 }

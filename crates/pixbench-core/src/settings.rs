@@ -62,6 +62,25 @@ impl SettingsService {
     }
 }
 
+impl SettingsService {
+    /// The workspace open when the app last closed, and its environment: it reopens on start.
+    pub fn last_workspace(&self) -> CoreResult<Option<(std::path::PathBuf, Option<String>)>> {
+        let Some(root) = self.store.setting(WORKSPACE_KEY)?.filter(|r| !r.is_empty()) else { return Ok(None) };
+        let env = self.store.setting(WORKSPACE_ENV_KEY)?.filter(|e| !e.is_empty());
+        Ok(Some((root.into(), env)))
+    }
+
+    /// Remembers the open workspace (`None`: none) and its environment.
+    pub fn set_last_workspace(&self, root: Option<&std::path::Path>, env: Option<&str>) -> CoreResult<()> {
+        self.store.set_setting(WORKSPACE_KEY, &root.map(|r| r.to_string_lossy().into_owned()).unwrap_or_default())?;
+        self.store.set_setting(WORKSPACE_ENV_KEY, env.unwrap_or_default())?;
+        Ok(())
+    }
+}
+
+const WORKSPACE_KEY: &str = "workspace";
+const WORKSPACE_ENV_KEY: &str = "workspace_environment";
+
 fn check_limit(max: u32) -> CoreResult<()> {
     if (1..=MAX_REQUESTS_CEILING).contains(&max) {
         return Ok(());

@@ -16,7 +16,8 @@ pub fn app(dir: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWindow<Moc
     let app = pixbench_desktop::setup_builder(mock_builder()).build(tauri::generate_context!()).expect("app builds");
     let engine = tauri::async_runtime::block_on(Engine::open(EngineConfig::new(dir, Arc::new(MemoryStore::default()))))
         .expect("engine opens");
-    app.manage(AppState { engine });
+    let workspaces = pixbench_desktop::open_workspaces(app.handle(), &engine);
+    app.manage(AppState { engine, workspaces });
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("webview");
     (app, webview)
 }

@@ -6,3 +6,4 @@ mod common;
 mod commands;
 mod metrics;
 mod sweep;
+mod workspace;

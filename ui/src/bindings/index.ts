@@ -34,6 +34,9 @@ import type { ServerModels } from "./ServerModels";
 import type { SessionSpend } from "./SessionSpend";
 import type { SessionView } from "./SessionView";
 import type { Settings } from "./Settings";
+import type { WorkspaceChange } from "./WorkspaceChange";
+import type { WorkspaceRequest } from "./WorkspaceRequest";
+import type { WorkspaceView } from "./WorkspaceView";
 import type { WorthReport } from "./WorthReport";
 
 // Every type the commands and events reach.
@@ -60,6 +63,7 @@ export type * from "./CatalogEntry";
 export type * from "./CatalogView";
 export type * from "./Cost";
 export type * from "./EditImages";
+export type * from "./EnvironmentValue";
 export type * from "./ErrorKind";
 export type * from "./Estimate";
 export type * from "./ExportFormat";
@@ -97,6 +101,7 @@ export type * from "./ResponseFormatChoice";
 export type * from "./ResumedRun";
 export type * from "./RevealedSide";
 export type * from "./RunDraft";
+export type * from "./RunEnvironment";
 export type * from "./RunKind";
 export type * from "./RunStart";
 export type * from "./RunStatus";
@@ -127,6 +132,10 @@ export type * from "./TokenRates";
 export type * from "./UiError";
 export type * from "./UsdPrice";
 export type * from "./VariantSpend";
+export type * from "./WorkspaceChange";
+export type * from "./WorkspaceEntry";
+export type * from "./WorkspaceRequest";
+export type * from "./WorkspaceView";
 export type * from "./WorthReport";
 export type * from "./WorthStep";
 export type * from "./WorthTable";
@@ -240,6 +249,26 @@ export interface Commands {
   blind_vote: { args: { token: string; choice: BlindChoice }; result: BlindReveal };
   /** The Bradley–Terry board of a session's votes (default the current one), or with `all` of every vote. */
   leaderboard: { args: { sessionId?: string | null; all?: boolean | null }; result: Leaderboard };
+  /** The open workspace (a folder of saved requests), if any: the last one reopens on start. */
+  workspace_current: { args: Record<never, never>; result: WorkspaceView | null };
+  /** Asks for a folder (native dialog) and opens it as the workspace; null if dismissed. */
+  workspace_pick: { args: Record<never, never>; result: WorkspaceView | null };
+  /** Closes the workspace (its files stay as they are). */
+  workspace_close: { args: Record<never, never>; result: null };
+  /** Makes an environment active (null: none): its values fill `{{variables}}` of what is estimated and run, first; a run records it. An environment that names a profile makes it current. */
+  workspace_environment: { args: { name?: string | null }; result: WorkspaceView };
+  /** Opens a request file (relative path) for the composer: its values over its folders' defaults, references stored. */
+  workspace_load: { args: { path: string }; result: WorkspaceRequest };
+  /** Saves the composer's request to a request file (`create`: a new one, refused if the name is taken in any case); keeps a hand-edited file's comments and order. */
+  workspace_save: { args: { path: string; request: Request; create: boolean }; result: WorkspaceView };
+  /** Renames or moves a request file or folder inside the workspace. */
+  workspace_rename: { args: { from: string; to: string }; result: WorkspaceView };
+  /** Copies a request file beside itself; answers the copy's path. */
+  workspace_duplicate: { args: { path: string }; result: string };
+  /** Moves a request file or folder to the system's trash. */
+  workspace_delete: { args: { path: string }; result: WorkspaceView };
+  /** Creates a folder. */
+  workspace_new_folder: { args: { path: string }; result: WorkspaceView };
   /** SSIM, PSNR and pHash distance of two stored images at the smaller one's size (computed once off the UI path, then cached). */
   metrics_pair: { args: { shaA: string; shaB: string }; result: PairMetricsView };
   /** "Was the resolution worth it" for a run: per model, each step's metrics, credit and latency deltas, a verdict. */
@@ -303,6 +332,16 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "blind_next",
   "blind_vote",
   "leaderboard",
+  "workspace_current",
+  "workspace_pick",
+  "workspace_close",
+  "workspace_environment",
+  "workspace_load",
+  "workspace_save",
+  "workspace_rename",
+  "workspace_duplicate",
+  "workspace_delete",
+  "workspace_new_folder",
   "metrics_pair",
   "metrics_worth",
 ];
@@ -319,6 +358,8 @@ export interface Events {
   "bench-progress": BenchProgressEvent;
   /** A benchmark started or ended. */
   "bench-updated": BenchSummary;
+  /** The workspace's files changed outside the app (an editor, `git pull`): the tree now, and the request files changed. */
+  "workspace-changed": WorkspaceChange;
 }
 
 export type EventName = keyof Events;

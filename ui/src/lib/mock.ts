@@ -15,6 +15,7 @@ import { mockPlan } from "./mock-sweep";
 import { targetAspect } from "./logic/sweep";
 import { mockPair, mockWorth } from "./mock-metrics";
 import { mockBlindNext, mockBlindVote, mockLeaderboard } from "./mock-blind";
+import { workspaceHandlers } from "./mock-workspace";
 import type {
   BenchInput,
   CatalogEntry,
@@ -1242,6 +1243,7 @@ export function installMock(): void {
     bench_export: noBenchmarks,
     bench_matrix_pick: noBenchmarks,
     bench_prompts_pick: noBenchmarks,
+    ...workspaceHandlers,
   };
   mockIPC(
     (cmd, payload) => {
