@@ -140,13 +140,13 @@ async fn profile_test<R: Runtime>(cx: &Ctx<R>, id: String) -> Res<KeyTestResult>
 // ---------------- runs ----------------
 
 async fn estimate<R: Runtime>(cx: &Ctx<R>, mut request: Request) -> Res<Estimate> {
-    cx.workspaces.fill(&mut request).map_err(file_error)?;
+    cx.workspaces.fill(&mut request).map_err(|e| file_error(cx.workspaces.shown(e)))?;
     ok(cx.engine.runs.estimate(&request))
 }
 
 async fn run_start<R: Runtime>(cx: &Ctx<R>, mut request: Request, allow_over_budget: bool) -> Res<RunStart> {
     // The active environment's values go in first, and the run records them.
-    cx.workspaces.fill(&mut request).map_err(file_error)?;
+    cx.workspaces.fill(&mut request).map_err(|e| file_error(cx.workspaces.shown(e)))?;
     ok(cx.engine.runs.try_start(request, StartOptions { allow_over_budget, bench_id: None }).await)
 }
 
@@ -458,9 +458,18 @@ async fn metrics_worth<R: Runtime>(cx: &Ctx<R>, run_id: String) -> Res<WorthRepo
 
 // ---------------- workspaces ----------------
 
-/// A workspace file's problem, naming the file, the line and the key.
+/// A workspace file's problem, naming the file (relative to the workspace), the line and the key.
 fn file_error(e: FileError) -> UiError {
     UiError::new(ErrorKind::Invalid, e.to_string())
+}
+
+/// Runs workspace file work off the IPC thread; a problem names its file as the tree does.
+async fn in_workspace<R: Runtime, T: Send + 'static>(
+    cx: &Ctx<R>,
+    f: impl FnOnce(&Workspaces, &Engine) -> Result<T, FileError> + Send + 'static,
+) -> Res<T> {
+    let (workspaces, engine) = (cx.workspaces.clone(), cx.engine.clone());
+    blocking(move || f(&workspaces, &engine).map_err(|e| file_error(workspaces.shown(e)))).await
 }
 
 /// Remembers the open workspace and its environment, so they reopen on start.
@@ -498,7 +507,7 @@ async fn workspace_close<R: Runtime>(cx: &Ctx<R>) -> Res<()> {
 }
 
 async fn workspace_environment<R: Runtime>(cx: &Ctx<R>, name: Option<String>) -> Res<WorkspaceView> {
-    let view = cx.workspaces.select_environment(name).map_err(file_error)?;
+    let view = cx.workspaces.select_environment(name).map_err(|e| file_error(cx.workspaces.shown(e)))?;
     remember_workspace(cx);
     // An environment that names a profile (by id or name) sends there.
     let wanted = cx.workspaces.environment().ok().flatten().and_then(|e| e.profile);
@@ -521,32 +530,26 @@ async fn workspace_environment<R: Runtime>(cx: &Ctx<R>, name: Option<String>) ->
 }
 
 async fn workspace_load<R: Runtime>(cx: &Ctx<R>, path: String) -> Res<WorkspaceRequest> {
-    let (workspaces, engine) = (cx.workspaces.clone(), cx.engine.clone());
     // Storing the references decodes them (and may downscale them).
-    blocking(move || workspaces.load(&path, &engine.catalog.get(), &engine.references).map_err(file_error)).await
+    in_workspace(cx, move |w, e| w.load(&path, &e.catalog.get(), &e.references)).await
 }
 
 async fn workspace_save<R: Runtime>(cx: &Ctx<R>, path: String, request: Request, create: bool) -> Res<WorkspaceView> {
-    let (workspaces, engine) = (cx.workspaces.clone(), cx.engine.clone());
-    blocking(move || workspaces.save(&path, &request, create, &engine.references).map_err(file_error)).await
+    in_workspace(cx, move |w, e| w.save(&path, &request, create, &e.references)).await
 }
 
 async fn workspace_rename<R: Runtime>(cx: &Ctx<R>, from: String, to: String) -> Res<WorkspaceView> {
-    let workspaces = cx.workspaces.clone();
-    blocking(move || workspaces.rename(&from, &to).map_err(file_error)).await
+    in_workspace(cx, move |w, _| w.rename(&from, &to)).await
 }
 
 async fn workspace_duplicate<R: Runtime>(cx: &Ctx<R>, path: String) -> Res<String> {
-    let workspaces = cx.workspaces.clone();
-    blocking(move || workspaces.duplicate(&path).map_err(file_error)).await
+    in_workspace(cx, move |w, _| w.duplicate(&path)).await
 }
 
 async fn workspace_delete<R: Runtime>(cx: &Ctx<R>, path: String) -> Res<WorkspaceView> {
-    let workspaces = cx.workspaces.clone();
-    blocking(move || workspaces.delete(&path).map_err(file_error)).await
+    in_workspace(cx, move |w, _| w.delete(&path)).await
 }
 
 async fn workspace_new_folder<R: Runtime>(cx: &Ctx<R>, path: String) -> Res<WorkspaceView> {
-    let workspaces = cx.workspaces.clone();
-    blocking(move || workspaces.new_folder(&path).map_err(file_error)).await
+    in_workspace(cx, move |w, _| w.new_folder(&path)).await
 }

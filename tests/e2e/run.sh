@@ -129,6 +129,8 @@ for spec in "${specs[@]}"; do
   # A spec may give the app more environment in a file beside it (<name>.env, KEY=VALUE lines).
   spec_env=()
   if [ -f "${spec%.spec.mjs}.env" ]; then mapfile -t spec_env < <(grep -v '^\s*\(#\|$\)' "${spec%.spec.mjs}.env"); fi
+  # `$DATA` in a value is the spec's app data dir (a spec may keep files beside it).
+  spec_env=("${spec_env[@]//\$DATA/$data}")
   env "${spec_env[@]}" PIXBENCH_DATA_DIR="$data" PIXBENCH_SANDBOX_PORT="$sim_port" RUST_LOG="${RUST_LOG:-warn,pixbench=info}" \
     setsid tauri-driver --port "$DRIVER_PORT" --native-port "$native_port" >"$LOGS/driver-$name.log" 2>&1 &
   DRIVER_PID=$!

@@ -615,8 +615,10 @@ impl RequestFile {
             (request.response_format != ResponseFormatChoice::B64Json).then_some(request.response_format);
         self.images = (!images.is_empty()).then_some(images);
         self.fields = request.fields.clone().filter(|f| !f.is_empty());
-        self.sweep = request.sweep.clone();
-        self.vars = request.vars.clone();
+        // An axis or a variable with no value yet (the composer lists every `{{name}}` of
+        // the prompt) is not written: an environment or the folder's defaults fill it.
+        self.sweep = request.sweep.iter().filter(|a| !a.values.is_empty()).cloned().collect();
+        self.vars = request.vars.iter().filter(|v| !v.values.is_empty()).cloned().collect();
         self
     }
 }

@@ -80,6 +80,16 @@ impl Workspaces {
         lock(&self.open).as_ref().map(Open::view)
     }
 
+    /// `e` with its file named relative to the workspace, as the tree names it.
+    pub fn shown(&self, mut e: FileError) -> FileError {
+        if let Some(root) = self.root() {
+            if let Ok(rel) = e.path.strip_prefix(&root) {
+                e.path = rel.to_path_buf();
+            }
+        }
+        e
+    }
+
     /// The workspace's folder, if one is open.
     pub fn root(&self) -> Option<PathBuf> {
         lock(&self.open).as_ref().map(|o| o.ws.root.clone())

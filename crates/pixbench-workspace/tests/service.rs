@@ -68,6 +68,8 @@ async fn a_request_opens_and_saves_back_byte_for_byte_and_a_change_is_one_line()
     assert_eq!(request.images.len(), 1);
     assert_eq!(opened.draft.references[0].name, "logo.png");
 
+    // The composer lists every variable of the prompt, one with no value yet too: it is not written.
+    request.vars.push(pixbench_core::api::SweepVariable { name: "brand".into(), values: vec![] });
     w.save("shots/hero.toml", &request, false, &e.references).unwrap();
     assert_eq!(std::fs::read_to_string(ws.path().join("shots/hero.toml")).unwrap(), HERO);
 

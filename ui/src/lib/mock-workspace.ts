@@ -69,7 +69,10 @@ export const workspaceHandlers = {
   },
   workspace_load: (a: { path: string }): WorkspaceRequest => {
     const r = files.get(a.path) ?? fail(`${a.path} is not there any more.`);
-    const title = a.path.split("/").pop()!.replace(/\.toml$/, "");
+    const title = a.path
+      .split("/")
+      .pop()!
+      .replace(/\.toml$/, "");
     return { path: a.path, title, notes: null, draft: { request: structuredClone(r), references: [] } };
   },
   workspace_save: (a: { path: string; request: Request; create: boolean }): WorkspaceView => {

@@ -50,6 +50,10 @@ describe("sentence", () => {
     expect(sentence("Done!")).toBe("Done!");
     expect(sentence("  ")).toBe("Something went wrong.");
   });
+  it("keeps a file name that starts the message as it is spelled", () => {
+    expect(sentence("broken.toml:2: `quallity`: unknown field")).toBe("broken.toml:2: `quallity`: unknown field.");
+    expect(sentence("the file. then more")).toBe("The file. then more.");
+  });
 });
 
 describe("kindTitle", () => {

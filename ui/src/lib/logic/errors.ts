@@ -40,11 +40,15 @@ export function toUiError(e: unknown, fallbackKind: ErrorKind = "internal"): UiE
   return { kind: fallbackKind, message: "Something went wrong.", detail, requestId: null };
 }
 
-/** A message as a sentence: trimmed, capitalised, ending with a full stop. */
+/**
+ * A message as a sentence: trimmed, capitalised, ending with a full stop. One that starts
+ * with a file's name (`broken.toml:2: ...`) keeps the name as it is spelled on disk.
+ */
 export function sentence(msg: string): string {
   const s = msg.trim();
   if (s.length === 0) return "Something went wrong.";
-  const first = s[0].toUpperCase() + s.slice(1);
+  const startsWithPath = /^[^\s:]+\.[A-Za-z0-9]+[:\s]/.test(s) || s.startsWith("/");
+  const first = startsWithPath ? s : s[0].toUpperCase() + s.slice(1);
   return /[.!?…]$/.test(first) ? first : `${first}.`;
 }
 

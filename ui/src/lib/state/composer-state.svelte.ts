@@ -124,6 +124,14 @@ export class ComposerStore {
     this.sweepOpen = false;
   }
 
+  /** Puts another tab's form in the composer, as it was (see WorkspaceStore). */
+  replaceForm(form: ComposerState): void {
+    this.form = pruneComposer(form, this.#app.catalog);
+    this.runProblems = [];
+    this.blocked = null;
+    this.sweepOpen = isSweeping(this.form);
+  }
+
   /**
    * Loads a draft (a request and its reference images, e.g. "edit from this") into the
    * composer, without running; the draft's parent stays with its reference.
@@ -142,7 +150,10 @@ export class ComposerStore {
   requestEstimate(): void {
     const request = buildRequest(this.form, this.#app.catalog);
     const session = this.#app.session.current;
-    const key = `${priceKey(request)}|${session?.id}|${session?.budgetCredits ?? 0}|${session?.spent.credits ?? 0}|${this.#app.profiles.current?.id}|${this.#app.settings?.maxRequests}`;
+    // The workspace's environment fills variables in the core: a switch changes the count.
+    const env = this.#app.workspace.view?.environment;
+    // An empty prompt is a problem of the estimate's own: it is asked again once one is written.
+    const key = `${priceKey(request)}|${request.prompt.trim() === ""}|${session?.id}|${session?.budgetCredits ?? 0}|${session?.spent.credits ?? 0}|${this.#app.profiles.current?.id}|${this.#app.settings?.maxRequests}|${env}`;
     if (key === this.#lastEstimateKey) return;
     this.#lastEstimateKey = key;
     this.#estimateDebounced(request);

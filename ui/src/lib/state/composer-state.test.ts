@@ -29,6 +29,7 @@ function fakeApp() {
     settings: { sessionMode: "new_each_start", maxRequests: 64 },
     profiles: { current: { id: "sandbox" } },
     session: { current: null, budgetSettled: async () => {} },
+    workspace: { view: null },
     notices: { toast: () => {}, report: (e: unknown) => Promise.reject(e) },
     runs: { started: (r: { id: string }) => started.push(r.id) },
   };
@@ -64,6 +65,19 @@ describe("the composer's store", () => {
     expect((asked[1].args.request as Request).sweep).toEqual([{ axis: "aspect_ratio", values: ["1:1", "16:9"] }]);
     expect(c.sweeping).toBe(true);
     expect(c.estimateFresh).toBe(true);
+  });
+
+  it("asks again once an empty prompt is written, so its problem does not stay", async () => {
+    const { app } = fakeApp();
+    const c = new ComposerStore(app as never);
+    c.form = { ...initialComposer(CATALOG), prompt: "" };
+    c.requestEstimate();
+    await settle();
+    c.setPrompt("a fox");
+    c.requestEstimate();
+    await settle();
+    const asked = calls.filter((x) => x.name === "estimate");
+    expect(asked.map((x) => (x.args.request as Request).prompt)).toEqual(["", "a fox"]);
   });
 
   it("runs a sweep as one run_start with its axes and variables", async () => {

@@ -31,17 +31,22 @@ export class ProfilesState {
     if (this.current?.id === id) return;
     try {
       await call("profile_select", { id });
-      // The session view follows the current profile, so it is read again too.
-      const [profiles, session] = await Promise.all([call("profiles_list"), call("session_current")]);
-      this.list = profiles;
-      this.#app.session.current = session;
-      // Its catalog: the models its server lists (kept ones at once, then read again).
-      this.#app.catalog = (await call("catalog")).entries;
-      void this.#app.refreshModels();
+      await this.followCurrent();
     } catch (e) {
       this.#app.notices.report(e, "Switching profile");
       await this.refresh();
     }
+  }
+
+  /** Reads again what follows the current profile (after it changed, here or by an environment). */
+  async followCurrent(): Promise<void> {
+    // The session view follows the current profile, so it is read again too.
+    const [profiles, session] = await Promise.all([call("profiles_list"), call("session_current")]);
+    this.list = profiles;
+    this.#app.session.current = session;
+    // Its catalog: the models its server lists (kept ones at once, then read again).
+    this.#app.catalog = (await call("catalog")).entries;
+    void this.#app.refreshModels();
   }
 
   /** Saves a profile and, when given, its key (which is then forgotten here). */

@@ -9,6 +9,7 @@ import { NoticesState } from "./notices-state.svelte";
 import { ProfilesState } from "./profiles-state.svelte";
 import { RunsState } from "./runs-state.svelte";
 import { SessionState } from "./session-state.svelte";
+import { WorkspaceStore } from "./workspace-state.svelte";
 import type { AppInfo, CatalogEntry, FieldSpec, ServerModels, Settings, UiError } from "../types";
 
 const HISTORY_LIMIT = 2000;
@@ -33,6 +34,7 @@ export class AppStore {
   readonly session = new SessionState(this);
   readonly composer = new ComposerStore(this);
   readonly runs = new RunsState(this);
+  readonly workspace = new WorkspaceStore(this);
 
   // ---- start -------------------------------------------------------------------
 
@@ -74,6 +76,7 @@ export class AppStore {
       this.session.current = session;
       this.runs.history = history;
       this.composer.form = initialComposer(catalog.entries);
+      await this.workspace.init();
       this.ready = true;
       void this.refreshModels();
       void this.session.loadResumed();

@@ -1,0 +1,121 @@
+// Workspaces (issue 23) in the real app: saved requests as files in a folder, opened in
+// tabs, run with an environment (which the run records), saved back with Ctrl+S as a
+// one-line diff, a file changed outside the app reloaded (or asked about, with edits), a
+// new request named and created, and a malformed file's error in the tree.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { T, allById, browser, byId, choose, clickRun, setPrompt, simAdmin, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+
+// Written when the spec loads, before the root hook starts the app on it (workspace.env).
+const WS = path.join(process.env.E2E_DATA_DIR, "workspace");
+const HERO = `# The launch poster. Reviewed in PR #12.
+name = "Hero"
+prompt = "a poster for {{brand}}, watercolor"
+targets = ["gemini-3.1-flash-image-preview"] # 1K while we iterate
+mode = "sync"
+`;
+fs.mkdirSync(path.join(WS, "banners"), { recursive: true });
+fs.mkdirSync(path.join(WS, "environments"), { recursive: true });
+fs.writeFileSync(path.join(WS, "hero.toml"), HERO);
+fs.writeFileSync(path.join(WS, "banners/sale.toml"), 'prompt = "a summer sale banner"\ntargets = ["gemini-3.1-flash-image-preview"]\n');
+fs.writeFileSync(path.join(WS, "broken.toml"), 'prompt = "x"\nquallity = "high"\n');
+fs.writeFileSync(path.join(WS, "environments/acme.toml"), '[vars]\nbrand = "Acme Tea"\n');
+
+const read = (rel) => fs.readFileSync(path.join(WS, rel), "utf8");
+const entry = (rel) => byId("ws-entry", `[data-path="${rel}"]`);
+const tab = (rel) => byId("request-tab", `[data-path="${rel}"]`);
+const promptValue = () => byId("prompt").getValue();
+
+async function openFile(rel) {
+  await entry(rel).$("button.name").click();
+  await waitUntil(async () => (await tab(rel).isExisting()) && (await tab(rel).getAttribute("class")).includes("on"), `${rel} opens in the active tab`);
+}
+
+async function tabDirty(rel, dirty) {
+  await waitUntil(async () => (await tab(rel).getAttribute("data-dirty")) === String(dirty), `${rel} is ${dirty ? "" : "not "}marked unsaved`);
+}
+
+describe("workspace", function () {
+  this.timeout(180_000);
+
+  it("opens the workspace's tree and a request file in a tab", async () => {
+    await waitSim();
+    await byId("workspace-name").waitForDisplayed({ timeout: T.short });
+    const paths = [];
+    for (const e of await allById("ws-entry")) paths.push(await e.getAttribute("data-path"));
+    assert.deepEqual(paths, ["banners", "banners/sale.toml", "broken.toml", "hero.toml"], "folders first; environments/ is not a request");
+    await openFile("hero.toml");
+    assert.equal(await promptValue(), "a poster for {{brand}}, watercolor", "variables stay as written");
+    await tabDirty("hero.toml", false);
+  });
+
+  it("runs it with the environment chosen in the header, which the run records", async () => {
+    await choose("env-select", "acme");
+    await waitUntil(async () => (await byId("estimate").getText()).includes("1 request") || !(await byId("estimate").getText()).includes("no values"), "the estimate counts the filled prompt");
+    const before = (await simAdmin.requests()).requests.length;
+    await clickRun();
+    assert.equal((await waitRunFinished(1))[0].status, "done");
+    const sent = (await simAdmin.requests()).requests.slice(before).filter((r) => r.method === "POST");
+    assert.ok(sent.length >= 1, "the Sandbox got the request");
+    assert.match(JSON.stringify(sent[0]), /a poster for Acme Tea, watercolor/, "the environment's value filled the prompt");
+  });
+
+  it("marks an edit unsaved and Ctrl+S saves it as a one-line change", async () => {
+    await setPrompt("a poster for {{brand}}, ink");
+    await tabDirty("hero.toml", true);
+    await browser.keys(["Control", "s"]);
+    await tabDirty("hero.toml", false);
+    const after = read("hero.toml");
+    assert.equal(after, HERO.replace("watercolor", "ink"), "comments and order kept, one line changed");
+  });
+
+  it("reloads a tab whose file changed outside the app, and asks when it has edits", async () => {
+    fs.writeFileSync(path.join(WS, "hero.toml"), read("hero.toml").replace("ink", "charcoal"));
+    await waitUntil(async () => (await promptValue()) === "a poster for {{brand}}, charcoal", "the outside edit reaches the open tab", T.short);
+    await setPrompt("a poster for {{brand}}, mine");
+    await tabDirty("hero.toml", true);
+    fs.writeFileSync(path.join(WS, "hero.toml"), read("hero.toml").replace("charcoal", "theirs"));
+    await byId("tab-conflict").waitForDisplayed({ timeout: T.short });
+    assert.equal(await promptValue(), "a poster for {{brand}}, mine", "the edits are not overwritten");
+    await byId("tab-conflict").$("button=Load theirs").click();
+    await waitUntil(async () => (await promptValue()) === "a poster for {{brand}}, theirs", "Load theirs reads the file");
+    await tabDirty("hero.toml", false);
+  });
+
+  it("saves a new tab under a name typed, in a folder", async () => {
+    await browser.keys(["Control", "t"]);
+    await setPrompt("a {{brand}} tea tin, top view");
+    await browser.keys(["Control", "s"]);
+    const input = byId("naming-input");
+    await input.waitForDisplayed({ timeout: T.short });
+    assert.equal(await input.getValue(), "tea-tin-top-view.toml", "the name is offered from the prompt");
+    await input.clearValue();
+    await input.setValue("banners/tin");
+    await byId("naming-ok").click();
+    await waitUntil(() => fs.existsSync(path.join(WS, "banners/tin.toml")), "the file is created");
+    assert.match(read("banners/tin.toml"), /^prompt = "a \{\{brand\}\} tea tin, top view"$/m);
+    await entry("banners/tin.toml").waitForExist({ timeout: T.short });
+    await tabDirty("banners/tin.toml", false);
+    // The same name in another case is refused with a sentence, and nothing is lost.
+    await browser.keys(["Control", "t"]);
+    await setPrompt("another tin");
+    await browser.keys(["Control", "s"]);
+    await byId("naming-input").waitForDisplayed({ timeout: T.short });
+    await byId("naming-input").clearValue();
+    await byId("naming-input").setValue("banners/TIN");
+    await byId("naming-ok").click();
+    await waitUntil(async () => (await byId("naming-error").isExisting()) && (await byId("naming-error").getText()).includes("is taken"), "a taken name is refused");
+    await browser.keys("Escape");
+    assert.equal(await promptValue(), "another tin");
+  });
+
+  it("shows a malformed file's error, with its line and key, in the tree", async () => {
+    await entry("broken.toml").$("button.name").click();
+    const problem = byId("ws-problem");
+    await problem.waitForDisplayed({ timeout: T.short });
+    const text = await problem.getText();
+    assert.match(text, /broken\.toml:2/, text);
+    assert.match(text, /quallity/, text);
+  });
+});
