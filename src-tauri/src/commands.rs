@@ -553,3 +553,21 @@ async fn workspace_delete<R: Runtime>(cx: &Ctx<R>, path: String) -> Res<Workspac
 async fn workspace_new_folder<R: Runtime>(cx: &Ctx<R>, path: String) -> Res<WorkspaceView> {
     in_workspace(cx, move |w, _| w.new_folder(&path)).await
 }
+
+async fn request_code<R: Runtime>(cx: &Ctx<R>, mut request: Request, lang: CodeLang, force_async: bool) -> Res<String> {
+    cx.workspaces.fill(&mut request).map_err(|e| file_error(cx.workspaces.shown(e)))?;
+    // A reference opened from a workspace is named by its file there, else by its stored copy.
+    let paths: Vec<PathBuf> = request
+        .images
+        .iter()
+        .map(|sha| cx.workspaces.file_of(sha).unwrap_or_else(|| cx.engine.references.file_path(sha)))
+        .collect();
+    let profile = ok(cx.engine.profiles.current())?;
+    ok(pixbench_core::code_calls::code(&request, &cx.engine.catalog.get(), &profile, &paths, lang.into(), force_async))
+}
+
+async fn import_curl<R: Runtime>(cx: &Ctx<R>, command: String) -> Res<CurlImport> {
+    let (request, warnings) = pixbench_workspace::curl::request_of_pasted(&command, &cx.engine.catalog.get())
+        .map_err(|m| UiError::new(ErrorKind::Invalid, m))?;
+    Ok(CurlImport { request, warnings })
+}

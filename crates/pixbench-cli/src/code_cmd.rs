@@ -9,10 +9,6 @@ use pixbench_codegen::Lang;
 
 use crate::{open_engine_with, request_from_flags, CliError, Global, RequestArgs, Res};
 
-/// The base URL code made on the Sandbox falls back to: a `pixapi-sim --port 8787` run
-/// beside it (the in-process Sandbox is gone when pixbench exits).
-const SANDBOX_CODE_URL: &str = "http://127.0.0.1:8787";
-
 pub const CODE_AFTER_HELP: &str = "\
 WHAT IT PRINTS
   One call per request the flags make (a sweep's every combination), each after a comment
@@ -116,18 +112,12 @@ pub async fn code_cmd(g: &Global, a: CodeArgs) -> Res<ExitCode> {
         request.mode = pixbench_core::api::SyncMode::Async;
     }
     let row = engine.store().profile(&profile.id).map_err(pixbench_core::CoreError::from)?;
-    let calls = pixbench_core::code_calls::wire_calls(&request, &catalog, &row, &paths)?;
-    let is_async = pixbench_core::code_calls::uses_async(&request, &catalog);
-    let base = if profile.is_sandbox {
-        if !g.quiet {
-            eprintln!(
-                "pixbench: made on the Sandbox, the code falls back to {SANDBOX_CODE_URL}: run `pixapi-sim --port 8787` there, or set PIXAPI_BASE_URL."
-            );
-        }
-        SANDBOX_CODE_URL.to_string()
-    } else {
-        profile.base_url.clone()
-    };
-    print!("{}", pixbench_codegen::render(&calls, lang, is_async, &base));
+    if profile.is_sandbox && !g.quiet {
+        eprintln!(
+            "pixbench: made on the Sandbox, the code falls back to {}: run `pixapi-sim --port 8787` there, or set PIXAPI_BASE_URL.",
+            pixbench_core::code_calls::SANDBOX_CODE_URL
+        );
+    }
+    print!("{}", pixbench_core::code_calls::code(&request, &catalog, &row, &paths, lang, false)?);
     Ok(ExitCode::SUCCESS)
 }

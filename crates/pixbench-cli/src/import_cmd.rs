@@ -7,11 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use pixbench_codegen::{parse_curl, Endpoint, MAX_INPUT_BYTES};
-use pixbench_core::api::{ResponseFormatChoice, SyncMode};
-use pixbench_workspace::request_file::FileTarget;
+use pixbench_codegen::{parse_curl, MAX_INPUT_BYTES};
 use pixbench_workspace::write::render;
-use pixbench_workspace::RequestFile;
 
 use crate::{output, CliError, Global, Res};
 
@@ -60,48 +57,7 @@ pub(crate) fn import_cmd(g: &Global, a: ImportArgs) -> Res<ExitCode> {
         }
     };
     let curl = parse_curl(&text).map_err(|e| CliError::Config(output::clean(&e.to_string())))?;
-    let mut warnings = curl.warnings.clone();
-
-    let mut file = RequestFile { prompt: Some(curl.prompt.clone()), ..Default::default() };
-    match &curl.model {
-        Some(model) => {
-            // Nano Banana 2 Lite's size is a ratio: it is the request's aspect ratio.
-            let (size, ratio) = match &curl.size {
-                Some(s) if s.contains(':') => (None, Some(s.clone())),
-                other => (other.clone(), None),
-            };
-            file.aspect_ratio = ratio;
-            file.targets = Some(vec![FileTarget { model: model.clone(), n: curl.n.filter(|n| *n != 1), size }]);
-        }
-        None => warnings
-            .push("the command names no model: add `targets = [\"MODEL\"]` to the file before running it".to_string()),
-    }
-    file.mode = curl.is_async.then_some(SyncMode::Async);
-    file.response_format = match curl.response_format.as_deref() {
-        Some("url") => Some(ResponseFormatChoice::Url),
-        Some("b64_json") | None => None,
-        Some(other) => {
-            warnings.push(format!("response_format “{other}” is not b64_json or url: left out"));
-            None
-        }
-    };
-    if !curl.fields.is_empty() {
-        file.fields = Some(curl.fields.clone());
-    }
-    for url in &curl.image_urls {
-        let shown: String = url.chars().take(60).collect();
-        warnings.push(format!(
-            "the reference image {shown}… is a URL: a request file names image files; save it and list it under `images`"
-        ));
-    }
-    if curl.endpoint == Endpoint::Edit && curl.images.is_empty() && curl.image_urls.is_empty() {
-        warnings.push("the command is an edit without an image: the file is a generation".to_string());
-    }
-    if let Some(base) = &curl.base_url {
-        warnings.push(format!(
-            "the server {base} is not part of a request file: run it with --base-url {base} or a profile or environment that points there"
-        ));
-    }
+    let (mut file, mut warnings) = pixbench_workspace::curl::request_file_of(&curl);
 
     let images = reference_paths(&curl.images, out.as_deref(), &mut warnings)?;
     if !images.is_empty() {

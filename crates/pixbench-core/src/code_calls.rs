@@ -85,6 +85,35 @@ pub fn wire_calls(
     Ok(out)
 }
 
+/// The base URL code falls back to when `PIXAPI_BASE_URL` is unset: the profile's, or for
+/// the Sandbox (gone when the app or CLI exits) a `pixapi-sim --port 8787` run beside the
+/// code, so code made on the Sandbox never reaches a paid API by accident.
+pub fn code_base_url(profile: &ProfileRow) -> String {
+    if profile.is_sandbox {
+        SANDBOX_CODE_URL.to_string()
+    } else {
+        profile.base_url.clone()
+    }
+}
+
+/// Where code made on the Sandbox sends when `PIXAPI_BASE_URL` is unset.
+pub const SANDBOX_CODE_URL: &str = "http://127.0.0.1:8787";
+
+/// `request` as code in `lang` (async when asked or when the request would go async), for
+/// `profile`; `image_paths` name the files of `request.images`, in order.
+pub fn code(
+    request: &Request,
+    catalog: &Catalog,
+    profile: &ProfileRow,
+    image_paths: &[PathBuf],
+    lang: pixbench_codegen::Lang,
+    force_async: bool,
+) -> CoreResult<String> {
+    let calls = wire_calls(request, catalog, profile, image_paths)?;
+    let is_async = force_async || uses_async(request, catalog);
+    Ok(pixbench_codegen::render(&calls, lang, is_async, &code_base_url(profile)))
+}
+
 /// Whether the code uses the async endpoints: as the request asks; for `auto`, when any of
 /// its targets would go async (the catalog advises it for the large variants).
 pub fn uses_async(request: &Request, catalog: &Catalog) -> bool {

@@ -153,6 +153,12 @@ macro_rules! with_commands {
             /// Creates a folder.
             workspace_new_folder(path: String) -> WorkspaceView;
 
+            /// The request as code that sends it as the app would (one call per request it makes, the key read from `PIXAPI_KEY`, the server from `PIXAPI_BASE_URL` else the profile's); the active environment's values filled. `forceAsync`: the async endpoints.
+            request_code(request: Request, lang: CodeLang, force_async: bool) -> String;
+
+            /// A pasted curl command (Pixapi's documentation examples, "Copy as curl", a colleague's) as a request for the composer; what it cannot hold is named in `warnings`. Refused (kind `invalid`) when it is not an image request.
+            import_curl(command: String) -> CurlImport;
+
             /// SSIM, PSNR and pHash distance of two stored images at the smaller one's size (computed once off the UI path, then cached).
             metrics_pair(sha_a: String, sha_b: String) -> PairMetricsView;
             /// "Was the resolution worth it" for a run: per model, each step's metrics, credit and latency deltas, a verdict.

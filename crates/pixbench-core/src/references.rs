@@ -66,6 +66,11 @@ impl References {
         Ok(out)
     }
 
+    /// Where a stored reference's file is (to name it in code).
+    pub fn file_path(&self, sha: &str) -> PathBuf {
+        self.blobs.image_path(sha)
+    }
+
     /// A stored reference's bytes (as they are sent), e.g. to save it into a workspace.
     pub fn bytes(&self, sha: &str) -> CoreResult<Vec<u8>> {
         self.blobs.get(sha).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))

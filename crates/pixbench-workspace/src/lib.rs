@@ -5,6 +5,7 @@
 //! one [`Request`](pixbench_core::api::Request) type, which the engine runs as it runs the
 //! composer's. The format is documented in docs/WORKSPACES.md.
 
+pub mod curl;
 pub mod environment;
 pub mod error;
 pub mod files;

@@ -90,6 +90,11 @@ impl Workspaces {
         e
     }
 
+    /// The workspace file a stored reference image was opened from, if it still is there.
+    pub fn file_of(&self, sha: &str) -> Option<PathBuf> {
+        lock(&self.open).as_ref()?.known.get(sha).filter(|p| p.is_file()).cloned()
+    }
+
     /// The workspace's folder, if one is open.
     pub fn root(&self) -> Option<PathBuf> {
         lock(&self.open).as_ref().map(|o| o.ws.root.clone())

@@ -110,6 +110,35 @@ describe("workspace", function () {
     assert.equal(await promptValue(), "another tin");
   });
 
+  it("opens a saved request from the palette (Ctrl+K), keyboard only", async () => {
+    await browser.keys(["Control", "k"]);
+    const input = byId("palette-input");
+    await input.waitForDisplayed({ timeout: T.short });
+    await browser.keys("sale".split(""));
+    await waitUntil(async () => (await allById("palette-item")).length > 0 && (await (await allById("palette-item"))[0].getAttribute("data-kind")) === "request", "the saved request is the first match");
+    await browser.keys("Enter");
+    await waitUntil(async () => (await promptValue()) === "a summer sale banner", "Enter opens it in a tab");
+    assert.equal(await byId("palette").isExisting(), false, "the palette closes");
+  });
+
+  it("shows the request as code and opens a pasted curl command as a request", async () => {
+    await byId("code-open").click();
+    await byId("code-dialog").waitForDisplayed({ timeout: T.short });
+    await waitUntil(async () => (await byId("code-text").isExisting()) && (await byId("code-text").getText()).includes("a summer sale banner"), "the Python code names the prompt");
+    assert.match(await byId("code-text").getText(), /PIXAPI_KEY/);
+    await byId("code-lang-curl").click();
+    await waitUntil(async () => (await byId("code-text").getText()).startsWith("#!/bin/sh") || (await byId("code-text").getText()).includes("curl "), "curl follows");
+    await byId("code-paste-tab").click();
+    await byId("curl-input").setValue(`curl "$PIXAPI_BASE_URL/v1/images/generations" -H "Authorization: Bearer $PIXAPI_KEY" -H "Content-Type: application/json" -d '{"model": "gpt-image-2", "prompt": "a paper boat", "quality": "low"}'`);
+    await byId("curl-open").click();
+    await waitUntil(async () => (await promptValue()) === "a paper boat", "the command opens as a request in a tab");
+    // $PIXAPI_BASE_URL has no value here: that is said, and the dialog waits for Done.
+    await byId("curl-warnings").waitForDisplayed({ timeout: T.short });
+    assert.match(await byId("curl-warnings").getText(), /PIXAPI_BASE_URL/);
+    await byId("curl-done").click();
+    await waitUntil(async () => !(await byId("code-dialog").isExisting()), "Done closes the dialog");
+  });
+
   it("shows a malformed file's error, with its line and key, in the tree", async () => {
     await entry("broken.toml").$("button.name").click();
     const problem = byId("ws-problem");

@@ -10,6 +10,8 @@ import type { BlindChoice } from "./BlindChoice";
 import type { BlindNext } from "./BlindNext";
 import type { BlindReveal } from "./BlindReveal";
 import type { CatalogView } from "./CatalogView";
+import type { CodeLang } from "./CodeLang";
+import type { CurlImport } from "./CurlImport";
 import type { Estimate } from "./Estimate";
 import type { ExportFormat } from "./ExportFormat";
 import type { GatewayPreset } from "./GatewayPreset";
@@ -61,7 +63,9 @@ export type * from "./BlindPair";
 export type * from "./BlindReveal";
 export type * from "./CatalogEntry";
 export type * from "./CatalogView";
+export type * from "./CodeLang";
 export type * from "./Cost";
+export type * from "./CurlImport";
 export type * from "./EditImages";
 export type * from "./EnvironmentValue";
 export type * from "./ErrorKind";
@@ -269,6 +273,10 @@ export interface Commands {
   workspace_delete: { args: { path: string }; result: WorkspaceView };
   /** Creates a folder. */
   workspace_new_folder: { args: { path: string }; result: WorkspaceView };
+  /** The request as code that sends it as the app would (one call per request it makes, the key read from `PIXAPI_KEY`, the server from `PIXAPI_BASE_URL` else the profile's); the active environment's values filled. `forceAsync`: the async endpoints. */
+  request_code: { args: { request: Request; lang: CodeLang; forceAsync: boolean }; result: string };
+  /** A pasted curl command (Pixapi's documentation examples, "Copy as curl", a colleague's) as a request for the composer; what it cannot hold is named in `warnings`. Refused (kind `invalid`) when it is not an image request. */
+  import_curl: { args: { command: string }; result: CurlImport };
   /** SSIM, PSNR and pHash distance of two stored images at the smaller one's size (computed once off the UI path, then cached). */
   metrics_pair: { args: { shaA: string; shaB: string }; result: PairMetricsView };
   /** "Was the resolution worth it" for a run: per model, each step's metrics, credit and latency deltas, a verdict. */
@@ -342,6 +350,8 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "workspace_duplicate",
   "workspace_delete",
   "workspace_new_folder",
+  "request_code",
+  "import_curl",
   "metrics_pair",
   "metrics_worth",
 ];

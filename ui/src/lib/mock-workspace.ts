@@ -54,6 +54,14 @@ function taken(path: string): boolean {
 }
 
 export const workspaceHandlers = {
+  request_code: (a: { request: Request; lang: string }): string =>
+    `# ${a.lang}: the core writes the code (crates/pixbench-codegen); the browser mock only shows this.\n# prompt: ${a.request.prompt}\n`,
+  import_curl: (a: { command: string }) => {
+    const prompt =
+      /prompt["']?\s*[:=]\s*["']([^"']+)/.exec(a.command)?.[1] ??
+      fail("The text is not a curl command of an image request.");
+    return { request: request(prompt, "gpt-image-2"), warnings: [] as string[] };
+  },
   workspace_current: (): WorkspaceView | null => (open ? view() : null),
   workspace_pick: (): WorkspaceView => {
     open = true;

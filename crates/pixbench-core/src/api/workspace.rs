@@ -82,3 +82,34 @@ pub struct WorkspaceChange {
     pub view: WorkspaceView,
     pub changed: Vec<String>,
 }
+
+/// A language code is written in: a POSIX shell script with curl, Python with the official
+/// `openai` SDK, or an ES module for Node with the official `openai` package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum CodeLang {
+    Curl,
+    Python,
+    Js,
+}
+
+impl From<CodeLang> for pixbench_codegen::Lang {
+    fn from(l: CodeLang) -> pixbench_codegen::Lang {
+        match l {
+            CodeLang::Curl => pixbench_codegen::Lang::Curl,
+            CodeLang::Python => pixbench_codegen::Lang::Python,
+            CodeLang::Js => pixbench_codegen::Lang::Js,
+        }
+    }
+}
+
+/// A pasted curl command as a request for the composer, and a sentence for everything in
+/// it the request cannot hold (its server, image URLs, image files, unusable flags).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CurlImport {
+    pub request: Request,
+    pub warnings: Vec<String>,
+}

@@ -75,6 +75,12 @@ export function fuzzyScore(query: string, text: string): number | null {
   const q = query.toLowerCase().replace(/\s+/g, "");
   if (!q) return 0;
   const t = text.toLowerCase();
+  // The letters together come first, at a word's start best; then earlier, then shorter.
+  const at = t.indexOf(q);
+  if (at >= 0) {
+    const start = at === 0 || /[\s/_.-]/.test(t[at - 1]);
+    return 1000 + (start ? 100 : 0) - at / 10 - t.length / 100;
+  }
   let score = 0;
   let ti = 0;
   let prev = -2;

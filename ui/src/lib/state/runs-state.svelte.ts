@@ -1,7 +1,7 @@
 // The runs (Svelte 5 runes): the history and its filters, the loaded runs, the current one
 // with its inspector and viewer, and what is done to a run (open, re-run, delete, export).
 import { call } from "../api";
-import { composerFromRun, pruneComposer } from "../logic/composer";
+import { composerFromRun, initialComposer, pruneComposer } from "../logic/composer";
 import { applyHistoryFilter, NO_FILTERS, toHistoryFilter, type HistoryControls } from "../logic/historyFilter";
 import { applyRunStarted, applyRunUpdated, isActive, removeSummary } from "../logic/runs";
 import type { AppStore } from "./state.svelte";
@@ -129,10 +129,17 @@ export class RunsState {
     this.#app.composer.fillFromRun(run);
   }
 
-  /** Opens a past run and loads its prompt, targets and references into the composer. */
+  /**
+   * Opens a past run and its request (prompt, targets, references, sweep) in a new tab, or
+   * in the active tab when that is an untouched scratch tab: the tab being edited is kept.
+   */
   async loadIntoComposer(id: string): Promise<void> {
     await this.open(id);
-    this.editAgain();
+    const run = this.current;
+    if (!run || run.id !== id) return;
+    const catalog = this.#app.catalog;
+    const form = pruneComposer(composerFromRun(run, catalog, initialComposer(catalog)), catalog);
+    this.#app.workspace.openForm(form, titleFromPrompt(run.prompt));
   }
 
   async remove(id: string): Promise<void> {
@@ -183,6 +190,12 @@ export class RunsState {
       this.#app.notices.report(e, "Saving the images");
     }
   }
+}
+
+/** A tab's title for a run's request: its prompt's first words. */
+export function titleFromPrompt(prompt: string): string {
+  const words = prompt.trim().split(/\s+/).slice(0, 4).join(" ");
+  return words.length > 28 ? `${words.slice(0, 27)}…` : words || "Untitled";
 }
 
 /** Copies text with the Clipboard API, or the old way where that is not allowed. */

@@ -23,6 +23,9 @@ export class AppStore {
   /** The models the current profile's server listed when last read. */
   serverModels = $state<ServerModels | null>(null);
   settingsOpen = $state(false);
+  /** The command palette (Ctrl+K) and the code dialog are open. */
+  paletteOpen = $state(false);
+  codeOpen = $state(false);
   /** Files are dragged over the window (the drop overlay shows). */
   dragging = $state(false);
   ready = $state(false);
