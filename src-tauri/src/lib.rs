@@ -98,8 +98,18 @@ pub fn open_workspaces<R: Runtime>(app: &tauri::AppHandle<R>, engine: &Engine) -
             tracing::warn!("could not emit an event: {err}");
         }
     })));
-    let from_env = std::env::var_os("PIXBENCH_WORKSPACE").filter(|d| !d.is_empty()).map(|d| (PathBuf::from(d), None));
-    let last = from_env.or_else(|| engine.settings.last_workspace().ok().flatten());
+    let remembered = engine.settings.last_workspace().ok().flatten();
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        std::fs::canonicalize(a).ok().is_some_and(|a| std::fs::canonicalize(b).ok() == Some(a))
+    };
+    let last = match std::env::var_os("PIXBENCH_WORKSPACE").filter(|d| !d.is_empty()).map(PathBuf::from) {
+        // The folder given keeps the environment it had when it was last open.
+        Some(dir) => {
+            let env = remembered.filter(|(root, _)| same(root, &dir)).and_then(|(_, env)| env);
+            Some((dir, env))
+        }
+        None => remembered,
+    };
     if let Some((root, env)) = last {
         if let Err(e) = workspaces.open(&root, env) {
             tracing::warn!("the workspace {} did not reopen: {e}", root.display());

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { T, allById, browser, byId, choose, clickRun, setPrompt, simAdmin, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { T, allById, browser, byId, choose, clickRun, closeApp, openApp, pasteImage, setPrompt, simAdmin, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 // Written when the spec loads, before the root hook starts the app on it (workspace.env).
 const WS = path.join(process.env.E2E_DATA_DIR, "workspace");
@@ -59,6 +59,7 @@ describe("workspace", function () {
     const sent = (await simAdmin.requests()).requests.slice(before).filter((r) => r.method === "POST");
     assert.ok(sent.length >= 1, "the Sandbox got the request");
     assert.match(JSON.stringify(sent[0]), /a poster for Acme Tea, watercolor/, "the environment's value filled the prompt");
+    assert.equal(await byId("run-environment").getText(), "environment acme", "the run shows the environment it used");
   });
 
   it("marks an edit unsaved and Ctrl+S saves it as a one-line change", async () => {
@@ -137,6 +138,30 @@ describe("workspace", function () {
     assert.match(await byId("curl-warnings").getText(), /PIXAPI_BASE_URL/);
     await byId("curl-done").click();
     await waitUntil(async () => !(await byId("code-dialog").isExisting()), "Done closes the dialog");
+  });
+
+  it("saves a request with two references, and after a restart it opens with both", async () => {
+    await browser.keys(["Control", "t"]);
+    await setPrompt("put the {{brand}} logo on the tin");
+    await pasteImage(320, 240, "logo.png");
+    await pasteImage(300, 300, "tin.png");
+    await waitUntil(async () => (await allById("reference-thumb")).length === 2, "two references", T.short);
+    await browser.keys(["Control", "s"]);
+    await byId("naming-input").waitForDisplayed({ timeout: T.short });
+    await byId("naming-input").clearValue();
+    await byId("naming-input").setValue("logo-on-tin");
+    await byId("naming-ok").click();
+    await waitUntil(() => fs.existsSync(path.join(WS, "logo-on-tin.toml")), "the file is created");
+    const text = read("logo-on-tin.toml");
+    assert.match(text, /images = \[\s*"refs\/logo\.png",\s*"refs\/tin\.png",?\s*\]/, text);
+    assert.ok(fs.statSync(path.join(WS, "refs/logo.png")).size > 0 && fs.statSync(path.join(WS, "refs/tin.png")).size > 0, "the images are copied in");
+
+    await closeApp();
+    await openApp();
+    await waitUntil(async () => (await byId("env-select").getValue()) === "acme", "the environment is kept");
+    await openFile("logo-on-tin.toml");
+    await waitUntil(async () => (await allById("reference-thumb")).length === 2, "both references are back", T.short);
+    assert.equal(await promptValue(), "put the {{brand}} logo on the tin");
   });
 
   it("shows a malformed file's error, with its line and key, in the tree", async () => {
