@@ -1,7 +1,7 @@
 // The layout at the smallest window the shell allows (1024 x 680) and at 1600 x 1000:
 // nothing needed is cut off, and screenshots of both are kept for a person to look at.
 import assert from "node:assert/strict";
-import { allById, browser, byId, clickRun, clickWhenStill, selectTargets, setPrompt, SHOT_DIR, waitRunFinished, waitSim } from "../lib.mjs";
+import { allById, browser, byId, clickRun, clickWhenStill, selectTargets, setPrompt, SHOT_DIR, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 const SIZES = [
   [1024, 680],
@@ -30,6 +30,47 @@ describe("layout", function () {
     await clickRun();
     await waitRunFinished(4, 150_000);
   });
+
+  for (const [w, h] of [
+    [1440, 900],
+    [1600, 1000],
+  ]) {
+    it(`shows the four variants whole, in one row, with the composer folded at ${w} x ${h}`, async () => {
+      await browser.setWindowSize(w, h);
+      await byId("composer-collapse").click();
+      await byId("composer-expand").waitForDisplayed();
+      // The grid is laid out again from the new width a frame later.
+      await waitUntil(async () => {
+        const tops = await browser.execute(() =>
+          [...document.querySelectorAll('[data-testid="result-cell"]')].map((c) => Math.round(c.getBoundingClientRect().top)),
+        );
+        return tops.length === 4 && new Set(tops).size === 1;
+      }, `the four cells are not in one row at ${w} x ${h}`);
+      const images = await allById("result-image");
+      assert.equal(images.length, 4);
+      for (const img of images) {
+        assert.ok(await inViewport(img), `an image is cut off at ${w} x ${h}`);
+        const covered = await browser.execute((e) => {
+          const r = e.getBoundingClientRect();
+          const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          return !(top === e || e.contains(top) || top?.contains(e));
+        }, img);
+        assert.equal(covered, false, `an image is covered at ${w} x ${h}`);
+      }
+      const overflowing = await browser.execute(() =>
+        [...document.querySelectorAll('[data-testid="result-cell"] .head .name, [data-testid="result-cell"] .head .variant')].filter((e) => e.scrollWidth > e.clientWidth + 1).length,
+      );
+      assert.equal(overflowing, 0, `a cell header's text overflows at ${w} x ${h}`);
+      const label = await byId("estimate").getText().catch(() => "");
+      const profile = await byId("profile-current").getText();
+      if (SHOT_DIR) await browser.saveScreenshot(`${SHOT_DIR}/layout-${w}x${h}-folded.png`);
+      await byId("composer-expand").click();
+      await byId("prompt").waitForDisplayed();
+      // The estimate's live or simulated word agrees with the profile's.
+      const estimate = await byId("estimate").getText();
+      assert.equal(/simulated/.test(estimate), /Sandbox|simulated/.test(profile), `estimate "${estimate || label}" vs profile "${profile}"`);
+    });
+  }
 
   for (const [w, h] of SIZES) {
     it(`fits a ${w} x ${h} window`, async () => {

@@ -93,8 +93,10 @@ describe("sweep", function () {
     await (await byId("sweep-plan")).scrollIntoView({ block: "center" });
     await shot("refused");
     const requests = (await simAdmin.state()).requests;
-    await clickRun();
-    await waitUntil(async () => /more than your limit of 64/.test(await (await byId("problems")).getText()), "Run did not refuse");
+    // Past the limit the Run button is off and says why (issue 24: the blocking state owns it).
+    await waitUntil(async () => !(await byId("run").isEnabled()), "Run is not turned off past the limit");
+    assert.match(await byId("run").getText(), /Over the request limit/);
+    assert.match(await byId("run").getAttribute("title"), /72 requests, over your limit of 64/);
     assert.equal((await simAdmin.state()).requests, requests, "nothing was sent");
 
     // Fewer values: within the limit, each cell is one prompt, labelled by its values.

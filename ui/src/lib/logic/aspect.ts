@@ -88,7 +88,7 @@ export function gridLayout(g: GridInput): { cols: number; cellWidth: number } {
   const minImage = g.minImage ?? 200;
   const maxCell = g.maxCell ?? 760;
   const aspect = g.aspect > 0 ? g.aspect : 1;
-  let best = { cols: 1, cellWidth: 0, image: 0 };
+  const shapes: { cols: number; cellWidth: number; image: number }[] = [];
   for (let rows = 1; rows <= n; rows++) {
     const cols = Math.ceil(n / rows);
     if (Math.ceil(n / cols) !== rows) continue; // this row count is not reachable
@@ -97,8 +97,12 @@ export function gridLayout(g: GridInput): { cols: number; cellWidth: number } {
     const byWidth = colW - side;
     const perRow = (g.height - (rows - 1) * gap) / rows - chrome;
     const image = Math.max(0, Math.min(byWidth, perRow * aspect));
-    if (image > best.image + 0.5) best = { cols, cellWidth: Math.floor(image + side), image };
+    shapes.push({ cols, cellWidth: Math.floor(image + side), image });
   }
+  // Variants side by side compare best: the fewest rows whose images are nearly as large
+  // (within 10%) as the largest any shape allows.
+  const largest = Math.max(0, ...shapes.map((x) => x.image));
+  const best = shapes.find((x) => x.image >= largest * 0.9 && x.image > 0) ?? { cols: 1, cellWidth: 0, image: 0 };
   if (best.image >= minImage) return { cols: best.cols, cellWidth: best.cellWidth };
   const cols = gridColumns(n, g.width, minCell, gap);
   return { cols, cellWidth: Math.floor(Math.min(maxCell, (g.width - (cols - 1) * gap) / cols)) };

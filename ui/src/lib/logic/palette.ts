@@ -20,6 +20,7 @@ export const SHORTCUTS: { id: string; label: string; keys: string }[] = [
   { id: "save", label: "Save request", keys: "Ctrl+S" },
   { id: "new-tab", label: "New tab", keys: "Ctrl+T" },
   { id: "close-tab", label: "Close tab", keys: "Ctrl+W" },
+  { id: "composer", label: "Show or hide the composer", keys: "Ctrl+\\" },
 ];
 
 /** At most this many rows are drawn. */

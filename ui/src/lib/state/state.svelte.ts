@@ -23,6 +23,8 @@ export class AppStore {
   /** The models the current profile's server listed when last read. */
   serverModels = $state<ServerModels | null>(null);
   settingsOpen = $state(false);
+  /** The composer is folded to a strip, so the results take the width (kept across starts). */
+  composerCollapsed = $state(readCollapsed());
   /** The command palette (Ctrl+K) and the code dialog are open. */
   paletteOpen = $state(false);
   codeOpen = $state(false);
@@ -116,6 +118,17 @@ export class AppStore {
     }
   }
 
+  // ---- layout --------------------------------------------------------------------
+
+  toggleComposer(): void {
+    this.composerCollapsed = !this.composerCollapsed;
+    try {
+      localStorage.setItem(COLLAPSED_KEY, this.composerCollapsed ? "1" : "0");
+    } catch {
+      // No storage (a locked-down webview): the choice lasts for this window.
+    }
+  }
+
   // ---- settings ------------------------------------------------------------------
 
   async saveSettings(next: Settings): Promise<void> {
@@ -124,6 +137,16 @@ export class AppStore {
     } catch (e) {
       this.notices.report(e, "Saving the settings");
     }
+  }
+}
+
+const COLLAPSED_KEY = "pixbench.composerCollapsed";
+
+function readCollapsed(): boolean {
+  try {
+    return typeof localStorage !== "undefined" && localStorage.getItem(COLLAPSED_KEY) === "1";
+  } catch {
+    return false;
   }
 }
 
