@@ -172,4 +172,17 @@ describe("workspace", function () {
     assert.match(text, /broken\.toml:2/, text);
     assert.match(text, /quallity/, text);
   });
+
+  it("opens an output's request in a new tab from its cell's menu", async () => {
+    const tabs = (await allById("request-tab")).length;
+    // The run from history (the restart above emptied the results pane).
+    await byId("sidebar-history").click();
+    await byId("history-item").click();
+    await waitUntil(async () => (await allById("result-cell")).length === 1, "the run shows");
+    const [cell] = await allById("result-cell");
+    await cell.$('[data-testid="column-menu"]').click();
+    await byId("open-request").click();
+    await waitUntil(async () => (await allById("request-tab")).length === tabs + 1, "a new tab opens");
+    await waitUntil(async () => (await promptValue()) === "a poster for {{brand}}, watercolor", "with the run's request");
+  });
 });

@@ -111,15 +111,20 @@ export class WorkspaceStore {
 
   /** Opens a form in a new tab (a history row's request), or in the active tab when it is an untouched scratch tab. */
   openForm(form: ComposerState, title: string): void {
-    const reuse = this.active && this.active.path === null && !this.dirty(this.active);
     const tab = this.#scratch(form);
     tab.title = title;
     // A history run's request is not a saved file: it is unsaved until saved as one.
     tab.baseline = this.#key(initialComposer(this.#app.catalog));
+    this.#show(tab);
+  }
+
+  /** Shows a new tab: in place of an untouched scratch tab, else added at the end. */
+  #show(tab: Tab): void {
+    const reuse = this.active && this.active.path === null && !this.dirty(this.active);
     if (reuse) {
       this.tabs = this.tabs.map((t) => (t.id === this.activeId ? tab : t));
       this.activeId = tab.id;
-      this.#app.composer.replaceForm(form);
+      this.#app.composer.replaceForm(tab.form);
     } else {
       this.tabs = [...this.tabs, tab];
       this.activate(tab.id);
@@ -208,16 +213,7 @@ export class WorkspaceStore {
     const loaded = await this.#load(path);
     if (!loaded) return;
     const form = loaded.form;
-    const tab: Tab = { id: ++this.#seq, path, title: loaded.title, form, baseline: this.#key(form), conflict: null };
-    const reuse = this.active && this.active.path === null && !this.dirty(this.active);
-    if (reuse) {
-      this.tabs = this.tabs.map((t) => (t.id === this.activeId ? tab : t));
-      this.activeId = tab.id;
-      this.#app.composer.replaceForm(form);
-    } else {
-      this.tabs = [...this.tabs, tab];
-      this.activate(tab.id);
-    }
+    this.#show({ id: ++this.#seq, path, title: loaded.title, form, baseline: this.#key(form), conflict: null });
   }
 
   /** Saves a tab (default the active one): to its file, or asks for a name first. True when saved. */
