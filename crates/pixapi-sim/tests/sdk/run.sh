@@ -32,7 +32,9 @@ if [ ! -f "$JS/node_modules/.package-lock.json" ] || [ "$JS/package-lock.json" -
   (cd "$JS" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-cargo build --quiet -p pixapi-sim --bin pixapi-sim -p pixbench-cli --bin pixbench
+# The binaries `cargo test --workspace` builds (the same features, so make test compiles
+# nothing twice; a build of just these two packages would compile pixbench-core again).
+cargo test --quiet --workspace --no-run
 BIN="$TARGET/debug/pixapi-sim"
 
 WORK="$(mktemp -d)"
