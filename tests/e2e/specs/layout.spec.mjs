@@ -15,6 +15,36 @@ async function inViewport(el) {
   }, el);
 }
 
+// Four images, each inside the window, drawn (not an empty frame beside "Done"), covered
+// by nothing, and no cell header's text cut.
+async function fourWhole(where) {
+  const images = await allById("result-image");
+  assert.equal(images.length, 4);
+  await waitUntil(
+    async () => (await browser.execute(() => [...document.querySelectorAll('[data-testid="result-image"]')].every((i) => i.complete && i.naturalWidth > 0 && i.classList.contains("loaded")))),
+    `an image is not drawn at ${where}`,
+  );
+  for (const img of images) {
+    assert.ok(await inViewport(img), `an image is cut off at ${where}`);
+    const covered = await browser.execute((e) => {
+      const r = e.getBoundingClientRect();
+      return [
+        [0.5, 0.5],
+        [0.05, 0.95],
+        [0.95, 0.95],
+      ].some(([x, y]) => {
+        const top = document.elementFromPoint(r.left + r.width * x, r.top + r.height * y);
+        return !(top === e || e.contains(top) || top?.contains(e));
+      });
+    }, img);
+    assert.equal(covered, false, `an image is covered at ${where}`);
+  }
+  const overflowing = await browser.execute(() =>
+    [...document.querySelectorAll('[data-testid="result-cell"] .head .name, [data-testid="result-cell"] .head .variant, [data-testid="result-size"]')].filter((e) => e.scrollWidth > e.clientWidth + 1).length,
+  );
+  assert.equal(overflowing, 0, `a cell's header or size overflows at ${where}`);
+}
+
 describe("layout", function () {
   this.timeout(240_000);
 
@@ -46,21 +76,7 @@ describe("layout", function () {
         );
         return tops.length === 4 && new Set(tops).size === 1;
       }, `the four cells are not in one row at ${w} x ${h}`);
-      const images = await allById("result-image");
-      assert.equal(images.length, 4);
-      for (const img of images) {
-        assert.ok(await inViewport(img), `an image is cut off at ${w} x ${h}`);
-        const covered = await browser.execute((e) => {
-          const r = e.getBoundingClientRect();
-          const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-          return !(top === e || e.contains(top) || top?.contains(e));
-        }, img);
-        assert.equal(covered, false, `an image is covered at ${w} x ${h}`);
-      }
-      const overflowing = await browser.execute(() =>
-        [...document.querySelectorAll('[data-testid="result-cell"] .head .name, [data-testid="result-cell"] .head .variant')].filter((e) => e.scrollWidth > e.clientWidth + 1).length,
-      );
-      assert.equal(overflowing, 0, `a cell header's text overflows at ${w} x ${h}`);
+      await fourWhole(`${w} x ${h} folded`);
       const label = await byId("estimate").getText().catch(() => "");
       const profile = await byId("profile-current").getText();
       if (SHOT_DIR) await browser.saveScreenshot(`${SHOT_DIR}/layout-${w}x${h}-folded.png`);
@@ -69,6 +85,26 @@ describe("layout", function () {
       // The estimate's live or simulated word agrees with the profile's.
       const estimate = await byId("estimate").getText();
       assert.equal(/simulated/.test(estimate), /Sandbox|simulated/.test(profile), `estimate "${estimate || label}" vs profile "${profile}"`);
+    });
+  }
+
+  for (const [w, h] of [
+    [1440, 900],
+    [1600, 1000],
+  ]) {
+    it(`shows the four variants whole beside the open composer at ${w} x ${h}`, async () => {
+      await browser.setWindowSize(w, h);
+      await byId("prompt").waitForDisplayed();
+      // The grid is laid out again from the new size a frame later: wait for it to settle.
+      let last = "";
+      await waitUntil(async () => {
+        const now = JSON.stringify(await browser.execute(() => [...document.querySelectorAll('[data-testid="result-cell"]')].map((c) => [Math.round(c.getBoundingClientRect().width), Math.round(c.getBoundingClientRect().top)])));
+        const same = now === last;
+        last = now;
+        return same;
+      }, `the grid does not settle at ${w} x ${h}`);
+      await fourWhole(`${w} x ${h} with the composer open`);
+      if (SHOT_DIR) await browser.saveScreenshot(`${SHOT_DIR}/layout-${w}x${h}-open.png`);
     });
   }
 

@@ -158,8 +158,11 @@ describe("pixapi", function () {
     const [c] = await waitRunFinished(1, T.run);
     assert.equal(c.status, "done");
     assert.equal((await simAdmin.state()).charged - before, 6, "the server charged the 2K price");
-    const note = await c.el.$('[data-testid="billing-note"]');
+    const note = await c.el.$('header [data-testid="billing-note"]');
     await note.waitForDisplayed({ timeout: T.short });
+    // In the cell's header, where the asked size is named, and the dot is not a green Done.
+    assert.equal(await note.getText(), "asked 4K → got 2K");
+    assert.ok(await c.el.$('[data-testid="cell-title"] .dot.partial').isExisting(), "the header's dot is amber");
     assert.match(await note.getAttribute("title"), /Asked 4K, delivered 2048×2048 \(2K\): 6 credits/);
     await sessionMatchesServer();
   });

@@ -1,7 +1,7 @@
 // Profiles: add one with a key (the key goes to the Secret Service; only its mask comes
 // back), test it, switch to it and back, delete it.
 import assert from "node:assert/strict";
-import { allById, byId, SIM_URL, T, waitSim, waitUntil } from "../lib.mjs";
+import { allById, browser, byId, SIM_URL, T, waitSim, waitUntil } from "../lib.mjs";
 
 const NAME = "Local sim";
 const KEY = "sk_e2e_notarealkey_7q2c";
@@ -48,10 +48,24 @@ describe("profiles", function () {
   it("switches to the profile and back to the Sandbox from the header", async () => {
     await byId("profiles-close").click();
     await byId("profile-select").selectByAttribute("value", NAME);
-    await waitUntil(async () => (await byId("profile-current").getText()).includes(NAME), "profile-current did not change");
-    assert.doesNotMatch(await byId("profile-current").getText(), /simulated images/);
+    // Read in one go with the header: the composer's words about money come from the same
+    // profile in the same frame, never the old estimate's "simulated, free".
+    const read = () =>
+      browser.execute(() => ({
+        header: document.querySelector('[data-testid="profile-current"]')?.textContent ?? "",
+        estimate: document.querySelector('[data-testid="estimate"]')?.textContent ?? "",
+        live: document.querySelector('[data-testid="run"]')?.classList.contains("live") ?? false,
+      }));
+    await waitUntil(async () => (await read()).header.includes(NAME), "profile-current did not change");
+    const onLive = await read();
+    assert.doesNotMatch(onLive.header, /simulated images/);
+    assert.doesNotMatch(onLive.estimate, /simulated/, "the estimate still says simulated on a live profile");
+    assert.equal(onLive.live, true, "Run does not look live on a live profile");
     await byId("profile-select").selectByAttribute("value", "Sandbox");
-    await waitUntil(async () => /Sandbox/.test(await byId("profile-current").getText()), "not back on the Sandbox");
+    await waitUntil(async () => /Sandbox/.test((await read()).header), "not back on the Sandbox");
+    const back = await read();
+    assert.equal(back.live, false, "Run still looks live on the Sandbox");
+    assert.doesNotMatch(back.estimate, /real credits/);
   });
 
   it("deletes the profile", async () => {

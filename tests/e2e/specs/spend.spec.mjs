@@ -68,7 +68,11 @@ describe("spend", function () {
     await budget.setValue("25");
     await browser.keys("Enter");
     await waitUntil(async () => (await byId("session-spend").getAttribute("data-level")) === "warn", "the header does not warn at 22 of 25");
-    assert.match(await byId("session-budget-status").getText(), /88%/);
+    assert.match(await byId("session-budget-status").getText(), /22 of 25 \(88%\)/);
+    // The sidebar and the composer say it in the same words, from the same figures.
+    const sentence = "22 of 25 credits spent (88%): 3 left.";
+    assert.equal(await byId("session-budget-words").getText(), sentence);
+    await waitUntil(async () => (await byId("composer-budget").getText()) === `Session budget: ${sentence}`, "the composer says the budget otherwise");
   });
 
   it("keeps the session mode after a reload and says the catalog is built-in", async () => {

@@ -126,14 +126,16 @@ describe("billing note", () => {
       ],
     });
 
-  it("shows on the result cell next to the credits, with the note as the tooltip", () => {
+  it("shows in the result cell's header, with the note as the tooltip and an amber dot", () => {
     const r = billed();
     const html = render(ResultCell, {
       props: { run: r, target: r.targets[0], entry: CATALOG[3], selected: false, now: Date.now() },
     }).body;
-    expect(html).toMatch(
-      /data-testid="billing-note" title="Asked 4K, delivered 2048×2048 \(2K\): 6 credits\.">billed 2K</,
+    const head = html.slice(html.indexOf("<header"), html.indexOf("</header>"));
+    expect(head).toMatch(
+      /data-testid="billing-note" title="Asked 4K, delivered 2048×2048 \(2K\): 6 credits\.">asked 4K → got 2K</,
     );
+    expect(head).toMatch(/class="dot partial/);
     expect(html).toMatch(
       /class="num credits[^"]*billed[^"]*" data-testid="cell-credits" title="Credits charged, by the delivered output:\nAsked 4K/,
     );

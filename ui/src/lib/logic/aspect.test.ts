@@ -72,6 +72,12 @@ describe("gridLayout", () => {
   it("puts four squares in a row in a wide, short area", () => {
     expect(gridLayout({ n: 4, width: 1400, height: 420, aspect: 1 }).cols).toBe(4);
   });
+  it("fits four squares whole beside the open composer at 1440 x 900 rather than cut a row off", () => {
+    const l = gridLayout({ n: 4, width: 773, height: 618, aspect: 1, chrome: 116 });
+    expect(l.cols).toBe(2);
+    expect(l.cellWidth - 18).toBeGreaterThanOrEqual(180);
+    expect(2 * (l.cellWidth - 18 + 116) + 12).toBeLessThanOrEqual(618);
+  });
   it("scrolls with balanced columns when fitting would make images tiny (1024 x 680)", () => {
     expect(gridLayout({ n: 4, width: 460, height: 500, aspect: 1 })).toEqual({ cols: 2, cellWidth: 224 });
   });

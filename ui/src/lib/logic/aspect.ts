@@ -85,7 +85,7 @@ export function gridLayout(g: GridInput): { cols: number; cellWidth: number } {
   const side = g.sideChrome ?? 18;
   const gap = g.gap ?? 12;
   const minCell = g.minCell ?? 200;
-  const minImage = g.minImage ?? 200;
+  const minImage = g.minImage ?? 140;
   const maxCell = g.maxCell ?? 760;
   const aspect = g.aspect > 0 ? g.aspect : 1;
   const shapes: { cols: number; cellWidth: number; image: number }[] = [];

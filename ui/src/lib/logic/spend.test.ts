@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   budgetLevel,
+  budgetWords,
   defaultSessionName,
   formatRate,
   moveItem,
@@ -19,6 +20,24 @@ describe("budgetLevel", () => {
     budgetWarning,
   });
   it("is none without a budget", () => expect(budgetLevel(s(50, null))).toBe("none"));
+  it("says the budget one way, with no second figure to contradict it", () => {
+    expect(budgetWords(s(50, null))).toBeNull();
+    expect(budgetWords(s(7, 10))).toEqual({
+      level: "ok",
+      short: "7 of 10",
+      sentence: "7 of 10 credits spent: 3 left.",
+    });
+    expect(budgetWords(s(22, 25, true))).toEqual({
+      level: "warn",
+      short: "22 of 25 (88%)",
+      sentence: "22 of 25 credits spent (88%): 3 left.",
+    });
+    expect(budgetWords(s(22, 10, true))).toEqual({
+      level: "over",
+      short: "over budget: 22 of 10",
+      sentence: "Over budget: 22 of 10 credits spent.",
+    });
+  });
   it("is ok under 80%", () => expect(budgetLevel(s(7, 10))).toBe("ok"));
   it("warns when the core says so (from 80%)", () => {
     expect(budgetLevel(s(8, 10, true))).toBe("warn");

@@ -15,6 +15,28 @@ export function budgetLevel(s: Pick<SessionView, "spent" | "budgetCredits" | "bu
   return "ok";
 }
 
+/**
+ * The budget in words, one way everywhere (header, sidebar, session panel, composer), from
+ * the session's own figures: `short` for the header ("22 of 25"), `sentence` for panels.
+ */
+export function budgetWords(
+  s: Pick<SessionView, "spent" | "budgetCredits" | "budgetWarning">,
+): { level: BudgetLevel; short: string; sentence: string } | null {
+  const level = budgetLevel(s);
+  if (level === "none" || s.budgetCredits === null || s.budgetCredits === undefined) return null;
+  const budget = s.budgetCredits;
+  const spent = s.spent.credits;
+  const of = `${spent} of ${budget} credit${budget === 1 ? "" : "s"} spent`;
+  if (level === "over") return { level, short: `over budget: ${spent} of ${budget}`, sentence: `Over budget: ${of}.` };
+  const left = budget - spent;
+  const pct = Math.floor((spent / budget) * 100);
+  return {
+    level,
+    short: level === "warn" ? `${spent} of ${budget} (${pct}%)` : `${spent} of ${budget}`,
+    sentence: level === "warn" ? `${of} (${pct}%): ${left} left.` : `${of}: ${left} left.`,
+  };
+}
+
 /** The smallest 1, 2 or 5 × 10^k at or above `v` (at least 1): a tidy axis maximum. */
 export function niceMax(v: number): number {
   if (!Number.isFinite(v) || v <= 1) return 1;

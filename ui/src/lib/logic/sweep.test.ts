@@ -14,7 +14,6 @@ import {
   setVariable,
   sweepPages,
   targetAspect,
-  targetLabel,
   toggleAxisValue,
   valueTitle,
 } from "./sweep";
@@ -168,27 +167,5 @@ describe("the sweep grid", () => {
     expect(targetAspect({ aspectRatio: "3:2" }, target(9, { axes: ax([["aspect_ratio", "not sent"]]) }))).toBe("3:2");
     expect(planLine(4, 30, false)).toBe("4 requests · ≤ 30 credits");
     expect(planLine(1, 1, true)).toBe("1 request · ≤ 1 credit (simulated, free)");
-  });
-});
-
-describe("target labels", () => {
-  it("names a sweep's targets by their variant and axis values", () => {
-    const id = CATALOG[0].id;
-    const variant = CATALOG[0].variant;
-    expect(targetLabel({ modelId: id }, CATALOG)).toBe(variant);
-    expect(
-      targetLabel(
-        {
-          modelId: id,
-          axes: [
-            { axis: "model", value: id },
-            { axis: "quality", value: "low" },
-            { axis: "aspect_ratio", value: "16:9" },
-          ],
-        },
-        CATALOG,
-      ),
-    ).toBe(`${variant} · low · 16:9`);
-    expect(targetLabel({ modelId: "unknown-model" }, CATALOG)).toBe("unknown-model");
   });
 });

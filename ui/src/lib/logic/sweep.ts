@@ -195,13 +195,3 @@ export function planLine(count: number, credits: number, simulated: boolean, usd
   const cost = credits === 0 && usd > 0 ? `≤ ${formatUsd(usd)}` : `≤ ${credits} credit${credits === 1 ? "" : "s"}`;
   return simulated ? `${req} · ${cost} (simulated, free)` : `${req} · ${cost}`;
 }
-
-/**
- * A target's short name for tabs and lists: its variant (e.g. "1K"), followed in a sweep
- * by the values of its other axes ("1K · low · 16:9"), so that a sweep's targets differ.
- */
-export function targetLabel(t: Pick<TargetView, "modelId" | "axes">, catalog: CatalogEntry[]): string {
-  const variant = catalog.find((c) => c.id === t.modelId)?.variant ?? t.modelId;
-  const rest = (t.axes ?? []).filter((a) => a.axis !== "model").map((a) => a.value);
-  return [variant, ...rest].join(" · ");
-}

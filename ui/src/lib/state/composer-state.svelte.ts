@@ -37,6 +37,8 @@ export class ComposerStore {
   estimate = $state<Estimate | null>(null);
   /** The price key of the request `estimate` was made for (see `priceKey`). */
   estimateKey = $state("");
+  /** The profile the estimate was made for (its prices and its mode). */
+  estimateProfile = $state<string | null>(null);
   estimateError = $state<string | null>(null);
   estimating = $state(false);
   /** Problems found on pressing Run, shown under the Run button. */
@@ -57,7 +59,16 @@ export class ComposerStore {
   /** Whether Run runs a sweep: an axis is set, or the prompt has a {{variable}}. */
   sweeping = $derived(isSweeping(this.form));
   /** Whether `estimate`'s figures are for the targets, ratio, fields and sweep chosen now. */
-  estimateFresh = $derived(this.estimate !== null && this.estimateKey === priceKey(this.request));
+  estimateFresh = $derived.by(
+    () =>
+      this.estimate !== null &&
+      this.estimateKey === priceKey(this.request) &&
+      // Another profile is another price and another mode (live or simulated): the old
+      // figures are not shown as this profile's.
+      this.estimateProfile === (this.#app.profiles.current?.id ?? null),
+  );
+  /** Whether runs now spend real credits: the current profile is not the Sandbox. */
+  live = $derived.by(() => !!this.#app.profiles.current && !this.#app.profiles.current.isSandbox);
 
   constructor(app: AppStore) {
     this.#app = app;
@@ -166,11 +177,13 @@ export class ComposerStore {
       return;
     }
     this.estimating = true;
+    const profile = this.#app.profiles.current?.id ?? null;
     try {
       const r = await this.#estimateLatest(request);
       if (!r.stale) {
         this.estimate = r.value;
         this.estimateKey = priceKey(request);
+        this.estimateProfile = profile;
         this.estimateError = null;
       }
     } catch (e) {
