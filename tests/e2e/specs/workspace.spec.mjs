@@ -52,7 +52,8 @@ describe("workspace", function () {
 
   it("runs it with the environment chosen in the header, which the run records", async () => {
     await choose("env-select", "acme");
-    await waitUntil(async () => (await byId("estimate").getText()).includes("1 request") || !(await byId("estimate").getText()).includes("no values"), "the estimate counts the filled prompt");
+    // The environment fills {{brand}}: one request, not a sweep of one.
+    await waitUntil(async () => !(await byId("estimate-sweep").isExisting()) && /credit/.test(await byId("estimate").getText()), "the estimate still calls the filled prompt a sweep");
     const before = (await simAdmin.requests()).requests.length;
     await clickRun();
     assert.equal((await waitRunFinished(1))[0].status, "done");
@@ -171,6 +172,37 @@ describe("workspace", function () {
     const text = await problem.getText();
     assert.match(text, /broken\.toml:2/, text);
     assert.match(text, /quallity/, text);
+  });
+
+  it("moves a request by dragging it onto a folder, and its open tab follows", async () => {
+    const at = (el) => ({ "element-6066-11e4-a52e-4f735466cecf": el.elementId });
+    const drag = async (from, onto) => {
+      await browser.performActions([
+        { type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [
+          { type: "pointerMove", origin: at(from), x: 0, y: 0, duration: 0 },
+          { type: "pointerDown", button: 0 },
+          { type: "pointerMove", origin: at(from), x: 10, y: 10, duration: 100 },
+          { type: "pointerMove", origin: at(onto), x: 0, y: 0, duration: 200 },
+        ] },
+      ]);
+    };
+    const release = async () => {
+      await browser.performActions([{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [{ type: "pointerUp", button: 0 }] }]);
+      await browser.releaseActions();
+    };
+    await openFile("hero.toml");
+    const before = read("hero.toml");
+    await drag(await entry("hero.toml").$("button.name"), await entry("banners").$("button.name"));
+    await waitUntil(async () => (await entry("banners").getAttribute("class")).includes("drop"), "the folder is not shown as the drop target");
+    await release();
+    await waitUntil(() => fs.existsSync(path.join(WS, "banners/hero.toml")) && !fs.existsSync(path.join(WS, "hero.toml")), "the file did not move on disk");
+    await waitUntil(async () => await tab("banners/hero.toml").isExisting(), "the open tab does not follow the file");
+    assert.equal(read("banners/hero.toml"), before, "moved byte for byte");
+    // And back to the root, dropped on the workspace's name.
+    await drag(await entry("banners/hero.toml").$("button.name"), await byId("workspace-name"));
+    await release();
+    await waitUntil(() => fs.existsSync(path.join(WS, "hero.toml")), "the file did not move back to the root");
+    await waitUntil(async () => await tab("hero.toml").isExisting(), "the tab does not follow it back");
   });
 
   it("opens an output's request in a new tab from its cell's menu", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fileNameFor, fuzzyScore, movedPath, pathFromName, titleOf, visibleEntries } from "./workspace";
+import { dropTarget, fileNameFor, fuzzyScore, movedPath, pathFromName, titleOf, visibleEntries } from "./workspace";
 
 const entries = [
   { path: "banners", folder: true, depth: 0 },
@@ -47,5 +47,21 @@ describe("fuzzy match", () => {
     expect(fuzzyScore("xyz", "banners/sale.toml")).toBeNull();
     expect(fuzzyScore("bs", "banners/sale.toml")!).toBeGreaterThan(fuzzyScore("bs", "abcs")!);
     expect(fuzzyScore("sale", "sale.toml")!).toBeGreaterThan(fuzzyScore("sale", "s-a-l-e.toml")!);
+  });
+});
+
+describe("dropTarget", () => {
+  it("moves a file or folder under the folder dropped on", () => {
+    expect(dropTarget("hero.toml", "banners")).toBe("banners/hero.toml");
+    expect(dropTarget("banners/hero.toml", "")).toBe("hero.toml");
+    expect(dropTarget("banners/old", "archive")).toBe("archive/old");
+  });
+  it("moves nothing onto its own folder, and never a folder into itself", () => {
+    expect(dropTarget("banners/hero.toml", "banners")).toBeNull();
+    expect(dropTarget("hero.toml", "")).toBeNull();
+    expect(dropTarget("banners", "banners")).toBeNull();
+    expect(dropTarget("banners", "banners/2026")).toBeNull();
+    // A sibling whose name starts the same is not inside it.
+    expect(dropTarget("banners", "banners-old")).toBe("banners-old/banners");
   });
 });

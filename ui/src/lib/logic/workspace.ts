@@ -68,6 +68,17 @@ export function movedPath(path: string, from: string, to: string): string | null
 }
 
 /**
+ * Where a dragged file or folder lands when dropped on `folder` ("" is the root): its
+ * name under that folder; null when the drop moves nothing (its own folder) or cannot
+ * be (a folder into itself or under itself).
+ */
+export function dropTarget(path: string, folder: string): string | null {
+  if (parentOf(path) === folder) return null;
+  if (folder === path || folder.startsWith(`${path}/`)) return null;
+  return folder ? `${folder}/${baseName(path)}` : baseName(path);
+}
+
+/**
  * A fuzzy match of `query` in `text` (letters in order, case-insensitive), scored higher
  * for consecutive letters and letters at word starts; null when it does not match.
  */

@@ -7,7 +7,7 @@ import { call, on } from "../api";
 import { buildRequest, initialComposer, pruneComposer, type ComposerState } from "../logic/composer";
 import { composerFromDraft } from "../logic/lineage";
 import { toUiError } from "../logic/errors";
-import { fileNameFor, movedPath, parentOf, pathFromName, titleOf } from "../logic/workspace";
+import { dropTarget, fileNameFor, movedPath, parentOf, pathFromName, titleOf } from "../logic/workspace";
 import type { AppStore } from "./state.svelte";
 import type { WorkspaceChange, WorkspaceView } from "../types";
 
@@ -193,7 +193,7 @@ export class WorkspaceStore {
       const r = await call("workspace_load", { path });
       const { [path]: _, ...rest } = this.problems;
       this.problems = rest;
-      for (const ref of r.draft.references) if (ref.note) this.#app.notices.toast(`${ref.name}: ${ref.note}`);
+      for (const ref of r.draft.references) if (ref.note) this.#app.notices.note(`${ref.name}: ${ref.note}`);
       // Pruned as the composer prunes, so the baseline is what the composer will hold.
       const form = composerFromDraft(r.draft, this.#app.catalog, initialComposer(this.#app.catalog));
       return { form: pruneComposer(form, this.#app.catalog), title: r.title };
@@ -290,21 +290,43 @@ export class WorkspaceStore {
     }
     try {
       if (n.kind === "rename") {
-        this.view = await call("workspace_rename", { from: n.at, to: typed.path });
-        for (const t of this.tabs) {
-          const moved = t.path === null ? null : movedPath(t.path, n.at, typed.path);
-          if (moved) {
-            t.path = moved;
-            t.title = titleOf(moved);
-          }
-        }
-        this.tabs = [...this.tabs];
+        await this.#rename(n.at, typed.path);
       } else {
         this.view = await call("workspace_new_folder", { path: typed.path });
       }
       this.naming = null;
     } catch (e) {
       this.naming = { ...n, error: toUiError(e).message };
+    }
+  }
+
+  /** Renames or moves a file or folder, and the open tabs of what moved with it. */
+  async #rename(from: string, to: string): Promise<void> {
+    this.view = await call("workspace_rename", { from, to });
+    for (const t of this.tabs) {
+      const moved = t.path === null ? null : movedPath(t.path, from, to);
+      if (moved) {
+        t.path = moved;
+        t.title = titleOf(moved);
+      }
+    }
+    this.tabs = [...this.tabs];
+  }
+
+  /** A file or folder dragged onto a folder ("" the root): moved there, its tabs with it. */
+  async moveInto(path: string, folder: string): Promise<void> {
+    const to = dropTarget(path, folder);
+    if (!to) return;
+    try {
+      await this.#rename(path, to);
+      // The folder it went into opens, so the moved row is seen where it landed.
+      if (this.collapsed.has(folder)) {
+        const next = new Set(this.collapsed);
+        next.delete(folder);
+        this.collapsed = next;
+      }
+    } catch (e) {
+      this.#app.notices.report(e, `Moving ${titleOf(path)}`);
     }
   }
 
