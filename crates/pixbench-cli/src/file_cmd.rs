@@ -14,7 +14,7 @@ use pixbench_workspace::{Environment, FileError, RequestFile, Workspace};
 
 use crate::{field_options, finish, open_engine, output, send_and_wait, sweep_cmd, CliError, Global, Res, RunArgs};
 
-fn config(e: FileError) -> CliError {
+pub(crate) fn config(e: FileError) -> CliError {
     CliError::Config(output::clean(&e.to_string()))
 }
 
@@ -175,30 +175,46 @@ async fn resolve(
     }
 }
 
-pub(crate) async fn run_files(g: &Global, a: &RunArgs, path: &Path) -> Res<ExitCode> {
+/// A request file read, resolved and checked, ready to send.
+pub(crate) struct LoadedRequest {
+    /// The file, relative to the workspace.
+    pub rel: String,
+    pub file: RequestFile,
+    /// Its path on disk (for errors about it).
+    pub full: PathBuf,
+    pub request: Request,
+}
+
+/// Every request file under `path`, read, resolved (with the environment) and checked as
+/// Run checks it before anything is sent, so a typo in the tenth file costs nothing; and
+/// the engine, pointed where the environment says unless the command says otherwise.
+pub(crate) async fn load_requests(
+    g: &Global,
+    path: &Path,
+    env: Option<&str>,
+    adjust: &dyn Fn(RequestFile) -> Res<RequestFile>,
+    extra_images: &[PathBuf],
+) -> Res<(Global, pixbench_core::Engine, Vec<LoadedRequest>)> {
     let ws = Workspace::open(&root_of(path)).map_err(config)?;
     let rels = requests_at(&ws, path)?;
-    let env = match &a.env {
+    let env = match env {
         Some(name) => Some(Environment::open(&ws.root, name, &env_only).map_err(config)?),
         None => None,
     };
     // The environment says where requests go, unless the command does.
     let g = destination(g, env.as_ref());
     let (engine, _profile) = open_engine(&g, 4).await?;
-
-    // Every file read and resolved before anything is sent.
-    let mut requests: Vec<(String, Request)> = Vec::new();
+    let mut out = Vec::new();
     for rel in &rels {
-        let file = override_with(ws.load(rel).map_err(config)?, a)?;
+        let file = adjust(ws.load(rel).map_err(config)?)?;
         let full = ws.path_of(rel).map_err(config)?;
         let (resolved, _) = resolve(&engine, &ws, &file, &full, env.as_ref()).await?;
         let mut request = resolved.request;
         let mut paths = resolved.image_paths;
-        paths.extend(a.req.image.iter().cloned());
+        paths.extend(extra_images.iter().cloned());
         if !paths.is_empty() {
             request.images = engine.references.add_paths(&paths)?.into_iter().map(|r| r.sha256).collect();
         }
-        // Checked as Run checks it (counts, fields, sizes) before any file is sent.
         let est = engine.runs.estimate(&request)?;
         if !est.problems.is_empty() {
             return Err(CliError::Config(format!(
@@ -214,17 +230,22 @@ pub(crate) async fn run_files(g: &Global, a: &RunArgs, path: &Path) -> Res<ExitC
                 output::clean(&values.join(", "))
             );
         }
-        requests.push((rel.clone(), request));
+        out.push(LoadedRequest { rel: rel.clone(), file, full, request });
     }
+    Ok((g, engine, out))
+}
 
+pub(crate) async fn run_files(g: &Global, a: &RunArgs, path: &Path) -> Res<ExitCode> {
+    let adjust = |f: RequestFile| override_with(f, a);
+    let (g, engine, requests) = load_requests(g, path, a.env.as_deref(), &adjust, &a.req.image).await?;
     let started_at = pixbench_core::store::now_rfc3339();
     let t0 = Instant::now();
     let mut runs = Vec::new();
-    for (rel, request) in requests {
+    for r in requests {
         if !g.quiet {
-            eprintln!("pixbench: {rel}");
+            eprintln!("pixbench: {}", r.rel);
         }
-        runs.push(send_and_wait(&g, &engine, request).await?);
+        runs.push(send_and_wait(&g, &engine, r.request).await?);
     }
     if let Some(dir) = a.req.save.as_deref() {
         for run in &runs {

@@ -12,6 +12,7 @@ mod output;
 mod recipe_cmd;
 mod resume_cmd;
 mod sweep_cmd;
+mod test_cmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -187,6 +188,10 @@ enum Cmd {
     /// or async; the key is read from PIXAPI_KEY when it runs. Nothing is sent.
     #[command(after_long_help = code_cmd::CODE_AFTER_HELP)]
     Code(code_cmd::CodeArgs),
+    /// The request files under PATH as a test suite: each runs, its expectations are checked per
+    /// target, and the result is printed and written as JUnit XML or JSON for CI.
+    #[command(after_long_help = test_cmd::TEST_AFTER_HELP)]
+    Test(test_cmd::TestArgs),
     /// Takes over what a stopped Pixbench left: tasks Pixapi accepted whose images have not
     /// come yet, and runs cut off; waits for them.
     #[command(after_long_help = resume_cmd::RESUME_AFTER_HELP)]
@@ -373,6 +378,7 @@ async fn dispatch(cli: Cli) -> Res<ExitCode> {
         Cmd::Lineage(a) => lineage_cmd::lineage_cmd(&cli.g, a).await,
         Cmd::Resume(a) => resume_cmd::resume_cmd(&cli.g, a).await,
         Cmd::Code(a) => code_cmd::code_cmd(&cli.g, a).await,
+        Cmd::Test(a) => test_cmd::test_cmd(&cli.g, a).await,
         Cmd::Import(a) => import_cmd::import_cmd(&cli.g, a),
     }
 }

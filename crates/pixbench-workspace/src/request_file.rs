@@ -107,7 +107,7 @@ struct Raw {
     fields: Option<Spanned<toml::Table>>,
     sweep: Option<BTreeMap<Spanned<String>, Spanned<Values>>>,
     vars: Option<BTreeMap<Spanned<String>, Spanned<Values>>>,
-    expect: Option<Spanned<toml::Table>>,
+    expect: Option<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
 }
 
 /// A `[sweep]` axis's or `[vars]` variable's values: one, or a list.
@@ -313,7 +313,13 @@ pub fn parse(text: &str, path: &Path) -> Result<RequestFile, FileError> {
     }
     if let Some(e) = &raw.expect {
         place(&mut out, "expect".into(), at(e.span()));
-        out.expect = Some(e.get_ref().clone());
+        let mut table = toml::Table::new();
+        for (k, v) in e.get_ref() {
+            // Each expectation's own line, for an error about it (`expect.max_credits`).
+            place(&mut out, format!("expect.{}", k.get_ref()), at(k.span()));
+            table.insert(k.get_ref().clone(), v.get_ref().clone());
+        }
+        out.expect = Some(table);
     }
     Ok(out)
 }
@@ -410,7 +416,7 @@ impl RequestFile {
     }
 
     /// Where a value was written, for an error about it (the file's own path when unknown).
-    fn place_of(&self, key: &str, fallback: &Path) -> (PathBuf, usize) {
+    pub fn place_of(&self, key: &str, fallback: &Path) -> (PathBuf, usize) {
         self.places.get(key).cloned().unwrap_or_else(|| (fallback.to_path_buf(), 0))
     }
 

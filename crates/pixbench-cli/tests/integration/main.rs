@@ -11,5 +11,6 @@ mod lineage;
 mod metrics;
 mod recipe;
 mod server_models;
+mod suite;
 mod sweep;
 mod workspace;
