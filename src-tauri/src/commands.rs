@@ -16,7 +16,7 @@ use pixbench_workspace::{FileError, Workspaces};
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
-use crate::GrantedPaths;
+use crate::{GrantedPaths, WrittenFiles};
 
 pub struct AppState {
     pub engine: Engine,
@@ -43,6 +43,12 @@ impl<R: Runtime> Ctx<R> {
             .map(|s| (s.engine.clone(), s.workspaces.clone()))
             .ok_or_else(|| UiError::new(ErrorKind::Internal, "Pixbench's engine is not open; restart the app."))?;
         Ok(Ctx { app, engine, workspaces })
+    }
+
+    /// Answers a path the app wrote to the UI, and remembers it for "Show in folder".
+    fn wrote(&self, path: PathBuf) -> String {
+        self.app.state::<WrittenFiles>().wrote(&path);
+        path.display().to_string()
     }
 
     /// The files the user handed over natively (see `granted`).
@@ -276,9 +282,7 @@ async fn recipe_pick<R: Runtime>(cx: &Ctx<R>) -> Res<Option<RecipeLoad>> {
 /// Saves one output, with its recipe, into the data dir's exports folder; answers the path.
 async fn export_output<R: Runtime>(cx: &Ctx<R>, run_id: String, target_idx: u32, output_idx: u32) -> Res<String> {
     let engine = cx.engine.clone();
-    blocking(move || ok(engine.recipes.export_output(&run_id, target_idx, output_idx, None)))
-        .await
-        .map(|p| p.display().to_string())
+    blocking(move || ok(engine.recipes.export_output(&run_id, target_idx, output_idx, None))).await.map(|p| cx.wrote(p))
 }
 
 async fn output_rate<R: Runtime>(
@@ -298,7 +302,7 @@ async fn export_curl<R: Runtime>(cx: &Ctx<R>, run_id: String, target_idx: u32) -
 
 async fn export_contact_sheet<R: Runtime>(cx: &Ctx<R>, run_id: String) -> Res<String> {
     let engine = cx.engine.clone();
-    blocking(move || ok(engine.exports.contact_sheet(&run_id, None))).await.map(|p| p.display().to_string())
+    blocking(move || ok(engine.exports.contact_sheet(&run_id, None))).await.map(|p| cx.wrote(p))
 }
 
 async fn export_images<R: Runtime>(cx: &Ctx<R>, run_id: String) -> Res<Option<String>> {
@@ -310,10 +314,14 @@ async fn export_images<R: Runtime>(cx: &Ctx<R>, run_id: String) -> Res<Option<St
         return Ok(None);
     };
     let engine = cx.engine.clone();
-    let shown = dir.display().to_string();
+    let shown = cx.wrote(dir.clone());
     blocking(move || ok(engine.exports.images(&run_id, &dir)))
         .await
         .map(|n| Some(format!("{n} images saved in {shown}")))
+}
+
+async fn reveal_path<R: Runtime>(cx: &Ctx<R>, path: String) -> Res<()> {
+    cx.app.state::<WrittenFiles>().reveal(std::path::Path::new(&path))
 }
 
 // ---------------- settings and sessions ----------------
@@ -339,7 +347,7 @@ async fn session_set_budget<R: Runtime>(cx: &Ctx<R>, credits: Option<i64>) -> Re
 }
 
 async fn session_export<R: Runtime>(cx: &Ctx<R>, format: ExportFormat) -> Res<String> {
-    ok(cx.engine.exports.session(format, None)).map(|p| p.display().to_string())
+    ok(cx.engine.exports.session(format, None)).map(|p| cx.wrote(p))
 }
 
 // ---------------- benchmarks ----------------
@@ -375,7 +383,7 @@ async fn bench_get<R: Runtime>(cx: &Ctx<R>, id: String) -> Res<BenchView> {
 }
 
 async fn bench_export<R: Runtime>(cx: &Ctx<R>, id: String, format: ExportFormat) -> Res<String> {
-    ok(cx.engine.benchmarks.export(&id, format, None)).map(|p| p.display().to_string())
+    ok(cx.engine.benchmarks.export(&id, format, None)).map(|p| cx.wrote(p))
 }
 
 async fn bench_delete<R: Runtime>(cx: &Ctx<R>, id: String) -> Res<()> {

@@ -6,6 +6,7 @@
 mod commands;
 mod granted;
 mod images;
+mod reveal;
 mod webkit_env;
 
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use tauri::{Emitter, Manager, Runtime};
 
 pub use commands::AppState;
 pub use granted::GrantedPaths;
+pub use reveal::WrittenFiles;
 
 /// When the process started: `app_info` (the UI's first call once it is up) reports the
 /// time to an interactive window when `PIXBENCH_STARTUP_PROBE` is set (benchmarks).
@@ -75,6 +77,7 @@ pub fn engine_config<R: Runtime>(app: &tauri::AppHandle<R>, data_dir: PathBuf) -
 pub fn setup_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .manage(GrantedPaths::default())
+        .manage(WrittenFiles::default())
         // Files dropped on the window are handed over natively: the webview may name them.
         // This runs in the same event-loop callback that tells the webview of the drop, so
         // the grant is in place before the webview's command about it can be handled.

@@ -87,7 +87,15 @@ export async function intIn(id) {
  * (a late `models_refresh` reassigns the catalog), and WebDriverIO re-finds a stale list
  * element by its index, which can then be another target's box.
  */
+/** Opens the composer's full list of targets (chips show only the chosen ones). */
+export async function showTargetList() {
+  const toggle = await byId("target-list-toggle");
+  if ((await toggle.isExisting()) && (await toggle.getAttribute("aria-expanded")) !== "true") await toggle.click();
+  await byId("target-list").waitForDisplayed({ timeout: T.short });
+}
+
 export async function selectTargets(models) {
+  await showTargetList();
   const all = [];
   for (const box of await allById("target")) all.push(await box.getAttribute("data-model"));
   assert.ok(all.length > 0, "no target checkboxes");
@@ -281,16 +289,15 @@ export async function attrs(els, name) {
 
 /** Waits for a toast whose text matches `re` and returns the path it names. */
 export async function toastPath(re) {
-  const text = await waitUntil(async () => {
+  // The toast names the file; its full path is its data-path (and what "Show in folder" opens).
+  return waitUntil(async () => {
     for (const t of await allById("toast")) {
-      const s = await t.getText();
-      if (re.test(s)) return s;
+      const text = await browser.execute((e) => e.textContent, t);
+      const path = await t.getAttribute("data-path");
+      if (re.test(text.trim()) && path) return path;
     }
     return false;
-  }, `no toast matching ${re}`);
-  const m = /(\/\S+)/.exec(text);
-  assert.ok(m, `no path in "${text}"`);
-  return m[1].replace(/[.,;]$/, "");
+  }, `no toast with a file matching ${re}`);
 }
 
 /** Pastes a generated PNG (w x h) into the window, as a paste of an image file would. */

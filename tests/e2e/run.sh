@@ -131,7 +131,8 @@ for spec in "${specs[@]}"; do
   if [ -f "${spec%.spec.mjs}.env" ]; then mapfile -t spec_env < <(grep -v '^\s*\(#\|$\)' "${spec%.spec.mjs}.env"); fi
   # `$DATA` in a value is the spec's app data dir (a spec may keep files beside it).
   spec_env=("${spec_env[@]//\$DATA/$data}")
-  env "${spec_env[@]}" PIXBENCH_DATA_DIR="$data" PIXBENCH_SANDBOX_PORT="$sim_port" RUST_LOG="${RUST_LOG:-warn,pixbench=info}" \
+  # bin/ first on the app's PATH: its xdg-open records what "Show in folder" opened.
+  env "${spec_env[@]}" PATH="$HERE/bin:$PATH" PIXBENCH_DATA_DIR="$data" PIXBENCH_SANDBOX_PORT="$sim_port" RUST_LOG="${RUST_LOG:-warn,pixbench=info}" \
     setsid tauri-driver --port "$DRIVER_PORT" --native-port "$native_port" >"$LOGS/driver-$name.log" 2>&1 &
   DRIVER_PID=$!
   for _ in $(seq 1 100); do port_open "$DRIVER_PORT" && break; sleep 0.1; done

@@ -101,13 +101,25 @@ impl Exports {
         Ok(n)
     }
 
+    /// A stored output's bytes, as delivered (a suite keeps them as a golden image).
+    pub fn output_bytes(&self, sha256: &str) -> CoreResult<Vec<u8>> {
+        self.blobs.get(sha256).map_err(|e| CoreError::Ui(ui(ErrorKind::Missing, e.to_string())))
+    }
+
     /// One PNG of a comparison's grid: a title with the prompt, one column per target,
     /// one row per output, a label under each image. Answers the file written.
     pub fn contact_sheet(&self, run_id: &str, path: Option<PathBuf>) -> CoreResult<PathBuf> {
         let run = self.runs.get(run_id)?;
+        let catalog = self.catalog.get();
+        // People's names for models ("Nano Banana 2 · 4K"); the id when the catalog lacks it.
+        let names: Vec<String> = run
+            .targets
+            .iter()
+            .map(|t| catalog.get(&t.model_id).map(|e| e.label.clone()).unwrap_or_else(|| t.model_id.clone()))
+            .collect();
         let mut cells: Vec<Vec<SheetCell>> = vec![];
         let rows = run.targets.iter().map(|t| t.outputs.len().max(1)).max().unwrap_or(1);
-        for t in &run.targets {
+        for (t, name) in run.targets.iter().zip(&names) {
             let mut col = vec![];
             for r in 0..rows {
                 let cell = match t.outputs.get(r) {
@@ -122,7 +134,7 @@ impl Exports {
                         let latency = t.timing.as_ref().map(|x| format!("{:.0} ms", x.total_ms)).unwrap_or_default();
                         Some((
                             img,
-                            format!("{} #{}", t.model_id, o.idx + 1),
+                            if rows > 1 { format!("{name} · image {}", o.idx + 1) } else { name.clone() },
                             format!("{}x{}  {}  {} cr", o.width, o.height, latency, o.billing.cost.credits),
                         ))
                     }
@@ -132,7 +144,7 @@ impl Exports {
             }
             cells.push(col);
         }
-        let sheet = render_sheet(&run.prompt, &cells, rows, &run.targets);
+        let sheet = render_sheet(&run.prompt, &cells, rows, &run.targets, &names);
         let mut out = Vec::new();
         sheet
             .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
@@ -255,12 +267,27 @@ const MUTED: Rgb<u8> = Rgb([100, 100, 110]);
 /// One cell of the sheet: the thumbnail and its two label lines, or nothing (a failed output).
 type SheetCell = Option<(RgbImage, String, String)>;
 
-fn render_sheet(prompt: &str, cells: &[Vec<SheetCell>], rows: usize, targets: &[TargetView]) -> RgbImage {
+fn render_sheet(
+    prompt: &str,
+    cells: &[Vec<SheetCell>],
+    rows: usize,
+    targets: &[TargetView],
+    names: &[String],
+) -> RgbImage {
     let cols = cells.len().max(1) as u32;
     let w = PAD + cols * (CELL + PAD);
     let h = TITLE_H + rows as u32 * (CELL + LABEL_H + PAD) + PAD;
     let mut img = RgbImage::from_pixel(w, h, BG);
-    draw_text(&mut img, PAD, 14, &format!("Pixbench · {prompt}"), 22.0, w - 2 * PAD, INK);
+    // The whole prompt where it fits: one line, else two smaller ones (cut only past them).
+    let title = format!("Pixbench · {}", prompt.split_whitespace().collect::<Vec<_>>().join(" "));
+    let width = w - 2 * PAD;
+    if text_width(&title, 22.0) <= width as f32 {
+        draw_text(&mut img, PAD, 14, &title, 22.0, width, INK);
+    } else {
+        let (first, rest) = split_to_width(&title, 16.0, width);
+        draw_text(&mut img, PAD, 8, first, 16.0, width, INK);
+        draw_text(&mut img, PAD, 28, rest, 16.0, width, INK);
+    }
     for (c, col) in cells.iter().enumerate() {
         let x0 = PAD + c as u32 * (CELL + PAD);
         for (r, cell) in col.iter().enumerate() {
@@ -285,7 +312,7 @@ fn render_sheet(prompt: &str, cells: &[Vec<SheetCell>], rows: usize, targets: &[
                 }
                 None => {
                     let status = targets.get(c).map(|t| t.status.as_str()).unwrap_or("");
-                    let model = targets.get(c).map(|t| t.model_id.as_str()).unwrap_or("");
+                    let model = names.get(c).map(String::as_str).unwrap_or("");
                     draw_text(&mut img, x0 + 8, y0 + CELL / 2, &format!("no image ({status})"), 14.0, CELL - 16, MUTED);
                     draw_text(&mut img, x0, y0 + CELL + 6, model, 14.0, CELL, INK);
                 }
@@ -312,25 +339,57 @@ fn sheet_font() -> &'static ab_glyph::FontRef<'static> {
     FONT.get_or_init(|| ab_glyph::FontRef::try_from_slice(SHEET_FONT).expect("the shipped font parses"))
 }
 
+/// The width of `text` drawn in `px` pixels.
+fn text_width(text: &str, px: f32) -> f32 {
+    use ab_glyph::{Font, ScaleFont};
+    let font = sheet_font().as_scaled(px);
+    let mut w = 0.0;
+    let mut prev = None;
+    for ch in text.chars() {
+        let id = font.glyph_id(ch);
+        if let Some(p) = prev {
+            w += font.kern(p, id);
+        }
+        w += font.h_advance(id);
+        prev = Some(id);
+    }
+    w
+}
+
+/// `text` split where its first part still fits `max_w`: at the last space that does, or
+/// mid-word when its first word alone is wider.
+fn split_to_width(text: &str, px: f32, max_w: u32) -> (&str, &str) {
+    use ab_glyph::{Font, ScaleFont};
+    let font = sheet_font().as_scaled(px);
+    let (mut w, mut prev) = (0.0, None);
+    let (mut last_fit, mut last_space) = (0, None);
+    for (i, ch) in text.char_indices() {
+        let id = font.glyph_id(ch);
+        if let Some(p) = prev {
+            w += font.kern(p, id);
+        }
+        w += font.h_advance(id);
+        prev = Some(id);
+        if w > max_w as f32 {
+            break;
+        }
+        last_fit = i + ch.len_utf8();
+        if ch == ' ' {
+            last_space = Some(i);
+        }
+    }
+    let cut = if last_fit == text.len() { last_fit } else { last_space.filter(|&s| s > 0).unwrap_or(last_fit) };
+    let (a, b) = text.split_at(cut);
+    (a.trim_end(), b.trim_start())
+}
+
 /// Draws `text` at (`x`, `y` = top of the line) in `px` pixels, anti-aliased, clipped to
 /// `max_w` pixels (with an ellipsis when cut). Answers the width drawn.
 fn draw_text(img: &mut RgbImage, x: u32, y: u32, text: &str, px: f32, max_w: u32, c: Rgb<u8>) -> u32 {
     use ab_glyph::{Font, ScaleFont};
     let font = sheet_font().as_scaled(px);
     let ascent = font.ascent();
-    let fits = |s: &str| -> f32 {
-        let mut w = 0.0;
-        let mut prev = None;
-        for ch in s.chars() {
-            let id = font.glyph_id(ch);
-            if let Some(p) = prev {
-                w += font.kern(p, id);
-            }
-            w += font.h_advance(id);
-            prev = Some(id);
-        }
-        w
-    };
+    let fits = |s: &str| text_width(s, px);
     let mut shown: String = text.to_string();
     if fits(&shown) > max_w as f32 {
         while !shown.is_empty() && fits(&format!("{shown}…")) > max_w as f32 {
@@ -389,6 +448,21 @@ mod tests {
 
     fn inked(img: &RgbImage) -> usize {
         img.pixels().filter(|p| p[0] < 128).count()
+    }
+
+    #[test]
+    fn a_long_title_wraps_at_a_space_and_a_long_word_mid_word() {
+        let text = "Pixbench · an isometric cozy bookshop interior, warm light, rain on the windows";
+        let (first, rest) = split_to_width(text, 16.0, 320);
+        assert!(text_width(first, 16.0) <= 320.0, "{first}");
+        assert!(!first.ends_with(' ') && text.starts_with(first), "{first}");
+        assert_eq!(format!("{first} {rest}"), text, "nothing is lost at the split");
+        assert!(text[first.len()..].starts_with(' '), "split at a space: {first:?}");
+        let word = "x".repeat(200);
+        let (a, b) = split_to_width(&word, 16.0, 100);
+        assert!(!a.is_empty() && text_width(a, 16.0) <= 100.0);
+        assert_eq!(a.len() + b.len(), 200);
+        assert_eq!(split_to_width("short", 16.0, 320), ("short", ""));
     }
 
     #[test]

@@ -156,12 +156,13 @@ describe("bench", function () {
     await setField("bench-budget", "5");
     await waitUntil(async () => /Over budget/.test(await byId("bench-preflight").getText()), "the pre-flight does not warn");
     const before = await simAdmin.state();
-    await byId("bench-start").click();
-    const problem = byId("bench-problem");
-    await problem.waitForDisplayed({ timeout: T.short });
-    assert.match(await problem.getText(), /budget of 5 credits/);
+    // The block owns the primary button: no plain "Start benchmark" beside "Start anyway".
+    const anyway = byId("bench-start-anyway");
+    await anyway.waitForDisplayed({ timeout: T.short });
+    assert.equal(await byId("bench-start").isExisting(), false, "Start benchmark is still offered over the budget");
+    assert.match(await anyway.getText(), /Start anyway · 12 credits/);
     assert.equal((await simAdmin.state()).requests, before.requests, "something was sent");
-    await byId("bench-start-anyway").click();
+    await anyway.click();
     assert.equal(await waitBenchDone("over budget"), "complete");
     await byId("bench-table").waitForDisplayed({ timeout: T.short });
     assert.equal(await intIn("bench-credits"), 12);
@@ -187,6 +188,7 @@ describe("bench", function () {
 
   it("a rejected key stops the benchmark and says why, with nothing charged", async () => {
     await setField("bench-name", "wrong key");
+    await setField("bench-budget", "1000"); // the last test's 5 would block it
     await setText("bench-prompts", "a red fox in snow\na blue vintage car");
     await setField("bench-repeats", "5");
     await simAdmin.fault({ kind: "status", status: 401, count: 1000 });

@@ -253,7 +253,7 @@ describe("compare tools", function () {
 
   it("writes a contact sheet of the expected pixel size", async () => {
     await byId("contact-sheet").click();
-    const file = await toastPath(/saved to/i);
+    const file = await toastPath(/saved/i);
     assert.ok(fs.existsSync(file), `${file} does not exist`);
     const buf = fs.readFileSync(file);
     assert.deepEqual([...buf.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "not a PNG");

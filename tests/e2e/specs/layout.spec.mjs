@@ -24,6 +24,8 @@ async function fourWhole(where) {
     async () => (await browser.execute(() => [...document.querySelectorAll('[data-testid="result-image"]')].every((i) => i.complete && i.naturalWidth > 0 && i.classList.contains("loaded")))),
     `an image is not drawn at ${where}`,
   );
+  // A drawn image has no "Loading the image…" over it.
+  assert.equal((await allById("image-state")).length, 0, `an image still says it is loading at ${where}`);
   for (const img of images) {
     assert.ok(await inViewport(img), `an image is cut off at ${where}`);
     const covered = await browser.execute((e) => {

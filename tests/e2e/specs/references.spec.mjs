@@ -90,9 +90,11 @@ describe("references", function () {
 
   it("names a refused file in the error", async () => {
     await paste(0, 0, "notes.pdf", { bytes: "%PDF-1.4\n1 0 obj\n<<>>\nendobj\n" });
-    const err = byId("error");
+    // Said in the composer, where it was pasted, not at the top of the results.
+    const err = byId("reference-error");
     await err.waitForDisplayed({ timeout: T.short });
     assert.match(await err.getText(), /notes\.pdf/i);
+    assert.equal(await err.$("./ancestor::section[@aria-label='Composer']").isExisting(), true, "the error is not in the composer");
     assert.equal((await names()).includes("notes.pdf"), false);
   });
 

@@ -2,6 +2,7 @@
 // sheet) written to disk, and a new session starting at 0 credits.
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import path from "node:path";
 import { T, allById, browser, byId, cellImages, clickRun, intIn, setPrompt, setText, startRun, toastPath, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 describe("session", function () {
@@ -49,6 +50,13 @@ describe("session", function () {
     assert.deepEqual([...head], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "not a PNG");
     // Kept for the screenshots folder: the title carries the Unicode prompt.
     if (process.env.E2E_SCREENSHOT_DIR) fs.copyFileSync(file, `${process.env.E2E_SCREENSHOT_DIR}/session--contact-sheet-file.png`);
+    // The toast is in the header (over no cell), names the file, and shows its folder.
+    const toast = await byId("toast");
+    assert.equal(await toast.$("./ancestor::header").isExisting(), true, "the toast is not in the header");
+    assert.match(await browser.execute((e) => e.textContent, toast), new RegExp(path.basename(file).replace(/[.]/g, "\\.")));
+    const opened = path.join(process.env.E2E_DATA_DIR, "opened.txt");
+    await byId("toast-reveal").click();
+    await waitUntil(() => fs.existsSync(opened) && fs.readFileSync(opened, "utf8").trim() === path.dirname(file), "Show in folder did not open the sheet's folder");
   });
 
   it("exports the session as CSV", async () => {

@@ -217,6 +217,8 @@ export interface Commands {
   export_contact_sheet: { args: { runId: string }; result: string };
   /** Asks for a folder (native dialog) and saves every image of the run there; null if dismissed. */
   export_images: { args: { runId: string }; result: string | null };
+  /** Opens the system's file manager at a file the app saved in this run (an export, a contact sheet, a saved image); any other path is refused. */
+  reveal_path: { args: { path: string }; result: null };
   /** The user's settings. */
   settings_get: { args: Record<never, never>; result: Settings };
   /** Saves the user's settings. */
@@ -322,6 +324,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "export_curl",
   "export_contact_sheet",
   "export_images",
+  "reveal_path",
   "settings_get",
   "settings_set",
   "session_current",

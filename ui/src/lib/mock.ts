@@ -1235,6 +1235,7 @@ export function installMock(): void {
     bench_list: () => [],
     bench_preflight: (a) => benchPreflight(a.input),
     export_images: () => null,
+    reveal_path: () => null,
     bench_cancel: () => null,
     // Benchmarks need the engine: the browser mock only shows the form.
     bench_start: noBenchmarks,

@@ -40,7 +40,12 @@ describe("blind A/B logic", () => {
     expect(emptyMessage({ pair: null, comparable: 0, voted: 0 }, false)?.title).toBe(
       "Run a comparison with two or more models first",
     );
-    expect(emptyMessage({ pair: null, comparable: 12, voted: 12 }, false)?.body).toContain("All 12 pairs have a vote");
+    expect(emptyMessage({ pair: null, comparable: 12, voted: 12 }, false)?.body).toContain(
+      "All 12 pairs in this session have a vote",
+    );
+    expect(emptyMessage({ pair: null, comparable: 1, voted: 1 }, true)?.body).toContain(
+      "All 1 pair in all sessions has a vote",
+    );
     expect(progressLine({ pair: null, comparable: 12, voted: 5 })).toBe("5 of 12 pairs voted");
     expect(progressLine({ pair: null, comparable: 0, voted: 0 })).toBe("");
   });

@@ -35,7 +35,8 @@ export function emptyMessage(next: BlindNext | null, all: boolean): { title: str
   }
   return {
     title: "Every pair has a vote",
-    body: `All ${next.comparable} ${next.comparable === 1 ? "pair has" : "pairs have"} a vote. Run more comparisons (or more images per target) for more pairs.`,
+    // Say whose pairs: a new session's panel may count the pairs of every session.
+    body: `All ${next.comparable} ${next.comparable === 1 ? "pair" : "pairs"} ${all ? "in all sessions" : "in this session"} ${next.comparable === 1 ? "has" : "have"} a vote. Run more comparisons (or more images per target) for more pairs.`,
   };
 }
 

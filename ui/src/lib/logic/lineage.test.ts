@@ -179,6 +179,11 @@ describe("small helpers", () => {
     expect(shortId(FROM.runId)).toBe("00000001");
     expect(parentLabel(FROM)).toBe("from run 00000001 · image 2");
     expect(parentLabel({ ...FROM, targetIdx: 2 }, 3)).toBe("from run 00000001 · target 3 · image 2");
+    // With its prompt known, the parent is named by it (cut to 40 characters).
+    expect(parentLabel(FROM, 1, "a lighthouse at dawn")).toBe("from “a lighthouse at dawn” · image 2");
+    expect(parentLabel(FROM, 1, "an isometric cozy bookshop interior, warm light and rain")).toBe(
+      "from “an isometric cozy bookshop interior, wa…” · image 2",
+    );
   });
 
   it("outputAt reads the cell and slot of an element", () => {

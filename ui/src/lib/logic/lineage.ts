@@ -13,9 +13,16 @@ export function shortId(id: string): string {
 }
 
 /** "from run 0193a4f2 · image 2" (the target too when the run had several). */
-export function parentLabel(p: OutputRef, targets = 1): string {
+export function parentLabel(p: OutputRef, targets = 1, prompt?: string | null): string {
   const t = targets > 1 ? ` · target ${p.targetIdx + 1}` : "";
-  return `from run ${shortId(p.runId)}${t} · image ${p.outputIdx + 1}`;
+  // Words before ids: the parent's prompt when it is known; its id only when it is not.
+  const run = prompt ? `“${clip(prompt, 40)}”` : `run ${shortId(p.runId)}`;
+  return `from ${run}${t} · image ${p.outputIdx + 1}`;
+}
+
+function clip(text: string, max: number): string {
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length <= max ? one : `${one.slice(0, max - 1).trimEnd()}…`;
 }
 
 /**

@@ -26,6 +26,18 @@ export function tone(m: PairMetricsView): Tone {
   return "close";
 }
 
+/** The figures in a designer's words: what each one says, for headers and tooltips. */
+export const METRIC_MEANING = {
+  ssim: "SSIM: how alike the shapes and edges are; 1 is identical",
+  psnr: "PSNR: how close the pixels are, in decibels; higher is closer",
+  phash: "pHash: how far apart the pictures' fingerprints are; 0 is the same picture, 32 unrelated",
+} as const;
+
+/** One plain word for the pair ("Looks the same"), shown before the figures. */
+export function toneWords(t: Tone): string {
+  return t === "same" ? "Looks the same" : t === "close" ? "Slightly different" : "A different picture";
+}
+
 export function metricsTitle(m: PairMetricsView): string {
   return [
     `Compared at ${m.width} × ${m.height} (the smaller image's size).`,

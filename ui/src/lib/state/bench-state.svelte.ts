@@ -180,7 +180,7 @@ export class BenchStore {
     if (!this.selectedId) return;
     try {
       this.lastExport = await call("bench_export", { id: this.selectedId, format });
-      store.notices.toast(`Report saved to ${this.lastExport}`);
+      store.notices.saved("Report saved", this.lastExport);
     } catch (e) {
       store.notices.report(e, "Exporting the benchmark");
     }

@@ -16,7 +16,7 @@ import {
   type ComposerState,
 } from "../logic/composer";
 import { debounce, latestOnly } from "../logic/debounce";
-import { toUiError } from "../logic/errors";
+import { sentence, toUiError } from "../logic/errors";
 import { composerFromDraft } from "../logic/lineage";
 import { setOption } from "../logic/options";
 import { moveItem } from "../logic/spend";
@@ -40,6 +40,9 @@ export class ComposerStore {
   /** The profile the estimate was made for (its prices and its mode). */
   estimateProfile = $state<string | null>(null);
   estimateError = $state<string | null>(null);
+  /** Refused reference files, said in the composer where they were dropped or pasted. */
+  refErrors = $state<{ id: number; text: string }[]>([]);
+  #refErrorId = 0;
   estimating = $state(false);
   /** Problems found on pressing Run, shown under the Run button. */
   runProblems = $state<string[]>([]);
@@ -149,7 +152,7 @@ export class ComposerStore {
    */
   loadDraft(draft: RunDraft): void {
     this.update((s) => composerFromDraft(draft, this.#app.catalog, s));
-    for (const r of draft.references) if (r.note) this.#app.notices.toast(`${r.name}: ${r.note}`);
+    for (const r of draft.references) if (r.note) this.#app.notices.note(`${r.name}: ${r.note}`);
   }
 
   // ---- estimate --------------------------------------------------------------------
@@ -247,6 +250,17 @@ export class ComposerStore {
 
   // ---- references --------------------------------------------------------------------
 
+  #refused(e: unknown): void {
+    const err = toUiError(e);
+    // The newest few, each once: a batch of refused files is said file by file.
+    const text = sentence(err.message);
+    this.refErrors = [...this.refErrors.filter((x) => x.text !== text), { id: ++this.#refErrorId, text }].slice(-3);
+  }
+
+  dismissRefError(id: number): void {
+    this.refErrors = this.refErrors.filter((x) => x.id !== id);
+  }
+
   #addRefs(refs: ReferenceView[]): void {
     if (refs.length === 0) return;
     this.update((s) => {
@@ -254,7 +268,7 @@ export class ComposerStore {
       const added = refs.filter((r) => !have.has(r.sha256));
       return { ...s, mode: "edit", references: [...s.references, ...added] };
     });
-    for (const r of refs) if (r.note) this.#app.notices.toast(`${r.name}: ${r.note}`);
+    for (const r of refs) if (r.note) this.#app.notices.note(`${r.name}: ${r.note}`);
   }
 
   async pickReferences(): Promise<void> {
@@ -262,7 +276,7 @@ export class ComposerStore {
     try {
       this.#addRefs(await call("references_pick"));
     } catch (e) {
-      this.#app.notices.report(e, "Adding reference images");
+      this.#refused(e);
     } finally {
       this.addingRefs = false;
     }
@@ -270,19 +284,18 @@ export class ComposerStore {
 
   async addReferencePaths(paths: string[]): Promise<void> {
     if (paths.length === 0) return;
-    const notices = this.#app.notices;
     this.addingRefs = true;
     try {
       this.#addRefs(await call("references_add_paths", { paths }));
     } catch (e) {
-      if (paths.length === 1) notices.report(e, "Adding the dropped image");
+      if (paths.length === 1) this.#refused(e);
       else {
         // One refused file refuses the batch: add the others one by one, naming each refusal.
         for (const p of paths) {
           try {
             this.#addRefs(await call("references_add_paths", { paths: [p] }));
           } catch (e1) {
-            notices.report(e1, "Adding a dropped image");
+            this.#refused(e1);
           }
         }
       }
@@ -302,7 +315,7 @@ export class ComposerStore {
             await call("reference_add_bytes", { name: f.name || "pasted.png", bytes: Array.from(bytes) }),
           ]);
         } catch (e) {
-          this.#app.notices.report(e, "Adding the pasted image");
+          this.#refused(e);
         }
       }
     } finally {

@@ -55,7 +55,7 @@ export class LineageState {
       const run = store.runs.byId[runId] ?? (await call("run_get", { runId }));
       const t = run.targets.find((x) => x.outputs.length > 0);
       if (!t) {
-        store.notices.toast("This run has no image to edit from.");
+        store.notices.note("This run has no image to edit from.");
         return;
       }
       await this.editFrom({ runId, targetIdx: t.idx, outputIdx: t.outputs[0].idx });

@@ -5,6 +5,10 @@ import type { UiError } from "../types";
 export interface Toast {
   id: number;
   text: string;
+  /** "done" for an action that succeeded, "note" for something to know (no success tick). */
+  kind: "done" | "note";
+  /** A file the action wrote: the toast names it and offers "Show in folder". */
+  path?: string;
 }
 
 /** How long a toast stays on screen. */
@@ -28,9 +32,26 @@ export class NoticesState {
     this.errors = this.errors.filter((e) => e.id !== id);
   }
 
-  toast(text: string): void {
+  toast(text: string, opts: { kind?: Toast["kind"]; path?: string } = {}): void {
     const id = this.#nextId++;
-    this.toasts = [...this.toasts, { id, text }];
-    setTimeout(() => (this.toasts = this.toasts.filter((t) => t.id !== id)), TOAST_MS);
+    // One at a time, in the header: the newest replaces the last, so toasts never stack
+    // over the work.
+    this.toasts = [{ id, text, kind: opts.kind ?? "done", path: opts.path }];
+    // A toast with a file stays longer: its button is a thing to reach for.
+    setTimeout(() => (this.toasts = this.toasts.filter((t) => t.id !== id)), opts.path ? TOAST_MS * 2 : TOAST_MS);
+  }
+
+  /** Something to know, not a success ("resized to 2048 px"). */
+  note(text: string): void {
+    this.toast(text, { kind: "note" });
+  }
+
+  /** A file written ("Contact sheet saved"): the toast adds its name and "Show in folder". */
+  saved(text: string, path: string): void {
+    this.toast(text, { path });
+  }
+
+  dismissToast(id: number): void {
+    this.toasts = this.toasts.filter((t) => t.id !== id);
   }
 }

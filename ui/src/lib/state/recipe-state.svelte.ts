@@ -26,7 +26,7 @@ class RecipeState {
   load(load: RecipeLoad): void {
     this.offer = null;
     store.composer.update((s) => pruneComposer(composerFromRecipe(load, store.catalog, s), store.catalog));
-    for (const n of load.notes) store.notices.toast(n);
+    for (const n of load.notes) store.notices.note(n);
     store.notices.toast("Recipe loaded: check the request, then Run.");
   }
 
@@ -92,7 +92,7 @@ class RecipeState {
   async saveOutput(runId: string, targetIdx: number, outputIdx: number): Promise<string | null> {
     try {
       const path = await call("export_output", { runId, targetIdx, outputIdx });
-      store.notices.toast(`Image saved with its recipe to ${path}`);
+      store.notices.saved("Image saved with its recipe", path);
       return path;
     } catch (e) {
       store.notices.report(e, "Saving the image");

@@ -28,6 +28,11 @@ export class RunsState {
 
   readonly #app: AppStore;
 
+  /** A run's prompt, when it is loaded or in the history (to name it by its words). */
+  promptOf(runId: string): string | null {
+    return this.byId[runId]?.prompt ?? this.history.find((r) => r.id === runId)?.prompt ?? null;
+  }
+
   current = $derived(this.currentId ? (this.byId[this.currentId] ?? null) : null);
   running = $derived(this.current !== null && isActive(this.current.status));
   filteredHistory = $derived(
@@ -174,7 +179,7 @@ export class RunsState {
     if (!run) return;
     try {
       const path = await call("export_contact_sheet", { runId: run.id });
-      this.#app.notices.toast(`Contact sheet saved to ${path}`);
+      this.#app.notices.saved("Contact sheet saved", path);
     } catch (e) {
       this.#app.notices.report(e, "Making the contact sheet");
     }

@@ -90,7 +90,7 @@ export class SessionState {
     try {
       const path = await call("session_export", { format });
       this.lastExport = path;
-      this.#app.notices.toast(`Session exported to ${path}`);
+      this.#app.notices.saved("Session exported", path);
     } catch (e) {
       this.#app.notices.report(e, "Exporting the session");
     }
