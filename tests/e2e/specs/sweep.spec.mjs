@@ -69,6 +69,15 @@ describe("sweep", function () {
       assert.deepEqual([img.width, img.height], y === "16:9" ? [1536, 864] : [1024, 1024], `cell ${await cell.getAttribute("data-x")} × ${y}`);
     }
     assert.equal((await simAdmin.state()).charged - before, 30, "the Sandbox charged what the sweep estimated");
+    // Each cell's header says its values, whole (not "1K GPT Im…" four times).
+    const heads = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="sweep-cell"] [data-testid="cell-title"]')].map((h) => ({
+        values: [...h.querySelectorAll('[data-testid="cell-value"]')].map((v) => v.textContent.trim()),
+        cut: [...h.children].some((c) => c.scrollWidth > c.clientWidth + 1),
+      })),
+    );
+    assert.deepEqual(heads.map((h) => h.values.join(" ")).sort(), ["high 16:9", "high 1:1", "low 16:9", "low 1:1"]);
+    assert.ok(heads.every((h) => !h.cut), "a sweep cell's header is cut");
     await shot("grid");
 
     // Swapping the axes transposes the grid.

@@ -152,7 +152,6 @@ export class ComposerStore {
    */
   loadDraft(draft: RunDraft): void {
     this.update((s) => composerFromDraft(draft, this.#app.catalog, s));
-    for (const r of draft.references) if (r.note) this.#app.notices.note(`${r.name}: ${r.note}`);
   }
 
   // ---- estimate --------------------------------------------------------------------
@@ -268,7 +267,6 @@ export class ComposerStore {
       const added = refs.filter((r) => !have.has(r.sha256));
       return { ...s, mode: "edit", references: [...s.references, ...added] };
     });
-    for (const r of refs) if (r.note) this.#app.notices.note(`${r.name}: ${r.note}`);
   }
 
   async pickReferences(): Promise<void> {

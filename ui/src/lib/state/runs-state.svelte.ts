@@ -164,9 +164,8 @@ export class RunsState {
     try {
       const text = await call("export_curl", { runId, targetIdx });
       const ok = await copyText(text);
-      notices.toast(
-        ok ? "Copied the request as curl (the key is a placeholder)." : "Copy failed: select the command and copy it.",
-      );
+      if (ok) notices.toast("Copied the request as curl (the key is a placeholder).");
+      else notices.note("Copy failed: select the command and copy it.");
       return text;
     } catch (e) {
       notices.report(e, "Copying as curl");

@@ -193,7 +193,6 @@ export class WorkspaceStore {
       const r = await call("workspace_load", { path });
       const { [path]: _, ...rest } = this.problems;
       this.problems = rest;
-      for (const ref of r.draft.references) if (ref.note) this.#app.notices.note(`${ref.name}: ${ref.note}`);
       // Pruned as the composer prunes, so the baseline is what the composer will hold.
       const form = composerFromDraft(r.draft, this.#app.catalog, initialComposer(this.#app.catalog));
       return { form: pruneComposer(form, this.#app.catalog), title: r.title };
