@@ -175,6 +175,10 @@ async fn resolve(
     }
 }
 
+/// One run of a request file: the file as a row leaves it, the environment it runs in,
+/// and the row (its data file's name and line).
+type OneRun = (RequestFile, Option<Environment>, Option<(String, usize)>);
+
 /// A request file read, resolved and checked, ready to send.
 pub(crate) struct LoadedRequest {
     /// The file, relative to the workspace.
@@ -182,11 +186,14 @@ pub(crate) struct LoadedRequest {
     pub file: RequestFile,
     /// Its path on disk (for errors about it).
     pub full: PathBuf,
+    /// The data row this request runs (its line in the data file), if the file has data.
+    pub row: Option<(String, usize)>,
     pub request: Request,
 }
 
-/// Every request file under `path`, read, resolved (with the environment) and checked as
-/// Run checks it before anything is sent, so a typo in the tenth file costs nothing; and
+/// Every request file under `path`, read, resolved (with the environment, and once per row
+/// of its data file) and checked as Run checks it before anything is sent, so a typo in
+/// the tenth file costs nothing; the requests together are held to the request limit. And
 /// the engine, pointed where the environment says unless the command says otherwise.
 pub(crate) async fn load_requests(
     g: &Global,
@@ -194,6 +201,7 @@ pub(crate) async fn load_requests(
     env: Option<&str>,
     adjust: &dyn Fn(RequestFile) -> Res<RequestFile>,
     extra_images: &[PathBuf],
+    data: Option<&Path>,
 ) -> Res<(Global, pixbench_core::Engine, Vec<LoadedRequest>)> {
     let ws = Workspace::open(&root_of(path)).map_err(config)?;
     let rels = requests_at(&ws, path)?;
@@ -205,39 +213,88 @@ pub(crate) async fn load_requests(
     let g = destination(g, env.as_ref());
     let (engine, _profile) = open_engine(&g, 4).await?;
     let mut out = Vec::new();
+    let (mut count, mut limit) = (0u64, 0u64);
     for rel in &rels {
         let file = adjust(ws.load(rel).map_err(config)?)?;
         let full = ws.path_of(rel).map_err(config)?;
-        let (resolved, _) = resolve(&engine, &ws, &file, &full, env.as_ref()).await?;
-        let mut request = resolved.request;
-        let mut paths = resolved.image_paths;
-        paths.extend(extra_images.iter().cloned());
-        if !paths.is_empty() {
-            request.images = engine.references.add_paths(&paths)?.into_iter().map(|r| r.sha256).collect();
+        // The data file: the command's, or the request's own (inside the workspace).
+        let data_path = match (data, &file.data) {
+            (Some(d), _) => Some(d.to_path_buf()),
+            (None, Some(d)) => {
+                let (at, line) = file.place_of("data", &full);
+                let wanted = full.parent().unwrap_or(&ws.root).join(d);
+                Some(
+                    pixbench_workspace::request_file::inside(&ws.root, &wanted)
+                        .map_err(|r| config(FileError::new(at, line, "data", r)))?,
+                )
+            }
+            (None, None) => None,
+        };
+        let runs: Vec<OneRun> = match &data_path {
+            None => vec![(file.clone(), env.clone(), None)],
+            Some(dp) => {
+                let rows = pixbench_workspace::data::read(dp).map_err(config)?;
+                let name = dp.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                rows.rows
+                    .iter()
+                    .map(|row| {
+                        let mut f = file.clone();
+                        f.data = None;
+                        if let Some(p) = row.prompt() {
+                            f.prompt = Some(p.to_string());
+                        }
+                        if let Some(images) = row.images() {
+                            f.images = Some(images);
+                        }
+                        (f, Some(row.environment(dp, env.as_ref())), Some((name.clone(), row.line)))
+                    })
+                    .collect()
+            }
+        };
+        for (file, env, row) in runs {
+            let (resolved, _) = resolve(&engine, &ws, &file, &full, env.as_ref()).await?;
+            let mut request = resolved.request;
+            let mut paths = resolved.image_paths;
+            paths.extend(extra_images.iter().cloned());
+            if !paths.is_empty() {
+                request.images = engine.references.add_paths(&paths)?.into_iter().map(|r| r.sha256).collect();
+            }
+            let at = match &row {
+                Some((name, line)) => format!("{rel} ({name}, line {line})"),
+                None => rel.clone(),
+            };
+            let est = engine.runs.estimate(&request)?;
+            if !est.problems.is_empty() {
+                return Err(CliError::Config(format!(
+                    "{at}: the request cannot be sent: {}",
+                    output::clean(&est.problems.join(" "))
+                )));
+            }
+            count += u64::from(est.count);
+            limit = u64::from(est.limit);
+            if !g.quiet && !resolved.from_env.is_empty() {
+                let values: Vec<String> = resolved.from_env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                eprintln!(
+                    "pixbench: {at}: environment {}: {}",
+                    resolved.environment.as_deref().unwrap_or(""),
+                    output::clean(&values.join(", "))
+                );
+            }
+            out.push(LoadedRequest { rel: rel.clone(), file, full: full.clone(), row, request });
         }
-        let est = engine.runs.estimate(&request)?;
-        if !est.problems.is_empty() {
-            return Err(CliError::Config(format!(
-                "{rel}: the request cannot be sent: {}",
-                output::clean(&est.problems.join(" "))
-            )));
-        }
-        if !g.quiet && !resolved.from_env.is_empty() {
-            let values: Vec<String> = resolved.from_env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            eprintln!(
-                "pixbench: {rel}: environment {}: {}",
-                resolved.environment.as_deref().unwrap_or(""),
-                output::clean(&values.join(", "))
-            );
-        }
-        out.push(LoadedRequest { rel: rel.clone(), file, full, request });
+    }
+    // One limit for everything the command sends (rows and files together).
+    if limit > 0 && count > limit {
+        return Err(CliError::Config(format!(
+            "These requests make {count} requests together, over the limit of {limit}. Nothing was sent. Raise it for this command with --max-requests {count}, or run fewer rows or files."
+        )));
     }
     Ok((g, engine, out))
 }
 
 pub(crate) async fn run_files(g: &Global, a: &RunArgs, path: &Path) -> Res<ExitCode> {
     let adjust = |f: RequestFile| override_with(f, a);
-    let (g, engine, requests) = load_requests(g, path, a.env.as_deref(), &adjust, &a.req.image).await?;
+    let (g, engine, requests) = load_requests(g, path, a.env.as_deref(), &adjust, &a.req.image, None).await?;
     let started_at = pixbench_core::store::now_rfc3339();
     let t0 = Instant::now();
     let mut runs = Vec::new();

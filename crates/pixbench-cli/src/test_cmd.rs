@@ -35,6 +35,7 @@ Examples:
   pixbench test suites/ --sandbox --junit report.xml
   pixbench test hero/banner.toml --env staging --out result.json
   pixbench test suites/ --sandbox --update-golden        # keep today's outputs as golden
+  pixbench test hero.toml --data brands.csv              # once per row: {{brand}} from its column
 
 Exit status: 0 every expectation held; 1 one failed (or a request could not run);
 2 usage, or a file error (the file, its line and key), found before anything is sent.";
@@ -47,6 +48,11 @@ pub struct TestArgs {
     /// requests go.
     #[arg(long, value_name = "NAME")]
     env: Option<String>,
+    /// Run every request once per row of this CSV or JSON Lines file (its columns fill the
+    /// {{variables}}; a `prompt` or `images` column replaces the request's), instead of
+    /// the files' own `data`.
+    #[arg(long, value_name = "FILE")]
+    data: Option<PathBuf>,
     /// Write the result as JUnit XML, as CI systems read it.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -63,7 +69,7 @@ pub async fn test_cmd(g: &Global, a: TestArgs) -> Res<ExitCode> {
         }
     }
     let keep = |f: RequestFile| -> Res<RequestFile> { Ok(f) };
-    let (g, engine, requests) = load_requests(g, &a.path, a.env.as_deref(), &keep, &[]).await?;
+    let (g, engine, requests) = load_requests(g, &a.path, a.env.as_deref(), &keep, &[], a.data.as_deref()).await?;
     // Every file's expectations read before anything is sent, as its request was.
     let mut cases = Vec::new();
     for r in &requests {
@@ -84,10 +90,16 @@ pub async fn test_cmd(g: &Global, a: TestArgs) -> Res<ExitCode> {
     let t0 = Instant::now();
     let mut report = SuiteReport { started_at, seconds: 0.0, simulated: false, cases: Vec::new() };
     for (r, expect) in requests.into_iter().zip(cases) {
+        // A data row is a case of its own: the file, the data file and the row's line.
+        let file = match &r.row {
+            Some((data, line)) => format!("{} ({data}, line {line})", r.rel),
+            None => r.rel.clone(),
+        };
         if !g.quiet {
-            eprintln!("pixbench: {}", r.rel);
+            eprintln!("pixbench: {file}");
         }
         let name = r.file.name.clone().unwrap_or_else(|| stem(&r.rel));
+        let row = r.row.as_ref().map(|(_, line)| *line);
         let t = Instant::now();
         let case = match send_and_wait(&g, &engine, r.request).await {
             Ok(run) => {
@@ -97,7 +109,7 @@ pub async fn test_cmd(g: &Global, a: TestArgs) -> Res<ExitCode> {
                     for t in &run.targets {
                         for (i, o) in t.outputs.iter().enumerate() {
                             let bytes = engine.exports.output_bytes(&o.sha256)?;
-                            let path = goldens.write(&Goldens::case_name(t, i), &bytes).map_err(|e| {
+                            let path = goldens.write(&Goldens::case_name(t, i, row), &bytes).map_err(|e| {
                                 CliError::Config(format!("{}: could not keep a golden image: {e}", r.rel))
                             })?;
                             if !g.quiet {
@@ -110,14 +122,14 @@ pub async fn test_cmd(g: &Global, a: TestArgs) -> Res<ExitCode> {
                     .exports
                     .output_bytes(&t.outputs[i].sha256)
                 {
-                    Ok(bytes) => goldens.compare(&Goldens::case_name(t, i), &bytes),
+                    Ok(bytes) => goldens.compare(&Goldens::case_name(t, i, row), &bytes),
                     Err(e) => GoldenOutcome::Failed(format!(
                         "the output cannot be read: {}",
                         pixbench_core::api::UiError::from(e).message
                     )),
                 };
                 CaseResult {
-                    file: r.rel,
+                    file,
                     name,
                     run_id: Some(run.id.clone()),
                     credits: run.targets.iter().map(|t| t.cost.credits).sum(),
@@ -129,7 +141,7 @@ pub async fn test_cmd(g: &Global, a: TestArgs) -> Res<ExitCode> {
             // A request that could not run (refused before sending, over the budget) fails
             // its case; the suite goes on.
             Err(CliError::Config(msg)) => CaseResult {
-                file: r.rel,
+                file,
                 name,
                 run_id: None,
                 credits: 0,

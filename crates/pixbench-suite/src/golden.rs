@@ -37,9 +37,11 @@ impl Goldens {
         Goldens { dir }
     }
 
-    /// The case's file name without its extension: `gpt-image-2_quality-high_1`.
-    pub fn case_name(target: &TargetView, output_idx: usize) -> String {
-        let mut parts = vec![target.model_id.clone()];
+    /// The case's file name without its extension: `gpt-image-2_quality-high_1`, after
+    /// `row-N_` for a data row (N its line in the data file).
+    pub fn case_name(target: &TargetView, output_idx: usize, row: Option<usize>) -> String {
+        let mut parts: Vec<String> = row.map(|l| format!("row-{l}")).into_iter().collect();
+        parts.push(target.model_id.clone());
         for a in target.axes.iter().filter(|a| a.axis != "model") {
             parts.push(format!("{}-{}", a.axis.trim_matches(|c| c == '{' || c == '}'), a.value));
         }

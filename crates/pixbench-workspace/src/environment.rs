@@ -77,6 +77,20 @@ pub fn valid_name(name: &str) -> bool {
 }
 
 impl Environment {
+    /// An environment with nothing in it, named after `path` (a data row's own values go in).
+    pub fn empty(path: &Path) -> Environment {
+        Environment {
+            name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            path: path.to_path_buf(),
+            profile: None,
+            base_url: None,
+            vars: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            lines: BTreeMap::new(),
+            secret_values: BTreeMap::new(),
+        }
+    }
+
     /// Reads `environments/NAME.toml` under `root`, looking its secrets up with `secrets`.
     pub fn open(root: &Path, name: &str, secrets: SecretLookup) -> Result<Environment, FileError> {
         let dir = root.join("environments");

@@ -6,6 +6,7 @@
 //! composer's. The format is documented in docs/WORKSPACES.md.
 
 pub mod curl;
+pub mod data;
 pub mod environment;
 pub mod error;
 pub mod files;

@@ -476,7 +476,7 @@ impl RequestFile {
         if self.data.is_some() {
             return Err(err(
                 "data",
-                "running once per data row is not in this version yet: remove `data`, or list the values under [vars]"
+                "data rows run from the command line (`pixbench test` or `pixbench run`), not in the app yet: run it there, or list the values under [vars]"
                     .into(),
             ));
         }

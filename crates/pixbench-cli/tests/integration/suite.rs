@@ -140,3 +140,96 @@ fn goldens_kept_with_update_golden_hold_next_time_and_catch_a_changed_picture() 
     // A plain test run never writes a golden.
     assert_eq!(std::fs::read(&golden).unwrap(), kept_bytes);
 }
+
+#[test]
+fn a_request_runs_once_per_data_row_with_the_row_before_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    write(&ws, "pixbench.toml", "name = \"Suite\"\n");
+    write(&ws, "environments/acme.toml", "[vars]\nbrand = \"Acme\"\nstyle = \"photo\"\n");
+    // The environment gives brand and style; the rows give brand (first) and, in one row,
+    // a whole prompt of their own.
+    write(
+        &ws,
+        "tins.toml",
+        "prompt = \"a {{style}} tin for {{brand}}\"\ntargets = [\"gemini-3.1-flash-image-preview\"]\nmode = \"sync\"\ndata = \"brands.csv\"\n[expect]\nmax_credits = 4\n",
+    );
+    write(&ws, "brands.csv", "brand,prompt\nTea Co,\nNorth,a poster for {{brand}}\n");
+    let json_out = dir.path().join("result.json");
+    let out = pixbench(
+        &dir.path().join("data"),
+        &[
+            "--sandbox",
+            "--out",
+            json_out.to_str().unwrap(),
+            "test",
+            ws.join("tins.toml").to_str().unwrap(),
+            "--env",
+            "acme",
+        ],
+    );
+    let table = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{table}\n{}", text(&out.stderr));
+    assert!(table.contains("ok   tins.toml (brands.csv, line 2)"), "{table}");
+    assert!(table.contains("ok   tins.toml (brands.csv, line 3)"), "{table}");
+    // The values each row ran with (what its run records): the row's brand over the
+    // environment's, the environment's style where the row has none.
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("(brands.csv, line 2): environment acme · brands.csv line 2: style=photo, brand=Tea Co"),
+        "{err}"
+    );
+    assert!(err.contains("(brands.csv, line 3): environment acme · brands.csv line 3: brand=North"), "{err}");
+    assert!(!err.contains("brand=Acme"), "the environment's brand was used: {err}");
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
+    assert_eq!(r["cases"].as_array().unwrap().len(), 2);
+    // The second row's `prompt` column replaced the file's prompt.
+    let history = pixbench(&dir.path().join("data"), &["--json", "history"]);
+    let h = text(&history.stdout);
+    assert!(h.contains("\"prompt\": \"a poster for {{brand}}\""), "{h}");
+    assert!(h.contains("\"prompt\": \"a {{style}} tin for {{brand}}\""), "{h}");
+}
+
+#[test]
+fn data_rows_past_the_request_limit_are_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let data = dir.path().join("data");
+    write(&ws, "pixbench.toml", "name = \"Suite\"\n");
+    write(&ws, "tins.toml", "prompt = \"a tin for {{brand}}\"\ntargets = [\"gemini-3.1-flash-image-preview\"]\n");
+    let rows: String = (0..5).map(|i| format!("{{\"brand\": \"B{i}\"}}\n")).collect();
+    write(&ws, "rows.jsonl", &rows);
+    let out = pixbench(
+        &data,
+        &[
+            "--sandbox",
+            "--max-requests",
+            "3",
+            "test",
+            ws.to_str().unwrap(),
+            "--data",
+            ws.join("rows.jsonl").to_str().unwrap(),
+        ],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("make 5 requests together, over the limit of 3") && err.contains("--max-requests 5"), "{err}");
+    let history = pixbench(&data, &["--json", "history"]);
+    let runs: Value = serde_json::from_slice(&history.stdout).unwrap_or(Value::Null);
+    assert!(runs.as_array().is_none_or(|a| a.is_empty()), "{runs}");
+    // Raised for this command, they run.
+    let ok = pixbench(
+        &data,
+        &[
+            "--sandbox",
+            "--max-requests",
+            "5",
+            "test",
+            ws.to_str().unwrap(),
+            "--data",
+            ws.join("rows.jsonl").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}\n{}", text(&ok.stdout), text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("5 passed, 0 failed"), "{}", text(&ok.stdout));
+}
