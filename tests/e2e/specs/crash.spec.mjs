@@ -67,5 +67,8 @@ describe("crash", function () {
     );
     await (await allById("history-item"))[0].click();
     await waitUntil(async () => (await allById("result-image")).length === 1, "the resumed image is not shown", T.short);
+    // The run itself says so where it is shown, beside its cost.
+    await byId("run-resumed").waitForDisplayed({ timeout: T.short });
+    assert.match(await byId("run-resumed").getText(), /resumed after a restart/);
   });
 });
