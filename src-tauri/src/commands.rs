@@ -305,7 +305,7 @@ async fn export_contact_sheet<R: Runtime>(cx: &Ctx<R>, run_id: String) -> Res<St
     blocking(move || ok(engine.exports.contact_sheet(&run_id, None))).await.map(|p| cx.wrote(p))
 }
 
-async fn export_images<R: Runtime>(cx: &Ctx<R>, run_id: String) -> Res<Option<String>> {
+async fn export_images<R: Runtime>(cx: &Ctx<R>, run_id: String) -> Res<Option<ImagesSaved>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     cx.app.dialog().file().set_title("Save all images into…").pick_folder(move |dir| {
         let _ = tx.send(dir);
@@ -317,7 +317,7 @@ async fn export_images<R: Runtime>(cx: &Ctx<R>, run_id: String) -> Res<Option<St
     let shown = cx.wrote(dir.clone());
     blocking(move || ok(engine.exports.images(&run_id, &dir)))
         .await
-        .map(|n| Some(format!("{n} images saved in {shown}")))
+        .map(|n| Some(ImagesSaved { count: n as u32, dir: shown }))
 }
 
 async fn reveal_path<R: Runtime>(cx: &Ctx<R>, path: String) -> Res<()> {

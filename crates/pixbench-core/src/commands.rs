@@ -90,7 +90,7 @@ macro_rules! with_commands {
             /// A run's contact sheet as a PNG; answers its path.
             export_contact_sheet(run_id: String) -> String;
             /// Asks for a folder (native dialog) and saves every image of the run there; null if dismissed.
-            export_images(run_id: String) -> Option<String>;
+            export_images(run_id: String) -> Option<ImagesSaved>;
             /// Opens the system's file manager at a file the app saved in this run (an export, a contact sheet, a saved image); any other path is refused.
             reveal_path(path: String) -> ();
 

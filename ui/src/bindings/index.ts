@@ -16,6 +16,7 @@ import type { Estimate } from "./Estimate";
 import type { ExportFormat } from "./ExportFormat";
 import type { GatewayPreset } from "./GatewayPreset";
 import type { HistoryFilter } from "./HistoryFilter";
+import type { ImagesSaved } from "./ImagesSaved";
 import type { KeyTestResult } from "./KeyTestResult";
 import type { Leaderboard } from "./Leaderboard";
 import type { Lineage } from "./Lineage";
@@ -76,6 +77,7 @@ export type * from "./FieldSpec";
 export type * from "./GatewayPreset";
 export type * from "./HistoryFilter";
 export type * from "./ImageParts";
+export type * from "./ImagesSaved";
 export type * from "./KeyState";
 export type * from "./KeyTestResult";
 export type * from "./LeaderRow";
@@ -216,7 +218,7 @@ export interface Commands {
   /** A run's contact sheet as a PNG; answers its path. */
   export_contact_sheet: { args: { runId: string }; result: string };
   /** Asks for a folder (native dialog) and saves every image of the run there; null if dismissed. */
-  export_images: { args: { runId: string }; result: string | null };
+  export_images: { args: { runId: string }; result: ImagesSaved | null };
   /** Opens the system's file manager at a file the app saved in this run (an export, a contact sheet, a saved image); any other path is refused. */
   reveal_path: { args: { path: string }; result: null };
   /** The user's settings. */

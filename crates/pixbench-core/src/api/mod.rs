@@ -265,6 +265,13 @@ ipc! {
         pub entry_ids: Vec<String>,
     }
 
+    /// A run's images saved into a folder the user chose (`export_images`).
+    pub struct ImagesSaved {
+        pub count: u32,
+        /// The folder, as the toast names it and "Show in folder" opens it.
+        pub dir: String,
+    }
+
     pub struct KeyTestResult {
         pub ok: bool,
         pub message: String,

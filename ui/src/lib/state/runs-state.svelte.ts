@@ -188,8 +188,8 @@ export class RunsState {
     const run = this.current;
     if (!run) return;
     try {
-      const msg = await call("export_images", { runId: run.id });
-      if (msg) this.#app.notices.toast(msg);
+      const saved = await call("export_images", { runId: run.id });
+      if (saved) this.#app.notices.saved(`${saved.count} image${saved.count === 1 ? "" : "s"} saved`, saved.dir);
     } catch (e) {
       this.#app.notices.report(e, "Saving the images");
     }
