@@ -149,6 +149,8 @@ describe("lineage", function () {
     assert.ok(removed.includes("dawn"), `marked as removed: "${removed}"`);
     assert.ok(!added.includes("lighthouse") && !removed.includes("lighthouse"), "a kept word is marked");
     assert.deepEqual(await attrs(await allById("lineage-compare-side"), "data-run-id"), [ids[2], ids[0]]);
+    // The two runs are named by their prompts, not by ids.
+    assert.match(await browser.$("#lineage-compare-title").getText(), new RegExp(`^“${FIRST}” → “`));
     const imgs = await allById("lineage-compare-image");
     assert.equal(imgs.length, 2);
     for (const img of imgs) await waitUntil(() => browser.execute((el) => el.complete && el.naturalWidth > 0, img), "a compared image did not load", T.run);

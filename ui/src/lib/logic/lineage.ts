@@ -20,7 +20,8 @@ export function parentLabel(p: OutputRef, targets = 1, prompt?: string | null): 
   return `from ${run}${t} · image ${p.outputIdx + 1}`;
 }
 
-function clip(text: string, max: number): string {
+/** A prompt on one line, cut to `max` characters with an ellipsis. */
+export function clip(text: string, max: number): string {
   const one = text.replace(/\s+/g, " ").trim();
   return one.length <= max ? one : `${one.slice(0, max - 1).trimEnd()}…`;
 }
