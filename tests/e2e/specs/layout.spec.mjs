@@ -1,7 +1,7 @@
 // The layout at the smallest window the shell allows (1024 x 680) and at 1600 x 1000:
 // nothing needed is cut off, and screenshots of both are kept for a person to look at.
 import assert from "node:assert/strict";
-import { allById, browser, byId, clickRun, clickWhenStill, selectTargets, setPrompt, SHOT_DIR, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
+import { allById, browser, byId, clickRun, clickWhenStill, selectTargets, setPrompt, SHOT_DIR, T, waitRunFinished, waitSim, waitUntil } from "../lib.mjs";
 
 const SIZES = [
   [1024, 680],
@@ -107,6 +107,21 @@ describe("layout", function () {
       }, `the grid does not settle at ${w} x ${h}`);
       await fourWhole(`${w} x ${h} with the composer open`);
       if (SHOT_DIR) await browser.saveScreenshot(`${SHOT_DIR}/layout-${w}x${h}-open.png`);
+      // With the target list closed (chips only), the ratio is in view without scrolling.
+      const toggle = await byId("target-list-toggle");
+      if ((await toggle.getAttribute("aria-expanded")) === "true") await toggle.click();
+      await byId("target-list").waitForDisplayed({ reverse: true, timeout: T.short });
+      const shown = await browser.execute(() => {
+        const body = document.querySelector("section.composer .body");
+        const el = document.querySelector('[data-testid="aspect-ratio"]');
+        if (!body || !el) return "missing";
+        const b = body.getBoundingClientRect();
+        const r = el.getBoundingClientRect();
+        return body.scrollTop === 0 && r.top >= b.top && r.bottom <= b.bottom ? "in view" : `at ${Math.round(r.bottom)} of ${Math.round(b.bottom)}`;
+      });
+      assert.equal(shown, "in view", `the aspect ratio is out of view with the list closed at ${w} x ${h}`);
+      if (SHOT_DIR) await browser.saveScreenshot(`${SHOT_DIR}/layout-${w}x${h}-chips.png`);
+      await byId("target-list-toggle").click();
     });
   }
 
