@@ -61,6 +61,11 @@ describe("blind", function () {
   it("shows a pair of one prompt without labels", async () => {
     await byId("blind-open").click();
     await byId("blind-panel").waitForDisplayed({ timeout: T.short });
+    // The panel has the focus, not the header's button (a Space would press it on keyup).
+    await waitUntil(
+      () => browser.execute(() => !!document.querySelector('[data-testid="blind-panel"]')?.contains(document.activeElement)),
+      "the blind panel did not take the focus",
+    );
     await waitUntil(async () => (await shown())?.left, "no blind pair was shown");
     const p = await shown();
     assert.ok(p.left && p.right && p.left !== p.right, `the pair is not of two targets: ${JSON.stringify(p)}`);
