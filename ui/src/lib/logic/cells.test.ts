@@ -39,3 +39,12 @@ describe("cellLabels", () => {
     expect(cellLabelText(l.get(0)!)).toBe("someone-else");
   });
 });
+
+describe("cellLabels memo", () => {
+  it("answers the same labels for the same targets list, and new ones for a new catalog", () => {
+    const ts = [target(0, { modelId: "gemini-3.1-flash-image-preview" })];
+    const a = cellLabels(ts, CATALOG);
+    expect(cellLabels(ts, CATALOG)).toBe(a);
+    expect(cellLabels(ts, [...CATALOG])).not.toBe(a);
+  });
+});

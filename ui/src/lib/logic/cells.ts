@@ -17,8 +17,21 @@ export interface CellLabel {
 
 type Target = Pick<TargetView, "idx" | "modelId" | "axes">;
 
+// Every cell of a run asks for the labels of all its targets: computed once per targets
+// list (a run update brings a new list), not once per cell, which a large sweep's progress
+// events would make quadratic.
+const memo = new WeakMap<Target[], { catalog: CatalogEntry[]; labels: Map<number, CellLabel> }>();
+
 /** The label of each target, by its index. */
 export function cellLabels(targets: Target[], catalog: CatalogEntry[]): Map<number, CellLabel> {
+  const hit = memo.get(targets);
+  if (hit && hit.catalog === catalog) return hit.labels;
+  const labels = computeLabels(targets, catalog);
+  memo.set(targets, { catalog, labels });
+  return labels;
+}
+
+function computeLabels(targets: Target[], catalog: CatalogEntry[]): Map<number, CellLabel> {
   const entry = (id: string) => catalog.find((c) => c.id === id);
   const models = new Set(targets.map((t) => entry(t.modelId)?.family ?? t.modelId));
   // An axis is worth showing when its value is not the same on every target.
